@@ -1,0 +1,3 @@
+export { Ram } from './ram.js';
+export { SystemBus, BUS_FAULT } from './bus.js';
+export type { BusMapping } from './bus.js';

@@ -1,0 +1,65 @@
+import { GuestMemoryError, type GuestMemory } from '@vm/core';
+
+/**
+ * Guest RAM: one contiguous block of physical memory at `base`. Little-endian, as RISC-V is.
+ * Exposes typed views so the hart's fast path can load and store without a call through the bus.
+ */
+export class Ram implements GuestMemory {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly end: number;
+
+  constructor(
+    readonly base: number,
+    readonly size: number,
+  ) {
+    if (!Number.isInteger(size) || size <= 0 || size % 4096 !== 0) {
+      throw new RangeError(`RAM size must be a positive multiple of 4 KiB, got ${size}`);
+    }
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+    this.end = base + size;
+  }
+
+  contains(addr: number, length: number): boolean {
+    return addr >= this.base && length >= 0 && addr + length <= this.end;
+  }
+
+  private offsetOf(addr: number, length: number): number {
+    if (!this.contains(addr, length)) throw new GuestMemoryError(addr, length);
+    return addr - this.base;
+  }
+
+  slice(addr: number, length: number): Uint8Array {
+    const o = this.offsetOf(addr, length);
+    return this.bytes.subarray(o, o + length);
+  }
+  read8(addr: number): number {
+    return this.bytes[this.offsetOf(addr, 1)]!;
+  }
+  read16(addr: number): number {
+    return this.view.getUint16(this.offsetOf(addr, 2), true);
+  }
+  read32(addr: number): number {
+    return this.view.getUint32(this.offsetOf(addr, 4), true);
+  }
+  read64(addr: number): bigint {
+    return this.view.getBigUint64(this.offsetOf(addr, 8), true);
+  }
+  write8(addr: number, value: number): void {
+    this.bytes[this.offsetOf(addr, 1)] = value;
+  }
+  write16(addr: number, value: number): void {
+    this.view.setUint16(this.offsetOf(addr, 2), value, true);
+  }
+  write32(addr: number, value: number): void {
+    this.view.setUint32(this.offsetOf(addr, 4), value >>> 0, true);
+  }
+  write64(addr: number, value: bigint): void {
+    this.view.setBigUint64(this.offsetOf(addr, 8), BigInt.asUintN(64, value), true);
+  }
+  /** Copy an image into RAM (loaders); throws GuestMemoryError when it does not fit. */
+  load(addr: number, data: Uint8Array): void {
+    this.bytes.set(data, this.offsetOf(addr, data.length));
+  }
+}
