@@ -1,1 +1,13 @@
-export {};
+export { VirtMachine } from './virt.js';
+export type { VirtMachineOptions, VirtioSlot } from './virt.js';
+export { bootVirt } from './boot.js';
+export type { BootFile, BootSpec, BootInfo } from './boot.js';
+export { loadImage, kernelAddressAfter, initrdAddress, fdtAddress } from './loader.js';
+export type { LoadedImage } from './loader.js';
+export { buildResetVector } from './boot-rom.js';
+export { VirtualClock, WallClock } from './clock.js';
+export { Htif } from './htif.js';
+export type { HtifOptions, HtifResult } from './htif.js';
+export { Rom } from './rom.js';
+export { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV, VIRT_TIMEBASE_HZ, VIRT_KERNEL_BASE } from './memory-map.js';
+export { buildVirtFdt } from './virt-fdt.js';

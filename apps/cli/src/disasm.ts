@@ -1,0 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from '@vm/core';
+import { listing, parseElf } from '@vm/isa';
+
+/** `vm disasm FILE.elf`: an objdump -d style listing of the executable sections. */
+export function disasmCommand(argv: readonly string[]): number {
+  const [file, ...extra] = argv;
+  if (file === undefined || extra.length > 0) throw new ConfigError('usage: vm disasm FILE.elf');
+  if (!existsSync(file)) throw new ConfigError(`'${file}': no such file`);
+  const image = parseElf(new Uint8Array(readFileSync(file)), file);
+  process.stdout.write(listing(image));
+  return 0;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { VmError } from '@vm/core';
+import { runCommand, RUN_OPTIONS } from './run.js';
+import { disasmCommand } from './disasm.js';
+
+const USAGE = `vm — a RISC-V virt machine and virtualisation stack
+
+usage:
+  vm run [QEMU-style options]     run the virt board (see options below)
+  vm disasm FILE.elf              objdump-style listing of the text sections
+  vm help                         this text
+
+vm run options:
+${RUN_OPTIONS.map((o) => `  -${o.name}${o.value ? ' VALUE' : ''}`.padEnd(26) + o.help).join('\n')}
+
+Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a
+riscv-tests program (0 = pass). Console: Ctrl-A X quits.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'run':
+      return runCommand(rest);
+    case 'disasm':
+      return disasmCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`vm: unknown command '${cmd}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  // Exit only once stdout has drained: a piped console must not lose its last lines.
+  (code) => process.stdout.write('', () => process.exit(code)),
+  (err: unknown) => {
+    if (err instanceof VmError) {
+      process.stderr.write(`vm: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  },
+);

@@ -1,0 +1,201 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, parseSize, type VmExit } from '@vm/core';
+import {
+  FileBlockBackend,
+  NetLoopback,
+  OverlayBlockBackend,
+  VirtioBlock,
+  VirtioNet,
+  VirtioRng,
+  type BlockBackend,
+} from '@vm/devices';
+import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
+import { one, parseArgs, parseProps, type OptionSpec, type ParsedArgs } from './args.js';
+import { HostConsole } from './console.js';
+
+/** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
+export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
+
+export const RUN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'M', value: true, help: 'machine type (only virt)' },
+  { name: 'machine', value: true, help: 'same as -M' },
+  { name: 'm', value: true, help: 'RAM size, e.g. 256M (bare number = MiB); default 128M' },
+  { name: 'smp', value: true, help: 'number of harts, 1..8' },
+  { name: 'cpu', value: true, help: 'rv64 (the only model)' },
+  { name: 'bios', value: true, help: "M-mode firmware file, or 'none'; default Debian's OpenSBI fw_dynamic" },
+  { name: 'kernel', value: true, help: 'kernel: M-mode program with -bios none, else the firmware payload' },
+  { name: 'append', value: true, help: 'kernel command line (DTB /chosen/bootargs)' },
+  { name: 'initrd', value: true, help: 'initial ramdisk' },
+  { name: 'drive', value: true, repeat: true, help: 'file=F,format=raw,if=virtio[,readonly=on][,snapshot=on]' },
+  { name: 'device', value: true, repeat: true, help: 'virtio-rng-device | virtio-net-device (loopback)' },
+  { name: 'snapshot', value: false, help: 'write disk changes to a temporary overlay; images stay untouched' },
+  { name: 'nographic', value: false, help: 'accepted for QEMU compatibility (always on)' },
+  { name: 'serial', value: true, help: 'accepted: mon:stdio or stdio' },
+  { name: 'display', value: true, help: 'accepted: none' },
+  { name: 'monitor', value: true, help: 'accepted: none' },
+  { name: 'no-reboot', value: false, help: 'exit instead of rebooting when the guest resets' },
+  { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
+  { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },
+  { name: 'stats', value: false, help: 'print instructions retired and MIPS to stderr at exit' },
+];
+
+function readBootFile(path: string, what: string): BootFile {
+  if (!existsSync(path)) throw new ConfigError(`${what} '${path}': no such file`);
+  return { file: path, bytes: new Uint8Array(readFileSync(path)) };
+}
+
+interface DriveSpec {
+  backend: BlockBackend;
+}
+
+function openDrive(text: string, globalSnapshot: boolean): DriveSpec {
+  const props = parseProps(text, '-drive');
+  const file = props.get('file');
+  if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
+  const format = props.get('format') ?? 'raw';
+  if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
+  const iface = props.get('if') ?? 'virtio';
+  if (iface !== 'virtio') throw new ConfigError(`-drive ${text}: if=${iface} is not supported (virtio only)`);
+  for (const k of props.keys()) {
+    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'id', 'cache'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}'`);
+  }
+  if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
+  const readOnly = props.get('readonly') === 'on';
+  const snapshot = globalSnapshot || props.get('snapshot') === 'on';
+  const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
+  return { backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base };
+}
+
+export interface RunResult {
+  readonly status: number;
+  readonly exit: VmExit | { reason: 'quit' } | { reason: 'limit' };
+}
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, RUN_OPTIONS);
+  if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
+  const hostConsole = new HostConsole();
+  const { machine, drives } = createMachine(args, (b) => hostConsole.write(b));
+  const maxText = one(args, 'max-instructions');
+  const max = maxText === undefined ? Infinity : Number(maxText);
+  if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
+
+  hostConsole.start();
+  const started = process.hrtime.bigint();
+  let status = 0;
+  try {
+    status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args));
+  } finally {
+    hostConsole.flush();
+    hostConsole.stop();
+    for (const d of drives) {
+      d.backend.flush();
+      d.backend.close();
+    }
+  }
+  if (args.flags.has('stats')) {
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stderr.write(`vm: ${machine.retired} instructions in ${secs.toFixed(2)} s (${(machine.retired / secs / 1e6).toFixed(1)} MIPS)\n`);
+  }
+  return status;
+}
+
+function bootSpecOf(args: ParsedArgs): Parameters<typeof bootVirt>[1] {
+  const biosArg = one(args, 'bios');
+  const kernelArg = one(args, 'kernel');
+  let bios: BootFile | undefined;
+  if (biosArg === undefined || biosArg === 'default') {
+    if (!existsSync(DEFAULT_BIOS)) throw new ConfigError(`no -bios given and the default firmware ${DEFAULT_BIOS} is missing (apt-get install opensbi, or pass -bios none / -bios FILE)`);
+    bios = readBootFile(DEFAULT_BIOS, '-bios');
+  } else if (biosArg !== 'none') {
+    bios = readBootFile(biosArg, '-bios');
+  }
+  const initrdArg = one(args, 'initrd');
+  return {
+    bios,
+    kernel: kernelArg === undefined ? undefined : readBootFile(kernelArg, '-kernel'),
+    initrd: initrdArg === undefined ? undefined : readBootFile(initrdArg, '-initrd'),
+    append: one(args, 'append'),
+  };
+}
+
+function rebootImages(machine: VirtMachine, args: ParsedArgs): void {
+  bootVirt(machine, bootSpecOf(args));
+}
+
+/** Build the board from `vm run` flags, and boot it. */
+export function createMachine(args: ParsedArgs, console: (b: number) => void): { machine: VirtMachine; drives: DriveSpec[] } {
+  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
+  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  const cpu = one(args, 'cpu') ?? 'rv64';
+  if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
+  const mText = one(args, 'm') ?? '128M';
+  const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
+  if (memory === undefined || memory < 1 << 20) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
+  const smpText = one(args, 'smp') ?? '1';
+  const harts = Number(smpText.replace(/^cpus=/, '').split(',')[0]);
+  if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${smpText}: 1 to 8 harts`);
+  const clock = one(args, 'clock') ?? 'virtual';
+  if (clock !== 'virtual' && clock !== 'wall') throw new ConfigError(`--clock ${clock}: 'virtual' or 'wall'`);
+
+  const spec = bootSpecOf(args);
+  const machine = new VirtMachine({ memory, harts, clock, console });
+  const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot')));
+  for (const d of drives) machine.addVirtio(new VirtioBlock({ backend: d.backend }));
+  for (const dev of args.values.get('device') ?? []) {
+    const name = parseProps(dev, '-device').get('') ?? '';
+    if (name === 'virtio-rng-device' || name === 'virtio-rng') machine.addVirtio(new VirtioRng({}));
+    else if (name === 'virtio-net-device' || name === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }));
+    else throw new ConfigError(`-device ${dev}: unknown device (virtio-rng-device, virtio-net-device)`);
+  }
+  bootVirt(machine, spec);
+  return { machine, drives };
+}
+
+/** The main loop: run slices, feed console input, honour exits. Returns the exit status. */
+async function drive(machine: VirtMachine, con: HostConsole, max: number, noReboot: boolean, reboot: () => void): Promise<number> {
+  const slice = 2_000_000;
+  let ran = 0;
+  for (;;) {
+    feedInput(machine, con);
+    const budget = Math.min(slice, max - ran);
+    if (budget <= 0) {
+      process.stderr.write(`\nvm: stopped after ${ran} instructions (--max-instructions)\n`);
+      return 124;
+    }
+    const before = machine.retired;
+    const exit = machine.run(budget);
+    ran += Math.max(machine.retired - before, 0);
+    con.flush();
+    if (con.quitRequested) return 0;
+    switch (exit.reason) {
+      case 'poweroff':
+        return exit.code;
+      case 'reset':
+        if (noReboot) return 0;
+        reboot();
+        break;
+      case 'halt':
+        process.stderr.write(`\nvm: ${exit.message}\n`);
+        return 1;
+      case 'wfi':
+        // Every hart waits for an interrupt that no timer will raise: only input can wake it.
+        if (con.inputEnded && con.pending.length === 0) {
+          process.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
+          return 1;
+        }
+        await con.waitForInput(50);
+        break;
+      default:
+        // Let the event loop deliver input between slices.
+        await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+}
+
+function feedInput(machine: VirtMachine, con: HostConsole): void {
+  const q = con.pending;
+  if (q.length === 0) return;
+  const taken = machine.uart.receive(q);
+  q.splice(0, taken);
+}
