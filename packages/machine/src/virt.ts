@@ -1,4 +1,4 @@
-import type { Clock, IrqLine, VmExit } from '@vm/core';
+import type { Clock, IrqLine, MmioDevice, VmExit } from '@vm/core';
 import { ConfigError } from '@vm/core';
 import { Ram, SystemBus, Mmu } from '@vm/mmu';
 import { Hart } from '@vm/isa';
@@ -9,7 +9,8 @@ import {
   SifiveTest,
   Uart16550,
   VirtioMmioTransport,
-  type BlockBackend,
+  type Fdt,
+  type FdtNode,
   type VirtioDevice,
 } from '@vm/devices';
 import { VirtualClock, WallClock } from './clock.js';
@@ -136,8 +137,19 @@ export class VirtMachine {
     return entry;
   }
 
-  /** Block devices attached through virtio-blk (for flushing at exit). */
-  readonly backends: BlockBackend[] = [];
+  /** Extra device-tree nodes for devices added outside the standard set (legacy disk, examples). */
+  readonly fdtExtensions: ((fdt: Fdt, at: { soc: FdtNode; plicPhandle: number }) => void)[] = [];
+
+  /**
+   * Attach a board-level MMIO device that is not part of QEMU's set (e.g. the legacy PIO disk):
+   * map it and describe it in the device tree. One line per device — see docs/device-model-guide.md.
+   */
+  attachDevice(name: string, base: number, device: MmioDevice, describe?: (node: FdtNode, plicPhandle: number) => void): void {
+    this.bus.attach(name, base, device);
+    if (describe !== undefined) {
+      this.fdtExtensions.push((_fdt, at) => describe(at.soc.node(`${name}@${base.toString(16)}`), at.plicPhandle));
+    }
+  }
 
   /** A device (or HTIF) asks the machine to stop: run() returns this exit. */
   requestExit(exit: VmExit): void {

@@ -16,3 +16,27 @@ export const CAUSE_STORE_ACCESS = 7;
 export const CAUSE_FETCH_PAGE_FAULT = 12;
 export const CAUSE_LOAD_PAGE_FAULT = 13;
 export const CAUSE_STORE_PAGE_FAULT = 15;
+
+/** One-hot mask of an access type (fetch 1, load 2, store 4): the TLB and PMP permission masks use it. */
+export const accessBit = (access: AccessType): number => 1 << access;
+
+/** Access-fault cause for a failed PMP/PMA check of an access of this type (priv spec table 3.6). */
+export function accessFaultCause(access: AccessType): number {
+  return access === ACCESS_FETCH ? CAUSE_FETCH_ACCESS : access === ACCESS_LOAD ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS;
+}
+
+/** Page-fault cause for a failed translation of an access of this type (priv spec 4.3.2). */
+export function pageFaultCause(access: AccessType): number {
+  return access === ACCESS_FETCH
+    ? CAUSE_FETCH_PAGE_FAULT
+    : access === ACCESS_LOAD
+      ? CAUSE_LOAD_PAGE_FAULT
+      : CAUSE_STORE_PAGE_FAULT;
+}
+
+/**
+ * Physical addresses are carried as JS numbers: exact below 2^53. RV64 physical addresses go up to
+ * 2^56 (Sv39/Sv48 PPNs are 44 bits), but nothing is mapped that high, so an address at or above this
+ * limit is an access fault (priv spec 3.6: accesses to no memory fail the PMA check).
+ */
+export const PA_LIMIT = 2 ** 53;

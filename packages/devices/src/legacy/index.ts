@@ -1,1 +1,11 @@
-export {};
+export { Uart16550, UART16550_FIFO_DEPTH } from './uart16550.js';
+export type { Uart16550Options, Uart16550State } from './uart16550.js';
+export { Clint } from './clint.js';
+export type { ClintOptions, ClintState } from './clint.js';
+export { Plic } from './plic.js';
+export type { PlicOptions, PlicState } from './plic.js';
+export { SifiveTest } from './sifive-test.js';
+export type { SifiveTestOptions, SifiveTestState } from './sifive-test.js';
+export { GoldfishRtc } from './goldfish-rtc.js';
+export type { GoldfishRtcOptions, GoldfishRtcState } from './goldfish-rtc.js';
+export { SnapshotVersionError, SnapshotShapeError } from './snapshot-version.js';

@@ -1,0 +1,3 @@
+export { parseElf, isElf } from './parse.js';
+export type { ElfImage, ElfSegment, ElfSection, ElfSymbol } from './types.js';
+export * as elfConstants from './constants.js';

@@ -1,0 +1,7 @@
+export { INSTRUCTIONS, INSTRUCTION_BY_MNEMONIC } from './table.js';
+export { decodeEntry, isReserved, instructionLength } from './decode.js';
+export { FIELDS } from './fields.js';
+export type { Field, FieldName } from './fields.js';
+export { OPERANDS } from './operands.js';
+export type { OperandKind, OperandClass, OperandInfo } from './operands.js';
+export type { InsnEncoding, InsnFormat, Extension, ReservedWhen } from './types.js';

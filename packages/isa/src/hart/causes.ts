@@ -1,0 +1,33 @@
+/** Exception and interrupt codes for mcause/scause (priv spec table 3.6). */
+export const CAUSE_MISALIGNED_FETCH = 0;
+export const CAUSE_FETCH_ACCESS = 1;
+export const CAUSE_ILLEGAL_INSTRUCTION = 2;
+export const CAUSE_BREAKPOINT = 3;
+export const CAUSE_MISALIGNED_LOAD = 4;
+export const CAUSE_LOAD_ACCESS = 5;
+export const CAUSE_MISALIGNED_STORE = 6;
+export const CAUSE_STORE_ACCESS = 7;
+export const CAUSE_ECALL_U = 8;
+export const CAUSE_ECALL_S = 9;
+export const CAUSE_ECALL_M = 11;
+export const CAUSE_FETCH_PAGE_FAULT = 12;
+export const CAUSE_LOAD_PAGE_FAULT = 13;
+export const CAUSE_STORE_PAGE_FAULT = 15;
+
+/** Interrupt numbers, which are also the mip/mie bit positions (priv spec 3.1.9). */
+export const IRQ_SSI = 1;
+export const IRQ_MSI = 3;
+export const IRQ_STI = 5;
+export const IRQ_MTI = 7;
+export const IRQ_SEI = 9;
+export const IRQ_MEI = 11;
+
+/** Taken-first order among simultaneously pending interrupts (priv spec 3.1.9). */
+export const IRQ_PRIORITY: readonly number[] = [IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI];
+
+/** Bits of mip that exist on this hart (S and M software, timer, external). */
+export const MIP_IMPLEMENTED = 0xaaa;
+/** mideleg bits that may be set: only supervisor interrupts can be delegated (priv spec 3.1.8). */
+export const MIDELEG_WRITABLE = (1 << IRQ_SSI) | (1 << IRQ_STI) | (1 << IRQ_SEI);
+/** medeleg: every implemented synchronous exception except ecall-from-M (bit 11, read-only 0). */
+export const MEDELEG_WRITABLE = 0xb3ff;

@@ -1,0 +1,62 @@
+import { ACCESS_FETCH, ACCESS_LOAD, PRIV_U, type AccessType } from './access.js';
+import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_W, PTE_X } from './pte.js';
+
+/**
+ * Leaf permission check of priv spec 4.3.2 step 5 (and 4.3.1 for what R/W/X/U mean, 3.1.6.3 for
+ * SUM and MXR). A/D are not considered here: they are step 7.
+ */
+export function leafAllows(flags: number, access: AccessType, priv: number, sum: boolean, mxr: boolean): boolean {
+  const user = (flags & PTE_U) !== 0;
+  if (priv === PRIV_U) {
+    if (!user) return false;
+  } else if (user) {
+    // S-mode may never execute from a U page; it may load/store one only with SUM=1.
+    if (access === ACCESS_FETCH || !sum) return false;
+  }
+  if (access === ACCESS_FETCH) return (flags & PTE_X) !== 0;
+  // MXR makes executable pages readable as well (priv spec 3.1.6.3).
+  if (access === ACCESS_LOAD) return (flags & PTE_R) !== 0 || (mxr && (flags & PTE_X) !== 0);
+  return (flags & PTE_W) !== 0;
+}
+
+/**
+ * Flag bit used in TLB entries for identity (satp.MODE = Bare) translations of S/U accesses:
+ * there are no page permissions to check, only PMP.
+ */
+export const TLB_BARE = 1 << 8;
+
+/** Index of a row of PERMISSIONS: one row of 512 flag values per (priv, SUM, MXR). */
+export const permissionRow = (priv: number, sum: boolean, mxr: boolean): number =>
+  ((priv << 2) | (sum ? 2 : 0) | (mxr ? 1 : 0)) << 9;
+
+/**
+ * PERMISSIONS[permissionRow(priv, sum, mxr) | flags] is the mask of accesses (accessBit) a TLB hit
+ * may serve without walking again. The TLB keeps the raw PTE flags and consults this table on
+ * every hit, so a change of privilege, SUM or MXR can never be bypassed by a cached translation.
+ * A hit additionally requires A=1 (and D=1 for stores): otherwise the slow path walks again and
+ * performs the A/D update of step 7.
+ */
+export const PERMISSIONS: Uint8Array = buildPermissions();
+
+function buildPermissions(): Uint8Array {
+  const table = new Uint8Array(4 * 4 * 512);
+  for (let priv = 0; priv < 4; priv++) {
+    for (let ctl = 0; ctl < 4; ctl++) {
+      const sum = (ctl & 2) !== 0;
+      const mxr = (ctl & 1) !== 0;
+      for (let flags = 0; flags < 512; flags++) {
+        let mask = 0;
+        if ((flags & TLB_BARE) !== 0) {
+          mask = 7;
+        } else if ((flags & PTE_A) !== 0) {
+          for (const access of [0, 1, 2] as const) {
+            if (access === 2 && (flags & PTE_D) === 0) continue;
+            if (leafAllows(flags, access, priv, sum, mxr)) mask |= 1 << access;
+          }
+        }
+        table[permissionRow(priv, sum, mxr) | flags] = mask;
+      }
+    }
+  }
+  return table;
+}
