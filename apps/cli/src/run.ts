@@ -170,6 +170,7 @@ async function drive(machine: VirtMachine, con: HostConsole, max: number, noRebo
     if (con.quitRequested) return 0;
     switch (exit.reason) {
       case 'poweroff':
+        if (machine.htif !== undefined && exit.code !== 0) process.stderr.write(`vm: test ${exit.code} failed (HTIF tohost)\n`);
         return exit.code;
       case 'reset':
         if (noReboot) return 0;

@@ -8,8 +8,6 @@ export type { MmuState, MmuOptions } from './mmu.js';
 export { PMP_R, PMP_W, PMP_X, PMP_L, PMP_A_SHIFT, PMP_A_MASK, PMP_OFF, PMP_TOR, PMP_NA4, PMP_NAPOT } from './pmp.js';
 export type { PmpState } from './pmp.js';
 export { MmuStats } from './stats.js';
-export { Tlb, TLB_GLOBAL } from './tlb.js';
-export { PageTableWalker } from './walker.js';
 export { leafAllows } from './permissions.js';
 export { PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D, PAGE_SIZE, PAGE_SHIFT } from './pte.js';
 export { SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48 } from './satp.js';

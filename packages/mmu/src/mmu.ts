@@ -2,12 +2,12 @@ import type { Snapshottable, VersionedState } from '@vm/core';
 import { VmError } from '@vm/core';
 import type { SystemBus } from './bus.js';
 import { PA_LIMIT, PRIV_M, accessFaultCause, pageFaultCause, type AccessType } from './access.js';
-import { PERMISSIONS, TLB_BARE, permissionRow } from './permissions.js';
+import { TLB_BARE, contextShift, packPermissions } from './permissions.js';
 import { Pmp, type PmpState } from './pmp.js';
 import { PAGE_SIZE } from './pte.js';
 import { ASID_MASK, SATP_MODE_BARE, pagingLevels, satpAsid, satpMode, satpPpn } from './satp.js';
 import { MmuStats } from './stats.js';
-import { TLB_GLOBAL, Tlb, vpnOf } from './tlb.js';
+import { TLB_GLOBAL, TLB_MAX_CONTEXTS, Tlb, vpnOf } from './tlb.js';
 import { PageTableWalker } from './walker.js';
 
 export interface MmuState extends VersionedState {
@@ -20,8 +20,6 @@ export interface MmuOptions {
   readonly tlbEntries?: number;
 }
 
-/** Context ids handed out before the table is recycled (each id names one (ASID, root) pair). */
-const MAX_CONTEXTS = 4096;
 const CONTEXT_KEY_MASK = (1n << 60n) - 1n;
 
 /**
@@ -49,12 +47,13 @@ export class Mmu implements Snapshottable<MmuState> {
   private levels = 0;
   private asid = 0;
   private rootPpn = 0;
-  /** Context id of the current (ASID, root) pair. */
+  /** Context id of the current (ASID, root) pair, and its TLB index salt. */
   private ctx = 0;
+  private salt = 0;
   private readonly contexts = new Map<bigint, number>();
   private sumBit = false;
   private mxrBit = false;
-  /** (SUM, MXR) part of the PERMISSIONS row, kept current by the setters. */
+  /** Bit of the TLB permission word for (S-mode, SUM, MXR); U-mode is 12 bits lower. */
   private control = 0;
 
   constructor(
@@ -84,7 +83,9 @@ export class Mmu implements Snapshottable<MmuState> {
     }
     this.asid = satpAsid(value);
     this.rootPpn = satpPpn(value);
-    this.ctx = this.contextOf(value & CONTEXT_KEY_MASK);
+    // Bare identities are cached as global entries: make them this context's first probe.
+    this.ctx = mode === SATP_MODE_BARE ? TLB_GLOBAL : this.contextOf(value & CONTEXT_KEY_MASK);
+    this.salt = this.tlb.saltOf(this.ctx);
   }
 
   /** mstatus.SUM, kept current by the hart. */
@@ -93,7 +94,7 @@ export class Mmu implements Snapshottable<MmuState> {
   }
   set sum(value: boolean) {
     this.sumBit = value;
-    this.control = permissionRow(0, value, this.mxrBit);
+    this.control = contextShift(0, value, this.mxrBit);
   }
 
   /** mstatus.MXR, kept current by the hart. */
@@ -102,7 +103,7 @@ export class Mmu implements Snapshottable<MmuState> {
   }
   set mxr(value: boolean) {
     this.mxrBit = value;
-    this.control = permissionRow(0, this.sumBit, value);
+    this.control = contextShift(0, this.sumBit, value);
   }
 
   /**
@@ -121,7 +122,7 @@ export class Mmu implements Snapshottable<MmuState> {
     // Upper-half addresses: the signed value is exact for every canonical Sv39/Sv48 address.
     if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
     const vpn = vpnOf(n);
-    const page = this.tlb.lookup(vpn, this.ctx, PERMISSIONS, (priv << 11) | this.control, 1 << access);
+    const page = this.tlb.lookup(vpn, this.ctx, this.salt, priv * 12 + this.control + access);
     if (page >= 0) {
       this.stats.tlbHits++;
       return page + (n - vpn * PAGE_SIZE);
@@ -182,7 +183,7 @@ export class Mmu implements Snapshottable<MmuState> {
     }
     const page = pa - (pa % PAGE_SIZE);
     const pmpMask = this.pmp.pageAccessMask(page, priv);
-    this.tlb.insert(vpnOf(n), global ? TLB_GLOBAL : this.ctx, this.asid, flags, pmpMask, page, level);
+    this.tlb.insert(vpnOf(n), global ? TLB_GLOBAL : this.ctx, this.salt, this.asid, packPermissions(flags, pmpMask), page, level);
     if ((pmpMask & (1 << access)) === 0 && !this.pmp.check(pa, width, access, priv)) {
       return this.fail(accessFaultCause(access));
     }
@@ -198,7 +199,7 @@ export class Mmu implements Snapshottable<MmuState> {
   private contextOf(key: bigint): number {
     let id = this.contexts.get(key);
     if (id === undefined) {
-      if (this.contexts.size >= MAX_CONTEXTS) {
+      if (this.contexts.size >= TLB_MAX_CONTEXTS) {
         this.contexts.clear();
         this.flushAll();
       }

@@ -30,6 +30,23 @@ export const permissionRow = (priv: number, sum: boolean, mxr: boolean): number 
   ((priv << 2) | (sum ? 2 : 0) | (mxr ? 1 : 0)) << 9;
 
 /**
+ * Shift of the 3-bit access mask for (priv, SUM, MXR) within a packed permission word: the TLB
+ * stores, per entry, the masks of all eight U/S contexts in 24 bits so that a hit is one load.
+ */
+export const contextShift = (priv: number, sum: boolean, mxr: boolean): number =>
+  3 * ((priv << 2) | (sum ? 2 : 0) | (mxr ? 1 : 0));
+
+/**
+ * Packed permission word of a TLB entry: for each U/S (priv, SUM, MXR) context, the accesses that
+ * both the PTE flags (PERMISSIONS) and PMP (`pmpMask`, uniform over the page) allow.
+ */
+export function packPermissions(flags: number, pmpMask: number): number {
+  let word = 0;
+  for (let row = 0; row < 8; row++) word |= (PERMISSIONS[(row << 9) | flags] & pmpMask) << (3 * row);
+  return word;
+}
+
+/**
  * PERMISSIONS[permissionRow(priv, sum, mxr) | flags] is the mask of accesses (accessBit) a TLB hit
  * may serve without walking again. The TLB keeps the raw PTE flags and consults this table on
  * every hit, so a change of privilege, SUM or MXR can never be bypassed by a cached translation.

@@ -8,4 +8,4 @@ export { SifiveTest } from './sifive-test.js';
 export type { SifiveTestOptions, SifiveTestState } from './sifive-test.js';
 export { GoldfishRtc } from './goldfish-rtc.js';
 export type { GoldfishRtcOptions, GoldfishRtcState } from './goldfish-rtc.js';
-export { SnapshotVersionError, SnapshotShapeError } from './snapshot-version.js';
+export { SnapshotVersionError, SnapshotShapeError, checkSnapshotVersion } from './snapshot-version.js';

@@ -69,7 +69,8 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
   private readonly outputs: IrqLine[];
   private readonly words: number;
   private readonly priority: Uint8Array;
-  private readonly pending: Uint8Array;
+  /** Pending bits, one 32-bit word per 32 sources (the layout of the pending array, spec 6). */
+  private readonly pending: Uint32Array;
   private readonly inFlight: Uint8Array;
   private readonly lineLevel: Uint8Array;
   private readonly enable: Uint32Array;
@@ -90,7 +91,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     this.outputs = options.contexts;
     this.words = Math.ceil(sources / 32);
     this.priority = new Uint8Array(sources);
-    this.pending = new Uint8Array(sources);
+    this.pending = new Uint32Array(this.words);
     this.inFlight = new Uint8Array(sources);
     this.lineLevel = new Uint8Array(sources);
     this.enable = new Uint32Array(this.words * this.contexts);
@@ -112,7 +113,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
 
   /** True when source n is pending (waiting to be claimed). */
   isPending(n: number): boolean {
-    return this.pending[n] === 1;
+    return this.pendingBit(n);
   }
 
   /** True when source n has been claimed and not yet completed. */
@@ -141,7 +142,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     }
     if (offset < ENABLE_BASE) {
       const word = (offset - PENDING_BASE) / 4;
-      return word < this.words ? this.bitsOf(this.pending, word) : this.guestError();
+      return word < this.words ? this.pending[word]! : this.guestError();
     }
     if (offset < CONTEXT_BASE) {
       const ctx = Math.floor((offset - ENABLE_BASE) / ENABLE_STRIDE);
@@ -220,11 +221,14 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     return mask >>> 0;
   }
 
-  private bitsOf(bits: Uint8Array, word: number): number {
-    let v = 0;
-    const end = Math.min(32, this.sources - word * 32);
-    for (let b = 0; b < end; b++) if (bits[word * 32 + b]) v |= 1 << b;
-    return v >>> 0;
+  private pendingBit(src: number): boolean {
+    return ((this.pending[src >>> 5]! >>> (src & 31)) & 1) === 1;
+  }
+
+  private setPendingBit(src: number, on: boolean): void {
+    const bit = 1 << (src & 31);
+    const w = src >>> 5;
+    this.pending[w] = on ? this.pending[w]! | bit : this.pending[w]! & ~bit;
   }
 
   private isEnabled(ctx: number, src: number): boolean {
@@ -239,12 +243,18 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
   private best(ctx: number): number {
     let bestId = 0;
     let bestPriority = this.threshold[ctx]!;
-    for (let src = 1; src < this.sources; src++) {
-      if (!this.pending[src] || !this.isEnabled(ctx, src)) continue;
-      const p = this.priority[src]!;
-      if (p > bestPriority) {
-        bestId = src;
-        bestPriority = p;
+    const base = ctx * this.words;
+    for (let w = 0; w < this.words; w++) {
+      let m = this.pending[w]! & this.enable[base + w]!;
+      while (m !== 0) {
+        const bit = 31 - Math.clz32(m & -m); // lowest set bit first: ties go to the lowest ID
+        m &= m - 1;
+        const src = w * 32 + bit;
+        const p = this.priority[src]!;
+        if (p > bestPriority) {
+          bestId = src;
+          bestPriority = p;
+        }
       }
     }
     return bestId;
@@ -254,7 +264,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
   private claim(ctx: number): number {
     const src = this.best(ctx);
     if (src !== 0) {
-      this.pending[src] = 0;
+      this.setPendingBit(src, false);
       this.inFlight[src] = 1;
       this.updateOutputs();
     }
@@ -274,7 +284,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     if (!this.inFlight[src]) return;
     this.inFlight[src] = 0;
     if (this.lineLevel[src]) {
-      this.pending[src] = 1;
+      this.setPendingBit(src, true);
       this.updateOutputs();
     }
   }
@@ -288,8 +298,8 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     if (old === level) return;
     this.lineLevel[src] = level ? 1 : 0;
     const pending = level && !this.inFlight[src];
-    if ((this.pending[src] === 1) !== pending) {
-      this.pending[src] = pending ? 1 : 0;
+    if (this.pendingBit(src) !== pending) {
+      this.setPendingBit(src, pending);
       this.updateOutputs();
     }
   }
@@ -315,7 +325,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     return {
       version: 1,
       priority: Array.from(this.priority),
-      pending: Array.from(this.pending, (b) => b === 1),
+      pending: Array.from({ length: this.sources }, (_, s) => this.pendingBit(s)),
       inFlight: Array.from(this.inFlight, (b) => b === 1),
       lineLevel: Array.from(this.lineLevel, (b) => b === 1),
       enable: Array.from(this.enable),
@@ -339,7 +349,7 @@ export class Plic implements MmioDevice, Snapshottable<PlicState> {
     }
     for (let s = 0; s < n; s++) {
       this.priority[s] = s === 0 ? 0 : state.priority[s]! & PRIORITY_MASK;
-      this.pending[s] = s !== 0 && state.pending[s] ? 1 : 0;
+      this.setPendingBit(s, s !== 0 && state.pending[s] === true);
       this.inFlight[s] = s !== 0 && state.inFlight[s] ? 1 : 0;
       this.lineLevel[s] = s !== 0 && state.lineLevel[s] ? 1 : 0;
     }

@@ -424,8 +424,9 @@ export class Uart16550 implements MmioDevice, Snapshottable<Uart16550State> {
 
   restore(state: Uart16550State): void {
     checkSnapshotVersion('uart16550', state, [1]);
-    if (!Array.isArray(state.rxFifo) || state.rxFifo.length > UART16550_FIFO_DEPTH) {
-      throw new SnapshotShapeError('uart16550', `rxFifo must be an array of at most ${UART16550_FIFO_DEPTH} bytes`);
+    const capacity = state.fcr & FCR_FIFO_ENABLE ? UART16550_FIFO_DEPTH : 1;
+    if (!Array.isArray(state.rxFifo) || state.rxFifo.length > capacity) {
+      throw new SnapshotShapeError('uart16550', `rxFifo must be an array of at most ${capacity} bytes`);
     }
     this.rxFifo = state.rxFifo.map((b) => b & 0xff);
     this.lastRx = state.lastRx & 0xff;

@@ -19,6 +19,8 @@ export interface Disassembly {
 export interface DisassembleOptions {
   /** Which extensions to decode (default: all in the table, H included). */
   enabled?: (ext: Extension) => boolean;
+  /** Print branch/jump targets as `0x...` (objdump does when the file has no symbols). */
+  prefixTargets?: boolean;
 }
 
 /** Field values of `insn` for the entry's operands and extra fields. */
@@ -32,7 +34,7 @@ export function fieldValues(e: InsnEncoding, insn: number): FieldValues {
 }
 
 /** One operand in its plain (non-alias) spelling; undefined for an omitted default (rm=dyn). */
-export function operandText(kind: OperandKind, v: FieldValues, pc: bigint): string | undefined {
+export function operandText(kind: OperandKind, v: FieldValues, tgt: (offset: number) => string): string | undefined {
   const info = OPERANDS[kind];
   const val = (i = 0): number => v[info.fields[i]] ?? 0;
   switch (kind) {
@@ -62,13 +64,28 @@ export function operandText(kind: OperandKind, v: FieldValues, pc: bigint): stri
     case 'f':
       return freg(val());
     case 'target':
-      return target(pc, val());
+      return tgt(val());
     case 'mem':
       if (kind === '(rs1)') return `(${xreg(val())})`;
       return `${val()}(${info.fields.length > 1 ? xreg(val(1)) : 'sp'})`;
     default:
       return String(val());
   }
+}
+
+/** Rounding modes of the conversions that are always exact: binutils 2.40 decodes them only with rm=000. */
+const EXACT_CONVERSIONS = new Set(['fcvt.d.w', 'fcvt.d.wu', 'fcvt.d.s']);
+
+/**
+ * Encodings the hart executes (reserved fields are ignored, as the spec asks) but binutils 2.40
+ * matches more strictly and prints as `.4byte`: FENCE/FENCE.I with nonzero fm, rs1 or rd
+ * (Unprivileged ISA 2.7, 3.1: "reserved for future use") and exact conversions with rm ≠ 000.
+ */
+function objdumpDecodes(mnemonic: string, v: FieldValues): boolean {
+  if (mnemonic === 'fence') return v.fm === 0 && v.rs1 === 0 && v.rd === 0;
+  if (mnemonic === 'fence.i') return v.imm12 === 0 && v.rs1 === 0 && v.rd === 0;
+  if (EXACT_CONVERSIONS.has(mnemonic)) return v.rm === 0;
+  return true;
 }
 
 /** aq/rl suffix of an AMO mnemonic. */
@@ -97,20 +114,24 @@ export function disassemble(insn: number, pc: bigint, length?: 2 | 4, options: D
   const len: 2 | 4 = length ?? ((insn & 3) === 3 ? 4 : 2);
   const word = len === 2 ? insn & 0xffff : insn >>> 0;
   if (word === 0 && len === 2) return result('unimp', [], 2);
+  // c.addi16sp with nzimm=0 is reserved (Table 16.5) but binutils prints it as its expansion.
+  if (word === 0x6101 && len === 2) return result('add', ['sp', 'sp', '0'], 2);
   // `csrrw x0, cycle, x0` is the canonical 32-bit UNIMP (GNU as's `unimp` without RVC).
   if (word === 0xc0001073) return result('unimp', [], 4);
   const e = decodeEntry(word, len, options.enabled);
   if (!e) return unknown(word, len);
   const v = fieldValues(e, word);
+  if (!objdumpDecodes(e.mnemonic, v)) return unknown(word, len);
+  const tgt = (offset: number): string => target(pc, offset, options.prefixTargets === true);
   if (len === 2) {
-    const c = compressedText(e.mnemonic, v, pc);
+    const c = compressedText(e.mnemonic, v, tgt);
     return c ? result(c[0], c[1], 2) : unknown(word, 2);
   }
-  const alias = aliasOf(e.mnemonic, v, pc);
+  const alias = aliasOf(e.mnemonic, v, tgt);
   if (alias) return result(alias[0], alias[1], len);
   const ops: string[] = [];
-  for (const o of e.operands) {
-    const t = operandText(o, v, pc);
+  for (const o of EXACT_CONVERSIONS.has(e.mnemonic) ? e.operands.filter((o) => o !== 'rm') : e.operands) {
+    const t = operandText(o, v, tgt);
     if (t !== undefined) ops.push(t);
   }
   const mnemonic = e.format === 'AMO' ? e.mnemonic + orderingSuffix(v) : e.mnemonic;

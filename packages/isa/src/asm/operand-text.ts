@@ -18,7 +18,10 @@ export function fenceSet(bits: number): string {
   return (bits & 8 ? 'i' : '') + (bits & 4 ? 'o' : '') + (bits & 2 ? 'r' : '') + (bits & 1 ? 'w' : '');
 }
 
-/** A pc-relative target as objdump prints it: the absolute address in bare hex. */
-export function target(pc: bigint, offset: number): string {
-  return BigInt.asUintN(64, pc + BigInt(offset)).toString(16);
+/**
+ * A pc-relative target as objdump prints it: the absolute address in hex, bare when the file has
+ * symbols (objdump then appends `<symbol+off>`), `0x`-prefixed when it has none.
+ */
+export function target(pc: bigint, offset: number, prefix = false): string {
+  return (prefix ? '0x' : '') + BigInt.asUintN(64, pc + BigInt(offset)).toString(16);
 }

@@ -1,3 +1,4 @@
 export { parseElf, isElf } from './parse.js';
 export type { ElfImage, ElfSegment, ElfSection, ElfSymbol } from './types.js';
 export * as elfConstants from './constants.js';
+export { riscvArch } from './attributes.js';

@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(OPENSBI))('parseElf: Debian OpenSBI fw_jump.elf', ()
     // Stripped: symbols come from .dynsym (43 entries, the null one omitted).
     expect(img.symbolList).toHaveLength(42);
     expect(img.symbols.get('ecall_pmu')).toBe(0x80019498n);
-    expect(img.symbolList[1]).toEqual({ name: 'ecall_pmu', value: 0x80019498n, size: 48n, type: 1 });
+    expect(img.symbolList[1]).toEqual({ name: 'ecall_pmu', value: 0x80019498n, size: 48n, type: 1, bind: 1, shndx: 5 });
   });
 });
 
@@ -145,7 +145,7 @@ describe('parseElf: hand-built file', () => {
     expect(img.segments[0].memsz).toBe(0x1000n);
     expect(img.sections.map((s) => s.name)).toEqual(['', '.text', '.symtab', '.strtab', '.shstrtab']);
     expect(img.symbols.get('_start')).toBe(0x80000000n);
-    expect(img.symbolList).toEqual([{ name: '_start', value: 0x80000000n, size: 0n, type: 2 }]);
+    expect(img.symbolList).toEqual([{ name: '_start', value: 0x80000000n, size: 0n, type: 2, bind: 1, shndx: 1 }]);
   });
 
   it('isElf rejects non-ELF data', () => {

@@ -192,7 +192,7 @@ export function parseElf(bytes: Uint8Array, file = '<elf>'): ElfImage {
       const size = r.u64(sym + ST.st_size, `${symtab.name}[${i}].st_size`);
       const name = nameOff === 0 ? '' : r.cstring(strtab.offset + nameOff, strLimit, sym + ST.st_name, `${symtab.name}[${i}].st_name`);
       const type = info & 0xf;
-      symbolList.push({ name, value, size, type });
+      symbolList.push({ name, value, size, type, bind: info >> 4, shndx });
       if (name !== '' && shndx !== SHN_UNDEF && !symbols.has(name)) symbols.set(name, value);
     }
   }

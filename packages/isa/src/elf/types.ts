@@ -38,6 +38,10 @@ export interface ElfSymbol {
   size: bigint;
   /** ELF64_ST_TYPE(st_info). */
   type: number;
+  /** ELF64_ST_BIND(st_info). */
+  bind: number;
+  /** st_shndx: the section the symbol is defined in (0 = undefined). */
+  shndx: number;
 }
 
 export interface ElfImage {

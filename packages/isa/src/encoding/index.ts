@@ -5,3 +5,4 @@ export type { Field, FieldName } from './fields.js';
 export { OPERANDS } from './operands.js';
 export type { OperandKind, OperandClass, OperandInfo } from './operands.js';
 export type { InsnEncoding, InsnFormat, Extension, ReservedWhen } from './types.js';
+export { extensionsOf, DEFAULT_OBJDUMP_ARCH } from './isa-string.js';

@@ -14,6 +14,7 @@ import { INTEGER_FORMATS } from './integer-format.js';
 import { integerToFloat } from './integer-to-float.js';
 import { minMax } from './min-max.js';
 import { multiply } from './multiply.js';
+import { nativeDouble } from './native-double.js';
 import { boxResult, readOperand } from './nan-boxing.js';
 import { resolveRoundingMode } from './rounding-mode.js';
 import { signInject } from './sign-injection.js';
@@ -86,7 +87,8 @@ export function executeFp(insn: number, x: BigUint64Array, fp: FpState): boolean
       const a = readOperand(f, rs1, format);
       const b = readOperand(f, rs2, format);
       const funct5 = d.funct5Of(insn);
-      let result: bigint;
+      let result = format === DOUBLE ? nativeDouble(funct5, a, b, env) : -1n;
+      if (result >= 0n) return commitFloat(fp, rd, format, result, env);
       if (funct5 === d.FUNCT5_FMUL) result = multiply(format, a, b, env);
       else if (funct5 === d.FUNCT5_FDIV) result = divide(format, a, b, env);
       else result = add(format, a, b, funct5 === d.FUNCT5_FSUB, env);

@@ -7,11 +7,16 @@ import { RDN, RMM, RNE, RTZ, RUP } from './rounding-mode.js';
 import { infinityBits } from './unpacked.js';
 
 /**
- * Rounds the non-negative magnitude `sig * 2^exp` to a multiple of 2^quantum, per IEEE
- * 754-2008 §4.3, returning the multiple (i.e. the new significand at weight 2^quantum).
- * `roundedInexact` reports whether any non-zero bits were discarded.
+ * Whether the latest roundToQuantum call discarded non-zero bits. A side channel rather than a
+ * returned pair keeps the hot path allocation-free; callers read it right after the call.
  */
 export let roundedInexact = false;
+
+/**
+ * Rounds the non-negative magnitude `sig * 2^exp` to a multiple of 2^quantum, per IEEE
+ * 754-2008 §4.3, returning the multiple (i.e. the new significand at weight 2^quantum).
+ * `negative` is the sign of the value, which the directed modes need.
+ */
 export function roundToQuantum(
   sig: bigint,
   exp: number,

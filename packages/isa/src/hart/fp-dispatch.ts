@@ -3,5 +3,5 @@
  * The hart owns FP loads/stores, the FP CSRs and mstatus.FS gating; `executeFp` owns the rest and
  * returns false for an illegal encoding (including a reserved rounding mode).
  */
-export type { FpState } from './fp-stub.js';
-export { executeFp } from './fp-stub.js';
+export type { FpState } from '../fp/index.js';
+export { executeFp } from '../fp/index.js';

@@ -89,6 +89,9 @@ const NO_PAGE = 1;
 
 const ALL_ONES_64 = (1n << 64n) - 1n;
 
+/** Access width by funct3[1:0] of a load/store. */
+const WIDTHS = [1, 2, 4, 8] as const;
+
 /**
  * One RV64IMAFDC hart with M, S and U modes (priv spec 1.12), Zicsr, Zifencei, Zicntr and Sstc.
  *
@@ -110,8 +113,8 @@ export class Hart implements Snapshottable<HartState> {
   readonly f = new BigUint64Array(32);
   /** FP state handed to the FP unit; `fp.f` is `f`. */
   readonly fp: FpState = { f: this.f, fflags: 0, frm: 0 };
-  priv = PRIV_M;
   retired = 0;
+  private privLevel = PRIV_M;
 
   // ---- architectural CSR state (read and written through csr-file.ts) ----
   /** mstatus bits 22:0 (the rest is constant or derived; see mstatus.ts). */
@@ -191,6 +194,17 @@ export class Hart implements Snapshottable<HartState> {
     this.ramView = this.ram.view;
     this.cexp = compressedTable();
     this.reset(0n);
+  }
+
+  /** Current privilege (0 U, 1 S, 3 M). Setting it from outside keeps the derived state coherent. */
+  get priv(): number {
+    return this.privLevel;
+  }
+
+  set priv(p: number) {
+    this.privLevel = p;
+    this.translationChanged();
+    this.updateAttention();
   }
 
   get pc(): bigint {
@@ -556,7 +570,7 @@ export class Hart implements Snapshottable<HartState> {
             } else {
               if (f3 === 7) this.illegal(raw);
               this.retired = ret;
-              const v = this.loadSlow(aLo, aHi, 1 << (f3 & 3));
+              const v = this.loadSlow(aLo, aHi, WIDTHS[f3 & 3]);
               x[rd2 >> 1] = f3 < 4 ? BigInt.asUintN(64, BigInt.asIntN(8 << f3, v)) : v;
             }
             break;
@@ -578,7 +592,7 @@ export class Hart implements Snapshottable<HartState> {
               }
             } else {
               this.retired = ret;
-              this.storeSlow(aLo, aHi, 1 << f3, x[rs2 >> 1]);
+              this.storeSlow(aLo, aHi, WIDTHS[f3], x[rs2 >> 1]);
             }
             break;
           }
@@ -707,7 +721,7 @@ export class Hart implements Snapshottable<HartState> {
       this.sepc = epc;
       this.stval = tval;
       ms = (ms & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP)) | (ms & MSTATUS_SIE ? MSTATUS_SPIE : 0) | (priv << 8);
-      this.priv = PRIV_S;
+      this.privLevel = PRIV_S;
       vec = this.stvec;
     } else {
       this.mcause = causeValue;
@@ -717,7 +731,7 @@ export class Hart implements Snapshottable<HartState> {
         (ms & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP)) |
         (ms & MSTATUS_MIE ? MSTATUS_MPIE : 0) |
         (priv << MSTATUS_MPP_SHIFT);
-      this.priv = PRIV_M;
+      this.privLevel = PRIV_M;
       vec = this.mtvec;
     }
     this.mstatus = ms;
@@ -746,6 +760,14 @@ export class Hart implements Snapshottable<HartState> {
     return page >= ram.base && page + 4096 <= ram.end ? page - ram.base : -1;
   }
 
+  /**
+   * Whether a page's translation may be cached for `access`: only when PMP decides the same way for
+   * every byte of the page, so a cached hit can never bypass a finer-grained PMP boundary.
+   */
+  private cacheable(pa: number, access: AccessType, priv: number): boolean {
+    return ((this.mmu.pmp.pageAccessMask(pa - (pa & 0xfff), priv) >> access) & 1) === 1;
+  }
+
   private physRead(pa: number, width: 1 | 2 | 4 | 8, faultCause: number, va: bigint): bigint {
     const v = this.bus.read(pa, width);
     if (v === BUS_FAULT) this.raise(faultCause, va);
@@ -767,9 +789,11 @@ export class Hart implements Snapshottable<HartState> {
     const page = this.ramPage(pa);
     let low: number;
     if (page >= 0) {
-      this.fHi = pcHi;
-      this.fLo = pcLo & ~0xfff;
-      this.fOff = page;
+      if (this.cacheable(pa, ACCESS_FETCH, this.privLevel)) {
+        this.fHi = pcHi;
+        this.fLo = pcLo & ~0xfff;
+        this.fOff = page;
+      }
       low = this.ramView.getUint16(page + (pa & 0xfff), true);
     } else {
       low = Number(this.physRead(pa, 2, CAUSE_FETCH_ACCESS, va));
@@ -806,9 +830,11 @@ export class Hart implements Snapshottable<HartState> {
     const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
     const page = this.ramPage(pa);
     if (page >= 0) {
-      this.ldHi = hi;
-      this.ldLo = lo & ~0xfff;
-      this.ldOff = page;
+      if (this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) {
+        this.ldHi = hi;
+        this.ldLo = lo & ~0xfff;
+        this.ldOff = page;
+      }
       const o = page + po;
       const view = this.ramView;
       switch (width) {
@@ -840,9 +866,11 @@ export class Hart implements Snapshottable<HartState> {
     const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
     const page = this.ramPage(pa);
     if (page >= 0) {
-      this.stHi = hi;
-      this.stLo = lo & ~0xfff;
-      this.stOff = page;
+      if (this.cacheable(pa, ACCESS_STORE, this.dataPriv)) {
+        this.stHi = hi;
+        this.stLo = lo & ~0xfff;
+        this.stOff = page;
+      }
       const o = page + po;
       const view = this.ramView;
       switch (width) {
@@ -938,7 +966,7 @@ export class Hart implements Snapshottable<HartState> {
     const va = BigInt.asUintN(64, this.x[(insn >> 15) & 31] + BigInt(imm));
     const lo = Number(va & 0xffff_ffffn) | 0;
     const hi = Number(va >> 32n) | 0;
-    const width = f3 === 2 ? 4 : 8;
+    const width: 4 | 8 = f3 === 2 ? 4 : 8;
     if (store) {
       const v = this.f[(insn >> 20) & 31];
       this.storeSlow(lo, hi, width, width === 4 ? v & 0xffff_ffffn : v);
@@ -974,7 +1002,7 @@ export class Hart implements Snapshottable<HartState> {
         let v = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | MSTATUS_MPIE | (ms & MSTATUS_MPIE ? MSTATUS_MIE : 0);
         if (mpp !== PRIV_M) v &= ~MSTATUS_MPRV;
         this.mstatus = v;
-        this.priv = mpp;
+        this.privLevel = mpp;
         this.pc = this.mepc;
         this.xretDone();
         return SYS_JUMPED;
@@ -985,7 +1013,7 @@ export class Hart implements Snapshottable<HartState> {
         const spp = (ms & MSTATUS_SPP) >> 8;
         this.mstatus =
           (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | MSTATUS_SPIE | (ms & MSTATUS_SPIE ? MSTATUS_SIE : 0);
-        this.priv = spp;
+        this.privLevel = spp;
         this.pc = this.sepc;
         this.xretDone();
         return SYS_JUMPED;

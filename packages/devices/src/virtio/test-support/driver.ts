@@ -207,6 +207,13 @@ export class DriverQueue {
     return i;
   }
 
+  /** Pretend a long history: both rings' indices (driver side) set to `idx`. */
+  setIndices(idx: number): void {
+    this.availIdx = this.lastUsed = idx;
+    this.ram.write16(this.avail + 2, idx);
+    this.ram.write16(this.used + 2, idx);
+  }
+
   kick(): void {
     this.m.w32(R.VIRTIO_MMIO_QUEUE_NOTIFY, this.index);
   }

@@ -1,0 +1,24 @@
+/*
+ * Page-table update hooks. Every place the kernel writes a PTE, switches satp or flushes the TLB
+ * goes through pv_mmu_*. Native builds inline them to plain stores + sfence.vma; the paravirtual
+ * build (-DPARAVIRT) calls out-of-line versions in pv_mmu.c, which is where the hypervisor's
+ * paravirtual-MMU hypercalls will go (batching PTE writes, avoiding shadow-page-table traps).
+ */
+#ifndef PV_MMU_H
+#define PV_MMU_H
+#include "kernel.h"
+
+#ifdef PARAVIRT
+void pv_mmu_set_pte(pte_t *ptep, pte_t val);
+void pv_mmu_flush_all(void);
+void pv_mmu_flush_va(u64 va);
+void pv_mmu_switch(u64 satp);
+void pv_mmu_release_table(pte_t *table);  /* a page-table page is about to be freed */
+#else
+static inline void pv_mmu_set_pte(pte_t *ptep, pte_t val) { *(volatile pte_t *)ptep = val; }
+static inline void pv_mmu_flush_all(void) { sfence_vma_all(); }
+static inline void pv_mmu_flush_va(u64 va) { sfence_vma_va(va); }
+static inline void pv_mmu_switch(u64 satp) { csr_write(satp, satp); sfence_vma_all(); }
+static inline void pv_mmu_release_table(pte_t *table) { (void)table; }
+#endif
+#endif

@@ -1,0 +1,290 @@
+/**
+ * The CSR address space, one entry per implemented CSR (priv spec chapter 2 and the per-CSR
+ * sections cited below). An address without an entry raises illegal instruction, which is how
+ * OpenSBI and Linux probe for optional CSRs. Generic rules (priv spec 2.1): csr[9:8] is the lowest
+ * privilege that may access it, csr[11:10] = 3 marks it read-only; `guard` adds per-CSR conditions.
+ */
+import { CAUSE_ECALL_M, IRQ_SEI, IRQ_SSI, IRQ_STI, MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIP_IMPLEMENTED } from './causes.js';
+import * as N from './csr-numbers.js';
+import type { Hart } from './hart.js';
+import { mstatusValue, SSTATUS_MASK, sstatusValue, MSTATUS_TVM } from './mstatus.js';
+
+export interface CsrDef {
+  read(h: Hart): bigint;
+  /** `v` is the full new value; WARL legalisation happens here. */
+  write(h: Hart, v: bigint): void;
+  /** Value used as the old value by CSRRS/CSRRC when it differs from what reads return (mip.SEIP). */
+  rmwRead?(h: Hart): bigint;
+  /** Extra access condition beyond the address-encoded privilege and read-only rules. */
+  guard?(h: Hart, write: boolean): boolean;
+}
+
+export const CSR_TABLE: (CsrDef | undefined)[] = new Array<CsrDef | undefined>(4096).fill(undefined);
+
+/** Priv spec 2.1: privilege in csr[9:8], read-only when csr[11:10] = 3, plus the CSR's own guard. */
+export function csrAccessAllowed(h: Hart, csr: number, def: CsrDef, writes: boolean): boolean {
+  if (h.priv < ((csr >> 8) & 3)) return false;
+  if (writes && csr >>> 10 === 3) return false;
+  return def.guard === undefined || def.guard(h, writes);
+}
+
+const PRIV_S = 1;
+const PRIV_M = 3;
+const ignore = (): void => {};
+const zero = (): bigint => 0n;
+const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);
+const MASK64 = (1n << 64n) - 1n;
+
+function define(n: number, def: CsrDef): void {
+  CSR_TABLE[n] = def;
+}
+
+/** A read-only (or write-ignored) CSR with a constant value. */
+function constant(n: number, value: (h: Hart) => bigint): void {
+  define(n, { read: value, write: ignore });
+}
+
+// ---------------------------------------------------------------- machine information (priv 3.1.1–3.1.5)
+
+/** misa: MXL=2 (RV64) and extensions A C D F I M S U. Read-only WARL: writes are ignored. */
+export const MISA_VALUE =
+  (2n << 62n) | [0, 2, 3, 5, 8, 12, 18, 20].reduce((acc, b) => acc | (1n << BigInt(b)), 0n);
+
+constant(N.CSR_MISA, () => MISA_VALUE);
+constant(N.CSR_MVENDORID, zero);
+constant(N.CSR_MARCHID, zero);
+constant(N.CSR_MIMPID, zero);
+constant(N.CSR_MHARTID, (h) => BigInt(h.hartId));
+constant(N.CSR_MCONFIGPTR, zero);
+
+// ---------------------------------------------------------------- status (priv 3.1.6, 4.1.1)
+
+define(N.CSR_MSTATUS, {
+  read: (h) => mstatusValue(h.mstatus),
+  write: (h, v) => h.setMstatus(u32(v)),
+});
+define(N.CSR_SSTATUS, {
+  read: (h) => sstatusValue(h.mstatus),
+  write: (h, v) => h.setMstatus((h.mstatus & ~SSTATUS_MASK) | (u32(v) & SSTATUS_MASK)),
+});
+
+// ---------------------------------------------------------------- traps (priv 3.1.7–3.1.9, 3.1.14–3.1.16)
+
+/** xtvec: BASE is 4-byte aligned; MODE >= 2 is reserved, so such a write keeps the old MODE. */
+function tvec(old: bigint, v: bigint): bigint {
+  const mode = (v & 3n) >= 2n ? old & 3n : v & 3n;
+  return (v & ~3n) | mode;
+}
+
+define(N.CSR_MTVEC, { read: (h) => h.mtvec, write: (h, v) => void (h.mtvec = tvec(h.mtvec, v)) });
+define(N.CSR_STVEC, { read: (h) => h.stvec, write: (h, v) => void (h.stvec = tvec(h.stvec, v)) });
+define(N.CSR_MEDELEG, {
+  read: (h) => BigInt(h.medeleg),
+  // ecall from M (cause 11) can never be delegated: read-only zero.
+  write: (h, v) => void (h.medeleg = u32(v) & MEDELEG_WRITABLE & ~(1 << CAUSE_ECALL_M)),
+});
+define(N.CSR_MIDELEG, {
+  read: (h) => BigInt(h.mideleg),
+  write: (h, v) => {
+    h.mideleg = u32(v) & MIDELEG_WRITABLE;
+    h.updateAttention();
+  },
+});
+define(N.CSR_MIE, {
+  read: (h) => BigInt(h.mie),
+  write: (h, v) => {
+    h.mie = u32(v) & MIP_IMPLEMENTED;
+    h.updateAttention();
+  },
+});
+define(N.CSR_SIE, {
+  read: (h) => BigInt(h.mie & h.mideleg),
+  write: (h, v) => {
+    h.mie = (h.mie & ~h.mideleg) | (u32(v) & h.mideleg);
+    h.updateAttention();
+  },
+});
+
+/** M-mode may write SSIP, SEIP and STIP (the latter only while Sstc is not driving it). */
+function mipWritable(h: Hart): number {
+  const stip = h.menvcfg >> 63n ? 0 : 1 << IRQ_STI;
+  return (1 << IRQ_SSI) | (1 << IRQ_SEI) | stip;
+}
+
+define(N.CSR_MIP, {
+  read: (h) => {
+    h.updateSstc();
+    return BigInt(h.mipValue());
+  },
+  // priv spec 3.1.9: CSRRS/CSRRC on mip use only the software-writable SEIP, not the ORed wire.
+  rmwRead: (h) => BigInt((h.mipValue() & ~(1 << IRQ_SEI)) | (h.mipSw & (1 << IRQ_SEI))),
+  write: (h, v) => {
+    const w = mipWritable(h);
+    h.mipSw = (h.mipSw & ~w) | (u32(v) & w);
+    h.updateAttention();
+  },
+});
+define(N.CSR_SIP, {
+  read: (h) => {
+    h.updateSstc();
+    return BigInt(h.mipValue() & h.mideleg);
+  },
+  // Only SSIP is writable through sip (priv spec 4.1.3), and only when delegated.
+  write: (h, v) => {
+    const w = h.mideleg & (1 << IRQ_SSI);
+    h.mipSw = (h.mipSw & ~w) | (u32(v) & w);
+    h.updateAttention();
+  },
+});
+
+define(N.CSR_MSCRATCH, { read: (h) => h.mscratch, write: (h, v) => void (h.mscratch = v) });
+define(N.CSR_SSCRATCH, { read: (h) => h.sscratch, write: (h, v) => void (h.sscratch = v) });
+// xepc bit 0 is always zero; IALIGN=16 because C is always enabled (priv spec 3.1.14).
+define(N.CSR_MEPC, { read: (h) => h.mepc, write: (h, v) => void (h.mepc = v & ~1n) });
+define(N.CSR_SEPC, { read: (h) => h.sepc, write: (h, v) => void (h.sepc = v & ~1n) });
+define(N.CSR_MCAUSE, { read: (h) => h.mcause, write: (h, v) => void (h.mcause = v) });
+define(N.CSR_SCAUSE, { read: (h) => h.scause, write: (h, v) => void (h.scause = v) });
+define(N.CSR_MTVAL, { read: (h) => h.mtval, write: (h, v) => void (h.mtval = v) });
+define(N.CSR_STVAL, { read: (h) => h.stval, write: (h, v) => void (h.stval = v) });
+
+// ---------------------------------------------------------------- environment config (priv 3.1.18, 4.1.10)
+
+const MENVCFG_STCE = 1n << 63n;
+const ENVCFG_FIOM = 1n;
+
+define(N.CSR_MENVCFG, {
+  read: (h) => h.menvcfg,
+  write: (h, v) => {
+    h.menvcfg = v & (MENVCFG_STCE | ENVCFG_FIOM);
+    h.updateSstc();
+    h.updateAttention();
+  },
+});
+define(N.CSR_SENVCFG, { read: (h) => h.senvcfg, write: (h, v) => void (h.senvcfg = v & ENVCFG_FIOM) });
+
+// ---------------------------------------------------------------- address translation (priv 4.1.11)
+
+const SATP_MODE_BARE = 0n;
+const SATP_MODE_SV39 = 8n;
+const SATP_MODE_SV48 = 9n;
+/** MODE (63:60), 16-bit ASID (59:44), PPN (43:0). */
+const SATP_MASK = (0xfn << 60n) | (0xffffn << 44n) | ((1n << 44n) - 1n);
+
+define(N.CSR_SATP, {
+  read: (h) => h.satp,
+  write: (h, v) => {
+    const mode = v >> 60n;
+    // A write with an unsupported MODE has no effect at all (priv spec 4.1.11).
+    if (mode !== SATP_MODE_BARE && mode !== SATP_MODE_SV39 && mode !== SATP_MODE_SV48) return;
+    const nv = v & SATP_MASK;
+    if (nv !== h.satp) {
+      h.satp = nv;
+      h.mmu.satp = nv;
+      h.mmu.flushAll();
+    }
+    h.translationChanged();
+  },
+  // S-mode access traps when mstatus.TVM=1 (priv spec 3.1.6.5).
+  guard: (h) => !(h.priv === PRIV_S && h.mstatus & MSTATUS_TVM),
+});
+
+// ---------------------------------------------------------------- counters (priv 3.1.10–3.1.13, unpriv ch. 10)
+
+/** mcounteren/scounteren gate U/S reads of cycle, time, instret and hpmcounterN (bit = csr & 31). */
+function counterAllowed(h: Hart, bit: number): boolean {
+  if (h.priv === PRIV_M) return true;
+  if (!((h.mcounteren >>> bit) & 1)) return false;
+  return h.priv === PRIV_S || ((h.scounteren >>> bit) & 1) === 1;
+}
+
+define(N.CSR_MCOUNTEREN, { read: (h) => BigInt(h.mcounteren), write: (h, v) => void (h.mcounteren = u32(v)) });
+define(N.CSR_SCOUNTEREN, { read: (h) => BigInt(h.scounteren), write: (h, v) => void (h.scounteren = u32(v)) });
+define(N.CSR_MCOUNTINHIBIT, {
+  read: (h) => BigInt(h.mcountinhibit),
+  // Bit 1 (TM) is hard-wired zero: time cannot be inhibited.
+  write: (h, v) => h.setCountInhibit(u32(v) & ~2),
+});
+define(N.CSR_MCYCLE, { read: (h) => h.cycleValue(), write: (h, v) => h.setCycle(v) });
+define(N.CSR_MINSTRET, { read: (h) => h.instretValue(), write: (h, v) => h.setInstret(v) });
+define(N.CSR_CYCLE, { read: (h) => h.cycleValue(), write: ignore, guard: (h) => counterAllowed(h, 0) });
+define(N.CSR_TIME, { read: (h) => BigInt.asUintN(64, h.clock.now()), write: ignore, guard: (h) => counterAllowed(h, 1) });
+define(N.CSR_INSTRET, { read: (h) => h.instretValue(), write: ignore, guard: (h) => counterAllowed(h, 2) });
+for (let i = 3; i < 32; i++) {
+  // No hardware performance monitors: counters and event selectors are read-only zero.
+  constant(N.CSR_MHPMCOUNTER3 + i - 3, zero);
+  constant(N.CSR_MHPMEVENT3 + i - 3, zero);
+  define(N.CSR_HPMCOUNTER3 + i - 3, { read: zero, write: ignore, guard: (h) => counterAllowed(h, i) });
+}
+
+// Sstc: stimecmp; S-mode access needs mcounteren.TM and menvcfg.STCE (Sstc spec 2.2).
+define(N.CSR_STIMECMP, {
+  read: (h) => h.stimecmp,
+  write: (h, v) => {
+    h.stimecmp = v & MASK64;
+    h.updateSstc();
+    h.updateAttention();
+  },
+  guard: (h) => h.priv === PRIV_M || ((h.mcounteren & 2) !== 0 && h.menvcfg >> 63n !== 0n),
+});
+
+// ---------------------------------------------------------------- floating point (unpriv 11.2)
+
+const fpGuard = (h: Hart): boolean => h.fpEnabled();
+
+define(N.CSR_FFLAGS, {
+  read: (h) => BigInt(h.fp.fflags & 0x1f),
+  write: (h, v) => {
+    h.fp.fflags = u32(v) & 0x1f;
+    h.markFpDirty();
+  },
+  guard: fpGuard,
+});
+define(N.CSR_FRM, {
+  read: (h) => BigInt(h.fp.frm & 7),
+  write: (h, v) => {
+    h.fp.frm = u32(v) & 7;
+    h.markFpDirty();
+  },
+  guard: fpGuard,
+});
+define(N.CSR_FCSR, {
+  read: (h) => BigInt(((h.fp.frm & 7) << 5) | (h.fp.fflags & 0x1f)),
+  write: (h, v) => {
+    h.fp.fflags = u32(v) & 0x1f;
+    h.fp.frm = (u32(v) >> 5) & 7;
+    h.markFpDirty();
+  },
+  guard: fpGuard,
+});
+
+// ---------------------------------------------------------------- PMP (priv 3.7): 16 entries, the rest zero
+
+function pmpChanged(h: Hart): void {
+  h.mmu.flushAll();
+  h.translationChanged();
+}
+
+for (let n = 0; n < 16; n += 2) {
+  define(N.CSR_PMPCFG0 + n, {
+    read: (h) => (n < 4 ? h.mmu.pmp.readCfg(n) : 0n),
+    write: (h, v) => {
+      if (n < 4) h.mmu.pmp.writeCfg(n, v);
+      pmpChanged(h);
+    },
+  });
+}
+for (let i = 0; i < 64; i++) {
+  define(N.CSR_PMPADDR0 + i, {
+    read: (h) => (i < 16 ? h.mmu.pmp.readAddr(i) : 0n),
+    write: (h, v) => {
+      if (i < 16) h.mmu.pmp.writeAddr(i, v);
+      pmpChanged(h);
+    },
+  });
+}
+
+// ---------------------------------------------------------------- debug triggers: none implemented
+
+// tselect reads 0 and ignores writes; tdata1 reads 0 (type 0: no trigger), so software sees no triggers.
+for (const n of [N.CSR_TSELECT, N.CSR_TDATA1, N.CSR_TDATA2, N.CSR_TDATA3]) constant(n, zero);
+
