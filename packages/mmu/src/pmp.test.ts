@@ -194,6 +194,25 @@ describe('PMP locking (priv spec 3.7.1.3)', () => {
   });
 });
 
+describe('PMP page masks (what translation caches may rely on)', () => {
+  it('gives the uniform permissions of a 4 KiB page, or 0 when PMP splits it', () => {
+    const pmp = new Pmp();
+    pmp.writeAddr(0, (0x8000_0000n | 0x7ffn) >> 2n); // 4 KiB at 0x8000_0000, read-only
+    setCfg(pmp, 0, NAPOT | PMP_R);
+    pmp.writeAddr(1, 0x8000_2010n >> 2n); // NA4 inside the next-but-one page
+    setCfg(pmp, 1, NA4 | RWX);
+    pmp.writeAddr(2, -1n);
+    setCfg(pmp, 2, NAPOT | PMP_R | PMP_X);
+    expect(pmp.pageAccessMask(0x8000_0000, PRIV_S)).toBe(1 << ACCESS_LOAD);
+    expect(pmp.pageAccessMask(0x8000_1000, PRIV_U)).toBe((1 << ACCESS_LOAD) | (1 << ACCESS_FETCH));
+    expect(pmp.pageAccessMask(0x8000_2000, PRIV_S)).toBe(0);
+    // M-mode: unlocked entries grant everything, and so does no match.
+    expect(pmp.pageAccessMask(0x8000_0000, PRIV_M)).toBe(7);
+    expect(new Pmp().pageAccessMask(0, PRIV_M)).toBe(7);
+    expect(new Pmp().pageAccessMask(0, PRIV_S)).toBe(0);
+  });
+});
+
 describe('PMP snapshot', () => {
   it('restores configuration, locks included', () => {
     const a = new Pmp();

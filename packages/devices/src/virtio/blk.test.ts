@@ -59,7 +59,9 @@ function request(m: TestMachine, q: DriverQueue, type: number, sector: number, o
 }
 
 const dirs: string[] = [];
+const opened: BlockBackend[] = [];
 afterEach(() => {
+  for (const b of opened.splice(0)) b.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function tempFile(contents: Uint8Array): string {
@@ -86,6 +88,7 @@ const backends: [string, () => BlockBackend][] = [
 describe.each(backends)('VirtioBlock over %s backend', (_name, make) => {
   function setup(serial = 'vm-disk-0'): { m: TestMachine; q: DriverQueue; backend: BlockBackend } {
     const backend = make();
+    opened.push(backend);
     const m = new TestMachine(new VirtioBlock({ backend, serial }));
     const [q] = m.init();
     return { m, q: q!, backend };

@@ -1,5 +1,6 @@
 import type { FieldValues } from './disassemble.js';
-import { csrName, freg, hexImm, xreg } from './operand-text.js';
+import { freg, hexImm, xreg } from './operand-text.js';
+import type { PrintContext } from './operand-text.js';
 
 /**
  * The pseudo-instructions GNU objdump 2.40 prints by default (Unprivileged ISA ch. 25,
@@ -7,7 +8,7 @@ import { csrName, freg, hexImm, xreg } from './operand-text.js';
  * without their `i` suffix, `zext.b` for `andi rd,rs,255`, CSR shorthands).
  * Returns undefined when the instruction prints in its plain form.
  */
-export function aliasOf(mnemonic: string, v: FieldValues, tgt: (offset: number) => string): [string, string[]] | undefined {
+export function aliasOf(mnemonic: string, v: FieldValues, ctx: PrintContext): [string, string[]] | undefined {
   const rd = v.rd ?? 0;
   const rs1 = v.rs1 ?? 0;
   const rs2 = v.rs2 ?? 0;
@@ -56,19 +57,19 @@ export function aliasOf(mnemonic: string, v: FieldValues, tgt: (offset: number) 
       return undefined;
     case 'beq':
     case 'bne':
-      if (rs2 === 0) return [mnemonic + 'z', [X(rs1), tgt(v.bimm12 ?? 0)]];
+      if (rs2 === 0) return [mnemonic + 'z', [X(rs1), ctx.target(v.bimm12 ?? 0)]];
       return undefined;
     case 'blt':
-      if (rs2 === 0) return ['bltz', [X(rs1), tgt(v.bimm12 ?? 0)]];
-      if (rs1 === 0) return ['bgtz', [X(rs2), tgt(v.bimm12 ?? 0)]];
+      if (rs2 === 0) return ['bltz', [X(rs1), ctx.target(v.bimm12 ?? 0)]];
+      if (rs1 === 0) return ['bgtz', [X(rs2), ctx.target(v.bimm12 ?? 0)]];
       return undefined;
     case 'bge':
-      if (rs1 === 0) return ['blez', [X(rs2), tgt(v.bimm12 ?? 0)]];
-      if (rs2 === 0) return ['bgez', [X(rs1), tgt(v.bimm12 ?? 0)]];
+      if (rs1 === 0) return ['blez', [X(rs2), ctx.target(v.bimm12 ?? 0)]];
+      if (rs2 === 0) return ['bgez', [X(rs1), ctx.target(v.bimm12 ?? 0)]];
       return undefined;
     case 'jal':
-      if (rd === 0) return ['j', [tgt(v.jimm20 ?? 0)]];
-      if (rd === 1) return ['jal', [tgt(v.jimm20 ?? 0)]];
+      if (rd === 0) return ['j', [ctx.target(v.jimm20 ?? 0)]];
+      if (rd === 1) return ['jal', [ctx.target(v.jimm20 ?? 0)]];
       return undefined;
     case 'jalr': {
       // jr/jalr with an implicit rd (x0 / ra); a zero offset is left out.
@@ -89,11 +90,11 @@ export function aliasOf(mnemonic: string, v: FieldValues, tgt: (offset: number) 
     case 'csrrs':
     case 'csrrw':
     case 'csrrc':
-      return csrAlias(mnemonic, rd, v.csr ?? 0, X(rs1), rs1 === 0);
+      return csrAlias(mnemonic, rd, ctx.csr(v.csr ?? 0), v.csr ?? 0, X(rs1), rs1 === 0);
     case 'csrrsi':
     case 'csrrwi':
     case 'csrrci':
-      return csrImmAlias(mnemonic, rd, v.csr ?? 0, v.zimm ?? 0);
+      return csrImmAlias(mnemonic, rd, ctx.csr(v.csr ?? 0), v.csr ?? 0, v.zimm ?? 0);
     default:
       break;
   }
@@ -109,8 +110,7 @@ export function aliasOf(mnemonic: string, v: FieldValues, tgt: (offset: number) 
 }
 
 /** Register forms: csrr/csrw/csrs/csrc and the F/counter shorthands (Tables 25.3-25.4). */
-function csrAlias(mnemonic: string, rd: number, csr: number, src: string, srcZero: boolean): [string, string[]] | undefined {
-  const name = csrName(csr);
+function csrAlias(mnemonic: string, rd: number, name: string, csr: number, src: string, srcZero: boolean): [string, string[]] | undefined {
   if (mnemonic === 'csrrs' && srcZero) {
     if (csr === 0xc00 || csr === 0xc01 || csr === 0xc02) return ['rd' + name, [xreg(rd)]];
     if (csr === 0x001) return ['frflags', [xreg(rd)]];
@@ -127,8 +127,7 @@ function csrAlias(mnemonic: string, rd: number, csr: number, src: string, srcZer
 }
 
 /** Immediate forms: csrwi/csrsi/csrci and fsrmi/fsflagsi; otherwise objdump drops the `i`. */
-function csrImmAlias(mnemonic: string, rd: number, csr: number, zimm: number): [string, string[]] {
-  const name = csrName(csr);
+function csrImmAlias(mnemonic: string, rd: number, name: string, csr: number, zimm: number): [string, string[]] {
   if (mnemonic === 'csrrwi') {
     const f = csr === 0x001 ? 'fsflagsi' : csr === 0x002 ? 'fsrmi' : undefined;
     if (f) return [f, [xreg(rd), String(zimm)]];

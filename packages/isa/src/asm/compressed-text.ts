@@ -1,5 +1,6 @@
 import type { FieldValues } from './disassemble.js';
 import { freg, hexImm, xreg } from './operand-text.js';
+import type { PrintContext } from './operand-text.js';
 
 /**
  * How GNU objdump 2.40 prints RVC instructions: under the mnemonic of their 32-bit expansion
@@ -7,7 +8,7 @@ import { freg, hexImm, xreg } from './operand-text.js';
  * (`add sp,sp,-16`, `sll a0,a0,0x3`), and HINT encodings (rd=x0 or shamt=0, Table 16.3)
  * kept in their `c.` form.
  */
-export function compressedText(mnemonic: string, v: FieldValues, tgt: (offset: number) => string): [string, string[]] | undefined {
+export function compressedText(mnemonic: string, v: FieldValues, ctx: PrintContext): [string, string[]] | undefined {
   const rd = v.c_rd ?? 0;
   const rs2 = v.c_rs2 ?? 0;
   const rdp = v.c_rdp ?? 0;
@@ -58,11 +59,11 @@ export function compressedText(mnemonic: string, v: FieldValues, tgt: (offset: n
     case 'c.addw':
       return [mnemonic.slice(2), [xreg(rs1p), xreg(rs1p), xreg(rs2p)]];
     case 'c.j':
-      return ['j', [tgt(v.c_jimm11 ?? 0)]];
+      return ['j', [ctx.target(v.c_jimm11 ?? 0)]];
     case 'c.beqz':
-      return ['beqz', [xreg(rs1p), tgt(v.c_bimm9 ?? 0)]];
+      return ['beqz', [xreg(rs1p), ctx.target(v.c_bimm9 ?? 0)]];
     case 'c.bnez':
-      return ['bnez', [xreg(rs1p), tgt(v.c_bimm9 ?? 0)]];
+      return ['bnez', [xreg(rs1p), ctx.target(v.c_bimm9 ?? 0)]];
     case 'c.slli':
       if (shamt === 0) return ['c.slli64', [xreg(rd)]];
       return rd === 0 ? ['c.slli', ['zero', hexImm(shamt)]] : ['sll', [xreg(rd), xreg(rd), hexImm(shamt)]];

@@ -60,12 +60,43 @@ function build(): Map<number, string> {
   return m;
 }
 
-/** CSR number -> name. */
+/** CSR number -> name under privileged spec 1.12 (binutils 2.40's default). */
 export const CSR_NAMES: ReadonlyMap<number, string> = build();
+
+/** Privileged-spec versions that change CSR naming (Tag_RISCV_priv_spec / _minor). */
+export type PrivSpec = '1.10' | '1.11' | '1.12';
+
+/** CSRs first defined in privileged spec 1.12 (envcfg, mstatush, mtinst/mtval2, PMP 16-63, Smepmp, mconfigptr). */
+const ADDED_IN_1_12 = [0x10a, 0x30a, 0x310, 0x31a, 0x34a, 0x34b, 0x747, 0x757, 0xf15];
+for (let i = 4; i < 16; i++) ADDED_IN_1_12.push(0x3a0 + i);
+for (let i = 16; i < 64; i++) ADDED_IN_1_12.push(0x3b0 + i);
+
+/** The N-extension and delegation CSRs that 1.12 dropped. */
+const REMOVED_IN_1_12: [number, string][] = [
+  [0x000, 'ustatus'], [0x004, 'uie'], [0x005, 'utvec'], [0x040, 'uscratch'], [0x041, 'uepc'],
+  [0x042, 'ucause'], [0x043, 'utval'], [0x044, 'uip'], [0x102, 'sedeleg'], [0x103, 'sideleg'],
+];
+
+const BY_SPEC = new Map<PrivSpec, ReadonlyMap<number, string>>([['1.12', CSR_NAMES]]);
+
+/** CSR names as binutils prints them for a file built against privileged spec `spec`. */
+export function csrNamesFor(spec: PrivSpec): ReadonlyMap<number, string> {
+  let m = BY_SPEC.get(spec);
+  if (!m) {
+    const names = new Map(CSR_NAMES);
+    for (const n of ADDED_IN_1_12) names.delete(n);
+    for (const [n, s] of REMOVED_IN_1_12) names.set(n, s);
+    if (spec === '1.10') names.delete(0x320); // mcountinhibit arrived in 1.11
+    m = names;
+    BY_SPEC.set(spec, m);
+  }
+  return m;
+}
 
 /** CSR name -> number (names accepted by the assembler; includes the pre-1.11 aliases GNU as accepts). */
 export const CSR_NUMBERS: ReadonlyMap<string, number> = new Map([
   ...[...CSR_NAMES].map(([n, s]) => [s, n] as [string, number]),
+  ...REMOVED_IN_1_12.map(([n, s]) => [s, n] as [string, number]),
   ['sbadaddr', 0x143],
   ['mbadaddr', 0x343],
   ['sptbr', 0x180],

@@ -6,7 +6,10 @@ import type { OperandKind } from '../encoding/operands.js';
 import type { Extension, InsnEncoding } from '../encoding/types.js';
 import { aliasOf } from './aliases.js';
 import { compressedText } from './compressed-text.js';
-import { csrName, fenceSet, freg, hexImm, ROUNDING_MODES, target, xreg } from './operand-text.js';
+import { csrNamesFor } from './csr-names.js';
+import type { PrivSpec } from './csr-names.js';
+import { fenceSet, freg, hexImm, ROUNDING_MODES, target, xreg } from './operand-text.js';
+import type { PrintContext } from './operand-text.js';
 
 export interface Disassembly {
   /** `mnemonic\toperands` (or just the mnemonic), as objdump prints it. */
@@ -21,6 +24,8 @@ export interface DisassembleOptions {
   enabled?: (ext: Extension) => boolean;
   /** Print branch/jump targets as `0x...` (objdump does when the file has no symbols). */
   prefixTargets?: boolean;
+  /** Privileged spec the CSR names follow (default 1.12, binutils 2.40's default). */
+  privSpec?: PrivSpec;
 }
 
 /** Field values of `insn` for the entry's operands and extra fields. */
@@ -34,7 +39,7 @@ export function fieldValues(e: InsnEncoding, insn: number): FieldValues {
 }
 
 /** One operand in its plain (non-alias) spelling; undefined for an omitted default (rm=dyn). */
-export function operandText(kind: OperandKind, v: FieldValues, tgt: (offset: number) => string): string | undefined {
+export function operandText(kind: OperandKind, v: FieldValues, ctx: PrintContext): string | undefined {
   const info = OPERANDS[kind];
   const val = (i = 0): number => v[info.fields[i]] ?? 0;
   switch (kind) {
@@ -44,7 +49,7 @@ export function operandText(kind: OperandKind, v: FieldValues, tgt: (offset: num
       return ROUNDING_MODES[rm] === '' ? 'unknown' : ROUNDING_MODES[rm];
     }
     case 'csr':
-      return csrName(val());
+      return ctx.csr(val());
     case 'imm20':
     case 'shamtd':
     case 'shamtw':
@@ -64,7 +69,7 @@ export function operandText(kind: OperandKind, v: FieldValues, tgt: (offset: num
     case 'f':
       return freg(val());
     case 'target':
-      return tgt(val());
+      return ctx.target(val());
     case 'mem':
       if (kind === '(rs1)') return `(${xreg(val())})`;
       return `${val()}(${info.fields.length > 1 ? xreg(val(1)) : 'sp'})`;
@@ -122,16 +127,20 @@ export function disassemble(insn: number, pc: bigint, length?: 2 | 4, options: D
   if (!e) return unknown(word, len);
   const v = fieldValues(e, word);
   if (!objdumpDecodes(e.mnemonic, v)) return unknown(word, len);
-  const tgt = (offset: number): string => target(pc, offset, options.prefixTargets === true);
+  const names = csrNamesFor(options.privSpec ?? '1.12');
+  const ctx: PrintContext = {
+    target: (offset) => target(pc, offset, options.prefixTargets === true),
+    csr: (n) => names.get(n) ?? hexImm(n),
+  };
   if (len === 2) {
-    const c = compressedText(e.mnemonic, v, tgt);
+    const c = compressedText(e.mnemonic, v, ctx);
     return c ? result(c[0], c[1], 2) : unknown(word, 2);
   }
-  const alias = aliasOf(e.mnemonic, v, tgt);
+  const alias = aliasOf(e.mnemonic, v, ctx);
   if (alias) return result(alias[0], alias[1], len);
   const ops: string[] = [];
   for (const o of EXACT_CONVERSIONS.has(e.mnemonic) ? e.operands.filter((o) => o !== 'rm') : e.operands) {
-    const t = operandText(o, v, tgt);
+    const t = operandText(o, v, ctx);
     if (t !== undefined) ops.push(t);
   }
   const mnemonic = e.format === 'AMO' ? e.mnemonic + orderingSuffix(v) : e.mnemonic;

@@ -1,7 +1,8 @@
 import { instructionLength } from '../encoding/decode.js';
 import { DEFAULT_OBJDUMP_ARCH, extensionsOf } from '../encoding/isa-string.js';
-import { riscvArch } from '../elf/attributes.js';
-import { SHF_EXECINSTR, STT_FILE, STT_SECTION } from '../elf/constants.js';
+import { riscvAttributes } from '../elf/attributes.js';
+import { SHF_EXECINSTR, STT_FILE, STT_FUNC, STT_OBJECT, STT_SECTION } from '../elf/constants.js';
+import type { PrivSpec } from './csr-names.js';
 import type { ElfImage, ElfSection, ElfSymbol } from '../elf/types.js';
 import { disassemble } from './disassemble.js';
 import type { DisassembleOptions } from './disassemble.js';
@@ -22,6 +23,8 @@ interface Region {
   start: number;
   end: number;
   label: string;
+  /** objdump dumps a region as data when its symbol is an object (STT_OBJECT, not STT_FUNC). */
+  data: boolean;
 }
 
 /** Symbols objdump uses for region boundaries and labels: named, defined, not section/file symbols. */
@@ -48,11 +51,15 @@ function regions(sec: ElfSection, index: number, syms: ElfSymbol[]): Region[] {
     if (off > 0 && off < sec.size) starts.add(off);
   }
   const sorted = [...starts].sort((a, b) => a - b);
-  return sorted.map((start, i) => ({
-    start,
-    end: i + 1 < sorted.length ? sorted[i + 1] : sec.size,
-    label: label(sec.addr + BigInt(start), inSec, sec),
-  }));
+  return sorted.map((start, i) => {
+    const at = inSec.filter((s) => s.value === sec.addr + BigInt(start));
+    return {
+      start,
+      end: i + 1 < sorted.length ? sorted[i + 1] : sec.size,
+      label: label(sec.addr + BigInt(start), inSec, sec),
+      data: at.length > 0 && at.every((s) => s.type === STT_OBJECT) && !at.some((s) => s.type === STT_FUNC),
+    };
+  });
 }
 
 /** Address column: objdump drops leading zero nibbles common to the section, in groups of 4. */
@@ -78,12 +85,28 @@ function hexChunks(bytes: Uint8Array, at: number, len: number, chunk: number): s
 export interface ListingOptions {
   /** ISA string deciding which extensions decode (default: the file's Tag_RISCV_arch, else rv64gc). */
   arch?: string;
+  /** Privileged spec for CSR names (default: the file's Tag_RISCV_priv_spec, else 1.12). */
+  privSpec?: PrivSpec;
+}
+
+function privSpecOf(v: { major: number; minor: number } | undefined): PrivSpec {
+  if (!v) return '1.12';
+  if (v.major === 1 && v.minor <= 10) return '1.10';
+  if (v.major === 1 && v.minor === 11) return '1.11';
+  return '1.12';
 }
 
 export function listing(image: ElfImage, options: ListingOptions = {}): string {
-  const enabled = extensionsOf(options.arch ?? riscvArch(image) ?? DEFAULT_OBJDUMP_ARCH);
+  const attrs = riscvAttributes(image);
+  const enabled = extensionsOf(options.arch ?? attrs.arch ?? DEFAULT_OBJDUMP_ARCH);
   const syms = usefulSymbols(image);
-  const dopts: DisassembleOptions = { enabled, prefixTargets: syms.length === 0 };
+  const dopts: DisassembleOptions = {
+    enabled,
+    prefixTargets: syms.length === 0,
+    privSpec: options.privSpec ?? privSpecOf(attrs.privSpec),
+  };
+  // objdump's data dumps reuse the chunk size of the last instruction printed (2 or 4).
+  let chunk = 4;
   const out: string[] = [];
   image.sections.forEach((sec, index) => {
     if ((sec.flags & SHF_EXECINSTR) === 0n || sec.type === 8 /* SHT_NOBITS */ || sec.size === 0) return;
@@ -108,12 +131,36 @@ export function listing(image: ElfImage, options: ListingOptions = {}): string {
           at = z;
           continue;
         }
+        if (r.data) {
+          const n = Math.min(DATA_BYTES_PER_LINE, r.end - at);
+          out.push(dataLine(data, at, n, chunk, addrText));
+          at += n;
+          continue;
+        }
+        const len = lengthAt(data, at);
+        chunk = len % 4 === 0 ? 4 : 2;
         out.push(...lines(data, at, addrText, sec.addr + BigInt(at), dopts));
-        at += lengthAt(data, at);
+        at += len;
       }
     }
   });
   return out.join('\n') + '\n';
+}
+
+/** Bytes per line when objdump dumps an object's bytes inside a code section. */
+const DATA_BYTES_PER_LINE = 16;
+
+/** `addr:\thex chunks    ascii` as objdump prints data inside a code section. */
+function dataLine(data: Uint8Array, at: number, n: number, chunk: number, addrText: (off: number) => string): string {
+  const chunks = hexChunks(data, at, n, chunk).map((c) => c.slice(-2 * Math.min(chunk, n)));
+  const width = (DATA_BYTES_PER_LINE / chunk) * (2 * chunk + 1);
+  const hexCol = chunks.map((c) => c + ' ').join('').padEnd(width, ' ') + '    ';
+  let ascii = '';
+  for (let k = 0; k < n; k++) {
+    const b = data[at + k];
+    ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+  }
+  return `${addrText(at)}:\t${hexCol}${ascii}`;
 }
 
 /** objdump's riscv_insn_length: 2, 4, 6, 8, 10-22 (0x7f with nnn != 7), else 2. */

@@ -1,4 +1,3 @@
-import { CSR_NAMES } from './csr-names.js';
 import { F_ABI_NAMES, X_ABI_NAMES } from './registers.js';
 
 /** Operand spellings in GNU objdump's style. */
@@ -7,7 +6,6 @@ export const xreg = (n: number): string => X_ABI_NAMES[n];
 export const freg = (n: number): string => F_ABI_NAMES[n];
 /** Unsigned hex with 0x prefix (lui/auipc immediates, shift amounts, unnamed CSRs). */
 export const hexImm = (n: number): string => '0x' + (n >>> 0).toString(16);
-export const csrName = (n: number): string => CSR_NAMES.get(n) ?? hexImm(n);
 
 /** Rounding-mode names (Unprivileged ISA 11.2, Table 11.1); 7 (dyn) is left implicit. */
 export const ROUNDING_MODES: readonly string[] = ['rne', 'rtz', 'rdn', 'rup', 'rmm', '', '', 'dyn'];
@@ -24,4 +22,10 @@ export function fenceSet(bits: number): string {
  */
 export function target(pc: bigint, offset: number, prefix = false): string {
   return (prefix ? '0x' : '') + BigInt.asUintN(64, pc + BigInt(offset)).toString(16);
+}
+
+/** How context-dependent operands print: branch targets and CSR names. */
+export interface PrintContext {
+  target(offset: number): string;
+  csr(n: number): string;
 }
