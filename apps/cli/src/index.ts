@@ -1,2 +1,3 @@
-export { runCommand, createMachine, RUN_OPTIONS, DEFAULT_BIOS } from './run.js';
+export { runCommand, createMachine, DEFAULT_BIOS } from './run.js';
+export { RUN_OPTIONS } from './options.js';
 export { parseArgs, parseProps } from './args.js';

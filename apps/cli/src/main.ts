@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { VmError } from '@vm/core';
-import { runCommand, RUN_OPTIONS } from './run.js';
-import { disasmCommand } from './disasm.js';
+import { RUN_OPTIONS } from './options.js';
 
 const USAGE = `vm — a RISC-V virt machine and virtualisation stack
 
@@ -21,9 +20,9 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':
-      return runCommand(rest);
+      return (await import('./run.js')).runCommand(rest);
     case 'disasm':
-      return disasmCommand(rest);
+      return (await import('./disasm.js')).disasmCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,6 +1,6 @@
 import type { AccessWidth, MmioDevice } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
-import { Ram } from './ram.js';
+import type { Ram } from './ram.js';
 
 /** One device mapping on the bus. */
 export interface BusMapping {

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { ConfigError } from '@vm/core';
 import { BlockBackendError, checkRange, type BlockBackend } from './backend.js';
 
 export interface FileBlockBackendOptions {
@@ -38,7 +39,7 @@ export class FileBlockBackend implements BlockBackend {
     this.readOnly = options.readOnly ?? false;
     this.blockSize = options.cacheBlockSize ?? DEFAULT_CACHE_BLOCK;
     if (!Number.isInteger(this.blockSize) || this.blockSize < 512 || (this.blockSize & (this.blockSize - 1)) !== 0) {
-      throw new RangeError(`cacheBlockSize must be a power of two ≥ 512, got ${this.blockSize}`);
+      throw new ConfigError(`cacheBlockSize must be a power of two ≥ 512, got ${this.blockSize}`);
     }
     this.maxDirty = options.maxDirtyBytes ?? DEFAULT_MAX_DIRTY;
     const fd = this.io(() => openSync(path, this.readOnly ? 'r' : 'r+'));

@@ -1,3 +1,4 @@
+import { ConfigError } from '@vm/core';
 import { BlockBackendError, checkRange, type BlockBackend } from './backend.js';
 
 export interface MemoryBlockBackendOptions {
@@ -14,7 +15,7 @@ export class MemoryBlockBackend implements BlockBackend {
   /** `image` is used in place (not copied); a number allocates a zeroed image of that many bytes. */
   constructor(image: Uint8Array | number, options: MemoryBlockBackendOptions = {}) {
     if (typeof image === 'number') {
-      if (!Number.isSafeInteger(image) || image < 0) throw new RangeError(`bad image size ${image}`);
+      if (!Number.isSafeInteger(image) || image < 0) throw new ConfigError(`bad image size ${image}`);
       this.bytes = new Uint8Array(image);
     } else {
       this.bytes = image;

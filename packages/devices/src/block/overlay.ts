@@ -1,4 +1,5 @@
 import { closeSync, ftruncateSync, openSync } from 'node:fs';
+import { ConfigError } from '@vm/core';
 import { BlockBackendError, checkRange, type BlockBackend } from './backend.js';
 import { FileBlockBackend } from './file.js';
 
@@ -99,7 +100,7 @@ export class OverlayBlockBackend implements BlockBackend {
     this.size = base.size;
     this.clusterSize = options.clusterSize ?? 4096;
     if (!Number.isInteger(this.clusterSize) || this.clusterSize < 512 || (this.clusterSize & (this.clusterSize - 1)) !== 0) {
-      throw new RangeError(`clusterSize must be a power of two ≥ 512, got ${this.clusterSize}`);
+      throw new ConfigError(`clusterSize must be a power of two ≥ 512, got ${this.clusterSize}`);
     }
     this.closeBase = options.closeBase ?? true;
     this.store =

@@ -1,4 +1,4 @@
-import type { VersionedState } from '@vm/core';
+import { ConfigError, type VersionedState } from '@vm/core';
 import { BlockBackendError, type BlockBackend } from '../block/backend.js';
 import { featureBit, hasFeature, VIRTIO_ID_BLOCK } from './constants.js';
 import type { DescriptorChain } from './chain.js';
@@ -75,7 +75,7 @@ export class VirtioBlock implements VirtioDevice {
     const queueSize = options.queueSize ?? 256;
     this.queueMaxSizes = [queueSize];
     const serial = new TextEncoder().encode(options.serial ?? '');
-    if (serial.length > VIRTIO_BLK_ID_BYTES) throw new RangeError(`virtio-blk serial longer than ${VIRTIO_BLK_ID_BYTES} bytes`);
+    if (serial.length > VIRTIO_BLK_ID_BYTES) throw new ConfigError(`virtio-blk serial longer than ${VIRTIO_BLK_ID_BYTES} bytes`);
     this.serial = serial;
     this.initialWriteback = this.writeback = options.writeCache ?? true;
     let f =

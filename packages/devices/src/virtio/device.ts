@@ -1,4 +1,5 @@
 import { GuestMemoryError, type GuestMemory, type Snapshottable, type VersionedState } from '@vm/core';
+import { checkSnapshotVersion } from '../legacy/snapshot-version.js';
 import { VirtioDriverError } from './errors.js';
 import type { VirtQueue } from './queue.js';
 
@@ -75,7 +76,7 @@ export function readConfigBytes(bytes: Uint8Array, offset: number, width: Config
   return v;
 }
 
-/** Check a restored state's version; throws for one this code does not know. */
+/** Check a restored state's version; throws SnapshotVersionError for one this code does not know. */
 export function checkVersion(what: string, state: VersionedState, version: number): void {
-  if (state.version !== version) throw new RangeError(`${what}: unsupported snapshot version ${state.version}`);
+  checkSnapshotVersion(what, state, [version]);
 }

@@ -21,6 +21,7 @@ import {
   VIRTIO_STATUS_FEATURES_OK,
 } from './constants.js';
 import { checkVersion, guardDriverErrors, type ConfigWidth, type VirtioDevice, type VirtioDeviceContext } from './device.js';
+import { SnapshotShapeError } from '../legacy/snapshot-version.js';
 import { VirtioDriverError } from './errors.js';
 import * as R from './mmio-registers.js';
 import { VirtQueue, type VirtQueueState } from './queue.js';
@@ -439,7 +440,7 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   restore(state: VirtioMmioTransportState): void {
     checkVersion('virtio-mmio', state, 1);
     if (state.queues.length !== this.queues.length) {
-      throw new RangeError(`virtio-mmio: snapshot has ${state.queues.length} queues, device has ${this.queues.length}`);
+      throw new SnapshotShapeError('virtio-mmio', `snapshot has ${state.queues.length} queues, device has ${this.queues.length}`);
     }
     this.status = state.status;
     this.deviceFeaturesSel = state.deviceFeaturesSel;

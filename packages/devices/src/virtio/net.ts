@@ -1,4 +1,4 @@
-import type { VersionedState } from '@vm/core';
+import { ConfigError, type VersionedState } from '@vm/core';
 import { featureBit, hasFeature, VIRTIO_ID_NET } from './constants.js';
 import { checkVersion, guardDriverErrors, readConfigBytes, type ConfigWidth, type VirtioDevice, type VirtioDeviceContext } from './device.js';
 import { VirtioDriverError } from './errors.js';
@@ -60,11 +60,11 @@ export interface VirtioNetState extends VersionedState {
 
 function parseMac(mac: string | Uint8Array): Uint8Array {
   if (typeof mac !== 'string') {
-    if (mac.length !== 6) throw new RangeError('a MAC address has 6 bytes');
+    if (mac.length !== 6) throw new ConfigError('a MAC address has 6 bytes');
     return mac.slice();
   }
   const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new RangeError(`bad MAC address "${mac}"`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new ConfigError(`bad MAC address "${mac}"`);
   return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
 }
 

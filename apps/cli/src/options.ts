@@ -1,0 +1,25 @@
+import type { OptionSpec } from './args.js';
+
+/** `vm run` options: QEMU's names where QEMU has the option, ours only for what QEMU lacks. */
+export const RUN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'M', value: true, help: 'machine type (only virt)' },
+  { name: 'machine', value: true, help: 'same as -M' },
+  { name: 'm', value: true, help: 'RAM size, e.g. 256M (bare number = MiB); default 128M' },
+  { name: 'smp', value: true, help: 'number of harts, 1..8' },
+  { name: 'cpu', value: true, help: 'rv64 (the only model)' },
+  { name: 'bios', value: true, help: "M-mode firmware file, or 'none'; default Debian's OpenSBI fw_dynamic" },
+  { name: 'kernel', value: true, help: 'kernel: M-mode program with -bios none, else the firmware payload' },
+  { name: 'append', value: true, help: 'kernel command line (DTB /chosen/bootargs)' },
+  { name: 'initrd', value: true, help: 'initial ramdisk' },
+  { name: 'drive', value: true, repeat: true, help: 'file=F,format=raw,if=virtio[,readonly=on][,snapshot=on]' },
+  { name: 'device', value: true, repeat: true, help: 'virtio-rng-device | virtio-net-device (loopback)' },
+  { name: 'snapshot', value: false, help: 'write disk changes to a temporary overlay; images stay untouched' },
+  { name: 'nographic', value: false, help: 'accepted for QEMU compatibility (always on)' },
+  { name: 'serial', value: true, help: 'accepted: mon:stdio or stdio' },
+  { name: 'display', value: true, help: 'accepted: none' },
+  { name: 'monitor', value: true, help: 'accepted: none' },
+  { name: 'no-reboot', value: false, help: 'exit instead of rebooting when the guest resets' },
+  { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
+  { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },
+  { name: 'stats', value: false, help: 'print instructions retired and MIPS to stderr at exit' },
+];
