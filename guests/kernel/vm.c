@@ -14,7 +14,7 @@ pte_t *kernel_root;
 
 #define GIB (1UL << 30)
 #define USER_SLOT_FIRST (USER_BASE >> 30)
-#define USER_SLOT_END 256
+#define USER_SLOT_END 256UL
 #define VPN(va, level) (((va) >> (12 + 9 * (level))) & 0x1ff)
 
 void kvm_init(void) {
