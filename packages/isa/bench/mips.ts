@@ -38,7 +38,7 @@ const perIteration = loop.length - 1 + func.length;
 const ram = new Ram(RAM_BASE, 1 << 20);
 const bus = new SystemBus(ram);
 const mmu = new Mmu(bus);
-const hart = new Hart({ hartId: 0, bus, mmu, clock: { frequency: 10_000_000, now: () => BigInt(hart.retired) } });
+const hart: Hart = new Hart({ hartId: 0, bus, mmu, clock: { frequency: 10_000_000, now: (): bigint => BigInt(hart.retired) } });
 ram.load(RAM_BASE, assembleWords(program));
 
 function once(n: number): number {

@@ -76,7 +76,7 @@ describe.skipIf(!haveFirmware)('Debian firmware on the virt board', () => {
       con.line('fatload virtio 0 0x84000000 hello.txt');
       expect(con.expect('=> ')).toContain('37 bytes read');
       con.line('md.b 0x84000000 0x10');
-      expect(con.expect('=> ')).toContain('48 65 6c 6c 6f 20 66 72 6f 6d 20 74 68 65 20 68    Hello from the h');
+      expect(con.expect('=> ')).toContain('84000000: 48 65 6c 6c 6f 20 66 72 6f 6d 20 74 68 65 20 68  Hello from the h');
       con.line('fatwrite virtio 0 0x84000000 copy.txt 0x25');
       expect(con.expect('=> ')).toContain('37 bytes written');
       con.line('poweroff');

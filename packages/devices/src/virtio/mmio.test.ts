@@ -58,6 +58,9 @@ describe('VirtioMmioTransport registers (virtio 1.2 §4.2.2)', () => {
     const m = blkMachine();
     expect(m.transport.read(R.VIRTIO_MMIO_MAGIC_VALUE, 1)).toBe(0n);
     expect(m.transport.read(R.VIRTIO_MMIO_MAGIC_VALUE + 2, 4)).toBe(0n);
+    m.transport.write(R.VIRTIO_MMIO_STATUS, 2, 1n);
+    expect(m.status()).toBe(0);
+    expect(m.transport.guestErrors).toBe(3);
     // capacity = 128 sectors
     expect(m.transport.read(0x100, 1)).toBe(128n);
     expect(m.transport.read(0x100, 2)).toBe(128n);
@@ -100,6 +103,7 @@ describe('VirtioMmioTransport registers (virtio 1.2 §4.2.2)', () => {
     expect(m.status()).toBe(ACK_DRV);
     m.w32(R.VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
     expect(m.status()).toBe(ACK_DRV);
+    expect(m.transport.guestErrors).toBe(1);
   });
 
   it('freezes driver features after FEATURES_OK', () => {

@@ -115,6 +115,12 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   private context: VirtioDeviceContext | undefined;
   /** Why the device last entered DEVICE_NEEDS_RESET (diagnostics; cleared by reset). */
   lastError: string | undefined;
+  /**
+   * Guest accesses that were ignored (QEMU's LOG_GUEST_ERROR): bad width, unknown or write-only
+   * register, config space past its end, queue programming while ready, features after FEATURES_OK,
+   * status bits cleared without a reset.
+   */
+  guestErrors = 0;
 
   constructor(options: VirtioMmioTransportOptions) {
     this.device = options.device;
@@ -149,10 +155,17 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   read(offset: number, width: AccessWidth): bigint {
     if (offset >= R.VIRTIO_MMIO_CONFIG) {
       const at = offset - R.VIRTIO_MMIO_CONFIG;
-      if (this.isEmpty || width === 8 || at + width > this.device.configSize) return 0n;
+      if (this.isEmpty) return 0n;
+      if (width === 8 || at + width > this.device.configSize) {
+        this.guestErrors++;
+        return 0n;
+      }
       return BigInt(this.device.readConfig(at, width as ConfigWidth) >>> 0);
     }
-    if (width !== 4 || offset % 4 !== 0) return 0n;
+    if (width !== 4 || offset % 4 !== 0) {
+      this.guestErrors++;
+      return 0n;
+    }
     return BigInt(this.readRegister(offset) >>> 0);
   }
 
@@ -160,11 +173,17 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     if (this.isEmpty) return;
     if (offset >= R.VIRTIO_MMIO_CONFIG) {
       const at = offset - R.VIRTIO_MMIO_CONFIG;
-      if (width === 8 || at + width > this.device.configSize) return;
+      if (width === 8 || at + width > this.device.configSize) {
+        this.guestErrors++;
+        return;
+      }
       this.device.writeConfig(at, width as ConfigWidth, Number(BigInt.asUintN(width * 8, value)));
       return;
     }
-    if (width !== 4 || offset % 4 !== 0) return;
+    if (width !== 4 || offset % 4 !== 0) {
+      this.guestErrors++;
+      return;
+    }
     this.writeRegister(offset, Number(BigInt.asUintN(32, value)));
   }
 
@@ -204,8 +223,11 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
         return 0xffff_ffff;
       case R.VIRTIO_MMIO_CONFIG_GENERATION:
         return this.configGeneration;
+      case R.VIRTIO_MMIO_QUEUE_RESET:
+        return 0; // VIRTIO_F_RING_RESET is not offered
       default:
         // Write-only registers (QueueNum, queue addresses, ...) and holes read 0, as on QEMU.
+        this.guestErrors++;
         return 0;
     }
   }
@@ -218,7 +240,10 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
         return;
       case R.VIRTIO_MMIO_DRIVER_FEATURES:
         // §2.2.2: features are fixed once FEATURES_OK is set.
-        if (this.status & VIRTIO_STATUS_FEATURES_OK || this.driverFeaturesSel > 1) return;
+        if (this.status & VIRTIO_STATUS_FEATURES_OK || this.driverFeaturesSel > 1) {
+          this.guestErrors++;
+          return;
+        }
         {
           const shift = BigInt(32 * this.driverFeaturesSel);
           const mask = 0xffff_ffffn << shift;
@@ -233,9 +258,11 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
         return;
       case R.VIRTIO_MMIO_QUEUE_NUM:
         if (q && !q.ready) q.size = value;
+        else this.guestErrors++;
         return;
       case R.VIRTIO_MMIO_QUEUE_READY:
         if (q) this.setQueueReady(q, (value & 1) === 1);
+        else this.guestErrors++;
         return;
       case R.VIRTIO_MMIO_QUEUE_NOTIFY:
         this.queueNotify(value & 0xffff);
@@ -255,11 +282,13 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
       case R.VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
         // §4.2.3.2: the driver programs these only while QueueReady is 0.
         if (q && !q.ready) this.writeQueueAddress(q, offset, value);
+        else this.guestErrors++;
         return;
       case R.VIRTIO_MMIO_SHM_SEL:
         this.shmSel = value;
         return;
       default:
+        this.guestErrors++;
         return;
     }
   }
@@ -325,7 +354,10 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     // The driver cannot set DEVICE_NEEDS_RESET, and must not clear bits except by writing 0 (§2.1.1).
     const requested = value & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
     const current = this.status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-    if ((current & ~requested) !== 0) return;
+    if ((current & ~requested) !== 0) {
+      this.guestErrors++;
+      return;
+    }
     let added = requested & ~current;
     if (added & VIRTIO_STATUS_FEATURES_OK && !this.featuresAcceptable(current | added)) {
       added &= ~VIRTIO_STATUS_FEATURES_OK;
@@ -340,10 +372,12 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     if (added & VIRTIO_STATUS_DRIVER_OK) this.activate();
   }
 
-  /** §3.1.1 step 5 / §6.1: only offered features, VERSION_1 required, ACKNOWLEDGE and DRIVER before. */
-  private featuresAcceptable(status: number): boolean {
-    const order = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-    if ((status & order) !== order) return false;
+  /**
+   * §3.1.1 step 5 / §6.1: only offered features, VERSION_1 required. The ACKNOWLEDGE/DRIVER order
+   * of §3.1.1 binds the driver, not the device: U-Boot 2023.01 resets after ACKNOWLEDGE and sets
+   * only DRIVER before FEATURES_OK, and QEMU accepts that, so we do too.
+   */
+  private featuresAcceptable(_status: number): boolean {
     const f = this.driverFeatures;
     if ((f & ~this.offeredFeatures) !== 0n) return false;
     if (!hasFeature(f, VIRTIO_F_VERSION_1)) return false;

@@ -6,3 +6,4 @@ export { OPERANDS } from './operands.js';
 export type { OperandKind, OperandClass, OperandInfo } from './operands.js';
 export type { InsnEncoding, InsnFormat, Extension, ReservedWhen } from './types.js';
 export { extensionsOf, DEFAULT_OBJDUMP_ARCH } from './isa-string.js';
+export { expandCompressed } from './expand.js';

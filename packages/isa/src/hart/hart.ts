@@ -885,13 +885,13 @@ export class Hart implements Snapshottable<HartState> {
   }
 
   /** Read `width` bytes at a translated address (RAM or MMIO), for AMOs and FP loads. */
-  private readAt(pa: number, width: 4 | 8, va: bigint): bigint {
+  private readAt(pa: number, width: 4 | 8, va: bigint, faultCause: number): bigint {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
       const o = pa - ram.base;
       return width === 4 ? BigInt(this.ramView.getUint32(o, true)) : this.ramView.getBigUint64(o, true);
     }
-    return this.physRead(pa, width, CAUSE_LOAD_ACCESS, va);
+    return this.physRead(pa, width, faultCause, va);
   }
 
   private writeAt(pa: number, width: 4 | 8, value: bigint, va: bigint): void {
@@ -928,7 +928,7 @@ export class Hart implements Snapshottable<HartState> {
       if (rs2 !== 0) this.illegal(raw);
       if (misaligned) this.raise(CAUSE_MISALIGNED_LOAD, va);
       const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
-      const v = this.readAt(pa, width, va);
+      const v = this.readAt(pa, width, va, CAUSE_LOAD_ACCESS);
       this.reservation = va;
       if (rd !== 0) x[rd] = sext(v);
       return;
@@ -949,7 +949,8 @@ export class Hart implements Snapshottable<HartState> {
     if (op === undefined) this.illegal(raw);
     if (misaligned) this.raise(CAUSE_MISALIGNED_STORE, va);
     const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
-    const old = sext(this.readAt(pa, width, va));
+    // An AMO is a store for fault reporting, including a bus error on its read half.
+    const old = sext(this.readAt(pa, width, va, CAUSE_STORE_ACCESS));
     const src = sext(x[rs2]);
     this.writeAt(pa, width, op(old, src, width), va);
     if (rd !== 0) x[rd] = old;
