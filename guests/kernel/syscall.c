@@ -1,6 +1,7 @@
 /* System call dispatch; numbers in include/syscall.h. */
 #include "kernel.h"
 #include "syscall.h"
+#include "pv_mmu.h"
 
 static i64 sys_write(u64 fd, u64 buf, u64 n) {
   char chunk[128];
@@ -57,6 +58,9 @@ static i64 sys_sbrk(i64 incr) {
   u64 old = p->brk, new = old + (u64)incr;
   if (incr < 0 || new > USER_HEAP_MAX) return -1;   /* growing only */
   if (uvm_alloc(p->root, ALIGN_UP(old, PAGE_SIZE), ALIGN_UP(new, PAGE_SIZE), PTE_R | PTE_W) < 0) return -1;
+  /* New leaves in the live address space: without Svvptc a fence is needed before the process
+   * may rely on them (Priv. spec 4.2.1). */
+  pv_mmu_flush_all();
   p->brk = new;
   return (i64)old;
 }

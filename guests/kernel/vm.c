@@ -69,6 +69,8 @@ int uvm_map(pte_t *root, u64 va, u64 pa, u64 perm) {
 
 int uvm_alloc(pte_t *root, u64 va_start, u64 va_end, u64 perm) {
   for (u64 va = ALIGN_DOWN(va_start, PAGE_SIZE); va < va_end; va += PAGE_SIZE) {
+    pte_t *old = walk(root, va, 0);
+    if (old && (*old & PTE_V)) continue;   /* left over from a failed earlier attempt */
     void *page = kalloc();
     if (!page) return -1;
     if (uvm_map(root, va, (u64)page, perm) < 0) { kfree(page); return -1; }

@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
   u64 iters = arg_u64(argc, argv, "cpu.iters", 200);
   int ok = crc32_update(0, "123456789", 9) == 0xCBF43926u;
   u32 crc = 0, fnv_all = 0, trace_all = 0, median_all = 0;
-  u64 t0 = time_us();
+  u64 t0 = time_us(), k0 = uptime();
   for (u64 it = 0; it < iters; it++) {
     for (int i = 0; i < 1024; i += 8) { u64 v = next(); memcpy(buf + i, &v, 8); }
     crc = crc32_update(crc, buf, sizeof buf);
@@ -68,7 +68,7 @@ int main(int argc, char **argv) {
   u64 t1 = time_us();
   u32 parts[4] = { crc, fnv_all, trace_all, median_all };
   u32 total = crc32_update(0, parts, sizeof parts);
-  printf("INFO cpu time_us=%lu\n", t1 - t0);
+  printf("INFO cpu time_us=%lu ticks=%lu\n", t1 - t0, uptime() - k0);
   printf("RESULT cpu iters=%lu crc=0x%08x %s\n", iters, total, ok ? "ok" : "fail");
   return ok ? 0 : 1;
 }

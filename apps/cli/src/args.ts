@@ -52,9 +52,10 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 /** Split a QEMU property list `a=b,c=d,flag` into a map (`,,` escapes a comma as in QEMU). */
 export function parseProps(text: string, option: string): Map<string, string> {
   const out = new Map<string, string>();
-  const parts = text.replace(/,,/g, '\u0000').split(',');
+  // QEMU escapes a comma inside a value by doubling it.
+  const parts = text.split(/(?<!,),(?!,)/);
   parts.forEach((part, index) => {
-    const p = part.replace(/\u0000/g, ',');
+    const p = part.replaceAll(',,', ',');
     if (p === '') throw new ConfigError(`${option} ${text}: empty property`);
     const eq = p.indexOf('=');
     if (eq < 0) out.set(index === 0 ? '' : p, index === 0 ? p : 'on');

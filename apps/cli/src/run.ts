@@ -61,7 +61,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   hostConsole.start();
   const started = process.hrtime.bigint();
-  let status = 0;
+  let status: number;
   try {
     status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args));
   } finally {

@@ -3,7 +3,7 @@
 #define TESTDEV 0x100000
 #define CLINT   0x2000000
 
-  .altmacro
+
 
 /* Print a literal string. Clobbers a0, t0-t3, ra. */
 .macro PS s
@@ -65,4 +65,60 @@
   \op s4, s2
   PS "\op"
   call out_r1
+.endm
+
+/* Apply "op rd, rs1, rs2" to every ordered pair of the table [\tab, \tab_end). */
+.macro RR_ALL op, tab=vals
+  la    s6, \tab
+10: la  s7, \tab
+11: ld  s2, 0(s6)
+  ld    s3, 0(s7)
+  \op   s4, s2, s3
+  PS "\op"
+  call  out_r2
+  addi  s7, s7, 8
+  la    t0, \tab\()_end
+  bne   s7, t0, 11b
+  addi  s6, s6, 8
+  bne   s6, t0, 10b
+.endm
+
+/* Apply "op rd, rs1, rs2" to (every value of \tab) x (every value of \tab2). */
+.macro RR_X op, tab, tab2
+  la    s6, \tab
+10: la  s7, \tab2
+11: ld  s2, 0(s6)
+  ld    s3, 0(s7)
+  \op   s4, s2, s3
+  PS "\op"
+  call  out_r2
+  addi  s7, s7, 8
+  la    t0, \tab2\()_end
+  bne   s7, t0, 11b
+  addi  s6, s6, 8
+  la    t0, \tab\()_end
+  bne   s6, t0, 10b
+.endm
+
+/* Apply "op rd, rs1, imm" to every value of the table. */
+.macro RI_ALL op, imm, tab=vals
+  la    s6, \tab
+10: ld  s2, 0(s6)
+  \op   s4, s2, \imm
+  PS "\op \imm"
+  call  out_r1
+  addi  s6, s6, 8
+  la    t0, \tab\()_end
+  bne   s6, t0, 10b
+.endm
+
+/* The standard 64-bit edge-value table. */
+.macro VALS_TABLE
+  .pushsection .rodata
+  .balign 8
+vals:
+  .dword 0, 1, -1, 0x7fffffffffffffff, 0x8000000000000000, 0x7fffffff, 0x80000000
+  .dword 0xffffffff80000000, 0xffffffff, 0x123456789abcdef0, 0xfffffffffffffffe, 0x100000000
+vals_end:
+  .popsection
 .endm

@@ -60,7 +60,7 @@ describe.skipIf(!haveFirmware)('Debian firmware on the virt board', () => {
       writeFileSync(hello, 'Hello from the host, via virtio-blk!\n');
       execFileSync('mcopy', ['-i', img, hello, '::hello.txt']);
       const backend = new FileBlockBackend(img, { readOnly: false });
-      const { m, con } = bootUbootS((mm) => mm.addVirtio(new VirtioBlock({ backend })));
+      const { con } = bootUbootS((mm) => mm.addVirtio(new VirtioBlock({ backend })));
       con.expect('Hit any key to stop autoboot');
       con.type(' ');
       con.expect('=> ');

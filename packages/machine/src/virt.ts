@@ -16,7 +16,7 @@ import {
 import { VirtualClock, WallClock } from './clock.js';
 import { Rom } from './rom.js';
 import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV } from './memory-map.js';
-import { Htif } from './htif.js';
+import type { Htif } from './htif.js';
 
 /** Interrupt-pending bits of mip driven by board wires (priv spec 3.1.9). */
 const MIP_MSIP = 3;

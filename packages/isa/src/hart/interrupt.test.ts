@@ -125,15 +125,15 @@ describe('interrupts (priv spec 3.1.9)', () => {
   });
 
   it('notices a wire raised by an MMIO access before the next instruction', () => {
-    let hart: Hart | undefined;
+    const ref: { hart?: Hart } = {};
     const dev: MmioDevice = {
       size: 16,
       accessWidths: [4] as readonly AccessWidth[],
       read: () => 0n,
-      write: () => hart!.setInterruptPending(11, true),
+      write: () => ref.hart!.setInterruptPending(11, true),
     };
     const m = machine([E.sw(0, 11, 0), E.addi(10, 0, 1), E.WFI]);
-    hart = m.hart;
+    ref.hart = m.hart;
     m.bus.attach('doorbell', 0x1000_0000, dev);
     quietHandlers(m);
     m.hart.x[11] = 0x1000_0000n;
@@ -170,15 +170,15 @@ describe('WFI (priv spec 3.3.3)', () => {
 
 describe('requestExit', () => {
   it('returns the requested exit after the current instruction', () => {
-    let hart: Hart | undefined;
+    const ref: { hart?: Hart } = {};
     const dev: MmioDevice = {
       size: 16,
       accessWidths: [4] as readonly AccessWidth[],
       read: () => 0n,
-      write: (_o, _w, v) => hart!.requestExit({ reason: 'poweroff', code: Number(v) }),
+      write: (_o, _w, v) => ref.hart!.requestExit({ reason: 'poweroff', code: Number(v) }),
     };
     const m = machine([E.addi(10, 0, 3), E.sw(10, 11, 0), E.addi(12, 0, 1), E.WFI]);
-    hart = m.hart;
+    ref.hart = m.hart;
     m.bus.attach('finisher', 0x10_0000, dev);
     m.hart.x[11] = 0x10_0000n;
     expect(m.hart.run(100)).toEqual({ reason: 'poweroff', code: 3 });
