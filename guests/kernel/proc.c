@@ -86,6 +86,8 @@ static int exec_into(struct proc *p, const char *name, char *const argv[], int a
   sp = ALIGN_DOWN(sp, 16) - ALIGN_UP((u64)(argc + 1) * 8, 16);
   if (copy_out(root, sp, uargv, (u64)(argc + 1) * 8) < 0) goto bad;
 
+  /* Code was written with ordinary stores: make it visible to instruction fetch (Zifencei). */
+  __asm__ volatile("fence.i" ::: "memory");
   pte_t *old = p->root;
   p->root = root;
   p->heap_base = p->brk = ALIGN_UP(top, PAGE_SIZE);
@@ -132,6 +134,7 @@ int proc_fork(void) {
   if (!np) return -1;
   np->root = uvm_create();
   if (!np->root || uvm_copy(np->root, p->root) < 0) { proc_free(np); return -1; }
+  __asm__ volatile("fence.i" ::: "memory");   /* the child's text pages are fresh copies */
   *np->tf = *p->tf;
   np->tf->x[TF_A(0)] = 0;   /* the child sees fork() == 0 */
   np->brk = p->brk;

@@ -6,3 +6,14 @@ export { INSTRUCTIONS, INSTRUCTION_BY_MNEMONIC, decodeEntry, isReserved, instruc
 export type { InsnEncoding, InsnFormat, Extension, ReservedWhen, Field, FieldName, OperandKind, OperandClass, OperandInfo } from './encoding/index.js';
 export { Hart } from './hart/index.js';
 export type { HartOptions, HartState } from './hart/index.js';
+export { extensionsOf, DEFAULT_OBJDUMP_ARCH, expandCompressed } from './encoding/index.js';
+export { riscvArch, riscvAttributes } from './elf/index.js';
+export type { RiscvAttributes } from './elf/index.js';
+export { disassemble } from './asm/disassemble.js';
+export type { Disassembly, DisassembleOptions } from './asm/disassemble.js';
+export { listing } from './asm/listing.js';
+export type { ListingOptions } from './asm/listing.js';
+export { assemble, AsmError } from './asm/assemble.js';
+export type { AssembleOptions, AssembleResult } from './asm/assemble.js';
+export { CSR_NAMES, CSR_NUMBERS, csrNamesFor } from './asm/csr-names.js';
+export type { PrivSpec } from './asm/csr-names.js';

@@ -125,6 +125,7 @@ out_tail:
  * ------------------------------------------------------------------------------------------- */
   .balign 64
   .globl trap_entry
+/* Exception lines: "  trap mcause=CC mepc=PC mtval=V mpp=M" (mtval left out for causes 2 and 3). */
 trap_entry:
   csrrw sp, mscratch, sp
   sd    x1, 8(sp)
@@ -168,13 +169,22 @@ trap_entry:
   csrr  s0, mcause
   bltz  s0, 5f
   PS "  trap mcause="
+  la    t0, trap_nocause
+  ld    t1, 0(t0)
+  sd    zero, 0(t0)
+  bnez  t1, 8f
   csrr  a0, mcause
   call  puthex8_nosp
+  j     7f
+8: PS "xx"
+7:
   PS " mepc="
   csrr  a0, mepc
   li    a1, 16
   call  puthex
-  li    t0, 2
+  li    t0, 2                 /* mtval is implementation-defined for illegal instructions */
+  beq   s0, t0, 1f
+  li    t0, 3                 /* ...and may be 0 or the pc for breakpoints (QEMU 7.2: 0) */
   beq   s0, t0, 1f
   PS " mtval="
   csrr  a0, mtval
@@ -288,6 +298,8 @@ strap_entry:
   call  puthex
   li    t0, 2
   beq   s0, t0, 1f
+  li    t0, 3
+  beq   s0, t0, 1f
   PS " stval="
   csrr  a0, stval
   li    a1, 16
@@ -345,6 +357,9 @@ strap_entry:
 trap_resume:  .dword 0
 strap_resume: .dword 0
 trap_count:   .dword 0
+/* Set to 1: the next trap line prints "mcause=xx" (where QEMU 7.2 deviates from the spec). */
+  .globl trap_nocause
+trap_nocause: .dword 0
 
   .bss
   .balign 64

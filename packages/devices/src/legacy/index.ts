@@ -9,3 +9,5 @@ export type { SifiveTestOptions, SifiveTestState } from './sifive-test.js';
 export { GoldfishRtc } from './goldfish-rtc.js';
 export type { GoldfishRtcOptions, GoldfishRtcState } from './goldfish-rtc.js';
 export { SnapshotVersionError, SnapshotShapeError, checkSnapshotVersion } from './snapshot-version.js';
+export { PioDisk } from './pio-disk.js';
+export type { PioDiskOptions, PioDiskState, PioDiskBackend } from './pio-disk.js';

@@ -3,7 +3,6 @@ import { compress } from './compress.js';
 import { encode, EncodeError, lookup } from './encode.js';
 import { evaluate, ExprError } from './expression.js';
 import { expandPseudo, isRegLike, loadConstant } from './pseudo.js';
-import type { Statement } from './pseudo.js';
 
 /** A source error: the message names the line. */
 export class AsmError extends VmError {
@@ -132,6 +131,14 @@ function stringBytes(lit: string, no: number): number[] {
   return out;
 }
 
+/** A register, rounding mode or plain number (optionally `n(reg)`): no symbol the layout could move. */
+function isLiteral(arg: string): boolean {
+  const t = arg.trim();
+  if (isRegLike(t) || /^(rne|rtz|rdn|rup|rmm|dyn|f[a-z]*\d+)$/i.test(t)) return true;
+  const expr = t.replace(/\(\s*[a-z0-9]+\s*\)$/i, '').trim() || '0';
+  return /^[-+~(\s]*(0x[0-9a-f]+|0b[01]+|\d+)[\s)]*$/i.test(expr);
+}
+
 const DATA_SIZES: Record<string, number> = {
   '.byte': 1, '.half': 2, '.short': 2, '.2byte': 2, '.word': 4, '.long': 4, '.4byte': 4, '.dword': 8, '.quad': 8, '.8byte': 8,
 };
@@ -199,7 +206,7 @@ function runPass(lines: Line[], base: bigint, prev: PassResult | undefined, stri
   const select = (name: string): Section => {
     let s = byName.get(name);
     if (!s) {
-      s = { name, bytes: [], align: 1 };
+      s = { name, bytes: [], align: name.startsWith('.text') ? 4 : 8 };
       byName.set(name, s);
       sections.push(s);
     }
@@ -210,7 +217,7 @@ function runPass(lines: Line[], base: bigint, prev: PassResult | undefined, stri
   const bases = new Map<string, bigint>();
   {
     let at = base;
-    for (const s of prev?.sections ?? [{ name: '.text', bytes: [], align: 1 }]) {
+    for (const s of prev?.sections ?? [{ name: '.text', bytes: [], align: 4 }]) {
       const a = BigInt(s.align);
       at = ((at + a - 1n) / a) * a;
       bases.set(s.name, at);
@@ -360,16 +367,10 @@ function runPass(lines: Line[], base: bigint, prev: PassResult | undefined, stri
         for (const [mm, aa] of loadConstant(args[0], v)) emitInsn(mm, aa, depth + 1);
         return;
       }
-      if (m === 'mv' && rvc && args.length === 2 && isRegLike(args[0]) && isRegLike(args[1])) {
-        // GNU as compresses mv to c.mv (add rd, x0, rs) when both registers are nonzero.
-        const w = compress(encode(lookup('add', [])!.e, 0, 0, [args[0], 'zero', args[1]], { pc: dot(), value }));
-        if (w !== undefined) {
-          emit(BigInt(w), 2);
-          return;
-        }
-      }
-      const jalLike = m === 'jalr' && args.length === 2 && isRegLike(args[1]);
-      const pseudo: Statement[] | undefined = lookup(m, args) && !jalLike && !(m === 'jal' && args.length === 1) && !(m === 'jalr' && args.length === 1) ? undefined : expandPseudo(m, args);
+      const real = lookup(m, args);
+      const arity = real ? real.e.operands.filter((k) => k !== 'rm').length : -1;
+      const jalrReg = m === 'jalr' && args.length === 2 && isRegLike(args[1]);
+      const pseudo = !real || (args.length !== arity && !(real.e.mnemonic === 'fence' && args.length === 0)) || jalrReg ? expandPseudo(m, args) : undefined;
       if (pseudo) {
         for (const [mm, aa] of pseudo) emitInsn(mm, aa, depth + 1);
         return;
@@ -395,8 +396,17 @@ function runPass(lines: Line[], base: bigint, prev: PassResult | undefined, stri
         if (hi) pcrelHi.set(dot(), value(hi[1]) - dot());
       }
       // Compress only literal-operand instructions (symbolic ones keep their size across passes).
-      const literal = args.every((x) => !/%|[A-Za-z_.$][A-Za-z0-9_.$]*\s*$/.test(x.replace(/\([^)]*\)$/, '')) || isRegLike(x) || /^(rne|rtz|rdn|rup|rmm|dyn)$/i.test(x) || /^[a-z]+\d*$/i.test(x.trim()));
-      const c = rvc && literal && !['jal', 'beq', 'bne'].includes(e.mnemonic) ? compress(word) : undefined;
+      const literal = args.every(isLiteral);
+      let c = rvc && literal && !['jal', 'beq', 'bne'].includes(e.mnemonic) ? compress(word) : undefined;
+      // Commutative ops compress with their sources swapped too (`add a4, t5, a4` -> c.add a4, t5).
+      if (rvc && c === undefined && ['add', 'and', 'or', 'xor', 'addw'].includes(e.mnemonic)) {
+        const swapped = ((word & ~(0x1f << 15) & ~(0x1f << 20)) | (((word >>> 20) & 31) << 15) | (((word >>> 15) & 31) << 20)) >>> 0;
+        c = compress(swapped);
+      }
+      // GNU as turns `addi rd, rs, 0` (mv) into c.mv rd, rs (= add rd, x0, rs) when both are nonzero.
+      if (rvc && c === undefined && e.mnemonic === 'addi' && (word >>> 20) === 0 && ((word >>> 7) & 31) !== 0 && ((word >>> 15) & 31) !== 0) {
+        c = compress((((word >>> 15) & 31) << 20 | ((word >>> 7) & 31) << 7 | 0x33) >>> 0);
+      }
       if (c !== undefined) emit(BigInt(c), 2);
       else emit(BigInt(word), 4);
     };

@@ -7,16 +7,24 @@ export type Statement = [string, string[]];
 
 const sext12 = (v: bigint): bigint => BigInt.asIntN(12, v);
 
-/** GNU as's load_const: instructions that put the 64-bit constant `value` into `rd`. */
+/**
+ * `li rd, value` as GNU as assembles it: `addi rd, zero, v` when v fits 12 bits, else its
+ * load_const (lui/addiw for 32-bit values; a shifted recursive build plus slli/addi otherwise).
+ */
 export function loadConstant(rd: string, value: bigint): Statement[] {
   const v = BigInt.asIntN(64, value);
+  if (v === sext12(v)) return [['addi', [rd, 'zero', v.toString()]]];
+  return buildConstant(rd, v);
+}
+
+function buildConstant(rd: string, v: bigint): Statement[] {
   const lower = sext12(v);
   let upper = v - lower;
   if (v !== BigInt.asIntN(32, v)) {
     let shift = 12n;
     while (((upper >> shift) & 1n) === 0n) shift++;
     upper = BigInt.asIntN(64, upper) >> shift;
-    const out = loadConstant(rd, upper);
+    const out = buildConstant(rd, upper);
     out.push(['slli', [rd, rd, '0x' + shift.toString(16)]]);
     if (lower !== 0n) out.push(['addi', [rd, rd, lower.toString()]]);
     return out;
@@ -27,7 +35,7 @@ export function loadConstant(rd: string, value: bigint): Statement[] {
     out.push(['lui', [rd, '0x' + (BigInt.asUintN(32, upper) >> 12n).toString(16)]]);
     hi = rd;
   }
-  if (lower !== 0n || hi === 'zero') out.push([hi === 'zero' ? 'addi' : 'addiw', [rd, hi, lower.toString()]]);
+  if (lower !== 0n || hi === 'zero') out.push(['addiw', [rd, hi, lower.toString()]]);
   return out;
 }
 
@@ -35,6 +43,9 @@ export function loadConstant(rd: string, value: bigint): Statement[] {
 export function expandPseudo(m: string, o: string[]): Statement[] | undefined {
   const n = o.length;
   switch (m) {
+    case 'sfence.vma':
+    case 'hfence.vvma':
+    case 'hfence.gvma': return n < 2 ? [[m, [o[0] ?? 'zero', 'zero']]] : undefined;
     case 'nop': return n === 0 ? [['addi', ['zero', 'zero', '0']]] : undefined;
     case 'mv': return n === 2 ? [['addi', [o[0], o[1], '0']]] : undefined;
     case 'not': return n === 2 ? [['xori', [o[0], o[1], '-1']]] : undefined;

@@ -74,9 +74,10 @@ export function riscvAttributes(image: ElfImage): RiscvAttributes {
               if (attr === TAG_RISCV_ARCH) out.arch = str;
             } else {
               const value = uleb(b, pos, blockEnd);
-              if (attr === TAG_RISCV_PRIV_SPEC) (priv.major = value), (sawPriv = true);
-              if (attr === TAG_RISCV_PRIV_SPEC_MINOR) (priv.minor = value), (sawPriv = true);
-              if (attr === TAG_RISCV_PRIV_SPEC_REVISION) (priv.revision = value), (sawPriv = true);
+              if (attr === TAG_RISCV_PRIV_SPEC) priv.major = value;
+              if (attr === TAG_RISCV_PRIV_SPEC_MINOR) priv.minor = value;
+              if (attr === TAG_RISCV_PRIV_SPEC_REVISION) priv.revision = value;
+              if (attr === TAG_RISCV_PRIV_SPEC || attr === TAG_RISCV_PRIV_SPEC_MINOR || attr === TAG_RISCV_PRIV_SPEC_REVISION) sawPriv = true;
             }
           }
         }

@@ -23,6 +23,7 @@ import {
   MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
 } from './mstatus.js';
 import { mulDiv32, mulDiv64 } from './muldiv.js';
+import { PageCache } from './page-cache.js';
 
 export interface HartOptions {
   hartId: number;
@@ -170,6 +171,10 @@ export class Hart implements Snapshottable<HartState> {
   private stHi = 0;
   private stLo = NO_PAGE;
   private stOff = 0;
+  /** Second level behind the single-entry caches above. */
+  private readonly fetchPages = new PageCache();
+  private readonly loadPages = new PageCache();
+  private readonly storePages = new PageCache();
   /** The pc as int32 halves. */
   private pcLo = 0;
   private pcHi = 0;
@@ -211,8 +216,9 @@ export class Hart implements Snapshottable<HartState> {
     return toBig(this.pcLo, this.pcHi);
   }
 
+  /** Bit 0 is dropped: pc is always IALIGN=16 aligned (unpriv spec 1.5). */
   set pc(v: bigint) {
-    this.pcLo = Number(v & 0xffff_ffffn) | 0;
+    this.pcLo = Number(v & 0xffff_fffen) | 0;
     this.pcHi = Number((v >> 32n) & 0xffff_ffffn) | 0;
   }
 
@@ -310,6 +316,9 @@ export class Hart implements Snapshottable<HartState> {
     const ms = this.mstatus;
     this.dataPriv = this.priv === PRIV_M && ms & MSTATUS_MPRV ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.priv;
     this.fLo = this.ldLo = this.stLo = NO_PAGE;
+    this.fetchPages.clear();
+    this.loadPages.clear();
+    this.storePages.clear();
   }
 
   updateAttention(): void {
@@ -407,6 +416,11 @@ export class Hart implements Snapshottable<HartState> {
         let raw: number;
         const fpo = pcLo & 0xfff;
         if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo && fpo <= 0xffc) {
+          raw = view.getInt32(this.fOff + fpo, true);
+        } else if (fpo <= 0xffc && this.fetchPages.lookup(pcLo, pcHi) >= 0) {
+          this.fHi = pcHi;
+          this.fLo = pcLo & ~0xfff;
+          this.fOff = this.fetchPages.lookup(pcLo, pcHi);
           raw = view.getInt32(this.fOff + fpo, true);
         } else {
           this.retired = ret;
@@ -555,8 +569,17 @@ export class Hart implements Snapshottable<HartState> {
             const aLo = s | 0;
             const aHi = (xw[rs1 + 1] + (imm >> 31) + (s > 0xffff_ffff ? 1 : 0)) | 0;
             const po = aLo & 0xfff;
-            if (aHi === this.ldHi && (aLo & ~0xfff) === this.ldLo && po <= 0xff8) {
-              const o = this.ldOff + po;
+            if (f3 === 7) this.illegal(raw);
+            let base = -1;
+            if (po <= 0xff8) {
+              if (aHi === this.ldHi && (aLo & ~0xfff) === this.ldLo) base = this.ldOff;
+              else {
+                this.retired = ret;
+                base = this.loadPage(aLo, aHi, WIDTHS[f3 & 3]);
+              }
+            }
+            if (base >= 0) {
+              const o = base + po;
               switch (f3) {
                 case 0: xw[rd2] = (bytes[o] << 24) >> 24; xw[rd2 + 1] = xw[rd2] >> 31; break;
                 case 1: xw[rd2] = view.getInt16(o, true); xw[rd2 + 1] = xw[rd2] >> 31; break;
@@ -568,7 +591,6 @@ export class Hart implements Snapshottable<HartState> {
                 default: this.illegal(raw);
               }
             } else {
-              if (f3 === 7) this.illegal(raw);
               this.retired = ret;
               const v = this.loadSlow(aLo, aHi, WIDTHS[f3 & 3]);
               x[rd2 >> 1] = f3 < 4 ? BigInt.asUintN(64, BigInt.asIntN(8 << f3, v)) : v;
@@ -582,8 +604,16 @@ export class Hart implements Snapshottable<HartState> {
             const aHi = (xw[rs1 + 1] + (imm >> 31) + (s > 0xffff_ffff ? 1 : 0)) | 0;
             const po = aLo & 0xfff;
             if (f3 > 3) this.illegal(raw);
-            if (aHi === this.stHi && (aLo & ~0xfff) === this.stLo && po <= 0xff8) {
-              const o = this.stOff + po;
+            let base = -1;
+            if (po <= 0xff8) {
+              if (aHi === this.stHi && (aLo & ~0xfff) === this.stLo) base = this.stOff;
+              else {
+                this.retired = ret;
+                base = this.storePage(aLo, aHi, WIDTHS[f3]);
+              }
+            }
+            if (base >= 0) {
+              const o = base + po;
               switch (f3) {
                 case 0: bytes[o] = xw[rs2]; break;
                 case 1: view.setInt16(o, xw[rs2], true); break;
@@ -793,6 +823,7 @@ export class Hart implements Snapshottable<HartState> {
         this.fHi = pcHi;
         this.fLo = pcLo & ~0xfff;
         this.fOff = page;
+        this.fetchPages.insert(pcLo, pcHi, page);
       }
       low = this.ramView.getUint16(page + (pa & 0xfff), true);
     } else {
@@ -808,6 +839,39 @@ export class Hart implements Snapshottable<HartState> {
       high = Number(this.physRead(pa2, 2, CAUSE_FETCH_ACCESS, va2));
     }
     return (low | (high << 16)) | 0;
+  }
+
+  /**
+   * RAM byte offset of the page for a load that missed the single-entry cache and does not cross
+   * a page, or -1 when the access must take the slow path (MMIO, PMP not page-uniform). Faults
+   * are raised here, so the caller performs the access only when translation succeeded.
+   */
+  private loadPage(lo: number, hi: number, width: number): number {
+    let page = this.loadPages.lookup(lo, hi);
+    if (page < 0) {
+      const pa = this.translate(toBig(lo, hi), ACCESS_LOAD, this.dataPriv, width);
+      page = this.ramPage(pa);
+      if (page < 0 || !this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) return -1;
+      this.loadPages.insert(lo, hi, page);
+    }
+    this.ldHi = hi;
+    this.ldLo = lo & ~0xfff;
+    this.ldOff = page;
+    return page;
+  }
+
+  private storePage(lo: number, hi: number, width: number): number {
+    let page = this.storePages.lookup(lo, hi);
+    if (page < 0) {
+      const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      page = this.ramPage(pa);
+      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
+      this.storePages.insert(lo, hi, page);
+    }
+    this.stHi = hi;
+    this.stLo = lo & ~0xfff;
+    this.stOff = page;
+    return page;
   }
 
   /** A load that missed the cached page: translate, maybe cache, split at a page boundary. */
@@ -834,6 +898,7 @@ export class Hart implements Snapshottable<HartState> {
         this.ldHi = hi;
         this.ldLo = lo & ~0xfff;
         this.ldOff = page;
+        this.loadPages.insert(lo, hi, page);
       }
       const o = page + po;
       const view = this.ramView;
@@ -870,6 +935,7 @@ export class Hart implements Snapshottable<HartState> {
         this.stHi = hi;
         this.stLo = lo & ~0xfff;
         this.stOff = page;
+        this.storePages.insert(lo, hi, page);
       }
       const o = page + po;
       const view = this.ramView;
