@@ -24,25 +24,32 @@ function readBootFile(path: string, what: string): BootFile {
 }
 
 interface DriveSpec {
-  backend: BlockBackend;
+  readonly id: string | undefined;
+  readonly iface: 'virtio' | 'pio' | 'none';
+  readonly backend: BlockBackend;
 }
 
+/**
+ * `-drive file=F[,format=raw][,if=virtio|pio|none][,id=ID][,readonly=on][,snapshot=on]` as QEMU
+ * spells it. `if=none` with `-device virtio-blk-device,drive=ID` is QEMU's long form; `if=pio`
+ * is ours (the legacy register-level disk, which QEMU does not have).
+ */
 function openDrive(text: string, globalSnapshot: boolean): DriveSpec {
   const props = parseProps(text, '-drive');
+  for (const k of props.keys()) {
+    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'id', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}'`);
+  }
   const file = props.get('file');
   if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
   const format = props.get('format') ?? 'raw';
   if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
   const iface = props.get('if') ?? 'virtio';
-  if (iface !== 'virtio') throw new ConfigError(`-drive ${text}: if=${iface} is not supported (virtio only)`);
-  for (const k of props.keys()) {
-    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'id', 'cache'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}'`);
-  }
+  if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported (virtio, pio or none)`);
   if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
   const readOnly = props.get('readonly') === 'on';
   const snapshot = globalSnapshot || props.get('snapshot') === 'on';
   const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
-  return { backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base };
+  return { id: props.get('id'), iface, backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base };
 }
 
 export interface RunResult {
@@ -120,12 +127,25 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const spec = bootSpecOf(args);
   const machine = new VirtMachine({ memory, harts, clock, console });
   const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot')));
-  for (const d of drives) machine.addVirtio(new VirtioBlock({ backend: d.backend }));
+  for (const d of drives) {
+    if (d.iface === 'virtio') machine.addVirtio(new VirtioBlock({ backend: d.backend }));
+    else if (d.iface === 'pio') machine.addPioDisk(d.backend);
+  }
+  const claimed = new Set<string>();
   for (const dev of args.values.get('device') ?? []) {
-    const name = parseProps(dev, '-device').get('') ?? '';
+    const props = parseProps(dev, '-device');
+    const name = props.get('') ?? '';
     if (name === 'virtio-rng-device' || name === 'virtio-rng') machine.addVirtio(new VirtioRng({}));
     else if (name === 'virtio-net-device' || name === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }));
-    else throw new ConfigError(`-device ${dev}: unknown device (virtio-rng-device, virtio-net-device)`);
+    else if (name === 'virtio-blk-device' || name === 'pio-disk') {
+      const id = props.get('drive');
+      const d = drives.find((x) => x.id === id && x.iface === 'none');
+      if (id === undefined || d === undefined) throw new ConfigError(`-device ${dev}: needs drive=ID naming a -drive if=none,id=ID`);
+      if (claimed.has(id)) throw new ConfigError(`-device ${dev}: drive '${id}' is already in use`);
+      claimed.add(id);
+      if (name === 'pio-disk') machine.addPioDisk(d.backend);
+      else machine.addVirtio(new VirtioBlock({ backend: d.backend }));
+    } else throw new ConfigError(`-device ${dev}: unknown device (virtio-blk-device, virtio-rng-device, virtio-net-device, pio-disk)`);
   }
   bootVirt(machine, spec);
   return { machine, drives };

@@ -17,3 +17,4 @@ export { assemble, AsmError } from './asm/assemble.js';
 export type { AssembleOptions, AssembleResult } from './asm/assemble.js';
 export { CSR_NAMES, CSR_NUMBERS, csrNamesFor } from './asm/csr-names.js';
 export type { PrivSpec } from './asm/csr-names.js';
+export { IRQ_SSI, IRQ_MSI, IRQ_STI, IRQ_MTI, IRQ_SEI, IRQ_MEI } from './hart/index.js';

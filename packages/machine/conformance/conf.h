@@ -129,3 +129,33 @@ vals_end:
   li    t1, 1
   sd    t1, 0(t0)
 .endm
+
+/* Enter privilege \mode (0 U, 1 S, 3 M) at \target via mret; the next M-mode trap resumes at \resume. */
+.macro GO mode, target, resume
+  RESUME_AT \resume
+  li    t0, 3 << 11
+  csrc  mstatus, t0
+  li    t0, \mode << 11
+  csrs  mstatus, t0
+  la    t0, \target
+  csrw  mepc, t0
+  mret
+.endm
+
+.macro SHOW label, reg
+  PS "\label"
+  PH    \reg
+  PNL
+.endm
+/* "label" then the instruction expected to trap or not: the trap line (if any) follows */
+.macro TRY label, insn
+  PS "\label"
+  PNL
+  \insn
+.endm
+.macro SETUP_STRAP
+  la    t0, strap_entry
+  csrw  stvec, t0
+  la    t0, strap_save
+  csrw  sscratch, t0
+.endm

@@ -12,6 +12,10 @@ _start:
   li    t0, 0x2000            /* mstatus.FS = Initial so F/D instructions work */
   csrs  mstatus, t0
   csrwi fcsr, 0
+  li    t0, -1                /* PMP entry 0: NAPOT over everything, RWX, so S/U can run */
+  csrw  pmpaddr0, t0
+  li    t0, 0x1f
+  csrw  pmpcfg0, t0
   call  main
   .globl poweroff
 poweroff:
@@ -120,8 +124,9 @@ out_tail:
  * M-mode trap handler. Prints one line:
  *   exceptions: "  trap mcause=XX mepc=... mtval=... mpp=N"   (mtval omitted for cause 2)
  *   interrupts: "  irq mcause=8000..." (then clears that cause's bit in mie: no timing data)
- * then either resumes at trap_resume (in M-mode, if set; it is cleared) or skips the trapping
- * instruction (2 or 4 bytes, read from mepc).
+ * then either resumes at trap_resume (in M-mode, if set and the trap is an instruction fetch fault
+ * or an ecall from U/S; it is then cleared) or skips the trapping instruction (2 or 4 bytes, read
+ * from mepc).
  * ------------------------------------------------------------------------------------------- */
   .balign 64
   .globl trap_entry
@@ -200,6 +205,11 @@ trap_entry:
   la    t0, trap_resume
   ld    t1, 0(t0)
   beqz  t1, 2f
+  la    t2, trap_resume_mask    /* resume only on these causes (default: 1, 8, 9, 12) */
+  ld    t2, 0(t2)
+  srl   t2, t2, s0
+  andi  t2, t2, 1
+  beqz  t2, 2f
   sd    zero, 0(t0)
   csrw  mepc, t1
   li    t0, 3 << 11
@@ -357,6 +367,8 @@ strap_entry:
 trap_resume:  .dword 0
 strap_resume: .dword 0
 trap_count:   .dword 0
+  .globl trap_resume_mask
+trap_resume_mask: .dword 0x1302
 /* Set to 1: the next trap line prints "mcause=xx" (where QEMU 7.2 deviates from the spec). */
   .globl trap_nocause
 trap_nocause: .dword 0

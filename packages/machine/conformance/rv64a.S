@@ -44,11 +44,6 @@ amem2: .dword 0, 0
   bne   s6, t0, 10b
 .endm
 
-.macro SHOW label, reg
-  PS "\label"
-  PH    \reg
-  PNL
-.endm
 
   .text
   .globl main

@@ -47,11 +47,6 @@ cbuf_end:
   bne   s6, t0, 10b
 .endm
 
-.macro SHOW label, reg
-  PS "\label"
-  PH    \reg
-  PNL
-.endm
 
   .text
   .globl main

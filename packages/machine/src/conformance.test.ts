@@ -39,20 +39,42 @@ function runOnBoard(name: string): { output: string; end: string } {
   return { output: Buffer.from(out).toString('latin1'), end };
 }
 
+/**
+ * Line diff that resynchronises after inserted or missing lines (looks ahead up to 64 lines), so one
+ * extra trap line does not turn every later line into a mismatch.
+ */
 function compare(expected: string, actual: string): { mismatches: string[]; count: number; lines: number } {
   const exp = expected.split('\n');
   const act = actual.split('\n');
   const mismatches: string[] = [];
   let count = 0;
-  const n = Math.max(exp.length, act.length);
-  for (let i = 0; i < n; i++) {
-    const e = exp[i];
-    const a = act[i];
-    if (e === a) continue;
+  const note = (text: string): void => {
     count++;
-    if (mismatches.length < MAX_REPORTED) {
-      mismatches.push(`  line ${i + 1}:\n    qemu: ${e ?? '<missing>'}\n    ours: ${a ?? '<missing>'}`);
+    if (mismatches.length < MAX_REPORTED) mismatches.push(text);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < exp.length || j < act.length) {
+    if (i < exp.length && j < act.length && exp[i] === act[j]) {
+      i++;
+      j++;
+      continue;
     }
+    let resync: { di: number; dj: number } | undefined;
+    for (let d = 1; d <= 64 && resync === undefined; d++) {
+      if (i + d < exp.length && j < act.length && exp[i + d] === act[j]) resync = { di: d, dj: 0 };
+      else if (j + d < act.length && i < exp.length && exp[i] === act[j + d]) resync = { di: 0, dj: d };
+    }
+    if (resync !== undefined && (resync.di > 0 || resync.dj > 0)) {
+      for (let k = 0; k < resync.di; k++) note(`  qemu line ${i + k + 1} missing from ours:\n    qemu: ${exp[i + k]}`);
+      for (let k = 0; k < resync.dj; k++) note(`  ours line ${j + k + 1} not in qemu's output:\n    ours: ${act[j + k]}`);
+      i += resync.di;
+      j += resync.dj;
+      continue;
+    }
+    note(`  qemu line ${i + 1} / ours line ${j + 1}:\n    qemu: ${exp[i] ?? '<end of output>'}\n    ours: ${act[j] ?? '<end of output>'}`);
+    i++;
+    j++;
   }
   return { mismatches, count, lines: exp.length };
 }

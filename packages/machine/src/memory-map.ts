@@ -10,6 +10,8 @@ export const VIRT = {
   plic: { base: 0xc00_0000, size: 0x60_0000 },
   uart0: { base: 0x1000_0000, size: 0x100 },
   virtio: { base: 0x1000_1000, size: 0x1000, count: 8 },
+  /** Not on QEMU: our register-level legacy disk (guests/include/pio_disk.h), in a hole of QEMU's map. */
+  pioDisk: { base: 0x1000_9000, size: 0x1000 },
   dram: { base: 0x8000_0000 },
 } as const;
 
@@ -17,6 +19,7 @@ export const VIRT = {
 export const VIRT_IRQ = {
   uart0: 10,
   rtc: 11,
+  pioDisk: 12,
   virtio: (slot: number): number => 1 + slot,
 } as const;
 

@@ -5,7 +5,9 @@ import { Hart } from '@vm/isa';
 import {
   Clint,
   GoldfishRtc,
+  PioDisk,
   Plic,
+  type PioDiskBackend,
   SifiveTest,
   Uart16550,
   VirtioMmioTransport,
@@ -149,6 +151,22 @@ export class VirtMachine {
     if (describe !== undefined) {
       this.fdtExtensions.push((_fdt, at) => describe(at.soc.node(`${name}@${base.toString(16)}`), at.plicPhandle));
     }
+  }
+
+  /**
+   * Attach the legacy PIO disk (an ATA-PIO-like controller: every data word through one MMIO
+   * register) at 0x1000_9000, PLIC source 12, with its `vm,pio-disk` device-tree node.
+   */
+  addPioDisk(backend: PioDiskBackend): PioDisk {
+    const disk = new PioDisk({ backend, irq: this.plic.source(VIRT_IRQ.pioDisk) });
+    this.attachDevice('disk', VIRT.pioDisk.base, disk, (node, plic) => {
+      node
+        .string('compatible', 'vm,pio-disk')
+        .u64s('reg', [VIRT.pioDisk.base, VIRT.pioDisk.size])
+        .u32('interrupts', VIRT_IRQ.pioDisk)
+        .u32('interrupt-parent', plic);
+    });
+    return disk;
   }
 
   /** A device (or HTIF) asks the machine to stop: run() returns this exit. */

@@ -248,6 +248,8 @@ export class Hart implements Snapshottable<HartState> {
     this.reservation = -1n;
     this.exitRequest = undefined;
     this.mmu.satp = 0n;
+    this.mmu.sum = false;
+    this.mmu.mxr = false;
     this.mmu.flushAll();
     this.pc = BigInt.asUintN(64, pc);
     this.translationChanged();
