@@ -115,7 +115,7 @@ export class Mmu implements Snapshottable<MmuState> {
     let n = Number(va);
     if (priv === PRIV_M) {
       // M-mode is never translated; only locked PMP entries can restrict it (priv spec 3.7.1).
-      if (n >= 0 && n < PA_LIMIT && (!this.pmp.lockedActive || this.pmp.check(n, width, access, PRIV_M))) return n;
+      if (n >= 0 && n < PA_LIMIT && (!this.pmp.anyActive || this.pmp.check(n, width, access, PRIV_M))) return n;
       this.faultCause = accessFaultCause(access);
       return -1;
     }

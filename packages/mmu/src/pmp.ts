@@ -38,11 +38,14 @@ export class Pmp implements Snapshottable<PmpState> {
   readonly entries = 16;
   /** Called after every pmpcfg/pmpaddr write or restore: the MMU flushes its TLB. */
   onChange: (() => void) | undefined;
-  /**
-   * True when some active entry is locked. Unlocked entries never restrict M-mode, so while this is
-   * false M-mode accesses need no check at all.
-   */
+  /** True when some active entry is locked. */
   lockedActive = false;
+  /**
+   * True when any entry is active. Only then can an M-mode access fail: through a locked entry,
+   * or through any entry that matches some but not all of its bytes (priv spec 3.7.1.2: such an
+   * access fails "irrespective of the L, R, W, and X bits").
+   */
+  anyActive = false;
 
   private readonly cfg = new Uint8Array(16);
   private readonly addr = new BigUint64Array(16);
@@ -220,5 +223,6 @@ export class Pmp implements Snapshottable<PmpState> {
     }
     this.active = active;
     this.lockedActive = locked;
+    this.anyActive = active.length > 0;
   }
 }

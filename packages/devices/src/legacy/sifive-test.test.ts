@@ -14,9 +14,19 @@ describe('SifiveTest', () => {
   it('powers off with code 0 on PASS (0x5555)', () => {
     const { dev, exits } = setup();
     expect(dev.size).toBe(0x1000);
-    expect(dev.accessWidths).toEqual([4]);
+    expect(dev.accessWidths).toEqual([2, 4]);
     dev.write(0, 4, 0x5555n);
     expect(exits).toEqual([{ reason: 'poweroff', code: 0 }]);
+  });
+
+  it('takes the 16-bit status write OpenSBI 1.1 uses for SRST shutdown, through the bus', async () => {
+    const { Ram, SystemBus } = await import('@vm/mmu');
+    const { dev, exits } = setup();
+    const bus = new SystemBus(new Ram(0x8000_0000, 4096));
+    bus.attach('test', 0x10_0000, dev);
+    expect(bus.write(0x10_0000, 2, 0x5555n)).toBe(true);
+    expect(exits).toEqual([{ reason: 'poweroff', code: 0 }]);
+    expect(bus.write(0x10_0000, 1, 0x55n)).toBe(false);
   });
 
   it('powers off with the code in bits 31:16 on FAIL (0x3333)', () => {

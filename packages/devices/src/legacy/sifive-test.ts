@@ -26,7 +26,11 @@ export interface SifiveTestState extends VersionedState {
 /** The test finisher: stateless, reads return 0. */
 export class SifiveTest implements MmioDevice, Snapshottable<SifiveTestState> {
   readonly size = WINDOW_SIZE;
-  readonly accessWidths: readonly AccessWidth[] = [4];
+  /**
+   * QEMU's finisher takes 2- and 4-byte writes; OpenSBI 1.1's driver writes the status with a
+   * 16-bit store (writew), so a 4-byte-only device would fault its SRST shutdown.
+   */
+  readonly accessWidths: readonly AccessWidth[] = [2, 4];
   /** Writes that did nothing (other offsets, unknown status values) — QEMU logs them as guest errors. */
   guestErrors = 0;
 
