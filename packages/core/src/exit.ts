@@ -11,6 +11,12 @@ export type VmExit =
   | { readonly reason: 'poweroff'; readonly code: number }
   /** The machine asked for a reset (sifive_test 0x7777, SBI SRST reboot). */
   | { readonly reason: 'reset' }
+  /**
+   * A trap the hart would take into M-mode while its M-mode belongs to the host (a hypervisor
+   * written in TypeScript: `HartOptions.hostTraps`). mcause/mepc/mtval/mstatus are already set as
+   * the hardware sets them; the host handles the trap and resumes the hart by setting priv and pc.
+   */
+  | { readonly reason: 'trap'; readonly cause: bigint; readonly tval: bigint; readonly epc: bigint }
   /** A breakpoint / host-requested stop. */
   | { readonly reason: 'halt'; readonly message: string };
 

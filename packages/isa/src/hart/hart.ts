@@ -30,6 +30,12 @@ export interface HartOptions {
   bus: SystemBus;
   mmu: Mmu;
   clock: Clock;
+  /**
+   * The host owns M-mode: a trap that would enter M-mode makes `run()` return a `trap` exit
+   * instead of jumping to mtvec — how a hypervisor written in TypeScript takes control at every
+   * trap of a deprivileged guest, as an M-mode handler would (trap-and-emulate).
+   */
+  hostTraps?: boolean;
 }
 
 /** Plain-data state of a hart (version 1). */
@@ -109,6 +115,8 @@ export class Hart implements Snapshottable<HartState> {
   readonly bus: SystemBus;
   readonly mmu: Mmu;
   readonly clock: Clock;
+  /** See HartOptions.hostTraps. */
+  readonly hostTraps: boolean;
 
   readonly x = new BigUint64Array(32);
   readonly f = new BigUint64Array(32);
@@ -193,6 +201,7 @@ export class Hart implements Snapshottable<HartState> {
     this.bus = opts.bus;
     this.mmu = opts.mmu;
     this.clock = opts.clock;
+    this.hostTraps = opts.hostTraps ?? false;
     this.xw = new Int32Array(this.x.buffer);
     this.ram = opts.bus.ram;
     this.ramBytes = this.ram.bytes;
@@ -409,6 +418,12 @@ export class Hart implements Snapshottable<HartState> {
           this.takeTrap(irq, 0n, true);
           pcLo = this.pcLo;
           pcHi = this.pcHi;
+          const hostExit = this.exitRequest;
+          if (hostExit !== undefined) {
+            this.exitRequest = undefined;
+            this.updateAttention();
+            return hostExit;
+          }
         } else {
           this.attention = false;
         }
@@ -765,6 +780,10 @@ export class Hart implements Snapshottable<HartState> {
         (priv << MSTATUS_MPP_SHIFT);
       this.privLevel = PRIV_M;
       vec = this.mtvec;
+      if (this.hostTraps) {
+        this.exitRequest = { reason: 'trap', cause: causeValue, tval, epc };
+        this.attention = true;
+      }
     }
     this.mstatus = ms;
     // Vectored mode (MODE=1): interrupts go to BASE + 4*cause (priv spec 3.1.7).
