@@ -1,0 +1,53 @@
+import type { VmExit } from './exit.js';
+
+/**
+ * One contract for every way of running a guest — bare board, native hypervisor (trap-and-emulate,
+ * H-extension, paravirtual), hosted hypervisor — so the CLI and the benchmark treat them alike.
+ */
+
+/** A file given to a guest: its name (for errors) and bytes. */
+export interface GuestFile {
+  readonly file: string;
+  readonly bytes: Uint8Array;
+}
+
+/** What to run: QEMU's -bios/-kernel/-append/-m, plus disks. */
+export interface GuestSpec {
+  /** M-mode firmware; undefined = `-bios none`. */
+  readonly bios?: GuestFile;
+  readonly kernel?: GuestFile;
+  readonly append?: string;
+  /** Guest RAM in bytes. */
+  readonly memory: number;
+  /** Raw disk images: on virtio-blk, or on the legacy register-level PIO disk. */
+  readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }[];
+  /** Stop after this many guest instructions (a guard for benchmarks and tests). */
+  readonly maxInstructions?: number;
+}
+
+/**
+ * Events counted while a guest ran, by name. Names are dotted and stable, e.g. `exit.csr`,
+ * `exit.page-fault`, `exit.mmio`, `exit.ecall`, `exit.wfi`, `exit.interrupt`, `shadow.fill`,
+ * `shadow.flush`, `walk.pte-read`, `world-switch`, `host.syscall`, `mmio.access`. Counts are
+ * measured, never assumed; a cost model turns them into modelled cycles.
+ */
+export type EventCounts = Record<string, number>;
+
+export interface GuestRunResult {
+  /** How the guest ended (normally a poweroff with its status). */
+  readonly exit: VmExit;
+  /** Everything the guest printed on its console. */
+  readonly console: string;
+  /** Guest instructions retired (whether run directly on the hart or emulated). */
+  readonly guestInstructions: number;
+  readonly events: EventCounts;
+  /** Wall-clock seconds this run took on the host. */
+  readonly seconds: number;
+}
+
+/** A way of running one guest. */
+export interface Stack {
+  /** Stable name, e.g. `bare`, `native-trap`, `native-hext`, `native-pv`, `hosted-accel`. */
+  readonly name: string;
+  run(spec: GuestSpec): GuestRunResult;
+}
