@@ -9,15 +9,23 @@ export class Ram implements GuestMemory {
   readonly view: DataView;
   readonly end: number;
 
+  /**
+   * `backing`, when given, is the memory to use (exactly `size` bytes): a hypervisor gives each VM
+   * a window of its own RAM this way, so guest-physical RAM aliases the VM's host partition.
+   */
   constructor(
     readonly base: number,
     readonly size: number,
+    backing?: Uint8Array,
   ) {
     if (!Number.isInteger(size) || size <= 0 || size % 4096 !== 0) {
       throw new RangeError(`RAM size must be a positive multiple of 4 KiB, got ${size}`);
     }
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+    if (backing !== undefined && backing.length !== size) {
+      throw new RangeError(`RAM backing has ${backing.length} bytes, expected ${size}`);
+    }
+    this.bytes = backing ?? new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
     this.end = base + size;
   }
 
