@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MemoryBlockBackend, parseFdt, VirtioBlock, type FdtNode } from '@vm/devices';
+import { buildVirtFdt } from './virt-fdt.js';
+import { VirtMachine } from './virt.js';
+
+const haveQemu = existsSync('/usr/bin/qemu-system-riscv64');
+
+/** QEMU's own DTB for the same board configuration. */
+function qemuDtb(args: string[]): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-dtb-'));
+  try {
+    const out = join(dir, 'virt.dtb');
+    execFileSync('qemu-system-riscv64', ['-M', `virt,dumpdtb=${out}`, '-nographic', '-bios', 'none', ...args], { stdio: 'ignore' });
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A node's properties as comparable text, phandle values left out (their numbering is arbitrary). */
+function props(n: FdtNode | undefined, skip: string[] = []): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const p of n?.properties ?? []) {
+    if (['phandle', 'interrupt-parent', 'interrupts-extended', ...skip].includes(p.name)) continue;
+    o[p.name] = Buffer.from(p.value).toString('hex');
+  }
+  return o;
+}
+
+describe('the board device tree', () => {
+  it('describes exactly what is attached', () => {
+    const m = new VirtMachine({ memory: 64 << 20, harts: 2 });
+    const fdt = parseFdt(buildVirtFdt(m, { bootargs: 'console=ttyS0', initrd: { start: 0x8400_0000, end: 0x8410_0000 } }));
+    expect(fdt.find('/memory@80000000')!.prop('reg')!.u64s()).toEqual([0x8000_0000n, 64n << 20n]);
+    expect(fdt.find('/cpus/cpu@1')).toBeDefined();
+    expect(fdt.find('/cpus/cpu@2')).toBeUndefined();
+    expect(fdt.find('/chosen')!.prop('bootargs')!.string()).toBe('console=ttyS0');
+    expect(fdt.find('/chosen')!.prop('linux,initrd-start')!.u64()).toBe(0x8400_0000n);
+    // No virtio device attached: no virtio node; the PLIC serves 2 contexts per hart.
+    expect([...fdt.root.walk()].some((n) => n.name.startsWith('virtio_mmio'))).toBe(false);
+    expect(fdt.find('/soc/plic@c000000')!.prop('interrupts-extended')!.cells()).toHaveLength(8);
+  });
+
+  it.skipIf(!haveQemu)('matches QEMU 7.2 for every node both boards have', () => {
+    const m = new VirtMachine({ memory: 256 << 20 });
+    m.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(1 << 20) }));
+    const ours = parseFdt(buildVirtFdt(m));
+    const theirs = parseFdt(qemuDtb(['-m', '256M', '-global', 'virtio-mmio.force-legacy=false']));
+    for (const path of ['/memory@80000000', '/soc/serial@10000000', '/soc/test@100000', '/soc/rtc@101000', '/soc/clint@2000000', '/soc/plic@c000000', '/poweroff', '/reboot', '/cpus']) {
+      expect(props(ours.find(path)), path).toEqual(props(theirs.find(path)));
+    }
+    // QEMU advertises extensions this hart lacks (H, Zb*): ours lists only what it implements.
+    expect(props(ours.find('/cpus/cpu@0'), ['riscv,isa'])).toEqual(props(theirs.find('/cpus/cpu@0'), ['riscv,isa']));
+    // QEMU describes all eight (empty) virtio-mmio slots; we describe the occupied one, in its slot.
+    expect(props(ours.find('/soc/virtio_mmio@10008000'))).toEqual(props(theirs.find('/soc/virtio_mmio@10008000')));
+  });
+});
