@@ -17,11 +17,12 @@ export interface Workload {
   readonly stresses: string;
 }
 
-// Sizes: quick keeps every workload ~1–3 M guest instructions; default uses the kernel's own
-// defaults (the sizes whose RESULT values guests/README.md lists for QEMU), a few M to ~10 M each.
+// Sizes: quick keeps every workload ~1–10 M guest instructions (boot included); default uses 5×
+// the kernel's own defaults so that boot (≈1 M instructions for kernel-m, ≈7.5 M with OpenSBI)
+// is a small share and each wall-clock sample lasts long enough (≥ 0.3 s) to be stable.
 const SIZES: Record<BenchSize, Record<WorkloadName, string>> = {
   quick: { cpu: 'cpu.iters=40', mem: 'mem.mb=2', fork: 'fork.n=10', disk: 'disk.sectors=32', console: 'console.lines=20' },
-  default: { cpu: 'cpu.iters=200', mem: 'mem.mb=8', fork: 'fork.n=50', disk: 'disk.sectors=256', console: 'console.lines=100' },
+  default: { cpu: 'cpu.iters=1000', mem: 'mem.mb=40', fork: 'fork.n=250', disk: 'disk.sectors=1280', console: 'console.lines=500' },
 };
 
 const STRESSES: Record<WorkloadName, string> = {

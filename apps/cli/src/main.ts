@@ -6,6 +6,8 @@ const USAGE = `vm — a RISC-V virt machine and virtualisation stack
 
 usage:
   vm run [QEMU-style options]     run the virt board (see options below)
+  vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
+                                  the overhead benchmark: every stack against bare metal
   vm disasm FILE.elf              objdump-style listing of the text sections
   vm help                         this text
 
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'run':
       return (await import('./run.js')).runCommand(rest);
+    case 'bench':
+      return (await import('./bench.js')).benchCommand(rest);
     case 'disasm':
       return (await import('./disasm.js')).disasmCommand(rest);
     case undefined:

@@ -1,1 +1,16 @@
-export {};
+export { NativeHypervisor } from './hypervisor.js';
+export type { NativeHypervisorOptions, HypervisorRunResult, ExitHook } from './hypervisor.js';
+export { Vm, GUEST_RAM_BASE } from './vm.js';
+export type { VmConfig, VmState, VmReport } from './vm.js';
+export { Vcpu } from './vcpu.js';
+export { VmStats, EXIT_HISTORY } from './vm-stats.js';
+export type { ExitReason, GuestExit, ExitVerdict } from './exit-reason.js';
+export { ShadowPageTable } from './shadow-page-table.js';
+export type { ShadowPermissions } from './shadow-page-table.js';
+export { CreditScheduler } from './credit-scheduler.js';
+export type { Schedulable } from './credit-scheduler.js';
+export { HostBoard, HOST_RAM_BASE } from './host-board.js';
+export type { HostRegion } from './host-board.js';
+export { VmBoard } from './vm-board.js';
+export { TrapEmulator } from './trap-emulator.js';
+export { nativeTrapStack } from './native-trap-stack.js';

@@ -17,6 +17,8 @@ const IRQ_M_EXT = 11;
 
 /** What each hart implements, in the devicetree's ISA-string form (riscv,isa binding). */
 const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_sstc';
+/** The same with the hypervisor extension ('h' after the single-letter extensions, as QEMU writes it). */
+const RISCV_ISA_H = 'rv64imafdch_zicsr_zifencei_zihintpause_sstc';
 
 /** The UART's input clock QEMU advertises (3.6864 MHz), which drivers use to compute divisors. */
 const UART_CLOCK_HZ = 3_686_400;
@@ -42,7 +44,7 @@ export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array
   cpus.u32('#address-cells', 1).u32('#size-cells', 0).u32('timebase-frequency', VIRT_TIMEBASE_HZ);
   const intc: number[] = [];
   const cluster = cpus.node('cpu-map').node('cluster0');
-  m.harts.forEach((_hart, id) => {
+  m.harts.forEach((hart, id) => {
     const cpu = cpus.node(`cpu@${id}`);
     const cpuPh = cpu.phandle();
     cpu
@@ -50,7 +52,7 @@ export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array
       .u32('reg', id)
       .string('status', 'okay')
       .string('compatible', 'riscv')
-      .string('riscv,isa', RISCV_ISA)
+      .string('riscv,isa', hart.hExtension ? RISCV_ISA_H : RISCV_ISA)
       .string('mmu-type', 'riscv,sv48');
     const ic = cpu.node('interrupt-controller');
     ic.u32('#interrupt-cells', 1).empty('interrupt-controller').string('compatible', 'riscv,cpu-intc');

@@ -41,6 +41,13 @@ export interface VirtMachineOptions {
   rtcEpochNs?: bigint;
   /** Instructions each hart runs before the board services devices and switches harts. */
   quantum?: number;
+  /**
+   * Guest RAM to use instead of allocating it (at 0x8000_0000; its size overrides `memory`): a
+   * hypervisor builds a VM's board over a window of host memory this way.
+   */
+  ram?: Ram;
+  /** Give the harts the hypervisor extension (QEMU's `-cpu rv64,h=true`); off by default. */
+  hExtension?: boolean;
 }
 
 /** One occupied virtio-mmio slot. */
@@ -81,20 +88,21 @@ export class VirtMachine {
   private pendingExit: VmExit | undefined;
 
   constructor(readonly options: VirtMachineOptions = {}) {
-    const memory = options.memory ?? 128 << 20;
+    const memory = options.ram?.size ?? options.memory ?? 128 << 20;
     const harts = options.harts ?? 1;
     if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${harts}: the virt board has 1 to 8 harts`);
     if (memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${memory}: memory must be at least 1 MiB and a multiple of 4 KiB`);
     this.quantum = options.quantum ?? 10_000;
     this.consoleOutput = options.console ?? ((b) => process.stdout.write(String.fromCharCode(b)));
-    this.ram = new Ram(VIRT.dram.base, memory);
+    if (options.ram !== undefined && options.ram.base !== VIRT.dram.base) throw new ConfigError('virt: RAM must start at 0x80000000');
+    this.ram = options.ram ?? new Ram(VIRT.dram.base, memory);
     this.bus = new SystemBus(this.ram);
     this.clock =
       options.clock === 'wall' ? new WallClock() : new VirtualClock(() => this.instructionsNow(), options.instructionsPerTick ?? 10);
 
     const mmuOf = (): Mmu => new Mmu(this.bus);
     for (let id = 0; id < harts; id++) {
-      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock }));
+      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock, hExtension: options.hExtension }));
       this.waiting.push(false);
     }
     const wire = (hart: number, bit: number): IrqLine => ({ set: (level) => this.harts[hart]!.setInterruptPending(bit, level) });

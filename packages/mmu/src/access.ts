@@ -40,3 +40,17 @@ export function pageFaultCause(access: AccessType): number {
  * limit is an access fault (priv spec 3.6: accesses to no memory fail the PMA check).
  */
 export const PA_LIMIT = 2 ** 53;
+
+/** Guest-page-fault causes of the hypervisor extension (priv spec 8.6.1, table 8.7). */
+export const CAUSE_FETCH_GUEST_PAGE_FAULT = 20;
+export const CAUSE_LOAD_GUEST_PAGE_FAULT = 21;
+export const CAUSE_STORE_GUEST_PAGE_FAULT = 23;
+
+/** Guest-page-fault cause for a failed G-stage translation of an access of this type (priv spec 8.5.1). */
+export function guestPageFaultCause(access: AccessType): number {
+  return access === ACCESS_FETCH
+    ? CAUSE_FETCH_GUEST_PAGE_FAULT
+    : access === ACCESS_LOAD
+      ? CAUSE_LOAD_GUEST_PAGE_FAULT
+      : CAUSE_STORE_GUEST_PAGE_FAULT;
+}

@@ -11,3 +11,4 @@ export { MmuStats } from './stats.js';
 export { leafAllows } from './permissions.js';
 export { PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D, PAGE_SIZE, PAGE_SHIFT } from './pte.js';
 export { SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48 } from './satp.js';
+export { HGATP_MODE_BARE, HGATP_MODE_SV39X4, HGATP_MODE_SV48X4, VMID_BITS, legalizeHgatp, gpaLimit } from './gstage.js';

@@ -1,13 +1,15 @@
 import type { Snapshottable, VersionedState } from '@vm/core';
 import { VmError } from '@vm/core';
 import type { SystemBus } from './bus.js';
-import { PA_LIMIT, PRIV_M, accessFaultCause, pageFaultCause, type AccessType } from './access.js';
-import { TLB_BARE, contextShift, packPermissions } from './permissions.js';
+import { ACCESS_LOAD, PA_LIMIT, PRIV_M, accessFaultCause, guestPageFaultCause, pageFaultCause, type AccessType } from './access.js';
+import { gpaLimit, gstageLevels, hgatpMode, hgatpPpn } from './gstage.js';
+import { PERMISSIONS, TLB_BARE, contextShift, packPermissions, permissionRow } from './permissions.js';
 import { Pmp, type PmpState } from './pmp.js';
 import { PAGE_SIZE } from './pte.js';
 import { ASID_MASK, SATP_MODE_BARE, pagingLevels, satpAsid, satpMode, satpPpn } from './satp.js';
 import { MmuStats } from './stats.js';
 import { TLB_GLOBAL, TLB_MAX_CONTEXTS, Tlb, vpnOf } from './tlb.js';
+import { TwoStageWalker, type GStageConfig } from './two-stage.js';
 import { PageTableWalker } from './walker.js';
 
 export interface MmuState extends VersionedState {
@@ -39,6 +41,16 @@ export class Mmu implements Snapshottable<MmuState> {
   readonly stats = new MmuStats();
   /** Exception cause of the last failed translate(). */
   faultCause = 0;
+  /**
+   * Guest physical address of the last guest-page fault (causes 20, 21, 23; priv spec 8.6.3): the
+   * hart writes faultGpa >> 2 to htval/mtval2. Only meaningful right after such a fault.
+   */
+  faultGpa = 0n;
+  /**
+   * Virtualization mode V (priv spec 8.1), kept current by a hart with the H extension: while set,
+   * translate() performs two-stage translation (translateGuest).
+   */
+  virt = false;
 
   private readonly tlb: Tlb;
   private readonly walker: PageTableWalker;
@@ -56,12 +68,25 @@ export class Mmu implements Snapshottable<MmuState> {
   /** Bit of the TLB permission word for (S-mode, SUM, MXR); U-mode is 12 bits lower. */
   private control = 0;
 
+  // ---- hypervisor extension (priv spec 8.5): VS-stage and G-stage state ----
+  private readonly twoStage: TwoStageWalker;
+  private vsatpValue = 0n;
+  private hgatpValue = 0n;
+  private vsumBit = false;
+  private vmxrBit = false;
+  private readonly gcfg: GStageConfig = { levels: 0, rootPpn: 0, mxr: false };
+  /** TLB context of the current (vsatp, hgatp, HS MXR) triple; recomputed when dirty. */
+  private vctx = 0;
+  private vsalt = 0;
+  private vctxDirty = true;
+
   constructor(
     readonly bus: SystemBus,
     options: MmuOptions = {},
   ) {
     this.tlb = new Tlb(options.tlbEntries ?? 1024);
     this.walker = new PageTableWalker(bus, this.pmp, this.stats);
+    this.twoStage = new TwoStageWalker(bus, this.pmp, this.stats);
     // Translations cache PMP results, so every PMP change invalidates them.
     this.pmp.onChange = () => this.flushAll();
     this.satp = 0n;
@@ -104,6 +129,41 @@ export class Mmu implements Snapshottable<MmuState> {
   set mxr(value: boolean) {
     this.mxrBit = value;
     this.control = contextShift(0, this.sumBit, value);
+    this.vctxDirty = true;
+  }
+
+  /** vsatp (priv spec 8.2.19), kept current by the hart: the VS-stage root while V=1. */
+  get vsatp(): bigint {
+    return this.vsatpValue;
+  }
+  set vsatp(value: bigint) {
+    this.vsatpValue = value;
+    this.vctxDirty = true;
+  }
+
+  /** hgatp (priv spec 8.2.18, already legalised), kept current by the hart: the G-stage root. */
+  get hgatp(): bigint {
+    return this.hgatpValue;
+  }
+  set hgatp(value: bigint) {
+    this.hgatpValue = value;
+    this.vctxDirty = true;
+  }
+
+  /** vsstatus.SUM: applies to the VS-stage while V=1 (priv spec 8.2.3). */
+  get vsum(): boolean {
+    return this.vsumBit;
+  }
+  set vsum(value: boolean) {
+    this.vsumBit = value;
+  }
+
+  /** vsstatus.MXR: applies to the VS-stage only (priv spec 8.2.3). */
+  get vmxr(): boolean {
+    return this.vmxrBit;
+  }
+  set vmxr(value: boolean) {
+    this.vmxrBit = value;
   }
 
   /**
@@ -112,6 +172,7 @@ export class Mmu implements Snapshottable<MmuState> {
    * The access must not cross a page boundary (the hart splits those).
    */
   translate(va: bigint, access: AccessType, priv: number, width: number): number {
+    if (this.virt) return this.translateGuest(va, access, priv, width, false);
     let n = Number(va);
     if (priv === PRIV_M) {
       // M-mode is never translated; only locked PMP entries can restrict it (priv spec 3.7.1).
@@ -128,6 +189,39 @@ export class Mmu implements Snapshottable<MmuState> {
       return page + (n - vpn * PAGE_SIZE);
     }
     return this.miss(n, access, priv, width);
+  }
+
+  /**
+   * Translate a guest virtual address as a V=1 access at VS/VU privilege `priv` (0 VU, 1 VS):
+   * VS-stage through vsatp, then G-stage through hgatp (priv spec 8.5). Used for every access while
+   * V=1, for MPRV with MPV=1, and for HLV/HLVX/HSV. `execRead` is HLVX: a load that needs execute
+   * permission at both stages instead of read permission (8.3.3). Returns the host physical address,
+   * or -1 with `faultCause` (and `faultGpa` for a guest-page fault) set.
+   */
+  translateGuest(va: bigint, access: AccessType, priv: number, width: number, execRead: boolean): number {
+    if (this.vctxDirty) this.updateGuestContext();
+    let n = Number(va);
+    if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
+    const vpn = vpnOf(n);
+    if (!execRead) {
+      const bit = priv * 12 + contextShift(0, this.vsumBit, this.vmxrBit || this.mxrBit) + access;
+      const page = this.tlb.lookupLocal(vpn, this.vctx, this.vsalt, bit);
+      if (page >= 0) {
+        this.stats.tlbHits++;
+        return page + (n - vpn * PAGE_SIZE);
+      }
+    }
+    return this.missGuest(va, n, access, priv, width, execRead);
+  }
+
+  /** HFENCE.VVMA (priv spec 8.3.2): VS-stage entries of the current VMID; we drop all guest entries. */
+  hfenceVvma(_va: bigint | undefined, _asid: bigint | undefined): void {
+    this.flushAll();
+  }
+
+  /** HFENCE.GVMA (priv spec 8.3.2): G-stage entries (and the combined ones built on them). */
+  hfenceGvma(_gpa: bigint | undefined, _vmid: bigint | undefined): void {
+    this.flushAll();
   }
 
   /** sfence.vma rs1, rs2: undefined means "all" for that operand (priv spec 4.2.1). */
@@ -190,6 +284,67 @@ export class Mmu implements Snapshottable<MmuState> {
     return pa;
   }
 
+  private updateGuestContext(): void {
+    const hgatp = this.hgatpValue;
+    this.gcfg.levels = gstageLevels(hgatpMode(hgatp));
+    this.gcfg.rootPpn = hgatpPpn(hgatp);
+    this.gcfg.mxr = this.mxrBit;
+    // Guest entries depend on both roots (with ASID and VMID) and on the HS-level MXR, which the
+    // packed G-stage permissions are computed with; bit 130 keeps these keys apart from satp's.
+    const key =
+      (1n << 130n) | (this.mxrBit ? 1n << 129n : 0n) | (BigInt.asUintN(64, hgatp) << 64n) | BigInt.asUintN(64, this.vsatpValue);
+    this.vctxDirty = false;
+    this.vctx = this.contextOf(key);
+    this.vsalt = this.tlb.saltOf(this.vctx);
+  }
+
+  /** Guest TLB miss: the two-stage walk, a TLB fill with the combined permissions, then PMP. */
+  private missGuest(va: bigint, n: number, access: AccessType, priv: number, width: number, execRead: boolean): number {
+    this.stats.tlbMisses++;
+    const ts = this.twoStage;
+    const cfg = this.gcfg;
+    const vsatp = this.vsatpValue;
+    const vsLevels = pagingLevels(satpMode(vsatp));
+    let gpa: number;
+    let vsFlags: number;
+    if (vsLevels === 0) {
+      // vsatp Bare: the guest virtual address is the guest physical address, all 64 bits of it.
+      const wide = BigInt.asUintN(64, va);
+      if (cfg.levels !== 0 && wide >= BigInt(gpaLimit(cfg.levels))) {
+        this.faultGpa = wide;
+        return this.fail(guestPageFaultCause(access));
+      }
+      if (wide >= BigInt(PA_LIMIT)) return this.fail(accessFaultCause(access));
+      gpa = Number(wide);
+      vsFlags = TLB_BARE;
+    } else {
+      const half = 2 ** (vsLevels * 9 + 11);
+      if (n < -half || n >= half) return this.fail(pageFaultCause(access));
+      gpa = ts.walkVs(n, access, priv, this.vsumBit, this.vmxrBit || this.mxrBit, execRead, vsLevels, satpPpn(vsatp), cfg);
+      if (gpa < 0) return this.guestFail(ts);
+      vsFlags = ts.flags;
+    }
+    const pa = ts.gstage(gpa, access, access, execRead, cfg);
+    if (pa < 0) return this.guestFail(ts);
+    if (pa >= PA_LIMIT) return this.fail(accessFaultCause(access));
+    const page = pa - (pa % PAGE_SIZE);
+    const pmpMask = this.pmp.pageAccessMask(page, priv);
+    if (!execRead) {
+      const gMask = ts.gFlags === 0x1ff ? 7 : PERMISSIONS[permissionRow(0, false, cfg.mxr) | ts.gFlags];
+      this.tlb.insert(vpnOf(n), this.vctx, this.vsalt, -1, packPermissions(vsFlags, pmpMask & gMask), page, 0);
+    }
+    const pmpAccess = execRead ? ACCESS_LOAD : access;
+    if ((pmpMask & (1 << pmpAccess)) === 0 && !this.pmp.check(pa, width, pmpAccess, priv)) {
+      return this.fail(accessFaultCause(access));
+    }
+    return pa;
+  }
+
+  private guestFail(ts: TwoStageWalker): number {
+    this.faultGpa = ts.faultGpa;
+    return this.fail(ts.cause);
+  }
+
   private fail(cause: number): number {
     this.faultCause = cause;
     return -1;
@@ -202,6 +357,7 @@ export class Mmu implements Snapshottable<MmuState> {
       if (this.contexts.size >= TLB_MAX_CONTEXTS) {
         this.contexts.clear();
         this.flushAll();
+        this.vctxDirty = true;
       }
       id = this.contexts.size;
       this.contexts.set(key, id);

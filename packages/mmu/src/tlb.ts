@@ -68,6 +68,13 @@ export class Tlb {
     return this.page[i];
   }
 
+  /** As lookup, but only entries of `ctx` itself (no global probe): guest (V=1) contexts. */
+  lookupLocal(vpn: number, ctx: number, salt: number, bit: number): number {
+    const i = (vpn ^ salt) & this.mask;
+    if (this.tag[i] !== vpn * CTX_RADIX + ctx || ((this.allow[i] >>> bit) & 1) === 0) return -1;
+    return this.page[i];
+  }
+
   insert(vpn: number, ctx: number, salt: number, asid: number, allow: number, page: number, level: number): void {
     const i = (ctx === TLB_GLOBAL ? vpn : vpn ^ salt) & this.mask;
     this.tag[i] = vpn * CTX_RADIX + ctx;

@@ -13,6 +13,12 @@ export const CAUSE_ECALL_M = 11;
 export const CAUSE_FETCH_PAGE_FAULT = 12;
 export const CAUSE_LOAD_PAGE_FAULT = 13;
 export const CAUSE_STORE_PAGE_FAULT = 15;
+/** Hypervisor extension causes (priv spec 8.6.1, table 8.7). */
+export const CAUSE_ECALL_VS = 10;
+export const CAUSE_FETCH_GUEST_PAGE_FAULT = 20;
+export const CAUSE_LOAD_GUEST_PAGE_FAULT = 21;
+export const CAUSE_VIRTUAL_INSTRUCTION = 22;
+export const CAUSE_STORE_GUEST_PAGE_FAULT = 23;
 
 /** Interrupt numbers, which are also the mip/mie bit positions (priv spec 3.1.9). */
 export const IRQ_SSI = 1;
@@ -21,6 +27,21 @@ export const IRQ_STI = 5;
 export const IRQ_MTI = 7;
 export const IRQ_SEI = 9;
 export const IRQ_MEI = 11;
+/** VS-level interrupts and the supervisor guest external interrupt (priv spec 8.2.4). */
+export const IRQ_VSSI = 2;
+export const IRQ_VSTI = 6;
+export const IRQ_VSEI = 10;
+export const IRQ_SGEI = 12;
+/** mip/mie/mideleg bits of the VS-level interrupts (read-only one in mideleg with H, 8.4). */
+export const VS_INTERRUPTS = (1 << IRQ_VSSI) | (1 << IRQ_VSTI) | (1 << IRQ_VSEI);
+/** Priority with H (priv spec 8.4): M, then SEI SSI STI SGEI VSEI VSSI VSTI. */
+export const IRQ_PRIORITY_H: readonly number[] = [
+  IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI, IRQ_SGEI, IRQ_VSEI, IRQ_VSSI, IRQ_VSTI,
+];
+/** hedeleg: exceptions a hypervisor may delegate to VS (priv spec 8.2.2; 9–11 and 20–23 read-only 0). */
+export const HEDELEG_WRITABLE = 0xb1ff;
+/** medeleg additions with H: ecall from VS and the guest-page/virtual-instruction causes. */
+export const MEDELEG_WRITABLE_H = 0xb3ff | (1 << 10) | (0xf << 20);
 
 /** Taken-first order among simultaneously pending interrupts (priv spec 3.1.9). */
 export const IRQ_PRIORITY: readonly number[] = [IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI];

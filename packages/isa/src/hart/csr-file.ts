@@ -4,7 +4,7 @@
  * OpenSBI and Linux probe for optional CSRs. Generic rules (priv spec 2.1): csr[9:8] is the lowest
  * privilege that may access it, csr[11:10] = 3 marks it read-only; `guard` adds per-CSR conditions.
  */
-import { CAUSE_ECALL_M, IRQ_SEI, IRQ_SSI, IRQ_STI, MEDELEG_WRITABLE, MIDELEG_WRITABLE, MIP_IMPLEMENTED } from './causes.js';
+import { CAUSE_ECALL_M, IRQ_SEI, IRQ_SSI, IRQ_STI, IRQ_VSSI, MIDELEG_WRITABLE } from './causes.js';
 import * as N from './csr-numbers.js';
 import type { Hart } from './hart.js';
 import { mstatusValue, SSTATUS_MASK, sstatusValue, MSTATUS_TVM } from './mstatus.js';
@@ -17,13 +17,21 @@ export interface CsrDef {
   rmwRead?(h: Hart): bigint;
   /** Extra access condition beyond the address-encoded privilege and read-only rules. */
   guard?(h: Hart, write: boolean): boolean;
+  /**
+   * Checked only while V=1, after `guard`: false makes the access a virtual-instruction exception
+   * instead of an illegal one (priv spec 8.6.1; e.g. hcounteren, hstatus.VTVM, henvcfg.STCE).
+   */
+  virtualGuard?(h: Hart, write: boolean): boolean;
 }
 
 export const CSR_TABLE: (CsrDef | undefined)[] = new Array<CsrDef | undefined>(4096).fill(undefined);
 
 /** Priv spec 2.1: privilege in csr[9:8], read-only when csr[11:10] = 3, plus the CSR's own guard. */
 export function csrAccessAllowed(h: Hart, csr: number, def: CsrDef, writes: boolean): boolean {
-  if (h.priv < ((csr >> 8) & 3)) return false;
+  // csr[9:8] = 2 names hypervisor/VS CSRs, accessible from HS-mode (priv spec 8.2); they exist
+  // only with the H extension.
+  const level = (csr >> 8) & 3;
+  if (h.priv < (level === 2 ? PRIV_S : level)) return false;
   if (writes && csr >>> 10 === 3) return false;
   return def.guard === undefined || def.guard(h, writes);
 }
@@ -50,7 +58,10 @@ function constant(n: number, value: (h: Hart) => bigint): void {
 export const MISA_VALUE =
   (2n << 62n) | [0, 2, 3, 5, 8, 12, 18, 20].reduce((acc, b) => acc | (1n << BigInt(b)), 0n);
 
-constant(N.CSR_MISA, () => MISA_VALUE);
+/** misa with the H extension enabled: bit 7 'H' (priv spec 3.1.1, 8.1). */
+export const MISA_VALUE_H = MISA_VALUE | (1n << 7n);
+
+constant(N.CSR_MISA, (h) => (h.hExtension ? MISA_VALUE_H : MISA_VALUE));
 constant(N.CSR_MVENDORID, zero);
 constant(N.CSR_MARCHID, zero);
 constant(N.CSR_MIMPID, zero);
@@ -60,8 +71,11 @@ constant(N.CSR_MCONFIGPTR, zero);
 // ---------------------------------------------------------------- status (priv 3.1.6, 4.1.1)
 
 define(N.CSR_MSTATUS, {
-  read: (h) => mstatusValue(h.mstatus),
-  write: (h, v) => h.setMstatus(u32(v)),
+  read: (h) => mstatusValue(h.mstatus) | h.mstatusHigh(),
+  write: (h, v) => {
+    h.setMstatus(u32(v));
+    h.setMstatusHigh(v);
+  },
 });
 define(N.CSR_SSTATUS, {
   read: (h) => sstatusValue(h.mstatus),
@@ -81,26 +95,29 @@ define(N.CSR_STVEC, { read: (h) => h.stvec, write: (h, v) => void (h.stvec = tve
 define(N.CSR_MEDELEG, {
   read: (h) => BigInt(h.medeleg),
   // ecall from M (cause 11) can never be delegated: read-only zero.
-  write: (h, v) => void (h.medeleg = u32(v) & MEDELEG_WRITABLE & ~(1 << CAUSE_ECALL_M)),
+  write: (h, v) => void (h.medeleg = u32(v) & h.medelegWritable & ~(1 << CAUSE_ECALL_M)),
 });
 define(N.CSR_MIDELEG, {
   read: (h) => BigInt(h.mideleg),
   write: (h, v) => {
-    h.mideleg = u32(v) & MIDELEG_WRITABLE;
+    // With H, the VS-level interrupt bits are read-only one (priv spec 8.4); h.midelegFixed is 0 otherwise.
+    h.mideleg = (u32(v) & MIDELEG_WRITABLE) | h.midelegFixed;
     h.updateAttention();
   },
 });
 define(N.CSR_MIE, {
   read: (h) => BigInt(h.mie),
   write: (h, v) => {
-    h.mie = u32(v) & MIP_IMPLEMENTED;
+    h.mie = u32(v) & h.interruptsImplemented;
     h.updateAttention();
   },
 });
 define(N.CSR_SIE, {
-  read: (h) => BigInt(h.mie & h.mideleg),
+  // Only the S-level bits: VS-level bits of a (read-only one) mideleg are not in sie (priv spec 8.4).
+  read: (h) => BigInt(h.mie & h.mideleg & MIDELEG_WRITABLE),
   write: (h, v) => {
-    h.mie = (h.mie & ~h.mideleg) | (u32(v) & h.mideleg);
+    const d = h.mideleg & MIDELEG_WRITABLE;
+    h.mie = (h.mie & ~d) | (u32(v) & d);
     h.updateAttention();
   },
 });
@@ -109,6 +126,11 @@ define(N.CSR_SIE, {
 function mipWritable(h: Hart): number {
   const stip = h.menvcfg >> 63n ? 0 : 1 << IRQ_STI;
   return (1 << IRQ_SSI) | (1 << IRQ_SEI) | stip;
+}
+
+/** mip.VSSIP is an alias of hvip.VSSIP (priv spec 8.2.4, 8.4); the other VS bits are read-only there. */
+function writeMipVssip(h: Hart, v: bigint): void {
+  if (h.hExtension) h.hvip = (h.hvip & ~(1 << IRQ_VSSI)) | (u32(v) & (1 << IRQ_VSSI));
 }
 
 define(N.CSR_MIP, {
@@ -121,13 +143,14 @@ define(N.CSR_MIP, {
   write: (h, v) => {
     const w = mipWritable(h);
     h.mipSw = (h.mipSw & ~w) | (u32(v) & w);
+    writeMipVssip(h, v);
     h.updateAttention();
   },
 });
 define(N.CSR_SIP, {
   read: (h) => {
     h.updateSstc();
-    return BigInt(h.mipValue() & h.mideleg);
+    return BigInt(h.mipValue() & h.mideleg & MIDELEG_WRITABLE);
   },
   // Only SSIP is writable through sip (priv spec 4.1.3), and only when delegated.
   write: (h, v) => {
@@ -185,7 +208,7 @@ define(N.CSR_SATP, {
     h.translationChanged();
   },
   // S-mode access traps when mstatus.TVM=1 (priv spec 3.1.6.5).
-  guard: (h) => !(h.priv === PRIV_S && h.mstatus & MSTATUS_TVM),
+  guard: (h) => !(h.priv === PRIV_S && !h.virt && h.mstatus & MSTATUS_TVM),
 });
 
 // ---------------------------------------------------------------- counters (priv 3.1.10–3.1.13, unpriv ch. 10)
@@ -194,6 +217,13 @@ define(N.CSR_SATP, {
 function counterAllowed(h: Hart, bit: number): boolean {
   if (h.priv === PRIV_M) return true;
   if (!((h.mcounteren >>> bit) & 1)) return false;
+  // While V=1 the remaining conditions raise virtual instruction instead (counterVirtualAllowed).
+  return h.priv === PRIV_S || h.virt || ((h.scounteren >>> bit) & 1) === 1;
+}
+
+/** V=1 counter access also needs hcounteren, and scounteren in VU-mode (priv spec 8.2.5, 8.6.1). */
+function counterVirtualAllowed(h: Hart, bit: number): boolean {
+  if (!((h.hcounteren >>> bit) & 1)) return false;
   return h.priv === PRIV_S || ((h.scounteren >>> bit) & 1) === 1;
 }
 
@@ -206,14 +236,18 @@ define(N.CSR_MCOUNTINHIBIT, {
 });
 define(N.CSR_MCYCLE, { read: (h) => h.cycleValue(), write: (h, v) => h.setCycle(v) });
 define(N.CSR_MINSTRET, { read: (h) => h.instretValue(), write: (h, v) => h.setInstret(v) });
-define(N.CSR_CYCLE, { read: (h) => h.cycleValue(), write: ignore, guard: (h) => counterAllowed(h, 0) });
-define(N.CSR_TIME, { read: (h) => BigInt.asUintN(64, h.clock.now()), write: ignore, guard: (h) => counterAllowed(h, 1) });
-define(N.CSR_INSTRET, { read: (h) => h.instretValue(), write: ignore, guard: (h) => counterAllowed(h, 2) });
+function counter(n: number, bit: number, read: (h: Hart) => bigint): void {
+  define(n, { read, write: ignore, guard: (h) => counterAllowed(h, bit), virtualGuard: (h) => counterVirtualAllowed(h, bit) });
+}
+counter(N.CSR_CYCLE, 0, (h) => h.cycleValue());
+// While V=1, time reads return time + htimedelta (priv spec 8.2.7).
+counter(N.CSR_TIME, 1, (h) => BigInt.asUintN(64, h.clock.now() + (h.virt ? h.htimedelta : 0n)));
+counter(N.CSR_INSTRET, 2, (h) => h.instretValue());
 for (let i = 3; i < 32; i++) {
   // No hardware performance monitors: counters and event selectors are read-only zero.
   constant(N.CSR_MHPMCOUNTER3 + i - 3, zero);
   constant(N.CSR_MHPMEVENT3 + i - 3, zero);
-  define(N.CSR_HPMCOUNTER3 + i - 3, { read: zero, write: ignore, guard: (h) => counterAllowed(h, i) });
+  counter(N.CSR_HPMCOUNTER3 + i - 3, i, zero);
 }
 
 // Sstc: stimecmp; S-mode access needs mcounteren.TM and menvcfg.STCE (Sstc spec 2.2).

@@ -4,11 +4,18 @@ import type { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT } from '@vm/mmu';
 import type { AccessType } from '@vm/mmu';
 import {
-  CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_FETCH_ACCESS, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
-  CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, IRQ_PRIORITY, IRQ_STI,
+  CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_ECALL_VS, CAUSE_FETCH_ACCESS, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
+  CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, CAUSE_VIRTUAL_INSTRUCTION, IRQ_PRIORITY,
+  IRQ_PRIORITY_H, IRQ_STI, IRQ_VSTI, MEDELEG_WRITABLE, MEDELEG_WRITABLE_H, MIP_IMPLEMENTED, VS_INTERRUPTS,
 } from './causes.js';
 import { compressedTable } from './compressed.js';
 import { CSR_TABLE, csrAccessAllowed } from './csr-file.js';
+import { CSR_ILLEGAL, CSR_VIRTUAL, resolveVirtualCsr } from './hext-csrs.js';
+import { gvaCause, isGuestPageFault } from './hext-traps.js';
+import {
+  HSTATUS_GVA, HSTATUS_HU, HSTATUS_SPV, HSTATUS_SPVP, HSTATUS_VTSR, HSTATUS_VTVM, HSTATUS_VTW, MSTATUS_GVA_BIT,
+  MSTATUS_MPV_BIT,
+} from './hstatus.js';
 import type { CsrDef } from './csr-file.js';
 import { executeFp } from './fp-dispatch.js';
 import type { FpState } from './fp-dispatch.js';
@@ -36,6 +43,12 @@ export interface HartOptions {
    * trap of a deprivileged guest, as an M-mode handler would (trap-and-emulate).
    */
   hostTraps?: boolean;
+  /**
+   * Implement the hypervisor extension (priv spec chapter 8; QEMU's `-cpu rv64,h=true`): misa.H,
+   * the H and VS CSRs, V mode, two-stage translation and the hypervisor instructions. Without it
+   * all of those raise illegal instruction and the hart behaves exactly as before.
+   */
+  hExtension?: boolean;
 }
 
 /** Plain-data state of a hart (version 1). */
@@ -117,6 +130,14 @@ export class Hart implements Snapshottable<HartState> {
   readonly clock: Clock;
   /** See HartOptions.hostTraps. */
   readonly hostTraps: boolean;
+  /** See HartOptions.hExtension. */
+  readonly hExtension: boolean;
+  /** medeleg bits that may be set (more with H: 10, 20–23). */
+  readonly medelegWritable: number;
+  /** mideleg bits that are read-only one (the VS-level interrupts with H, priv spec 8.4.2). */
+  readonly midelegFixed: number;
+  /** mie bits that exist (the VS-level ones too with H). */
+  readonly interruptsImplemented: number;
 
   readonly x = new BigUint64Array(32);
   readonly f = new BigUint64Array(32);
@@ -124,6 +145,8 @@ export class Hart implements Snapshottable<HartState> {
   readonly fp: FpState = { f: this.f, fflags: 0, frm: 0 };
   retired = 0;
   private privLevel = PRIV_M;
+  /** Virtualization mode V (priv spec 8.1). */
+  private virtMode = false;
 
   // ---- architectural CSR state (read and written through csr-file.ts) ----
   /** mstatus bits 22:0 (the rest is constant or derived; see mstatus.ts). */
@@ -161,9 +184,43 @@ export class Hart implements Snapshottable<HartState> {
   cycleFrozen = 0n;
   instretFrozen = 0n;
 
+  // ---- hypervisor extension state (priv spec 8.2, 8.4); all zero and unused without H ----
+  /** hstatus bits 31:0 (VSXL is added on read). */
+  hstatus = 0;
+  hedeleg = 0;
+  hideleg = 0;
+  /** hvip: VSSIP, VSTIP, VSEIP injected by the hypervisor (8.2.3). */
+  hvip = 0;
+  hcounteren = 0;
+  htval = 0n;
+  htinst = 0n;
+  hgatp = 0n;
+  henvcfg = 0n;
+  htimedelta = 0n;
+  mtval2 = 0n;
+  mtinst = 0n;
+  /** mstatus.MPV and mstatus.GVA (8.4.1). */
+  mpv = false;
+  mgva = false;
+  /** vsstatus bits 31:0 (UXL and SD are added on read). */
+  vsstatus = 0;
+  vstvec = 0n;
+  vsscratch = 0n;
+  vsepc = 0n;
+  vscause = 0n;
+  vstval = 0n;
+  vsatp = 0n;
+  vstimecmp = ALL_ONES_64;
+  /** VSTIP as computed by Sstc (vstimecmp <= time + htimedelta when henvcfg.STCE). */
+  vstcPending = false;
+
   // ---- derived / cached state ----
   /** Effective privilege of loads and stores (MPRV applies MPP in M-mode; priv spec 3.1.6.3). */
   private dataPriv = PRIV_M;
+  /** Loads and stores are V=1 accesses: V=1, or MPRV in M-mode with MPV=1 (priv spec 8.4.1). */
+  private dataVirt = false;
+  /** Set while an HLV/HLVX/HSV runs: its faults write a guest virtual address (GVA, 8.2.1). */
+  private hlvActive = false;
   /** Set when an interrupt may be takeable or an exit was requested: checked once per instruction. */
   private attention = false;
   private exitRequest: VmExit | undefined;
@@ -189,6 +246,8 @@ export class Hart implements Snapshottable<HartState> {
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
   private trapCause = 0;
   private trapTval = 0n;
+  /** Guest physical address of the guest-page fault being raised (htval/mtval2 = gpa >> 2). */
+  private trapGpa = 0n;
 
   private readonly xw: Int32Array;
   private readonly ram: Ram;
@@ -202,6 +261,10 @@ export class Hart implements Snapshottable<HartState> {
     this.mmu = opts.mmu;
     this.clock = opts.clock;
     this.hostTraps = opts.hostTraps ?? false;
+    this.hExtension = opts.hExtension ?? false;
+    this.medelegWritable = this.hExtension ? MEDELEG_WRITABLE_H : MEDELEG_WRITABLE;
+    this.midelegFixed = this.hExtension ? VS_INTERRUPTS : 0;
+    this.interruptsImplemented = this.hExtension ? MIP_IMPLEMENTED | VS_INTERRUPTS : MIP_IMPLEMENTED;
     this.xw = new Int32Array(this.x.buffer);
     this.ram = opts.bus.ram;
     this.ramBytes = this.ram.bytes;
@@ -219,6 +282,26 @@ export class Hart implements Snapshottable<HartState> {
     this.privLevel = p;
     this.translationChanged();
     this.updateAttention();
+  }
+
+  /**
+   * Virtualization mode V (priv spec 8.1): with `priv`, the effective mode is HS/U (V=0) or VS/VU
+   * (V=1). Always false without the H extension; setting it keeps the derived state coherent.
+   */
+  get virt(): boolean {
+    return this.virtMode;
+  }
+
+  set virt(v: boolean) {
+    if (v && !this.hExtension) throw new VmError('hart: V=1 needs the H extension');
+    this.setVirt(v);
+    this.translationChanged();
+    this.updateAttention();
+  }
+
+  private setVirt(v: boolean): void {
+    this.virtMode = v;
+    this.mmu.virt = v;
   }
 
   get pc(): bigint {
@@ -244,8 +327,9 @@ export class Hart implements Snapshottable<HartState> {
     this.mipSw = 0;
     this.mipHw = 0;
     this.sstcPending = false;
-    this.mideleg = 0;
+    this.mideleg = this.midelegFixed;
     this.medeleg = 0;
+    this.resetHext();
     this.mtvec = this.stvec = this.mepc = this.sepc = 0n;
     this.mcause = this.scause = this.mtval = this.stval = 0n;
     this.mscratch = this.sscratch = 0n;
@@ -262,6 +346,20 @@ export class Hart implements Snapshottable<HartState> {
     this.mmu.flushAll();
     this.pc = BigInt.asUintN(64, pc);
     this.translationChanged();
+  }
+
+  /** H state at reset: V=0, everything zero (priv spec 8.1 leaves it to the platform; QEMU zeroes). */
+  private resetHext(): void {
+    this.setVirt(false);
+    this.hstatus = this.hedeleg = this.hideleg = this.hvip = this.hcounteren = this.vsstatus = 0;
+    this.htval = this.htinst = this.hgatp = this.henvcfg = this.htimedelta = this.mtval2 = this.mtinst = 0n;
+    this.mpv = this.mgva = false;
+    this.vstvec = this.vsscratch = this.vsepc = this.vscause = this.vstval = this.vsatp = 0n;
+    this.vstimecmp = ALL_ONES_64;
+    this.vstcPending = false;
+    this.mmu.vsatp = 0n;
+    this.mmu.hgatp = 0n;
+    this.mmu.vsum = this.mmu.vmxr = false;
   }
 
   // ---------------------------------------------------------------- board interface
@@ -301,7 +399,8 @@ export class Hart implements Snapshottable<HartState> {
   mipValue(): number {
     let sw = this.mipSw;
     if (this.menvcfg >> 63n) sw = (sw & ~(1 << IRQ_STI)) | (this.sstcPending ? 1 << IRQ_STI : 0);
-    return this.mipHw | sw;
+    // hvip and VS-level Sstc are zero without H (priv spec 8.2.3: VSTIP = hvip.VSTIP | vstimecmp).
+    return this.mipHw | sw | this.hvip | (this.vstcPending ? 1 << IRQ_VSTI : 0);
   }
 
   /** Re-evaluate Sstc's STIP (stimecmp <= time when menvcfg.STCE; Sstc spec 2.1). */
@@ -311,6 +410,36 @@ export class Hart implements Snapshottable<HartState> {
       this.sstcPending = p;
       this.updateAttention();
     }
+    if (this.hExtension) {
+      // Sstc with H: vstimecmp against time + htimedelta when henvcfg.STCE (Sstc spec 2.3).
+      const vp = this.menvcfg >> 63n !== 0n && this.henvcfg >> 63n !== 0n &&
+        BigInt.asUintN(64, this.clock.now() + this.htimedelta) >= this.vstimecmp;
+      if (vp !== this.vstcPending) {
+        this.vstcPending = vp;
+        this.updateAttention();
+      }
+    }
+  }
+
+  /** mstatus bits above the stored low word that exist with H: MPV (39) and GVA (38) (8.4.1). */
+  mstatusHigh(): bigint {
+    return (this.mpv ? 1n << MSTATUS_MPV_BIT : 0n) | (this.mgva ? 1n << MSTATUS_GVA_BIT : 0n);
+  }
+
+  setMstatusHigh(v: bigint): void {
+    if (!this.hExtension) return;
+    this.mpv = ((v >> MSTATUS_MPV_BIT) & 1n) === 1n;
+    this.mgva = ((v >> MSTATUS_GVA_BIT) & 1n) === 1n;
+    this.translationChanged();
+  }
+
+  /** Write vsstatus (already masked): its SUM and MXR drive the VS-stage (8.2.11). */
+  setVsstatus(v: number): void {
+    this.vsstatus = v;
+    this.mmu.vsum = (v & MSTATUS_SUM) !== 0;
+    this.mmu.vmxr = (v & MSTATUS_MXR) !== 0;
+    this.translationChanged();
+    this.updateAttention();
   }
 
   setMstatus(v: number): void {
@@ -325,7 +454,9 @@ export class Hart implements Snapshottable<HartState> {
   /** Forget cached translations after satp, privilege, mstatus, PMP or sfence changes. */
   translationChanged(): void {
     const ms = this.mstatus;
-    this.dataPriv = this.priv === PRIV_M && ms & MSTATUS_MPRV ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.priv;
+    const mprv = this.priv === PRIV_M && (ms & MSTATUS_MPRV) !== 0;
+    this.dataPriv = mprv ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.priv;
+    this.dataVirt = this.virtMode || (mprv && this.mpv && this.dataPriv !== PRIV_M);
     this.fLo = this.ldLo = this.stLo = NO_PAGE;
     this.fetchPages.clear();
     this.loadPages.clear();
@@ -340,12 +471,32 @@ export class Hart implements Snapshottable<HartState> {
   pendingInterrupt(): number {
     const pending = this.mipValue() & this.mie;
     if (pending === 0) return -1;
+    if (this.hExtension) return this.pendingInterruptH(pending);
     const priv = this.priv;
     let take = 0;
     if (priv < PRIV_M || this.mstatus & MSTATUS_MIE) take = pending & ~this.mideleg;
     if (take === 0 && (priv < PRIV_S || (priv === PRIV_S && this.mstatus & MSTATUS_SIE))) take = pending & this.mideleg;
     if (take === 0) return -1;
     for (const irq of IRQ_PRIORITY) if (take & (1 << irq)) return irq;
+    return -1;
+  }
+
+  /**
+   * pendingInterrupt with H (priv spec 8.4.3 / 3.1.9): M-level first; then HS-level (delegated by
+   * mideleg, not by hideleg), enabled in V=1 modes always and in HS by sstatus.SIE; then VS-level
+   * (delegated by hideleg), only in V=1, in VU always and in VS by vsstatus.SIE.
+   */
+  private pendingInterruptH(pending: number): number {
+    const priv = this.priv;
+    const virt = this.virtMode;
+    let take = 0;
+    if (priv < PRIV_M || this.mstatus & MSTATUS_MIE) take = pending & ~this.mideleg;
+    if (take === 0 && (virt || priv < PRIV_S || (priv === PRIV_S && this.mstatus & MSTATUS_SIE))) {
+      take = pending & this.mideleg & ~this.hideleg;
+    }
+    if (take === 0 && virt && (priv === PRIV_U || this.vsstatus & MSTATUS_SIE)) take = pending & this.mideleg & this.hideleg;
+    if (take === 0) return -1;
+    for (const irq of IRQ_PRIORITY_H) if (take & (1 << irq)) return irq;
     return -1;
   }
 
@@ -381,11 +532,14 @@ export class Hart implements Snapshottable<HartState> {
 
   /** FP state is accessible only when mstatus.FS != Off (priv spec 3.1.6.6). */
   fpEnabled(): boolean {
-    return (this.mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT !== FS_OFF;
+    // While V=1, vsstatus.FS must be on as well (priv spec 8.2.11).
+    return (this.mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT !== FS_OFF &&
+      (!this.virtMode || (this.vsstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT !== FS_OFF);
   }
 
   markFpDirty(): void {
     this.mstatus |= FS_DIRTY << MSTATUS_FS_SHIFT;
+    if (this.virtMode) this.vsstatus |= FS_DIRTY << MSTATUS_FS_SHIFT;
   }
 
   // ---------------------------------------------------------------- execution
@@ -752,11 +906,20 @@ export class Hart implements Snapshottable<HartState> {
     return this.raise(CAUSE_ILLEGAL_INSTRUCTION, BigInt(raw >>> 0));
   }
 
+  /** Virtual instruction (cause 22, priv spec 8.6.1): tval holds the instruction bits, as for illegal. */
+  private virtualInstruction(raw: number): never {
+    return this.raise(CAUSE_VIRTUAL_INSTRUCTION, BigInt(raw >>> 0));
+  }
+
   /**
    * Trap entry (priv spec 3.1.6.1, 3.1.8, 3.1.14–3.1.17, 4.1.1): traps from S/U go to S when
    * delegated; a trap taken in M never is. The epc is the current pc.
    */
   takeTrap(cause: number, tval: bigint, interrupt: boolean): void {
+    if (this.hExtension) {
+      this.takeTrapH(cause, tval, interrupt);
+      return;
+    }
     const epc = toBig(this.pcLo, this.pcHi);
     const priv = this.priv;
     const deleg = interrupt ? this.mideleg : this.medeleg;
@@ -795,12 +958,98 @@ export class Hart implements Snapshottable<HartState> {
     this.updateAttention();
   }
 
+  /**
+   * Trap entry with H (priv spec 8.6.2–8.6.3): a trap delegated by medeleg/mideleg goes to HS-mode,
+   * or on to VS-mode when it comes from V=1 and hedeleg/hideleg delegate it too; otherwise M. VS
+   * receives VS-level interrupts as the S-level ones (cause − 1). HS entry records SPV/SPVP/GVA and
+   * htval (GPA >> 2 for guest-page faults) in hstatus; M entry records MPV/GVA and mtval2. htinst and
+   * mtinst are always written 0 (allowed by 8.6.3). Every entry leaves V=0 except the one into VS.
+   */
+  private takeTrapH(cause: number, tval: bigint, interrupt: boolean): void {
+    const epc = toBig(this.pcLo, this.pcHi);
+    const priv = this.priv;
+    const virt = this.virtMode;
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const hdeleg = interrupt ? this.hideleg : this.hedeleg;
+    let gva = false;
+    if (!interrupt) {
+      if (virt || this.hlvActive) gva = gvaCause(cause, false);
+      else if (priv === PRIV_M && this.dataVirt) gva = gvaCause(cause, true);
+    }
+    const gpa = !interrupt && isGuestPageFault(cause) ? this.trapGpa >> 2n : 0n;
+    this.hlvActive = false;
+    let delivered = cause;
+    let ms = this.mstatus;
+    let vec: bigint;
+    if (priv <= PRIV_S && (deleg >>> cause) & 1) {
+      if (virt && (hdeleg >>> cause) & 1) {
+        if (interrupt) delivered = cause - 1; // VSSI/VSTI/VSEI appear as SSI/STI/SEI in vscause
+        this.vscause = (interrupt ? 1n << 63n : 0n) | BigInt(delivered);
+        this.vsepc = epc;
+        this.vstval = tval;
+        const vs = this.vsstatus;
+        this.vsstatus = (vs & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP)) | (vs & MSTATUS_SIE ? MSTATUS_SPIE : 0) | (priv << 8);
+        this.privLevel = PRIV_S;
+        vec = this.vstvec;
+      } else {
+        this.scause = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
+        this.sepc = epc;
+        this.stval = tval;
+        ms = (ms & ~(MSTATUS_SPIE | MSTATUS_SIE | MSTATUS_SPP)) | (ms & MSTATUS_SIE ? MSTATUS_SPIE : 0) | (priv << 8);
+        // SPVP records the privilege only for traps from V=1; SPV = V; GVA per the cause (8.2.1).
+        let hs = this.hstatus & ~(HSTATUS_SPV | HSTATUS_GVA);
+        if (virt) hs = (hs & ~HSTATUS_SPVP) | (priv === PRIV_S ? HSTATUS_SPVP : 0) | HSTATUS_SPV;
+        if (gva) hs |= HSTATUS_GVA;
+        this.hstatus = hs;
+        this.htval = gpa;
+        this.htinst = 0n;
+        this.privLevel = PRIV_S;
+        this.setVirt(false);
+        vec = this.stvec;
+      }
+    } else {
+      const causeValue = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
+      this.mcause = causeValue;
+      this.mepc = epc;
+      this.mtval = tval;
+      ms =
+        (ms & ~(MSTATUS_MPIE | MSTATUS_MIE | MSTATUS_MPP)) |
+        (ms & MSTATUS_MIE ? MSTATUS_MPIE : 0) |
+        (priv << MSTATUS_MPP_SHIFT);
+      this.mpv = virt;
+      this.mgva = gva;
+      this.mtval2 = gpa;
+      this.mtinst = 0n;
+      this.privLevel = PRIV_M;
+      this.setVirt(false);
+      vec = this.mtvec;
+      if (this.hostTraps) {
+        this.exitRequest = { reason: 'trap', cause: causeValue, tval, epc };
+        this.attention = true;
+      }
+    }
+    this.mstatus = ms;
+    let target = vec & ~3n;
+    if (interrupt && (vec & 3n) === 1n) target += BigInt(4 * delivered);
+    this.pc = target;
+    this.reservation = -1n;
+    this.translationChanged();
+    this.updateAttention();
+  }
+
   // ---------------------------------------------------------------- memory
 
   /** Translate or raise the MMU's fault with tval = the virtual address. */
   private translate(va: bigint, access: AccessType, priv: number, width: number): number {
-    const pa = this.mmu.translate(va, access, priv, width);
-    if (pa < 0) this.raise(this.mmu.faultCause, va);
+    // V=1 accesses (and MPRV with MPV=1 for data) take both translation stages (priv spec 8.5).
+    const mmu = this.mmu;
+    const pa = (access === ACCESS_FETCH ? this.virtMode : this.dataVirt)
+      ? mmu.translateGuest(va, access, priv, width, false)
+      : mmu.translate(va, access, priv, width);
+    if (pa < 0) {
+      this.trapGpa = mmu.faultGpa;
+      this.raise(mmu.faultCause, va);
+    }
     return pa;
   }
 
@@ -1070,7 +1319,12 @@ export class Hart implements Snapshottable<HartState> {
   private execSystem(insn: number, raw: number): number {
     const f3 = (insn >> 12) & 7;
     if (f3 === 0) return this.execPrivileged(insn, raw);
-    if (f3 === 4) this.illegal(raw); // hypervisor loads/stores: no H extension
+    if (f3 === 4) {
+      // Hypervisor virtual-machine loads and stores (priv spec 8.3.1).
+      if (!this.hExtension) this.illegal(raw);
+      this.execHypervisorMemory(insn, raw);
+      return SYS_NEXT;
+    }
     this.execCsr(insn, raw, f3);
     return SYS_NEXT;
   }
@@ -1079,8 +1333,8 @@ export class Hart implements Snapshottable<HartState> {
     const priv = this.priv;
     const ms = this.mstatus;
     switch (insn) {
-      case 0x0000_0073: // ECALL: cause 8/9/11 by privilege, tval 0
-        return this.raise(CAUSE_ECALL_U + priv, 0n);
+      case 0x0000_0073: // ECALL: cause 8/9/11 by privilege (10 from VS, priv spec 8.6.1), tval 0
+        return this.raise(this.virtMode && priv === PRIV_S ? CAUSE_ECALL_VS : CAUSE_ECALL_U + priv, 0n);
       case 0x0010_0073: // EBREAK: tval = pc
         return this.raise(CAUSE_BREAKPOINT, toBig(this.pcLo, this.pcHi));
       case 0x3020_0073: {
@@ -1091,40 +1345,169 @@ export class Hart implements Snapshottable<HartState> {
         if (mpp !== PRIV_M) v &= ~MSTATUS_MPRV;
         this.mstatus = v;
         this.privLevel = mpp;
+        if (this.hExtension) {
+          // V = MPV unless returning to M; MPV is cleared (priv spec 8.6.4).
+          const nv = mpp !== PRIV_M && this.mpv;
+          this.mpv = false;
+          this.setVirt(nv);
+        }
         this.pc = this.mepc;
         this.xretDone();
         return SYS_JUMPED;
       }
       case 0x1020_0073: {
         // SRET: illegal in U, and in S when TSR=1 (priv spec 3.1.6.5)
+        if (this.virtMode) return this.sretVirtual(raw);
         if (priv === PRIV_U || (priv === PRIV_S && ms & MSTATUS_TSR)) this.illegal(raw);
         const spp = (ms & MSTATUS_SPP) >> 8;
         this.mstatus =
           (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) | MSTATUS_SPIE | (ms & MSTATUS_SPIE ? MSTATUS_SIE : 0);
         this.privLevel = spp;
+        if (this.hExtension) {
+          // From HS-mode, V = hstatus.SPV, and SPV is cleared (priv spec 8.6.4).
+          const nv = (this.hstatus & HSTATUS_SPV) !== 0;
+          this.hstatus &= ~HSTATUS_SPV;
+          this.setVirt(nv);
+        }
         this.pc = this.sepc;
         this.xretDone();
         return SYS_JUMPED;
       }
       case 0x1050_0073: {
         // WFI (priv spec 3.3.3): illegal in U; in S when TW=1. Otherwise stall if nothing is pending.
-        if (priv === PRIV_U || (priv === PRIV_S && ms & MSTATUS_TW)) this.illegal(raw);
+        if (this.virtMode) {
+          // V=1: mstatus.TW still makes it illegal; else VU, or VS with VTW, is virtual (8.2.1, 8.6.1).
+          if (ms & MSTATUS_TW) this.illegal(raw);
+          if (priv === PRIV_U || this.hstatus & HSTATUS_VTW) this.virtualInstruction(raw);
+        } else if (priv === PRIV_U || (priv === PRIV_S && ms & MSTATUS_TW)) {
+          this.illegal(raw);
+        }
         this.updateSstc();
         return (this.mipValue() & this.mie) === 0 ? SYS_WFI : SYS_NEXT;
       }
       default:
         break;
     }
+    const rs1 = (insn >> 15) & 31;
+    const rs2 = (insn >> 20) & 31;
+    const a = rs1 === 0 ? undefined : this.x[rs1];
+    const b = rs2 === 0 ? undefined : this.x[rs2];
     if ((insn & 0xfe00_7fff) === 0x1200_0073) {
+      if (this.virtMode) {
+        // In VS-mode SFENCE.VMA acts on the VS-stage (as HFENCE.VVMA); VU or VTVM=1: virtual (8.2.1).
+        if (priv === PRIV_U || this.hstatus & HSTATUS_VTVM) this.virtualInstruction(raw);
+        this.mmu.hfenceVvma(a, b);
+        this.translationChanged();
+        return SYS_NEXT;
+      }
       // SFENCE.VMA (priv spec 4.2.1): illegal in U, and in S when TVM=1.
       if (priv === PRIV_U || (priv === PRIV_S && ms & MSTATUS_TVM)) this.illegal(raw);
-      const rs1 = (insn >> 15) & 31;
-      const rs2 = (insn >> 20) & 31;
-      this.mmu.sfence(rs1 === 0 ? undefined : this.x[rs1], rs2 === 0 ? undefined : this.x[rs2]);
+      this.mmu.sfence(a, b);
+      this.translationChanged();
+      return SYS_NEXT;
+    }
+    const fence = insn & 0xfe00_7fff;
+    if (this.hExtension && (fence === 0x2200_0073 || fence === 0x6200_0073)) {
+      // HFENCE.VVMA / HFENCE.GVMA (priv spec 8.3.2): virtual from V=1, illegal from U; GVMA is
+      // illegal in HS-mode when mstatus.TVM=1.
+      if (this.virtMode) this.virtualInstruction(raw);
+      if (priv === PRIV_U) this.illegal(raw);
+      if (fence === 0x2200_0073) {
+        this.mmu.hfenceVvma(a, b);
+      } else {
+        if (priv === PRIV_S && ms & MSTATUS_TVM) this.illegal(raw);
+        this.mmu.hfenceGvma(a, b);
+      }
       this.translationChanged();
       return SYS_NEXT;
     }
     return this.illegal(raw);
+  }
+
+  /** SRET in VS/VU-mode (priv spec 8.6.4): VU or hstatus.VTSR=1 is virtual; else returns via vsstatus/vsepc. */
+  private sretVirtual(raw: number): number {
+    if (this.priv === PRIV_U || this.hstatus & HSTATUS_VTSR) this.virtualInstruction(raw);
+    const vs = this.vsstatus;
+    this.vsstatus = (vs & ~(MSTATUS_SIE | MSTATUS_SPP)) | MSTATUS_SPIE | (vs & MSTATUS_SPIE ? MSTATUS_SIE : 0);
+    this.privLevel = (vs & MSTATUS_SPP) >> 8;
+    this.pc = this.vsepc;
+    this.xretDone();
+    return SYS_JUMPED;
+  }
+
+  /**
+   * HLV.*, HLVX.*, HSV.* (priv spec 8.3.1): loads and stores performed as though V=1 at privilege
+   * hstatus.SPVP, with vsstatus.SUM/MXR; allowed in M and HS, and in U when hstatus.HU=1; virtual
+   * instruction from V=1. HLVX needs execute permission instead of read permission.
+   */
+  private execHypervisorMemory(insn: number, raw: number): void {
+    if (this.virtMode) this.virtualInstruction(raw);
+    if (this.priv === PRIV_U && (this.hstatus & HSTATUS_HU) === 0) this.illegal(raw);
+    const f7 = insn >>> 25;
+    const rd = (insn >> 7) & 31;
+    const sel = (insn >> 20) & 31;
+    if (f7 < 0x30 || f7 > 0x37) this.illegal(raw);
+    const width = (1 << ((f7 >> 1) & 3)) as 1 | 2 | 4 | 8;
+    const store = (f7 & 1) === 1;
+    if (store ? rd !== 0 : !(sel === 0 || (sel === 1 && width < 8) || (sel === 3 && (width === 2 || width === 4)))) {
+      this.illegal(raw);
+    }
+    const va = this.x[(insn >> 15) & 31];
+    const vpriv = this.hstatus & HSTATUS_SPVP ? PRIV_S : PRIV_U;
+    this.hlvActive = true;
+    if (store) {
+      this.guestStore(va, width, this.x[sel], vpriv);
+    } else {
+      const v = this.guestLoad(va, width, vpriv, sel === 3);
+      if (rd !== 0) this.x[rd] = sel === 0 && width < 8 ? BigInt.asUintN(64, BigInt.asIntN(8 * width, v)) : v;
+    }
+    this.hlvActive = false;
+  }
+
+  private guestPa(va: bigint, access: AccessType, priv: number, width: number, execRead: boolean): number {
+    const pa = this.mmu.translateGuest(va, access, priv, width, execRead);
+    if (pa < 0) {
+      this.trapGpa = this.mmu.faultGpa;
+      this.raise(this.mmu.faultCause, va);
+    }
+    return pa;
+  }
+
+  /** A V=1 load for HLV/HLVX; split at a page boundary like ordinary misaligned loads. */
+  private guestLoad(va: bigint, width: 1 | 2 | 4 | 8, priv: number, execRead: boolean): bigint {
+    const po = Number(va & 0xfffn);
+    if (po + width <= 4096) {
+      return this.physRead(this.guestPa(va, ACCESS_LOAD, priv, width, execRead), width, CAUSE_LOAD_ACCESS, va);
+    }
+    const first = 4096 - po;
+    const va2 = BigInt.asUintN(64, va + BigInt(first));
+    const pa1 = this.guestPa(va, ACCESS_LOAD, priv, first, execRead);
+    const pa2 = this.guestPa(va2, ACCESS_LOAD, priv, width - first, execRead);
+    let v = 0n;
+    for (let i = 0; i < width; i++) {
+      const b = i < first ? this.physRead(pa1 + i, 1, CAUSE_LOAD_ACCESS, va) : this.physRead(pa2 + i - first, 1, CAUSE_LOAD_ACCESS, va2);
+      v |= b << BigInt(8 * i);
+    }
+    return v;
+  }
+
+  /** A V=1 store for HSV: both halves of a page-crossing store are translated before writing. */
+  private guestStore(va: bigint, width: 1 | 2 | 4 | 8, value: bigint, priv: number): void {
+    const v = BigInt.asUintN(8 * width, value);
+    const po = Number(va & 0xfffn);
+    if (po + width <= 4096) {
+      this.physWrite(this.guestPa(va, ACCESS_STORE, priv, width, false), width, v, CAUSE_STORE_ACCESS, va);
+      return;
+    }
+    const first = 4096 - po;
+    const va2 = BigInt.asUintN(64, va + BigInt(first));
+    const pa1 = this.guestPa(va, ACCESS_STORE, priv, first, false);
+    const pa2 = this.guestPa(va2, ACCESS_STORE, priv, width - first, false);
+    for (let i = 0; i < width; i++) {
+      const b = (v >> BigInt(8 * i)) & 0xffn;
+      if (i < first) this.physWrite(pa1 + i, 1, b, CAUSE_STORE_ACCESS, va);
+      else this.physWrite(pa2 + i - first, 1, b, CAUSE_STORE_ACCESS, va2);
+    }
   }
 
   private xretDone(): void {
@@ -1145,8 +1528,17 @@ export class Hart implements Snapshottable<HartState> {
     const rs1 = (insn >> 15) & 31;
     const op = f3 & 3;
     const writes = op === 1 || rs1 !== 0;
-    const def = CSR_TABLE[csr];
-    if (def === undefined || !csrAccessAllowed(this, csr, def, writes)) this.illegal(raw);
+    let def: CsrDef | undefined;
+    if (this.virtMode) {
+      // V=1: S CSRs reach their VS counterparts; some accesses are virtual instructions (8.6.1).
+      const r = resolveVirtualCsr(this, csr, writes);
+      if (r === CSR_ILLEGAL) this.illegal(raw);
+      if (r === CSR_VIRTUAL) this.virtualInstruction(raw);
+      def = r;
+    } else {
+      def = CSR_TABLE[csr];
+      if (def === undefined || !csrAccessAllowed(this, csr, def, writes)) this.illegal(raw);
+    }
     const src = f3 >= 5 ? BigInt(rs1) : this.x[rs1];
     let old = 0n;
     if (op !== 1 || rd !== 0) old = def.read(this);

@@ -64,6 +64,13 @@ export const WFI = 0x1050_0073;
 export const FENCE = iType(OP_MISC_MEM, 0, 0, 0, 0x0ff);
 export const FENCE_I = iType(OP_MISC_MEM, 0, 1, 0, 0);
 export const NOP = addi(0, 0, 0);
+/** Hypervisor instructions (priv spec 8.3): HLV/HLVX (sel 0 signed, 1 unsigned, 3 HLVX), HSV, HFENCE. */
+export const hlv = (width: 1 | 2 | 4 | 8, sel: 0 | 1 | 3, rd: number, rs1: number): number =>
+  rType(OP_SYSTEM, rd, 4, rs1, sel, 0x30 | (Math.log2(width) << 1));
+export const hsv = (width: 1 | 2 | 4 | 8, rs2: number, rs1: number): number =>
+  rType(OP_SYSTEM, 0, 4, rs1, rs2, 0x31 | (Math.log2(width) << 1));
+export const hfenceVvma = (rs1: number, rs2: number): number => rType(OP_SYSTEM, 0, 0, rs1, rs2, 0x11);
+export const hfenceGvma = (rs1: number, rs2: number): number => rType(OP_SYSTEM, 0, 0, rs1, rs2, 0x31);
 export const sfenceVma = (rs1: number, rs2: number): number => rType(OP_SYSTEM, 0, 0, rs1, rs2, 0x09);
 
 /** Lay out 32-bit words and 16-bit halfwords (wrap a halfword as {c: value}) into bytes. */

@@ -23,12 +23,16 @@ export interface TestMachine {
 }
 
 /** Build a machine with `program` at RAM_BASE and the hart reset to it. */
-export function machine(program: readonly (number | { c: number })[] = [], ramSize = 1 << 20): TestMachine {
+export function machine(
+  program: readonly (number | { c: number })[] = [],
+  ramSize = 1 << 20,
+  options: { hExtension?: boolean } = {},
+): TestMachine {
   const ram = new Ram(RAM_BASE, ramSize);
   const bus = new SystemBus(ram);
   const mmu = new Mmu(bus);
   const clock = new ManualClock();
-  const hart = new Hart({ hartId: 0, bus, mmu, clock });
+  const hart = new Hart({ hartId: 0, bus, mmu, clock, hExtension: options.hExtension });
   ram.load(RAM_BASE, assembleWords(program));
   hart.reset(BigInt(RAM_BASE));
   const m = { hart, ram, bus, mmu, clock };

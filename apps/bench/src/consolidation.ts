@@ -1,0 +1,87 @@
+import type { GuestRunResult, GuestSpec } from '@vm/core';
+import type { NativeHypervisor } from '@vm/hypervisor-native';
+import { guestSpec } from './guest-spec.js';
+import { guestPassed } from './result-lines.js';
+import type { Consolidation, ConsolidationPoint } from './report.js';
+import { jainIndex } from './statistics.js';
+import { workload, type BenchSize } from './workloads.js';
+
+/**
+ * Several VMs on one hypervisor at once: the contract this experiment expects from
+ * @vm/hypervisor-native, exported as `runConsolidated`. The VMs share the host thread(s); each
+ * result's `seconds` is that VM's time to completion and `guestInstructions` its progress.
+ */
+export type ConsolidatedRunner = (specs: readonly GuestSpec[]) => readonly GuestRunResult[];
+
+export const CONSOLIDATION_EXPORT = 'runConsolidated';
+const VM_COUNTS = [1, 2, 4] as const;
+/** cpu needs little RAM: 64 MiB per VM keeps 4 VMs well inside the host board. */
+const CONSOLIDATION_MEMORY = 64 << 20;
+/** Instructions per hypervisor.run() call: the resolution of each VM's completion time. */
+const CHUNK = 1_000_000;
+/** Shadow page tables' share of host memory, per VM (as nativeTrapStack reserves). */
+const RESERVE_PER_VM = 8 << 20;
+
+type NativeHypervisorClass = typeof NativeHypervisor;
+
+/**
+ * The default runner: all VMs on one NativeHypervisor (its credit scheduler shares the hart),
+ * each VM's `seconds` being the wall time until it stopped.
+ */
+function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): GuestRunResult[] {
+  const started = process.hrtime.bigint();
+  const hv = new Hv({ memory: specs.reduce((a, s) => a + s.memory + RESERVE_PER_VM, 0) });
+  const vms = specs.map((s, i) => hv.createVm({ name: `vm${i}`, memory: s.memory, kernel: s.kernel, bios: s.bios, append: s.append, disks: s.disks }));
+  const done = new Map<number, number>();
+  while (done.size < vms.length) {
+    const r = hv.run(CHUNK);
+    const now = Number(process.hrtime.bigint() - started) / 1e9;
+    vms.forEach((vm, i) => {
+      if (vm.state === 'stopped' && !done.has(i)) done.set(i, now);
+    });
+    if (r.reason === 'idle' || r.reason === 'stopped') break;
+    if (vms.some((vm) => vm.stats.guestInstructions > 400_000_000)) throw new Error('a VM ran past 400 M instructions');
+  }
+  const end = Number(process.hrtime.bigint() - started) / 1e9;
+  return vms.map((vm, i) => ({
+    exit: vm.report?.reason === 'poweroff' ? { reason: 'poweroff', code: vm.exitStatus ?? 0 } : { reason: 'halt', message: vm.describe() },
+    console: vm.console,
+    guestInstructions: vm.stats.guestInstructions,
+    events: vm.stats.events(),
+    seconds: done.get(i) ?? end,
+  }));
+}
+
+/** 1, 2 and 4 VMs running `cpu` together: aggregate throughput vs one VM, and fairness. */
+export async function runConsolidation(size: BenchSize, progress?: (done: number, total: number, what: string) => void): Promise<Consolidation> {
+  let runner: ConsolidatedRunner;
+  try {
+    const mod = await import('@vm/hypervisor-native');
+    const f = (mod as unknown as Record<string, unknown>)[CONSOLIDATION_EXPORT];
+    if (typeof f === 'function') runner = f as ConsolidatedRunner;
+    else if (typeof mod.NativeHypervisor === 'function') runner = (specs) => runTogether(mod.NativeHypervisor, specs);
+    else return { skipped: `@vm/hypervisor-native exports neither ${CONSOLIDATION_EXPORT}(specs) nor NativeHypervisor` };
+  } catch (e) {
+    return { skipped: `@vm/hypervisor-native could not be loaded: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const w = workload('cpu', size);
+  const points: ConsolidationPoint[] = [];
+  try {
+    for (const [i, n] of VM_COUNTS.entries()) {
+      progress?.(i, VM_COUNTS.length, `consolidation ${n} VM(s)`);
+      const specs = Array.from({ length: n }, () => ({ ...guestSpec('m', w, []), memory: CONSOLIDATION_MEMORY }));
+      const started = process.hrtime.bigint();
+      const results = runner(specs);
+      const failed = results.filter((r) => !guestPassed(r.console));
+      if (failed.length > 0) return { skipped: `${failed.length} of ${n} VM(s) did not finish cpu with DONE pass: ${failed[0]!.exit.reason === 'halt' ? failed[0]!.exit.message : failed[0]!.exit.reason}` };
+      const wall = Number(process.hrtime.bigint() - started) / 1e9;
+      const perVm = results.map((r) => r.guestInstructions / r.seconds / 1e6);
+      const aggregate = results.reduce((a, r) => a + r.guestInstructions, 0) / wall / 1e6;
+      const one = points[0]?.aggregateMips ?? aggregate;
+      points.push({ vms: n, wallSeconds: wall, aggregateMips: aggregate, speedup: aggregate / one, perVmMips: perVm, jainIndex: jainIndex(perVm) });
+    }
+  } catch (e) {
+    return { skipped: `${CONSOLIDATION_EXPORT} failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return { stack: 'native-trap', workload: 'cpu', points };
+}

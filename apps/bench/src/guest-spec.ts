@@ -1,0 +1,26 @@
+import type { GuestSpec } from '@vm/core';
+import { guestImagePath, OPENSBI_FW_JUMP, readGuestFile } from './guest-images.js';
+import type { Workload } from './workloads.js';
+
+/** How a stack boots our guest kernel (guests/README.md). */
+export type GuestBoot =
+  /** kernel-m.elf in M-mode with -bios none: the kernel owns the machine. */
+  | 'm'
+  /** Debian's OpenSBI fw_jump.bin in M-mode, kernel-s.elf as its S-mode payload. */
+  | 'sbi';
+
+export type DiskBus = 'virtio' | 'pio';
+
+/** Guest RAM for every run: QEMU's `-m 256M` as guests/run-qemu.sh uses it. */
+export const GUEST_MEMORY = 256 << 20;
+
+/**
+ * The spec for one run. Every disk workload gets a fresh zeroed image on each bus the stack
+ * offers; the guest tests every disk it finds.
+ */
+export function guestSpec(boot: GuestBoot, w: Workload, buses: readonly DiskBus[]): GuestSpec {
+  const disks = w.diskBytes === 0 ? [] : buses.map((bus) => ({ bus, bytes: new Uint8Array(w.diskBytes) }));
+  const kernel = readGuestFile(guestImagePath(boot === 'm' ? 'kernel-m.elf' : 'kernel-s.elf'));
+  const bios = boot === 'sbi' ? readGuestFile(OPENSBI_FW_JUMP) : undefined;
+  return { bios, kernel, append: w.append, memory: GUEST_MEMORY, disks };
+}

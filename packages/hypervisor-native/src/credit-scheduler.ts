@@ -1,0 +1,86 @@
+/** What the scheduler needs to know about a VM. */
+export interface Schedulable {
+  /** Relative share of the CPU (Xen credit scheduler: default 256). */
+  readonly weight: number;
+  /** Upper bound in percent of the CPU, 0 = none. */
+  readonly cap: number;
+  credit: number;
+  usedThisPeriod: number;
+  /** Sequence number of the slice it last ran in (round robin within a priority). */
+  lastRun: number;
+}
+
+/**
+ * Proportional-share scheduling in the manner of Xen's credit scheduler: every accounting period
+ * hands out credits in proportion to the weights of the runnable VMs; running burns credit. VMs
+ * with credit left (UNDER) run before those that have used theirs (OVER), round robin within each
+ * class, so the scheduler is work-conserving — OVER VMs run whenever no UNDER VM wants the CPU.
+ * A cap parks a VM for the rest of the period once it has used its percentage of the period.
+ * Time is counted in guest instructions (the hypervisor's deterministic time base).
+ */
+export class CreditScheduler {
+  private slices = 0;
+  private period = 0;
+  private periodLeft = 0;
+
+  constructor(
+    /** Instructions per time slice. */
+    readonly quantum: number,
+    /** Slices per accounting period (Xen: 30 ms period / 10 ms slice = 3 per CPU; more VMs, more slices). */
+    readonly slicesPerPeriod = 3,
+  ) {}
+
+  /** The VM to run next among the runnable ones, or undefined when none may run. */
+  pick<T extends Schedulable>(runnable: readonly T[]): T | undefined {
+    if (runnable.length === 0) return undefined;
+    if (this.periodLeft <= 0) this.newPeriod(runnable);
+    let best: T | undefined;
+    let parked = 0;
+    for (const vm of runnable) {
+      if (this.capped(vm)) {
+        parked++;
+        continue;
+      }
+      if (best === undefined) best = vm;
+      else {
+        const under = vm.credit > 0;
+        const bestUnder = best.credit > 0;
+        if ((under && !bestUnder) || (under === bestUnder && vm.lastRun < best.lastRun)) best = vm;
+      }
+    }
+    if (best === undefined && parked > 0) {
+      // Everybody runnable is capped: the period is over for them, start the next one.
+      this.newPeriod(runnable);
+      return this.pick(runnable.filter((vm) => !this.capped(vm)));
+    }
+    if (best !== undefined) best.lastRun = ++this.slices;
+    return best;
+  }
+
+  /** Charge `instructions` to `vm` (after its slice). */
+  charge(vm: Schedulable, instructions: number): void {
+    vm.credit -= instructions;
+    vm.usedThisPeriod += instructions;
+    this.periodLeft -= instructions;
+  }
+
+  private capped(vm: Schedulable): boolean {
+    return vm.cap > 0 && vm.usedThisPeriod >= (this.period * vm.cap) / 100;
+  }
+
+  private periodLength(vms: number): number {
+    return this.quantum * this.slicesPerPeriod * Math.max(1, vms);
+  }
+
+  private newPeriod(runnable: readonly Schedulable[]): void {
+    const period = (this.period = this.periodLength(runnable.length));
+    const total = runnable.reduce((s, vm) => s + vm.weight, 0) || 1;
+    for (const vm of runnable) {
+      // Credit does not pile up beyond one period's share (Xen clips it the same way).
+      const share = (period * vm.weight) / total;
+      vm.credit = Math.min(vm.credit + share, share);
+      vm.usedThisPeriod = 0;
+    }
+    this.periodLeft = period;
+  }
+}

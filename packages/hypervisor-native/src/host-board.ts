@@ -1,0 +1,70 @@
+import type { Clock } from '@vm/core';
+import { ConfigError } from '@vm/core';
+import { Hart } from '@vm/isa';
+import { Mmu, PAGE_SIZE, Ram, SystemBus } from '@vm/mmu';
+
+/** Host RAM starts where the virt board's DRAM does. */
+export const HOST_RAM_BASE = 0x8000_0000;
+
+const CSR_PMPCFG0 = 0x3a0;
+const CSR_PMPADDR0 = 0x3b0;
+const CSR_MCOUNTEREN = 0x306;
+const CSR_SCOUNTEREN = 0x106;
+/** pmpcfg: R|W|X with A=NAPOT (priv spec 3.7.1). */
+const PMP_NAPOT_RWX = 0x1f;
+
+/** A contiguous piece of host RAM. */
+export interface HostRegion {
+  /** Physical address on the host bus. */
+  readonly base: number;
+  readonly size: number;
+  /** Offset into `ram.bytes`. */
+  readonly offset: number;
+}
+
+/**
+ * The physical machine the hypervisor owns: host RAM, the host bus and one real hart whose M-mode
+ * belongs to the hypervisor (`hostTraps`): every trap of the deprivileged guest comes back from
+ * `hart.run()` as a `trap` exit. Nothing but RAM is on the host bus: guests reach devices only
+ * through emulation.
+ */
+export class HostBoard {
+  readonly ram: Ram;
+  readonly bus: SystemBus;
+  readonly hart: Hart;
+  /** Instructions the real hart retired in total: the host's time base. */
+  private allocated = 0;
+
+  constructor(memory: number, clock: Clock) {
+    if (!Number.isInteger(memory) || memory < 1 << 20 || memory % PAGE_SIZE !== 0) {
+      throw new ConfigError(`hypervisor memory must be a multiple of 4 KiB and at least 1 MiB, got ${memory}`);
+    }
+    this.ram = new Ram(HOST_RAM_BASE, memory);
+    this.bus = new SystemBus(this.ram);
+    this.hart = new Hart({ hartId: 0, bus: this.bus, mmu: new Mmu(this.bus), clock, hostTraps: true });
+    this.hart.reset(BigInt(HOST_RAM_BASE));
+    // U-mode may touch memory only through the (shadow) page tables, which map nothing but VM
+    // windows; PMP therefore opens all of physical memory to U (priv spec 3.7.1: with entries
+    // implemented, an unmatched S/U access fails).
+    this.hart.writeCsr(CSR_PMPADDR0, (1n << 54n) - 1n);
+    this.hart.writeCsr(CSR_PMPCFG0, BigInt(PMP_NAPOT_RWX));
+    // Counters are virtualised: cycle/time/instret from real U-mode trap (priv spec 3.1.11).
+    this.hart.writeCsr(CSR_MCOUNTEREN, 0n);
+    this.hart.writeCsr(CSR_SCOUNTEREN, 0n);
+  }
+
+  /** Carve `size` bytes (page multiple) out of host RAM, lowest address first. */
+  allocate(size: number, what: string): HostRegion {
+    const rounded = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    if (this.allocated + rounded > this.ram.size) {
+      throw new ConfigError(`${what}: needs ${rounded} bytes of host memory, ${this.ram.size - this.allocated} left`);
+    }
+    const region = { base: HOST_RAM_BASE + this.allocated, size: rounded, offset: this.allocated };
+    this.allocated += rounded;
+    return region;
+  }
+
+  get free(): number {
+    return this.ram.size - this.allocated;
+  }
+}

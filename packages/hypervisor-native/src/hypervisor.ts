@@ -1,0 +1,369 @@
+import { ConfigError, hex } from '@vm/core';
+import { VirtualClock } from '@vm/machine';
+import { PAGE_SIZE } from '@vm/mmu';
+import { CreditScheduler } from './credit-scheduler.js';
+import type { ExitVerdict, GuestExit } from './exit-reason.js';
+import { HostBoard } from './host-board.js';
+import { ShadowPageTable } from './shadow-page-table.js';
+import { TrapEmulator } from './trap-emulator.js';
+import { Vm, type VmConfig } from './vm.js';
+
+const PRIV_U = 0;
+const PRIV_M = 3;
+const MSTATUS_FS = 3 << 13;
+const FS_DIRTY = 3;
+const CSR_MIP = 0x344;
+const CSR_MIE = 0x304;
+const CSR_MENVCFG = 0x30a;
+const CSR_STIMECMP = 0x14d;
+const CAUSE_ILLEGAL = 2;
+
+export interface NativeHypervisorOptions {
+  /** Host RAM in bytes: the hypervisor's own region plus every VM's partition. */
+  readonly memory: number;
+  /** Time slice in guest instructions (default 100 000). */
+  readonly quantum?: number;
+  /** Shadow page-table pool of each VM, in 4 KiB pages (default 1024 = 4 MiB). */
+  readonly shadowPages?: number;
+  /** Virtual time: instructions per 100 ns timer tick, as on the bare board (default 10). */
+  readonly instructionsPerTick?: number;
+  /** Exits in a row without one guest instruction retired before a VM is stopped (default 10 000). */
+  readonly trapStormLimit?: number;
+}
+
+/** Why `run` returned. */
+export interface HypervisorRunResult {
+  /** budget: used up; idle: every live VM waits with nothing to wake it; stopped: no VM left running. */
+  readonly reason: 'budget' | 'idle' | 'stopped';
+  /** Guest instructions executed during this call. */
+  readonly instructions: number;
+}
+
+export type ExitHook = (vm: Vm, exit: GuestExit) => ExitVerdict | undefined;
+
+/**
+ * A type-1 hypervisor for the RV64GC virt machine by classic trap-and-emulate with shadow page
+ * tables: one real hart whose M-mode is this TypeScript code, VMs whose every privilege level runs
+ * in real U-mode on their own partition of host RAM, virtual boards for their devices, and a
+ * credit scheduler sharing the hart among them.
+ */
+export class NativeHypervisor {
+  readonly host: HostBoard;
+  readonly quantum: number;
+  readonly vms: Vm[] = [];
+  readonly scheduler: CreditScheduler;
+  /** Total guest instructions executed by the real hart: the host's time base. */
+  executed = 0;
+  /** World switches between vCPUs. */
+  worldSwitches = 0;
+  private readonly emulator: TrapEmulator;
+  private readonly hooks: ExitHook[] = [];
+  private readonly shadowPages: number;
+  private readonly ipt: number;
+  private readonly stormLimit: number;
+  private resident: Vm | undefined;
+  private residentGeneration = -1;
+  /** Instructions a waiting VM has been idle for, not yet turned into clock ticks. */
+  private readonly idleCarry = new Map<Vm, number>();
+
+  constructor(options: NativeHypervisorOptions) {
+    this.quantum = options.quantum ?? 100_000;
+    if (!Number.isInteger(this.quantum) || this.quantum < 1) throw new ConfigError(`quantum must be a positive integer, got ${this.quantum}`);
+    this.shadowPages = options.shadowPages ?? 1024;
+    this.ipt = options.instructionsPerTick ?? 10;
+    this.stormLimit = options.trapStormLimit ?? 10_000;
+    this.host = new HostBoard(options.memory, new VirtualClock(() => this.executed, this.ipt));
+    this.emulator = new TrapEmulator(this.host.hart);
+    this.scheduler = new CreditScheduler(this.quantum);
+  }
+
+  /** Create and boot a VM on a fresh partition of host memory. */
+  createVm(config: VmConfig): Vm {
+    if (this.vms.some((v) => v.name === config.name)) throw new ConfigError(`a VM named ${config.name} exists`);
+    if (config.memory % PAGE_SIZE !== 0 || config.memory < 1 << 20) throw new ConfigError(`${config.name}: memory must be a multiple of 4 KiB, at least 1 MiB`);
+    const pool = this.host.allocate(this.shadowPages * PAGE_SIZE, `${config.name} shadow page tables`);
+    const window = this.host.allocate(config.memory, `${config.name} RAM`);
+    const shadow = new ShadowPageTable(this.host.ram, pool.base, this.shadowPages);
+    const vm = new Vm(config, window, this.host.ram.bytes, shadow, this.ipt);
+    this.vms.push(vm);
+    return vm;
+  }
+
+  /**
+   * Register a hook called on every exit before it is handled. It may inspect the guest
+   * (`vm.vcpu`, `vm.readRegister`), change its registers, deny the operation or stop the VM.
+   * Returns a function that removes the hook.
+   */
+  onExit(hook: ExitHook): () => void {
+    this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
+  }
+
+  /** Guest integer register `i` of `vm`, wherever it currently lives. */
+  readRegister(vm: Vm, i: number): bigint {
+    return this.resident === vm ? this.host.hart.x[i]! : vm.vcpu.hart.x[i]!;
+  }
+
+  writeRegister(vm: Vm, i: number, value: bigint): void {
+    if (i === 0) return;
+    (this.resident === vm ? this.host.hart.x : vm.vcpu.hart.x)[i] = BigInt.asUintN(64, value);
+  }
+
+  /** Run the VMs for up to `budget` guest instructions in total. */
+  run(budget: number): HypervisorRunResult {
+    let done = 0;
+    while (done < budget) {
+      const live = this.vms.filter((v) => v.state !== 'stopped');
+      if (live.length === 0) return { reason: 'stopped', instructions: done };
+      const runnable = live.filter((v) => v.state === 'running');
+      const vm = this.scheduler.pick(runnable);
+      if (vm === undefined) {
+        // Work-conserving: nobody can run, so jump the waiting VMs' time to the next deadline.
+        if (!this.skipToDeadline(live)) return { reason: 'idle', instructions: done };
+        continue;
+      }
+      const n = this.runSlice(vm, Math.min(this.quantum, budget - done));
+      this.scheduler.charge(vm, Math.max(n, 1));
+      done += n;
+      this.executed += n;
+      for (const w of live) if (w !== vm && w.state === 'waiting') this.passTime(w, n);
+    }
+    return { reason: 'budget', instructions: done };
+  }
+
+  // ---------------------------------------------------------------- one slice of one VM
+
+  private runSlice(vm: Vm, slice: number): number {
+    const real = this.host.hart;
+    this.switchTo(vm);
+    const start = vm.stats.guestInstructions;
+    let remaining = Math.min(slice, this.untilDeadline(vm));
+    while (vm.state === 'running' && remaining > 0) {
+      try {
+        if (!this.enter(vm)) break;
+        const before = real.retired;
+        let exit = real.run(remaining);
+        // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
+        // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
+        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
+        const ran = real.retired - before;
+        vm.stats.direct += ran;
+        vm.vcpu.hart.retired += ran;
+        remaining -= ran;
+        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
+        if ((real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vm.vcpu.fs !== 0) vm.vcpu.hart.markFpDirty();
+        if (exit.reason === 'budget') {
+          vm.vcpu.hart.pc = real.pc;
+          const verdict = this.record(vm, { reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: vm.vcpu.vpriv, at: vm.stats.guestInstructions });
+          if (verdict === 'stop') vm.stop('hook', 'stopped by an exit hook at a timer exit', real.pc);
+          break;
+        }
+        if (exit.reason !== 'trap') {
+          vm.stop('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
+          break;
+        }
+        if (vm.idleExits > this.stormLimit) {
+          vm.stop('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
+          break;
+        }
+        if (this.handleTrap(vm, Number(exit.cause & 0xffn), exit.cause >> 63n !== 0n, exit.tval, exit.epc)) remaining--;
+        vm.board.clint.update();
+        const req = vm.board.requested;
+        if (req !== undefined) this.deviceExit(vm, req.reason === 'poweroff' ? req.code : undefined, req.reason);
+      } catch (e) {
+        // A bug or an unforeseen guest action stops this VM alone, never the hypervisor.
+        vm.stop('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vm.vcpu.hart.pc);
+      }
+    }
+    this.service(vm);
+    return vm.stats.guestInstructions - start;
+  }
+
+  /** Prepare the real hart to resume the guest; false when the VM cannot continue. */
+  private enter(vm: Vm): boolean {
+    const real = this.host.hart;
+    const vcpu = vm.vcpu;
+    // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
+    const irq = vcpu.injectInterrupt();
+    if (irq >= 0) vm.stats.count('exit.interrupt');
+    const shadow = vm.shadow;
+    const satp = shadow.satpFor(vcpu.viewKey());
+    if (shadow.generation !== this.residentGeneration) {
+      real.mmu.flushAll();
+      this.residentGeneration = shadow.generation;
+    }
+    if (real.satp !== satp) {
+      // Shadow roots are distinct pages and TLB entries are tagged by root: no flush needed.
+      real.satp = satp;
+      real.mmu.satp = satp;
+    }
+    const ms = real.mstatus & ~MSTATUS_FS;
+    real.setMstatus(ms | (vcpu.fs << 13));
+    real.pc = vcpu.hart.pc;
+    real.priv = PRIV_U;
+    return true;
+  }
+
+  /** Handle one trap; true when it retired a guest instruction by emulation. */
+  private handleTrap(vm: Vm, cause: number, interrupt: boolean, tval: bigint, epc: bigint): boolean {
+    const vcpu = vm.vcpu;
+    vcpu.hart.pc = epc;
+    if (interrupt) {
+      // The real hart takes no interrupts of its own (mie = 0); treat one as a preemption.
+      this.record(vm, { reason: 'timer', cause: BigInt(cause) | (1n << 63n), tval, epc, vpriv: vcpu.vpriv, at: vm.stats.guestInstructions });
+      return false;
+    }
+    const c = this.emulator.classify(vm, cause, tval);
+    const exit: GuestExit = { reason: c.reason, cause: BigInt(cause), tval, epc, vpriv: vcpu.vpriv, at: vm.stats.guestInstructions };
+    const verdict = this.record(vm, exit);
+    if (verdict === 'stop') {
+      vm.stop('hook', `stopped by an exit hook at a ${c.reason} exit`, epc);
+      return false;
+    }
+    if (verdict === 'deny' && c.action !== 'fill') {
+      const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL;
+      vcpu.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL ? tval : 0n, epc);
+      vm.stats.count('inject.exception');
+      return false;
+    }
+    switch (c.action) {
+      case 'fill':
+        this.emulator.fill(vm, tval, c.access!, c.gpa!);
+        return false;
+      case 'inject': {
+        const inj = TrapEmulator.injection(vm, cause, tval, epc, c);
+        vcpu.inject(inj.cause, inj.tval, epc);
+        if (c.reason !== 'ecall') vm.stats.count('inject.exception');
+        return false;
+      }
+      default:
+        return this.emulate(vm, c.reason, tval, epc);
+    }
+  }
+
+  /** Re-execute the trapped instruction on the virtual hart, then apply its side effects. */
+  private emulate(vm: Vm, reason: string, tval: bigint, epc: bigint): boolean {
+    const real = this.host.hart;
+    const insn = Number(tval & 0xffff_ffffn);
+    const sfence = reason === 'privileged' && (insn & 0xfe00_7fff) === 0x1200_0073;
+    const rs1 = (insn >> 15) & 31;
+    const va = sfence && rs1 !== 0 ? real.x[rs1]! : undefined;
+    const { exit, retired } = vm.vcpu.step(real, epc);
+    if (retired) vm.stats.emulated++;
+    else vm.stats.count('inject.exception');
+    if (sfence && retired) {
+      // The guest changed its page tables: its shadows follow (priv spec 4.2.1).
+      if (va === undefined) vm.shadow.flush();
+      else vm.shadow.unmap(va);
+      vm.stats.count('shadow.flush');
+      real.mmu.flushAll();
+      real.translationChanged();
+    }
+    if (exit.reason === 'wfi') vm.state = 'waiting';
+    return retired;
+  }
+
+  private record(vm: Vm, exit: GuestExit): ExitVerdict {
+    vm.stats.exit(exit);
+    let verdict: ExitVerdict = 'continue';
+    for (const hook of this.hooks) {
+      const v = hook(vm, exit);
+      if (v === 'stop') return 'stop';
+      if (v === 'deny') verdict = 'deny';
+    }
+    return verdict;
+  }
+
+  private deviceExit(vm: Vm, code: number | undefined, reason: string): void {
+    vm.board.requested = undefined;
+    vm.exitStatus = code;
+    vm.stop(reason === 'reset' ? 'reset' : 'poweroff', reason === 'reset' ? 'the guest asked for a reset' : `powered off with status ${code ?? '?'}`, vm.vcpu.hart.pc);
+  }
+
+  /** World switch: park the resident vCPU's registers and load `vm`'s. */
+  private switchTo(vm: Vm): void {
+    if (this.resident === vm) return;
+    const real = this.host.hart;
+    this.resident?.vcpu.save(real);
+    vm.vcpu.load(real);
+    real.clearReservation();
+    this.resident = vm;
+    this.residentGeneration = -1;
+    this.worldSwitches++;
+    vm.stats.count('world-switch');
+  }
+
+  /** Time-driven devices of the VM's board, and WFI wake-up. */
+  private service(vm: Vm): void {
+    vm.board.clint.update();
+    vm.board.rtc.update();
+    if (vm.state === 'waiting' && hasEnabledPending(vm)) vm.state = 'running';
+  }
+
+  /** Guest instructions until the VM's next timer deadline (so interrupts arrive on time). */
+  private untilDeadline(vm: Vm): number {
+    const d = nextDeadline(vm);
+    if (d === undefined) return Number.MAX_SAFE_INTEGER;
+    const now = vm.board.clock.now();
+    if (d <= now) return Number.MAX_SAFE_INTEGER;
+    return Math.max(1, Number(d - now) * this.ipt - ((vm.vcpu.hart.retired % this.ipt) | 0));
+  }
+
+  /** A waiting VM's time passes while others run, but never beyond its next deadline. */
+  private passTime(vm: Vm, instructions: number): void {
+    const carry = (this.idleCarry.get(vm) ?? 0) + instructions;
+    let ticks = Math.floor(carry / this.ipt);
+    this.idleCarry.set(vm, carry - ticks * this.ipt);
+    const d = nextDeadline(vm);
+    const now = vm.board.clock.now();
+    if (d !== undefined && d > now) ticks = Math.min(ticks, Number(d - now));
+    vm.board.clock.skip(ticks);
+    this.service(vm);
+  }
+
+  /** Every live VM waits: skip to the earliest deadline among them. False when there is none. */
+  private skipToDeadline(live: readonly Vm[]): boolean {
+    let best: number | undefined;
+    for (const vm of live) {
+      const d = nextDeadline(vm);
+      if (d === undefined) continue;
+      const dt = Number(d - vm.board.clock.now());
+      if (dt > 0 && (best === undefined || dt < best)) best = dt;
+    }
+    if (best === undefined) {
+      for (const vm of live) this.service(vm);
+      return live.some((v) => v.state === 'running');
+    }
+    for (const vm of live) {
+      vm.board.clock.skip(best);
+      this.service(vm);
+    }
+    return true;
+  }
+
+  /** A one-line status of every VM. */
+  describe(): string {
+    return this.vms.map((v) => `${v.describe()} [${v.stats.guestInstructions} insns, pc ${hex(v.vcpu.hart.pc)}]`).join('\n');
+  }
+}
+
+/** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
+function hasEnabledPending(vm: Vm): boolean {
+  const h = vm.vcpu.hart;
+  h.updateSstc();
+  return (h.readCsr(CSR_MIP) & h.readCsr(CSR_MIE)) !== 0n;
+}
+
+/** The VM's next timer deadline in its clock's ticks: CLINT mtimecmp or an armed Sstc stimecmp. */
+function nextDeadline(vm: Vm): bigint | undefined {
+  let next = vm.board.clint.nextDeadline();
+  const h = vm.vcpu.hart;
+  if (h.readCsr(CSR_MENVCFG) >> 63n !== 0n && (h.readCsr(CSR_MIE) & (1n << 5n)) !== 0n) {
+    const cmp = h.readCsr(CSR_STIMECMP);
+    if (cmp !== (1n << 64n) - 1n && (next === undefined || cmp < next)) next = cmp;
+  }
+  return next;
+}

@@ -1,0 +1,127 @@
+import type { Ram } from '@vm/mmu';
+import { PAGE_SIZE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, SATP_MODE_SV48 } from '@vm/mmu';
+
+/** Sv48: four levels of 512 eight-byte PTEs (priv spec 4.5). Every Sv39 address is Sv48-canonical. */
+const LEVELS = 4;
+const PTE_PPN_SHIFT = 10;
+
+/** Permissions of one shadow leaf, as the guest grants them in one view. */
+export interface ShadowPermissions {
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly execute: boolean;
+}
+
+/**
+ * Shadow page tables of one VM: the tables the real hart walks while the VM runs, in a pool of host
+ * RAM that belongs to the hypervisor (outside every VM window, so no guest can reach them).
+ *
+ * One root per guest *view* — (guest satp, virtual privilege, SUM, MXR) — because the same guest
+ * virtual address may be allowed differently in each (priv spec 4.3.1: U pages vs. S, SUM, MXR).
+ * Leaves always have U=1 (the guest runs in real U-mode) and A=D=1 (the guest's own A/D bits are set
+ * by the guest-translation walk that justified the leaf), so the real walker never writes them.
+ *
+ * Pages come from a bump allocator; when it runs dry, every view is dropped at once (`generation`
+ * changes and the caller flushes the real TLB) — the classic "flush the shadow cache" policy.
+ */
+export class ShadowPageTable {
+  /** Bumped whenever tables are freed: cached real-TLB entries of older generations are stale. */
+  generation = 0;
+  fills = 0;
+  flushes = 0;
+  private next = 0;
+  private readonly views = new Map<string, number>();
+
+  constructor(
+    private readonly ram: Ram,
+    /** Physical address of the first pool page (4 KiB aligned). */
+    readonly poolBase: number,
+    readonly poolPages: number,
+    /** At most this many cached views (address spaces) before everything is dropped. */
+    readonly maxViews = 32,
+  ) {}
+
+  /** satp value (MODE=Sv48, ASID 0) of the root of `key`'s view, creating the view if needed. */
+  satpFor(key: string): bigint {
+    let root = this.views.get(key);
+    if (root === undefined) {
+      if (this.views.size >= this.maxViews) this.flush();
+      root = this.alloc();
+      if (root < 0) {
+        this.flush();
+        root = this.alloc();
+      }
+      this.views.set(key, root);
+    }
+    return (BigInt(SATP_MODE_SV48) << 60n) | BigInt(root / PAGE_SIZE);
+  }
+
+  /**
+   * Map the page of `va` to the host page at `hpa` in the view `key`. Returns false when the pool
+   * ran out (everything was flushed; the caller retries after selecting the view again).
+   */
+  map(key: string, va: bigint, hpa: number, perm: ShadowPermissions): boolean {
+    const root = this.views.get(key);
+    if (root === undefined) return false;
+    const n = Number(BigInt.asUintN(48, va) >> 12n);
+    let table = root;
+    for (let level = LEVELS - 1; level > 0; level--) {
+      const at = table + ((n / 2 ** (9 * level)) & 511) * 8;
+      const pte = this.ram.read64(at);
+      if ((pte & BigInt(PTE_V)) === 0n) {
+        const page = this.alloc();
+        if (page < 0) {
+          this.flush();
+          return false;
+        }
+        this.ram.write64(at, (BigInt(page / PAGE_SIZE) << BigInt(PTE_PPN_SHIFT)) | BigInt(PTE_V));
+        table = page;
+      } else {
+        table = Number(pte >> BigInt(PTE_PPN_SHIFT)) * PAGE_SIZE;
+      }
+    }
+    let flags = PTE_V | PTE_U | PTE_A | PTE_D;
+    if (perm.read) flags |= PTE_R;
+    if (perm.write) flags |= PTE_W | PTE_R; // W without R is reserved (priv spec 4.3.1)
+    if (perm.execute) flags |= PTE_X;
+    this.ram.write64(table + (n & 511) * 8, (BigInt(Math.floor(hpa / PAGE_SIZE)) << BigInt(PTE_PPN_SHIFT)) | BigInt(flags));
+    this.fills++;
+    return true;
+  }
+
+  /** Remove the leaf for `va` from every view (a guest SFENCE.VMA with an address). */
+  unmap(va: bigint): void {
+    const n = Number(BigInt.asUintN(48, va) >> 12n);
+    for (const root of this.views.values()) {
+      let table = root;
+      let present = true;
+      for (let level = LEVELS - 1; level > 0 && present; level--) {
+        const pte = this.ram.read64(table + ((n / 2 ** (9 * level)) & 511) * 8);
+        present = (pte & BigInt(PTE_V)) !== 0n;
+        table = Number(pte >> BigInt(PTE_PPN_SHIFT)) * PAGE_SIZE;
+      }
+      if (present) this.ram.write64(table + (n & 511) * 8, 0n);
+    }
+  }
+
+  /** Drop every view (guest SFENCE.VMA of everything, PMP change, pool exhaustion). */
+  flush(): void {
+    this.views.clear();
+    this.next = 0;
+    this.generation++;
+    this.flushes++;
+  }
+
+  get viewCount(): number {
+    return this.views.size;
+  }
+
+  /** A zeroed pool page, or -1 when the pool is used up. */
+  private alloc(): number {
+    if (this.next >= this.poolPages) return -1;
+    const pa = this.poolBase + this.next * PAGE_SIZE;
+    this.next++;
+    this.ram.slice(pa, PAGE_SIZE).fill(0);
+    return pa;
+  }
+}

@@ -1,0 +1,130 @@
+import type { Hart } from '@vm/isa';
+import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_SIZE, type AccessType } from '@vm/mmu';
+import type { ExitReason } from './exit-reason.js';
+import type { Vm } from './vm.js';
+
+/** Exception codes (priv spec table 3.6). */
+const CAUSE_FETCH_ACCESS = 1;
+const CAUSE_ILLEGAL = 2;
+const CAUSE_BREAKPOINT = 3;
+const CAUSE_LOAD_ACCESS = 5;
+const CAUSE_STORE_ACCESS = 7;
+const CAUSE_ECALL_U = 8;
+const CAUSE_FETCH_PF = 12;
+const CAUSE_LOAD_PF = 13;
+const CAUSE_STORE_PF = 15;
+
+const OP_SYSTEM = 0x73;
+const INSN_MRET = 0x3020_0073;
+const INSN_SRET = 0x1020_0073;
+const INSN_WFI = 0x1050_0073;
+const SFENCE_VMA_MASK = 0xfe00_7fff;
+const SFENCE_VMA = 0x1200_0073;
+
+/** A trap of the real hart, classified: what it is and how the hypervisor will handle it. */
+export interface ClassifiedTrap {
+  readonly reason: ExitReason;
+  /** How: re-execute on the virtual hart, inject into the guest, or fill the shadow table. */
+  readonly action: 'step' | 'inject' | 'fill';
+  /** For page faults: the access type and guest-physical address (-1 when the guest faults). */
+  readonly access?: AccessType;
+  readonly gpa?: number;
+}
+
+const PF_ACCESS: Record<number, AccessType> = {
+  [CAUSE_FETCH_PF]: ACCESS_FETCH,
+  [CAUSE_LOAD_PF]: ACCESS_LOAD,
+  [CAUSE_STORE_PF]: ACCESS_STORE,
+};
+
+/**
+ * Trap-and-emulate (Popek & Goldberg): every guest privilege level runs in real U-mode, so each
+ * sensitive instruction traps to the hypervisor. This decides, for one real trap, what happened
+ * in the guest's terms; `apply` then does it.
+ */
+export class TrapEmulator {
+  constructor(private readonly real: Hart) {}
+
+  classify(vm: Vm, cause: number, tval: bigint): ClassifiedTrap {
+    const vcpu = vm.vcpu;
+    if (cause === CAUSE_ILLEGAL) {
+      const insn = Number(tval & 0xffff_ffffn);
+      // Privileged instructions are the SYSTEM opcode (priv spec 2.1, 3.3); anything else the real
+      // hart refused (FP with FS=Off, a reserved encoding) the guest's hart refuses too.
+      if ((insn & 0x7f) !== OP_SYSTEM) return { reason: 'guest-fault', action: 'inject' };
+      const f3 = (insn >> 12) & 7;
+      if (f3 === 4) return { reason: 'guest-fault', action: 'inject' };
+      if (f3 !== 0) return { reason: 'csr', action: 'step' };
+      if (insn === INSN_WFI) return { reason: 'wfi', action: 'step' };
+      if (insn === INSN_MRET || insn === INSN_SRET || (insn & SFENCE_VMA_MASK) === SFENCE_VMA) return { reason: 'privileged', action: 'step' };
+      return { reason: 'guest-fault', action: 'inject' };
+    }
+    if (cause === CAUSE_ECALL_U) return { reason: 'ecall', action: 'inject' };
+    const access = PF_ACCESS[cause];
+    if (access === undefined) return { reason: 'guest-fault', action: 'inject' };
+    // M-mode loads/stores under MPRV use another privilege's translation than its fetches: the
+    // shadow view maps only code, and each data access is emulated on the virtual hart.
+    if (access !== ACCESS_FETCH && vcpu.mprvActive) return { reason: 'mmio', action: 'step', access };
+    const priv = access === ACCESS_FETCH ? vcpu.vpriv : vcpu.dataPriv;
+    // The guest's own translation and PMP decide (priv spec 4.3.2 walk, 3.7 PMP), with its A/D
+    // updates: the guest sees exactly what its hart would do.
+    const gpa = vcpu.hart.mmu.translate(tval, access, priv, 1);
+    if (gpa < 0) return { reason: 'guest-fault', action: 'inject', access, gpa };
+    if (!vm.ram.contains(gpa, 1)) return { reason: 'mmio', action: 'step', access, gpa };
+    const pmpMask = this.pmpMask(vm, gpa, priv);
+    // PMP finer than a page: a shadow leaf cannot express it, emulate this access exactly.
+    if (((pmpMask >> access) & 1) === 0) return { reason: 'page-fault', action: 'step', access, gpa };
+    return { reason: 'page-fault', action: 'fill', access, gpa };
+  }
+
+  /**
+   * Fill the shadow leaf for `va` in the current view. R and X are granted when the guest allows
+   * them in this view (probing its translation, which sets nothing new: A is already set); W only
+   * on a store, so the guest's D bit was set by this very walk (shadow dirty tracking).
+   */
+  fill(vm: Vm, va: bigint, access: AccessType, gpa: number): void {
+    const vcpu = vm.vcpu;
+    const vmmu = vcpu.hart.mmu;
+    const priv = access === ACCESS_FETCH ? vcpu.vpriv : vcpu.dataPriv;
+    const pmpMask = this.pmpMask(vm, gpa, priv);
+    const page = gpa - (gpa % PAGE_SIZE);
+    const same = (a: AccessType): boolean => {
+      if (((pmpMask >> a) & 1) === 0) return false;
+      const p = vmmu.translate(va, a, priv, 1);
+      return p >= 0 && p - (p % PAGE_SIZE) === page;
+    };
+    const codeOnly = vcpu.mprvActive;
+    const perm = {
+      read: !codeOnly && (access === ACCESS_LOAD || same(ACCESS_LOAD)),
+      write: !codeOnly && access === ACCESS_STORE,
+      execute: access === ACCESS_FETCH || (!codeOnly && same(ACCESS_FETCH)),
+    };
+    const key = vcpu.viewKey();
+    vm.shadow.satpFor(key);
+    if (vm.shadow.map(key, va, vm.hostAddress(page), perm)) {
+      vm.stats.count('shadow.fill');
+      this.real.mmu.sfence(va, undefined);
+      this.real.translationChanged();
+    }
+  }
+
+  /** Access-fault cause for an access type (deny of an MMIO access). */
+  static accessFault(access: AccessType | undefined): number {
+    return access === ACCESS_FETCH ? CAUSE_FETCH_ACCESS : access === ACCESS_STORE ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
+  }
+
+  /** The exception the guest gets for a trap classified 'inject'. */
+  static injection(vm: Vm, cause: number, tval: bigint, epc: bigint, c: ClassifiedTrap): { cause: number; tval: bigint } {
+    if (cause === CAUSE_ECALL_U) return { cause: CAUSE_ECALL_U + vm.vcpu.vpriv, tval: 0n };
+    if (cause === CAUSE_BREAKPOINT) return { cause, tval: epc };
+    if (c.gpa !== undefined && c.gpa < 0) return { cause: vm.vcpu.hart.mmu.faultCause, tval };
+    return { cause, tval };
+  }
+
+  /** Accesses (accessBit mask) the guest's PMP allows on the whole page of gpa at `priv`. */
+  private pmpMask(vm: Vm, gpa: number, priv: number): number {
+    const pmp = vm.vcpu.hart.mmu.pmp;
+    if (priv === 3 && !pmp.anyActive) return 7;
+    return pmp.pageAccessMask(gpa - (gpa % PAGE_SIZE), priv);
+  }
+}

@@ -1,0 +1,133 @@
+import type { GuestFile } from '@vm/core';
+import { hex } from '@vm/core';
+import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
+import { bootVirt } from '@vm/machine';
+import { Ram } from '@vm/mmu';
+import type { GuestExit } from './exit-reason.js';
+import type { HostRegion } from './host-board.js';
+import type { ShadowPageTable } from './shadow-page-table.js';
+import { Vcpu } from './vcpu.js';
+import { VmBoard } from './vm-board.js';
+import { VmStats } from './vm-stats.js';
+
+/** Guest RAM starts at the virt board's DRAM base. */
+export const GUEST_RAM_BASE = 0x8000_0000;
+
+/** What to run in a VM: QEMU's -bios/-kernel/-append/-m and disks. */
+export interface VmConfig {
+  readonly name: string;
+  /** Guest RAM in bytes (a multiple of 4 KiB). */
+  readonly memory: number;
+  /** M-mode firmware; undefined = `-bios none` (the kernel runs in virtual M-mode). */
+  readonly bios?: GuestFile;
+  readonly kernel?: GuestFile;
+  readonly append?: string;
+  readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }[];
+  /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
+  readonly console?: (byte: number) => void;
+  /** Credit-scheduler weight (Xen's default 256). */
+  readonly weight?: number;
+  /** Credit-scheduler cap in percent of the CPU; 0 = no cap. */
+  readonly cap?: number;
+}
+
+export type VmState = 'running' | 'waiting' | 'stopped';
+
+/** Why a VM stopped, for its owner. */
+export interface VmReport {
+  readonly reason: 'poweroff' | 'reset' | 'guest-error' | 'hypervisor-error' | 'hook' | 'trap-storm';
+  readonly message: string;
+  readonly pc: bigint;
+  readonly vpriv: number;
+  readonly lastExits: readonly GuestExit[];
+}
+
+/**
+ * One virtual machine: a window of host RAM as its guest-physical RAM, its own virt board (devices,
+ * DTB, boot ROM) and one vCPU, plus accounting and its scheduling parameters.
+ */
+export class Vm {
+  readonly name: string;
+  readonly board: VmBoard;
+  readonly vcpu: Vcpu;
+  readonly ram: Ram;
+  readonly stats = new VmStats();
+  state: VmState = 'running';
+  /** Exit status once powered off (sifive_test / SBI SRST); undefined while it runs or on error. */
+  exitStatus: number | undefined;
+  report: VmReport | undefined;
+  readonly weight: number;
+  readonly cap: number;
+  /** Credit-scheduler state. */
+  credit = 0;
+  usedThisPeriod = 0;
+  lastRun = 0;
+  /** Exits in a row during which the real hart retired nothing (trap-storm detection). */
+  idleExits = 0;
+  private readonly out: number[] = [];
+
+  constructor(
+    config: VmConfig,
+    readonly window: HostRegion,
+    hostBytes: Uint8Array,
+    readonly shadow: ShadowPageTable,
+    instructionsPerTick: number,
+  ) {
+    this.name = config.name;
+    this.weight = config.weight ?? 256;
+    this.cap = config.cap ?? 0;
+    // Guest RAM aliases the VM's partition of host memory: guest code runs on it directly.
+    this.ram = new Ram(GUEST_RAM_BASE, window.size, hostBytes.subarray(window.offset, window.offset + window.size));
+    const sink = config.console;
+    this.board = new VmBoard({
+      ram: this.ram,
+      instructionsPerTick,
+      console: (b) => {
+        this.out.push(b);
+        sink?.(b);
+      },
+    });
+    for (const d of config.disks ?? []) {
+      const backend = new MemoryBlockBackend(d.bytes.slice());
+      if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
+      else this.board.addPioDisk(backend);
+    }
+    bootVirt(this.board, { bios: config.bios, kernel: config.kernel, append: config.append });
+    this.vcpu = new Vcpu(this.board.harts[0]!);
+    // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).
+    const pmp = this.vcpu.hart.mmu.pmp;
+    const flushTlb = pmp.onChange;
+    pmp.onChange = () => {
+      flushTlb?.();
+      this.shadow.flush();
+    };
+  }
+
+  /** Everything the guest printed. */
+  get console(): string {
+    return Buffer.from(this.out).toString('latin1');
+  }
+
+  /** Type into the guest's UART. Returns how many bytes the FIFO took. */
+  sendInput(text: string): number {
+    return this.board.uart.receive(Buffer.from(text, 'latin1'));
+  }
+
+  /** Host physical address of a guest-physical RAM address. */
+  hostAddress(gpa: number): number {
+    return this.window.base + (gpa - GUEST_RAM_BASE);
+  }
+
+  stop(reason: VmReport['reason'], message: string, pc: bigint): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.report = { reason, message, pc, vpriv: this.vcpu.vpriv, lastExits: this.stats.lastExits() };
+  }
+
+  /** One line for logs: `name: reason at pc (vpriv): message`. */
+  describe(): string {
+    const r = this.report;
+    if (r === undefined) return `${this.name}: ${this.state}`;
+    return `${this.name}: ${r.reason} at ${hex(r.pc)} (v${'USHM'[r.vpriv]}): ${r.message}`;
+  }
+}
