@@ -28,6 +28,8 @@ export interface HostRegion {
  * `hart.run()` as a `trap` exit. Nothing but RAM is on the host bus: guests reach devices only
  * through emulation.
  */
+const SUPERPAGE = 2 * 1024 * 1024;
+
 export class HostBoard {
   readonly ram: Ram;
   readonly bus: SystemBus;
@@ -56,11 +58,15 @@ export class HostBoard {
   /** Carve `size` bytes (page multiple) out of host RAM, lowest address first. */
   allocate(size: number, what: string): HostRegion {
     const rounded = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-    if (this.allocated + rounded > this.ram.size) {
-      throw new ConfigError(`${what}: needs ${rounded} bytes of host memory, ${this.ram.size - this.allocated} left`);
+    // Regions of 2 MiB or more start 2 MiB-aligned, so guest superpages can be shadowed by
+    // superpages (the VM window's offset within 2 MiB must match the guest's).
+    const align = rounded >= SUPERPAGE ? SUPERPAGE : PAGE_SIZE;
+    const start = Math.ceil(this.allocated / align) * align;
+    if (start + rounded > this.ram.size) {
+      throw new ConfigError(`${what}: needs ${rounded} bytes of host memory, ${this.ram.size - start} left`);
     }
-    const region = { base: HOST_RAM_BASE + this.allocated, size: rounded, offset: this.allocated };
-    this.allocated += rounded;
+    const region = { base: HOST_RAM_BASE + start, size: rounded, offset: start };
+    this.allocated = start + rounded;
     return region;
   }
 

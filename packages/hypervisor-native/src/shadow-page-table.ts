@@ -60,15 +60,15 @@ export class ShadowPageTable {
    * Map the page of `va` to the host page at `hpa` in the view `key`. Returns false when the pool
    * ran out (everything was flushed; the caller retries after selecting the view again).
    */
-  map(key: string, va: bigint, hpa: number, perm: ShadowPermissions): boolean {
+  map(key: string, va: bigint, hpa: number, perm: ShadowPermissions, leafLevel = 0): boolean {
     const root = this.views.get(key);
     if (root === undefined) return false;
     const n = Number(BigInt.asUintN(48, va) >> 12n);
     let table = root;
-    for (let level = LEVELS - 1; level > 0; level--) {
+    for (let level = LEVELS - 1; level > leafLevel; level--) {
       const at = table + ((n / 2 ** (9 * level)) & 511) * 8;
       const pte = this.ram.read64(at);
-      if ((pte & BigInt(PTE_V)) === 0n) {
+      if ((pte & BigInt(PTE_V)) === 0n || (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) {
         const page = this.alloc();
         if (page < 0) {
           this.flush();
@@ -84,7 +84,10 @@ export class ShadowPageTable {
     if (perm.read) flags |= PTE_R;
     if (perm.write) flags |= PTE_W | PTE_R; // W without R is reserved (priv spec 4.3.1)
     if (perm.execute) flags |= PTE_X;
-    this.ram.write64(table + (n & 511) * 8, (BigInt(Math.floor(hpa / PAGE_SIZE)) << BigInt(PTE_PPN_SHIFT)) | BigInt(flags));
+    // A superpage leaf (leafLevel 1 = 2 MiB) replaces whatever table hung there: its pages were
+    // 4 KiB leaves of the same guest superpage, and the caller flushes the real TLB.
+    const slot = (n / 2 ** (9 * leafLevel)) & 511;
+    this.ram.write64(table + slot * 8, (BigInt(Math.floor(hpa / PAGE_SIZE)) << BigInt(PTE_PPN_SHIFT)) | BigInt(flags));
     this.fills++;
     return true;
   }
@@ -95,12 +98,19 @@ export class ShadowPageTable {
     for (const root of this.views.values()) {
       let table = root;
       let present = true;
-      for (let level = LEVELS - 1; level > 0 && present; level--) {
-        const pte = this.ram.read64(table + ((n / 2 ** (9 * level)) & 511) * 8);
+      let leaf = false;
+      for (let level = LEVELS - 1; level > 0 && present && !leaf; level--) {
+        const at = table + ((n / 2 ** (9 * level)) & 511) * 8;
+        const pte = this.ram.read64(at);
         present = (pte & BigInt(PTE_V)) !== 0n;
+        if (present && (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) {
+          // A shadow superpage covers va: drop it whole (its other pages refill on demand).
+          this.ram.write64(at, 0n);
+          leaf = true;
+        }
         table = Number(pte >> BigInt(PTE_PPN_SHIFT)) * PAGE_SIZE;
       }
-      if (present) this.ram.write64(table + (n & 511) * 8, 0n);
+      if (present && !leaf) this.ram.write64(table + (n & 511) * 8, 0n);
     }
   }
 

@@ -42,6 +42,9 @@ const PF_ACCESS: Record<number, AccessType> = {
  * sensitive instruction traps to the hypervisor. This decides, for one real trap, what happened
  * in the guest's terms; `apply` then does it.
  */
+/** A level-1 leaf of the shadow (Sv48) tables: 2 MiB. */
+const SUPERPAGE = 2 * 1024 * 1024;
+
 export class TrapEmulator {
   constructor(private readonly real: Hart) {}
 
@@ -101,11 +104,38 @@ export class TrapEmulator {
     };
     const key = vcpu.viewKey();
     vm.shadow.satpFor(key);
+    const big = this.superpage(vm, va, access, priv, gpa);
+    if (big !== undefined) {
+      if (vm.shadow.map(key, big.va, vm.hostAddress(big.gpa), perm, 1)) {
+        vm.stats.count('shadow.fill');
+        vm.stats.count('shadow.fill-2m');
+        this.real.mmu.sfence(undefined, undefined);
+        this.real.translationChanged();
+      }
+      return;
+    }
     if (vm.shadow.map(key, va, vm.hostAddress(page), perm)) {
       vm.stats.count('shadow.fill');
       this.real.mmu.sfence(va, undefined);
       this.real.translationChanged();
     }
+  }
+
+  /**
+   * The 2 MiB range to map at once when the guest maps va with a superpage of at least 2 MiB (or
+   * does not translate at all: virtual M-mode, Bare) and the whole range is guest RAM, contiguous
+   * and 2 MiB-aligned in the host window, with guest PMP uniform over it. Real shadow MMUs do the
+   * same: a guest that maps its RAM with gigapages would otherwise take one hidden fault per 4 KiB.
+   */
+  private superpage(vm: Vm, va: bigint, access: AccessType, priv: number, gpa: number): { va: bigint; gpa: number } | undefined {
+    const vmmu = vm.vcpu.hart.mmu;
+    if (vmmu.leafLevel(va, access, priv) < 1) return undefined;
+    const base = gpa - (gpa % SUPERPAGE);
+    if (!vm.ram.contains(base, SUPERPAGE) || vm.hostAddress(base) % SUPERPAGE !== 0) return undefined;
+    if (Number(BigInt.asUintN(21, va)) !== gpa - base) return undefined;
+    const mask = this.pmpMask(vm, base, priv);
+    for (let p = base + PAGE_SIZE; p < base + SUPERPAGE; p += PAGE_SIZE) if (this.pmpMask(vm, p, priv) !== mask) return undefined;
+    return { va: va - BigInt(gpa - base), gpa: base };
   }
 
   /** Access-fault cause for an access type (deny of an MMIO access). */

@@ -10,7 +10,7 @@ import {
 import type { MmuStats } from './stats.js';
 
 /**
- * hgatp (priv spec 8.2.18, figure 8.12): MODE 63..60, VMID 57..44, PPN 43..0. MODE 0 is Bare,
+ * hgatp (priv spec 8.2.10): MODE 63..60, VMID 57..44, PPN 43..0. MODE 0 is Bare,
  * 8 Sv39x4 and 9 Sv48x4; VMIDLEN is 14 here. The root of an "x4" tree is 16 KiB, so PPN[1:0] read
  * as zero.
  */
@@ -50,8 +50,8 @@ export const gpaLimit = (levels: number): number => 2 ** (levels * LEVEL_BITS + 
  * `permAccess` is the access the permissions and A/D updates are checked for — for the implicit
  * accesses of a VS-stage walk, a load (or a store for an A/D update) rather than the original
  * access (8.5.1) — and `faultAccess` names the original access for the cause. `execRead` is the
- * HLVX rule (8.3.3): the page must be executable, read permission is not needed. `mxr` is the
- * HS-level MXR, which makes executable pages readable at this stage too (8.2.3 / 8.5).
+ * HLVX rule (8.3.1): the page must be executable, read permission is not needed. `mxr` is the
+ * HS-level MXR, which makes executable pages readable at this stage too (8.2.11, 8.5).
  */
 export class GStageWalker {
   cause = 0;

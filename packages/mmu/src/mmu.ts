@@ -36,13 +36,16 @@ const CONTEXT_KEY_MASK = (1n << 60n) - 1n;
  * without SFENCE.VMA (allowed by QEMU's flush-on-satp-write) still sees the new tables.
  * Entries hold raw PTE flags, re-checked on every hit against the current privilege, SUM and MXR.
  */
+/** `Mmu.leafLevel` for an access that is not translated (M-mode, Bare): any size of leaf fits. */
+export const LEAF_UNTRANSLATED = 4;
+
 export class Mmu implements Snapshottable<MmuState> {
   readonly pmp = new Pmp();
   readonly stats = new MmuStats();
   /** Exception cause of the last failed translate(). */
   faultCause = 0;
   /**
-   * Guest physical address of the last guest-page fault (causes 20, 21, 23; priv spec 8.6.3): the
+   * Guest physical address of the last guest-page fault (causes 20, 21, 23; priv spec 8.2.8, 8.6.1): the
    * hart writes faultGpa >> 2 to htval/mtval2. Only meaningful right after such a fault.
    */
   faultGpa = 0n;
@@ -132,7 +135,7 @@ export class Mmu implements Snapshottable<MmuState> {
     this.vctxDirty = true;
   }
 
-  /** vsatp (priv spec 8.2.19), kept current by the hart: the VS-stage root while V=1. */
+  /** vsatp (priv spec 8.2.18), kept current by the hart: the VS-stage root while V=1. */
   get vsatp(): bigint {
     return this.vsatpValue;
   }
@@ -141,7 +144,7 @@ export class Mmu implements Snapshottable<MmuState> {
     this.vctxDirty = true;
   }
 
-  /** hgatp (priv spec 8.2.18, already legalised), kept current by the hart: the G-stage root. */
+  /** hgatp (priv spec 8.2.10, already legalised), kept current by the hart: the G-stage root. */
   get hgatp(): bigint {
     return this.hgatpValue;
   }
@@ -150,7 +153,7 @@ export class Mmu implements Snapshottable<MmuState> {
     this.vctxDirty = true;
   }
 
-  /** vsstatus.SUM: applies to the VS-stage while V=1 (priv spec 8.2.3). */
+  /** vsstatus.SUM: applies to the VS-stage while V=1 (priv spec 8.2.11). */
   get vsum(): boolean {
     return this.vsumBit;
   }
@@ -158,7 +161,7 @@ export class Mmu implements Snapshottable<MmuState> {
     this.vsumBit = value;
   }
 
-  /** vsstatus.MXR: applies to the VS-stage only (priv spec 8.2.3). */
+  /** vsstatus.MXR: applies to the VS-stage only (priv spec 8.2.11). */
   get vmxr(): boolean {
     return this.vmxrBit;
   }
@@ -192,10 +195,27 @@ export class Mmu implements Snapshottable<MmuState> {
   }
 
   /**
+   * Level of the leaf PTE that maps `va` for a non-virtualised access at `priv` (0 = 4 KiB page,
+   * 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB), from a fresh walk that bypasses the TLB; LEAF_UNTRANSLATED
+   * when no translation applies (M-mode or Bare); -1 when the walk faults. A hypervisor uses it to
+   * back a guest superpage with a shadow superpage. Call it after `translate` succeeded for the same
+   * access, so the walk finds A (and D) already set and changes nothing.
+   */
+  leafLevel(va: bigint, access: AccessType, priv: number): number {
+    if (priv === PRIV_M || this.mode === SATP_MODE_BARE) return LEAF_UNTRANSLATED;
+    let n = Number(va);
+    if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
+    const half = 2 ** (this.levels * 9 + 11);
+    if (n < -half || n >= half) return -1;
+    const walker = this.walker;
+    return walker.walk(n, access, priv, this.sumBit, this.mxrBit, this.levels, this.rootPpn) < 0 ? -1 : walker.level;
+  }
+
+  /**
    * Translate a guest virtual address as a V=1 access at VS/VU privilege `priv` (0 VU, 1 VS):
    * VS-stage through vsatp, then G-stage through hgatp (priv spec 8.5). Used for every access while
    * V=1, for MPRV with MPV=1, and for HLV/HLVX/HSV. `execRead` is HLVX: a load that needs execute
-   * permission at both stages instead of read permission (8.3.3). Returns the host physical address,
+   * permission at both stages instead of read permission (8.3.1). Returns the host physical address,
    * or -1 with `faultCause` (and `faultGpa` for a guest-page fault) set.
    */
   translateGuest(va: bigint, access: AccessType, priv: number, width: number, execRead: boolean): number {
@@ -214,7 +234,7 @@ export class Mmu implements Snapshottable<MmuState> {
     return this.missGuest(va, n, access, priv, width, execRead);
   }
 
-  /** HFENCE.VVMA (priv spec 8.3.2): VS-stage entries of the current VMID; we drop all guest entries. */
+  /** HFENCE.VVMA (priv spec 8.3.2, 8.5.3): VS-stage entries of the current VMID; we drop all guest entries. */
   hfenceVvma(_va: bigint | undefined, _asid: bigint | undefined): void {
     this.flushAll();
   }

@@ -69,7 +69,7 @@ export class TwoStageWalker {
   /**
    * VS-stage walk for `va` (exact integer, negative in the upper half, already canonical for
    * `levels`), at VS/VU privilege `priv` with vsstatus.SUM `sum` and the effective MXR `mxr`
-   * (vsstatus.MXR or the HS-level MXR, 8.2.3). `execRead` is HLVX (8.3.3). Returns the guest
+   * (vsstatus.MXR or the HS-level MXR, 8.2.11). `execRead` is HLVX (8.3.1). Returns the guest
    * physical address, or -1.
    */
   walkVs(
@@ -144,8 +144,8 @@ export class TwoStageWalker {
 }
 
 /**
- * VS-stage leaf check (4.3.2 step 5 with vsstatus.SUM/MXR, 8.2.3): as for S/U, except that HLVX
- * requires execute permission instead of read permission (8.3.3).
+ * VS-stage leaf check (4.3.2 step 5 with vsstatus.SUM/MXR, 8.2.11): as for S/U, except that HLVX
+ * requires execute permission instead of read permission (8.3.1).
  */
 export function vsLeafAllows(
   flags: number, access: AccessType, priv: number, sum: boolean, mxr: boolean, execRead: boolean,

@@ -27,14 +27,14 @@ export const IRQ_STI = 5;
 export const IRQ_MTI = 7;
 export const IRQ_SEI = 9;
 export const IRQ_MEI = 11;
-/** VS-level interrupts and the supervisor guest external interrupt (priv spec 8.2.4). */
+/** VS-level interrupts and the supervisor guest external interrupt (priv spec 8.2.3). */
 export const IRQ_VSSI = 2;
 export const IRQ_VSTI = 6;
 export const IRQ_VSEI = 10;
 export const IRQ_SGEI = 12;
-/** mip/mie/mideleg bits of the VS-level interrupts (read-only one in mideleg with H, 8.4). */
+/** mip/mie/mideleg bits of the VS-level interrupts (read-only one in mideleg with H, 8.4.2). */
 export const VS_INTERRUPTS = (1 << IRQ_VSSI) | (1 << IRQ_VSTI) | (1 << IRQ_VSEI);
-/** Priority with H (priv spec 8.4): M, then SEI SSI STI SGEI VSEI VSSI VSTI. */
+/** Priority with H (priv spec 8.2.3): M, then SEI SSI STI SGEI VSEI VSSI VSTI. */
 export const IRQ_PRIORITY_H: readonly number[] = [
   IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI, IRQ_SGEI, IRQ_VSEI, IRQ_VSSI, IRQ_VSTI,
 ];

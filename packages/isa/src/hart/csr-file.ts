@@ -100,7 +100,7 @@ define(N.CSR_MEDELEG, {
 define(N.CSR_MIDELEG, {
   read: (h) => BigInt(h.mideleg),
   write: (h, v) => {
-    // With H, the VS-level interrupt bits are read-only one (priv spec 8.4); h.midelegFixed is 0 otherwise.
+    // With H, the VS-level interrupt bits are read-only one (priv spec 8.4.2); h.midelegFixed is 0 otherwise.
     h.mideleg = (u32(v) & MIDELEG_WRITABLE) | h.midelegFixed;
     h.updateAttention();
   },
@@ -113,7 +113,7 @@ define(N.CSR_MIE, {
   },
 });
 define(N.CSR_SIE, {
-  // Only the S-level bits: VS-level bits of a (read-only one) mideleg are not in sie (priv spec 8.4).
+  // Only the S-level bits: VS-level bits of a (read-only one) mideleg are not in sie (priv spec 8.2.3, 8.4.2).
   read: (h) => BigInt(h.mie & h.mideleg & MIDELEG_WRITABLE),
   write: (h, v) => {
     const d = h.mideleg & MIDELEG_WRITABLE;
@@ -128,7 +128,7 @@ function mipWritable(h: Hart): number {
   return (1 << IRQ_SSI) | (1 << IRQ_SEI) | stip;
 }
 
-/** mip.VSSIP is an alias of hvip.VSSIP (priv spec 8.2.4, 8.4); the other VS bits are read-only there. */
+/** mip.VSSIP is an alias of hvip.VSSIP (priv spec 8.2.3, 8.4.3); the other VS bits are read-only there. */
 function writeMipVssip(h: Hart, v: bigint): void {
   if (h.hExtension) h.hvip = (h.hvip & ~(1 << IRQ_VSSI)) | (u32(v) & (1 << IRQ_VSSI));
 }
@@ -221,7 +221,7 @@ function counterAllowed(h: Hart, bit: number): boolean {
   return h.priv === PRIV_S || h.virt || ((h.scounteren >>> bit) & 1) === 1;
 }
 
-/** V=1 counter access also needs hcounteren, and scounteren in VU-mode (priv spec 8.2.5, 8.6.1). */
+/** V=1 counter access also needs hcounteren, and scounteren in VU-mode (priv spec 8.2.6, 8.6.1). */
 function counterVirtualAllowed(h: Hart, bit: number): boolean {
   if (!((h.hcounteren >>> bit) & 1)) return false;
   return h.priv === PRIV_S || ((h.scounteren >>> bit) & 1) === 1;

@@ -482,7 +482,7 @@ export class Hart implements Snapshottable<HartState> {
   }
 
   /**
-   * pendingInterrupt with H (priv spec 8.4.3 / 3.1.9): M-level first; then HS-level (delegated by
+   * pendingInterrupt with H (priv spec 8.2.3, 8.4.3, 3.1.9): M-level first; then HS-level (delegated by
    * mideleg, not by hideleg), enabled in V=1 modes always and in HS by sstatus.SIE; then VS-level
    * (delegated by hideleg), only in V=1, in VU always and in VS by vsstatus.SIE.
    */
@@ -890,6 +890,14 @@ export class Hart implements Snapshottable<HartState> {
     this.pcLo = pcLo;
     this.pcHi = pcHi;
     this.retired = ret;
+    // A trap taken by the batch's last instruction (hostTraps) is returned now, not by the next
+    // run(): the host may switch to another guest before calling run() again.
+    const pending = this.exitRequest;
+    if (pending !== undefined && pending.reason === 'trap') {
+      this.exitRequest = undefined;
+      this.updateAttention();
+      return pending;
+    }
     return EXIT_BUDGET;
   }
 

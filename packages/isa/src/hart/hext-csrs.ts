@@ -85,7 +85,7 @@ define(N.CSR_HIE, {
 define(N.CSR_HGEIE, { read: () => 0n, write: ignore });
 define(N.CSR_HGEIP, { read: () => 0n, write: ignore });
 
-// ---------------------------------------------------------------- 8.2.5–8.2.7 counters, htimedelta
+// ---------------------------------------------------------------- 8.2.6–8.2.7 hcounteren, htimedelta
 
 define(N.CSR_HCOUNTEREN, { read: (h) => BigInt(h.hcounteren), write: (h, v) => void (h.hcounteren = u32(v)) });
 define(N.CSR_HTIMEDELTA, {
@@ -96,14 +96,14 @@ define(N.CSR_HTIMEDELTA, {
   },
 });
 
-// ---------------------------------------------------------------- 8.2.8–8.2.9 htval, htinst; 8.2.? mtval2, mtinst
+// ---------------------------------------------------------------- 8.2.8–8.2.9 htval, htinst; 8.4.4–8.4.5 mtval2, mtinst
 
 plain(N.CSR_HTVAL, 'htval');
 plain(N.CSR_HTINST, 'htinst');
 plain(N.CSR_MTVAL2, 'mtval2');
 plain(N.CSR_MTINST, 'mtinst');
 
-// ---------------------------------------------------------------- henvcfg (8.2.? with Sstc's STCE)
+// ---------------------------------------------------------------- 8.2.5 henvcfg (with Sstc's STCE)
 
 const HENVCFG_STCE = 1n << 63n;
 define(N.CSR_HENVCFG, {
@@ -114,7 +114,7 @@ define(N.CSR_HENVCFG, {
   },
 });
 
-// ---------------------------------------------------------------- 8.2.18 hgatp
+// ---------------------------------------------------------------- 8.2.10 hgatp
 
 define(N.CSR_HGATP, {
   read: (h) => h.hgatp,
@@ -125,11 +125,11 @@ define(N.CSR_HGATP, {
     h.mmu.hgatp = nv;
     h.translationChanged();
   },
-  // mstatus.TVM also traps HS-mode accesses to hgatp (priv spec 8.2.18 / 3.1.6.5).
+  // mstatus.TVM also traps HS-mode accesses to hgatp (priv spec 8.2.10 / 3.1.6.5).
   guard: (h) => !(h.priv === 1 && h.mstatus & MSTATUS_TVM),
 });
 
-// ---------------------------------------------------------------- 8.2.10–8.2.17 VS CSRs
+// ---------------------------------------------------------------- 8.2.11–8.2.18 VS CSRs
 
 define(N.CSR_VSSTATUS, { read: (h) => vsstatusValue(h.vsstatus), write: (h, v) => h.setVsstatus(u32(v) & VSSTATUS_WRITABLE) });
 
@@ -167,7 +167,7 @@ define(N.CSR_VSATP, {
   read: (h) => h.vsatp,
   write: (h, v) => {
     const mode = v >> 60n;
-    // Unsupported MODE: the write has no effect, as for satp (priv spec 8.2.19).
+    // Unsupported MODE: the write has no effect, as for satp (priv spec 8.2.18).
     if (mode !== 0n && mode !== 8n && mode !== 9n) return;
     h.vsatp = v & ((0xfn << 60n) | (0xffffn << 44n) | ((1n << 44n) - 1n));
     h.mmu.vsatp = h.vsatp;
@@ -187,7 +187,7 @@ define(N.CSR_VSTIMECMP, {
   virtualGuard: (h) => (h.hcounteren & (1 << 1)) !== 0 && h.henvcfg >> 63n !== 0n,
 });
 
-/** S-CSR → VS-CSR substitution while V=1 (priv spec 8.2.10–8.2.19; Sstc for stimecmp). */
+/** S-CSR → VS-CSR substitution while V=1 (priv spec 8.2.11–8.2.18; Sstc for stimecmp). */
 export const VS_REDIRECT: ReadonlyMap<number, number> = new Map([
   [N.CSR_SSTATUS, N.CSR_VSSTATUS],
   [N.CSR_SIE, N.CSR_VSIE],

@@ -55,3 +55,11 @@ describe('host-owned M-mode (HartOptions.hostTraps)', () => {
     expect(hart.retired).toBe(0);
   });
 });
+
+describe('host-owned M-mode at the end of a batch', () => {
+  it('returns a trap taken by the last instruction of the budget at once', () => {
+    const hart = hostOwned([E.NOP, E.ECALL, E.NOP]);
+    const exit = hart.run(2);
+    expect(exit).toEqual({ reason: 'trap', cause: 8n, tval: 0n, epc: BigInt(RAM_BASE + 4) });
+  });
+});

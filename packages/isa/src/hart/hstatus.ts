@@ -1,6 +1,6 @@
 /**
- * Field layouts of the hypervisor extension's status registers (priv spec 8.2.1 hstatus, 8.2.3
- * mstatus additions, 8.2.10 vsstatus). Stored low words are numbers; constant upper fields are
+ * Field layouts of the hypervisor extension's status registers (priv spec 8.2.1 hstatus, 8.4.1
+ * mstatus additions, 8.2.11 vsstatus). Stored low words are numbers; constant upper fields are
  * added on read.
  */
 import { MSTATUS_FS, MSTATUS_MXR, MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_SUM } from './mstatus.js';
@@ -18,7 +18,7 @@ export const HSTATUS_WRITABLE =
 /** VSXL (33:32) is read-only 2: VS-mode is RV64. */
 export const HSTATUS_VSXL_64 = 2n << 32n;
 
-/** mstatus.GVA (bit 38) and MPV (bit 39), kept outside the stored low word (figure 8.5). */
+/** mstatus.GVA (bit 38) and MPV (bit 39), kept outside the stored low word (priv spec 8.4.1). */
 export const MSTATUS_GVA_BIT = 38n;
 export const MSTATUS_MPV_BIT = 39n;
 
