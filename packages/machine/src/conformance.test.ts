@@ -11,7 +11,9 @@ import { describe, it } from 'vitest';
 import { VirtMachine, bootVirt } from './index.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance');
-const PROGRAMS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'rv64fd', 'csr', 'traps', 'vm', 'pmp'];
+const PROGRAMS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'rv64fd', 'csr', 'traps', 'vm', 'pmp', 'hext'];
+/** Programs recorded on QEMU with `-cpu rv64,h=true`, run here with the H-extension enabled. */
+const H_PROGRAMS = new Set(['hext']);
 /** Instructions per run() call and in total (the programs need well under 10 M). */
 const SLICE = 1_000_000;
 const LIMIT = 200_000_000;
@@ -21,7 +23,7 @@ function runOnBoard(name: string): { output: string; end: string } {
   const file = join(DIR, `${name}.elf`);
   const bytes = new Uint8Array(readFileSync(file));
   const out: number[] = [];
-  const m = new VirtMachine({ memory: 128 << 20, console: (b) => out.push(b) });
+  const m = new VirtMachine({ memory: 128 << 20, console: (b) => out.push(b), hExtension: H_PROGRAMS.has(name) });
   bootVirt(m, { kernel: { file, bytes } });
   let end = `no poweroff after ${LIMIT} instructions`;
   for (let ran = 0; ran < LIMIT; ran += SLICE) {
