@@ -50,3 +50,12 @@ describe('vm run', () => {
     expect(bad.stderr).toMatch(/truncated\.elf: at offset 0x[0-9a-f]+ \(/);
   });
 });
+
+describe('vm run -cpu', () => {
+  it("takes QEMU's rv64,h=true and names a bad property", () => {
+    expect(vm('run', '-cpu', 'rv64,h=true', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')).status).toBe(0);
+    const bad = vm('run', '-cpu', 'rv64,v=true', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("unknown property 'v'");
+  });
+});

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { VmError } from '@vm/core';
-import { RUN_OPTIONS } from './options.js';
+import { RUN_OPTIONS, UP_OPTIONS } from './options.js';
 
 const USAGE = `vm — a RISC-V virt machine and virtualisation stack
 
 usage:
   vm run [QEMU-style options]     run the virt board (see options below)
+  vm run --hypervisor native [--mode trap] [vm run options]
+                                  the same guest as one VM of the type-1 hypervisor
+  vm up STACK.yaml [--attach NAME] [--stats] [--max-instructions N]
+                                  run a composed stack of VMs (see apps/cli/README.md)
   vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
                                   the overhead benchmark: every stack against bare metal
   vm disasm FILE.elf              objdump-style listing of the text sections
@@ -13,6 +17,9 @@ usage:
 
 vm run options:
 ${RUN_OPTIONS.map((o) => `  -${o.name}${o.value ? ' VALUE' : ''}`.padEnd(26) + o.help).join('\n')}
+
+vm up options:
+${UP_OPTIONS.map((o) => `  --${o.name}${o.value ? ' VALUE' : ''}`.padEnd(26) + o.help).join('\n')}
 
 Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a
 riscv-tests program (0 = pass). Console: Ctrl-A X quits.
@@ -23,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'run':
       return (await import('./run.js')).runCommand(rest);
+    case 'up':
+      return (await import('./up.js')).upCommand(rest);
     case 'bench':
       return (await import('./bench.js')).benchCommand(rest);
     case 'disasm':

@@ -21,5 +21,14 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'no-reboot', value: false, help: 'exit instead of rebooting when the guest resets' },
   { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },
-  { name: 'stats', value: false, help: 'print instructions retired and MIPS to stderr at exit' },
+  { name: 'stats', value: false, help: 'print instructions retired and MIPS (and, under a hypervisor, exits by reason) to stderr at exit' },
+  { name: 'hypervisor', value: true, help: 'none (default: the bare board) or native (one VM under the type-1 hypervisor)' },
+  { name: 'mode', value: true, help: 'with --hypervisor native: trap (trap-and-emulate, shadow page tables; the only mode so far)' },
+];
+
+/** `vm up STACK.yaml` options. */
+export const UP_OPTIONS: readonly OptionSpec[] = [
+  { name: 'attach', value: true, help: "connect the terminal to this VM's console (others go, prefixed, to stderr)" },
+  { name: 'max-instructions', value: true, help: 'stop with status 124 after this many guest instructions in total' },
+  { name: 'stats', value: false, help: 'print exits by reason per VM to stderr at exit' },
 ];

@@ -17,8 +17,7 @@ import { HostConsole } from './console.js';
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
 
-
-function readBootFile(path: string, what: string): BootFile {
+export function readBootFile(path: string, what: string): BootFile {
   if (!existsSync(path)) throw new ConfigError(`${what} '${path}': no such file`);
   return { file: path, bytes: new Uint8Array(readFileSync(path)) };
 }
@@ -60,6 +59,10 @@ export interface RunResult {
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, RUN_OPTIONS);
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
+  const hypervisor = one(args, 'hypervisor') ?? 'none';
+  if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
+  if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none' or 'native'`);
+  if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native`);
   const hostConsole = new HostConsole();
   const { machine, drives } = createMachine(args, (b) => hostConsole.write(b));
   const maxText = one(args, 'max-instructions');
@@ -86,7 +89,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   return status;
 }
 
-function bootSpecOf(args: ParsedArgs): Parameters<typeof bootVirt>[1] {
+export function bootSpecOf(args: ParsedArgs): Parameters<typeof bootVirt>[1] {
   const biosArg = one(args, 'bios');
   const kernelArg = one(args, 'kernel');
   let bios: BootFile | undefined;
@@ -114,7 +117,16 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
   if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
   const cpu = one(args, 'cpu') ?? 'rv64';
-  if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
+  const cpuProps = parseProps(cpu, '-cpu');
+  if (cpuProps.get('') !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
+  let hExtension = false;
+  for (const [k, v] of cpuProps) {
+    if (k === '') continue;
+    // QEMU's spelling: -cpu rv64,h=true (also h=on / h=false / h=off).
+    if (k !== 'h') throw new ConfigError(`-cpu ${cpu}: unknown property '${k}' (only h=true|false)`);
+    if (!['true', 'on', 'false', 'off'].includes(v)) throw new ConfigError(`-cpu ${cpu}: h=${v} is not true or false`);
+    hExtension = v === 'true' || v === 'on';
+  }
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
@@ -125,7 +137,7 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   if (clock !== 'virtual' && clock !== 'wall') throw new ConfigError(`--clock ${clock}: 'virtual' or 'wall'`);
 
   const spec = bootSpecOf(args);
-  const machine = new VirtMachine({ memory, harts, clock, console });
+  const machine = new VirtMachine({ memory, harts, clock, console, hExtension });
   const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot')));
   for (const d of drives) {
     if (d.iface === 'virtio') machine.addVirtio(new VirtioBlock({ backend: d.backend }));

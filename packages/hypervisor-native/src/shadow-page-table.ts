@@ -92,10 +92,32 @@ export class ShadowPageTable {
     return true;
   }
 
-  /** Remove the leaf for `va` from every view (a guest SFENCE.VMA with an address). */
-  unmap(va: bigint): void {
+  /**
+   * Keys of the views built from the guest page tables rooted at `guestRoot` (a guest-physical
+   * address): views are named `<guest satp hex>/...`, whose PPN is the guest root's.
+   */
+  viewsOfGuestRoot(guestRoot: number): string[] {
+    const ppn = BigInt(guestRoot / PAGE_SIZE);
+    const out: string[] = [];
+    for (const key of this.views.keys()) {
+      const slash = key.indexOf('/');
+      const head = key.slice(0, slash);
+      if (head === 'M' || head === 'M+mprv' || head === 'bare' || slash < 0) continue;
+      if ((BigInt('0x' + head) & ((1n << 44n) - 1n)) === ppn) out.push(key);
+    }
+    return out;
+  }
+
+  /** Forget the given views (their pool pages stay used until the next full flush). */
+  drop(keys: readonly string[]): void {
+    for (const k of keys) this.views.delete(k);
+  }
+
+  /** Remove the leaf for `va` from every view, or from the `only` ones (a guest SFENCE.VMA with an address). */
+  unmap(va: bigint, only?: readonly string[]): void {
     const n = Number(BigInt.asUintN(48, va) >> 12n);
-    for (const root of this.views.values()) {
+    const roots = only === undefined ? [...this.views.values()] : only.map((k) => this.views.get(k)).filter((r): r is number => r !== undefined);
+    for (const root of roots) {
       let table = root;
       let present = true;
       let leaf = false;

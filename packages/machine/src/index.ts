@@ -11,3 +11,4 @@ export type { HtifOptions, HtifResult } from './htif.js';
 export { Rom } from './rom.js';
 export { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV, VIRT_TIMEBASE_HZ, VIRT_KERNEL_BASE } from './memory-map.js';
 export { buildVirtFdt } from './virt-fdt.js';
+export * from './snapshot/index.js';

@@ -19,6 +19,17 @@ import { VirtualClock, WallClock } from './clock.js';
 import { Rom } from './rom.js';
 import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV } from './memory-map.js';
 import type { Htif } from './htif.js';
+import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
+import { snapshotMachine } from './snapshot/capture.js';
+import { restoreMachineInPlace } from './snapshot/apply.js';
+
+/** The scheduling state VirtMachine keeps outside its harts and devices. */
+export interface VirtBoardState {
+  readonly version: 1;
+  readonly timeline: number;
+  readonly current: number;
+  readonly waiting: readonly boolean[];
+}
 
 /** Interrupt-pending bits of mip driven by board wires (priv spec 3.1.9). */
 const MIP_MSIP = 3;
@@ -79,6 +90,8 @@ export class VirtMachine {
   readonly quantum: number;
   /** HTIF for programs with `tohost` (riscv-tests); set by the loader. */
   htif: Htif | undefined;
+  /** The legacy PIO disk and its backend, when attached (checkpoints save the backend's contents). */
+  pioDisk: { readonly device: PioDisk; readonly backend: PioDiskBackend } | undefined;
 
   readonly consoleOutput: (byte: number) => void;
   private timeline = 0;
@@ -167,6 +180,7 @@ export class VirtMachine {
    */
   addPioDisk(backend: PioDiskBackend): PioDisk {
     const disk = new PioDisk({ backend, irq: this.plic.source(VIRT_IRQ.pioDisk) });
+    this.pioDisk = { device: disk, backend };
     this.attachDevice('disk', VIRT.pioDisk.base, disk, (node, plic) => {
       node
         .string('compatible', 'vm,pio-disk')
@@ -193,6 +207,34 @@ export class VirtMachine {
   private instructionsNow(): number {
     const h = this.harts[this.current];
     return h === undefined ? this.timeline : this.timeline + (h.retired - this.currentStart);
+  }
+
+  /** The board's own scheduling state (between run() calls): checkpoints save and restore it. */
+  boardState(): VirtBoardState {
+    return { version: 1, timeline: this.timeline, current: this.current, waiting: [...this.waiting] };
+  }
+
+  /** Take back boardState(); the harts must already hold their restored retired counts. */
+  restoreBoardState(s: VirtBoardState): void {
+    if (s.version !== 1) throw new ConfigError(`virt board: unknown snapshot version ${String(s.version)}`);
+    if (s.waiting.length !== this.harts.length || s.current < 0 || s.current >= this.harts.length) {
+      throw new ConfigError(`virt board: snapshot is for ${s.waiting.length} harts, this board has ${this.harts.length}`);
+    }
+    this.timeline = s.timeline;
+    this.current = s.current;
+    this.currentStart = this.harts[s.current]!.retired;
+    for (let i = 0; i < this.waiting.length; i++) this.waiting[i] = s.waiting[i]!;
+    this.pendingExit = undefined;
+  }
+
+  /** A checkpoint of the whole board (harts, devices, RAM, disks): see snapshot/README in this package. */
+  snapshot(): MachineSnapshot {
+    return snapshotMachine(this);
+  }
+
+  /** Load a checkpoint of a board built the same way; on any error the board is left as it was. */
+  restore(s: MachineSnapshot): void {
+    restoreMachineInPlace(this, s);
   }
 
   /** Reset every hart to the boot ROM, as at power-on. */

@@ -1,0 +1,46 @@
+import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
+import type { HostConsole } from './console.js';
+
+/** Why the loop ended: every VM stopped, Ctrl-A X, --max-instructions, or every VM waits on input that will not come. */
+export type HvLoopEnd = 'stopped' | 'quit' | 'limit' | 'stuck';
+
+export interface HvLoopOptions {
+  readonly hv: NativeHypervisor;
+  readonly console: HostConsole;
+  /** The VM that typed input goes to (undefined: none; input is ignored). */
+  readonly input: Vm | undefined;
+  /** Flush console output after each slice. */
+  readonly flush: () => void;
+  /** Guest instructions in total before stopping (Infinity: no limit). */
+  readonly max: number;
+}
+
+/** Run the hypervisor in slices, feeding console input and yielding to the event loop, until every VM stopped. */
+export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEnd; instructions: number }> {
+  const slice = 2_000_000;
+  let ran = 0;
+  for (;;) {
+    feed(o);
+    const budget = Math.min(slice, o.max - ran);
+    if (budget <= 0) return { end: 'limit', instructions: ran };
+    const r = o.hv.run(budget);
+    ran += r.instructions;
+    o.flush();
+    if (o.console.quitRequested) return { end: 'quit', instructions: ran };
+    if (r.reason === 'stopped') return { end: 'stopped', instructions: ran };
+    if (r.reason === 'idle') {
+      // Every live VM waits for an interrupt no timer will raise: only input can wake one.
+      if (o.input === undefined || o.input.state === 'stopped' || (o.console.inputEnded && o.console.pending.length === 0)) return { end: 'stuck', instructions: ran };
+      await o.console.waitForInput(50);
+    } else {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+function feed(o: HvLoopOptions): void {
+  const q = o.console.pending;
+  if (q.length === 0 || o.input === undefined || o.input.state === 'stopped') return;
+  const taken = o.input.sendInput(Buffer.from(q).toString('latin1'));
+  q.splice(0, taken);
+}

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, parseSize } from '@vm/core';
+import type { VmConfig } from '@vm/hypervisor-native';
+import { one, parseProps, type ParsedArgs } from './args.js';
+import { bootSpecOf } from './run.js';
+
+/** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
+export const HYPERVISOR_HEADROOM = 64 << 20;
+
+/** The trap-and-emulate mode is the only one; hardware-assisted (H extension) comes later. */
+export function checkMode(mode: string | undefined, where: string): void {
+  if (mode === undefined || mode === 'trap') return;
+  if (mode === 'hext') throw new ConfigError(`${where} hext: the H-extension mode is not available yet (use trap)`);
+  throw new ConfigError(`${where} ${mode}: 'trap' (or 'hext', not available yet)`);
+}
+
+type Disk = NonNullable<VmConfig['disks']>[number];
+
+/**
+ * A disk of a VM: the image is read into memory and the guest's writes stay there (VmConfig.disks
+ * takes bytes), so every drive behaves as `snapshot=on`.
+ */
+export function readDisk(file: string, bus: string, where: string): Disk {
+  if (bus !== 'virtio' && bus !== 'pio') throw new ConfigError(`${where}: if=${bus} is not supported under the hypervisor (virtio or pio)`);
+  if (!existsSync(file)) throw new ConfigError(`${where}: '${file}': no such file`);
+  return { bytes: new Uint8Array(readFileSync(file)), bus };
+}
+
+function diskOf(text: string): Disk {
+  const props = parseProps(text, '-drive');
+  for (const k of props.keys()) {
+    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
+  }
+  const file = props.get('file');
+  if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
+  const format = props.get('format') ?? 'raw';
+  if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
+  return readDisk(file, props.get('if') ?? 'virtio', `-drive ${text}`);
+}
+
+/** One VM from `vm run` flags (-m -bios -kernel -append -drive), refusing what a VM cannot have. */
+export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: number) => void): VmConfig {
+  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
+  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  const cpu = one(args, 'cpu') ?? 'rv64';
+  if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
+  const smp = one(args, 'smp');
+  if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VM of --hypervisor native has one vCPU`);
+  const clock = one(args, 'clock');
+  if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a VM's time is virtual under --hypervisor native`);
+  if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor native (use -drive file=F,if=virtio|pio)`);
+  const mText = one(args, 'm') ?? '128M';
+  const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
+  if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
+  const spec = bootSpecOf(args);
+  if (spec.initrd !== undefined) throw new ConfigError(`-initrd ${one(args, 'initrd')}: not supported under --hypervisor native`);
+  const disks = (args.values.get('drive') ?? []).map(diskOf);
+  return { name, memory, bios: spec.bios, kernel: spec.kernel, append: spec.append, disks, console };
+}

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '@vm/isa';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const fixtures = join(root, 'packages/machine/fixtures');
+const tsx = join(root, 'node_modules/.bin/tsx');
+
+function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vm run --hypervisor native', () => {
+  it('runs a bare-metal ELF in virtual M-mode and exits with its poweroff status', () => {
+    const ok = vm('run', '--hypervisor', 'native', '--mode', 'trap', '--stats', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
+    expect(ok.stdout).toBe('hello from M-mode\n');
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toMatch(/exits: .*mmio \d+/);
+    expect(vm('run', '--hypervisor', 'native', '-bios', 'none', '-kernel', join(fixtures, 'uart-fail7.elf')).status).toBe(7);
+  });
+
+  it('refuses what a VM cannot have, naming the flag', () => {
+    const hext = vm('run', '--hypervisor', 'native', '--mode', 'hext', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
+    expect(hext.status).toBe(2);
+    expect(hext.stderr).toContain('--mode hext: the H-extension mode is not available yet');
+    const smp = vm('run', '--hypervisor', 'native', '-smp', '2', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
+    expect(smp.status).toBe(2);
+    expect(smp.stderr).toContain('-smp 2');
+    expect(vm('run', '--hypervisor', 'kvm').stderr).toContain("--hypervisor kvm: 'none' or 'native'");
+    expect(vm('run', '--mode', 'trap', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')).stderr).toContain('only with --hypervisor native');
+  });
+
+  it('prints the fault report (reason, pc, last exits) and exits 1 when the hypervisor stops the VM', () => {
+    // An ecall whose handler is the ecall itself: exits forever without retiring an instruction.
+    const storm = join(mkdtempSync(join(tmpdir(), 'vm-native-')), 'storm.bin');
+    writeFileSync(storm, assemble('la t0, 1f\ncsrw mtvec, t0\n1:\necall\n', { base: 0x8000_0000n }).bytes);
+    const r = vm('run', '--hypervisor', 'native', '-m', '4M', '-bios', 'none', '-kernel', storm);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/VM 'guest' stopped: trap-storm at pc 0x0*8000000c/);
+    expect(r.stderr).toMatch(/last 16 exits[^]*ecall/);
+  });
+
+  it('stops at --max-instructions with status 124', () => {
+    const r = vm('run', '--hypervisor', 'native', '--max-instructions', '100000', '-bios', 'none', '-kernel', join(fixtures, 'htif-pass.elf'));
+    expect(r.status).toBe(124);
+  });
+});

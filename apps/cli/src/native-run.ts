@@ -1,0 +1,53 @@
+import { ConfigError } from '@vm/core';
+import { NativeHypervisor } from '@vm/hypervisor-native';
+import { one, type ParsedArgs } from './args.js';
+import { HostConsole } from './console.js';
+import { driveHypervisor } from './hv-loop.js';
+import { checkMode, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
+import { exitsByReason, formatReport, stoppedByHypervisor, vmStatus } from './vm-report.js';
+
+/**
+ * `vm run --hypervisor native [--mode trap] ...`: one guest as a VM of the type-1 hypervisor,
+ * from the same flags as the bare board. -bios FW runs in virtual M-mode; exit status is the
+ * guest's poweroff code, or 1 with the fault report when the hypervisor stopped it.
+ */
+export async function runNative(args: ParsedArgs): Promise<number> {
+  checkMode(one(args, 'mode'), '--mode');
+  const maxText = one(args, 'max-instructions');
+  const max = maxText === undefined ? Infinity : Number(maxText);
+  if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
+  const con = new HostConsole();
+  const config = vmConfigFromArgs(args, 'guest', (b) => con.write(b));
+  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM });
+  const vm = hv.createVm(config);
+
+  con.start();
+  const started = process.hrtime.bigint();
+  let end;
+  try {
+    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max });
+  } finally {
+    con.flush();
+    con.stop();
+  }
+  if (args.flags.has('stats')) {
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    const n = vm.stats.guestInstructions;
+    process.stderr.write(`vm: ${n} guest instructions in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS), ${hv.worldSwitches} world switches\n`);
+    process.stderr.write(`vm: exits: ${exitsByReason(vm) || 'none'}\n`);
+  }
+  switch (end.end) {
+    case 'quit':
+      return 0;
+    case 'limit':
+      process.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+      return 124;
+    case 'stuck':
+      process.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
+      return 1;
+    default:
+      if (stoppedByHypervisor(vm)) process.stderr.write(formatReport(vm));
+      else if (vm.report?.reason === 'reset') process.stderr.write('vm: the guest asked for a reset (a VM does not reboot): exiting\n');
+      return vmStatus(vm);
+  }
+}

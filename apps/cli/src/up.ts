@@ -1,0 +1,114 @@
+import { ConfigError } from '@vm/core';
+import type { GuestFile } from '@vm/core';
+import { NativeHypervisor, type Vm, type VmConfig } from '@vm/hypervisor-native';
+import { one, parseArgs } from './args.js';
+import { HostConsole } from './console.js';
+import { driveHypervisor } from './hv-loop.js';
+import { LinePrefixer } from './line-prefixer.js';
+import { readDisk } from './native-config.js';
+import { UP_OPTIONS } from './options.js';
+import { readBootFile } from './run.js';
+import { loadStack, type StackSpec, type StackVm } from './stack-file.js';
+import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from './vm-report.js';
+
+const SHADOW_POOL = 4 << 20;
+const SUPERPAGE = 2 << 20;
+
+/** Host memory for the VMs when the stack file gives none: their RAM, shadow pools and slack. */
+function defaultMemory(vms: readonly StackVm[]): number {
+  return vms.reduce((n, v) => n + SHADOW_POOL + Math.ceil(v.memory / SUPERPAGE) * SUPERPAGE, 16 << 20);
+}
+
+/** Console output, buffered per stream and written after each slice. */
+class Streams {
+  private readonly out: Buffer[] = [];
+  private readonly err: Buffer[] = [];
+  stdout = (b: Buffer): void => void this.out.push(b);
+  stderr = (b: Buffer): void => void this.err.push(b);
+  flush(): void {
+    if (this.out.length > 0) process.stdout.write(Buffer.concat(this.out.splice(0)));
+    if (this.err.length > 0) process.stderr.write(Buffer.concat(this.err.splice(0)));
+  }
+}
+
+function guestFile(path: string | undefined, what: string): GuestFile | undefined {
+  return path === undefined ? undefined : readBootFile(path, what);
+}
+
+function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: string) => (b: number) => void): Vm[] {
+  return spec.vms.map((v, i) => {
+    const config: VmConfig = {
+      name: v.name,
+      memory: v.memory,
+      bios: guestFile(v.bios, `${spec.file}: vms[${i}].bios`),
+      kernel: guestFile(v.kernel, `${spec.file}: vms[${i}].kernel`),
+      append: v.append,
+      weight: v.weight,
+      cap: v.cap,
+      disks: v.drives.map((d, j) => readDisk(d.file, d.bus, `${spec.file}: vms[${i}].drives[${j}]`)),
+      console: consoleOf(v.name),
+    };
+    try {
+      return hv.createVm(config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`${spec.file}: vms[${i}] (${v.name}): ${e.message} (hypervisor.memory ${hv.host.ram.size >> 20}M)`);
+      throw e;
+    }
+  });
+}
+
+/**
+ * `vm up STACK.yaml [--attach NAME]`: run a composed stack of VMs under the native hypervisor.
+ * Every VM's console is prefixed `[name] ` line by line; an attached VM gets the terminal. Ends
+ * when every VM stopped; status 0 when every VM powered off with status 0, else 1.
+ */
+export async function upCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, UP_OPTIONS);
+  const [file, extra] = args.positional;
+  if (file === undefined) throw new ConfigError('vm up: needs a stack file (vm up STACK.yaml)');
+  if (extra !== undefined) throw new ConfigError(`vm up: unexpected argument '${extra}'`);
+  const maxText = one(args, 'max-instructions');
+  const max = maxText === undefined ? Infinity : Number(maxText);
+  if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
+  const spec = loadStack(file);
+  const attach = one(args, 'attach');
+  if (attach !== undefined && !spec.vms.some((v) => v.name === attach)) {
+    throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
+  }
+
+  const con = new HostConsole();
+  const streams = new Streams();
+  const prefixers: LinePrefixer[] = [];
+  const consoleOf = (name: string): ((b: number) => void) => {
+    if (name === attach) return (b) => con.write(b);
+    const p = new LinePrefixer(name, attach === undefined ? streams.stdout : streams.stderr);
+    prefixers.push(p);
+    return (b) => p.write(b);
+  };
+  const memory = spec.hypervisor.memory ?? defaultMemory(spec.vms);
+  const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum });
+  const vms = createVms(spec, hv, consoleOf);
+  const flush = (): void => {
+    con.flush();
+    streams.flush();
+  };
+
+  con.start();
+  let end;
+  try {
+    end = await driveHypervisor({ hv, console: con, input: vms.find((v) => v.name === attach), flush, max });
+  } finally {
+    for (const p of prefixers) p.end();
+    flush();
+    con.stop();
+  }
+  if (end.end === 'limit') process.stderr.write(`vm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+  if (end.end === 'stuck') process.stderr.write('vm: every running VM waits for input that will not come\n');
+  for (const vm of vms) {
+    if (stoppedByHypervisor(vm)) process.stderr.write(formatReport(vm));
+    process.stderr.write(summaryLine(vm) + '\n');
+    if (args.flags.has('stats')) process.stderr.write(`vm: [${vm.name}] exits: ${exitsByReason(vm) || 'none'}\n`);
+  }
+  if (end.end === 'limit') return 124;
+  return vms.every((v) => v.report?.reason === 'poweroff' && v.exitStatus === 0) ? 0 : 1;
+}

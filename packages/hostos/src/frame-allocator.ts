@@ -1,0 +1,58 @@
+import { PAGE_SIZE, type Ram } from '@vm/mmu';
+
+/** Physical page frames of host RAM, handed out to page tables and process memory. */
+export class FrameAllocator {
+  private readonly used: Uint8Array;
+  private next = 0;
+  freeFrames: number;
+
+  constructor(private readonly ram: Ram) {
+    this.used = new Uint8Array(ram.size / PAGE_SIZE);
+    this.freeFrames = this.used.length;
+  }
+
+  /** One zeroed frame; its physical address, or -1 when memory is exhausted. */
+  allocate(): number {
+    const n = this.used.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      if (this.used[i] === 0) {
+        this.used[i] = 1;
+        this.next = i + 1;
+        this.freeFrames--;
+        const pa = this.ram.base + i * PAGE_SIZE;
+        this.ram.bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+        return pa;
+      }
+    }
+    return -1;
+  }
+
+  /** `count` physically contiguous zeroed frames (aligned to `align` bytes); base address or -1. */
+  allocateContiguous(count: number, align = PAGE_SIZE): number {
+    const step = Math.max(1, align / PAGE_SIZE);
+    for (let i = 0; i + count <= this.used.length; i += step) {
+      let ok = true;
+      for (let j = 0; j < count; j++) {
+        if (this.used[i + j] !== 0) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      this.used.fill(1, i, i + count);
+      this.freeFrames -= count;
+      this.ram.bytes.fill(0, i * PAGE_SIZE, (i + count) * PAGE_SIZE);
+      return this.ram.base + i * PAGE_SIZE;
+    }
+    return -1;
+  }
+
+  free(pa: number): void {
+    const i = (pa - this.ram.base) / PAGE_SIZE;
+    if (this.used[i] === 1) {
+      this.used[i] = 0;
+      this.freeFrames++;
+    }
+  }
+}

@@ -1,0 +1,410 @@
+import { PAGE_SIZE } from '@vm/mmu';
+import { AddressSpace } from './address-space.js';
+import { ConsoleDevice, NullDevice } from './drivers/console-device.js';
+import { ExecError, loadProgram } from './elf-loader.js';
+import { FrameAllocator } from './frame-allocator.js';
+import { SimpleFs } from './fs/simple-fs.js';
+import { HostMachine } from './host-machine.js';
+import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from './linux-abi.js';
+import type { NativeProgram, NativeSyscalls } from './native-program.js';
+import type { CharDevice, OpenFile } from './open-file.js';
+import { Process, type ExitReport } from './process.js';
+import { DEFAULT_WEIGHT, Scheduler } from './scheduler.js';
+import { RESTART, SyscallTable } from './syscall-table.js';
+import { openPath } from './syscalls/file-syscalls.js';
+import { defineFileSyscalls } from './syscalls/file-syscalls.js';
+import { defineMemorySyscalls } from './syscalls/memory-syscalls.js';
+import { defineProcessSyscalls } from './syscalls/process-syscalls.js';
+
+const PRIV_U = 0;
+const PRIV_M = 3;
+const MSTATUS_FS = 3 << 13;
+const CAUSE = { fetchMisaligned: 0, fetchAccess: 1, illegal: 2, breakpoint: 3, loadMisaligned: 4, loadAccess: 5, storeMisaligned: 6, storeAccess: 7, ecallU: 8, fetchPage: 12, loadPage: 13, storePage: 15 } as const;
+const IRQ_MTI = 7;
+
+export interface HostKernelOptions {
+  /** Physical RAM of the board (default 64 MiB). */
+  readonly memory?: number;
+  /** The disk image with the root file system (see mkfs). */
+  readonly disk: Uint8Array;
+  /** Scheduler quantum in instructions (default 50 000). */
+  readonly quantum?: number;
+  /** Every byte the UART transmits. */
+  readonly console?: (byte: number) => void;
+}
+
+export interface SpawnOptions {
+  readonly argv?: readonly string[];
+  readonly env?: readonly string[];
+  readonly weight?: number;
+  readonly parent?: Process;
+}
+
+/** Why `run` returned. */
+export interface KernelRunResult {
+  readonly reason: 'budget' | 'idle' | 'no-processes';
+  readonly instructions: number;
+}
+
+/**
+ * The host OS kernel: TypeScript in the board's M-mode. It owns the bare board (RAM, MMU, the
+ * host-trapping hart, clock, CLINT, UART, disk), runs RISC-V ELF processes in U-mode on their own
+ * Sv39 address spaces and native TypeScript processes, schedules them preemptively by weight and
+ * serves the Linux riscv64 system calls over its own file system.
+ */
+export class HostKernel {
+  readonly machine: HostMachine;
+  readonly frames: FrameAllocator;
+  readonly fs: SimpleFs;
+  readonly scheduler: Scheduler;
+  readonly syscalls = new SyscallTable();
+  readonly processes: Process[] = [];
+  readonly console: ConsoleDevice;
+  /** Physically contiguous areas handed to native processes (base → size). */
+  readonly contiguous = new Map<number, number>();
+  /** Kernel event counts: syscall, page-fault, timer-interrupt, context-switch... */
+  readonly events = new Map<string, number>();
+  private readonly devices = new Map<string, CharDevice>();
+  private readonly out: number[] = [];
+  private nextPid = 1;
+  private current: Process | undefined;
+  private residentSatp = -1n;
+  private seed = 0x9e3779b9;
+  /** Instructions the running process may still use in its slice (read by drivers such as /dev/vmm). */
+  sliceLeft = 0;
+
+  constructor(options: HostKernelOptions) {
+    const sink = options.console;
+    this.machine = new HostMachine({
+      memory: options.memory ?? 64 << 20,
+      disk: options.disk,
+      console: (b) => {
+        this.out.push(b);
+        sink?.(b);
+      },
+    });
+    this.frames = new FrameAllocator(this.machine.ram);
+    this.fs = new SimpleFs(this.machine.disk);
+    this.scheduler = new Scheduler(options.quantum ?? 50_000);
+    this.console = new ConsoleDevice(this.machine);
+    this.registerDevice(5, 1, this.console);
+    this.registerDevice(1, 3, new NullDevice());
+    defineFileSyscalls(this.syscalls);
+    defineMemorySyscalls(this.syscalls);
+    defineProcessSyscalls(this.syscalls);
+  }
+
+  /** Everything written to the console. */
+  get consoleText(): string {
+    return Buffer.from(this.out).toString('utf8');
+  }
+
+  registerDevice(major: number, minor: number, device: CharDevice): void {
+    this.devices.set(`${major}:${minor}`, device);
+  }
+
+  device(major: number, minor: number): CharDevice | undefined {
+    return this.devices.get(`${major}:${minor}`);
+  }
+
+  count(event: string, n = 1): void {
+    this.events.set(event, (this.events.get(event) ?? 0) + n);
+  }
+
+  /** The process whose slice is running (the caller of a system call). */
+  get running(): Process | undefined {
+    return this.current;
+  }
+
+  // ------------------------------------------------------------------ processes
+
+  /** Start a RISC-V ELF program from the file system. */
+  spawn(path: string, options: SpawnOptions = {}): Process {
+    const inode = this.fs.lookup(path);
+    if (inode === undefined || inode.type !== 'file') throw new ExecError(`${path}: no such program`);
+    const as = new AddressSpace(this.machine.ram, this.frames);
+    let loaded;
+    try {
+      loaded = loadProgram(as, this.fs.readAll(inode), options.argv ?? [path], options.env ?? ['PATH=/bin', 'HOME=/'], this.random(16));
+    } catch (e) {
+      as.destroy();
+      throw e;
+    }
+    const p = new Process(this.nextPid++, path.split('/').pop() ?? path, as, options.weight ?? DEFAULT_WEIGHT, undefined, options.parent);
+    p.context.pc = loaded.entry;
+    p.context.x[2] = loaded.sp;
+    this.admit(p);
+    return p;
+  }
+
+  /** Start a native (TypeScript) program as a process. */
+  spawnNative(program: NativeProgram, options: SpawnOptions = {}): Process {
+    const as = new AddressSpace(this.machine.ram, this.frames);
+    const p = new Process(this.nextPid++, program.name, as, options.weight ?? DEFAULT_WEIGHT, program, options.parent);
+    this.admit(p);
+    return p;
+  }
+
+  private admit(p: Process): void {
+    for (const path of ['/dev/console', '/dev/console', '/dev/console']) {
+      const f = openPath(this, path, 2);
+      if (typeof f !== 'bigint') p.allocateFd(f);
+    }
+    p.parent?.children.push(p);
+    this.processes.push(p);
+    this.scheduler.add(p);
+  }
+
+  exitProcess(p: Process, report: ExitReport): void {
+    if (p.state === 'zombie') return;
+    p.exit = report;
+    p.state = 'zombie';
+    for (let fd = 0; fd < p.files.length; fd++) {
+      const f = p.files[fd];
+      if (f !== undefined) this.releaseFile(f);
+      p.files[fd] = undefined;
+    }
+    this.scheduler.remove(p);
+    p.memory.destroy();
+    if (this.current === p) this.residentSatp = -1n;
+    if (p.parent !== undefined && p.parent.state === 'blocked' && p.parent.waitingFor === 'child') this.scheduler.wake(p.parent);
+  }
+
+  /** Kill a process by a signal, with a report (guest misbehaviour never throws in the host). */
+  kill(p: Process, signal: number, message: string): void {
+    this.count(`signal.${signal}`);
+    this.exitProcess(p, { status: 128 + signal, signal, message });
+  }
+
+  reap(p: Process): void {
+    const parent = p.parent;
+    if (parent !== undefined) parent.children.splice(parent.children.indexOf(p), 1);
+  }
+
+  block(p: Process, on: 'child' | 'event'): void {
+    p.state = 'blocked';
+    p.waitingFor = on;
+  }
+
+  wake(p: Process): void {
+    this.scheduler.wake(p);
+  }
+
+  releaseFile(f: OpenFile): void {
+    f.refs--;
+    if (f.refs === 0) f.device?.release?.(f);
+  }
+
+  /** Deterministic pseudo-random bytes (getrandom, AT_RANDOM). */
+  random(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      this.seed = (Math.imul(this.seed, 1664525) + 1013904223) >>> 0;
+      b[i] = this.seed >>> 24;
+    }
+    return b;
+  }
+
+  /** The process's page tables changed: drop stale translations if it is resident. */
+  flushTranslations(p: Process): void {
+    if (p.memory.satp === this.residentSatp || p.kind === 'native') {
+      this.machine.hart.mmu.flushAll();
+      this.machine.hart.translationChanged();
+    }
+  }
+
+  // ------------------------------------------------------------------ system calls
+
+  /** Dispatch one system call of `p`. */
+  syscall(p: Process, nr: number, args: readonly bigint[], object?: object): bigint | typeof RESTART {
+    p.stats.syscalls++;
+    p.stats.byNumber.set(nr, (p.stats.byNumber.get(nr) ?? 0) + 1);
+    this.count('syscall');
+    const h = this.syscalls.lookup(nr);
+    if (h === undefined) return -38n;
+    try {
+      return h(this, p, args, object);
+    } catch (e) {
+      // A kernel bug reached from a system call fails the call, never the host.
+      this.count('syscall.internal-error');
+      void e;
+      return -5n;
+    }
+  }
+
+  private nativeSyscalls(p: Process): NativeSyscalls {
+    return {
+      pid: p.pid,
+      syscall: (nr, ...args) => {
+        const r = this.syscall(p, nr, args.map((a) => BigInt(a)));
+        return r === RESTART ? -11n : r;
+      },
+      ioctlObject: (fd, request, arg) => {
+        const r = this.syscall(p, 29, [BigInt(fd), BigInt(request), 0n], arg);
+        return r === RESTART ? -11n : r;
+      },
+      peek: (va, length) => p.memory.read(va, length),
+      poke: (va, data) => p.memory.write(va, data),
+    };
+  }
+
+  // ------------------------------------------------------------------ scheduling
+
+  /** Run processes for up to `budget` instructions in total. */
+  run(budget: number): KernelRunResult {
+    let done = 0;
+    while (done < budget) {
+      if (this.processes.every((p) => p.state === 'zombie')) return { reason: 'no-processes', instructions: done };
+      const p = this.scheduler.pick();
+      if (p === undefined) return { reason: 'idle', instructions: done };
+      const slice = Math.min(this.scheduler.quantum, budget - done);
+      this.current = p;
+      p.stats.slices++;
+      const n = p.kind === 'user' ? this.runUser(p, slice) : this.runNative(p, slice);
+      this.current = undefined;
+      p.stats.instructions += n;
+      this.scheduler.charge(p, Math.max(n, 1));
+      done += n;
+    }
+    this.count('context-switch', 0);
+    return { reason: 'budget', instructions: done };
+  }
+
+  private runNative(p: Process, slice: number): number {
+    const hart = this.machine.hart;
+    const before = hart.retired;
+    this.sliceLeft = slice;
+    let step;
+    try {
+      step = p.native!.step(this.nativeSyscalls(p), slice);
+    } catch (e) {
+      this.kill(p, SIGSEGV, `native program threw: ${e instanceof Error ? e.message : String(e)}`);
+      return Math.max(1, hart.retired - before);
+    }
+    // Guest code run on the hart on the process's behalf (/dev/vmm) is the process's time too.
+    const used = step.used + (hart.retired - before);
+    this.machine.nativeInstructions += step.used;
+    if (step.kind === 'exit') this.exitProcess(p, { status: step.code & 0xff, message: `native exit(${step.code})` });
+    else if (step.kind === 'yield' && p.state === 'runnable' && used === 0) this.block(p, 'event');
+    return used;
+  }
+
+  private enterUser(p: Process): void {
+    const hart = this.machine.hart;
+    const c = p.context;
+    hart.x.set(c.x);
+    hart.f.set(c.f);
+    hart.fp.fflags = c.fflags;
+    hart.fp.frm = c.frm;
+    const satp = p.memory.satp;
+    if (hart.satp !== satp || this.residentSatp !== satp) {
+      hart.satp = satp;
+      hart.mmu.satp = satp;
+      hart.mmu.flushAll();
+      this.residentSatp = satp;
+    }
+    hart.setMstatus(hart.mstatus | MSTATUS_FS);
+    hart.priv = PRIV_U;
+    hart.pc = c.pc;
+    hart.clearReservation();
+    hart.translationChanged();
+  }
+
+  private saveUser(p: Process): void {
+    const hart = this.machine.hart;
+    const c = p.context;
+    c.x.set(hart.x);
+    c.f.set(hart.f);
+    c.fflags = hart.fp.fflags;
+    c.frm = hart.fp.frm;
+  }
+
+  private runUser(p: Process, slice: number): number {
+    const m = this.machine;
+    const hart = m.hart;
+    const start = hart.retired;
+    this.enterUser(p);
+    m.armTimer(Math.ceil(slice / m.instructionsPerTick));
+    while (p.state === 'runnable') {
+      const remaining = slice - (hart.retired - start);
+      let exit = hart.run(Math.max(1, remaining));
+      if (exit.reason === 'budget' && hart.priv === PRIV_M) exit = hart.run(1);
+      m.clint.update();
+      if (exit.reason === 'budget') {
+        p.context.pc = hart.pc;
+        continue; // the timer interrupt is pending now: the next run takes it at once
+      }
+      if (exit.reason !== 'trap') {
+        this.kill(p, SIGILL, `unexpected hart exit ${exit.reason}`);
+        break;
+      }
+      const interrupt = exit.cause >> 63n !== 0n;
+      const cause = Number(exit.cause & 0xffn);
+      if (interrupt) {
+        p.context.pc = exit.epc;
+        if (cause === IRQ_MTI) {
+          p.stats.timerInterrupts++;
+          this.count('timer-interrupt');
+        }
+        break;
+      }
+      if (!this.userTrap(p, cause, exit.tval, exit.epc)) break;
+      hart.priv = PRIV_U;
+      hart.pc = p.context.pc;
+    }
+    m.disarmTimer();
+    if (p.state !== 'zombie') this.saveUser(p);
+    if (p.state === 'zombie') this.residentSatp = -1n;
+    return hart.retired - start;
+  }
+
+  /** One synchronous trap from U-mode; true when the process continues at context.pc. */
+  private userTrap(p: Process, cause: number, tval: bigint, epc: bigint): boolean {
+    const hart = this.machine.hart;
+    const where = `pc 0x${epc.toString(16)}`;
+    switch (cause) {
+      case CAUSE.ecallU: {
+        const nr = Number(hart.x[17]);
+        const args = [hart.x[10]!, hart.x[11]!, hart.x[12]!, hart.x[13]!, hart.x[14]!, hart.x[15]!];
+        const r = this.syscall(p, nr, args);
+        if (p.state === 'zombie') return false;
+        if (r === RESTART) {
+          p.context.pc = epc;
+          return false;
+        }
+        hart.x[10] = BigInt.asUintN(64, r);
+        p.context.pc = epc + 4n;
+        return p.state === 'runnable';
+      }
+      case CAUSE.fetchPage:
+      case CAUSE.loadPage:
+      case CAUSE.storePage: {
+        const va = Number(tval);
+        p.stats.pageFaults++;
+        this.count('page-fault');
+        if (p.memory.physical(va - (va % PAGE_SIZE)) < 0 && p.memory.fault(va) >= 0) {
+          hart.mmu.sfence(tval, undefined);
+          hart.translationChanged();
+          p.context.pc = epc;
+          return true;
+        }
+        this.kill(p, SIGSEGV, `segmentation fault: ${cause === CAUSE.storePage ? 'store to' : cause === CAUSE.loadPage ? 'load from' : 'fetch at'} 0x${tval.toString(16)} at ${where}`);
+        return false;
+      }
+      case CAUSE.illegal:
+        this.kill(p, SIGILL, `illegal instruction 0x${tval.toString(16)} at ${where}`);
+        return false;
+      case CAUSE.breakpoint:
+        this.kill(p, SIGTRAP, `breakpoint at ${where}`);
+        return false;
+      case CAUSE.fetchMisaligned:
+      case CAUSE.loadMisaligned:
+      case CAUSE.storeMisaligned:
+        this.kill(p, SIGBUS, `misaligned access 0x${tval.toString(16)} at ${where}`);
+        return false;
+      default:
+        this.kill(p, SIGSEGV, `access fault (cause ${cause}) at 0x${tval.toString(16)}, ${where}`);
+        return false;
+    }
+  }
+}

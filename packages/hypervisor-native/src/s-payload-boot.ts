@@ -1,0 +1,58 @@
+import type { GuestFile } from '@vm/core';
+import { ConfigError, hex } from '@vm/core';
+import type { Hart } from '@vm/isa';
+import { buildVirtFdt, fdtAddress, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
+
+const PRIV_S = 1;
+const CSR_MEDELEG = 0x302;
+const CSR_MIDELEG = 0x303;
+const CSR_MCOUNTEREN = 0x306;
+const CSR_MENVCFG = 0x30a;
+const CSR_PMPCFG0 = 0x3a0;
+const CSR_PMPADDR0 = 0x3b0;
+/**
+ * What an SBI firmware hands its S-mode payload (as OpenSBI does): exceptions but ecall-from-S
+ * and the M-level ones delegated to S (misaligned, access and page faults, illegal instruction,
+ * breakpoint, ecall from U), the S-level interrupts delegated (priv spec 3.1.8), all counters
+ * readable (3.1.11), Sstc on (menvcfg.STCE: the SBI timer is the virtual hart's stimecmp), and
+ * PMP open to S/U (3.7.1).
+ */
+const MEDELEG_PAYLOAD = 0xb1ffn;
+const MIDELEG_PAYLOAD = 0x222n;
+const MENVCFG_STCE = 1n << 63n;
+const PMP_NAPOT_RWX = 0x1fn;
+
+/** An ELF linked at DRAM base (or a raw image) is an M-mode program; one linked above it a payload. */
+export function looksLikeSPayload(kernel: GuestFile | undefined): boolean {
+  if (kernel === undefined) return false;
+  const b = kernel.bytes;
+  if (b.length < 32 || b[0] !== 0x7f || b[1] !== 0x45 || b[2] !== 0x4c || b[3] !== 0x46) return false;
+  const entry = new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(24, true);
+  return entry >= BigInt(VIRT_KERNEL_BASE);
+}
+
+/**
+ * `-bios none -kernel S-payload` under a hypervisor that is its own SBI firmware (QEMU with KVM):
+ * the kernel at its ELF address (a raw image at 0x8020_0000), the DTB at the top of RAM, and the
+ * virtual hart set up as the firmware would leave it, entering S-mode at the kernel's entry with
+ * a0 = hartid 0 and a1 = the DTB address (SBI spec / Linux RISC-V boot protocol).
+ */
+export function bootSPayload(board: VirtMachine, hart: Hart, kernel: GuestFile, append: string | undefined): { entry: bigint; fdt: number } {
+  const img = loadImage(board.ram, kernel.bytes, kernel.file, VIRT_KERNEL_BASE);
+  const blob = buildVirtFdt(board, { bootargs: append });
+  const fdt = fdtAddress(board.ram, blob.length);
+  if (img.end > fdt) throw new ConfigError(`${kernel.file} (${hex(img.start)}..${hex(img.end)}) reaches the device tree at ${hex(fdt)}: give the VM more memory`);
+  board.ram.load(fdt, blob);
+  board.reset();
+  hart.writeCsr(CSR_PMPADDR0, (1n << 54n) - 1n);
+  hart.writeCsr(CSR_PMPCFG0, PMP_NAPOT_RWX);
+  hart.writeCsr(CSR_MEDELEG, MEDELEG_PAYLOAD);
+  hart.writeCsr(CSR_MIDELEG, MIDELEG_PAYLOAD);
+  hart.writeCsr(CSR_MCOUNTEREN, 7n);
+  hart.writeCsr(CSR_MENVCFG, hart.readCsr(CSR_MENVCFG) | MENVCFG_STCE);
+  hart.x[10] = 0n;
+  hart.x[11] = BigInt(fdt);
+  hart.pc = img.entry;
+  hart.priv = PRIV_S;
+  return { entry: img.entry, fdt };
+}

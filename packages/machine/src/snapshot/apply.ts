@@ -1,0 +1,84 @@
+import { VirtualClock } from '../clock.js';
+import { Htif } from '../htif.js';
+import type { VirtMachine } from '../virt.js';
+import { checkSameBoard, describeBoard } from './board-config.js';
+import { snapshotMachine } from './capture.js';
+import { loadDiskInto } from './disk-snapshot.js';
+import { restoreHext } from './hart-hext.js';
+import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
+import { SnapshotRestoreError } from './restore-error.js';
+import { applySparse } from './sparse-image.js';
+
+/**
+ * Load a checkpoint into a board built from the same configuration. `loadDisks` false skips the
+ * disks (a board just built from the snapshot already holds their contents). Checks the shape
+ * first; a component that still refuses its state leaves the board inconsistent, so callers that
+ * keep a board alive use restoreMachineInPlace (which rolls back).
+ */
+export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boolean): void {
+  const { disks } = checkShape(m, s);
+  if (loadDisks) {
+    disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, true));
+    disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, false));
+  }
+  m.ram.bytes.fill(0);
+  applySparse(s.ram, m.ram.bytes);
+  m.rom.bytes.fill(0);
+  m.rom.bytes.set(s.rom);
+
+  const loadHarts = (): void => {
+    m.harts.forEach((h, i) => {
+      const hs = s.harts[i]!;
+      if (hs.hext !== null) restoreHext(h, hs.hext);
+      h.restore(hs.hart);
+      h.mmu.restore(hs.mmu);
+    });
+  };
+  loadHarts();
+  if (s.clock !== null && m.clock instanceof VirtualClock) m.clock.restore(s.clock);
+  m.restoreBoardState(s.board);
+
+  const d = s.devices;
+  m.plic.restore(d.plic);
+  m.clint.restore(d.clint);
+  m.rtc.restore(d.rtc);
+  m.uart.restore(d.uart);
+  m.test.restore(d.test);
+  if (d.pioDisk !== null) m.pioDisk!.device.restore(d.pioDisk);
+  m.virtio.forEach((v, i) => v.transport.restore(d.virtio[i]!));
+  // Device restores drive interrupt lines into the harts; the harts' own record is authoritative.
+  loadHarts();
+
+  m.htif =
+    s.htif === null
+      ? undefined
+      : new Htif({ memory: m.ram, tohost: s.htif.tohost, fromhost: s.htif.fromhost ?? undefined, console: m.consoleOutput });
+}
+
+/** VirtMachine.restore: load a checkpoint into this board; on any failure put the board back as it was. */
+export function restoreMachineInPlace(m: VirtMachine, s: MachineSnapshot): void {
+  checkShape(m, s);
+  const before = snapshotMachine(m);
+  try {
+    applySnapshot(m, s, true);
+  } catch (e) {
+    applySnapshot(m, before, true);
+    throw e;
+  }
+}
+
+function checkShape(m: VirtMachine, s: MachineSnapshot): ReturnType<typeof describeBoard> {
+  if (s.version !== MACHINE_SNAPSHOT_VERSION) throw new SnapshotRestoreError('machine', `unknown snapshot version ${String(s.version)}`);
+  const here = describeBoard(m);
+  checkSameBoard(here.config, s.config);
+  if (here.disks.length !== s.disks.length) throw new SnapshotRestoreError('board', `${here.disks.length} disks here, ${s.disks.length} in the snapshot`);
+  if (s.harts.length !== m.harts.length) throw new SnapshotRestoreError('harts', `${s.harts.length} in the snapshot, ${m.harts.length} here`);
+  s.harts.forEach((h, i) => {
+    if ((h.hext !== null) !== m.harts[i]!.hExtension) throw new SnapshotRestoreError(`hart ${i}`, 'H-extension state does not match the board');
+  });
+  if (s.ram.size !== m.ram.size) throw new SnapshotRestoreError('ram', `${s.ram.size} bytes in the snapshot, ${m.ram.size} here`);
+  if (s.rom.length > m.rom.size) throw new SnapshotRestoreError('rom', `${s.rom.length} bytes do not fit the ${m.rom.size}-byte ROM`);
+  if (s.devices.virtio.length !== m.virtio.length) throw new SnapshotRestoreError('virtio', 'device count differs');
+  if ((s.devices.pioDisk === null) !== (m.pioDisk === undefined)) throw new SnapshotRestoreError('pio-disk', 'present in only one of board and snapshot');
+  return here;
+}

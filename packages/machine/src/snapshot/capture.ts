@@ -1,0 +1,47 @@
+import type { HtifOptions } from '../htif.js';
+import { VirtualClock } from '../clock.js';
+import type { VirtMachine } from '../virt.js';
+import { describeBoard } from './board-config.js';
+import { captureDisk } from './disk-snapshot.js';
+import { snapshotHext } from './hart-hext.js';
+import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
+import { sparseFromBytes } from './sparse-image.js';
+
+/**
+ * Checkpoint a board between run() calls: its configuration, every hart and MMU, the clock, every
+ * device with its queues, the boot ROM, HTIF, RAM and the guest-visible contents of its disks.
+ * The result shares no memory with the board.
+ */
+export function snapshotMachine(m: VirtMachine): MachineSnapshot {
+  const { config, disks } = describeBoard(m);
+  return {
+    version: MACHINE_SNAPSHOT_VERSION,
+    config,
+    board: m.boardState(),
+    clock: m.clock instanceof VirtualClock ? m.clock.snapshot() : null,
+    harts: m.harts.map((h) => ({ hart: h.snapshot(), mmu: h.mmu.snapshot(), hext: h.hExtension ? snapshotHext(h) : null })),
+    devices: {
+      uart: m.uart.snapshot(),
+      clint: m.clint.snapshot(),
+      plic: m.plic.snapshot(),
+      test: m.test.snapshot(),
+      rtc: m.rtc.snapshot(),
+      pioDisk: m.pioDisk === undefined ? null : m.pioDisk.device.snapshot(),
+      virtio: m.virtio.map((v) => v.transport.snapshot()),
+    },
+    rom: m.rom.bytes.slice(),
+    htif: htifConfig(m),
+    ram: sparseFromBytes(m.ram.bytes),
+    disks: disks.map(captureDisk),
+  };
+}
+
+/**
+ * HTIF's tohost/fromhost addresses. Htif keeps its options private; until it exposes them this
+ * reads the field structurally (see the report: `Htif.options` wanted).
+ */
+function htifConfig(m: VirtMachine): MachineSnapshot['htif'] {
+  if (m.htif === undefined) return null;
+  const o = (m.htif as unknown as { readonly o: HtifOptions }).o;
+  return { tohost: o.tohost, fromhost: o.fromhost ?? null };
+}

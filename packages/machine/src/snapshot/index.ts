@@ -1,0 +1,13 @@
+export type { MachineSnapshot, BoardConfig, VirtioSlotConfig, DiskSnapshot, HartSnapshot, DeviceSnapshots } from './machine-snapshot.js';
+export { MACHINE_SNAPSHOT_VERSION } from './machine-snapshot.js';
+export type { SparseImage, ImageChunk } from './sparse-image.js';
+export { CHUNK_SIZE } from './sparse-image.js';
+export { snapshotMachine } from './capture.js';
+export { applySnapshot, restoreMachineInPlace } from './apply.js';
+export { restoreMachine } from './rebuild.js';
+export type { RestoreHost, RestoredMachine } from './rebuild.js';
+export { SnapshotRestoreError } from './restore-error.js';
+export { encodeSnapshot, decodeSnapshot, VMSNAP_MAGIC, VMSNAP_FORMAT_VERSION } from './vmsnap-format.js';
+export type { EncodeOptions } from './vmsnap-format.js';
+export { writeSnapshot, readSnapshot } from './vmsnap-file.js';
+export type { HartHextState } from './hart-hext.js';

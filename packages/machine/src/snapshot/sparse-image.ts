@@ -1,0 +1,56 @@
+/** Granularity of RAM and disk images in a checkpoint: 64 KiB chunks. */
+export const CHUNK_SIZE = 64 * 1024;
+
+/** One stored chunk: its index (offset / chunkSize) and its bytes (shorter only at the image's end). */
+export interface ImageChunk {
+  readonly index: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A byte image of `size` bytes kept as the chunks that differ from a default — zero for RAM and
+ * memory disks, the base image for an overlay disk. Chunks are sorted by index.
+ */
+export interface SparseImage {
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly chunks: readonly ImageChunk[];
+}
+
+/** True when every byte of `bytes` is zero (checked a word at a time where aligned). */
+export function isZero(bytes: Uint8Array): boolean {
+  const words = bytes.byteOffset % 4 === 0 ? Math.floor(bytes.length / 4) : 0;
+  if (words > 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (let i = 0; i < words; i++) if (w[i] !== 0) return false;
+  }
+  for (let i = words * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/** Copy the nonzero chunks of `bytes`. */
+export function sparseFromBytes(bytes: Uint8Array, chunkSize = CHUNK_SIZE): SparseImage {
+  const chunks: ImageChunk[] = [];
+  for (let at = 0, index = 0; at < bytes.length; at += chunkSize, index++) {
+    const part = bytes.subarray(at, Math.min(bytes.length, at + chunkSize));
+    if (!isZero(part)) chunks.push({ index, data: part.slice() });
+  }
+  return { size: bytes.length, chunkSize, chunks };
+}
+
+/** Write the image's chunks over `into` (which holds the default contents). */
+export function applySparse(image: SparseImage, into: Uint8Array): void {
+  for (const c of image.chunks) into.set(c.data, c.index * image.chunkSize);
+}
+
+/** The whole image with zero as the default. */
+export function bytesFromSparse(image: SparseImage): Uint8Array {
+  const out = new Uint8Array(image.size);
+  applySparse(image, out);
+  return out;
+}
+
+/** Byte length of chunk `index` in an image of `size` bytes. */
+export function chunkLength(size: number, chunkSize: number, index: number): number {
+  return Math.max(0, Math.min(chunkSize, size - index * chunkSize));
+}

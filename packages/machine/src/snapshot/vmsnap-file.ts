@@ -1,0 +1,34 @@
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { FormatError } from '@vm/core';
+import type { MachineSnapshot } from './machine-snapshot.js';
+import { decodeSnapshot, encodeSnapshot, type EncodeOptions } from './vmsnap-format.js';
+
+/** Write a checkpoint to `file` (through a temporary file renamed into place). Returns the bytes written. */
+export function writeSnapshot(file: string, s: MachineSnapshot, options: EncodeOptions = {}): number {
+  const parts = encodeSnapshot(s, options);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  let total = 0;
+  try {
+    for (const p of parts) {
+      let done = 0;
+      while (done < p.length) done += writeSync(fd, p, done, p.length - done);
+      total += p.length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  return total;
+}
+
+/** Read and fully check a .vmsnap file; errors are FormatErrors naming the file, offset and section. */
+export function readSnapshot(file: string): MachineSnapshot {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new FormatError(file, 0, 'file', e instanceof Error ? e.message : String(e));
+  }
+  return decodeSnapshot(bytes, file);
+}
