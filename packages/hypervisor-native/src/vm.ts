@@ -1,10 +1,12 @@
 import type { GuestFile } from '@vm/core';
-import { hex } from '@vm/core';
+import { ConfigError, hex } from '@vm/core';
 import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
 import { bootVirt } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
 import type { HostRegion } from './host-board.js';
+import type { SbiServer } from '@vm/paravirt';
+import { bootSPayload, looksLikeSPayload } from './s-payload-boot.js';
 import type { ShadowPageTable } from './shadow-page-table.js';
 import { Vcpu } from './vcpu.js';
 import { VmBoard } from './vm-board.js';
@@ -29,6 +31,24 @@ export interface VmConfig {
   readonly weight?: number;
   /** Credit-scheduler cap in percent of the CPU; 0 = no cap. */
   readonly cap?: number;
+  /**
+   * Who answers the guest's S-mode ecalls: 'firmware' — an M-mode firmware in the VM (the `bios`,
+   * or an M-mode kernel), ecalls are injected into virtual M; 'hypervisor' — the hypervisor itself
+   * (`-bios none -kernel S-payload`, as QEMU under KVM): the kernel starts in virtual S-mode and
+   * the hypervisor's SbiServer handles its ecalls. Default: 'hypervisor' when there is no bios and
+   * the kernel is an ELF linked above the DRAM base (an S-mode payload); 'firmware' otherwise (raw
+   * images without a bios keep QEMU's `-bios none` meaning: an M-mode program).
+   */
+  readonly sbi?: 'firmware' | 'hypervisor';
+  /** Execution mode: 'trap' (trap-and-emulate, shadow page tables) or 'hext' (H extension); default: the hypervisor's. */
+  readonly mode?: 'trap' | 'hext';
+  /** Offer the paravirtual-MMU hypercalls (trap mode with hypervisor SBI only; default true). */
+  readonly pvMmu?: boolean;
+}
+
+/** The SBI choice a config implies (see VmConfig.sbi). */
+export function sbiModeOf(config: VmConfig): 'firmware' | 'hypervisor' {
+  return config.sbi ?? (config.bios === undefined && looksLikeSPayload(config.kernel) ? 'hypervisor' : 'firmware');
 }
 
 export type VmState = 'running' | 'waiting' | 'stopped';
@@ -52,6 +72,11 @@ export class Vm {
   readonly vcpu: Vcpu;
   readonly ram: Ram;
   readonly stats = new VmStats();
+  /** See VmConfig.sbi. */
+  readonly sbiMode: 'firmware' | 'hypervisor';
+  readonly mode: 'trap' | 'hext';
+  /** The hypervisor's SBI for this VM (sbiMode 'hypervisor'). */
+  sbi: SbiServer | undefined;
   state: VmState = 'running';
   /** Exit status once powered off (sifive_test / SBI SRST); undefined while it runs or on error. */
   exitStatus: number | undefined;
@@ -65,6 +90,7 @@ export class Vm {
   /** Exits in a row during which the real hart retired nothing (trap-storm detection). */
   idleExits = 0;
   private readonly out: number[] = [];
+  private readonly sink: ((byte: number) => void) | undefined;
 
   constructor(
     config: VmConfig,
@@ -72,8 +98,11 @@ export class Vm {
     hostBytes: Uint8Array,
     readonly shadow: ShadowPageTable,
     instructionsPerTick: number,
+    mode: 'trap' | 'hext' = 'trap',
   ) {
     this.name = config.name;
+    this.mode = mode;
+    this.sbiMode = sbiModeOf(config);
     this.weight = config.weight ?? 256;
     this.cap = config.cap ?? 0;
     // Guest RAM aliases the VM's partition of host memory: guest code runs on it directly.
@@ -87,12 +116,19 @@ export class Vm {
         sink?.(b);
       },
     });
+    this.sink = sink;
     for (const d of config.disks ?? []) {
       const backend = new MemoryBlockBackend(d.bytes.slice());
       if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
       else this.board.addPioDisk(backend);
     }
-    bootVirt(this.board, { bios: config.bios, kernel: config.kernel, append: config.append });
+    if (this.sbiMode === 'hypervisor') {
+      if (config.kernel === undefined || config.bios !== undefined) throw new ConfigError(`${config.name}: the hypervisor's SBI needs a kernel and no bios`);
+      bootSPayload(this.board, this.board.harts[0]!, config.kernel, config.append);
+    } else {
+      if (mode === 'hext') throw new ConfigError(`${config.name}: mode 'hext' runs S-mode guests only (sbi: 'hypervisor')`);
+      bootVirt(this.board, { bios: config.bios, kernel: config.kernel, append: config.append });
+    }
     this.vcpu = new Vcpu(this.board.harts[0]!);
     // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).
     const pmp = this.vcpu.hart.mmu.pmp;
@@ -106,6 +142,12 @@ export class Vm {
   /** Everything the guest printed. */
   get console(): string {
     return Buffer.from(this.out).toString('latin1');
+  }
+
+  /** A byte of console output that did not go through the UART (SBI DBCN / legacy putchar). */
+  print(byte: number): void {
+    this.out.push(byte);
+    this.sink?.(byte);
   }
 
   /** Type into the guest's UART. Returns how many bytes the FIFO took. */
