@@ -20,6 +20,7 @@ pte_t *kernel_root;
 void kvm_init(void) {
   kernel_root = kalloc();
   if (!kernel_root) panic("kvm_init: out of memory");
+  pv_mmu_new_root(kernel_root);
   u64 kflags = PTE_V | PTE_R | PTE_W | PTE_X | PTE_G | PTE_A | PTE_D;
   pv_mmu_set_pte(&kernel_root[0], PA_PTE(0) | kflags);   /* MMIO: PLIC, UART, virtio, test, disk */
   u64 end = boot.ram_base + boot.ram_size;
@@ -35,6 +36,7 @@ void vm_switch(pte_t *root) { pv_mmu_switch(MAKE_SATP(root)); }
 pte_t *uvm_create(void) {
   pte_t *root = kalloc();
   if (!root) return NULL;
+  pv_mmu_new_root(root);
   for (int i = 0; i < (int)USER_SLOT_FIRST; i++)
     if (kernel_root[i]) pv_mmu_set_pte(&root[i], kernel_root[i]);
   return root;

@@ -97,14 +97,14 @@ export class AddressSpace {
    */
   fault(va: number): number {
     const page = va - (va % PAGE_SIZE);
-    const have = this.physical(page);
+    const have = this.physical(va);
     if (have >= 0) return have;
     const area = this.findArea(page);
     if (area === undefined) return -1;
     const pa = area.physical !== undefined ? area.physical + (page - area.start) : this.frames.allocate();
     if (pa < 0) return -1;
     if (!this.map(page, pa, area.prot, area.physical === undefined)) return -1;
-    return pa;
+    return pa + (va - page);
   }
 
   /** Physical address of `va` if mapped, else -1. */

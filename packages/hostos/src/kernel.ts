@@ -1,6 +1,7 @@
 import { PAGE_SIZE } from '@vm/mmu';
 import { AddressSpace } from './address-space.js';
 import { ConsoleDevice, NullDevice } from './drivers/console-device.js';
+import { KvmDevice } from './drivers/kvm-device.js';
 import { ExecError, loadProgram } from './elf-loader.js';
 import { FrameAllocator } from './frame-allocator.js';
 import { SimpleFs } from './fs/simple-fs.js';
@@ -60,6 +61,8 @@ export class HostKernel {
   readonly syscalls = new SyscallTable();
   readonly processes: Process[] = [];
   readonly console: ConsoleDevice;
+  /** /dev/vmm. */
+  readonly vmm: KvmDevice;
   /** Physically contiguous areas handed to native processes (base → size). */
   readonly contiguous = new Map<number, number>();
   /** Kernel event counts: syscall, page-fault, timer-interrupt, context-switch... */
@@ -89,6 +92,8 @@ export class HostKernel {
     this.console = new ConsoleDevice(this.machine);
     this.registerDevice(5, 1, this.console);
     this.registerDevice(1, 3, new NullDevice());
+    this.vmm = new KvmDevice(this);
+    this.registerDevice(10, 232, this.vmm);
     defineFileSyscalls(this.syscalls);
     defineMemorySyscalls(this.syscalls);
     defineProcessSyscalls(this.syscalls);
@@ -245,6 +250,12 @@ export class HostKernel {
       },
       peek: (va, length) => p.memory.read(va, length),
       poke: (va, data) => p.memory.write(va, data),
+      memoryView: (va, length) => {
+        const area = p.memory.findArea(va);
+        if (area?.physical === undefined || va + length > area.end) return undefined;
+        const off = area.physical + (va - area.start) - this.machine.ram.base;
+        return this.machine.ram.bytes.subarray(off, off + length);
+      },
     };
   }
 

@@ -31,4 +31,6 @@ export interface NativeSyscalls {
   /** Load and store the process's own memory (what its code's loads and stores would do). */
   peek(va: number, length: number): Uint8Array | undefined;
   poke(va: number, data: Uint8Array): boolean;
+  /** A live view of a physically contiguous area of the process's memory (guest RAM), or undefined. */
+  memoryView(va: number, length: number): Uint8Array | undefined;
 }

@@ -11,6 +11,12 @@ export type ExitReason =
   | 'wfi'
   /** ECALL: delivered to the guest's own trap handler (its virtual M firmware handles SBI). */
   | 'ecall'
+  /** ECALL from the guest's (virtual) S-mode answered by the hypervisor's own SBI (`sbi.<ext>` counts the extension). */
+  | 'sbi'
+  /** H mode: a guest-page fault on RAM the G-stage does not map yet (never, with RAM mapped up front). */
+  | 'guest-page-fault'
+  /** H mode: a virtual-instruction exception (an HS-level operation in VS/VU) emulated or injected. */
+  | 'virtual-instruction'
   /** A page fault hidden from the guest: the shadow page table was filled. */
   | 'page-fault'
   /** A load/store to a device of the VM's board, emulated. */

@@ -10,6 +10,8 @@ const CSR_PMPCFG0 = 0x3a0;
 const CSR_PMPADDR0 = 0x3b0;
 const CSR_MCOUNTEREN = 0x306;
 const CSR_SCOUNTEREN = 0x106;
+const CSR_MENVCFG = 0x30a;
+const CSR_STIMECMP = 0x14d;
 /** pmpcfg: R|W|X with A=NAPOT (priv spec 3.7.1). */
 const PMP_NAPOT_RWX = 0x1f;
 
@@ -37,13 +39,13 @@ export class HostBoard {
   /** Instructions the real hart retired in total: the host's time base. */
   private allocated = 0;
 
-  constructor(memory: number, clock: Clock) {
+  constructor(memory: number, clock: Clock, hExtension = false) {
     if (!Number.isInteger(memory) || memory < 1 << 20 || memory % PAGE_SIZE !== 0) {
       throw new ConfigError(`hypervisor memory must be a multiple of 4 KiB and at least 1 MiB, got ${memory}`);
     }
     this.ram = new Ram(HOST_RAM_BASE, memory);
     this.bus = new SystemBus(this.ram);
-    this.hart = new Hart({ hartId: 0, bus: this.bus, mmu: new Mmu(this.bus), clock, hostTraps: true });
+    this.hart = new Hart({ hartId: 0, bus: this.bus, mmu: new Mmu(this.bus), clock, hostTraps: true, hExtension });
     this.hart.reset(BigInt(HOST_RAM_BASE));
     // U-mode may touch memory only through the (shadow) page tables, which map nothing but VM
     // windows; PMP therefore opens all of physical memory to U (priv spec 3.7.1: with entries
@@ -53,6 +55,12 @@ export class HostBoard {
     // Counters are virtualised: cycle/time/instret from real U-mode trap (priv spec 3.1.11).
     this.hart.writeCsr(CSR_MCOUNTEREN, 0n);
     this.hart.writeCsr(CSR_SCOUNTEREN, 0n);
+    if (hExtension) {
+      // Sstc at M level so henvcfg.STCE can give guests vstimecmp (Sstc spec 2.3); the host's own
+      // stimecmp never fires.
+      this.hart.writeCsr(CSR_MENVCFG, this.hart.readCsr(CSR_MENVCFG) | (1n << 63n));
+      this.hart.writeCsr(CSR_STIMECMP, (1n << 64n) - 1n);
+    }
   }
 
   /** Carve `size` bytes (page multiple) out of host RAM, lowest address first. */

@@ -7,6 +7,13 @@ import { HostBoard } from './host-board.js';
 import { ShadowPageTable } from './shadow-page-table.js';
 import { TrapEmulator } from './trap-emulator.js';
 import { Vm, type VmConfig } from './vm.js';
+import { SbiServer, type FenceRequest } from '@vm/paravirt';
+import { ShadowPvMmu } from './shadow-pv-mmu.js';
+import { GStageTable } from './gstage-table.js';
+import { HextEmulator } from './hext-emulator.js';
+import { CSR_HTIMEDELTA, CSR_HVIP, CSR_VSTIMECMP, HIP_VSEIP, HIP_VSSIP, HextVcpu } from './hext-vcpu.js';
+import { GUEST_RAM_BASE } from './vm.js';
+import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 
 const PRIV_U = 0;
 const PRIV_M = 3;
@@ -17,6 +24,11 @@ const CSR_MIE = 0x304;
 const CSR_MENVCFG = 0x30a;
 const CSR_STIMECMP = 0x14d;
 const CAUSE_ILLEGAL = 2;
+const MIP_SSIP = 1n << 1n;
+const MIP_SEIP = 1n << 9n;
+const PRIV_S = 1;
+/** SBI_ERR_DENIED (SBI spec 3.2): what a guest gets for an SBI call an exit hook denies. */
+const SBI_DENIED = BigInt.asUintN(64, -4n);
 
 export interface NativeHypervisorOptions {
   /** Host RAM in bytes: the hypervisor's own region plus every VM's partition. */
@@ -29,6 +41,13 @@ export interface NativeHypervisorOptions {
   readonly instructionsPerTick?: number;
   /** Exits in a row without one guest instruction retired before a VM is stopped (default 10 000). */
   readonly trapStormLimit?: number;
+  /**
+   * Default execution mode of its VMs: 'trap' (trap-and-emulate, shadow page tables) or 'hext'
+   * (the real hart has the H extension; guests run in VS/VU under a G-stage). Default 'trap'.
+   */
+  readonly mode?: 'trap' | 'hext';
+  /** Give the real hart the H extension (default: when mode is 'hext'); needed by any 'hext' VM. */
+  readonly hExtension?: boolean;
 }
 
 /** Why `run` returned. */
@@ -56,7 +75,11 @@ export class NativeHypervisor {
   executed = 0;
   /** World switches between vCPUs. */
   worldSwitches = 0;
+  readonly mode: 'trap' | 'hext';
   private readonly emulator: TrapEmulator;
+  private readonly hext: HextEmulator;
+  private readonly hostClock: VirtualClock;
+  private vmids = 0;
   private readonly hooks: ExitHook[] = [];
   private readonly shadowPages: number;
   private readonly ipt: number;
@@ -72,8 +95,11 @@ export class NativeHypervisor {
     this.shadowPages = options.shadowPages ?? 1024;
     this.ipt = options.instructionsPerTick ?? 10;
     this.stormLimit = options.trapStormLimit ?? 10_000;
-    this.host = new HostBoard(options.memory, new VirtualClock(() => this.executed, this.ipt));
+    this.mode = options.mode ?? 'trap';
+    this.hostClock = new VirtualClock(() => this.executed, this.ipt);
+    this.host = new HostBoard(options.memory, this.hostClock, options.hExtension ?? this.mode === 'hext');
     this.emulator = new TrapEmulator(this.host.hart);
+    this.hext = new HextEmulator(this.host.hart, this.host.ram);
     this.scheduler = new CreditScheduler(this.quantum);
   }
 
@@ -84,7 +110,23 @@ export class NativeHypervisor {
     const pool = this.host.allocate(this.shadowPages * PAGE_SIZE, `${config.name} shadow page tables`);
     const window = this.host.allocate(config.memory, `${config.name} RAM`);
     const shadow = new ShadowPageTable(this.host.ram, pool.base, this.shadowPages);
-    const vm = new Vm(config, window, this.host.ram.bytes, shadow, this.ipt);
+    const mode = config.mode ?? this.mode;
+    if (mode === 'hext' && !this.host.hart.hExtension) throw new ConfigError(`${config.name}: mode 'hext' needs a hypervisor with hExtension`);
+    const vm = new Vm(config, window, this.host.ram.bytes, shadow, this.ipt, mode);
+    if (mode === 'hext') {
+      const region = this.host.allocate(GStageTable.regionSize(GUEST_RAM_BASE, window.size), `${config.name} G-stage table`);
+      const g = new GStageTable(this.host.ram, region, GUEST_RAM_BASE, window, ++this.vmids);
+      vm.hext = new HextVcpu(vm, g.hgatp);
+      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.hextSbiHooks(vm, vm.hext)), {
+        waitForInterrupt: () => void (vm.state = 'waiting'),
+      });
+    } else if (vm.sbiMode === 'hypervisor') {
+      const pv = config.pvMmu === false ? undefined : new ShadowPvMmu(vm, this.host.hart);
+      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.trapSbiHooks(vm)), {
+        pvMmu: pv,
+        waitForInterrupt: () => void (vm.state = 'waiting'),
+      });
+    }
     this.vms.push(vm);
     return vm;
   }
@@ -154,9 +196,11 @@ export class NativeHypervisor {
         vm.vcpu.hart.retired += ran;
         remaining -= ran;
         vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
-        if ((real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vm.vcpu.fs !== 0) vm.vcpu.hart.markFpDirty();
+        const h = vm.hext;
+        if (h === undefined && (real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vm.vcpu.fs !== 0) vm.vcpu.hart.markFpDirty();
         if (exit.reason === 'budget') {
-          vm.vcpu.hart.pc = real.pc;
+          if (h !== undefined) h.suspend(real);
+          else vm.vcpu.hart.pc = real.pc;
           const verdict = this.record(vm, { reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: vm.vcpu.vpriv, at: vm.stats.guestInstructions });
           if (verdict === 'stop') vm.stop('hook', 'stopped by an exit hook at a timer exit', real.pc);
           break;
@@ -169,7 +213,9 @@ export class NativeHypervisor {
           vm.stop('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
           break;
         }
-        if (this.handleTrap(vm, Number(exit.cause & 0xffn), exit.cause >> 63n !== 0n, exit.tval, exit.epc)) remaining--;
+        const cause = Number(exit.cause & 0xffn);
+        const interrupt = exit.cause >> 63n !== 0n;
+        if (h !== undefined ? this.handleHextTrap(vm, h, cause, interrupt, exit.tval, exit.epc) : this.handleTrap(vm, cause, interrupt, exit.tval, exit.epc)) remaining--;
         vm.board.clint.update();
         const req = vm.board.requested;
         if (req !== undefined) this.deviceExit(vm, req.reason === 'poweroff' ? req.code : undefined, req.reason);
@@ -186,9 +232,16 @@ export class NativeHypervisor {
   private enter(vm: Vm): boolean {
     const real = this.host.hart;
     const vcpu = vm.vcpu;
+    if (vm.hext !== undefined) return this.enterHext(vm, vm.hext);
+    if (real.virt) real.virt = false;
     // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
     const irq = vcpu.injectInterrupt();
     if (irq >= 0) vm.stats.count('exit.interrupt');
+    if (vm.sbiMode === 'hypervisor' && vcpu.vpriv === PRIV_M) {
+      // No firmware in the VM: a trap the guest did not delegate has nowhere to go.
+      vm.stop('guest-error', `trap into virtual M-mode with no firmware (mcause ${hex(vcpu.hart.readCsr(0x342))})`, vcpu.hart.pc);
+      return false;
+    }
     const shadow = vm.shadow;
     const satp = shadow.satpFor(vcpu.viewKey());
     if (shadow.generation !== this.residentGeneration) {
@@ -207,6 +260,69 @@ export class NativeHypervisor {
     return true;
   }
 
+  /**
+   * Resume a guest under the H extension. Its VS interrupts are the hardware's business; the
+   * hypervisor only mirrors the VM's PLIC supervisor line into hvip.VSEIP (priv spec 8.2.3) and
+   * keeps the guest's time base: htimedelta = VM time − host time, so `time` in VS and vstimecmp
+   * are the VM's virtual time (8.2.6, Sstc 2.3).
+   */
+  private enterHext(vm: Vm, h: HextVcpu): boolean {
+    const real = this.host.hart;
+    const seip = (vm.vcpu.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n;
+    const hvip = real.readCsr(CSR_HVIP);
+    real.writeCsr(CSR_HVIP, seip ? hvip | HIP_VSEIP : hvip & ~HIP_VSEIP);
+    real.writeCsr(CSR_HTIMEDELTA, BigInt.asUintN(64, vm.board.clock.now() - this.hostClock.now()));
+    real.updateSstc();
+    real.setMstatus((real.mstatus & ~MSTATUS_FS) | (FS_DIRTY << 13));
+    h.resume(real);
+    return true;
+  }
+
+  /** Handle one exit of a guest under the H extension; true when it retired a guest instruction. */
+  private handleHextTrap(vm: Vm, h: HextVcpu, cause: number, interrupt: boolean, tval: bigint, epc: bigint): boolean {
+    const real = this.host.hart;
+    h.exited(real, epc);
+    if (interrupt) {
+      this.record(vm, { reason: 'timer', cause: BigInt(cause) | (1n << 63n), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
+      return false;
+    }
+    const reason = this.hext.classify(cause, tval);
+    if (reason === 'sbi') return this.sbiCall(vm, tval, epc);
+    const verdict = this.record(vm, { reason, cause: BigInt(cause), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
+    if (verdict === 'stop') {
+      vm.stop('hook', `stopped by an exit hook at a ${reason} exit`, epc);
+      return false;
+    }
+    if (verdict === 'deny') {
+      h.inject(real, reason === 'mmio' ? (cause === 23 ? 7 : cause === 20 ? 1 : 5) : CAUSE_ILLEGAL, tval, epc);
+      vm.stats.count('inject.exception');
+      return false;
+    }
+    const retired = this.hext.apply(vm, h, reason, cause, tval, epc);
+    if (retired) vm.stats.emulated++;
+    vm.vcpu.hart.pc = h.pc;
+    return retired;
+  }
+
+  /** The SBI's hart-level effects under H: vstimecmp (Sstc), hvip.VSSIP, the hart's TLB. */
+  private hextSbiHooks(vm: Vm, h: HextVcpu): VcpuSbiHooks {
+    const real = this.host.hart;
+    return {
+      setTimer: (stime) => {
+        h.setCsr(real, CSR_VSTIMECMP, stime);
+        if (h.resident) real.updateSstc();
+      },
+      setSoftwareInterrupt: (p) => {
+        const v = h.csr(real, CSR_HVIP);
+        h.setCsr(real, CSR_HVIP, p ? v | HIP_VSSIP : v & ~HIP_VSSIP);
+      },
+      fence: () => {
+        real.mmu.flushAll();
+        real.translationChanged();
+      },
+    };
+  }
+
   /** Handle one trap; true when it retired a guest instruction by emulation. */
   private handleTrap(vm: Vm, cause: number, interrupt: boolean, tval: bigint, epc: bigint): boolean {
     const vcpu = vm.vcpu;
@@ -217,6 +333,7 @@ export class NativeHypervisor {
       return false;
     }
     const c = this.emulator.classify(vm, cause, tval);
+    if (c.reason === 'ecall' && vm.sbi !== undefined && vcpu.vpriv === PRIV_S) return this.sbiCall(vm, tval, epc);
     const exit: GuestExit = { reason: c.reason, cause: BigInt(cause), tval, epc, vpriv: vcpu.vpriv, at: vm.stats.guestInstructions };
     const verdict = this.record(vm, exit);
     if (verdict === 'stop') {
@@ -241,6 +358,52 @@ export class NativeHypervisor {
       }
       default:
         return this.emulate(vm, c.reason, tval, epc);
+    }
+  }
+
+  /**
+   * An ECALL from the guest's S-mode with the hypervisor as its SBI firmware: the SbiServer reads
+   * a0–a7 from the real hart (the vCPU is resident), acts, writes a0/a1; the guest resumes after
+   * the ECALL (SBI spec 3.1). Counted as `exit.sbi` and `sbi.<extension>`.
+   */
+  private sbiCall(vm: Vm, tval: bigint, epc: bigint): boolean {
+    const real = this.host.hart;
+    const verdict = this.record(vm, { reason: 'sbi', cause: BigInt(vm.hext !== undefined ? 10 : 9), tval, epc, vpriv: 1, at: vm.stats.guestInstructions });
+    if (verdict === 'stop') {
+      vm.stop('hook', 'stopped by an exit hook at an sbi exit', epc);
+      return false;
+    }
+    if (verdict === 'deny') real.x[10] = SBI_DENIED;
+    else {
+      const out = vm.sbi!.handle({ read: (i) => real.x[i]!, write: (i, v) => void (real.x[i] = v) });
+      vm.stats.count(`sbi.${out.extension}`);
+    }
+    vm.vcpu.hart.pc = epc + 4n;
+    if (vm.hext !== undefined) vm.hext.pc = epc + 4n;
+    vm.stats.emulated++;
+    return true;
+  }
+
+  /** The SBI's hart-level effects in trap mode: on the virtual hart (Sstc stimecmp, mip.SSIP) and the shadows. */
+  private trapSbiHooks(vm: Vm): VcpuSbiHooks {
+    const v = vm.vcpu.hart;
+    return {
+      setTimer: (stime) => v.writeCsr(CSR_STIMECMP, stime),
+      setSoftwareInterrupt: (p) => v.writeCsr(CSR_MIP, p ? v.readCsr(CSR_MIP) | MIP_SSIP : v.readCsr(CSR_MIP) & ~MIP_SSIP),
+      fence: (r: FenceRequest) => this.fenceShadows(vm, r),
+    };
+  }
+
+  /** RFENCE from the guest: its shadows follow (the whole range, or page by page when small). */
+  private fenceShadows(vm: Vm, r: FenceRequest): void {
+    if (r.kind === 'fence.i') return;
+    const all = r.size === 0n || r.size === (1n << 64n) - 1n || r.size > 64n * 4096n;
+    if (all) vm.shadow.flush();
+    else for (let va = r.start & ~0xfffn; va < r.start + r.size; va += 4096n) vm.shadow.unmap(va);
+    vm.stats.count('shadow.flush');
+    if (this.resident === vm) {
+      this.host.hart.mmu.flushAll();
+      this.host.hart.translationChanged();
     }
   }
 
@@ -287,8 +450,10 @@ export class NativeHypervisor {
   private switchTo(vm: Vm): void {
     if (this.resident === vm) return;
     const real = this.host.hart;
+    this.resident?.hext?.save(real);
     this.resident?.vcpu.save(real);
     vm.vcpu.load(real);
+    vm.hext?.load(real);
     real.clearReservation();
     this.resident = vm;
     this.residentGeneration = -1;
@@ -300,12 +465,27 @@ export class NativeHypervisor {
   private service(vm: Vm): void {
     vm.board.clint.update();
     vm.board.rtc.update();
-    if (vm.state === 'waiting' && hasEnabledPending(vm)) vm.state = 'running';
+    if (vm.state === 'waiting' && this.wakeable(vm)) vm.state = 'running';
+  }
+
+  private wakeable(vm: Vm): boolean {
+    const h = vm.hext;
+    if (h === undefined) return hasEnabledPending(vm);
+    return h.wakeable(this.host.hart, vm.board.clock.now(), (vm.vcpu.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n);
+  }
+
+  /** The VM's next timer deadline: CLINT / Sstc of the virtual hart, or its vstimecmp under H. */
+  private deadline(vm: Vm): bigint | undefined {
+    const h = vm.hext;
+    if (h === undefined) return nextDeadline(vm);
+    const a = vm.board.clint.nextDeadline();
+    const b = h.deadline(this.host.hart);
+    return a === undefined ? b : b === undefined ? a : a < b ? a : b;
   }
 
   /** Guest instructions until the VM's next timer deadline (so interrupts arrive on time). */
   private untilDeadline(vm: Vm): number {
-    const d = nextDeadline(vm);
+    const d = this.deadline(vm);
     if (d === undefined) return Number.MAX_SAFE_INTEGER;
     const now = vm.board.clock.now();
     if (d <= now) return Number.MAX_SAFE_INTEGER;
@@ -317,7 +497,7 @@ export class NativeHypervisor {
     const carry = (this.idleCarry.get(vm) ?? 0) + instructions;
     let ticks = Math.floor(carry / this.ipt);
     this.idleCarry.set(vm, carry - ticks * this.ipt);
-    const d = nextDeadline(vm);
+    const d = this.deadline(vm);
     const now = vm.board.clock.now();
     if (d !== undefined && d > now) ticks = Math.min(ticks, Number(d - now));
     vm.board.clock.skip(ticks);
@@ -328,7 +508,7 @@ export class NativeHypervisor {
   private skipToDeadline(live: readonly Vm[]): boolean {
     let best: number | undefined;
     for (const vm of live) {
-      const d = nextDeadline(vm);
+      const d = this.deadline(vm);
       if (d === undefined) continue;
       const dt = Number(d - vm.board.clock.now());
       if (dt > 0 && (best === undefined || dt < best)) best = dt;

@@ -6,6 +6,7 @@ import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
 import type { HostRegion } from './host-board.js';
 import type { SbiServer } from '@vm/paravirt';
+import type { HextVcpu } from './hext-vcpu.js';
 import { bootSPayload, looksLikeSPayload } from './s-payload-boot.js';
 import type { ShadowPageTable } from './shadow-page-table.js';
 import { Vcpu } from './vcpu.js';
@@ -77,6 +78,8 @@ export class Vm {
   readonly mode: 'trap' | 'hext';
   /** The hypervisor's SBI for this VM (sbiMode 'hypervisor'). */
   sbi: SbiServer | undefined;
+  /** Its H-extension vCPU state (mode 'hext'). */
+  hext: HextVcpu | undefined;
   state: VmState = 'running';
   /** Exit status once powered off (sifive_test / SBI SRST); undefined while it runs or on error. */
   exitStatus: number | undefined;

@@ -1,5 +1,4 @@
 import { PAGE_SIZE } from '@vm/mmu';
-import type { HostKernel } from '../kernel.js';
 import { MAP_ANONYMOUS, MAP_FIXED, PROT_EXEC, PROT_READ, PROT_WRITE, SYS, fail } from '../linux-abi.js';
 import type { SyscallTable } from '../syscall-table.js';
 import { addr, int } from './arguments.js';

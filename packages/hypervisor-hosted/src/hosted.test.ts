@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { GuestSpec } from '@vm/core';
+import { describe, expect, it } from 'vitest';
+import { readFileSync as read } from 'node:fs';
+import { hostedAccelStack, hostedSetup, hostedSoftStack } from './hosted-stack.js';
+
+const image = fileURLToPath(new URL('../../../guests/images/kernel-m.elf', import.meta.url));
+const spec = (): GuestSpec => ({
+  kernel: { file: image, bytes: readFileSync(image) },
+  append: 'workload=cpu,disk',
+  memory: 64 << 20,
+  disks: [{ bytes: new Uint8Array(8 << 20), bus: 'virtio' }],
+  maxInstructions: 200_000_000,
+});
+
+describe('@vm/hypervisor-hosted: kernel-m in a VMM process', () => {
+  for (const stack of [hostedAccelStack, hostedSoftStack]) {
+    it(`${stack.name}: same RESULT lines as bare metal`, () => {
+      const r = stack.run(spec());
+      const results = r.console.split(/\r?\n/).filter((l) => l.startsWith('RESULT') || l.startsWith('DONE'));
+      expect(results).toContain('RESULT cpu iters=200 crc=0x5cc442d2 ok');
+      expect(results.some((l) => l.startsWith('RESULT disk') && l.endsWith(' ok'))).toBe(true);
+      expect(results).toContain('DONE pass');
+      expect(r.exit).toEqual({ reason: 'poweroff', code: 0 });
+    });
+  }
+});
+
+describe('@vm/hypervisor-hosted: the VMM competes with a CPU-bound host process', () => {
+  for (const mode of ['accel', 'soft'] as const) {
+    it(`${mode}: guest instructions follow the scheduler's shares (VMM 1 : spinner 2)`, () => {
+      const spin = read(fileURLToPath(new URL('../../hostos/fixtures/spin', import.meta.url)));
+      const { kernel, vmm, process: p } = hostedSetup({ ...spec(), append: 'workload=cpu cpu.iters=100000' }, mode, 1024);
+      // The spinner lives on the host file system too: write it through the kernel's fs.
+      const inode = kernel.fs.create('/bin/spin', 'file');
+      kernel.fs.write(inode, 0, spin);
+      const spinner = kernel.spawn('/bin/spin', { weight: 2048 });
+      kernel.run(6_000_000);
+      const ratio = spinner.stats.instructions / p.stats.instructions;
+      expect(ratio).toBeGreaterThan(2 * 0.85);
+      expect(ratio).toBeLessThan(2 * 1.15);
+      expect(vmm.guestInstructions).toBeGreaterThan(1_000_000);
+    });
+  }
+});

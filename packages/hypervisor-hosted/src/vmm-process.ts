@@ -1,0 +1,211 @@
+import type { EventCounts, VmExit } from '@vm/core';
+import { VirtioBlock } from '@vm/devices';
+import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls } from '@vm/hostos';
+import { VirtMachine, bootVirt } from '@vm/machine';
+import { Ram } from '@vm/mmu';
+import { HostFileBackend } from './host-file-backend.js';
+
+const GUEST_RAM_BASE = 0x8000_0000;
+const PROT_RW = 3;
+const MAP_PRIVATE_ANON = 0x22;
+const O_RDONLY = 0;
+const O_RDWR = 2;
+const BUFFER = 64 << 10;
+
+export type VmmMode = 'accel' | 'soft';
+
+export interface VmmOptions {
+  readonly mode: VmmMode;
+  /** Host file-system paths of the guest kernel and its virtio-blk disk image (optional). */
+  readonly kernelPath: string;
+  readonly diskPath?: string;
+  readonly append?: string;
+  /** Guest RAM in bytes. */
+  readonly memory: number;
+}
+
+/**
+ * The VMM: a native process of the host OS. Its guest's RAM is its own memory; the guest's
+ * virtio-blk device model is its own, with the disk a host file read and written by system calls;
+ * the guest's console goes to the host console through write(2). `accel` runs the vCPU through
+ * /dev/vmm (KVM_RUN), `soft` interprets the guest itself on a private hart, within its time slices.
+ */
+export class VmmProgram implements NativeProgram {
+  readonly name: string;
+  /** The guest's console output. */
+  private readonly out: number[] = [];
+  private pending: number[] = [];
+  private sys: NativeSyscalls | undefined;
+  private phase: 'setup' | 'running' | 'done' = 'setup';
+  private vcpuFd = -1;
+  private buffer = 0;
+  private soft: VirtMachine | undefined;
+  private backend: HostFileBackend | undefined;
+  private readonly runState: KvmRun = { exitReason: 'intr', address: 0, status: 0, message: '' };
+  exit: VmExit | undefined;
+  guestInstructions = 0;
+  /** Exits KVM_RUN returned to this process, by reason. */
+  readonly exits: Record<string, number> = {};
+  /** Host system calls made by this process (all of them, and those for the guest's disk / console). */
+  syscalls = 0;
+  consoleSyscalls = 0;
+
+  constructor(readonly options: VmmOptions) {
+    this.name = `vmm-${options.mode}`;
+  }
+
+  get console(): string {
+    return Buffer.from(this.out).toString('latin1');
+  }
+
+  get diskSyscalls(): number {
+    return this.backend?.syscalls ?? 0;
+  }
+
+  get diskBytes(): number {
+    return (this.backend?.bytesRead ?? 0) + (this.backend?.bytesWritten ?? 0);
+  }
+
+  step(sys: NativeSyscalls, budget: number): NativeStep {
+    this.sys = sys;
+    if (this.phase === 'setup') {
+      const err = this.setup(sys);
+      if (err !== undefined) {
+        this.phase = 'done';
+        this.exit = { reason: 'halt', message: err };
+        return { kind: 'exit', used: 1, code: 1 };
+      }
+      this.phase = 'running';
+      return { kind: 'ran', used: 1 };
+    }
+    if (this.phase === 'done') return { kind: 'exit', used: 0, code: 0 };
+    return this.options.mode === 'accel' ? this.stepAccel(sys) : this.stepSoft(budget);
+  }
+
+  private call(nr: number, ...args: (bigint | number)[]): number {
+    this.syscalls++;
+    return Number(this.sys!.syscall(nr, ...args));
+  }
+
+  private readFile(sys: NativeSyscalls, path: string): Uint8Array | undefined {
+    sys.poke(this.buffer, Buffer.from(path + '\0'));
+    const fd = this.call(SYS.openat, -100, this.buffer, O_RDONLY, 0);
+    if (fd < 0) return undefined;
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      const n = this.call(SYS.read, fd, this.buffer, BUFFER);
+      if (n <= 0) break;
+      parts.push(sys.peek(this.buffer, n)!);
+    }
+    this.call(SYS.close, fd);
+    return Buffer.concat(parts);
+  }
+
+  private setup(sys: NativeSyscalls): string | undefined {
+    const o = this.options;
+    this.buffer = this.call(SYS.mmap, 0, BUFFER, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
+    if (this.buffer < 0) return 'mmap of the I/O buffer failed';
+    const kernel = this.readFile(sys, o.kernelPath);
+    if (kernel === undefined) return `cannot read ${o.kernelPath}`;
+    const guestRam = this.call(SYS.mmap, 0, o.memory, PROT_RW, MAP_PRIVATE_ANON | MAP_CONTIGUOUS, -1, 0);
+    if (guestRam < 0) return 'no memory for the guest';
+    const virtio: VirtioBlock[] = [];
+    if (o.diskPath !== undefined) {
+      sys.poke(this.buffer, Buffer.from(o.diskPath + '\0'));
+      const fd = this.call(SYS.openat, -100, this.buffer, O_RDWR, 0);
+      if (fd < 0) return `cannot open ${o.diskPath}`;
+      const size = this.call(SYS.lseek, fd, 0, 2);
+      this.backend = new HostFileBackend(() => this.sys!, fd, size, this.buffer, BUFFER);
+      virtio.push(new VirtioBlock({ backend: this.backend }));
+    }
+    const file = { file: o.kernelPath, bytes: kernel };
+    const console = (b: number): void => {
+      this.out.push(b);
+      this.pending.push(b);
+    };
+    if (o.mode === 'soft') {
+      const view = sys.memoryView(guestRam, o.memory);
+      if (view === undefined) return 'guest RAM is not contiguous';
+      const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console });
+      for (const d of virtio) m.addVirtio(d);
+      bootVirt(m, { kernel: file, append: o.append });
+      this.soft = m;
+      return undefined;
+    }
+    sys.poke(this.buffer, Buffer.from('/dev/vmm\0'));
+    const dev = this.call(SYS.openat, -100, this.buffer, O_RDWR, 0);
+    if (dev < 0) return 'cannot open /dev/vmm';
+    this.syscalls++;
+    const vmFd = Number(sys.syscall(SYS.ioctl, dev, KVM.CREATE_VM, 0));
+    const region = new DataView(new ArrayBuffer(32));
+    region.setBigUint64(8, BigInt(GUEST_RAM_BASE), true);
+    region.setBigUint64(16, BigInt(o.memory), true);
+    region.setBigUint64(24, BigInt(guestRam), true);
+    sys.poke(this.buffer, new Uint8Array(region.buffer));
+    this.syscalls++;
+    if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
+    this.syscalls++;
+    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { kernel: file, append: o.append, virtio, console }));
+    if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
+    return undefined;
+  }
+
+  /** Guest console bytes to the host console: one write(2) per batch. */
+  private flushConsole(): void {
+    if (this.pending.length === 0) return;
+    const data = Uint8Array.from(this.pending);
+    this.pending = [];
+    this.sys!.poke(this.buffer, data.subarray(0, BUFFER));
+    this.consoleSyscalls++;
+    this.call(SYS.write, 1, this.buffer, Math.min(data.length, BUFFER));
+  }
+
+  private stepAccel(sys: NativeSyscalls): NativeStep {
+    let used = 0;
+    for (let i = 0; i < 100_000; i++) {
+      this.syscalls++;
+      const before = this.sysInstructions();
+      sys.ioctlObject(this.vcpuFd, KVM.RUN, this.runState);
+      this.guestInstructions += this.sysInstructions() - before;
+      const r = this.runState.exitReason;
+      this.exits[r] = (this.exits[r] ?? 0) + 1;
+      used++;
+      this.flushConsole();
+      if (r === 'shutdown' || r === 'internal-error') {
+        this.exit = r === 'shutdown' ? { reason: 'poweroff', code: this.runState.status } : { reason: 'halt', message: this.runState.message };
+        this.phase = 'done';
+        return { kind: 'exit', used, code: 0 };
+      }
+      if (r === 'intr') break;
+    }
+    return { kind: 'ran', used };
+  }
+
+  /** Guest instructions run by /dev/vmm so far (the kernel's count, read by the VMM for its stats). */
+  private sysInstructions(): number {
+    return this.accelCounter();
+  }
+
+  /** Set by the stack: how to read the driver's guest-instruction counter. */
+  accelCounter: () => number = () => 0;
+
+  private stepSoft(budget: number): NativeStep {
+    const m = this.soft!;
+    const hart = m.harts[0]!;
+    const before = hart.retired;
+    const exit = m.run(budget);
+    const used = Math.max(1, hart.retired - before);
+    this.guestInstructions += hart.retired - before;
+    this.flushConsole();
+    if (exit.reason === 'poweroff' || exit.reason === 'reset' || exit.reason === 'halt') {
+      this.exit = exit;
+      this.phase = 'done';
+      return { kind: 'exit', used, code: 0 };
+    }
+    return { kind: 'ran', used };
+  }
+
+  events(): EventCounts {
+    return { ...Object.fromEntries(Object.entries(this.exits).map(([k, v]) => [`vmm.exit.${k}`, v])), 'host.syscall': this.syscalls + this.diskSyscalls, 'host.syscall.disk': this.diskSyscalls, 'host.syscall.console': this.consoleSyscalls };
+  }
+}

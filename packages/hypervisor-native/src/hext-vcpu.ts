@@ -1,0 +1,159 @@
+import type { Hart } from '@vm/isa';
+import type { Vm } from './vm.js';
+
+/** CSR numbers (priv spec tables 2.2–2.5, 8.x). */
+export const CSR_HSTATUS = 0x600;
+export const CSR_HEDELEG = 0x602;
+export const CSR_HIDELEG = 0x603;
+export const CSR_HIE = 0x604;
+export const CSR_HTIMEDELTA = 0x605;
+export const CSR_HCOUNTEREN = 0x606;
+export const CSR_HENVCFG = 0x60a;
+export const CSR_HVIP = 0x645;
+export const CSR_HGATP = 0x680;
+export const CSR_VSSTATUS = 0x200;
+export const CSR_VSTVEC = 0x205;
+export const CSR_VSSCRATCH = 0x240;
+export const CSR_VSEPC = 0x241;
+export const CSR_VSCAUSE = 0x242;
+export const CSR_VSTVAL = 0x243;
+export const CSR_VSTIMECMP = 0x24d;
+export const CSR_VSATP = 0x280;
+export const CSR_MEDELEG = 0x302;
+export const CSR_MCOUNTEREN = 0x306;
+export const CSR_MENVCFG = 0x30a;
+export const CSR_MTVAL2 = 0x34b;
+
+/** Interrupt bits in hip/hie/hvip (priv spec 8.2.3). */
+export const HIP_VSSIP = 1n << 2n;
+export const HIP_VSTIP = 1n << 6n;
+export const HIP_VSEIP = 1n << 10n;
+const VS_INTERRUPTS = HIP_VSSIP | HIP_VSTIP | HIP_VSEIP;
+/** hstatus.VTW (8.2.1): WFI in VS/VU raises a virtual-instruction exception — a `wfi` exit. */
+const HSTATUS_VTW = 1n << 21n;
+const ENVCFG_STCE = 1n << 63n;
+const ALL_ONES = (1n << 64n) - 1n;
+/**
+ * The guest's own exceptions, delegated by medeleg to HS and by hedeleg on to VS (priv spec
+ * 8.4.2): misaligned, access faults, illegal instruction, breakpoint, ecall from VU, page faults.
+ * Not delegated, i.e. exits: ecall from VS (10), guest-page faults (20, 21, 23), virtual
+ * instruction (22).
+ */
+export const GUEST_EXCEPTIONS = 0xb1ffn;
+
+/** Per-VM H state, parked here while another VM owns the real hart. */
+const CONTEXT_CSRS = [
+  CSR_HSTATUS, CSR_HEDELEG, CSR_HIDELEG, CSR_HCOUNTEREN, CSR_HENVCFG, CSR_HGATP, CSR_VSSTATUS, CSR_VSTVEC, CSR_VSSCRATCH,
+  CSR_VSEPC, CSR_VSCAUSE, CSR_VSTVAL, CSR_VSATP, CSR_VSTIMECMP, CSR_HIE, CSR_HVIP,
+];
+
+/**
+ * A hardware-assisted vCPU (priv spec 8): the guest runs on the real hart in VS/VU (V=1), its
+ * supervisor state in the real VS CSRs (vsstatus, vstvec, vsatp, ...), its memory behind the VM's
+ * G-stage (hgatp), its own traps and interrupts delegated to it (hedeleg, hideleg) so they never
+ * leave the hardware. This class holds that state while the VM is not resident and moves it in
+ * and out of the real hart at world switches; `pc`/`priv` are the guest's between exits.
+ */
+export class HextVcpu {
+  pc: bigint;
+  /** The guest's privilege: 1 (VS) or 0 (VU). */
+  priv: number;
+  resident = false;
+  private readonly saved = new Map<number, bigint>();
+
+  constructor(readonly vm: Vm, hgatp: bigint) {
+    const v = vm.vcpu.hart;
+    this.pc = v.pc;
+    this.priv = v.priv;
+    for (const n of CONTEXT_CSRS) this.saved.set(n, 0n);
+    this.saved.set(CSR_HSTATUS, HSTATUS_VTW);
+    this.saved.set(CSR_HEDELEG, GUEST_EXCEPTIONS);
+    this.saved.set(CSR_HIDELEG, VS_INTERRUPTS);
+    // time/cycle/instret readable in VS/VU without exits (priv spec 8.2.4 with mcounteren).
+    this.saved.set(CSR_HCOUNTEREN, 7n);
+    // Sstc for the guest: stimecmp in VS is vstimecmp (Sstc spec 2.3); the SBI timer uses it too.
+    this.saved.set(CSR_HENVCFG, ENVCFG_STCE);
+    this.saved.set(CSR_HGATP, hgatp);
+    this.saved.set(CSR_VSTIMECMP, ALL_ONES);
+  }
+
+  /** A context CSR, wherever it lives now. */
+  csr(real: Hart, n: number): bigint {
+    return this.resident ? real.readCsr(n) : this.saved.get(n)!;
+  }
+
+  setCsr(real: Hart, n: number, value: bigint): void {
+    if (this.resident) real.writeCsr(n, value);
+    else this.saved.set(n, value);
+  }
+
+  /** World switch in: the guest's H state into the real hart. */
+  load(real: Hart): void {
+    real.writeCsr(CSR_MEDELEG, GUEST_EXCEPTIONS);
+    real.writeCsr(CSR_MCOUNTEREN, 7n);
+    real.writeCsr(CSR_MENVCFG, real.readCsr(CSR_MENVCFG) | ENVCFG_STCE);
+    for (const n of CONTEXT_CSRS) real.writeCsr(n, this.saved.get(n)!);
+    this.resident = true;
+  }
+
+  /** World switch out: park the H state; leave the real hart as trap-and-emulate expects it. */
+  save(real: Hart): void {
+    for (const n of CONTEXT_CSRS) this.saved.set(n, real.readCsr(n));
+    for (const n of [CSR_HIE, CSR_HVIP, CSR_HGATP, CSR_HEDELEG, CSR_HIDELEG, CSR_MEDELEG, CSR_MCOUNTEREN]) real.writeCsr(n, 0n);
+    real.writeCsr(CSR_VSTIMECMP, ALL_ONES);
+    this.resident = false;
+  }
+
+  /** After an exit to M: where the guest was (mstatus.MPP; MPV was 1). */
+  exited(real: Hart, epc: bigint): void {
+    this.pc = epc;
+    this.priv = (real.mstatus >> 11) & 3;
+    this.vm.vcpu.hart.pc = epc;
+  }
+
+  /** After a budget exit the hart is still in the guest: note where, and return to M. */
+  suspend(real: Hart): void {
+    this.pc = real.pc;
+    this.priv = real.priv;
+    real.virt = false;
+    real.priv = 3;
+    this.vm.vcpu.hart.pc = this.pc;
+  }
+
+  /** Resume at `pc` in the guest's privilege (V=1). */
+  resume(real: Hart): void {
+    real.virt = true;
+    real.priv = this.priv;
+    real.pc = this.pc;
+  }
+
+  /**
+   * Deliver an exception to the guest's VS-mode handler as the hart would (priv spec 8.6.2: a trap
+   * from V=1 delegated by medeleg and hedeleg goes to VS, with vsepc/vscause/vstval/vsstatus).
+   */
+  inject(real: Hart, cause: number, tval: bigint, epc: bigint): void {
+    real.virt = true;
+    real.priv = this.priv;
+    real.pc = epc;
+    real.takeTrap(cause, tval, false);
+    this.pc = real.pc;
+    this.priv = real.priv;
+    this.vm.vcpu.hart.pc = this.pc;
+  }
+
+  /** VS interrupts pending (hvip, vstimecmp against the VM's time, the PLIC's S line) and enabled in vsie. */
+  wakeable(real: Hart, vmTime: bigint, plicSeip: boolean): boolean {
+    let pending = this.csr(real, CSR_HVIP);
+    const cmp = this.csr(real, CSR_VSTIMECMP);
+    if (vmTime >= cmp) pending |= HIP_VSTIP;
+    if (plicSeip) pending |= HIP_VSEIP;
+    return (pending & this.csr(real, CSR_HIE) & VS_INTERRUPTS) !== 0n;
+  }
+
+  /** The guest's timer deadline in its time base, when armed and enabled. */
+  deadline(real: Hart): bigint | undefined {
+    if ((this.csr(real, CSR_HIE) & HIP_VSTIP) === 0n) return undefined;
+    const cmp = this.csr(real, CSR_VSTIMECMP);
+    return cmp === ALL_ONES ? undefined : cmp;
+  }
+}
