@@ -59,3 +59,26 @@ describe('vm run -cpu', () => {
     expect(bad.stderr).toContain("unknown property 'v'");
   });
 });
+
+describe('vm run and disk images', () => {
+  it('writes a guest disk back when it is stopped by SIGTERM', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync: read, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(join(tmpdir(), 'vm-sig-'));
+    const img = join(dir, 'disk.img');
+    writeFileSync(img, new Uint8Array(8 << 20));
+    // kernel-m's disk workload writes patterns to virtio-blk (held in the write-back cache), then a
+    // long cpu workload keeps the guest running: SIGTERM arrives while it runs.
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '-m', '128M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,if=virtio`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('RESULT disk')) child.kill('SIGTERM');
+    });
+    const status = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    expect(status).toBe(143);
+    expect(read(img).some((b) => b !== 0)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

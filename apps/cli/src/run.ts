@@ -72,9 +72,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   hostConsole.start();
   const started = process.hrtime.bigint();
   let status: number;
+  // SIGINT/SIGTERM end the run between slices, so disks are still written back below.
+  let signalled: number | undefined;
+  const onSignal = (code: number) => (): void => {
+    signalled = code;
+    hostConsole.quitRequested = true;
+  };
+  const onInt = onSignal(130);
+  const onTerm = onSignal(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
   try {
     status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args));
+    if (signalled !== undefined) status = signalled;
   } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
     hostConsole.flush();
     hostConsole.stop();
     for (const d of drives) {
