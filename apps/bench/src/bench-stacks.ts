@@ -47,6 +47,20 @@ export const STACK_CANDIDATES: readonly Candidate[] = [
     },
   },
   {
+    name: 'hosted-accel',
+    load: async () => {
+      const { hostedAccelStack } = await import('@vm/hypervisor-hosted');
+      return { stack: hostedAccelStack, boot: 'm', baselines: ['bare-m'], counts: true, diskBuses: ['virtio'], note: '@vm/hypervisor-hosted: kernel-m in a VMM process on @vm/hostos, vCPU through /dev/vmm; disk = host file (pread/pwrite)' };
+    },
+  },
+  {
+    name: 'hosted-soft',
+    load: async () => {
+      const { hostedSoftStack } = await import('@vm/hypervisor-hosted');
+      return { stack: hostedSoftStack, boot: 'm', baselines: ['bare-m'], counts: true, diskBuses: ['virtio'], note: '@vm/hypervisor-hosted: kernel-m interpreted by a VMM process on @vm/hostos; disk = host file (pread/pwrite)' };
+    },
+  },
+  {
     name: 'qemu',
     load: () =>
       Promise.resolve(

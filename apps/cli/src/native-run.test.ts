@@ -32,7 +32,7 @@ describe('vm run --hypervisor native', () => {
     const smp = vm('run', '--hypervisor', 'native', '-smp', '2', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
     expect(smp.status).toBe(2);
     expect(smp.stderr).toContain('-smp 2');
-    expect(vm('run', '--hypervisor', 'kvm').stderr).toContain("--hypervisor kvm: 'none' or 'native'");
+    expect(vm('run', '--hypervisor', 'kvm').stderr).toContain("--hypervisor kvm: 'none', 'native' or 'hosted'");
     expect(vm('run', '--mode', 'trap', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')).stderr).toContain('only with --hypervisor native');
   });
 

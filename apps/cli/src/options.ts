@@ -22,8 +22,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },
   { name: 'stats', value: false, help: 'print instructions retired and MIPS (and, under a hypervisor, exits by reason) to stderr at exit' },
-  { name: 'hypervisor', value: true, help: 'none (default: the bare board) or native (one VM under the type-1 hypervisor)' },
-  { name: 'mode', value: true, help: 'with --hypervisor native: trap (trap-and-emulate, shadow page tables; the only mode so far)' },
+  { name: 'hypervisor', value: true, help: 'none (default: the bare board), native (one VM under the type-1 hypervisor) or hosted (a VMM process on the host OS)' },
+  { name: 'mode', value: true, help: 'with --hypervisor native: trap (the only mode so far); with --hypervisor hosted: accel (/dev/vmm, default) or soft (the VMM interprets)' },
 ];
 
 /** `vm up STACK.yaml` options. */

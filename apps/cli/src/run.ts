@@ -61,8 +61,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
   const hypervisor = one(args, 'hypervisor') ?? 'none';
   if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
-  if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none' or 'native'`);
-  if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native`);
+  if (hypervisor === 'hosted') return (await import('./hosted-run.js')).runHosted(args);
+  if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);
+  if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
   const hostConsole = new HostConsole();
   const { machine, drives } = createMachine(args, (b) => hostConsole.write(b));
   const maxText = one(args, 'max-instructions');

@@ -26,7 +26,10 @@ export interface StackVm {
 /** A composed stack (`vm up STACK.yaml`): one hypervisor and its VMs. */
 export interface StackSpec {
   readonly file: string;
-  readonly hypervisor: { readonly type: 'native'; readonly mode: 'trap'; readonly memory: number | undefined; readonly quantum: number | undefined };
+  readonly hypervisor:
+    | { readonly type: 'native'; readonly mode: 'trap'; readonly memory: number | undefined; readonly quantum: number | undefined }
+    /** The hosted hypervisor: one host OS, one VMM process per VM (its RAM is sized from the VMs'). */
+    | { readonly type: 'hosted'; readonly mode: 'accel' | 'soft'; readonly memory: undefined; readonly quantum: number | undefined };
   readonly vms: readonly StackVm[];
 }
 
@@ -64,7 +67,14 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
   if (node === undefined) return { type: 'native', mode: 'trap', memory: undefined, quantum: undefined };
   const m = y.map('hypervisor', node, HYPERVISOR);
   const type = m.has('type') ? y.string('hypervisor.type', m.get('type')) : 'native';
-  if (type !== 'native') y.fail('hypervisor.type', m.get('type'), `'${type}': only 'native' runs stacks`);
+  const quantum = m.has('quantum') ? y.integer('hypervisor.quantum', m.get('quantum'), 1) : undefined;
+  if (type === 'hosted') {
+    const hostedMode = m.has('mode') ? y.string('hypervisor.mode', m.get('mode')) : 'accel';
+    if (hostedMode !== 'accel' && hostedMode !== 'soft') y.fail('hypervisor.mode', m.get('mode'), `'${hostedMode}': 'accel' or 'soft' for the hosted hypervisor`);
+    if (m.has('memory')) y.fail('hypervisor.memory', m.get('memory'), "the hosted host OS's RAM is sized from its VMs: leave it out");
+    return { type, mode: hostedMode, memory: undefined, quantum };
+  }
+  if (type !== 'native') y.fail('hypervisor.type', m.get('type'), `'${type}': 'native' or 'hosted'`);
   const mode = m.has('mode') ? y.string('hypervisor.mode', m.get('mode')) : 'trap';
   if (mode === 'hext') y.fail('hypervisor.mode', m.get('mode'), 'the H-extension mode is not available yet (use trap)');
   if (mode !== 'trap') y.fail('hypervisor.mode', m.get('mode'), `'${mode}': only 'trap'`);
@@ -72,7 +82,7 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
     type,
     mode,
     memory: m.has('memory') ? y.size('hypervisor.memory', m.get('memory')) : undefined,
-    quantum: m.has('quantum') ? y.integer('hypervisor.quantum', m.get('quantum'), 1) : undefined,
+    quantum,
   };
 }
 

@@ -20,7 +20,7 @@ function defaultMemory(vms: readonly StackVm[]): number {
 }
 
 /** Console output, buffered per stream and written after each slice. */
-class Streams {
+export class Streams {
   private readonly out: Buffer[] = [];
   private readonly err: Buffer[] = [];
   stdout = (b: Buffer): void => void this.out.push(b);
@@ -75,6 +75,8 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   if (attach !== undefined && !spec.vms.some((v) => v.name === attach)) {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
+
+  if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
 
   const con = new HostConsole();
   const streams = new Streams();

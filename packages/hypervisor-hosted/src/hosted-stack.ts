@@ -1,5 +1,5 @@
 import type { GuestRunResult, GuestSpec, Stack, VmExit } from '@vm/core';
-import { HostKernel, mkfs, type Process } from '@vm/hostos';
+import { HostKernel, mkfs, type MkfsFile, type Process } from '@vm/hostos';
 import { VmmProgram, type VmmMode } from './vmm-process.js';
 
 const DEFAULT_MAX_INSTRUCTIONS = 400_000_000;
@@ -14,18 +14,59 @@ export interface HostedSetup {
   readonly process: Process;
 }
 
+/** One guest of a hosted host: its images (GuestSpec) and how its VMM process runs. */
+export interface HostedGuest {
+  /** A path component: the guest's images go to /images/NAME/ on the host file system. */
+  readonly name: string;
+  readonly spec: GuestSpec;
+  readonly weight?: number;
+  readonly interactive?: boolean;
+  readonly console?: (byte: number) => void;
+}
+
+export interface HostedHost {
+  readonly kernel: HostKernel;
+  readonly vmms: readonly { readonly vmm: VmmProgram; readonly process: Process }[];
+}
+
+export interface HostedHostOptions {
+  /** Bytes the host OS's console (its UART) transmits: the VMMs' write(2)s of guest output. */
+  readonly console?: (byte: number) => void;
+  readonly quantum?: number;
+}
+
+/**
+ * A host OS whose file system (mkfs) holds every guest's firmware, kernel and disk image, with one
+ * VMM process per guest (spawned in order, pids 1..n).
+ */
+export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, options: HostedHostOptions = {}): HostedHost {
+  const files: MkfsFile[] = [];
+  const placed = guests.map((g) => {
+    const at = (leaf: string, bytes: Uint8Array | undefined): string | undefined => {
+      if (bytes === undefined) return undefined;
+      const path = `/images/${g.name}/${leaf}`;
+      files.push({ path, bytes });
+      return path;
+    };
+    if (g.spec.kernel === undefined && g.spec.bios === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
+    if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
+    if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
+    return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes) };
+  });
+  const size = files.reduce((n, f) => n + f.bytes.length + 4096, 8 << 20);
+  const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
+  const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
+  const vmms = guests.map((g, i) => {
+    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, memory: g.spec.memory, interactive: g.interactive, console: g.console });
+    vmm.accelCounter = () => kernel.vmm.guestInstructions;
+    return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
+  });
+  return { kernel, vmms };
+}
+
 export function hostedSetup(spec: GuestSpec, mode: VmmMode, weight?: number): HostedSetup {
-  const kernelFile = spec.kernel ?? spec.bios;
-  if (kernelFile === undefined) throw new Error('hosted stacks need -kernel');
-  const disk = spec.disks?.[0];
-  const files = [{ path: '/images/kernel.elf', bytes: kernelFile.bytes }];
-  if (disk !== undefined) files.push({ path: '/images/disk.img', bytes: disk.bytes });
-  const size = kernelFile.bytes.length + (disk?.bytes.length ?? 0) + (8 << 20);
-  const kernel = new HostKernel({ disk: mkfs({ size, files }), memory: spec.memory + HOST_RESERVE });
-  const vmm = new VmmProgram({ mode, kernelPath: '/images/kernel.elf', diskPath: disk === undefined ? undefined : '/images/disk.img', append: spec.append, memory: spec.memory });
-  vmm.accelCounter = () => kernel.vmm.guestInstructions;
-  const process = kernel.spawnNative(vmm, { weight });
-  return { kernel, vmm, process };
+  const { kernel, vmms } = hostedHost([{ name: 'guest', spec, weight }], mode);
+  return { kernel, vmm: vmms[0]!.vmm, process: vmms[0]!.process };
 }
 
 function hostedStack(mode: VmmMode): Stack {

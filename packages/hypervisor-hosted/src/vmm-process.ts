@@ -1,6 +1,6 @@
 import type { EventCounts, VmExit } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
-import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls } from '@vm/hostos';
+import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput } from '@vm/hostos';
 import { VirtMachine, bootVirt } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import { HostFileBackend } from './host-file-backend.js';
@@ -16,12 +16,17 @@ export type VmmMode = 'accel' | 'soft';
 
 export interface VmmOptions {
   readonly mode: VmmMode;
-  /** Host file-system paths of the guest kernel and its virtio-blk disk image (optional). */
-  readonly kernelPath: string;
+  /** Host file-system paths of the guest's firmware (-bios; none when undefined), kernel and virtio-blk disk image. */
+  readonly biosPath?: string;
+  readonly kernelPath?: string;
   readonly diskPath?: string;
   readonly append?: string;
   /** Guest RAM in bytes. */
   readonly memory: number;
+  /** Read standard input (fd 0, non-blocking) each step and type it into the guest's UART. */
+  readonly interactive?: boolean;
+  /** Every byte the guest prints, as the VMM sees it (before its write(2) to the host console). */
+  readonly console?: (byte: number) => void;
 }
 
 /**
@@ -40,6 +45,7 @@ export class VmmProgram implements NativeProgram {
   private vcpuFd = -1;
   private buffer = 0;
   private soft: VirtMachine | undefined;
+  private readonly typed: number[] = [];
   private backend: HostFileBackend | undefined;
   private readonly runState: KvmRun = { exitReason: 'intr', address: 0, status: 0, message: '' };
   exit: VmExit | undefined;
@@ -79,6 +85,7 @@ export class VmmProgram implements NativeProgram {
       return { kind: 'ran', used: 1 };
     }
     if (this.phase === 'done') return { kind: 'exit', used: 0, code: 0 };
+    if (this.options.interactive === true) this.pollInput(sys);
     return this.options.mode === 'accel' ? this.stepAccel(sys) : this.stepSoft(budget);
   }
 
@@ -105,8 +112,16 @@ export class VmmProgram implements NativeProgram {
     const o = this.options;
     this.buffer = this.call(SYS.mmap, 0, BUFFER, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
     if (this.buffer < 0) return 'mmap of the I/O buffer failed';
-    const kernel = this.readFile(sys, o.kernelPath);
-    if (kernel === undefined) return `cannot read ${o.kernelPath}`;
+    if (o.kernelPath === undefined && o.biosPath === undefined) return 'no kernel and no bios to boot';
+    const load = (path: string | undefined): { file: string; bytes: Uint8Array } | string | undefined => {
+      if (path === undefined) return undefined;
+      const bytes = this.readFile(sys, path);
+      return bytes === undefined ? `cannot read ${path}` : { file: path, bytes };
+    };
+    const file = load(o.kernelPath);
+    const bios = load(o.biosPath);
+    if (typeof file === 'string') return file;
+    if (typeof bios === 'string') return bios;
     const guestRam = this.call(SYS.mmap, 0, o.memory, PROT_RW, MAP_PRIVATE_ANON | MAP_CONTIGUOUS, -1, 0);
     if (guestRam < 0) return 'no memory for the guest';
     const virtio: VirtioBlock[] = [];
@@ -118,17 +133,18 @@ export class VmmProgram implements NativeProgram {
       this.backend = new HostFileBackend(() => this.sys!, fd, size, this.buffer, BUFFER);
       virtio.push(new VirtioBlock({ backend: this.backend }));
     }
-    const file = { file: o.kernelPath, bytes: kernel };
+    const tap = o.console;
     const console = (b: number): void => {
       this.out.push(b);
       this.pending.push(b);
+      tap?.(b);
     };
     if (o.mode === 'soft') {
       const view = sys.memoryView(guestRam, o.memory);
       if (view === undefined) return 'guest RAM is not contiguous';
       const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console });
       for (const d of virtio) m.addVirtio(d);
-      bootVirt(m, { kernel: file, append: o.append });
+      bootVirt(m, { bios, kernel: file, append: o.append });
       this.soft = m;
       return undefined;
     }
@@ -145,9 +161,26 @@ export class VmmProgram implements NativeProgram {
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
     this.syscalls++;
-    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { kernel: file, append: o.append, virtio, console }));
+    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, append: o.append, virtio, console }));
     if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
     return undefined;
+  }
+
+  /** Standard input to the guest's UART: read(2) of fd 0, then the soft UART or KVM.UART_INPUT. */
+  private pollInput(sys: NativeSyscalls): void {
+    const n = this.call(SYS.read, 0, this.buffer, 256);
+    if (n > 0) this.typed.push(...sys.peek(this.buffer, n)!);
+    if (this.typed.length === 0) return;
+    const bytes = Uint8Array.from(this.typed);
+    let taken: number;
+    if (this.soft !== undefined) taken = this.soft.uart.receive(bytes);
+    else {
+      const input: UartInput = { bytes, taken: 0 };
+      this.syscalls++;
+      sys.ioctlObject(this.vcpuFd, KVM.UART_INPUT, input);
+      taken = input.taken;
+    }
+    this.typed.splice(0, taken);
   }
 
   /** Guest console bytes to the host console: one write(2) per batch. */

@@ -80,6 +80,8 @@ export class NativeHypervisor {
   private readonly hext: HextEmulator;
   private readonly hostClock: VirtualClock;
   private vmids = 0;
+  /** real.retired at the start of the running slice, -1 between slices. */
+  private sliceBase = -1;
   private readonly hooks: ExitHook[] = [];
   private readonly shadowPages: number;
   private readonly ipt: number;
@@ -96,7 +98,9 @@ export class NativeHypervisor {
     this.ipt = options.instructionsPerTick ?? 10;
     this.stormLimit = options.trapStormLimit ?? 10_000;
     this.mode = options.mode ?? 'trap';
-    this.hostClock = new VirtualClock(() => this.executed, this.ipt);
+    // Host time advances with the real hart inside a slice too, so a guest under H that reads
+    // `time` without exits (hcounteren.TM) sees it move between instructions, not per slice.
+    this.hostClock = new VirtualClock(() => this.executed + (this.sliceBase < 0 ? 0 : this.host.hart.retired - this.sliceBase), this.ipt);
     this.host = new HostBoard(options.memory, this.hostClock, options.hExtension ?? this.mode === 'hext');
     this.emulator = new TrapEmulator(this.host.hart);
     this.hext = new HextEmulator(this.host.hart, this.host.ram);
@@ -167,7 +171,9 @@ export class NativeHypervisor {
         if (!this.skipToDeadline(live)) return { reason: 'idle', instructions: done };
         continue;
       }
+      this.sliceBase = this.host.hart.retired;
       const n = this.runSlice(vm, Math.min(this.quantum, budget - done));
+      this.sliceBase = -1;
       this.scheduler.charge(vm, Math.max(n, 1));
       done += n;
       this.executed += n;
@@ -401,6 +407,9 @@ export class NativeHypervisor {
     if (all) vm.shadow.flush();
     else for (let va = r.start & ~0xfffn; va < r.start + r.size; va += 4096n) vm.shadow.unmap(va);
     vm.stats.count('shadow.flush');
+    const v = vm.vcpu.hart;
+    v.mmu.flushAll();
+    v.translationChanged();
     if (this.resident === vm) {
       this.host.hart.mmu.flushAll();
       this.host.hart.translationChanged();

@@ -20,17 +20,19 @@ export class ShadowPvMmu implements PvMmuBackend {
 
   invalidatePage(root: number, va: bigint): void {
     const keys = this.vm.shadow.viewsOfGuestRoot(root);
-    if (keys.length === 0) return;
-    this.vm.shadow.unmap(va, keys);
-    this.vm.stats.count('shadow.invalidate');
+    if (keys.length > 0) {
+      this.vm.shadow.unmap(va, keys);
+      this.vm.stats.count('shadow.invalidate');
+    }
     this.flushReal(va);
   }
 
   invalidateSpace(root: number): void {
     const keys = this.vm.shadow.viewsOfGuestRoot(root);
-    if (keys.length === 0) return;
-    this.vm.shadow.drop(keys);
-    this.vm.stats.count('shadow.drop-view', keys.length);
+    if (keys.length > 0) {
+      this.vm.shadow.drop(keys);
+      this.vm.stats.count('shadow.drop-view', keys.length);
+    }
     this.flushReal(undefined);
   }
 
@@ -46,11 +48,18 @@ export class ShadowPvMmu implements PvMmuBackend {
 
   setSatp(satp: bigint): void {
     this.vm.vcpu.hart.writeCsr(CSR_SATP, satp);
+    this.flushReal(undefined);
   }
 
+  /**
+   * Both TLBs that may hold the old translation: the real hart's (shadow leaves) and the virtual
+   * hart's (guest walks that justify shadow fills) — with no guest SFENCE.VMA, nobody else does.
+   */
   private flushReal(va: bigint | undefined): void {
-    if (va === undefined) this.real.mmu.flushAll();
-    else this.real.mmu.sfence(va, undefined);
-    this.real.translationChanged();
+    for (const h of [this.real, this.vm.vcpu.hart]) {
+      if (va === undefined) h.mmu.flushAll();
+      else h.mmu.sfence(va, undefined);
+      h.translationChanged();
+    }
   }
 }

@@ -227,7 +227,7 @@ export class VirtMachine {
     this.pendingExit = undefined;
   }
 
-  /** A checkpoint of the whole board (harts, devices, RAM, disks): see snapshot/README in this package. */
+  /** A checkpoint of the whole board (harts, devices, RAM, disks): see src/snapshot/README.md. */
   snapshot(): MachineSnapshot {
     return snapshotMachine(this);
   }

@@ -11,8 +11,9 @@ export class ConsoleDevice implements CharDevice {
 
   constructor(private readonly machine: HostMachine) {}
 
-  type(text: string): void {
-    for (const b of Buffer.from(text, 'utf8')) this.input.push(b);
+  /** Queue input (a string is typed as UTF-8). */
+  type(text: string | Uint8Array | readonly number[]): void {
+    for (const b of typeof text === 'string' ? Buffer.from(text, 'utf8') : text) this.input.push(b);
   }
 
   read(_proc: Process, length: number): Uint8Array {

@@ -15,7 +15,15 @@ export const KVM = {
   CREATE_VCPU: 0xae41,
   SET_USER_MEMORY_REGION: 0x4020ae46,
   RUN: 0xae80,
+  /** Ours (KVM has no UART): type bytes into the vCPU's UART; the object is a UartInput. */
+  UART_INPUT: 0xaef0,
 } as const;
+
+/** KVM.UART_INPUT's object: the bytes to type; the driver sets how many the UART's FIFO took. */
+export interface UartInput {
+  readonly bytes: Uint8Array;
+  taken: number;
+}
 
 const PRIV_U = 0;
 const PRIV_M = 3;
@@ -137,6 +145,13 @@ export class KvmDevice implements CharDevice {
         this.run(state, object as KvmRun);
         return 0n;
       }
+      case KVM.UART_INPUT: {
+        const input = object as UartInput | undefined;
+        if (!(state instanceof KvmVcpu) || input === undefined) return fail('EINVAL');
+        input.taken = state.vm.sendInput(Buffer.from(input.bytes).toString('latin1'));
+        if (input.taken > 0) state.waiting = false;
+        return BigInt(input.taken);
+      }
       default:
         return fail('ENOTTY');
     }
@@ -246,6 +261,14 @@ export class KvmDevice implements CharDevice {
       vm.stop('hypervisor-error', e instanceof Error ? e.message : String(e), vcpu.hart.pc);
       reason = 'internal-error';
       run.message = vm.describe();
+    }
+    if (reason !== 'shutdown' && reason !== 'internal-error') {
+      // HTIF (riscv-tests' tohost): a plain store to RAM, seen when the guest leaves the CPU.
+      const h = vm.board.htif?.poll();
+      if (h?.kind === 'exit') {
+        vm.board.requested = { reason: 'poweroff', code: h.code };
+        reason = 'shutdown';
+      }
     }
     vcpu.save(real);
     this.world.leave();

@@ -12,17 +12,20 @@ import { applySparse } from './sparse-image.js';
 /**
  * Load a checkpoint into a board built from the same configuration. `loadDisks` false skips the
  * disks (a board just built from the snapshot already holds their contents). Checks the shape
- * first; a component that still refuses its state leaves the board inconsistent, so callers that
+ * first; `ram`: 'load' replaces RAM, 'fresh' writes the stored chunks into a new (zero) board, 'keep' leaves RAM alone (filled by migration). A component that still refuses its state leaves the board inconsistent, so callers that
  * keep a board alive use restoreMachineInPlace (which rolls back).
  */
-export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boolean): void {
+export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boolean, ram: 'load' | 'fresh' | 'keep' = 'load'): void {
   const { disks } = checkShape(m, s);
   if (loadDisks) {
     disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, true));
     disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, false));
   }
-  m.ram.bytes.fill(0);
-  applySparse(s.ram, m.ram.bytes);
+  if (ram !== 'keep') {
+    // A freshly built board's RAM is zero already (and untouched: filling it would commit every page).
+    if (ram === 'load') m.ram.bytes.fill(0);
+    applySparse(s.ram, m.ram.bytes);
+  }
   m.rom.bytes.fill(0);
   m.rom.bytes.set(s.rom);
 

@@ -5,14 +5,19 @@ import { describeBoard } from './board-config.js';
 import { captureDisk } from './disk-snapshot.js';
 import { snapshotHext } from './hart-hext.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
-import { sparseFromBytes } from './sparse-image.js';
+import { CHUNK_SIZE, sparseFromBytes } from './sparse-image.js';
+
+export interface CaptureOptions {
+  /** false: leave RAM out (an empty image) — live migration sends RAM page by page instead. */
+  readonly ram?: boolean;
+}
 
 /**
  * Checkpoint a board between run() calls: its configuration, every hart and MMU, the clock, every
  * device with its queues, the boot ROM, HTIF, RAM and the guest-visible contents of its disks.
  * The result shares no memory with the board.
  */
-export function snapshotMachine(m: VirtMachine): MachineSnapshot {
+export function snapshotMachine(m: VirtMachine, options: CaptureOptions = {}): MachineSnapshot {
   const { config, disks } = describeBoard(m);
   return {
     version: MACHINE_SNAPSHOT_VERSION,
@@ -31,7 +36,7 @@ export function snapshotMachine(m: VirtMachine): MachineSnapshot {
     },
     rom: m.rom.bytes.slice(),
     htif: htifConfig(m),
-    ram: sparseFromBytes(m.ram.bytes),
+    ram: options.ram === false ? { size: m.ram.size, chunkSize: CHUNK_SIZE, chunks: [] } : sparseFromBytes(m.ram.bytes),
     disks: disks.map(captureDisk),
   };
 }

@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryBlockBackend } from '@vm/devices';
+import { createHash } from 'node:crypto';
+import { encodeSnapshot } from './vmsnap-format.js';
+import { toPlainJson } from './plain-json.js';
 import { restoreMachine } from './rebuild.js';
 import { readSnapshot, writeSnapshot } from './vmsnap-file.js';
 import { Captured, kernelBoard, resultLines, runUntil, tempDir } from './test-support/kernel-board.js';
@@ -93,8 +95,16 @@ describe('checkpoint and restore of the virt board', () => {
     runUntil(m, 3_500_000);
     const mid = m.snapshot();
     expect(() => m.restore(bad)).toThrow(/plic/);
-    expect(m.snapshot()).toEqual(mid);
+    expect(digest(m.snapshot())).toBe(digest(mid));
     expect(before.board.timeline).toBe(3_000_000);
-    void MemoryBlockBackend;
   });
 });
+
+function digest(s: MachineSnapshot): string {
+  const h = createHash('sha256');
+  for (const p of encodeSnapshot({ ...s, ram: { ...s.ram, chunks: [] }, disks: [] })) h.update(p);
+  h.update(toPlainJson(s.ram.chunks.map((c) => c.index)));
+  for (const c of s.ram.chunks) h.update(c.data);
+  for (const d of s.disks) h.update(toPlainJson(d));
+  return h.digest('hex');
+}

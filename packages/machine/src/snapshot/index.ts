@@ -11,3 +11,11 @@ export { encodeSnapshot, decodeSnapshot, VMSNAP_MAGIC, VMSNAP_FORMAT_VERSION } f
 export type { EncodeOptions } from './vmsnap-format.js';
 export { writeSnapshot, readSnapshot } from './vmsnap-file.js';
 export type { HartHextState } from './hart-hext.js';
+export type { CaptureOptions } from './capture.js';
+export { migrateOut, MigrationAbortedError } from './migration/migrate-out.js';
+export type { MigrateOutOptions } from './migration/migrate-out.js';
+export { migrateIn } from './migration/migrate-in.js';
+export type { MigrateInResult } from './migration/migrate-in.js';
+export type { MigrationStats } from './migration/migration-stats.js';
+export { formatMigrationStats } from './migration/migration-stats.js';
+export { DirtyPageTracker } from './migration/dirty-pages.js';

@@ -1,5 +1,7 @@
 import { NetLoopback, VirtioBlock, VirtioConsole, VirtioNet, VirtioRng, type BlockBackend, type NetBackend, type VirtioDevice } from '@vm/devices';
+import { Ram } from '@vm/mmu';
 import { VirtMachine } from '../virt.js';
+import { VIRT } from '../memory-map.js';
 import { applySnapshot } from './apply.js';
 import { openDisk } from './disk-snapshot.js';
 import type { DiskSnapshot, MachineSnapshot, VirtioSlotConfig } from './machine-snapshot.js';
@@ -15,6 +17,11 @@ export interface RestoreHost {
   readonly net?: (slot: number) => NetBackend;
   /** Open disk `index`; default: from the snapshot (memory contents, file path + hash check, overlay). */
   readonly openDisk?: (disk: DiskSnapshot, index: number) => BlockBackend;
+  /**
+   * Guest RAM contents to use in place (exactly the snapshot's memory size); the snapshot's RAM
+   * image is then ignored. Live migration receives RAM this way.
+   */
+  readonly ramContents?: Uint8Array;
 }
 
 export interface RestoredMachine {
@@ -43,13 +50,14 @@ export function restoreMachine(s: MachineSnapshot, host: RestoreHost = {}): Rest
       rtcEpochNs: c.rtcEpochNs ?? undefined,
       hExtension: c.hExtension,
       console,
+      ram: host.ramContents === undefined ? undefined : new Ram(VIRT.dram.base, c.memory, host.ramContents),
     });
     for (const v of c.virtio) {
       const slot = machine.addVirtio(virtioDevice(v, disks, host, console));
       if (slot.slot !== v.slot) throw new SnapshotRestoreError(`virtio ${v.kind}`, `landed in slot ${slot.slot}, the snapshot has slot ${v.slot}`);
     }
     if (c.pioDisk !== null) machine.addPioDisk(diskAt(disks, c.pioDisk));
-    applySnapshot(machine, s, false);
+    applySnapshot(machine, s, false, host.ramContents === undefined ? 'fresh' : 'keep');
     return { machine, disks };
   } catch (e) {
     for (const d of disks) d.close();

@@ -17,14 +17,14 @@ export interface SparseImage {
   readonly chunks: readonly ImageChunk[];
 }
 
-/** True when every byte of `bytes` is zero (checked a word at a time where aligned). */
+const ZEROS = Buffer.alloc(CHUNK_SIZE);
+
+/** True when every byte of `bytes` is zero (memcmp against a zero block). */
 export function isZero(bytes: Uint8Array): boolean {
-  const words = bytes.byteOffset % 4 === 0 ? Math.floor(bytes.length / 4) : 0;
-  if (words > 0) {
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
-    for (let i = 0; i < words; i++) if (w[i] !== 0) return false;
+  for (let at = 0; at < bytes.length; at += ZEROS.length) {
+    const n = Math.min(ZEROS.length, bytes.length - at);
+    if (Buffer.compare(Buffer.from(bytes.buffer, bytes.byteOffset + at, n), ZEROS.subarray(0, n)) !== 0) return false;
   }
-  for (let i = words * 4; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 

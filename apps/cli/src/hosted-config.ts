@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
+import type { VmmMode } from '@vm/hypervisor-hosted';
+import { one, parseProps, type ParsedArgs } from './args.js';
+import { bootSpecOf } from './run.js';
+
+/** `--mode` under --hypervisor hosted: accel (/dev/vmm, the default) or soft (the VMM interprets). */
+export function hostedMode(mode: string | undefined, where: string): VmmMode {
+  if (mode === undefined || mode === 'accel') return 'accel';
+  if (mode === 'soft') return 'soft';
+  throw new ConfigError(`${where} ${mode}: 'accel' or 'soft' under the hosted hypervisor`);
+}
+
+/** A disk image for a hosted guest: it becomes a file of the host file system (writes stay there). */
+export function hostedDisk(file: string, bus: string, where: string): { bytes: Uint8Array; bus: 'virtio' } {
+  if (bus !== 'virtio') throw new ConfigError(`${where}: if=${bus} is not supported under --hypervisor hosted (the VMM has virtio-blk only)`);
+  if (!existsSync(file)) throw new ConfigError(`${where}: '${file}': no such file`);
+  return { bytes: new Uint8Array(readFileSync(file)), bus: 'virtio' };
+}
+
+function diskOf(text: string): { bytes: Uint8Array; bus: 'virtio' } {
+  const props = parseProps(text, '-drive');
+  for (const k of props.keys()) {
+    if (!['file', 'format', 'if', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor hosted`);
+  }
+  const file = props.get('file');
+  if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
+  if ((props.get('format') ?? 'raw') !== 'raw') throw new ConfigError(`-drive ${text}: format '${props.get('format')}' is not supported (raw only)`);
+  return hostedDisk(file, props.get('if') ?? 'virtio', `-drive ${text}`);
+}
+
+/** One hosted guest from `vm run` flags (-m -bios -kernel -append -drive), refusing what the VMM cannot give. */
+export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
+  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
+  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  const cpu = one(args, 'cpu') ?? 'rv64';
+  if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
+  const smp = one(args, 'smp');
+  if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VMM of --hypervisor hosted runs one vCPU`);
+  const clock = one(args, 'clock');
+  if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
+  if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor hosted (use -drive file=F,if=virtio)`);
+  const mText = one(args, 'm') ?? '128M';
+  const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
+  if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
+  const boot = bootSpecOf(args);
+  if (boot.initrd !== undefined) throw new ConfigError(`-initrd ${one(args, 'initrd')}: not supported under --hypervisor hosted`);
+  const disks = (args.values.get('drive') ?? []).map(diskOf);
+  if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
+  return { memory, bios: boot.bios, kernel: boot.kernel, append: boot.append, disks };
+}

@@ -1,0 +1,231 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { ConfigError, type VmExit } from '@vm/core';
+import {
+  formatMigrationStats,
+  migrateIn,
+  migrateOut,
+  readSnapshot,
+  restoreMachine,
+  snapshotMachine,
+  writeSnapshot,
+  type VirtMachine,
+} from '@vm/machine';
+import { one, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { HostConsole } from './console.js';
+import { RUN_OPTIONS } from './options.js';
+import { createMachine } from './run.js';
+
+/** Where a command's console and messages go (the terminal by default; tests pass streams). */
+export interface CommandIo {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+const TERMINAL: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+export const SNAPSHOT_OPTIONS: readonly OptionSpec[] = [
+  ...RUN_OPTIONS,
+  { name: 'o', value: true, help: 'snapshot file to write (.vmsnap)' },
+  { name: 'at', value: true, help: 'take the snapshot after this many instructions' },
+];
+
+export const RESTORE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'max-instructions', value: true, help: 'stop with status 124 after this many more instructions' },
+  { name: 'stats', value: false, help: 'print instructions retired and MIPS to stderr at exit' },
+];
+
+export const MIGRATE_OPTIONS: readonly OptionSpec[] = [
+  ...RUN_OPTIONS,
+  { name: 'listen', value: true, help: 'receive a VM on this TCP port, then run it' },
+  { name: 'bind', value: true, help: 'with --listen: address to listen on (default 127.0.0.1)' },
+  { name: 'to', value: true, help: 'HOST:PORT: run the guest and live-migrate it there' },
+  { name: 'after', value: true, help: 'with --to: instructions to run before migrating (default 1000000)' },
+  { name: 'max-rounds', value: true, help: 'with --to: pre-copy round limit (default 30)' },
+  { name: 'dirty-threshold', value: true, help: 'with --to: stop-and-copy when at most this many pages are dirty (default 256)' },
+];
+
+/** `vm snapshot -o FILE --at N [vm run flags]`: boot, run N instructions, write a checkpoint. */
+export async function snapshotCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
+  const args = parseArgs(argv, SNAPSHOT_OPTIONS);
+  noPositional(args);
+  const file = one(args, 'o');
+  if (file === undefined) throw new ConfigError('vm snapshot: give -o FILE');
+  const at = count(args, 'at');
+  if (at === undefined) throw new ConfigError('vm snapshot: give --at N (instructions)');
+  const con = new HostConsole(io.stdin, io.stdout);
+  const { machine, drives } = createMachine(args, (b) => con.write(b));
+  try {
+    const exit = runTo(machine, at);
+    con.flush();
+    if (exit.reason !== 'budget' && exit.reason !== 'wfi') {
+      io.stderr.write(`vm snapshot: the guest stopped (${describe(exit)}) after ${machine.retired} instructions, before --at ${at}\n`);
+      return 1;
+    }
+    if (exit.reason === 'wfi') io.stderr.write(`vm snapshot: the guest waits for input at ${machine.retired} instructions; snapshotting there\n`);
+    const t0 = performance.now();
+    const snap = snapshotMachine(machine);
+    const bytes = writeSnapshot(file, snap);
+    const ms = performance.now() - t0;
+    io.stderr.write(`vm snapshot: ${machine.retired} instructions; wrote ${file} (${bytes} bytes, ${snap.ram.chunks.length} RAM chunks, ${ms.toFixed(0)} ms)\n`);
+    return 0;
+  } finally {
+    for (const d of drives) d.backend.close();
+  }
+}
+
+/** `vm restore FILE [--max-instructions N]`: rebuild the board from a checkpoint and continue it. */
+export async function restoreCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
+  const args = parseArgs(argv, RESTORE_OPTIONS);
+  if (args.positional.length !== 1) throw new ConfigError('vm restore: give exactly one snapshot FILE');
+  const max = count(args, 'max-instructions') ?? Infinity;
+  const con = new HostConsole(io.stdin, io.stdout);
+  const t0 = performance.now();
+  const { machine, disks } = restoreMachine(readSnapshot(args.positional[0]!), { console: (b) => con.write(b) });
+  if (args.flags.has('stats')) io.stderr.write(`vm restore: ${machine.retired} instructions restored in ${(performance.now() - t0).toFixed(0)} ms\n`);
+  try {
+    return await runConsole(machine, con, max, io, args.flags.has('stats'));
+  } finally {
+    for (const d of disks) d.close();
+  }
+}
+
+/** `vm migrate --listen PORT` (receive and run) or `vm migrate --to HOST:PORT [vm run flags]` (run and send). */
+export async function migrateCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
+  const args = parseArgs(argv, MIGRATE_OPTIONS);
+  noPositional(args);
+  const listen = one(args, 'listen');
+  const to = one(args, 'to');
+  if ((listen === undefined) === (to === undefined)) throw new ConfigError('vm migrate: give either --listen PORT or --to HOST:PORT');
+  return listen !== undefined ? receive(args, port(listen, '--listen'), io) : send(args, to!, io);
+}
+
+async function receive(args: ParsedArgs, listenPort: number, io: CommandIo): Promise<number> {
+  const max = count(args, 'max-instructions') ?? Infinity;
+  const server = createServer();
+  const bind = one(args, 'bind') ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, bind, resolve);
+  });
+  io.stderr.write(`vm migrate: waiting for a VM on ${bind}:${listenPort}\n`);
+  const socket = await new Promise<Socket>((r) => server.once('connection', r));
+  server.close();
+  const con = new HostConsole(io.stdin, io.stdout);
+  const t0 = performance.now();
+  const { machine, disks, pagesReceived, rounds } = await migrateIn(socket, { console: (b) => con.write(b) });
+  socket.end();
+  io.stderr.write(`vm migrate: received ${pagesReceived} pages in ${rounds} rounds and the board state (${(performance.now() - t0).toFixed(0)} ms); resuming at ${machine.retired} instructions\n`);
+  try {
+    return await runConsole(machine, con, max, io, args.flags.has('stats'));
+  } finally {
+    for (const d of disks) d.close();
+  }
+}
+
+async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number> {
+  const m = /^(.*):(\d+)$/.exec(to);
+  if (m === null) throw new ConfigError(`--to ${to}: give HOST:PORT`);
+  const after = count(args, 'after') ?? 1_000_000;
+  const con = new HostConsole(io.stdin, io.stdout);
+  const { machine, drives } = createMachine(args, (b) => con.write(b));
+  try {
+    const exit = runTo(machine, after);
+    con.flush();
+    if (exit.reason !== 'budget' && exit.reason !== 'wfi') {
+      io.stderr.write(`vm migrate: the guest stopped (${describe(exit)}) before --after ${after}\n`);
+      return exit.reason === 'poweroff' ? exit.code : 1;
+    }
+    const socket = connect(port(m[2]!, '--to'), m[1]!);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    const stats = await migrateOut(machine, socket, {
+      maxRounds: count(args, 'max-rounds'),
+      dirtyThreshold: count(args, 'dirty-threshold'),
+    });
+    con.flush();
+    socket.end();
+    io.stderr.write(`${formatMigrationStats(stats)}\n`);
+    return 0;
+  } finally {
+    for (const d of drives) d.backend.close();
+  }
+}
+
+/** Run the board in slices until `at` instructions have retired or it stops. */
+function runTo(machine: VirtMachine, at: number): VmExit {
+  while (machine.retired < at) {
+    const exit = machine.run(Math.min(1_000_000, at - machine.retired));
+    if (exit.reason !== 'budget') return exit;
+  }
+  return { reason: 'budget' };
+}
+
+/** The console loop of `vm run` for a restored board: feeds input, honours exits; returns the exit status. */
+async function runConsole(machine: VirtMachine, con: HostConsole, max: number, io: CommandIo, stats: boolean): Promise<number> {
+  const start = machine.retired;
+  const started = performance.now();
+  con.start();
+  try {
+    for (;;) {
+      if (con.pending.length > 0) con.pending.splice(0, machine.uart.receive(con.pending));
+      const budget = Math.min(1_000_000, max - (machine.retired - start));
+      if (budget <= 0) {
+        io.stderr.write(`\nvm: stopped after ${machine.retired - start} instructions (--max-instructions)\n`);
+        return 124;
+      }
+      const exit = machine.run(budget);
+      con.flush();
+      if (con.quitRequested) return 0;
+      if (exit.reason === 'poweroff') return exit.code;
+      if (exit.reason === 'reset') {
+        io.stderr.write('\nvm: the guest reset; a restored board cannot reboot its images\n');
+        return 0;
+      }
+      if (exit.reason === 'halt') {
+        io.stderr.write(`\nvm: ${exit.message}\n`);
+        return 1;
+      }
+      if (exit.reason === 'wfi') {
+        if (con.inputEnded && con.pending.length === 0) {
+          io.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
+          return 1;
+        }
+        await con.waitForInput(50);
+      } else {
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+  } finally {
+    con.flush();
+    con.stop();
+    if (stats) {
+      const secs = (performance.now() - started) / 1000;
+      io.stderr.write(`vm: ${machine.retired - start} instructions in ${secs.toFixed(2)} s\n`);
+    }
+  }
+}
+
+function count(args: ParsedArgs, name: string): number | undefined {
+  const text = one(args, name);
+  if (text === undefined) return undefined;
+  const n = Number(text.replaceAll('_', ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`--${name} ${text}: not a whole number`);
+  return n;
+}
+
+function port(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${flag} ${text}: not a TCP port`);
+  return n;
+}
+
+function noPositional(args: ParsedArgs): void {
+  if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
+}
+
+function describe(exit: VmExit): string {
+  return exit.reason === 'poweroff' ? `poweroff ${exit.code}` : exit.reason;
+}

@@ -1,0 +1,63 @@
+import type { Socket } from 'node:net';
+import { inflateRawSync } from 'node:zlib';
+import { FormatError } from '@vm/core';
+import { restoreMachine, type RestoreHost, type RestoredMachine } from '../rebuild.js';
+import { decodeSnapshot } from '../vmsnap-format.js';
+import { FRAME, FrameReader, MIGRATION_PROTOCOL_VERSION, PAGE_SIZE, jsonPayload, parseJson, writeFrame } from './frames.js';
+
+export interface MigrateInResult extends RestoredMachine {
+  /** Pages received in total (a page sent in several rounds counts each time). */
+  readonly pagesReceived: number;
+  readonly rounds: number;
+}
+
+/**
+ * Receive a board sent by migrateOut: RAM pages round by round, then the stopped board's state.
+ * The board is built and loaded completely before RESUMED goes back; on any error a FAILED frame
+ * goes back instead and nothing runs.
+ */
+export async function migrateIn(socket: Socket, host: Omit<RestoreHost, 'ramContents'> = {}): Promise<MigrateInResult> {
+  const peer = `migration from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+  const reader = new FrameReader(socket, peer);
+  try {
+    const hello = await reader.next();
+    if (hello.type !== FRAME.hello) throw new FormatError(peer, 0, 'hello', `expected HELLO, got frame ${hello.type}`);
+    const h = parseJson(hello, peer);
+    if (h.version !== MIGRATION_PROTOCOL_VERSION) throw new FormatError(peer, 0, 'hello', `protocol version ${String(h.version)} is not supported (this build speaks ${MIGRATION_PROTOCOL_VERSION})`);
+    const memory = Number(h.memory);
+    if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE_SIZE !== 0 || h.pageSize !== PAGE_SIZE) {
+      throw new FormatError(peer, 0, 'hello', `bad memory size ${String(h.memory)} or page size ${String(h.pageSize)}`);
+    }
+    const ram = new Uint8Array(memory);
+    const pageCount = memory / PAGE_SIZE;
+    let pagesReceived = 0;
+    let rounds = 0;
+    for (;;) {
+      const f = await reader.next();
+      if (f.type === FRAME.pages) {
+        const raw = inflateRawSync(f.payload);
+        if (raw.length % (4 + PAGE_SIZE) !== 0) throw new FormatError(peer, 0, 'pages', `frame of ${raw.length} bytes is not whole pages`);
+        for (let at = 0; at < raw.length; at += 4 + PAGE_SIZE) {
+          const page = raw.readUInt32LE(at);
+          if (page >= pageCount) throw new FormatError(peer, 0, 'pages', `page ${page} lies beyond the ${memory}-byte RAM`);
+          ram.set(raw.subarray(at + 4, at + 4 + PAGE_SIZE), page * PAGE_SIZE);
+          pagesReceived++;
+        }
+      } else if (f.type === FRAME.round) {
+        rounds++;
+      } else if (f.type === FRAME.state) {
+        const snapshot = decodeSnapshot(f.payload, peer);
+        const restored = restoreMachine(snapshot, { ...host, ramContents: ram });
+        await writeFrame(socket, FRAME.resumed, jsonPayload({ retired: restored.machine.retired }));
+        return { ...restored, pagesReceived, rounds };
+      } else if (f.type === FRAME.failed) {
+        throw new FormatError(peer, 0, 'stream', `the sender gave up: ${String(parseJson(f, peer).message)}`);
+      } else {
+        throw new FormatError(peer, 0, 'stream', `unexpected frame type ${f.type}`);
+      }
+    }
+  } catch (e) {
+    if (!socket.destroyed) await writeFrame(socket, FRAME.failed, jsonPayload({ message: e instanceof Error ? e.message : String(e) })).catch(() => undefined);
+    throw e;
+  }
+}
