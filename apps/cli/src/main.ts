@@ -12,6 +12,9 @@ usage:
                                   run a composed stack of VMs (see apps/cli/README.md)
   vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
                                   the overhead benchmark: every stack against bare metal
+  vm snapshot -o FILE --at N [vm run options]   run, then checkpoint the board into FILE
+  vm restore FILE                 continue a checkpointed board
+  vm migrate --listen PORT | --to HOST:PORT [vm run options]   live migration over TCP
   vm disasm FILE.elf              objdump-style listing of the text sections
   vm help                         this text
 
@@ -32,6 +35,12 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./run.js')).runCommand(rest);
     case 'up':
       return (await import('./up.js')).upCommand(rest);
+    case 'snapshot':
+      return (await import('./snapshot-command.js')).snapshotCommand(rest);
+    case 'restore':
+      return (await import('./snapshot-command.js')).restoreCommand(rest);
+    case 'migrate':
+      return (await import('./snapshot-command.js')).migrateCommand(rest);
     case 'bench':
       return (await import('./bench.js')).benchCommand(rest);
     case 'disasm':

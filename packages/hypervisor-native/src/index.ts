@@ -1,7 +1,7 @@
 export { NativeHypervisor } from './hypervisor.js';
 export type { NativeHypervisorOptions, HypervisorRunResult, ExitHook } from './hypervisor.js';
 export { Vm, GUEST_RAM_BASE } from './vm.js';
-export type { VmConfig, VmState, VmReport } from './vm.js';
+export type { VmConfig, VmDisk, VmState, VmReport } from './vm.js';
 export { Vcpu } from './vcpu.js';
 export { VmStats, EXIT_HISTORY } from './vm-stats.js';
 export type { ExitReason, GuestExit, ExitVerdict } from './exit-reason.js';

@@ -1,6 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
-import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
+import { MemoryBlockBackend, VirtioBlock, type BlockBackend } from '@vm/devices';
 import { bootVirt } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
@@ -16,6 +16,14 @@ import { VmStats } from './vm-stats.js';
 /** Guest RAM starts at the virt board's DRAM base. */
 export const GUEST_RAM_BASE = 0x8000_0000;
 
+/**
+ * A disk of a VM: an image copied into memory (the guest's writes stay there: `snapshot=on`), or a
+ * block back end used as given — a file back end writes the guest's data back on flush and close.
+ */
+export type VmDisk =
+  | { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }
+  | { readonly backend: BlockBackend; readonly bus: 'virtio' | 'pio' };
+
 /** What to run in a VM: QEMU's -bios/-kernel/-append/-m and disks. */
 export interface VmConfig {
   readonly name: string;
@@ -25,7 +33,7 @@ export interface VmConfig {
   readonly bios?: GuestFile;
   readonly kernel?: GuestFile;
   readonly append?: string;
-  readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }[];
+  readonly disks?: readonly VmDisk[];
   /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
   readonly console?: (byte: number) => void;
   /** Credit-scheduler weight (Xen's default 256). */
@@ -121,7 +129,8 @@ export class Vm {
     });
     this.sink = sink;
     for (const d of config.disks ?? []) {
-      const backend = new MemoryBlockBackend(d.bytes.slice());
+      // A backend is used as given (e.g. a file written back on flush); bare bytes are copied.
+      const backend = 'backend' in d ? d.backend : new MemoryBlockBackend(d.bytes.slice());
       if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
       else this.board.addPioDisk(backend);
     }
