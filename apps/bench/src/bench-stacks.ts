@@ -47,6 +47,27 @@ export const STACK_CANDIDATES: readonly Candidate[] = [
     },
   },
   {
+    name: 'native-trap-s',
+    load: async () => {
+      const m = await import('@vm/hypervisor-native');
+      return { stack: m.nativeStack('native-trap-s', { mode: 'trap', pvMmu: false }), boot: 's', baselines: ['bare-m', 'bare-sbi'], counts: true, diskBuses: BOTH_DISKS, note: '@vm/hypervisor-native: kernel-s on the hypervisor\'s SBI, trap-and-emulate, shadow page tables' };
+    },
+  },
+  {
+    name: 'native-pv',
+    load: async () => {
+      const m = await import('@vm/hypervisor-native');
+      return { stack: m.nativePvStack, boot: 'pv', baselines: ['bare-m', 'bare-sbi'], counts: true, diskBuses: BOTH_DISKS, note: '@vm/hypervisor-native: kernel-pv on the hypervisor\'s SBI with PV-MMU hypercalls (batched page-table updates)' };
+    },
+  },
+  {
+    name: 'native-hext',
+    load: async () => {
+      const m = await import('@vm/hypervisor-native');
+      return { stack: m.nativeHextStack, boot: 's', baselines: ['bare-m', 'bare-sbi'], counts: true, diskBuses: BOTH_DISKS, note: '@vm/hypervisor-native: kernel-s in VS/VU under a G-stage table (H-extension), hypervisor SBI' };
+    },
+  },
+  {
     name: 'hosted-accel',
     load: async () => {
       const { hostedAccelStack } = await import('@vm/hypervisor-hosted');

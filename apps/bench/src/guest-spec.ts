@@ -7,7 +7,11 @@ export type GuestBoot =
   /** kernel-m.elf in M-mode with -bios none: the kernel owns the machine. */
   | 'm'
   /** Debian's OpenSBI fw_jump.bin in M-mode, kernel-s.elf as its S-mode payload. */
-  | 'sbi';
+  | 'sbi'
+  /** kernel-s.elf alone, entered in (V)S-mode on a hypervisor's own SBI (QEMU/KVM style). */
+  | 's'
+  /** kernel-pv.elf alone on a hypervisor's SBI: the paravirtual image (PV-MMU hypercalls). */
+  | 'pv';
 
 export type DiskBus = 'virtio' | 'pio';
 
@@ -20,7 +24,7 @@ export const GUEST_MEMORY = 256 << 20;
  */
 export function guestSpec(boot: GuestBoot, w: Workload, buses: readonly DiskBus[]): GuestSpec {
   const disks = w.diskBytes === 0 ? [] : buses.map((bus) => ({ bus, bytes: new Uint8Array(w.diskBytes) }));
-  const kernel = readGuestFile(guestImagePath(boot === 'm' ? 'kernel-m.elf' : 'kernel-s.elf'));
+  const kernel = readGuestFile(guestImagePath(boot === 'm' ? 'kernel-m.elf' : boot === 'pv' ? 'kernel-pv.elf' : 'kernel-s.elf'));
   const bios = boot === 'sbi' ? readGuestFile(OPENSBI_FW_JUMP) : undefined;
   return { bios, kernel, append: w.append, memory: GUEST_MEMORY, disks };
 }
