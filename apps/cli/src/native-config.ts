@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
+import { FileBlockBackend, OverlayBlockBackend } from '@vm/devices';
 import type { VmConfig } from '@vm/hypervisor-native';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf } from './run.js';
@@ -7,11 +8,11 @@ import { bootSpecOf } from './run.js';
 /** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
 export const HYPERVISOR_HEADROOM = 64 << 20;
 
-/** The trap-and-emulate mode is the only one; hardware-assisted (H extension) comes later. */
-export function checkMode(mode: string | undefined, where: string): void {
-  if (mode === undefined || mode === 'trap') return;
-  if (mode === 'hext') throw new ConfigError(`${where} hext: the H-extension mode is not available yet (use trap)`);
-  throw new ConfigError(`${where} ${mode}: 'trap' (or 'hext', not available yet)`);
+/** 'trap' (trap-and-emulate, shadow page tables; the default) or 'hext' (the H-extension). */
+export function checkMode(mode: string | undefined, where: string): 'trap' | 'hext' {
+  if (mode === undefined || mode === 'trap') return 'trap';
+  if (mode === 'hext') return 'hext';
+  throw new ConfigError(`${where} ${mode}: 'trap' or 'hext'`);
 }
 
 type Disk = NonNullable<VmConfig['disks']>[number];
@@ -26,7 +27,40 @@ export function readDisk(file: string, bus: string, where: string): Disk {
   return { bytes: new Uint8Array(readFileSync(file)), bus };
 }
 
-function diskOf(text: string): Disk {
+/**
+ * A `vm run` drive of a VM: the image file itself, written back on flush and at exit, as on the
+ * bare board; `snapshot=on` (or -snapshot) puts a copy-on-write overlay in front and leaves the
+ * image untouched.
+ */
+function driveOf(text: string, globalSnapshot: boolean): Disk {
+  const props = parseProps(text, '-drive');
+  for (const k of props.keys()) {
+    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
+  }
+  const file = props.get('file');
+  if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
+  const format = props.get('format') ?? 'raw';
+  if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
+  const bus = props.get('if') ?? 'virtio';
+  if (bus !== 'virtio' && bus !== 'pio') throw new ConfigError(`-drive ${text}: if=${bus} is not supported under the hypervisor (virtio or pio)`);
+  if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
+  const readOnly = props.get('readonly') === 'on';
+  const snapshot = globalSnapshot || props.get('snapshot') === 'on';
+  const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
+  return { backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base, bus };
+}
+
+/** Write every file-backed disk of a VM config back and close it (at the end of a run). */
+export function closeDisks(config: VmConfig): void {
+  for (const d of config.disks ?? []) {
+    if ('backend' in d) {
+      d.backend.flush();
+      d.backend.close();
+    }
+  }
+}
+
+export function diskOf(text: string): Disk {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
     if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
@@ -54,6 +88,6 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const spec = bootSpecOf(args);
   if (spec.initrd !== undefined) throw new ConfigError(`-initrd ${one(args, 'initrd')}: not supported under --hypervisor native`);
-  const disks = (args.values.get('drive') ?? []).map(diskOf);
+  const disks = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot')));
   return { name, memory, bios: spec.bios, kernel: spec.kernel, append: spec.append, disks, console };
 }

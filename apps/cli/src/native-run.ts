@@ -3,7 +3,7 @@ import { NativeHypervisor } from '@vm/hypervisor-native';
 import { one, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { driveHypervisor } from './hv-loop.js';
-import { checkMode, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
+import { checkMode, closeDisks, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
 import { exitsByReason, formatReport, stoppedByHypervisor, vmStatus } from './vm-report.js';
 
 /**
@@ -12,14 +12,20 @@ import { exitsByReason, formatReport, stoppedByHypervisor, vmStatus } from './vm
  * guest's poweroff code, or 1 with the fault report when the hypervisor stopped it.
  */
 export async function runNative(args: ParsedArgs): Promise<number> {
-  checkMode(one(args, 'mode'), '--mode');
+  const mode = checkMode(one(args, 'mode'), '--mode');
   const maxText = one(args, 'max-instructions');
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
   const con = new HostConsole();
   const config = vmConfigFromArgs(args, 'guest', (b) => con.write(b));
-  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM });
-  const vm = hv.createVm(config);
+  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode });
+  let vm;
+  try {
+    vm = hv.createVm(config);
+  } catch (e) {
+    closeDisks(config);
+    throw e;
+  }
 
   con.start();
   const started = process.hrtime.bigint();
@@ -29,6 +35,7 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   } finally {
     con.flush();
     con.stop();
+    closeDisks(config);
   }
   if (args.flags.has('stats')) {
     const secs = Number(process.hrtime.bigint() - started) / 1e9;

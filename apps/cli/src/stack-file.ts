@@ -27,7 +27,7 @@ export interface StackVm {
 export interface StackSpec {
   readonly file: string;
   readonly hypervisor:
-    | { readonly type: 'native'; readonly mode: 'trap'; readonly memory: number | undefined; readonly quantum: number | undefined }
+    | { readonly type: 'native'; readonly mode: 'trap' | 'hext'; readonly memory: number | undefined; readonly quantum: number | undefined }
     /** The hosted hypervisor: one host OS, one VMM process per VM (its RAM is sized from the VMs'). */
     | { readonly type: 'hosted'; readonly mode: 'accel' | 'soft'; readonly memory: undefined; readonly quantum: number | undefined };
   readonly vms: readonly StackVm[];
@@ -76,8 +76,7 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
   }
   if (type !== 'native') y.fail('hypervisor.type', m.get('type'), `'${type}': 'native' or 'hosted'`);
   const mode = m.has('mode') ? y.string('hypervisor.mode', m.get('mode')) : 'trap';
-  if (mode === 'hext') y.fail('hypervisor.mode', m.get('mode'), 'the H-extension mode is not available yet (use trap)');
-  if (mode !== 'trap') y.fail('hypervisor.mode', m.get('mode'), `'${mode}': only 'trap'`);
+  if (mode !== 'trap' && mode !== 'hext') y.fail('hypervisor.mode', m.get('mode'), `'${mode}': 'trap' or 'hext'`);
   return {
     type,
     mode,

@@ -52,7 +52,7 @@ describe('vm up', () => {
       [`vms:\n  - { name: a, memory: 64M, kernel: nowhere.elf }\n`, "vms[0].kernel: 'nowhere.elf': no such file"],
       [`vms:\n  - { name: a, memory: 64M, kernel: ${kernelM} }\n  - { name: a, memory: 64M, kernel: ${kernelM} }\n`, "vms[1].name: 'a' is already the name of vms[0]"],
       [`vms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, weight: heavy }\n`, 'vms[0].weight: expected an integer'],
-      [`hypervisor: { mode: hext }\nvms: []\n`, 'hypervisor.mode: the H-extension mode is not available yet'],
+      [`hypervisor: { mode: vmx }\nvms: []\n`, "hypervisor.mode: 'vmx': 'trap' or 'hext'"],
       [`vms: { a: 1 }\n`, 'vms: expected a list'],
     ];
     for (const [text, message] of cases) {

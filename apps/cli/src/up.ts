@@ -88,7 +88,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     return (b) => p.write(b);
   };
   const memory = spec.hypervisor.memory ?? defaultMemory(spec.vms);
-  const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum });
+  const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum, mode: spec.hypervisor.mode });
   const vms = createVms(spec, hv, consoleOf);
   const flush = (): void => {
     con.flush();
