@@ -21,6 +21,6 @@ export { MAP_CONTIGUOUS } from './syscalls/memory-syscalls.js';
 export { SYS, ERRNO } from './linux-abi.js';
 export { ExecError } from './elf-loader.js';
 export { KvmDevice, KVM } from './drivers/kvm-device.js';
-export type { KvmRun, KvmExitReason, KvmVcpuSetup, UartInput } from './drivers/kvm-device.js';
+export type { KvmRun, KvmExitReason, KvmVcpuSetup, UartInput, VcpuSnapshot } from './drivers/kvm-device.js';
 export { WorldSwitch } from './drivers/world-switch.js';
 export { ConsoleDevice, NullDevice } from './drivers/console-device.js';

@@ -14,6 +14,7 @@ import { HextEmulator } from './hext-emulator.js';
 import { CSR_HTIMEDELTA, CSR_HVIP, CSR_VSTIMECMP, HIP_VSEIP, HIP_VSSIP, HextVcpu } from './hext-vcpu.js';
 import { GUEST_RAM_BASE } from './vm.js';
 import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
+import { captureVm, checkVmSnapshot, disksOf, loadVmState, type VmSnapshot } from './vm-snapshot.js';
 
 const PRIV_U = 0;
 const PRIV_M = 3;
@@ -132,6 +133,32 @@ export class NativeHypervisor {
       });
     }
     this.vms.push(vm);
+    return vm;
+  }
+
+  /**
+   * Snapshot `vm` between run() calls: its board (virtual hart, clock, devices and virtqueues, RAM,
+   * disks) plus the VM header (vm-snapshot.ts). Its registers are parked first if it is resident.
+   */
+  snapshotVm(vm: Vm): VmSnapshot {
+    if (!this.vms.includes(vm)) throw new ConfigError(`${vm.name} is not a VM of this hypervisor`);
+    if (this.resident === vm) vm.vcpu.save(this.host.hart);
+    return captureVm(vm, vm.state === 'waiting');
+  }
+
+  /**
+   * Create a VM from a snapshot (of a native VM, a hosted VMM or a bare virt board): same memory
+   * and disks, not booted, its board loaded from the snapshot; its vCPU resumes exactly there.
+   */
+  restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu'>>): Vm {
+    const info = checkVmSnapshot(snapshot, config.name, this.ipt);
+    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), sbi: info.sbiMode, mode: 'trap', boot: false });
+    try {
+      vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
+    } catch (e) {
+      this.vms.splice(this.vms.indexOf(vm), 1);
+      throw e;
+    }
     return vm;
   }
 
@@ -426,7 +453,8 @@ export class NativeHypervisor {
     const { exit, retired } = vm.vcpu.step(real, epc);
     if (retired) vm.stats.emulated++;
     else vm.stats.count('inject.exception');
-    if (sfence && retired) {
+    // Write-protected guest tables keep the shadows coherent already (guest-page-tables.ts).
+    if (sfence && retired && !vm.shadow.coherent) {
       // The guest changed its page tables: its shadows follow (priv spec 4.2.1).
       if (va === undefined) vm.shadow.flush();
       else vm.shadow.unmap(va);

@@ -24,3 +24,5 @@ export { HextEmulator } from './hext-emulator.js';
 export { GStageTable } from './gstage-table.js';
 export { decodeMmio } from './mmio-decode.js';
 export type { MmioAccess } from './mmio-decode.js';
+export { captureVm, checkVmSnapshot, disksOf, loadVmState } from './vm-snapshot.js';
+export type { VmSnapshot, VmSnapshotInfo } from './vm-snapshot.js';

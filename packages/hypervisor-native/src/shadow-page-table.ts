@@ -1,5 +1,6 @@
 import type { Ram } from '@vm/mmu';
 import { PAGE_SIZE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, SATP_MODE_SV48 } from '@vm/mmu';
+import { GuestPageTables } from './guest-page-tables.js';
 
 /** Sv48: four levels of 512 eight-byte PTEs (priv spec 4.5). Every Sv39 address is Sv48-canonical. */
 const LEVELS = 4;
@@ -29,6 +30,8 @@ export class ShadowPageTable {
   generation = 0;
   fills = 0;
   flushes = 0;
+  /** Write protection of the guest's page tables (trap mode): what each shadow entry was derived from. */
+  readonly guestTables = new GuestPageTables();
   private next = 0;
   private readonly views = new Map<string, number>();
 
@@ -139,9 +142,25 @@ export class ShadowPageTable {
   /** Drop every view (guest SFENCE.VMA of everything, PMP change, pool exhaustion). */
   flush(): void {
     this.views.clear();
+    this.guestTables.reset();
     this.next = 0;
     this.generation++;
     this.flushes++;
+  }
+
+  /**
+   * True while every guest page-table write reaches the shadows (write protection): a guest
+   * SFENCE.VMA then has nothing left to flush in them, and views survive address-space switches.
+   */
+  get coherent(): boolean {
+    return this.guestTables.enabled;
+  }
+
+  /** The guest updates its page tables through the PV-MMU hypercalls: stop write-protecting them. */
+  paravirtualised(): void {
+    if (!this.guestTables.enabled) return;
+    this.guestTables.enabled = false;
+    this.guestTables.reset();
   }
 
   get viewCount(): number {

@@ -19,6 +19,7 @@ export class ShadowPvMmu implements PvMmuBackend {
   ) {}
 
   invalidatePage(root: number, va: bigint): void {
+    this.vm.shadow.paravirtualised();
     const keys = this.vm.shadow.viewsOfGuestRoot(root);
     if (keys.length > 0) {
       this.vm.shadow.unmap(va, keys);
@@ -28,6 +29,7 @@ export class ShadowPvMmu implements PvMmuBackend {
   }
 
   invalidateSpace(root: number): void {
+    this.vm.shadow.paravirtualised();
     const keys = this.vm.shadow.viewsOfGuestRoot(root);
     if (keys.length > 0) {
       this.vm.shadow.drop(keys);
@@ -37,16 +39,19 @@ export class ShadowPvMmu implements PvMmuBackend {
   }
 
   invalidateAll(): void {
+    this.vm.shadow.paravirtualised();
     this.vm.shadow.flush();
     this.vm.stats.count('shadow.flush');
     this.flushReal(undefined);
   }
 
   flushTlb(va: bigint | undefined): void {
+    this.vm.shadow.paravirtualised();
     this.flushReal(va);
   }
 
   setSatp(satp: bigint): void {
+    this.vm.shadow.paravirtualised();
     this.vm.vcpu.hart.writeCsr(CSR_SATP, satp);
     this.flushReal(undefined);
   }

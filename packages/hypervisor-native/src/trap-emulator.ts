@@ -13,6 +13,7 @@ const CAUSE_ECALL_U = 8;
 const CAUSE_FETCH_PF = 12;
 const CAUSE_LOAD_PF = 13;
 const CAUSE_STORE_PF = 15;
+const PRIV_M = 3;
 
 const OP_SYSTEM = 0x73;
 const INSN_MRET = 0x3020_0073;
@@ -67,8 +68,15 @@ export class TrapEmulator {
     if (access === undefined) return { reason: 'guest-fault', action: 'inject' };
     // M-mode loads/stores under MPRV use another privilege's translation than its fetches: the
     // shadow view maps only code, and each data access is emulated on the virtual hart.
-    if (access !== ACCESS_FETCH && vcpu.mprvActive) return { reason: 'mmio', action: 'step', access };
+    const wp = vm.shadow.guestTables;
+    if (access !== ACCESS_FETCH && vcpu.mprvActive) {
+      if (access === ACCESS_STORE && wp.enabled) this.storeThrough(vm, vcpu.hart.mmu.translate(tval, access, vcpu.dataPriv, 1));
+      return { reason: 'mmio', action: 'step', access };
+    }
     const priv = access === ACCESS_FETCH ? vcpu.vpriv : vcpu.dataPriv;
+    // With write-protected tables the shadows never see a stale guest PTE, and SFENCE.VMA keeps
+    // them: so a shadow miss walks the guest's tables afresh too (a hart without a TLB entry for va).
+    if (wp.enabled) vcpu.hart.mmu.sfence(tval, undefined);
     // The guest's own translation and PMP decide (priv spec 4.3.2 walk, 3.7 PMP), with its A/D
     // updates: the guest sees exactly what its hart would do.
     const gpa = vcpu.hart.mmu.translate(tval, access, priv, 1);
@@ -76,7 +84,12 @@ export class TrapEmulator {
     if (!vm.ram.contains(gpa, 1)) return { reason: 'mmio', action: 'step', access, gpa };
     const pmpMask = this.pmpMask(vm, gpa, priv);
     // PMP finer than a page: a shadow leaf cannot express it, emulate this access exactly.
-    if (((pmpMask >> access) & 1) === 0) return { reason: 'page-fault', action: 'step', access, gpa };
+    if (((pmpMask >> access) & 1) === 0) {
+      if (access === ACCESS_STORE) this.storeThrough(vm, gpa);
+      return { reason: 'page-fault', action: 'step', access, gpa };
+    }
+    // A store to a write-protected guest page table: drop what was derived from it, emulate the store.
+    if (access === ACCESS_STORE && this.storeThrough(vm, gpa)) return { reason: 'page-fault', action: 'step', access, gpa };
     return { reason: 'page-fault', action: 'fill', access, gpa };
   }
 
@@ -104,9 +117,29 @@ export class TrapEmulator {
     };
     const key = vcpu.viewKey();
     vm.shadow.satpFor(key);
-    const big = this.superpage(vm, va, access, priv, gpa);
+    const wp = vm.shadow.guestTables;
+    const entry = { key, va: va & ~BigInt(PAGE_SIZE - 1) };
+    // Track the guest tables this leaf comes from; a newly tracked one loses every writable leaf.
+    if (wp.enabled && vcpu.vpriv !== PRIV_M && vcpu.hart.satp >> 60n !== 0n) {
+      let revoked = 0;
+      for (const table of wp.record(vm.ram, vcpu.hart.satp, va, entry)) {
+        for (const e of wp.revokeWrite(table)) {
+          vm.shadow.unmap(e.va, [e.key]);
+          revoked++;
+        }
+      }
+      if (revoked > 0) {
+        vm.stats.count('shadow.write-protect', revoked);
+        this.flushReal();
+      }
+    }
+    let big = this.superpage(vm, va, access, priv, gpa);
+    if (big !== undefined && perm.write && wp.enabled && wp.anyTracked(big.gpa, SUPERPAGE)) big = undefined;
+    // A guest page table is mapped read-only in every view (its D bit then waits for the emulated store).
+    if (big === undefined && perm.write && wp.enabled && wp.isTracked(page)) perm.write = false;
     if (big !== undefined) {
       if (vm.shadow.map(key, big.va, vm.hostAddress(big.gpa), perm, 1)) {
+        if (perm.write) wp.noteWritable(entry, big.gpa, SUPERPAGE);
         vm.stats.count('shadow.fill');
         vm.stats.count('shadow.fill-2m');
         this.real.mmu.sfence(undefined, undefined);
@@ -115,10 +148,32 @@ export class TrapEmulator {
       return;
     }
     if (vm.shadow.map(key, va, vm.hostAddress(page), perm)) {
+      if (perm.write) wp.noteWritable(entry, page, PAGE_SIZE);
       vm.stats.count('shadow.fill');
       this.real.mmu.sfence(va, undefined);
       this.real.translationChanged();
     }
+  }
+
+  /**
+   * The guest is about to store to guest-physical `gpa` behind the shadows' back (an emulated
+   * store). When it is a tracked page table, every shadow entry derived from it is dropped first
+   * (the emulated store follows at once, so nothing can use them in between). True when tracked.
+   */
+  private storeThrough(vm: Vm, gpa: number): boolean {
+    const wp = vm.shadow.guestTables;
+    if (gpa < 0 || !wp.enabled || !wp.isTracked(gpa)) return false;
+    vm.stats.count('shadow.wp-fault');
+    const entries = wp.written(gpa);
+    for (const e of entries) vm.shadow.unmap(e.va, [e.key]);
+    if (entries.length > 0) vm.stats.count('shadow.invalidate', entries.length);
+    this.flushReal();
+    return true;
+  }
+
+  private flushReal(): void {
+    this.real.mmu.flushAll();
+    this.real.translationChanged();
   }
 
   /**

@@ -53,6 +53,8 @@ export interface VmConfig {
   readonly mode?: 'trap' | 'hext';
   /** Offer the paravirtual-MMU hypercalls (trap mode with hypervisor SBI only; default true). */
   readonly pvMmu?: boolean;
+  /** false: build the board but do not boot it (its state comes from a snapshot: NativeHypervisor.restoreVm). */
+  readonly boot?: boolean;
 }
 
 /** The SBI choice a config implies (see VmConfig.sbi). */
@@ -134,7 +136,9 @@ export class Vm {
       if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
       else this.board.addPioDisk(backend);
     }
-    if (this.sbiMode === 'hypervisor') {
+    if (config.boot === false) {
+      // Restored from a snapshot: the caller loads the board's state.
+    } else if (this.sbiMode === 'hypervisor') {
       if (config.kernel === undefined || config.bios !== undefined) throw new ConfigError(`${config.name}: the hypervisor's SBI needs a kernel and no bios`);
       bootSPayload(this.board, this.board.harts[0]!, config.kernel, config.append);
     } else {

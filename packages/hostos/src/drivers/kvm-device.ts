@@ -1,6 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import type { VirtioDevice } from '@vm/devices';
-import { GUEST_RAM_BASE, ShadowPageTable, TrapEmulator, Vm } from '@vm/hypervisor-native';
+import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapEmulator, Vm, type VmSnapshot } from '@vm/hypervisor-native';
 import { bootVirt } from '@vm/machine';
 import { PAGE_SIZE } from '@vm/mmu';
 import type { HostKernel } from '../kernel.js';
@@ -17,7 +17,14 @@ export const KVM = {
   RUN: 0xae80,
   /** Ours (KVM has no UART): type bytes into the vCPU's UART; the object is a UartInput. */
   UART_INPUT: 0xaef0,
+  /** Ours: snapshot the vCPU's VM between KVM_RUNs; the object is a VcpuSnapshot (set by the driver). */
+  SNAPSHOT: 0xaef1,
 } as const;
+
+/** KVM.SNAPSHOT's object: the driver stores the VM's snapshot (board + VM header) here. */
+export interface VcpuSnapshot {
+  snapshot: VmSnapshot | undefined;
+}
 
 /** KVM.UART_INPUT's object: the bytes to type; the driver sets how many the UART's FIFO took. */
 export interface UartInput {
@@ -41,6 +48,11 @@ export interface KvmVcpuSetup {
   readonly virtio?: readonly VirtioDevice[];
   /** Bytes the guest writes to its UART. */
   readonly console?: (byte: number) => void;
+  /**
+   * Start from this snapshot instead of booting (kernel/bios unused): the board must match it
+   * (RAM size, the VMM's virtio devices); the VMM has already put the disk contents in place.
+   */
+  readonly snapshot?: VmSnapshot;
 }
 
 export type KvmExitReason = 'mmio' | 'sbi' | 'wfi' | 'shutdown' | 'intr' | 'internal-error';
@@ -119,10 +131,11 @@ export class KvmDevice implements CharDevice {
       case KVM.CREATE_VCPU: {
         if (!(state instanceof KvmVm) || state.window === undefined || state.vcpu !== undefined) return fail('EINVAL');
         const setup = object as KvmVcpuSetup | undefined;
-        if (setup === undefined || (setup.kernel === undefined && setup.bios === undefined)) return fail('EINVAL');
+        if (setup === undefined || (setup.kernel === undefined && setup.bios === undefined && setup.snapshot === undefined)) return fail('EINVAL');
         const pool = this.kernel.frames.allocateContiguous(SHADOW_PAGES);
         if (pool < 0) return fail('ENOMEM');
         const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
+        if (setup.snapshot !== undefined) return this.restoreVcpu(proc, state, setup, setup.snapshot, pool);
         try {
           const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, append: setup.append, console: setup.console }, state.window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
           if ((setup.virtio ?? []).length > 0) {
@@ -145,6 +158,13 @@ export class KvmDevice implements CharDevice {
         this.run(state, object as KvmRun);
         return 0n;
       }
+      case KVM.SNAPSHOT: {
+        const out = object as VcpuSnapshot | undefined;
+        if (!(state instanceof KvmVcpu) || out === undefined) return fail('EINVAL');
+        // Between KVM_RUNs the guest's registers are parked in the virtual hart (run() saves them).
+        out.snapshot = captureVm(state.vm, state.waiting);
+        return 0n;
+      }
       case KVM.UART_INPUT: {
         const input = object as UartInput | undefined;
         if (!(state instanceof KvmVcpu) || input === undefined) return fail('EINVAL');
@@ -155,6 +175,26 @@ export class KvmDevice implements CharDevice {
       default:
         return fail('ENOTTY');
     }
+  }
+
+  /** KVM_CREATE_VCPU from a snapshot: a VM board built like the snapshot's, loaded, not booted. */
+  private restoreVcpu(proc: Process, state: KvmVm, setup: KvmVcpuSetup, s: VmSnapshot, pool: number): bigint {
+    const window = state.window!;
+    try {
+      if (checkVmSnapshot(s, 'KVM_CREATE_VCPU', this.kernel.machine.instructionsPerTick).sbiMode !== 'firmware') return fail('EINVAL');
+      const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
+      const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', boot: false }, window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
+      for (const d of setup.virtio ?? []) vm.board.addVirtio(d);
+      const vc = new KvmVcpu(vm);
+      vc.waiting = loadVmState(vm, s, false);
+      state.vcpu = vc;
+    } catch (e) {
+      void e;
+      return fail('EINVAL');
+    }
+    const f = new OpenFile('anon:vmm-vcpu', 2, undefined, this);
+    f.private = state.vcpu;
+    return BigInt(proc.allocateFd(f));
   }
 
   /** Enter the guest until an exit that user space must see, or the caller's time slice ends. */

@@ -1,0 +1,130 @@
+import type { Ram } from '@vm/mmu';
+import { PAGE_SIZE, PTE_R, PTE_V, PTE_W, PTE_X, SATP_MODE_SV39, SATP_MODE_SV48 } from '@vm/mmu';
+
+const PTE_PPN_SHIFT = 10n;
+const PPN_MASK = (1n << 44n) - 1n;
+const REGION = 2 * 1024 * 1024;
+
+/** A shadow entry: the leaf for `va` (a 4 KiB page or 2 MiB base) in the view `key`. */
+export interface ShadowEntry {
+  readonly key: string;
+  readonly va: bigint;
+}
+
+/** A writable shadow leaf and the guest-physical range it maps. */
+interface WritableLeaf extends ShadowEntry {
+  readonly gpa: number;
+  readonly size: number;
+}
+
+/**
+ * Write protection of the guest's page tables (trap-and-emulate): which guest page-table pages the
+ * shadow entries were derived from, and which shadow leaves let the guest write guest RAM.
+ *
+ * When a shadow leaf is filled, the guest walk that justified it (priv spec 4.3.2: root at
+ * satp.PPN, one PTE per level down to the leaf; 4.4 Sv39, 4.5 Sv48) is repeated here and every
+ * table page on the path is *tracked*, with the entry as its dependant. A tracked page may be mapped
+ * only read-only in every view, so a guest store to it takes a store page fault in the shadow: the
+ * hypervisor then drops the entries that depended on that table page and emulates the store. The
+ * shadows thus follow every guest PTE write, with or without SFENCE.VMA.
+ *
+ * Invalidation is per table page (coarse): the first write drops all of that page's dependants and
+ * untracks it, so a freed table reused as data (or rewritten in bulk) costs one extra exit; it is
+ * tracked again when a later fill walks through it.
+ */
+export class GuestPageTables {
+  /** False once the guest keeps its shadows informed itself (PV-MMU hypercalls). */
+  enabled = true;
+  /** Tracked table page (GPA) → its dependants by entry id. */
+  private readonly tables = new Map<number, Map<string, ShadowEntry>>();
+  /** 2 MiB region index of guest RAM → writable shadow leaves mapping into it, by entry id. */
+  private readonly writable = new Map<number, Map<string, WritableLeaf>>();
+
+  get trackedPages(): number {
+    return this.tables.size;
+  }
+
+  isTracked(gpa: number): boolean {
+    return this.tables.has(gpa - (gpa % PAGE_SIZE));
+  }
+
+  /** True when a tracked page lies in [gpa, gpa + size). */
+  anyTracked(gpa: number, size: number): boolean {
+    for (const t of this.tables.keys()) if (t >= gpa && t < gpa + size) return true;
+    return false;
+  }
+
+  /**
+   * Track the guest table pages the walk of `va` under `satp` reads (priv spec 4.3.2 steps 2-4),
+   * with `entry` as their dependant. Returns the pages that were not tracked before: the caller
+   * write-protects them (`revokeWrite`).
+   */
+  record(ram: Ram, satp: bigint, va: bigint, entry: ShadowEntry): number[] {
+    if (!this.enabled) return [];
+    const mode = Number(satp >> 60n);
+    const levels = mode === SATP_MODE_SV39 ? 3 : mode === SATP_MODE_SV48 ? 4 : 0;
+    const fresh: number[] = [];
+    const id = entryId(entry);
+    let table = Number(satp & PPN_MASK) * PAGE_SIZE;
+    for (let i = levels - 1; i >= 0; i--) {
+      const at = table + Number((BigInt.asUintN(64, va) >> BigInt(12 + 9 * i)) & 511n) * 8;
+      if (!ram.contains(at, 8)) break; // a table outside RAM: nothing the guest can store to
+      let deps = this.tables.get(table);
+      if (deps === undefined) {
+        deps = new Map();
+        this.tables.set(table, deps);
+        fresh.push(table);
+      }
+      deps.set(id, entry);
+      const pte = ram.read64(at);
+      // Step 3: invalid ends the walk; step 4: R|W|X is a leaf, else a pointer to the next level.
+      if ((pte & BigInt(PTE_V)) === 0n || (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) break;
+      table = Number((pte >> PTE_PPN_SHIFT) & PPN_MASK) * PAGE_SIZE;
+    }
+    return fresh;
+  }
+
+  /** Remember a writable shadow leaf mapping guest RAM [gpa, gpa + size). */
+  noteWritable(entry: ShadowEntry, gpa: number, size: number): void {
+    if (!this.enabled) return;
+    const leaf: WritableLeaf = { key: entry.key, va: entry.va, gpa, size };
+    for (let r = Math.floor(gpa / REGION); r * REGION < gpa + size; r++) {
+      let m = this.writable.get(r);
+      if (m === undefined) this.writable.set(r, (m = new Map()));
+      m.set(entryId(entry), leaf);
+    }
+  }
+
+  /** The writable leaves that map the page `gpa` (forgotten here: the caller unmaps them). */
+  revokeWrite(gpa: number): ShadowEntry[] {
+    const m = this.writable.get(Math.floor(gpa / REGION));
+    if (m === undefined) return [];
+    const out: ShadowEntry[] = [];
+    for (const [id, leaf] of m) {
+      if (gpa >= leaf.gpa && gpa < leaf.gpa + leaf.size) {
+        out.push(leaf);
+        m.delete(id);
+      }
+    }
+    return out;
+  }
+
+  /** The guest stores to the tracked table page of `gpa`: its dependants, now untracked. */
+  written(gpa: number): ShadowEntry[] {
+    const page = gpa - (gpa % PAGE_SIZE);
+    const deps = this.tables.get(page);
+    if (deps === undefined) return [];
+    this.tables.delete(page);
+    return [...deps.values()];
+  }
+
+  /** Every shadow entry is gone (full flush): nothing depends on anything. */
+  reset(): void {
+    this.tables.clear();
+    this.writable.clear();
+  }
+}
+
+function entryId(e: ShadowEntry): string {
+  return `${e.key}@${e.va.toString(16)}`;
+}
