@@ -1,5 +1,6 @@
 import type { GuestRunResult, GuestSpec, Stack, VmExit } from '@vm/core';
 import { HostKernel, mkfs, type MkfsFile, type Process } from '@vm/hostos';
+import type { MachineSnapshot } from '@vm/machine';
 import { VmmProgram, type VmmMode } from './vmm-process.js';
 
 const DEFAULT_MAX_INSTRUCTIONS = 400_000_000;
@@ -22,6 +23,8 @@ export interface HostedGuest {
   readonly weight?: number;
   readonly interactive?: boolean;
   readonly console?: (byte: number) => void;
+  /** Start the guest from this snapshot instead of booting `spec` (its disk image is the disk file's initial contents). */
+  readonly snapshot?: MachineSnapshot;
 }
 
 export interface HostedHost {
@@ -48,7 +51,7 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
       files.push({ path, bytes });
       return path;
     };
-    if (g.spec.kernel === undefined && g.spec.bios === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
+    if (g.spec.kernel === undefined && g.spec.bios === undefined && g.snapshot === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
     if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
     if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
     return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes) };
@@ -57,7 +60,7 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
   const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
   const vmms = guests.map((g, i) => {
-    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, memory: g.spec.memory, interactive: g.interactive, console: g.console });
+    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
     vmm.accelCounter = () => kernel.vmm.guestInstructions;
     return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
   });

@@ -1,9 +1,10 @@
-import type { EventCounts, VmExit } from '@vm/core';
+import { ConfigError, type EventCounts, type VmExit } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
-import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput } from '@vm/hostos';
-import { VirtMachine, bootVirt } from '@vm/machine';
+import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput, type VcpuSnapshot } from '@vm/hostos';
+import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import { HostFileBackend } from './host-file-backend.js';
+import { checkVmmSnapshot, writeDiskContents } from './vmm-snapshot.js';
 
 const GUEST_RAM_BASE = 0x8000_0000;
 const PROT_RW = 3;
@@ -27,6 +28,13 @@ export interface VmmOptions {
   readonly interactive?: boolean;
   /** Every byte the guest prints, as the VMM sees it (before its write(2) to the host console). */
   readonly console?: (byte: number) => void;
+  /**
+   * Start from this snapshot (a native VM's, another VMM's or a bare board's) instead of booting:
+   * its disk contents are written into the disk file first (vmm-snapshot.ts).
+   */
+  readonly snapshot?: MachineSnapshot;
+  /** The host's instructions per timer tick (the VM's time base must match; default 10). */
+  readonly instructionsPerTick?: number;
 }
 
 /**
@@ -112,7 +120,7 @@ export class VmmProgram implements NativeProgram {
     const o = this.options;
     this.buffer = this.call(SYS.mmap, 0, BUFFER, PROT_RW, MAP_PRIVATE_ANON, -1, 0);
     if (this.buffer < 0) return 'mmap of the I/O buffer failed';
-    if (o.kernelPath === undefined && o.biosPath === undefined) return 'no kernel and no bios to boot';
+    if (o.kernelPath === undefined && o.biosPath === undefined && o.snapshot === undefined) return 'no kernel and no bios to boot';
     const load = (path: string | undefined): { file: string; bytes: Uint8Array } | string | undefined => {
       if (path === undefined) return undefined;
       const bytes = this.readFile(sys, path);
@@ -133,6 +141,14 @@ export class VmmProgram implements NativeProgram {
       this.backend = new HostFileBackend(() => this.sys!, fd, size, this.buffer, BUFFER);
       virtio.push(new VirtioBlock({ backend: this.backend }));
     }
+    if (o.snapshot !== undefined) {
+      try {
+        const disk = checkVmmSnapshot(o.snapshot, o.memory, this.backend !== undefined, o.instructionsPerTick ?? 10);
+        if (disk !== undefined) writeDiskContents(this.backend!, disk);
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    }
     const tap = o.console;
     const console = (b: number): void => {
       this.out.push(b);
@@ -144,7 +160,12 @@ export class VmmProgram implements NativeProgram {
       if (view === undefined) return 'guest RAM is not contiguous';
       const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console });
       for (const d of virtio) m.addVirtio(d);
-      bootVirt(m, { bios, kernel: file, append: o.append });
+      try {
+        if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');
+        else bootVirt(m, { bios, kernel: file, append: o.append });
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
       this.soft = m;
       return undefined;
     }
@@ -161,9 +182,22 @@ export class VmmProgram implements NativeProgram {
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
     this.syscalls++;
-    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, append: o.append, virtio, console }));
+    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, append: o.append, virtio, console, snapshot: o.snapshot }));
     if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
     return undefined;
+  }
+
+  /**
+   * Snapshot the guest between steps: soft — the VMM's own board; accel — KVM.SNAPSHOT (the VM's
+   * board and header from /dev/vmm). Disk contents are read from the disk file into the snapshot.
+   */
+  snapshot(): MachineSnapshot {
+    if (this.phase !== 'running' || this.sys === undefined) throw new ConfigError(`${this.name}: can snapshot only a running guest (phase ${this.phase})`);
+    if (this.soft !== undefined) return snapshotMachine(this.soft);
+    const out: VcpuSnapshot = { snapshot: undefined };
+    this.syscalls++;
+    if (this.sys.ioctlObject(this.vcpuFd, KVM.SNAPSHOT, out) !== 0n || out.snapshot === undefined) throw new ConfigError(`${this.name}: KVM.SNAPSHOT failed`);
+    return out.snapshot;
   }
 
   /** Standard input to the guest's UART: read(2) of fd 0, then the soft UART or KVM.UART_INPUT. */

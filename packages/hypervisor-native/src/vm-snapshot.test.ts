@@ -77,6 +77,8 @@ describe('VM snapshots on the native hypervisor', () => {
     const { hv, vm } = nativeGuest();
     runNativeUntil(hv, vm, 1_000_000);
     const s = hv.snapshotVm(vm);
+    // The VM header travels in the .vmsnap header section.
+    expect(throughFile(s).snapshot.vm).toEqual({ version: 1, name: 'a', sbiMode: 'firmware', weight: 256, cap: 0 });
     const two: VmSnapshot = { ...s, config: { ...s.config, harts: 2 } };
     expect(() => new NativeHypervisor({ memory: HOST_MEMORY }).restoreVm(two, { name: 'x' })).toThrow(ConfigError);
     expect(() => new NativeHypervisor({ memory: HOST_MEMORY }).restoreVm(two, { name: 'x' })).toThrow(/2 harts/);

@@ -37,6 +37,7 @@ const PRIV_M = 3;
 const MSTATUS_FS = 3 << 13;
 const CSR_MIP = 0x344;
 const CSR_MIE = 0x304;
+const CSR_MCOUNTEREN = 0x306;
 const SHADOW_PAGES = 1024;
 
 /** The vCPU's boot: what the VMM hands to KVM_CREATE_VCPU (a native-process ioctl object). */
@@ -223,6 +224,10 @@ export class KvmDevice implements CharDevice {
       vc.waiting = false;
     }
     this.world.enter();
+    // Counters are the guest's (its VM board's clock and its own instret), not the host's: with
+    // the host's mcounteren (7, for rdtime in libc) the guest would read host time, which a
+    // snapshot restored on another host does not continue. Trap them; leave() restores it.
+    real.writeCsr(CSR_MCOUNTEREN, 0n);
     vcpu.load(real);
     real.clearReservation();
     let generation = -1;
