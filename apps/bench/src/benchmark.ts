@@ -12,7 +12,7 @@ import { WORKLOAD_NAMES, workload, type BenchSize, type Workload, type WorkloadN
 
 export interface BenchOptions {
   readonly size: BenchSize;
-  /** Runs per (workload, stack) pair; default 2 for quick, 5 otherwise. */
+  /** Runs per (workload, stack) pair; default 2 for quick, 3 otherwise (the default run stays under 10 minutes on 2 cores). */
   readonly repetitions?: number;
   readonly costModel?: string;
   /** Stack names to run (default: every available stack). */
@@ -28,7 +28,7 @@ export interface BenchOptions {
 export async function runBenchmark(o: BenchOptions): Promise<BenchReport> {
   const started = process.hrtime.bigint();
   const model = costModel(o.costModel ?? DEFAULT_COST_MODEL);
-  const reps = o.repetitions ?? (o.size === 'quick' ? 2 : 5);
+  const reps = o.repetitions ?? (o.size === 'quick' ? 2 : 3);
   const { stacks, unavailable } = await loadStacks(o.stacks);
   const workloads = (o.workloads ?? WORKLOAD_NAMES).map((n) => workload(n, o.size));
   const total = stacks.length * workloads.length * reps;
