@@ -12,8 +12,11 @@ usage:
                                   run a composed stack of VMs (see apps/cli/README.md)
   vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
                                   the overhead benchmark: every stack against bare metal
-  vm snapshot -o FILE --at N [vm run options]   run, then checkpoint the board into FILE
-  vm restore FILE                 continue a checkpointed board
+  vm snapshot -o FILE --at N [--hypervisor native|hosted [--mode trap|accel|soft]] [vm run options]
+                                  run N (guest) instructions, then checkpoint the board or VM into FILE
+  vm restore FILE [--hypervisor none|native|hosted] [--mode accel|soft] [--max-instructions N] [--stats]
+                                  continue a checkpoint on the bare board, as a native VM or in a
+                                  hosted VMM (any snapshot on any of them: migration)
   vm migrate --listen PORT | --to HOST:PORT [vm run options]   live migration over TCP
   vm disasm FILE.elf              objdump-style listing of the text sections
   vm help                         this text

@@ -14,6 +14,7 @@ import { one, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { RUN_OPTIONS } from './options.js';
 import { createMachine } from './run.js';
+import { hypervisorOf, restoreHosted, restoreNative, snapshotHosted, snapshotNative } from './vm-snapshot-command.js';
 
 /** Where a command's console and messages go (the terminal by default; tests pass streams). */
 export interface CommandIo {
@@ -31,6 +32,8 @@ export const SNAPSHOT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export const RESTORE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'hypervisor', value: true, help: 'none (default: the bare board), native (a VM of the type-1 hypervisor) or hosted (a VMM process on the host OS)' },
+  { name: 'mode', value: true, help: 'with --hypervisor native: trap (the default); with --hypervisor hosted: accel (default) or soft' },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many more instructions' },
   { name: 'stats', value: false, help: 'print instructions retired and MIPS to stderr at exit' },
 ];
@@ -45,7 +48,10 @@ export const MIGRATE_OPTIONS: readonly OptionSpec[] = [
   { name: 'dirty-threshold', value: true, help: 'with --to: stop-and-copy when at most this many pages are dirty (default 256)' },
 ];
 
-/** `vm snapshot -o FILE --at N [vm run flags]`: boot, run N instructions, write a checkpoint. */
+/**
+ * `vm snapshot -o FILE --at N [--hypervisor native|hosted [--mode M]] [vm run flags]`: boot, run N
+ * (guest) instructions, write a checkpoint — of the bare board, or of the guest as a VM.
+ */
 export async function snapshotCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
   const args = parseArgs(argv, SNAPSHOT_OPTIONS);
   noPositional(args);
@@ -53,6 +59,9 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   if (file === undefined) throw new ConfigError('vm snapshot: give -o FILE');
   const at = count(args, 'at');
   if (at === undefined) throw new ConfigError('vm snapshot: give --at N (instructions)');
+  const hypervisor = hypervisorOf(args, 'vm snapshot');
+  if (hypervisor === 'native') return snapshotNative(args, file, at, io);
+  if (hypervisor === 'hosted') return snapshotHosted(args, file, at, io);
   const con = new HostConsole(io.stdin, io.stdout);
   const { machine, drives } = createMachine(args, (b) => con.write(b));
   try {
@@ -74,14 +83,24 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   }
 }
 
-/** `vm restore FILE [--max-instructions N]`: rebuild the board from a checkpoint and continue it. */
+/**
+ * `vm restore FILE [--hypervisor none|native|hosted] [--mode M] [--max-instructions N]`: continue
+ * a checkpoint (of a bare board, a native VM or a hosted VMM) on the bare board, as a native VM or
+ * in a hosted VMM. Exit status: the guest's poweroff code.
+ */
 export async function restoreCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
   const args = parseArgs(argv, RESTORE_OPTIONS);
   if (args.positional.length !== 1) throw new ConfigError('vm restore: give exactly one snapshot FILE');
   const max = count(args, 'max-instructions') ?? Infinity;
+  const hypervisor = hypervisorOf(args, 'vm restore');
+  const file = args.positional[0]!;
+  if (hypervisor !== 'none') {
+    const snap = readSnapshot(file);
+    return hypervisor === 'native' ? restoreNative(snap, args, max, io) : restoreHosted(snap, file, args, max, io);
+  }
   const con = new HostConsole(io.stdin, io.stdout);
   const t0 = performance.now();
-  const { machine, disks } = restoreMachine(readSnapshot(args.positional[0]!), { console: (b) => con.write(b) });
+  const { machine, disks } = restoreMachine(readSnapshot(file), { console: (b) => con.write(b) });
   if (args.flags.has('stats')) io.stderr.write(`vm restore: ${machine.retired} instructions restored in ${(performance.now() - t0).toFixed(0)} ms\n`);
   try {
     return await runConsole(machine, con, max, io, args.flags.has('stats'));

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, type GuestSpec } from '@vm/core';
+import { VirtioBlock, type BlockBackend } from '@vm/devices';
+import { hostedHost, type VmmMode } from '@vm/hypervisor-hosted';
+import { NativeHypervisor, type Vm, type VmSnapshot } from '@vm/hypervisor-native';
+import { CHUNK_SIZE, writeSnapshot, type DiskSnapshot, type ImageChunk, type MachineSnapshot } from '@vm/machine';
+import { one, type ParsedArgs } from './args.js';
+import { HostConsole } from './console.js';
+import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
+import { driveHostOs, vmmOutcome, vmmStatus } from './hosted-loop.js';
+import { driveHypervisor } from './hv-loop.js';
+import { checkMode, diskOf, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
+import type { CommandIo } from './snapshot-command.js';
+import { formatReport, stoppedByHypervisor, vmStatus } from './vm-report.js';
+
+/** Where `vm snapshot` runs the guest and `vm restore` continues it. */
+export type SnapshotHypervisor = 'none' | 'native' | 'hosted';
+
+const SLICE = 250_000;
+
+/** `--hypervisor none|native|hosted` (default none: the bare board). */
+export function hypervisorOf(args: ParsedArgs, command: string): SnapshotHypervisor {
+  const h = one(args, 'hypervisor') ?? 'none';
+  if (h !== 'none' && h !== 'native' && h !== 'hosted') throw new ConfigError(`${command}: --hypervisor ${h}: 'none', 'native' or 'hosted'`);
+  if (h === 'none' && one(args, 'mode') !== undefined) throw new ConfigError(`${command}: --mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
+  return h;
+}
+
+/** `--mode` for a snapshot under the native hypervisor: trap only ('hext' VMs cannot be snapshotted). */
+function nativeMode(args: ParsedArgs, command: string): 'trap' {
+  const mode = checkMode(one(args, 'mode'), `${command}: --mode`);
+  if (mode !== 'trap') throw new ConfigError(`${command}: --mode ${mode}: VM snapshots are taken and restored in trap mode only under --hypervisor native`);
+  return mode;
+}
+
+/** `ParsedArgs` without the -drive values (the native VM's disks are read into memory here instead). */
+function withoutDrives(args: ParsedArgs): ParsedArgs {
+  const values = new Map(args.values);
+  values.delete('drive');
+  return { values, flags: args.flags, positional: args.positional };
+}
+
+function wrote(io: CommandIo, file: string, at: number, where: string, snap: MachineSnapshot, t0: number, bytes: number): void {
+  io.stderr.write(`vm snapshot: ${at} guest instructions (${where}); wrote ${file} (${bytes} bytes, ${snap.ram.chunks.length} RAM chunks, ${(performance.now() - t0).toFixed(0)} ms)\n`);
+}
+
+/**
+ * `vm snapshot --hypervisor native`: the guest as a VM (trap mode) until `at` guest instructions.
+ * Its -drive images are read into memory, so the snapshot carries the disk contents and can move
+ * into a hosted VMM too.
+ */
+export async function snapshotNative(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
+  nativeMode(args, 'vm snapshot');
+  const con = new HostConsole(io.stdin, io.stdout);
+  const base = vmConfigFromArgs(withoutDrives(args), 'guest', (b) => con.write(b));
+  const config = { ...base, disks: (args.values.get('drive') ?? []).map(diskOf) };
+  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
+  const vm = hv.createVm(config);
+  while (vm.state !== 'stopped' && vm.vcpu.hart.retired < at) {
+    const r = hv.run(Math.min(SLICE, at - vm.vcpu.hart.retired));
+    con.flush();
+    if (r.reason === 'idle') break;
+  }
+  con.flush();
+  if (vm.state === 'stopped') {
+    io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.vcpu.hart.retired} instructions, before --at ${at}\n`);
+    return 1;
+  }
+  if (vm.vcpu.hart.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.vcpu.hart.retired} instructions; snapshotting there\n`);
+  const t0 = performance.now();
+  const snap = hv.snapshotVm(vm);
+  wrote(io, file, vm.vcpu.hart.retired, 'native', snap, t0, writeSnapshot(file, snap));
+  return 0;
+}
+
+/** `vm snapshot --hypervisor hosted [--mode accel|soft]`: a VMM on the host OS until about `at` guest instructions. */
+export async function snapshotHosted(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
+  const mode = hostedMode(one(args, 'mode'), 'vm snapshot: --mode');
+  const spec = hostedSpecFromArgs(args);
+  const con = new HostConsole(io.stdin, io.stdout);
+  const { kernel, vmms } = hostedHost([{ name: 'guest', spec }], mode, { console: (b) => con.write(b) });
+  const { vmm, process: proc } = vmms[0]!;
+  while (proc.state !== 'zombie' && vmm.guestInstructions < at) {
+    const r = kernel.run(SLICE);
+    con.flush();
+    if (r.reason !== 'budget') break;
+  }
+  con.flush();
+  if (proc.state === 'zombie' || vmm.exit !== undefined || vmm.guestInstructions < at) {
+    io.stderr.write(`vm snapshot: the guest stopped (${vmmOutcome(vmm)}) after ${vmm.guestInstructions} instructions, before --at ${at}\n`);
+    return 1;
+  }
+  const t0 = performance.now();
+  const snap = vmm.snapshot();
+  wrote(io, file, vmm.guestInstructions, `hosted ${mode}`, snap, t0, writeSnapshot(file, snap));
+  return 0;
+}
+
+/** `vm restore FILE --hypervisor native`: the snapshot continues as a VM of the type-1 hypervisor. */
+export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: number, io: CommandIo): Promise<number> {
+  nativeMode(args, 'vm restore');
+  const con = new HostConsole(io.stdin, io.stdout);
+  const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
+  const vm = hv.restoreVm(snap, { name: snap.vm?.name ?? 'guest', console: (b) => con.write(b) });
+  const start = vm.vcpu.hart.retired;
+  con.start();
+  let end;
+  try {
+    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max });
+  } finally {
+    con.flush();
+    con.stop();
+    flushVmDisks(vm);
+  }
+  if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions; ran ${vm.vcpu.hart.retired - start} more under native\n`);
+  switch (end.end) {
+    case 'quit':
+      return 0;
+    case 'limit':
+      io.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+      return 124;
+    case 'stuck':
+      io.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
+      return 1;
+    default:
+      if (stoppedByHypervisor(vm)) io.stderr.write(formatReport(vm));
+      return vmStatus(vm);
+  }
+}
+
+/** `vm restore FILE --hypervisor hosted [--mode accel|soft]`: the snapshot continues in a VMM on the host OS. */
+export async function restoreHosted(snap: MachineSnapshot, file: string, args: ParsedArgs, max: number, io: CommandIo): Promise<number> {
+  const mode: VmmMode = hostedMode(one(args, 'mode'), 'vm restore: --mode');
+  const moved = movableIntoVmm(snap, file);
+  const blk = moved.config.virtio[0];
+  const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
+  // The VMM's disk file starts blank at the recorded size; the VMM writes the snapshot's contents into it.
+  const spec: GuestSpec = { memory: moved.config.memory, disks: disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio' }] };
+  const con = new HostConsole(io.stdin, io.stdout);
+  const { kernel, vmms } = hostedHost([{ name: 'guest', spec, snapshot: moved, interactive: true }], mode, { console: (b) => con.write(b) });
+  const { vmm } = vmms[0]!;
+  con.start();
+  let end;
+  try {
+    end = await driveHostOs({ kernel, vmms, console: con, input: true, flush: () => con.flush(), max });
+  } finally {
+    con.flush();
+    con.stop();
+  }
+  if (args.flags.has('stats')) io.stderr.write(`vm: ${vmm.guestInstructions} guest instructions after the restore under hosted ${mode}\n`);
+  if (end.end === 'quit') return 0;
+  if (end.end === 'limit') {
+    io.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+    return 124;
+  }
+  const e = vmm.exit;
+  if (e?.reason === 'halt') io.stderr.write(`\nvm: the VMM stopped the guest: ${e.message}\n`);
+  else if (e === undefined) io.stderr.write(`\nvm: the VMM process ended without a guest exit (${vmmOutcome(vmm)})\n`);
+  return vmmStatus(vmm);
+}
+
+/**
+ * Check up front what the VMM would refuse (so the error names the file), and turn a disk that is
+ * a host file of the snapshotting machine (a bare `vm snapshot -drive file=...`) into its contents:
+ * the file must still be what the snapshot recorded.
+ */
+function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
+  const c = snap.config;
+  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; the hosted VMM runs one vCPU`);
+  if (c.pioDisk !== null) throw new ConfigError(`${file}: the snapshot has a PIO disk; the hosted VMM has virtio-blk only`);
+  if (c.virtio.length > 1 || c.virtio.some((v) => v.kind !== 'blk')) throw new ConfigError(`${file}: the snapshot has virtio devices ${c.virtio.map((v) => v.kind).join(', ')}; the hosted VMM has one virtio-blk disk only`);
+  const v = c.virtio[0];
+  if (v === undefined || v.kind !== 'blk') return snap;
+  const d = snap.disks[v.disk];
+  if (d === undefined) throw new ConfigError(`${file}: virtio-blk refers to disk ${v.disk}, the snapshot has ${snap.disks.length}`);
+  const disks = snap.disks.slice();
+  disks[v.disk] = inMemory(d, `${file}: disk ${v.disk}`);
+  return { ...snap, disks };
+}
+
+function inMemory(d: DiskSnapshot, what: string): DiskSnapshot {
+  if (d.kind === 'memory') return d;
+  if (d.kind === 'overlay') return { ...d, base: inMemory(d.base, `${what} (overlay base)`) };
+  if (!existsSync(d.path)) throw new ConfigError(`${what}: ${d.path}: no such file`);
+  const bytes = new Uint8Array(readFileSync(d.path));
+  if (bytes.length !== d.size) throw new ConfigError(`${what}: ${d.path} is ${bytes.length} bytes, the snapshot recorded ${d.size}`);
+  if (createHash('sha256').update(bytes).digest('hex') !== d.sha256) throw new ConfigError(`${what}: ${d.path} changed since the snapshot`);
+  const chunks: ImageChunk[] = [];
+  for (let at = 0, index = 0; at < bytes.length; at += CHUNK_SIZE, index++) {
+    const part = bytes.subarray(at, Math.min(bytes.length, at + CHUNK_SIZE));
+    if (part.some((b) => b !== 0)) chunks.push({ index, data: part });
+  }
+  return { kind: 'memory', size: d.size, readOnly: d.readOnly, data: { size: d.size, chunkSize: CHUNK_SIZE, chunks } };
+}
+
+/** Write a restored VM's file-backed disks back and close them. */
+function flushVmDisks(vm: Vm): void {
+  const backends = new Set<BlockBackend>();
+  // The PIO disk's backend is flushed (its type has no close); when it is also a virtio disk's it is closed there.
+  for (const v of vm.board.virtio) if (v.device instanceof VirtioBlock) backends.add(v.device.backend);
+  const pio = vm.board.pioDisk?.backend;
+  if (pio !== undefined) pio.flush();
+  for (const b of backends) b.close();
+}
