@@ -5,16 +5,19 @@ const PTE_PPN_SHIFT = 10n;
 const PPN_MASK = (1n << 44n) - 1n;
 const REGION = 2 * 1024 * 1024;
 
-/** A shadow entry: the leaf for `va` (a 4 KiB page or 2 MiB base) in the view `key`. */
+/**
+ * A shadow entry of the view `key`: level 0 = the 4 KiB leaf of `va`; level 1 = the whole 2 MiB
+ * slot of `va` (a superpage leaf, or the 4 KiB leaves it was split into).
+ */
 export interface ShadowEntry {
   readonly key: string;
   readonly va: bigint;
+  readonly level: number;
 }
 
-/** A writable shadow leaf and the guest-physical range it maps. */
+/** A writable shadow leaf and the guest-physical address it maps. */
 interface WritableLeaf extends ShadowEntry {
   readonly gpa: number;
-  readonly size: number;
 }
 
 /**
@@ -39,6 +42,8 @@ export class GuestPageTables {
   private readonly tables = new Map<number, Map<string, ShadowEntry>>();
   /** 2 MiB region index of guest RAM → writable shadow leaves mapping into it, by entry id. */
   private readonly writable = new Map<number, Map<string, WritableLeaf>>();
+  /** 2 MiB region index → how many tracked pages it holds. */
+  private readonly perRegion = new Map<number, number>();
 
   get trackedPages(): number {
     return this.tables.size;
@@ -48,10 +53,9 @@ export class GuestPageTables {
     return this.tables.has(gpa - (gpa % PAGE_SIZE));
   }
 
-  /** True when a tracked page lies in [gpa, gpa + size). */
-  anyTracked(gpa: number, size: number): boolean {
-    for (const t of this.tables.keys()) if (t >= gpa && t < gpa + size) return true;
-    return false;
+  /** True when a tracked page lies in the 2 MiB region of `gpa`. */
+  anyTracked(gpa: number): boolean {
+    return (this.perRegion.get(Math.floor(gpa / REGION)) ?? 0) > 0;
   }
 
   /**
@@ -73,6 +77,7 @@ export class GuestPageTables {
       if (deps === undefined) {
         deps = new Map();
         this.tables.set(table, deps);
+        this.countRegion(table, 1);
         fresh.push(table);
       }
       deps.set(id, entry);
@@ -84,15 +89,13 @@ export class GuestPageTables {
     return fresh;
   }
 
-  /** Remember a writable shadow leaf mapping guest RAM [gpa, gpa + size). */
-  noteWritable(entry: ShadowEntry, gpa: number, size: number): void {
+  /** Remember a writable shadow leaf `entry` mapping guest RAM from `gpa` (a page or 2 MiB base). */
+  noteWritable(entry: ShadowEntry, gpa: number): void {
     if (!this.enabled) return;
-    const leaf: WritableLeaf = { key: entry.key, va: entry.va, gpa, size };
-    for (let r = Math.floor(gpa / REGION); r * REGION < gpa + size; r++) {
-      let m = this.writable.get(r);
-      if (m === undefined) this.writable.set(r, (m = new Map()));
-      m.set(entryId(entry), leaf);
-    }
+    const r = Math.floor(gpa / REGION);
+    let m = this.writable.get(r);
+    if (m === undefined) this.writable.set(r, (m = new Map()));
+    m.set(entryId(entry), { ...entry, gpa });
   }
 
   /** The writable leaves that map the page `gpa` (forgotten here: the caller unmaps them). */
@@ -101,7 +104,7 @@ export class GuestPageTables {
     if (m === undefined) return [];
     const out: ShadowEntry[] = [];
     for (const [id, leaf] of m) {
-      if (gpa >= leaf.gpa && gpa < leaf.gpa + leaf.size) {
+      if (gpa >= leaf.gpa && gpa < leaf.gpa + (leaf.level > 0 ? REGION : PAGE_SIZE)) {
         out.push(leaf);
         m.delete(id);
       }
@@ -115,16 +118,25 @@ export class GuestPageTables {
     const deps = this.tables.get(page);
     if (deps === undefined) return [];
     this.tables.delete(page);
+    this.countRegion(page, -1);
     return [...deps.values()];
+  }
+
+  private countRegion(page: number, delta: number): void {
+    const r = Math.floor(page / REGION);
+    const n = (this.perRegion.get(r) ?? 0) + delta;
+    if (n > 0) this.perRegion.set(r, n);
+    else this.perRegion.delete(r);
   }
 
   /** Every shadow entry is gone (full flush): nothing depends on anything. */
   reset(): void {
     this.tables.clear();
     this.writable.clear();
+    this.perRegion.clear();
   }
 }
 
 function entryId(e: ShadowEntry): string {
-  return `${e.key}@${e.va.toString(16)}`;
+  return `${e.key}@${e.va.toString(16)}/${e.level}`;
 }

@@ -77,6 +77,7 @@ export class ShadowPageTable {
           this.flush();
           return false;
         }
+        if (level === 1 && (pte & BigInt(PTE_V)) !== 0n && this.guestTables.enabled) this.splinter(pte, page);
         this.ram.write64(at, (BigInt(page / PAGE_SIZE) << BigInt(PTE_PPN_SHIFT)) | BigInt(PTE_V));
         table = page;
       } else {
@@ -92,6 +93,48 @@ export class ShadowPageTable {
     const slot = (n / 2 ** (9 * leafLevel)) & 511;
     this.ram.write64(table + slot * 8, (BigInt(Math.floor(hpa / PAGE_SIZE)) << BigInt(PTE_PPN_SHIFT)) | BigInt(flags));
     this.fills++;
+    return true;
+  }
+
+  /**
+   * Fill the fresh level-0 `table` with the 512 read-only pages of the superpage leaf `pte` it
+   * replaces (priv spec 4.3.1: a 2 MiB leaf maps PPN + i for VPN[0] = i), so splitting a superpage
+   * for one 4 KiB leaf costs no refaults on its neighbours. Only with write protection: the
+   * superpage's dependants are then 2 MiB entries, whose invalidation drops the whole slot.
+   */
+  private splinter(pte: bigint, table: number): void {
+    const flags = (pte & 0x3ffn) & ~BigInt(PTE_W);
+    const ppn = pte >> BigInt(PTE_PPN_SHIFT);
+    for (let i = 0; i < 512; i++) this.ram.write64(table + i * 8, ((ppn + BigInt(i)) << BigInt(PTE_PPN_SHIFT)) | flags);
+  }
+
+  /** Remove a shadow entry of view `key`: the 4 KiB leaf of va (level 0) or its whole 2 MiB slot (level 1). */
+  unmapEntry(key: string, va: bigint, level: number): void {
+    if (level === 0) return this.unmap(va, [key]);
+    const root = this.views.get(key);
+    if (root === undefined) return;
+    const n = Number(BigInt.asUintN(48, va) >> 12n);
+    let table = root;
+    for (let l = LEVELS - 1; l > 1; l--) {
+      const pte = this.ram.read64(table + ((n / 2 ** (9 * l)) & 511) * 8);
+      if ((pte & BigInt(PTE_V)) === 0n || (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) return;
+      table = Number(pte >> BigInt(PTE_PPN_SHIFT)) * PAGE_SIZE;
+    }
+    // The level-0 table under it (if any) stays allocated until the next full flush.
+    this.ram.write64(table + ((n / 512) & 511) * 8, 0n);
+  }
+
+  /** True when the 2 MiB slot of `va` in view `key` holds a table of 4 KiB leaves (not a leaf, not empty). */
+  isSplit(key: string, va: bigint): boolean {
+    const root = this.views.get(key);
+    if (root === undefined) return false;
+    const n = Number(BigInt.asUintN(48, va) >> 12n);
+    let table = root;
+    for (let level = LEVELS - 1; level >= 1; level--) {
+      const pte = this.ram.read64(table + ((n / 2 ** (9 * level)) & 511) * 8);
+      if ((pte & BigInt(PTE_V)) === 0n || (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) return false;
+      table = Number(pte >> BigInt(PTE_PPN_SHIFT)) * PAGE_SIZE;
+    }
     return true;
   }
 
@@ -160,7 +203,8 @@ export class ShadowPageTable {
   paravirtualised(): void {
     if (!this.guestTables.enabled) return;
     this.guestTables.enabled = false;
-    this.guestTables.reset();
+    // Split superpages (`splinter`) are coherent only under write protection.
+    this.flush();
   }
 
   get viewCount(): number {

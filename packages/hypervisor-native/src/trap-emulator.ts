@@ -118,13 +118,15 @@ export class TrapEmulator {
     const key = vcpu.viewKey();
     vm.shadow.satpFor(key);
     const wp = vm.shadow.guestTables;
-    const entry = { key, va: va & ~BigInt(PAGE_SIZE - 1) };
+    let big = this.superpage(vm, va, access, priv, gpa);
+    // A superpage leaf depends on the guest walk as a whole 2 MiB entry (kept even if it ends up 4 KiB).
+    const entry = { key, va: va & ~BigInt(PAGE_SIZE - 1), level: big === undefined ? 0 : 1 };
     // Track the guest tables this leaf comes from; a newly tracked one loses every writable leaf.
     if (wp.enabled && vcpu.vpriv !== PRIV_M && vcpu.hart.satp >> 60n !== 0n) {
       let revoked = 0;
       for (const table of wp.record(vm.ram, vcpu.hart.satp, va, entry)) {
         for (const e of wp.revokeWrite(table)) {
-          vm.shadow.unmap(e.va, [e.key]);
+          vm.shadow.unmapEntry(e.key, e.va, e.level);
           revoked++;
         }
       }
@@ -133,13 +135,15 @@ export class TrapEmulator {
         this.flushReal();
       }
     }
-    let big = this.superpage(vm, va, access, priv, gpa);
-    if (big !== undefined && perm.write && wp.enabled && wp.anyTracked(big.gpa, SUPERPAGE)) big = undefined;
+    // Over a guest page table only a read-only superpage, and only where no 4 KiB leaves are: a
+    // writable one would expose the table, and replacing a split slot would ping-pong with the
+    // stores that split it.
+    if (big !== undefined && wp.enabled && wp.anyTracked(big.gpa) && (perm.write || vm.shadow.isSplit(key, big.va))) big = undefined;
     // A guest page table is mapped read-only in every view (its D bit then waits for the emulated store).
     if (big === undefined && perm.write && wp.enabled && wp.isTracked(page)) perm.write = false;
     if (big !== undefined) {
       if (vm.shadow.map(key, big.va, vm.hostAddress(big.gpa), perm, 1)) {
-        if (perm.write) wp.noteWritable(entry, big.gpa, SUPERPAGE);
+        if (perm.write) wp.noteWritable(entry, big.gpa);
         vm.stats.count('shadow.fill');
         vm.stats.count('shadow.fill-2m');
         this.real.mmu.sfence(undefined, undefined);
@@ -148,7 +152,7 @@ export class TrapEmulator {
       return;
     }
     if (vm.shadow.map(key, va, vm.hostAddress(page), perm)) {
-      if (perm.write) wp.noteWritable(entry, page, PAGE_SIZE);
+      if (perm.write) wp.noteWritable({ ...entry, level: 0 }, page);
       vm.stats.count('shadow.fill');
       this.real.mmu.sfence(va, undefined);
       this.real.translationChanged();
@@ -165,7 +169,7 @@ export class TrapEmulator {
     if (gpa < 0 || !wp.enabled || !wp.isTracked(gpa)) return false;
     vm.stats.count('shadow.wp-fault');
     const entries = wp.written(gpa);
-    for (const e of entries) vm.shadow.unmap(e.va, [e.key]);
+    for (const e of entries) vm.shadow.unmapEntry(e.key, e.va, e.level);
     if (entries.length > 0) vm.stats.count('shadow.invalidate', entries.length);
     this.flushReal();
     return true;
