@@ -1,14 +1,18 @@
 import { PAGE_SIZE } from '@vm/mmu';
 import { STACK_SIZE, STACK_TOP, type AddressSpace } from './address-space.js';
+import type { Personality } from './process.js';
+import { VMK_USER_BASE } from './vmkernel-abi.js';
 
 const PT_LOAD = 1;
+const PT_INTERP = 3;
+const PT_TLS = 7;
 const EM_RISCV = 243;
 const AT = { NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, FLAGS: 8, ENTRY: 9, UID: 11, EUID: 12, GID: 13, EGID: 14, HWCAP: 16, CLKTCK: 17, SECURE: 23, RANDOM: 25, EXECFN: 31 } as const;
 
 /** Why a program could not be loaded (execve's ENOEXEC / ENOMEM). */
 export class ExecError extends Error {}
 
-interface ProgramHeader {
+export interface ProgramHeader {
   readonly type: number;
   readonly flags: number;
   readonly offset: number;
@@ -18,7 +22,7 @@ interface ProgramHeader {
 }
 
 /** The program headers of an ELF64 little-endian RISC-V executable. */
-function programHeaders(bytes: Uint8Array): { entry: number; phoff: number; phnum: number; phentsize: number; headers: ProgramHeader[] } {
+export function programHeaders(bytes: Uint8Array): { entry: number; phoff: number; phnum: number; phentsize: number; headers: ProgramHeader[] } {
   if (bytes.length < 64 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) throw new ExecError('not an ELF file');
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   if (bytes[4] !== 2 || bytes[5] !== 1) throw new ExecError('not ELF64 little-endian');
@@ -44,10 +48,27 @@ function programHeaders(bytes: Uint8Array): { entry: number; phoff: number; phnu
   return { entry, phoff, phnum, phentsize, headers };
 }
 
+/**
+ * The personality an ELF executable was built for. Our guest kernel's user programs (guests/user,
+ * linked by guests/user/user.ld) enter at, and load their lowest segment at, USER_BASE
+ * 0x20_0000_0000, and have no PT_INTERP or PT_TLS; Linux riscv64 static programs are linked at
+ * 0x10000 (GNU ld's default) and glibc/musl ones carry PT_TLS.
+ */
+export function detectPersonality(bytes: Uint8Array): Personality {
+  const elf = programHeaders(bytes);
+  const loads = elf.headers.filter((h) => h.type === PT_LOAD && h.memsz > 0);
+  const lowest = Math.min(...loads.map((h) => h.vaddr));
+  const foreign = elf.headers.some((h) => h.type === PT_INTERP || h.type === PT_TLS);
+  return elf.entry === VMK_USER_BASE && lowest === VMK_USER_BASE && !foreign ? 'vmkernel' : 'linux';
+}
+
 /** Where execution starts: pc and the initial stack pointer. */
 export interface LoadedProgram {
   readonly entry: bigint;
   readonly sp: bigint;
+  /** Where argv[] starts (sp + 8: after argc), for personalities that pass it in a1. */
+  readonly argv: bigint;
+  readonly argc: number;
 }
 
 /**
@@ -112,5 +133,5 @@ export function loadProgram(as: AddressSpace, bytes: Uint8Array, argv: readonly 
   const v = new DataView(block.buffer);
   words.forEach((w, i) => v.setBigUint64(i * 8, BigInt(w), true));
   const at = push(block);
-  return { entry: BigInt(elf.entry), sp: BigInt(at) };
+  return { entry: BigInt(elf.entry), sp: BigInt(at), argv: BigInt(at + 8), argc: argv.length };
 }

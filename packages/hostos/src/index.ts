@@ -3,7 +3,7 @@ export type { HostKernelOptions, SpawnOptions, KernelRunResult } from './kernel.
 export { HostMachine, HOST_RAM_BASE } from './host-machine.js';
 export type { HostMachineOptions } from './host-machine.js';
 export { Process, UserContext, ProcessStats } from './process.js';
-export type { ProcessState, ExitReport } from './process.js';
+export type { ProcessState, ExitReport, Personality } from './process.js';
 export type { NativeProgram, NativeStep, NativeSyscalls } from './native-program.js';
 export { Scheduler, DEFAULT_WEIGHT } from './scheduler.js';
 export { SyscallTable, RESTART } from './syscall-table.js';
@@ -19,7 +19,8 @@ export { mkfs, DEVICE_NODES } from './fs/mkfs.js';
 export type { MkfsFile, MkfsOptions } from './fs/mkfs.js';
 export { MAP_CONTIGUOUS } from './syscalls/memory-syscalls.js';
 export { SYS, ERRNO } from './linux-abi.js';
-export { ExecError } from './elf-loader.js';
+export { ExecError, detectPersonality } from './elf-loader.js';
+export { VMK_SYS, VMK_USER_BASE } from './vmkernel-abi.js';
 export { KvmDevice, KVM } from './drivers/kvm-device.js';
 export type { KvmRun, KvmExitReason, KvmVcpuSetup, UartInput, VcpuSnapshot } from './drivers/kvm-device.js';
 export { WorldSwitch } from './drivers/world-switch.js';

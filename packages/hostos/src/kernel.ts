@@ -2,20 +2,22 @@ import { PAGE_SIZE } from '@vm/mmu';
 import { AddressSpace } from './address-space.js';
 import { ConsoleDevice, NullDevice } from './drivers/console-device.js';
 import { KvmDevice } from './drivers/kvm-device.js';
-import { ExecError, loadProgram } from './elf-loader.js';
+import { ExecError, detectPersonality, loadProgram } from './elf-loader.js';
 import { FrameAllocator } from './frame-allocator.js';
 import { SimpleFs } from './fs/simple-fs.js';
 import { HostMachine } from './host-machine.js';
 import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from './linux-abi.js';
 import type { NativeProgram, NativeSyscalls } from './native-program.js';
 import type { CharDevice, OpenFile } from './open-file.js';
-import { Process, type ExitReport } from './process.js';
+import { Process, type ExitReport, type Personality } from './process.js';
 import { DEFAULT_WEIGHT, Scheduler } from './scheduler.js';
 import { RESTART, SyscallTable } from './syscall-table.js';
 import { openPath } from './syscalls/file-syscalls.js';
 import { defineFileSyscalls } from './syscalls/file-syscalls.js';
 import { defineMemorySyscalls } from './syscalls/memory-syscalls.js';
 import { defineProcessSyscalls } from './syscalls/process-syscalls.js';
+import { defineVmkernelSyscalls } from './syscalls/vmkernel-syscalls.js';
+import { VMK_ERROR } from './vmkernel-abi.js';
 
 const PRIV_U = 0;
 const PRIV_M = 3;
@@ -39,6 +41,18 @@ export interface SpawnOptions {
   readonly env?: readonly string[];
   readonly weight?: number;
   readonly parent?: Process;
+  /**
+   * The system-call interface the program was built for (default 'auto': 'vmkernel' when the ELF
+   * is one of our guest kernel's user programs, linked at 0x20_0000_0000 by guests/user/user.ld,
+   * else 'linux'; see detectPersonality).
+   */
+  readonly personality?: Personality | 'auto';
+  /**
+   * vmkernel personality: the guest kernel's command line (SYS_bootargs). Under our kernel a
+   * program gets argv = [name, ...bootargs split at spaces]; when only one of argv and bootargs is
+   * given, the other is derived that way.
+   */
+  readonly bootargs?: string;
 }
 
 /** Why `run` returned. */
@@ -59,6 +73,8 @@ export class HostKernel {
   readonly fs: SimpleFs;
   readonly scheduler: Scheduler;
   readonly syscalls = new SyscallTable();
+  /** The vmkernel personality's calls (guests/include/syscall.h), translated to hostos's. */
+  readonly vmkernelSyscalls = new SyscallTable(VMK_ERROR, VMK_ERROR);
   readonly processes: Process[] = [];
   readonly console: ConsoleDevice;
   /** /dev/vmm. */
@@ -97,6 +113,7 @@ export class HostKernel {
     defineFileSyscalls(this.syscalls);
     defineMemorySyscalls(this.syscalls);
     defineProcessSyscalls(this.syscalls);
+    defineVmkernelSyscalls(this.vmkernelSyscalls);
   }
 
   /** Everything written to the console. */
@@ -127,17 +144,34 @@ export class HostKernel {
   spawn(path: string, options: SpawnOptions = {}): Process {
     const inode = this.fs.lookup(path);
     if (inode === undefined || inode.type !== 'file') throw new ExecError(`${path}: no such program`);
+    const bytes = this.fs.readAll(inode);
+    const name = path.split('/').pop() ?? path;
+    const personality = options.personality === undefined || options.personality === 'auto' ? detectPersonality(bytes) : options.personality;
+    let argv = options.argv ?? [path];
+    let bootargs = '';
+    if (personality === 'vmkernel') {
+      bootargs = options.bootargs ?? argv.slice(1).join(' ');
+      if (options.argv === undefined) argv = [name, ...bootargs.split(' ').filter((w) => w !== '')];
+    }
     const as = new AddressSpace(this.machine.ram, this.frames);
     let loaded;
     try {
-      loaded = loadProgram(as, this.fs.readAll(inode), options.argv ?? [path], options.env ?? ['PATH=/bin', 'HOME=/'], this.random(16));
+      const env = options.env ?? (personality === 'linux' ? ['PATH=/bin', 'HOME=/'] : []);
+      loaded = loadProgram(as, bytes, argv, env, this.random(16));
     } catch (e) {
       as.destroy();
       throw e;
     }
-    const p = new Process(this.nextPid++, path.split('/').pop() ?? path, as, options.weight ?? DEFAULT_WEIGHT, undefined, options.parent);
+    const p = new Process(this.nextPid++, name, as, options.weight ?? DEFAULT_WEIGHT, undefined, options.parent);
+    p.personality = personality;
+    p.bootargs = bootargs;
     p.context.pc = loaded.entry;
     p.context.x[2] = loaded.sp;
+    if (personality === 'vmkernel') {
+      // guests/user/crt0.S: the guest kernel starts a program with a0 = argc, a1 = argv.
+      p.context.x[10] = BigInt(loaded.argc);
+      p.context.x[11] = loaded.argv;
+    }
     this.admit(p);
     return p;
   }
@@ -225,15 +259,17 @@ export class HostKernel {
     p.stats.syscalls++;
     p.stats.byNumber.set(nr, (p.stats.byNumber.get(nr) ?? 0) + 1);
     this.count('syscall');
-    const h = this.syscalls.lookup(nr);
-    if (h === undefined) return -38n;
+    const table = p.personality === 'vmkernel' ? this.vmkernelSyscalls : this.syscalls;
+    if (p.personality !== 'linux') this.count(`syscall.${p.personality}`);
+    const h = table.lookup(nr);
+    if (h === undefined) return table.noSuchCall;
     try {
       return h(this, p, args, object);
     } catch (e) {
       // A kernel bug reached from a system call fails the call, never the host.
       this.count('syscall.internal-error');
       void e;
-      return -5n;
+      return table.internalError;
     }
   }
 

@@ -4,6 +4,12 @@ import type { OpenFile } from './open-file.js';
 
 export type ProcessState = 'runnable' | 'blocked' | 'zombie';
 
+/**
+ * Whose system-call interface a user process was built for: `linux` (Linux riscv64 numbers, the
+ * default) or `vmkernel` (our guest kernel's, guests/include/syscall.h, translated to hostos's).
+ */
+export type Personality = 'linux' | 'vmkernel';
+
 /** The user registers of a RISC-V process while it is not on the hart. */
 export class UserContext {
   readonly x = new BigUint64Array(32);
@@ -48,6 +54,10 @@ export class Process {
   wait: { pid: number; status: number } | undefined;
   cwd = '/';
   tidAddress = 0;
+  /** The system-call interface the program was built for. */
+  personality: Personality = 'linux';
+  /** vmkernel personality: what SYS_bootargs returns (the guest kernel's command line). */
+  bootargs = '';
 
   constructor(
     readonly pid: number,

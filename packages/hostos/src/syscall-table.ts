@@ -9,6 +9,15 @@ export type SyscallHandler = (kernel: HostKernel, proc: Process, args: readonly 
 
 /** The system-call table: number → handler, with per-number counts. */
 export class SyscallTable {
+  /**
+   * @param noSuchCall the result of a number without a handler (Linux: -ENOSYS)
+   * @param internalError the result when a handler hits a kernel bug (Linux: -EIO)
+   */
+  constructor(
+    readonly noSuchCall = -38n,
+    readonly internalError = -5n,
+  ) {}
+
   private readonly handlers = new Map<number, SyscallHandler>();
   readonly counts = new Map<number, number>();
   /** Numbers called that have no handler (answered ENOSYS). */
