@@ -37,4 +37,15 @@ describe('examples', () => {
     expect(r.stdout).toContain('exit: poweroff status 0');
     expect(r.status).toBe(0);
   }, 180_000);
+
+  it('two-vms-virtio-net: two VMs on the native hypervisor ping over a NetLink pair', () => {
+    const r = example('two-vms-virtio-net');
+    expect(r.stdout).toMatch(/NET ping 16\/16 ok crc=0x[0-9a-f]{8}/);
+    expect(r.stdout).toContain('NET echo 16 frames');
+    expect(r.stdout).toContain('pinger: poweroff');
+    expect(r.stdout).toContain('echoer: poweroff');
+    expect(r.stdout.match(/exit status 0$/gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/exchange 32 = 2\.0 per frame/);
+    expect(r.status).toBe(0);
+  }, 180_000);
 });

@@ -3,6 +3,10 @@ import type { FrameAllocator } from './frame-allocator.js';
 
 const SATP_SV39 = 8n << 60n;
 const PAGE = BigInt(PAGE_SIZE);
+const V = BigInt(PTE_V);
+const W = BigInt(PTE_W);
+/** A software PTE bit (RSW, bit 8): the page is shared copy-on-write, its PTE_W withheld. */
+const COW = 1n << 8n;
 
 export interface Protection {
   readonly read: boolean;
@@ -134,7 +138,7 @@ export class AddressSpace {
   write(va: number, data: Uint8Array): boolean {
     let done = 0;
     while (done < data.length) {
-      const pa = this.fault(va + done);
+      const pa = this.faultForWrite(va + done);
       if (pa < 0) return false;
       const n = Math.min(data.length - done, PAGE_SIZE - ((va + done) % PAGE_SIZE));
       this.ram.slice(pa, n).set(data.subarray(done, done + n));
@@ -169,6 +173,85 @@ export class AddressSpace {
       } else if (a.start < start) a.end = start;
       else a.start = end;
     }
+  }
+
+  /**
+   * A copy of this space for fork(), copy-on-write: the same areas, heap and mmap cursor, and
+   * every page this space owns shared with the child (the frame gets one more owner); writable
+   * pages lose PTE_W in both spaces and are marked PTE_COW, so the first store to one (or a
+   * kernel write into it) copies it (`breakCow`). Pages of physically contiguous areas are not
+   * owned: the child maps the same frames on demand. The caller must flush this space's cached
+   * translations. Undefined when memory for the child's page tables runs out (nothing leaks).
+   */
+  fork(): { space: AddressSpace; pagesShared: number } | undefined {
+    let child: AddressSpace;
+    try {
+      child = new AddressSpace(this.ram, this.frames);
+    } catch {
+      return undefined;
+    }
+    for (const a of this.areas) child.areas.push({ ...a, prot: { ...a.prot } });
+    child.mmapNext = this.mmapNext;
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    let pagesShared = 0;
+    for (const [vpn, pa] of this.owned) {
+      const va = vpn * PAGE_SIZE;
+      const pte = this.walk(va, false);
+      if (pte < 0) continue;
+      const slot = child.walk(va, true);
+      if (slot < 0) {
+        child.destroy();
+        return undefined;
+      }
+      let e = this.ram.read64(pte);
+      if ((e & W) !== 0n) {
+        e = (e & ~W) | COW;
+        this.ram.write64(pte, e);
+      }
+      this.ram.write64(slot, e);
+      this.frames.share(pa);
+      child.owned.set(vpn, pa);
+      pagesShared++;
+    }
+    return { space: child, pagesShared };
+  }
+
+  /**
+   * A store to the copy-on-write page holding `va`: give this space its own writable copy (or,
+   * when no other space shares the frame any more, make it writable in place). Its physical
+   * address, or -1 when the page is not copy-on-write or memory runs out.
+   */
+  breakCow(va: number): number {
+    const page = va - (va % PAGE_SIZE);
+    const pte = this.walk(page, false);
+    if (pte < 0) return -1;
+    const e = this.ram.read64(pte);
+    const pa = this.owned.get(page / PAGE_SIZE);
+    if ((e & V) === 0n || (e & COW) === 0n || pa === undefined) return -1;
+    const flags = (e & 0x3ffn & ~COW) | W;
+    if (this.frames.ownersOf(pa) === 1) {
+      this.ram.write64(pte, (e & ~0x3ffn) | flags);
+      this.frames.cowReuses++;
+      return pa + (va - page);
+    }
+    const copy = this.frames.allocate();
+    if (copy < 0) return -1;
+    this.ram.slice(copy, PAGE_SIZE).set(this.ram.slice(pa, PAGE_SIZE));
+    this.frames.free(pa);
+    this.owned.set(page / PAGE_SIZE, copy);
+    this.ram.write64(pte, (BigInt(copy / PAGE_SIZE) << 10n) | flags);
+    this.frames.cowCopies++;
+    return copy + (va - page);
+  }
+
+  /** Like `fault`, for a kernel store: a copy-on-write page is copied first. */
+  private faultForWrite(va: number): number {
+    const pa = this.fault(va);
+    if (pa < 0) return pa;
+    const pte = this.walk(va, false);
+    if (pte >= 0 && (this.ram.read64(pte) & COW) !== 0n) return this.breakCow(va);
+    return pa;
   }
 
   /** Free every frame: owned pages and page tables. */

@@ -5,6 +5,11 @@ export class FrameAllocator {
   private readonly used: Uint8Array;
   private next = 0;
   freeFrames: number;
+  /** Frames shared by more than one address space (copy-on-write after fork): frame → owners. */
+  private readonly owners = new Map<number, number>();
+  /** Copy-on-write faults that copied a shared frame, and those that found it no longer shared. */
+  cowCopies = 0;
+  cowReuses = 0;
 
   constructor(private readonly ram: Ram) {
     this.used = new Uint8Array(ram.size / PAGE_SIZE);
@@ -48,7 +53,24 @@ export class FrameAllocator {
     return -1;
   }
 
+  /** One more address space owns frame `pa` (fork shares pages copy-on-write). */
+  share(pa: number): void {
+    this.owners.set(pa, (this.owners.get(pa) ?? 1) + 1);
+  }
+
+  /** How many address spaces own frame `pa`. */
+  ownersOf(pa: number): number {
+    return this.owners.get(pa) ?? 1;
+  }
+
+  /** Drop one owner of `pa`; the frame is free when none is left. */
   free(pa: number): void {
+    const n = this.owners.get(pa);
+    if (n !== undefined) {
+      if (n > 2) this.owners.set(pa, n - 1);
+      else this.owners.delete(pa);
+      return;
+    }
     const i = (pa - this.ram.base) / PAGE_SIZE;
     if (this.used[i] === 1) {
       this.used[i] = 0;

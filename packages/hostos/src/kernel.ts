@@ -2,11 +2,11 @@ import { PAGE_SIZE } from '@vm/mmu';
 import { AddressSpace } from './address-space.js';
 import { ConsoleDevice, NullDevice } from './drivers/console-device.js';
 import { KvmDevice } from './drivers/kvm-device.js';
-import { ExecError, detectPersonality, loadProgram } from './elf-loader.js';
+import { ExecError, detectPersonality, loadProgram, type LoadedProgram } from './elf-loader.js';
 import { FrameAllocator } from './frame-allocator.js';
 import { SimpleFs } from './fs/simple-fs.js';
 import { HostMachine } from './host-machine.js';
-import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from './linux-abi.js';
+import { O_CLOEXEC, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, fail } from './linux-abi.js';
 import type { NativeProgram, NativeSyscalls } from './native-program.js';
 import type { CharDevice, OpenFile } from './open-file.js';
 import { Process, type ExitReport, type Personality } from './process.js';
@@ -53,6 +53,17 @@ export interface SpawnOptions {
    * given, the other is derived that way.
    */
   readonly bootargs?: string;
+}
+
+/** Registers at a freshly loaded image's entry. */
+function startContext(p: Process, loaded: LoadedProgram): void {
+  p.context.pc = loaded.entry;
+  p.context.x[2] = loaded.sp;
+  if (p.personality === 'vmkernel') {
+    // guests/user/crt0.S: the guest kernel starts a program with a0 = argc, a1 = argv.
+    p.context.x[10] = BigInt(loaded.argc);
+    p.context.x[11] = loaded.argv;
+  }
 }
 
 /** Why `run` returned. */
@@ -165,15 +176,105 @@ export class HostKernel {
     const p = new Process(this.nextPid++, name, as, options.weight ?? DEFAULT_WEIGHT, undefined, options.parent);
     p.personality = personality;
     p.bootargs = bootargs;
-    p.context.pc = loaded.entry;
-    p.context.x[2] = loaded.sp;
-    if (personality === 'vmkernel') {
-      // guests/user/crt0.S: the guest kernel starts a program with a0 = argc, a1 = argv.
-      p.context.x[10] = BigInt(loaded.argc);
-      p.context.x[11] = loaded.argv;
-    }
+    p.path = path;
+    startContext(p, loaded);
     this.admit(p);
     return p;
+  }
+
+  /**
+   * fork: a new process with a copy-on-write copy of `p`'s address space (AddressSpace.fork), its
+   * open-file table (shared descriptions), its registers (a0 = 0 in the child) and identity. The
+   * child returns from the system call `p` is in. Undefined when memory runs out.
+   */
+  forkProcess(p: Process): Process | undefined {
+    if (p.kind !== 'user') return undefined;
+    const copy = p.memory.fork();
+    if (copy === undefined) return undefined;
+    const child = new Process(this.nextPid++, p.name, copy.space, p.weight, undefined, p);
+    child.personality = p.personality;
+    child.bootargs = p.bootargs;
+    child.path = p.path;
+    child.cwd = p.cwd;
+    const c = child.context;
+    if (p === this.current) {
+      // The parent is in its system call: its live registers are on the hart.
+      const hart = this.machine.hart;
+      c.x.set(hart.x);
+      c.f.set(hart.f);
+      c.fflags = hart.fp.fflags;
+      c.frm = hart.fp.frm;
+    } else {
+      c.x.set(p.context.x);
+      c.f.set(p.context.f);
+      c.fflags = p.context.fflags;
+      c.frm = p.context.frm;
+    }
+    c.pc = p.context.pc + 4n; // p.context.pc is the ecall (set before dispatch)
+    c.x[10] = 0n;
+    for (let fd = 0; fd < p.files.length; fd++) {
+      const f = p.files[fd];
+      if (f === undefined) continue;
+      f.refs++;
+      child.files[fd] = f;
+    }
+    p.children.push(child);
+    this.processes.push(child);
+    this.scheduler.add(child);
+    this.flushTranslations(p); // its writable pages became read-only (copy-on-write)
+    this.count('fork');
+    this.count('fork.pages-shared', copy.pagesShared);
+    return child;
+  }
+
+  /**
+   * execve: replace `p`'s image with the ELF at `path` (argv, envp as given). On success the old
+   * address space is freed, close-on-exec descriptors are closed, the personality is detected
+   * anew and the process continues at the new entry (result undefined); otherwise a negative errno
+   * and `p` is untouched.
+   */
+  execProcess(p: Process, path: string, argv: readonly string[], envp: readonly string[]): bigint | undefined {
+    if (p.kind !== 'user') return fail('EINVAL');
+    let bytes: Uint8Array;
+    let personality: Personality;
+    try {
+      const inode = this.fs.lookup(path);
+      if (inode === undefined) return fail('ENOENT');
+      if (inode.type !== 'file') return fail('EACCES');
+      bytes = this.fs.readAll(inode);
+      personality = detectPersonality(bytes);
+    } catch (e) {
+      return e instanceof ExecError ? fail('ENOEXEC') : fail('EIO');
+    }
+    const as = new AddressSpace(this.machine.ram, this.frames);
+    let loaded;
+    try {
+      loaded = loadProgram(as, bytes, argv, envp, this.random(16));
+    } catch (e) {
+      as.destroy();
+      return e instanceof ExecError && !e.message.startsWith('out of memory') ? fail('ENOEXEC') : fail('ENOMEM');
+    }
+    p.memory.destroy();
+    p.memory = as;
+    p.personality = personality;
+    p.path = path;
+    p.name = path.split('/').pop() ?? path;
+    p.context.x.fill(0n);
+    p.context.f.fill(0n);
+    p.context.fflags = 0;
+    p.context.frm = 0;
+    startContext(p, loaded);
+    for (let fd = 0; fd < p.files.length; fd++) {
+      const f = p.files[fd];
+      if (f !== undefined && (f.flags & O_CLOEXEC) !== 0) {
+        this.releaseFile(f);
+        p.files[fd] = undefined;
+      }
+    }
+    p.imageReplaced = true;
+    if (this.current === p) this.residentSatp = -1n;
+    this.count('exec');
+    return undefined;
   }
 
   /** Start a native (TypeScript) program as a process. */
@@ -198,6 +299,22 @@ export class HostKernel {
     if (p.state === 'zombie') return;
     p.exit = report;
     p.state = 'zombie';
+    this.count('exit');
+    // Orphans go to the root of p's process tree (Linux: to init); with none, zombies are dropped.
+    let adopter = p.parent;
+    while (adopter?.parent !== undefined) adopter = adopter.parent;
+    for (const c of p.children) {
+      c.parent = adopter;
+      if (adopter !== undefined) {
+        adopter.children.push(c);
+        if (c.state === 'zombie' && adopter.state === 'blocked' && adopter.waitingFor === 'child') this.scheduler.wake(adopter);
+      } else if (c.state === 'zombie') this.forget(c);
+    }
+    p.children.length = 0;
+    if (p.personality === 'vmkernel' && p.parent === undefined && p.name === 'init') {
+      // Our guest kernel turns init's exit into DONE pass|fail (guests/kernel/proc.c).
+      for (const b of Buffer.from(`DONE ${report.status === 0 && report.signal === undefined ? 'pass' : 'fail'}\n`)) this.machine.putc(b);
+    }
     for (let fd = 0; fd < p.files.length; fd++) {
       const f = p.files[fd];
       if (f !== undefined) this.releaseFile(f);
@@ -215,9 +332,20 @@ export class HostKernel {
     this.exitProcess(p, { status: 128 + signal, signal, message });
   }
 
+  /** A zombie's exit was collected by its parent (wait4): it is gone. */
   reap(p: Process): void {
     const parent = p.parent;
-    if (parent !== undefined) parent.children.splice(parent.children.indexOf(p), 1);
+    if (parent !== undefined) {
+      const i = parent.children.indexOf(p);
+      if (i >= 0) parent.children.splice(i, 1);
+    }
+    this.forget(p);
+  }
+
+  private forget(p: Process): void {
+    const i = this.processes.indexOf(p);
+    if (i >= 0) this.processes.splice(i, 1);
+    this.count('reaped');
   }
 
   block(p: Process, on: 'child' | 'event'): void {
@@ -349,6 +477,7 @@ export class HostKernel {
       hart.mmu.satp = satp;
       hart.mmu.flushAll();
       this.residentSatp = satp;
+      this.count('address-space-switch');
     }
     hart.setMstatus(hart.mstatus | MSTATUS_FS);
     hart.priv = PRIV_U;
@@ -413,8 +542,15 @@ export class HostKernel {
       case CAUSE.ecallU: {
         const nr = Number(hart.x[17]);
         const args = [hart.x[10]!, hart.x[11]!, hart.x[12]!, hart.x[13]!, hart.x[14]!, hart.x[15]!];
+        p.context.pc = epc;
         const r = this.syscall(p, nr, args);
         if (p.state === 'zombie') return false;
+        if (p.imageReplaced) {
+          // execve: the new image's registers, address space and entry go onto the hart.
+          p.imageReplaced = false;
+          this.enterUser(p);
+          return p.state === 'runnable';
+        }
         if (r === RESTART) {
           p.context.pc = epc;
           return false;
@@ -429,7 +565,9 @@ export class HostKernel {
         const va = Number(tval);
         p.stats.pageFaults++;
         this.count('page-fault');
-        if (p.memory.physical(va - (va % PAGE_SIZE)) < 0 && p.memory.fault(va) >= 0) {
+        const present = p.memory.physical(va - (va % PAGE_SIZE)) >= 0;
+        // Not present: demand paging. A store to a present page: copy-on-write after fork.
+        if ((!present && p.memory.fault(va) >= 0) || (present && cause === CAUSE.storePage && p.memory.breakCow(va) >= 0)) {
           hart.mmu.sfence(tval, undefined);
           hart.translationChanged();
           p.context.pc = epc;

@@ -58,10 +58,13 @@ export const ERRNO = {
   ENOENT: 2,
   ESRCH: 3,
   EIO: 5,
+  E2BIG: 7,
+  ENOEXEC: 8,
   EBADF: 9,
   ECHILD: 10,
   EAGAIN: 11,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   EEXIST: 17,
   ENODEV: 19,
@@ -91,6 +94,7 @@ export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_APPEND = 0o2000;
 export const O_DIRECTORY = 0o200000;
+export const O_CLOEXEC = 0o2000000;
 export const AT_FDCWD = -100;
 export const AT_EMPTY_PATH = 0x1000;
 
@@ -111,3 +115,11 @@ export const SIGBUS = 7;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
 export const SIGCHLD = 17;
+
+/** clone(2) flags that fork-style clones may carry (glibc's fork passes the tid ones). */
+export const CLONE_PARENT_SETTID = 0x0010_0000;
+export const CLONE_CHILD_CLEARTID = 0x0020_0000;
+export const CLONE_CHILD_SETTID = 0x0100_0000;
+export const CSIGNAL = 0xff;
+/** wait4 options. */
+export const WNOHANG = 1;

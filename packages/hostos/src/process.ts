@@ -58,6 +58,13 @@ export class Process {
   personality: Personality = 'linux';
   /** vmkernel personality: what SYS_bootargs returns (the guest kernel's command line). */
   bootargs = '';
+  /** The file the running image was loaded from (spawn, execve). */
+  path = '';
+  /**
+   * execve replaced the image while the process was in a system call: the kernel loads the new
+   * context onto the hart instead of returning a result.
+   */
+  imageReplaced = false;
 
   constructor(
     readonly pid: number,

@@ -9,7 +9,7 @@ export function fixture(name: string): Uint8Array {
 
 /** A disk image with the Linux test programs in /bin. */
 export function testDisk(): Uint8Array {
-  return mkfs({ files: ['hello', 'files', 'spin'].map((n) => ({ path: `/bin/${n}`, bytes: fixture(n) })) });
+  return mkfs({ files: ['hello', 'files', 'spin', 'forkexec'].map((n) => ({ path: `/bin/${n}`, bytes: fixture(n) })) });
 }
 
 /** Our guest kernel's user programs (fixtures/vmkernel, from guests/user) for the vmkernel personality. */
@@ -20,7 +20,7 @@ export function vmkernelDisk(): Uint8Array {
   return mkfs({
     files: [
       ...VMKERNEL_PROGRAMS.map((n) => ({ path: `/vmk/${n}`, bytes: fixture(`vmkernel/${n}`) })),
-      ...['hello', 'files', 'spin'].map((n) => ({ path: `/bin/${n}`, bytes: fixture(n) })),
+      ...['hello', 'files', 'spin', 'forkexec'].map((n) => ({ path: `/bin/${n}`, bytes: fixture(n) })),
     ],
   });
 }

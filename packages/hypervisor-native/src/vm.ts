@@ -1,6 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
-import { MemoryBlockBackend, VirtioBlock, type BlockBackend } from '@vm/devices';
+import { MemoryBlockBackend, VirtioBlock, type BlockBackend, type VirtioDevice } from '@vm/devices';
 import { bootVirt } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
@@ -34,6 +34,8 @@ export interface VmConfig {
   readonly kernel?: GuestFile;
   readonly append?: string;
   readonly disks?: readonly VmDisk[];
+  /** Further virtio devices (e.g. a VirtioNet), plugged in after the disks, before boot (so the DTB lists them). */
+  readonly devices?: readonly VirtioDevice[];
   /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
   readonly console?: (byte: number) => void;
   /** Credit-scheduler weight (Xen's default 256). */
@@ -136,6 +138,7 @@ export class Vm {
       if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
       else this.board.addPioDisk(backend);
     }
+    for (const dev of config.devices ?? []) this.board.addVirtio(dev);
     if (config.boot === false) {
       // Restored from a snapshot: the caller loads the board's state.
     } else if (this.sbiMode === 'hypervisor') {
