@@ -11,7 +11,7 @@ export function hostedMode(mode: string | undefined, where: string): VmmMode {
   throw new ConfigError(`${where} ${mode}: 'accel' or 'soft' under the hosted hypervisor`);
 }
 
-/** A disk image for a hosted guest: it becomes a file of the host file system (writes stay there). */
+/** A disk image for a hosted guest: it becomes a file of the host file system while it runs (written back at the end by hosted-run.ts). */
 export function hostedDisk(file: string, bus: string, where: string): { bytes: Uint8Array; bus: 'virtio' } {
   if (bus !== 'virtio') throw new ConfigError(`${where}: if=${bus} is not supported under --hypervisor hosted (the VMM has virtio-blk only)`);
   if (!existsSync(file)) throw new ConfigError(`${where}: '${file}': no such file`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,13 @@ describe('vm run --hypervisor hosted', () => {
     expect(r.stdout).toContain('DONE pass');
     expect(r.stderr).toMatch(/host syscalls \(disk [1-9]\d*, console \d+\)/);
     expect(r.status).toBe(0);
+    // The guest's writes reach the image on the real host at the end; -snapshot leaves it alone.
+    expect(readFileSync(disk).some((b) => b !== 0)).toBe(true);
+    const clean = join(mkdtempSync(join(tmpdir(), 'vm-hosted-')), 'clean.img');
+    writeFileSync(clean, new Uint8Array(8 << 20));
+    const snap = vm('run', '--hypervisor', 'hosted', '-snapshot', '-m', '64M', '-bios', 'none', '-kernel', kernelM, '-append', 'workload=disk', '-drive', `file=${clean},if=virtio`);
+    expect(snap.stdout).toContain('DONE pass');
+    expect(readFileSync(clean).every((b) => b === 0)).toBe(true);
   }, 240_000);
 
   it('refuses what the VMM cannot give, naming the flag', () => {

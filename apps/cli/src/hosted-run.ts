@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
+import type { HostKernel } from '@vm/hostos';
 import { hostedHost } from '@vm/hypervisor-hosted';
-import { one, type ParsedArgs } from './args.js';
+import { one, parseProps, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
@@ -30,6 +32,7 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   } finally {
     con.flush();
     con.stop();
+    writeDiskBack(args, kernel);
   }
   if (args.flags.has('stats')) {
     const secs = Number(process.hrtime.bigint() - started) / 1e9;
@@ -48,4 +51,20 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   else if (e?.reason === 'reset') process.stderr.write('vm: the guest asked for a reset (a VM does not reboot): exiting\n');
   else if (e === undefined) process.stderr.write(`\nvm: the VMM process ended without a guest exit (${vmmOutcome(vmm)})\n`);
   return vmmStatus(vmm);
+}
+
+/**
+ * The guest's disk is a file of the host OS's file system while it runs (the VMM reads and writes
+ * it with pread/pwrite); at the end its contents go back to the image on the real host — unless
+ * `snapshot=on` / `-snapshot` asked to leave the image untouched. Data is never lost.
+ */
+function writeDiskBack(args: ParsedArgs, kernel: HostKernel): void {
+  const drive = args.values.get('drive')?.[0];
+  if (drive === undefined) return;
+  const props = parseProps(drive, '-drive');
+  const file = props.get('file');
+  if (file === undefined || args.flags.has('snapshot') || props.get('snapshot') === 'on') return;
+  const inode = kernel.fs.lookup('/images/guest/disk.img');
+  if (inode === undefined) return;
+  writeFileSync(file, kernel.fs.readAll(inode));
 }
