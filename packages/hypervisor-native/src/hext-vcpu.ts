@@ -48,6 +48,53 @@ const CONTEXT_CSRS = [
 ];
 
 /**
+ * The guest's own part of a hardware-assisted vCPU, for VM snapshots: where it is (pc, VS or VU)
+ * and its VS-level supervisor state — the VS CSRs, its interrupt enables (hie's VS bits: its sie)
+ * and pending software/timer bits (hvip: its sip), its timer (vstimecmp, in the VM's time base).
+ * Not saved, rebuilt on restore: hgatp (the G-stage table and VMID are the host's), hstatus,
+ * hedeleg, hideleg, hcounteren, henvcfg (this hypervisor's policy, set by the constructor),
+ * htimedelta (re-derived from the VM's clock at every entry) and hvip.VSEIP (mirrored from the
+ * VM's PLIC at every entry).
+ */
+export interface HextVcpuState {
+  readonly version: 1;
+  readonly pc: bigint;
+  /** 1 (VS) or 0 (VU). */
+  readonly priv: number;
+  readonly vsstatus: bigint;
+  readonly vstvec: bigint;
+  readonly vsscratch: bigint;
+  readonly vsepc: bigint;
+  readonly vscause: bigint;
+  readonly vstval: bigint;
+  readonly vsatp: bigint;
+  readonly vstimecmp: bigint;
+  /** hie & (VSSIP | VSTIP | VSEIP). */
+  readonly hie: bigint;
+  /** hvip & (VSSIP | VSTIP); VSEIP follows the PLIC. */
+  readonly hvip: bigint;
+}
+
+/** The VS CSRs of HextVcpuState, by field. */
+const GUEST_CSRS = {
+  vsstatus: CSR_VSSTATUS, vstvec: CSR_VSTVEC, vsscratch: CSR_VSSCRATCH, vsepc: CSR_VSEPC, vscause: CSR_VSCAUSE,
+  vstval: CSR_VSTVAL, vsatp: CSR_VSATP, vstimecmp: CSR_VSTIMECMP,
+} as const;
+
+/** Check a HextVcpuState read from a snapshot; a message naming what is wrong, or undefined. */
+export function hextStateProblem(s: unknown): string | undefined {
+  if (typeof s !== 'object' || s === null) return 'no H state';
+  const r = s as Record<string, unknown>;
+  if (r.version !== 1) return `H state version ${String(r.version)}`;
+  if (r.priv !== 0 && r.priv !== 1) return `guest privilege ${String(r.priv)} (VS or VU expected)`;
+  for (const k of ['pc', 'hie', 'hvip', ...Object.keys(GUEST_CSRS)]) {
+    const v = r[k];
+    if (typeof v !== 'bigint' || v < 0n || v > ALL_ONES) return `${k} is not a 64-bit value`;
+  }
+  return undefined;
+}
+
+/**
  * A hardware-assisted vCPU (priv spec 8): the guest runs on the real hart in VS/VU (V=1), its
  * supervisor state in the real VS CSRs (vsstatus, vstvec, vsatp, ...), its memory behind the VM's
  * G-stage (hgatp), its own traps and interrupts delegated to it (hedeleg, hideleg) so they never
@@ -85,6 +132,41 @@ export class HextVcpu {
   setCsr(real: Hart, n: number, value: bigint): void {
     if (this.resident) real.writeCsr(n, value);
     else this.saved.set(n, value);
+  }
+
+  /** The guest's H state (HextVcpuState), wherever it lives now; does not disturb the VM. */
+  capture(real: Hart | undefined): HextVcpuState {
+    if (this.resident && real === undefined) throw new Error('HextVcpu.capture: the vCPU is resident; give the real hart');
+    const c = (n: number): bigint => (real !== undefined && this.resident ? real.readCsr(n) : this.saved.get(n)!);
+    return {
+      version: 1,
+      pc: this.pc,
+      priv: this.priv,
+      vsstatus: c(CSR_VSSTATUS),
+      vstvec: c(CSR_VSTVEC),
+      vsscratch: c(CSR_VSSCRATCH),
+      vsepc: c(CSR_VSEPC),
+      vscause: c(CSR_VSCAUSE),
+      vstval: c(CSR_VSTVAL),
+      vsatp: c(CSR_VSATP),
+      vstimecmp: c(CSR_VSTIMECMP),
+      hie: c(CSR_HIE) & VS_INTERRUPTS,
+      hvip: c(CSR_HVIP) & (HIP_VSSIP | HIP_VSTIP),
+    };
+  }
+
+  /**
+   * Load a captured guest H state into this (not resident) vCPU, keeping its own hgatp and policy
+   * CSRs; the next world switch puts it into the real hart.
+   */
+  restore(s: HextVcpuState): void {
+    if (this.resident) throw new Error('HextVcpu.restore: the vCPU is resident');
+    for (const [k, n] of Object.entries(GUEST_CSRS) as [keyof typeof GUEST_CSRS, number][]) this.saved.set(n, s[k]);
+    this.saved.set(CSR_HIE, s.hie & VS_INTERRUPTS);
+    this.saved.set(CSR_HVIP, s.hvip & (HIP_VSSIP | HIP_VSTIP));
+    this.pc = s.pc;
+    this.priv = s.priv;
+    this.vm.vcpu.hart.pc = s.pc;
   }
 
   /** World switch in: the guest's H state into the real hart. */

@@ -143,16 +143,17 @@ export class NativeHypervisor {
   snapshotVm(vm: Vm): VmSnapshot {
     if (!this.vms.includes(vm)) throw new ConfigError(`${vm.name} is not a VM of this hypervisor`);
     if (this.resident === vm) vm.vcpu.save(this.host.hart);
-    return captureVm(vm, vm.state === 'waiting');
+    return captureVm(vm, vm.state === 'waiting', this.resident === vm ? this.host.hart : undefined);
   }
 
   /**
    * Create a VM from a snapshot (of a native VM, a hosted VMM or a bare virt board): same memory
-   * and disks, not booted, its board loaded from the snapshot; its vCPU resumes exactly there.
+   * and disks, not booted, its board loaded from the snapshot; its vCPU resumes exactly there, in
+   * the snapshot's mode ('hext' needs an H-capable hart; its G-stage and VMID are new).
    */
   restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu'>>): Vm {
     const info = checkVmSnapshot(snapshot, config.name, this.ipt);
-    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), sbi: info.sbiMode, mode: 'trap', boot: false });
+    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
     try {
       vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
     } catch (e) {

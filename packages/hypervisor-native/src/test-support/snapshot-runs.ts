@@ -51,3 +51,12 @@ export function throughFile(s: MachineSnapshot): Encoded {
   const t2 = performance.now();
   return { snapshot, bytes: bytes.length, encodeMs: t1 - t0, decodeMs: t2 - t1 };
 }
+
+export const S_APPEND = 'workload=cpu,fork';
+
+/** kernel-s.elf with workload=cpu,fork on the hypervisor's own SBI, in `mode`, on a fresh hypervisor. */
+export function sbiGuest(mode: 'trap' | 'hext', name = 's'): { hv: NativeHypervisor; vm: Vm } {
+  const hv = new NativeHypervisor({ memory: HOST_MEMORY, mode });
+  const vm = hv.createVm({ name, memory: MEMORY, kernel: file('guests/images/kernel-s.elf'), append: S_APPEND, sbi: 'hypervisor' });
+  return { hv, vm };
+}
