@@ -14,6 +14,10 @@ export interface HostedLoopOptions {
   readonly flush: () => void;
   /** Guest instructions in total before stopping (Infinity: no limit). */
   readonly max: number;
+  /** Optional: at most this many host instructions in the next kernel.run (to stop near a snapshot point). */
+  readonly nextBudget?: () => number;
+  /** Optional: called after each kernel.run and flush (snapshots are taken here, between runs). */
+  readonly afterRun?: () => void;
 }
 
 const SLICE = 2_000_000;
@@ -25,8 +29,9 @@ export async function driveHostOs(o: HostedLoopOptions): Promise<{ end: HostedLo
     const q = o.console.pending;
     if (o.input && q.length > 0) o.kernel.console.type(q.splice(0));
     if (guestInstructions() >= o.max) return { end: 'limit', instructions: guestInstructions() };
-    const r = o.kernel.run(SLICE);
+    const r = o.kernel.run(Math.min(SLICE, Math.max(1, o.nextBudget?.() ?? Infinity)));
     o.flush();
+    o.afterRun?.();
     if (o.console.quitRequested) return { end: 'quit', instructions: guestInstructions() };
     if (r.reason === 'no-processes' || o.vmms.every((v) => v.process.state === 'zombie')) return { end: 'stopped', instructions: guestInstructions() };
     await new Promise<void>((resolve) => setImmediate(resolve));

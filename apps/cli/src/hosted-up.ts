@@ -6,14 +6,38 @@ import { hostedDisk } from './hosted-config.js';
 import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readBootFile } from './run.js';
-import type { StackSpec } from './stack-file.js';
+import type { StackSpec, StackVm } from './stack-file.js';
 import { Streams } from './up.js';
+import { SnapshotPoints } from './up-snapshots.js';
+import { movableIntoVmm } from './vm-snapshot-command.js';
 
 /** Stack-file weights are the native hypervisor's (default 256); the host OS's default is DEFAULT_WEIGHT. */
 const WEIGHT_SCALE = DEFAULT_WEIGHT / 256;
 
 function guestFile(path: string | undefined, what: string): GuestFile | undefined {
   return path === undefined ? undefined : readBootFile(path, what);
+}
+
+/** Host instructions below which a slice of the host OS is not worth running to approach a snapshot point. */
+const SNAPSHOT_SLICE_FLOOR = 10_000;
+
+/** `restore: PATH` under the hosted hypervisor: the snapshot as the VMM's starting point, its disk a blank file of the recorded size. */
+function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 'snapshot' | 'weight'> {
+  const r = v.restore!;
+  let moved;
+  try {
+    moved = movableIntoVmm(r.snapshot, r.file);
+  } catch (e) {
+    throw new ConfigError(`${where}.restore (${v.name}): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const blk = moved.config.virtio[0];
+  const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
+  const weight = v.weight ?? r.snapshot.vm?.weight;
+  return {
+    spec: { memory: moved.config.memory, disks: disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio' }] },
+    snapshot: moved,
+    weight: weight === undefined ? undefined : weight * WEIGHT_SCALE,
+  };
 }
 
 /**
@@ -34,8 +58,15 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
     const where = `${spec.file}: vms[${i}]`;
     if (v.cap !== undefined) throw new ConfigError(`${where}.cap: the hosted hypervisor's scheduler has weights only (leave cap out)`);
-    return {
+    const common = {
       name: v.name,
+      interactive: v.name === attach,
+      // The guest's output as its VMM sees it; the VMMs' write(2)s to the host console are not shown.
+      console: consoleOf(v.name),
+    };
+    if (v.restore !== undefined) return { ...common, ...restoredGuest(v, where) };
+    return {
+      ...common,
       spec: {
         memory: v.memory,
         bios: guestFile(v.bios, `${where}.bios`),
@@ -44,12 +75,19 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
         disks: v.drives.map((d, j) => hostedDisk(d.file, d.bus, `${where}.drives[${j}]`)),
       },
       weight: v.weight === undefined ? undefined : v.weight * WEIGHT_SCALE,
-      interactive: v.name === attach,
-      // The guest's output as its VMM sees it; the VMMs' write(2)s to the host console are not shown.
-      console: consoleOf(v.name),
     };
   });
   const { kernel, vmms } = hostedHost(guests, mode, { quantum: spec.hypervisor.quantum });
+  // The VMM counts guest instructions from its start (boot or restore); it is snapshotted between host OS slices, so at or after the point.
+  const points = new SnapshotPoints(
+    spec.vms.flatMap((v, i) => {
+      const { vmm, process: p } = vmms[i]!;
+      return v.snapshot === undefined
+        ? []
+        : [{ name: v.name, point: v.snapshot, ran: () => vmm.guestInstructions, live: () => p.state !== 'zombie' && vmm.exit === undefined, take: () => vmm.snapshot() }];
+    }),
+    SNAPSHOT_SLICE_FLOOR,
+  );
   const flush = (): void => {
     con.flush();
     streams.flush();
@@ -58,7 +96,15 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   con.start();
   let end;
   try {
-    end = await driveHostOs({ kernel, vmms, console: con, input: attach !== undefined, flush, max });
+    end = await driveHostOs({
+      kernel,
+      vmms,
+      console: con,
+      input: attach !== undefined,
+      flush,
+      max,
+      ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
+    });
   } finally {
     for (const p of prefixers) p.end();
     flush();
@@ -71,7 +117,8 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     if (stats) process.stderr.write(`vm: [${name}] exits: ${vmmExits(vmm) || 'none'}; ${vmmSyscalls(vmm)}\n`);
   });
   if (stats) process.stderr.write(`vm: host OS: ${kernel.vmm.world.entries + kernel.vmm.world.exits} world switches, ${kernel.scheduler.contextSwitches} context switches\n`);
+  const snapshotted = points.finish();
   if (end.end === 'limit') return 124;
   if (end.end === 'quit') return 0;
-  return vmms.every(({ vmm }) => vmmStatus(vmm) === 0) ? 0 : 1;
+  return snapshotted && vmms.every(({ vmm }) => vmmStatus(vmm) === 0) ? 0 : 1;
 }

@@ -13,6 +13,10 @@ export interface HvLoopOptions {
   readonly flush: () => void;
   /** Guest instructions in total before stopping (Infinity: no limit). */
   readonly max: number;
+  /** Optional: at most this many instructions in the next hv.run (a VM's snapshot point must not be overshot). */
+  readonly nextBudget?: () => number;
+  /** Optional: called after each hv.run and flush (snapshots are taken here, between runs). */
+  readonly afterRun?: () => void;
 }
 
 /** Run the hypervisor in slices, feeding console input and yielding to the event loop, until every VM stopped. */
@@ -21,11 +25,13 @@ export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEn
   let ran = 0;
   for (;;) {
     feed(o);
-    const budget = Math.min(slice, o.max - ran);
-    if (budget <= 0) return { end: 'limit', instructions: ran };
+    const left = o.max - ran;
+    if (left <= 0) return { end: 'limit', instructions: ran };
+    const budget = Math.min(slice, left, Math.max(1, o.nextBudget?.() ?? Infinity));
     const r = o.hv.run(budget);
     ran += r.instructions;
     o.flush();
+    o.afterRun?.();
     if (o.console.quitRequested) return { end: 'quit', instructions: ran };
     if (r.reason === 'stopped') return { end: 'stopped', instructions: ran };
     if (r.reason === 'idle') {

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@vm/core';
+import type { VmSnapshot } from '@vm/hypervisor-native';
+import { readSnapshot } from '@vm/machine';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { DEFAULT_BIOS } from './run.js';
 import { YamlFields } from './yaml-fields.js';
@@ -21,6 +23,16 @@ export interface StackVm {
   readonly weight: number | undefined;
   readonly cap: number | undefined;
   readonly drives: readonly StackDrive[];
+  /** `snapshot: { at, file }`: write the VM's snapshot to `file` (absolute) once it has run `at` guest instructions here. */
+  readonly snapshot: StackSnapshotPoint | undefined;
+  /** `restore: PATH`: start from this snapshot (read when the stack file is loaded) instead of booting. */
+  readonly restore: { readonly file: string; readonly snapshot: VmSnapshot } | undefined;
+}
+
+/** Where a VM of a stack is snapshotted: after `at` guest instructions counted from its start in this stack (boot or restore). */
+export interface StackSnapshotPoint {
+  readonly at: number;
+  readonly file: string;
 }
 
 /** A composed stack (`vm up STACK.yaml`): one hypervisor and its VMs. */
@@ -35,7 +47,10 @@ export interface StackSpec {
 
 const TOP = ['hypervisor', 'vms'];
 const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
-const VM = ['name', 'memory', 'bios', 'kernel', 'append', 'weight', 'cap', 'drives'];
+const VM = ['name', 'memory', 'bios', 'kernel', 'append', 'weight', 'cap', 'drives', 'snapshot', 'restore'];
+const SNAPSHOT = ['at', 'file'];
+/** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
+const BOOT_KEYS = ['bios', 'kernel', 'append', 'drives'];
 const DRIVE = ['file', 'if', 'format', 'snapshot'];
 
 /** Read and validate a stack file; every error names the file, line and key path. */
@@ -59,6 +74,14 @@ export function loadStack(file: string): StackSpec {
     const prev = seen.get(vm.name);
     if (prev !== undefined) y.fail(`vms[${i}].name`, (items[i] as Node | null) ?? undefined, `'${vm.name}' is already the name of vms[${prev}]`);
     seen.set(vm.name, i);
+  });
+  const written = new Map<string, number>();
+  vms.forEach((vm, i) => {
+    if (vm.snapshot === undefined) return;
+    const prev = written.get(vm.snapshot.file);
+    const node = y.map(`vms[${i}]`, items[i], VM).get('snapshot');
+    if (prev !== undefined) y.fail(`vms[${i}].snapshot.file`, node, `'${vm.snapshot.file}' is already the snapshot file of vms[${prev}]`);
+    written.set(vm.snapshot.file, i);
   });
   return { file, hypervisor, vms };
 }
@@ -91,25 +114,60 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
   const name = opt('name', (p, n) => y.string(p, n));
   if (name === undefined) y.fail(`${path}.name`, node, 'missing: every VM needs a name');
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) y.fail(`${path}.name`, m.get('name'), `'${name}': letters, digits, '_', '.', '-' only`);
+  const restore = opt('restore', (p, n) => readRestore(y, p, n, base));
+  if (restore !== undefined) {
+    for (const key of BOOT_KEYS) {
+      if (m.has(key)) y.fail(`${path}.${key}`, m.get(key), `not with restore: the VM starts from ${restore.file} (its memory, registers and disks), not from ${key}`);
+    }
+  }
   const memory = opt('memory', (p, n) => y.size(p, n));
-  if (memory === undefined) y.fail(`${path}.memory`, node, 'missing: the VM needs a memory size, e.g. 64M');
+  if (restore !== undefined && memory !== undefined && memory !== restore.snapshot.config.memory) {
+    y.fail(`${path}.memory`, m.get('memory'), `${memory >> 20}M, but the snapshot in restore has ${restore.snapshot.config.memory >> 20}M (leave memory out with restore)`);
+  }
+  const ram = memory ?? restore?.snapshot.config.memory;
+  if (ram === undefined) y.fail(`${path}.memory`, node, 'missing: the VM needs a memory size, e.g. 64M');
   const file = (p: string, n: Node | null) => findFile(y, p, n, y.string(p, n), base);
   const biosText = opt('bios', (p, n) => y.string(p, n));
   const bios = biosText === undefined || biosText === 'none' ? undefined : biosText === 'default' ? DEFAULT_BIOS : file(`${path}.bios`, m.get('bios') ?? null);
   const kernel = opt('kernel', file);
-  if (bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel or a bios');
+  if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
   const drivesNode = m.get('drives');
   const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base));
   return {
     name,
-    memory,
+    memory: ram,
     bios,
     kernel,
     append: opt('append', (p, n) => y.string(p, n)),
     weight: opt('weight', (p, n) => y.integer(p, n, 1, 65535)),
     cap: opt('cap', (p, n) => y.integer(p, n, 0, 100)),
     drives,
+    snapshot: opt('snapshot', (p, n) => readSnapshotPoint(y, p, n, base)),
+    restore,
   };
+}
+
+/** `restore: PATH`: an existing snapshot file (`vm snapshot`, or a stack's `snapshot:`), read now so its errors name the key. */
+function readRestore(y: YamlFields, path: string, node: Node | null, base: string): { file: string; snapshot: VmSnapshot } {
+  const file = findFile(y, path, node, y.string(path, node), base);
+  try {
+    return { file, snapshot: readSnapshot(file) };
+  } catch (e) {
+    return y.fail(path, node, `not a readable snapshot: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** `snapshot: { at: N, file: PATH }`; PATH is relative to the stack file's directory and is (over)written. */
+function readSnapshotPoint(y: YamlFields, path: string, node: Node | null, base: string): StackSnapshotPoint {
+  const m = y.map(path, node, SNAPSHOT);
+  if (!m.has('at')) y.fail(`${path}.at`, node, 'missing: the guest instruction count to snapshot at, e.g. 5000000');
+  if (!m.has('file')) y.fail(`${path}.file`, node, 'missing: the snapshot file to write');
+  const at = y.integer(`${path}.at`, m.get('at'), 1);
+  const text = y.string(`${path}.file`, m.get('file'));
+  const file = resolve(base, text);
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) y.fail(`${path}.file`, m.get('file'), `'${text}': no directory ${dirname(file)}`);
+  if (existsSync(file) && statSync(file).isDirectory()) y.fail(`${path}.file`, m.get('file'), `'${text}': is a directory`);
+  return { at, file };
 }
 
 function readDrive(y: YamlFields, path: string, node: Node | null, base: string): StackDrive {

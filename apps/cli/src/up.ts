@@ -9,6 +9,7 @@ import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
 import { readBootFile } from './run.js';
 import { loadStack, type StackSpec, type StackVm } from './stack-file.js';
+import { SnapshotPoints } from './up-snapshots.js';
 import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from './vm-report.js';
 
 const SHADOW_POOL = 4 << 20;
@@ -37,6 +38,7 @@ function guestFile(path: string | undefined, what: string): GuestFile | undefine
 
 function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: string) => (b: number) => void): Vm[] {
   return spec.vms.map((v, i) => {
+    if (v.restore !== undefined) return restoreVm(spec, hv, v, i, consoleOf(v.name));
     const config: VmConfig = {
       name: v.name,
       memory: v.memory,
@@ -55,6 +57,17 @@ function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: stri
       throw e;
     }
   });
+}
+
+/** `restore: PATH`: the VM continues the snapshot; weight and cap are the stack's when given, else the snapshot's. */
+function restoreVm(spec: StackSpec, hv: NativeHypervisor, v: StackVm, i: number, console: (b: number) => void): Vm {
+  const r = v.restore!;
+  try {
+    return hv.restoreVm(r.snapshot, { name: v.name, console, ...(v.weight === undefined ? {} : { weight: v.weight }), ...(v.cap === undefined ? {} : { cap: v.cap }) });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`${spec.file}: vms[${i}].restore (${v.name}): ${r.file}: ${message} (hypervisor.memory ${hv.host.ram.size >> 20}M)`);
+  }
 }
 
 /**
@@ -90,6 +103,16 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   const memory = spec.hypervisor.memory ?? defaultMemory(spec.vms);
   const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum, mode: spec.hypervisor.mode });
   const vms = createVms(spec, hv, consoleOf);
+  const starts = vms.map((vm) => vm.vcpu.hart.retired);
+  const points = new SnapshotPoints(
+    spec.vms.flatMap((v, i) => {
+      const vm = vms[i]!;
+      return v.snapshot === undefined
+        ? []
+        : [{ name: v.name, point: v.snapshot, ran: () => vm.vcpu.hart.retired - starts[i]!, live: () => vm.state !== 'stopped', take: () => hv.snapshotVm(vm) }];
+    }),
+    1,
+  );
   const flush = (): void => {
     con.flush();
     streams.flush();
@@ -98,7 +121,14 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   con.start();
   let end;
   try {
-    end = await driveHypervisor({ hv, console: con, input: vms.find((v) => v.name === attach), flush, max });
+    end = await driveHypervisor({
+      hv,
+      console: con,
+      input: vms.find((v) => v.name === attach),
+      flush,
+      max,
+      ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
+    });
   } finally {
     for (const p of prefixers) p.end();
     flush();
@@ -111,6 +141,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(summaryLine(vm) + '\n');
     if (args.flags.has('stats')) process.stderr.write(`vm: [${vm.name}] exits: ${exitsByReason(vm) || 'none'}\n`);
   }
+  const snapshotted = points.finish();
   if (end.end === 'limit') return 124;
-  return vms.every((v) => v.report?.reason === 'poweroff' && v.exitStatus === 0) ? 0 : 1;
+  return snapshotted && vms.every((v) => v.report?.reason === 'poweroff' && v.exitStatus === 0) ? 0 : 1;
 }

@@ -165,7 +165,7 @@ export async function restoreHosted(snap: MachineSnapshot, file: string, args: P
  * a host file of the snapshotting machine (a bare `vm snapshot -drive file=...`) into its contents:
  * the file must still be what the snapshot recorded.
  */
-function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
+export function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
   const c = snap.config;
   if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; the hosted VMM runs one vCPU`);
   if (c.pioDisk !== null) throw new ConfigError(`${file}: the snapshot has a PIO disk; the hosted VMM has virtio-blk only`);
