@@ -4,7 +4,7 @@ import { one, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { driveHypervisor } from './hv-loop.js';
 import { checkMode, closeDisks, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
-import { exitsByReason, formatReport, stoppedByHypervisor, vmStatus } from './vm-report.js';
+import { exitsByReason, nativeEndStatus } from './vm-report.js';
 
 /**
  * `vm run --hypervisor native [--mode trap] ...`: one guest as a VM of the type-1 hypervisor,
@@ -43,18 +43,5 @@ export async function runNative(args: ParsedArgs): Promise<number> {
     process.stderr.write(`vm: ${n} guest instructions in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS), ${hv.worldSwitches} world switches\n`);
     process.stderr.write(`vm: exits: ${exitsByReason(vm) || 'none'}\n`);
   }
-  switch (end.end) {
-    case 'quit':
-      return 0;
-    case 'limit':
-      process.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
-      return 124;
-    case 'stuck':
-      process.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
-      return 1;
-    default:
-      if (stoppedByHypervisor(vm)) process.stderr.write(formatReport(vm));
-      else if (vm.report?.reason === 'reset') process.stderr.write('vm: the guest asked for a reset (a VM does not reboot): exiting\n');
-      return vmStatus(vm);
-  }
+  return nativeEndStatus(end, vm, process.stderr);
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError, parseSize, type VmExit } from '@vm/core';
+import { ConfigError, parseSize } from '@vm/core';
 import {
   FileBlockBackend,
   NetLoopback,
@@ -49,11 +49,6 @@ function openDrive(text: string, globalSnapshot: boolean): DriveSpec {
   const snapshot = globalSnapshot || props.get('snapshot') === 'on';
   const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
   return { id: props.get('id'), iface, backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base };
-}
-
-export interface RunResult {
-  readonly status: number;
-  readonly exit: VmExit | { reason: 'quit' } | { reason: 'limit' };
 }
 
 export async function runCommand(argv: readonly string[]): Promise<number> {

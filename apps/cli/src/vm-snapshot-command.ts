@@ -12,7 +12,7 @@ import { driveHostOs, vmmOutcome, vmmStatus } from './hosted-loop.js';
 import { driveHypervisor } from './hv-loop.js';
 import { checkMode, diskOf, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
 import type { CommandIo } from './snapshot-command.js';
-import { formatReport, stoppedByHypervisor, vmStatus } from './vm-report.js';
+import { nativeEndStatus, vmStatus } from './vm-report.js';
 
 /** Where `vm snapshot` runs the guest and `vm restore` continues it. */
 export type SnapshotHypervisor = 'none' | 'native' | 'hosted';
@@ -114,19 +114,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
     flushVmDisks(vm);
   }
   if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions; ran ${vm.vcpu.hart.retired - start} more under native\n`);
-  switch (end.end) {
-    case 'quit':
-      return 0;
-    case 'limit':
-      io.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
-      return 124;
-    case 'stuck':
-      io.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
-      return 1;
-    default:
-      if (stoppedByHypervisor(vm)) io.stderr.write(formatReport(vm));
-      return vmStatus(vm);
-  }
+  return nativeEndStatus(end, vm, io.stderr);
 }
 
 /** `vm restore FILE --hypervisor hosted [--mode accel|soft]`: the snapshot continues in a VMM on the host OS. */

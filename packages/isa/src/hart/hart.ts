@@ -957,7 +957,14 @@ export class Hart implements Snapshottable<HartState> {
       }
     }
     this.mstatus = ms;
-    // Vectored mode (MODE=1): interrupts go to BASE + 4*cause (priv spec 3.1.7).
+    this.enterTrapVector(vec, interrupt, cause);
+  }
+
+  /**
+   * The common end of every trap entry: jump to xtvec — vectored mode (MODE=1) sends interrupts to
+   * BASE + 4*cause (priv spec 3.1.7) — and drop what the trap invalidates.
+   */
+  private enterTrapVector(vec: bigint, interrupt: boolean, cause: number): void {
     let target = vec & ~3n;
     if (interrupt && (vec & 3n) === 1n) target += BigInt(4 * cause);
     this.pc = target;
@@ -1037,12 +1044,7 @@ export class Hart implements Snapshottable<HartState> {
       }
     }
     this.mstatus = ms;
-    let target = vec & ~3n;
-    if (interrupt && (vec & 3n) === 1n) target += BigInt(4 * delivered);
-    this.pc = target;
-    this.reservation = -1n;
-    this.translationChanged();
-    this.updateAttention();
+    this.enterTrapVector(vec, interrupt, delivered);
   }
 
   // ---------------------------------------------------------------- memory
