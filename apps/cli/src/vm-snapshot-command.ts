@@ -57,20 +57,20 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
   const config = { ...base, disks: (args.values.get('drive') ?? []).map(diskOf) };
   const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
   const vm = hv.createVm(config);
-  while (vm.state !== 'stopped' && vm.vcpu.hart.retired < at) {
-    const r = hv.run(Math.min(SLICE, at - vm.vcpu.hart.retired));
+  while (vm.state !== 'stopped' && vm.vhart.hart.retired < at) {
+    const r = hv.run(Math.min(SLICE, at - vm.vhart.hart.retired));
     con.flush();
     if (r.reason === 'idle') break;
   }
   con.flush();
   if (vm.state === 'stopped') {
-    io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.vcpu.hart.retired} instructions, before --at ${at}\n`);
+    io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.vhart.hart.retired} instructions, before --at ${at}\n`);
     return 1;
   }
-  if (vm.vcpu.hart.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.vcpu.hart.retired} instructions; snapshotting there\n`);
+  if (vm.vhart.hart.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.vhart.hart.retired} instructions; snapshotting there\n`);
   const t0 = performance.now();
   const snap = hv.snapshotVm(vm);
-  wrote(io, file, vm.vcpu.hart.retired, 'native', snap, t0, writeSnapshot(file, snap));
+  wrote(io, file, vm.vhart.hart.retired, 'native', snap, t0, writeSnapshot(file, snap));
   return 0;
 }
 
@@ -103,7 +103,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
   const con = new HostConsole(io.stdin, io.stdout);
   const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
   const vm = hv.restoreVm(snap, { name: snap.vm?.name ?? 'guest', console: (b) => con.write(b) });
-  const start = vm.vcpu.hart.retired;
+  const start = vm.vhart.hart.retired;
   con.start();
   let end;
   try {
@@ -113,7 +113,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
     con.stop();
     flushVmDisks(vm);
   }
-  if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions; ran ${vm.vcpu.hart.retired - start} more under native\n`);
+  if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions; ran ${vm.vhart.hart.retired - start} more under native\n`);
   return nativeEndStatus(end, vm, io.stderr);
 }
 

@@ -21,7 +21,7 @@ function nativeGuest(): { hv: NativeHypervisor; vm: Vm } {
 }
 
 function runNative(hv: NativeHypervisor, vm: Vm, until = Number.MAX_SAFE_INTEGER): void {
-  while (vm.state !== 'stopped' && vm.vcpu.hart.retired < until) if (hv.run(until === Number.MAX_SAFE_INTEGER ? 20_000_000 : 250_000).reason === 'idle') break;
+  while (vm.state !== 'stopped' && vm.vhart.hart.retired < until) if (hv.run(until === Number.MAX_SAFE_INTEGER ? 20_000_000 : 250_000).reason === 'idle') break;
 }
 
 function hosted(mode: VmmMode, snapshot?: MachineSnapshot): HostedHost {
@@ -52,7 +52,7 @@ const reference = (() => {
     if (ref === undefined) {
       const { hv, vm } = nativeGuest();
       runNative(hv, vm);
-      ref = { console: vm.console, retired: vm.vcpu.hart.retired };
+      ref = { console: vm.console, retired: vm.vhart.hart.retired };
     }
     return ref;
   };
@@ -66,11 +66,11 @@ describe('migration between the native and the hosted hypervisor, through a snap
       runNative(hv, vm, 24_500_000);
       expect(vm.console).not.toContain('RESULT disk');
       expect(vm.stats.exits('mmio')).toBeGreaterThan(1000);
-      const s = throughFile(hv.snapshotVm(vm), `native@${vm.vcpu.hart.retired}→${mode}`);
+      const s = throughFile(hv.snapshotVm(vm), `native@${vm.vhart.hart.retired}→${mode}`);
       const h = hosted(mode, s);
       runHosted(h);
       const vmm = h.vmms[0]!.vmm;
-      const total = vm.vcpu.hart.retired + vmm.guestInstructions;
+      const total = vm.vhart.hart.retired + vmm.guestInstructions;
       console.log(`native→${mode}: ${total} guest instructions (uninterrupted native ${ref.retired}); events ${JSON.stringify(vmm.events())}`);
       expect(vmm.exit).toEqual({ reason: 'poweroff', code: 0 });
       expect(results(vm.console + vmm.console)).toEqual(results(ref.console));
@@ -92,14 +92,14 @@ describe('migration between the native and the hosted hypervisor, through a snap
       const whole = hosted(mode);
       runHosted(whole);
       const wholeCount = whole.vmms[0]!.vmm.guestInstructions;
-      console.log(`${mode}→native: ${vm.vcpu.hart.retired} guest instructions (uninterrupted native ${ref.retired}, uninterrupted ${mode} ${wholeCount})`);
+      console.log(`${mode}→native: ${vm.vhart.hart.retired} guest instructions (uninterrupted native ${ref.retired}, uninterrupted ${mode} ${wholeCount})`);
       expect(results(whole.vmms[0]!.vmm.console)).toEqual(results(ref.console));
       expect(vm.exitStatus).toBe(0);
       expect(results(vmm.console + vm.console)).toEqual(results(ref.console));
       // The count lies between the two hypervisors' uninterrupted counts (they deliver timer
       // interrupts at slightly different points, so idle loops run a little differently).
-      expect(vm.vcpu.hart.retired).toBeGreaterThanOrEqual(Math.min(ref.retired, wholeCount) * 0.99);
-      expect(vm.vcpu.hart.retired).toBeLessThanOrEqual(Math.max(ref.retired, wholeCount) * 1.01);
+      expect(vm.vhart.hart.retired).toBeGreaterThanOrEqual(Math.min(ref.retired, wholeCount) * 0.99);
+      expect(vm.vhart.hart.retired).toBeLessThanOrEqual(Math.max(ref.retired, wholeCount) * 1.01);
     }, 300_000);
   }
 

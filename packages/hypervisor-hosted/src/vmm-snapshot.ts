@@ -1,6 +1,6 @@
 import { ConfigError } from '@vm/core';
 import type { BlockBackend } from '@vm/devices';
-import { checkVmSnapshot } from '@vm/hypervisor-native';
+import { checkVmSnapshot } from '@vm/vcpu';
 import type { DiskSnapshot, MachineSnapshot } from '@vm/machine';
 
 const WRITE_CHUNK = 64 << 10;

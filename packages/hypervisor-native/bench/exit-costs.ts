@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { NativeHypervisor } from '../src/hypervisor.js';
-import type { VmConfig } from '../src/vm.js';
+import type { VmConfig } from '@vm/vcpu';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const file = (p: string) => ({ file: p, bytes: readFileSync(root + p) });

@@ -2,6 +2,7 @@ import type { Clock } from '@vm/core';
 import { ConfigError } from '@vm/core';
 import { Hart } from '@vm/isa';
 import { Mmu, PAGE_SIZE, Ram, SystemBus } from '@vm/mmu';
+import type { HostRegion } from '@vm/vcpu';
 
 /** Host RAM starts where the virt board's DRAM does. */
 export const HOST_RAM_BASE = 0x8000_0000;
@@ -15,14 +16,6 @@ const CSR_STIMECMP = 0x14d;
 /** pmpcfg: R|W|X with A=NAPOT (priv spec 3.7.1). */
 const PMP_NAPOT_RWX = 0x1f;
 
-/** A contiguous piece of host RAM. */
-export interface HostRegion {
-  /** Physical address on the host bus. */
-  readonly base: number;
-  readonly size: number;
-  /** Offset into `ram.bytes`. */
-  readonly offset: number;
-}
 
 /**
  * The physical machine the hypervisor owns: host RAM, the host bus and one real hart whose M-mode

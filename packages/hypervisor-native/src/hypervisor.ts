@@ -1,35 +1,25 @@
 import { ConfigError, hex } from '@vm/core';
 import { VirtualClock } from '@vm/machine';
 import { PAGE_SIZE } from '@vm/mmu';
+import {
+  GStageTable,
+  GUEST_RAM_BASE,
+  HextVcpu,
+  ShadowPageTable,
+  TrapVcpu,
+  Vm,
+  captureVm,
+  checkVmSnapshot,
+  disksOf,
+  loadVmState,
+  type ExitVerdict,
+  type GuestExit,
+  type VmConfig,
+  type VmOps,
+  type VmSnapshot,
+} from '@vm/vcpu';
 import { CreditScheduler } from './credit-scheduler.js';
-import type { ExitVerdict, GuestExit } from './exit-reason.js';
 import { HostBoard } from './host-board.js';
-import { ShadowPageTable } from './shadow-page-table.js';
-import { TrapEmulator } from './trap-emulator.js';
-import { Vm, type VmConfig } from './vm.js';
-import { SbiServer, type FenceRequest } from '@vm/paravirt';
-import { ShadowPvMmu } from './shadow-pv-mmu.js';
-import { GStageTable } from './gstage-table.js';
-import { HextEmulator } from './hext-emulator.js';
-import { CSR_HTIMEDELTA, CSR_HVIP, CSR_VSTIMECMP, HIP_VSEIP, HIP_VSSIP, HextVcpu } from './hext-vcpu.js';
-import { GUEST_RAM_BASE } from './vm.js';
-import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
-import { captureVm, checkVmSnapshot, disksOf, loadVmState, type VmSnapshot } from './vm-snapshot.js';
-
-const PRIV_U = 0;
-const PRIV_M = 3;
-const MSTATUS_FS = 3 << 13;
-const FS_DIRTY = 3;
-const CSR_MIP = 0x344;
-const CSR_MIE = 0x304;
-const CSR_MENVCFG = 0x30a;
-const CSR_STIMECMP = 0x14d;
-const CAUSE_ILLEGAL = 2;
-const MIP_SSIP = 1n << 1n;
-const MIP_SEIP = 1n << 9n;
-const PRIV_S = 1;
-/** SBI_ERR_DENIED (SBI spec 3.2): what a guest gets for an SBI call an exit hook denies. */
-const SBI_DENIED = BigInt.asUintN(64, -4n);
 
 export interface NativeHypervisorOptions {
   /** Host RAM in bytes: the hypervisor's own region plus every VM's partition. */
@@ -77,8 +67,6 @@ export class NativeHypervisor {
   /** World switches between vCPUs. */
   worldSwitches = 0;
   readonly mode: 'trap' | 'hext';
-  private readonly emulator: TrapEmulator;
-  private readonly hext: HextEmulator;
   private readonly hostClock: VirtualClock;
   private vmids = 0;
   /** real.retired at the start of the running slice, -1 between slices. */
@@ -88,7 +76,6 @@ export class NativeHypervisor {
   private readonly ipt: number;
   private readonly stormLimit: number;
   private resident: Vm | undefined;
-  private residentGeneration = -1;
   /** Instructions a waiting VM has been idle for, not yet turned into clock ticks. */
   private readonly idleCarry = new Map<Vm, number>();
 
@@ -103,8 +90,6 @@ export class NativeHypervisor {
     // `time` without exits (hcounteren.TM) sees it move between instructions, not per slice.
     this.hostClock = new VirtualClock(() => this.executed + (this.sliceBase < 0 ? 0 : this.host.hart.retired - this.sliceBase), this.ipt);
     this.host = new HostBoard(options.memory, this.hostClock, options.hExtension ?? this.mode === 'hext');
-    this.emulator = new TrapEmulator(this.host.hart);
-    this.hext = new HextEmulator(this.host.hart, this.host.ram);
     this.scheduler = new CreditScheduler(this.quantum);
   }
 
@@ -118,19 +103,14 @@ export class NativeHypervisor {
     const mode = config.mode ?? this.mode;
     if (mode === 'hext' && !this.host.hart.hExtension) throw new ConfigError(`${config.name}: mode 'hext' needs a hypervisor with hExtension`);
     const vm = new Vm(config, window, this.host.ram.bytes, shadow, this.ipt, mode);
+    const host = { hart: this.host.hart, ram: this.host.ram };
+    const ops: VmOps = { exit: (e) => this.record(vm, e), hostTime: () => this.hostClock.now() };
     if (mode === 'hext') {
       const region = this.host.allocate(GStageTable.regionSize(GUEST_RAM_BASE, window.size), `${config.name} G-stage table`);
       const g = new GStageTable(this.host.ram, region, GUEST_RAM_BASE, window, ++this.vmids);
-      vm.hext = new HextVcpu(vm, g.hgatp);
-      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.hextSbiHooks(vm, vm.hext)), {
-        waitForInterrupt: () => void (vm.state = 'waiting'),
-      });
-    } else if (vm.sbiMode === 'hypervisor') {
-      const pv = config.pvMmu === false ? undefined : new ShadowPvMmu(vm, this.host.hart);
-      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.trapSbiHooks(vm)), {
-        pvMmu: pv,
-        waitForInterrupt: () => void (vm.state = 'waiting'),
-      });
+      vm.attach(new HextVcpu(vm, host, ops, { hgatp: g.hgatp, trapStormLimit: this.stormLimit }));
+    } else {
+      vm.attach(new TrapVcpu(vm, host, ops, { pvMmu: config.pvMmu, trapStormLimit: this.stormLimit }));
     }
     this.vms.push(vm);
     return vm;
@@ -142,7 +122,7 @@ export class NativeHypervisor {
    */
   snapshotVm(vm: Vm): VmSnapshot {
     if (!this.vms.includes(vm)) throw new ConfigError(`${vm.name} is not a VM of this hypervisor`);
-    if (this.resident === vm) vm.vcpu.save(this.host.hart);
+    if (this.resident === vm) vm.vhart.save(this.host.hart);
     return captureVm(vm, vm.state === 'waiting', this.resident === vm ? this.host.hart : undefined);
   }
 
@@ -165,7 +145,7 @@ export class NativeHypervisor {
 
   /**
    * Register a hook called on every exit before it is handled. It may inspect the guest
-   * (`vm.vcpu`, `vm.readRegister`), change its registers, deny the operation or stop the VM.
+   * (`vm.vhart`, `vm.readRegister`), change its registers, deny the operation or stop the VM.
    * Returns a function that removes the hook.
    */
   onExit(hook: ExitHook): () => void {
@@ -178,12 +158,11 @@ export class NativeHypervisor {
 
   /** Guest integer register `i` of `vm`, wherever it currently lives. */
   readRegister(vm: Vm, i: number): bigint {
-    return this.resident === vm ? this.host.hart.x[i]! : vm.vcpu.hart.x[i]!;
+    return vm.vcpu.readRegister(i);
   }
 
   writeRegister(vm: Vm, i: number, value: bigint): void {
-    if (i === 0) return;
-    (this.resident === vm ? this.host.hart.x : vm.vcpu.hart.x)[i] = BigInt.asUintN(64, value);
+    vm.vcpu.writeRegister(i, value);
   }
 
   /** Run the VMs for up to `budget` guest instructions in total. */
@@ -212,263 +191,23 @@ export class NativeHypervisor {
 
   // ---------------------------------------------------------------- one slice of one VM
 
+  /** Run `vm`'s vCPU for one slice: exits it returns are accounted; the slice ends at a wait or a stop. */
   private runSlice(vm: Vm, slice: number): number {
-    const real = this.host.hart;
     this.switchTo(vm);
     const start = vm.stats.guestInstructions;
-    let remaining = Math.min(slice, this.untilDeadline(vm));
-    while (vm.state === 'running' && remaining > 0) {
-      try {
-        if (!this.enter(vm)) break;
-        const before = real.retired;
-        let exit = real.run(remaining);
-        // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
-        // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
-        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
-        const ran = real.retired - before;
-        vm.stats.direct += ran;
-        vm.vcpu.hart.retired += ran;
-        remaining -= ran;
-        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
-        const h = vm.hext;
-        if (h === undefined && (real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vm.vcpu.fs !== 0) vm.vcpu.hart.markFpDirty();
-        if (exit.reason === 'budget') {
-          if (h !== undefined) h.suspend(real);
-          else vm.vcpu.hart.pc = real.pc;
-          const verdict = this.record(vm, { reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: vm.vcpu.vpriv, at: vm.stats.guestInstructions });
-          if (verdict === 'stop') vm.stop('hook', 'stopped by an exit hook at a timer exit', real.pc);
-          break;
-        }
-        if (exit.reason !== 'trap') {
-          vm.stop('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
-          break;
-        }
-        if (vm.idleExits > this.stormLimit) {
-          vm.stop('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
-          break;
-        }
-        const cause = Number(exit.cause & 0xffn);
-        const interrupt = exit.cause >> 63n !== 0n;
-        if (h !== undefined ? this.handleHextTrap(vm, h, cause, interrupt, exit.tval, exit.epc) : this.handleTrap(vm, cause, interrupt, exit.tval, exit.epc)) remaining--;
-        vm.board.clint.update();
-        const req = vm.board.requested;
-        if (req !== undefined) this.deviceExit(vm, req.reason === 'poweroff' ? req.code : undefined, req.reason);
-      } catch (e) {
-        // A bug or an unforeseen guest action stops this VM alone, never the hypervisor.
-        vm.stop('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vm.vcpu.hart.pc);
-      }
+    const limit = Math.min(slice, this.untilDeadline(vm));
+    while (vm.state === 'running') {
+      const left = limit - (vm.stats.guestInstructions - start);
+      if (left <= 0) break;
+      const exit = vm.vcpu.run(left);
+      if (exit.kind === 'budget' || exit.kind === 'interrupt') break;
     }
     this.service(vm);
     return vm.stats.guestInstructions - start;
   }
 
-  /** Prepare the real hart to resume the guest; false when the VM cannot continue. */
-  private enter(vm: Vm): boolean {
-    const real = this.host.hart;
-    const vcpu = vm.vcpu;
-    if (vm.hext !== undefined) return this.enterHext(vm, vm.hext);
-    if (real.virt) real.virt = false;
-    // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
-    const irq = vcpu.injectInterrupt();
-    if (irq >= 0) vm.stats.count('exit.interrupt');
-    if (vm.sbiMode === 'hypervisor' && vcpu.vpriv === PRIV_M) {
-      // No firmware in the VM: a trap the guest did not delegate has nowhere to go.
-      vm.stop('guest-error', `trap into virtual M-mode with no firmware (mcause ${hex(vcpu.hart.readCsr(0x342))})`, vcpu.hart.pc);
-      return false;
-    }
-    const shadow = vm.shadow;
-    const satp = shadow.satpFor(vcpu.viewKey());
-    if (shadow.generation !== this.residentGeneration) {
-      real.mmu.flushAll();
-      this.residentGeneration = shadow.generation;
-    }
-    if (real.satp !== satp) {
-      // Shadow roots are distinct pages and TLB entries are tagged by root: no flush needed.
-      real.satp = satp;
-      real.mmu.satp = satp;
-    }
-    const ms = real.mstatus & ~MSTATUS_FS;
-    real.setMstatus(ms | (vcpu.fs << 13));
-    real.pc = vcpu.hart.pc;
-    real.priv = PRIV_U;
-    return true;
-  }
-
-  /**
-   * Resume a guest under the H extension. Its VS interrupts are the hardware's business; the
-   * hypervisor only mirrors the VM's PLIC supervisor line into hvip.VSEIP (priv spec 8.2.3) and
-   * keeps the guest's time base: htimedelta = VM time − host time, so `time` in VS and vstimecmp
-   * are the VM's virtual time (8.2.6, Sstc 2.3).
-   */
-  private enterHext(vm: Vm, h: HextVcpu): boolean {
-    const real = this.host.hart;
-    const seip = (vm.vcpu.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n;
-    const hvip = real.readCsr(CSR_HVIP);
-    real.writeCsr(CSR_HVIP, seip ? hvip | HIP_VSEIP : hvip & ~HIP_VSEIP);
-    real.writeCsr(CSR_HTIMEDELTA, BigInt.asUintN(64, vm.board.clock.now() - this.hostClock.now()));
-    real.updateSstc();
-    real.setMstatus((real.mstatus & ~MSTATUS_FS) | (FS_DIRTY << 13));
-    h.resume(real);
-    return true;
-  }
-
-  /** Handle one exit of a guest under the H extension; true when it retired a guest instruction. */
-  private handleHextTrap(vm: Vm, h: HextVcpu, cause: number, interrupt: boolean, tval: bigint, epc: bigint): boolean {
-    const real = this.host.hart;
-    h.exited(real, epc);
-    if (interrupt) {
-      this.record(vm, { reason: 'timer', cause: BigInt(cause) | (1n << 63n), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
-      return false;
-    }
-    const reason = this.hext.classify(cause, tval);
-    if (reason === 'sbi') return this.sbiCall(vm, tval, epc);
-    const verdict = this.record(vm, { reason, cause: BigInt(cause), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
-    if (verdict === 'stop') {
-      vm.stop('hook', `stopped by an exit hook at a ${reason} exit`, epc);
-      return false;
-    }
-    if (verdict === 'deny') {
-      h.inject(real, reason === 'mmio' ? (cause === 23 ? 7 : cause === 20 ? 1 : 5) : CAUSE_ILLEGAL, tval, epc);
-      vm.stats.count('inject.exception');
-      return false;
-    }
-    const retired = this.hext.apply(vm, h, reason, cause, tval, epc);
-    if (retired) vm.stats.emulated++;
-    vm.vcpu.hart.pc = h.pc;
-    return retired;
-  }
-
-  /** The SBI's hart-level effects under H: vstimecmp (Sstc), hvip.VSSIP, the hart's TLB. */
-  private hextSbiHooks(vm: Vm, h: HextVcpu): VcpuSbiHooks {
-    const real = this.host.hart;
-    return {
-      setTimer: (stime) => {
-        h.setCsr(real, CSR_VSTIMECMP, stime);
-        if (h.resident) real.updateSstc();
-      },
-      setSoftwareInterrupt: (p) => {
-        const v = h.csr(real, CSR_HVIP);
-        h.setCsr(real, CSR_HVIP, p ? v | HIP_VSSIP : v & ~HIP_VSSIP);
-      },
-      fence: () => {
-        real.mmu.flushAll();
-        real.translationChanged();
-      },
-    };
-  }
-
-  /** Handle one trap; true when it retired a guest instruction by emulation. */
-  private handleTrap(vm: Vm, cause: number, interrupt: boolean, tval: bigint, epc: bigint): boolean {
-    const vcpu = vm.vcpu;
-    vcpu.hart.pc = epc;
-    if (interrupt) {
-      // The real hart takes no interrupts of its own (mie = 0); treat one as a preemption.
-      this.record(vm, { reason: 'timer', cause: BigInt(cause) | (1n << 63n), tval, epc, vpriv: vcpu.vpriv, at: vm.stats.guestInstructions });
-      return false;
-    }
-    const c = this.emulator.classify(vm, cause, tval);
-    if (c.reason === 'ecall' && vm.sbi !== undefined && vcpu.vpriv === PRIV_S) return this.sbiCall(vm, tval, epc);
-    const exit: GuestExit = { reason: c.reason, cause: BigInt(cause), tval, epc, vpriv: vcpu.vpriv, at: vm.stats.guestInstructions };
-    const verdict = this.record(vm, exit);
-    if (verdict === 'stop') {
-      vm.stop('hook', `stopped by an exit hook at a ${c.reason} exit`, epc);
-      return false;
-    }
-    if (verdict === 'deny' && c.action !== 'fill') {
-      const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL;
-      vcpu.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL ? tval : 0n, epc);
-      vm.stats.count('inject.exception');
-      return false;
-    }
-    switch (c.action) {
-      case 'fill':
-        this.emulator.fill(vm, tval, c.access!, c.gpa!);
-        return false;
-      case 'inject': {
-        const inj = TrapEmulator.injection(vm, cause, tval, epc, c);
-        vcpu.inject(inj.cause, inj.tval, epc);
-        if (c.reason !== 'ecall') vm.stats.count('inject.exception');
-        return false;
-      }
-      default:
-        return this.emulate(vm, c.reason, tval, epc);
-    }
-  }
-
-  /**
-   * An ECALL from the guest's S-mode with the hypervisor as its SBI firmware: the SbiServer reads
-   * a0–a7 from the real hart (the vCPU is resident), acts, writes a0/a1; the guest resumes after
-   * the ECALL (SBI spec 3.1). Counted as `exit.sbi` and `sbi.<extension>`.
-   */
-  private sbiCall(vm: Vm, tval: bigint, epc: bigint): boolean {
-    const real = this.host.hart;
-    const verdict = this.record(vm, { reason: 'sbi', cause: BigInt(vm.hext !== undefined ? 10 : 9), tval, epc, vpriv: 1, at: vm.stats.guestInstructions });
-    if (verdict === 'stop') {
-      vm.stop('hook', 'stopped by an exit hook at an sbi exit', epc);
-      return false;
-    }
-    if (verdict === 'deny') real.x[10] = SBI_DENIED;
-    else {
-      const out = vm.sbi!.handle({ read: (i) => real.x[i]!, write: (i, v) => void (real.x[i] = v) });
-      vm.stats.count(`sbi.${out.extension}`);
-    }
-    vm.vcpu.hart.pc = epc + 4n;
-    if (vm.hext !== undefined) vm.hext.pc = epc + 4n;
-    vm.stats.emulated++;
-    return true;
-  }
-
-  /** The SBI's hart-level effects in trap mode: on the virtual hart (Sstc stimecmp, mip.SSIP) and the shadows. */
-  private trapSbiHooks(vm: Vm): VcpuSbiHooks {
-    const v = vm.vcpu.hart;
-    return {
-      setTimer: (stime) => v.writeCsr(CSR_STIMECMP, stime),
-      setSoftwareInterrupt: (p) => v.writeCsr(CSR_MIP, p ? v.readCsr(CSR_MIP) | MIP_SSIP : v.readCsr(CSR_MIP) & ~MIP_SSIP),
-      fence: (r: FenceRequest) => this.fenceShadows(vm, r),
-    };
-  }
-
-  /** RFENCE from the guest: its shadows follow (the whole range, or page by page when small). */
-  private fenceShadows(vm: Vm, r: FenceRequest): void {
-    if (r.kind === 'fence.i') return;
-    const all = r.size === 0n || r.size === (1n << 64n) - 1n || r.size > 64n * 4096n;
-    if (all) vm.shadow.flush();
-    else for (let va = r.start & ~0xfffn; va < r.start + r.size; va += 4096n) vm.shadow.unmap(va);
-    vm.stats.count('shadow.flush');
-    const v = vm.vcpu.hart;
-    v.mmu.flushAll();
-    v.translationChanged();
-    if (this.resident === vm) {
-      this.host.hart.mmu.flushAll();
-      this.host.hart.translationChanged();
-    }
-  }
-
-  /** Re-execute the trapped instruction on the virtual hart, then apply its side effects. */
-  private emulate(vm: Vm, reason: string, tval: bigint, epc: bigint): boolean {
-    const real = this.host.hart;
-    const insn = Number(tval & 0xffff_ffffn);
-    const sfence = reason === 'privileged' && (insn & 0xfe00_7fff) === 0x1200_0073;
-    const rs1 = (insn >> 15) & 31;
-    const va = sfence && rs1 !== 0 ? real.x[rs1]! : undefined;
-    const { exit, retired } = vm.vcpu.step(real, epc);
-    if (retired) vm.stats.emulated++;
-    else vm.stats.count('inject.exception');
-    // Write-protected guest tables keep the shadows coherent already (guest-page-tables.ts).
-    if (sfence && retired && !vm.shadow.coherent) {
-      // The guest changed its page tables: its shadows follow (priv spec 4.2.1).
-      if (va === undefined) vm.shadow.flush();
-      else vm.shadow.unmap(va);
-      vm.stats.count('shadow.flush');
-      real.mmu.flushAll();
-      real.translationChanged();
-    }
-    if (exit.reason === 'wfi') vm.state = 'waiting';
-    return retired;
-  }
-
+  /** Every exit passes the hooks before its vCPU handles it. */
   private record(vm: Vm, exit: GuestExit): ExitVerdict {
-    vm.stats.exit(exit);
     let verdict: ExitVerdict = 'continue';
     for (const hook of this.hooks) {
       const v = hook(vm, exit);
@@ -478,23 +217,12 @@ export class NativeHypervisor {
     return verdict;
   }
 
-  private deviceExit(vm: Vm, code: number | undefined, reason: string): void {
-    vm.board.requested = undefined;
-    vm.exitStatus = code;
-    vm.stop(reason === 'reset' ? 'reset' : 'poweroff', reason === 'reset' ? 'the guest asked for a reset' : `powered off with status ${code ?? '?'}`, vm.vcpu.hart.pc);
-  }
-
-  /** World switch: park the resident vCPU's registers and load `vm`'s. */
+  /** World switch: park the resident vCPU's state and load `vm`'s. */
   private switchTo(vm: Vm): void {
     if (this.resident === vm) return;
-    const real = this.host.hart;
-    this.resident?.hext?.save(real);
-    this.resident?.vcpu.save(real);
-    vm.vcpu.load(real);
-    vm.hext?.load(real);
-    real.clearReservation();
+    this.resident?.vcpu.save();
+    vm.vcpu.load();
     this.resident = vm;
-    this.residentGeneration = -1;
     this.worldSwitches++;
     vm.stats.count('world-switch');
   }
@@ -507,18 +235,11 @@ export class NativeHypervisor {
   }
 
   private wakeable(vm: Vm): boolean {
-    const h = vm.hext;
-    if (h === undefined) return hasEnabledPending(vm);
-    return h.wakeable(this.host.hart, vm.board.clock.now(), (vm.vcpu.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n);
+    return vm.vcpu.wakeable();
   }
 
-  /** The VM's next timer deadline: CLINT / Sstc of the virtual hart, or its vstimecmp under H. */
   private deadline(vm: Vm): bigint | undefined {
-    const h = vm.hext;
-    if (h === undefined) return nextDeadline(vm);
-    const a = vm.board.clint.nextDeadline();
-    const b = h.deadline(this.host.hart);
-    return a === undefined ? b : b === undefined ? a : a < b ? a : b;
+    return vm.vcpu.deadline();
   }
 
   /** Guest instructions until the VM's next timer deadline (so interrupts arrive on time). */
@@ -527,7 +248,7 @@ export class NativeHypervisor {
     if (d === undefined) return Number.MAX_SAFE_INTEGER;
     const now = vm.board.clock.now();
     if (d <= now) return Number.MAX_SAFE_INTEGER;
-    return Math.max(1, Number(d - now) * this.ipt - ((vm.vcpu.hart.retired % this.ipt) | 0));
+    return Math.max(1, Number(d - now) * this.ipt - ((vm.vhart.hart.retired % this.ipt) | 0));
   }
 
   /** A waiting VM's time passes while others run, but never beyond its next deadline. */
@@ -564,24 +285,6 @@ export class NativeHypervisor {
 
   /** A one-line status of every VM. */
   describe(): string {
-    return this.vms.map((v) => `${v.describe()} [${v.stats.guestInstructions} insns, pc ${hex(v.vcpu.hart.pc)}]`).join('\n');
+    return this.vms.map((v) => `${v.describe()} [${v.stats.guestInstructions} insns, pc ${hex(v.vhart.hart.pc)}]`).join('\n');
   }
-}
-
-/** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
-function hasEnabledPending(vm: Vm): boolean {
-  const h = vm.vcpu.hart;
-  h.updateSstc();
-  return (h.readCsr(CSR_MIP) & h.readCsr(CSR_MIE)) !== 0n;
-}
-
-/** The VM's next timer deadline in its clock's ticks: CLINT mtimecmp or an armed Sstc stimecmp. */
-function nextDeadline(vm: Vm): bigint | undefined {
-  let next = vm.board.clint.nextDeadline();
-  const h = vm.vcpu.hart;
-  if (h.readCsr(CSR_MENVCFG) >> 63n !== 0n && (h.readCsr(CSR_MIE) & (1n << 5n)) !== 0n) {
-    const cmp = h.readCsr(CSR_STIMECMP);
-    if (cmp !== (1n << 64n) - 1n && (next === undefined || cmp < next)) next = cmp;
-  }
-  return next;
 }

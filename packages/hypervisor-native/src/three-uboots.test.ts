@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NativeHypervisor } from './hypervisor.js';
-import type { Vm } from './vm.js';
+import type { Vm } from '@vm/vcpu';
 
 /**
  * issue 5 "Shows": three VMs, each running Debian's OpenSBI + U-Boot S-mode (full virtualisation:

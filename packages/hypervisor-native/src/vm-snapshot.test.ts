@@ -4,8 +4,8 @@ import { SnapshotRestoreError } from '@vm/machine';
 import { NativeHypervisor } from './hypervisor.js';
 import { file, results } from './test-support/guest-runs.js';
 import { bareGuest, HOST_MEMORY, nativeGuest, runNativeToEnd, runNativeUntil, sbiGuest, throughFile } from './test-support/snapshot-runs.js';
-import type { Vm } from './vm.js';
-import type { VmSnapshot } from './vm-snapshot.js';
+import type { Vm } from '@vm/vcpu';
+import type { VmSnapshot } from '@vm/vcpu';
 
 const reference = (() => {
   let ref: { console: string; retired: number } | undefined;
@@ -14,7 +14,7 @@ const reference = (() => {
       const { hv, vm } = nativeGuest();
       runNativeToEnd(hv, vm);
       expect(vm.exitStatus).toBe(0);
-      ref = { console: vm.console, retired: vm.vcpu.hart.retired };
+      ref = { console: vm.console, retired: vm.vhart.hart.retired };
     }
     return ref;
   };
@@ -42,15 +42,15 @@ describe('VM snapshots on the native hypervisor', () => {
       const vm2 = hv2.restoreVm(f.snapshot, { name: 'b' });
       const restoreMs = performance.now() - t1;
       runNativeToEnd(hv2, vm2);
-      console.log(`native@${vm.vcpu.hart.retired}: mmio exits so far ${mmio}, .vmsnap ${f.bytes} bytes, capture ${captureMs.toFixed(1)} ms, encode ${f.encodeMs.toFixed(1)} ms, decode ${f.decodeMs.toFixed(1)} ms, restore ${restoreMs.toFixed(1)} ms`);
+      console.log(`native@${vm.vhart.hart.retired}: mmio exits so far ${mmio}, .vmsnap ${f.bytes} bytes, capture ${captureMs.toFixed(1)} ms, encode ${f.encodeMs.toFixed(1)} ms, decode ${f.decodeMs.toFixed(1)} ms, restore ${restoreMs.toFixed(1)} ms`);
       expect(vm.console + vm2.console).toBe(ref.console);
-      expect(vm2.vcpu.hart.retired).toBe(ref.retired);
+      expect(vm2.vhart.hart.retired).toBe(ref.retired);
       expect(vm2.exitStatus).toBe(0);
       if (at === 20_000_000) {
         // Taking the snapshot does not disturb the original.
         runNativeToEnd(hv, vm);
         expect(vm.console).toBe(ref.console);
-        expect(vm.vcpu.hart.retired).toBe(ref.retired);
+        expect(vm.vhart.hart.retired).toBe(ref.retired);
       }
     }
   }, 300_000);
@@ -66,11 +66,11 @@ describe('VM snapshots on the native hypervisor', () => {
     const hv = new NativeHypervisor({ memory: HOST_MEMORY });
     const vm = hv.restoreVm(f.snapshot, { name: 'from-bare' });
     runNativeToEnd(hv, vm);
-    console.log(`bare@${g.m.harts[0]!.retired} → native: .vmsnap ${f.bytes} bytes; bare ${refRetired} insns, bare+native ${vm.vcpu.hart.retired}`);
+    console.log(`bare@${g.m.harts[0]!.retired} → native: .vmsnap ${f.bytes} bytes; bare ${refRetired} insns, bare+native ${vm.vhart.hart.retired}`);
     expect(results(Buffer.from(g.out).toString('latin1') + vm.console)).toEqual(results(refConsole));
     // Bare and native deliver timer interrupts a few instructions apart, so INFO timings and the
     // final count differ slightly between the two (as between two uninterrupted runs of each).
-    expect(Math.abs(vm.vcpu.hart.retired - refRetired)).toBeLessThan(refRetired / 100);
+    expect(Math.abs(vm.vhart.hart.retired - refRetired)).toBeLessThan(refRetired / 100);
     expect(vm.exitStatus).toBe(0);
   }, 300_000);
 
@@ -116,7 +116,7 @@ const FID_HSM_GET_STATUS = 2;
 /** What the guest's SBI-level timer is programmed to: stimecmp of the virtual hart, or vstimecmp under H. */
 function sbiTimer(hv: NativeHypervisor, vm: Vm): bigint {
   const h = vm.hext;
-  return h !== undefined ? h.capture(h.resident ? hv.host.hart : undefined).vstimecmp : vm.vcpu.hart.readCsr(CSR_STIMECMP);
+  return h !== undefined ? h.capture(h.resident ? hv.host.hart : undefined).vstimecmp : vm.vhart.hart.readCsr(CSR_STIMECMP);
 }
 
 describe.each(['trap', 'hext'] as const)("VM snapshots with the hypervisor's SBI (mode '%s')", (mode) => {
@@ -127,7 +127,7 @@ describe.each(['trap', 'hext'] as const)("VM snapshots with the hypervisor's SBI
         const { hv, vm } = sbiGuest(mode);
         runNativeToEnd(hv, vm);
         expect(vm.exitStatus).toBe(0);
-        ref = { console: vm.console, retired: vm.vcpu.hart.retired };
+        ref = { console: vm.console, retired: vm.vhart.hart.retired };
       }
       return ref;
     };
@@ -160,13 +160,13 @@ describe.each(['trap', 'hext'] as const)("VM snapshots with the hypervisor's SBI
     expect(sbiTimer(hv2, vm2)).toBe(sbiTimer(hv, vm));
     if (mode === 'hext') expect(vm2.hext!.capture(undefined)).toEqual(f.snapshot.vm!.hext);
     runNativeToEnd(hv2, vm2);
-    console.log(`${mode}+sbi@${vm.vcpu.hart.retired}: .vmsnap ${f.bytes} bytes; reference ${ref.retired} insns, restored ${vm2.vcpu.hart.retired}`);
+    console.log(`${mode}+sbi@${vm.vhart.hart.retired}: .vmsnap ${f.bytes} bytes; reference ${ref.retired} insns, restored ${vm2.vhart.hart.retired}`);
     expect(vm2.exitStatus).toBe(0);
     expect(results(vm.console + vm2.console)).toEqual(results(ref.console));
     expect(results(vm2.console)).toContain('DONE pass');
     // Deterministic in both modes: the very same console and instruction count as uninterrupted.
     expect(vm.console + vm2.console).toBe(ref.console);
-    expect(vm2.vcpu.hart.retired).toBe(ref.retired);
+    expect(vm2.vhart.hart.retired).toBe(ref.retired);
     // Taking the snapshot does not disturb the original.
     runNativeToEnd(hv, vm);
     expect(vm.exitStatus).toBe(0);

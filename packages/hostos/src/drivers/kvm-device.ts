@@ -1,6 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import type { VirtioDevice } from '@vm/devices';
-import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapEmulator, Vm, type VmSnapshot } from '@vm/hypervisor-native';
+import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmSnapshot } from '@vm/vcpu';
 import { bootVirt } from '@vm/machine';
 import { PAGE_SIZE } from '@vm/mmu';
 import type { HostKernel } from '../kernel.js';
@@ -32,11 +32,6 @@ export interface UartInput {
   taken: number;
 }
 
-const PRIV_U = 0;
-const PRIV_M = 3;
-const MSTATUS_FS = 3 << 13;
-const CSR_MIP = 0x344;
-const CSR_MIE = 0x304;
 const CSR_MCOUNTEREN = 0x306;
 const SHADOW_PAGES = 1024;
 
@@ -74,15 +69,22 @@ class KvmVm {
 }
 
 class KvmVcpu {
-  waiting = false;
-  constructor(readonly vm: Vm) {}
+  readonly vcpu: TrapVcpu;
+  constructor(
+    readonly vm: Vm,
+    real: HostKernel['machine'],
+  ) {
+    this.vcpu = new TrapVcpu(vm, { hart: real.hart, ram: real.ram });
+    vm.attach(this.vcpu);
+  }
 }
 
 /**
  * /dev/vmm: the virtualisation driver, in the manner of KVM's /dev/kvm. A VM's RAM is memory of
- * the calling process (physically contiguous), its vCPU is @vm/hypervisor-native's `Vm`/`Vcpu`
- * machinery (trap-and-emulate with shadow page tables) run on the host OS's own hart, and
- * KVM_RUN returns to the process at every exit. Each entry and exit is a world switch.
+ * the calling process (physically contiguous), its vCPU is @vm/vcpu's trap-and-emulate `TrapVcpu`
+ * (shadow page tables) run on the host OS's own hart — the same vCPU the native hypervisor
+ * schedules — and KVM_RUN returns to the process at every exit the vCPU returns. Each entry and
+ * exit is a world switch.
  */
 export class KvmDevice implements CharDevice {
   readonly name = 'vmm';
@@ -92,11 +94,8 @@ export class KvmDevice implements CharDevice {
   /** Traps handled inside the driver (shadow fills, CSR emulation, injections). */
   inKernelExits = 0;
   guestInstructions = 0;
-  private readonly emulator: TrapEmulator;
-
   constructor(private readonly kernel: HostKernel) {
     this.world = new WorldSwitch(kernel.machine.hart);
-    this.emulator = new TrapEmulator(kernel.machine.hart);
   }
 
   read(): Uint8Array {
@@ -145,7 +144,7 @@ export class KvmDevice implements CharDevice {
             for (const d of setup.virtio ?? []) vm.board.addVirtio(d);
             bootVirt(vm.board, { kernel: setup.kernel, bios: setup.bios, append: setup.append });
           }
-          state.vcpu = new KvmVcpu(vm);
+          state.vcpu = new KvmVcpu(vm, this.kernel.machine);
         } catch (e) {
           void e;
           return fail('EINVAL');
@@ -163,14 +162,14 @@ export class KvmDevice implements CharDevice {
         const out = object as VcpuSnapshot | undefined;
         if (!(state instanceof KvmVcpu) || out === undefined) return fail('EINVAL');
         // Between KVM_RUNs the guest's registers are parked in the virtual hart (run() saves them).
-        out.snapshot = captureVm(state.vm, state.waiting);
+        out.snapshot = captureVm(state.vm, state.vm.state === 'waiting');
         return 0n;
       }
       case KVM.UART_INPUT: {
         const input = object as UartInput | undefined;
         if (!(state instanceof KvmVcpu) || input === undefined) return fail('EINVAL');
         input.taken = state.vm.sendInput(Buffer.from(input.bytes).toString('latin1'));
-        if (input.taken > 0) state.waiting = false;
+        if (input.taken > 0 && state.vm.state === 'waiting') state.vm.state = 'running';
         return BigInt(input.taken);
       }
       default:
@@ -186,8 +185,8 @@ export class KvmDevice implements CharDevice {
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
       const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', boot: false }, window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d);
-      const vc = new KvmVcpu(vm);
-      vc.waiting = loadVmState(vm, s, false);
+      const vc = new KvmVcpu(vm, this.kernel.machine);
+      if (loadVmState(vm, s, false)) vm.state = 'waiting';
       state.vcpu = vc;
     } catch (e) {
       void e;
@@ -201,133 +200,62 @@ export class KvmDevice implements CharDevice {
   /** Enter the guest until an exit that user space must see, or the caller's time slice ends. */
   private run(vc: KvmVcpu, run: KvmRun): void {
     const vm = vc.vm;
-    const real = this.kernel.machine.hart;
-    const vcpu = vm.vcpu;
     run.message = '';
+    if (vm.state === 'waiting') {
+      // WFI: time passes to the guest's next deadline (the host is idle meanwhile).
+      const d = vc.vcpu.deadline();
+      const now = vm.board.clock.now();
+      if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
+      vm.board.clint.update();
+      vm.board.rtc.update();
+      if (!vc.vcpu.wakeable()) {
+        this.finish(run, 'wfi');
+        return;
+      }
+      vm.state = 'running';
+    }
     if (vm.state === 'stopped') {
       run.exitReason = 'shutdown';
       run.status = vm.exitStatus ?? -1;
       return;
     }
-    if (vc.waiting) {
-      // WFI: time passes to the guest's next deadline (the host is idle meanwhile).
-      const d = vm.board.clint.nextDeadline();
-      const now = vm.board.clock.now();
-      if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
-      vm.board.clint.update();
-      vm.board.rtc.update();
-      vcpu.hart.updateSstc();
-      if ((vcpu.hart.readCsr(CSR_MIP) & vcpu.hart.readCsr(CSR_MIE)) === 0n) {
-        run.exitReason = 'wfi';
-        return;
-      }
-      vc.waiting = false;
-    }
+    const real = this.kernel.machine.hart;
     this.world.enter();
     // Counters are the guest's (its VM board's clock and its own instret), not the host's: with
     // the host's mcounteren (7, for rdtime in libc) the guest would read host time, which a
     // snapshot restored on another host does not continue. Trap them; leave() restores it.
     real.writeCsr(CSR_MCOUNTEREN, 0n);
-    vcpu.load(real);
-    real.clearReservation();
-    let generation = -1;
-    const startInstructions = this.guestInstructions;
-    let remaining = Math.max(1, this.kernel.sliceLeft);
-    let reason: KvmExitReason = 'intr';
-    try {
-      while (remaining > 0) {
-        vcpu.injectInterrupt();
-        const satp = vm.shadow.satpFor(vcpu.viewKey());
-        if (vm.shadow.generation !== generation || real.satp !== satp) {
-          real.satp = satp;
-          real.mmu.satp = satp;
-          real.mmu.flushAll();
-          generation = vm.shadow.generation;
-        }
-        real.setMstatus((real.mstatus & ~MSTATUS_FS) | (vcpu.fs << 13));
-        real.pc = vcpu.hart.pc;
-        real.priv = PRIV_U;
-        real.translationChanged();
-        const before = real.retired;
-        let exit = real.run(remaining);
-        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
-        const ran = real.retired - before;
-        vcpu.hart.retired += ran;
-        vm.stats.direct += ran;
-        this.guestInstructions += ran;
-        remaining -= ran;
-        if (exit.reason !== 'trap') {
-          vcpu.hart.pc = real.pc;
-          break;
-        }
-        vcpu.hart.pc = exit.epc;
-        if (exit.cause >> 63n !== 0n) break;
-        const cause = Number(exit.cause & 0xffn);
-        const c = this.emulator.classify(vm, cause, exit.tval);
-        this.inKernelExits++;
-        vm.stats.count(`exit.${c.reason}`);
-        if (c.action === 'fill') this.emulator.fill(vm, exit.tval, c.access!, c.gpa!);
-        else if (c.action === 'inject') {
-          const inj = TrapEmulator.injection(vm, cause, exit.tval, exit.epc, c);
-          vcpu.inject(inj.cause, inj.tval, exit.epc);
-        } else {
-          const insn = Number(exit.tval & 0xffff_ffffn);
-          const sfence = c.reason === 'privileged' && (insn & 0xfe00_7fff) === 0x1200_0073;
-          const { exit: step, retired } = vcpu.step(real, exit.epc);
-          if (retired) {
-            vm.stats.emulated++;
-            this.guestInstructions++;
-            remaining--;
-          }
-          if (sfence) {
-            vm.shadow.flush();
-            real.mmu.flushAll();
-          }
-          if (step.reason === 'wfi') {
-            vc.waiting = true;
-            reason = 'wfi';
-            break;
-          }
-          if (c.reason === 'mmio') {
-            run.address = c.gpa ?? -1;
-            reason = 'mmio';
-            vm.board.clint.update();
-            if (vm.board.requested !== undefined) reason = 'shutdown';
-            break;
-          }
-        }
-        vm.board.clint.update();
-        if (vm.board.requested !== undefined) {
-          reason = 'shutdown';
-          break;
-        }
-      }
-    } catch (e) {
-      vm.stop('hypervisor-error', e instanceof Error ? e.message : String(e), vcpu.hart.pc);
-      reason = 'internal-error';
-      run.message = vm.describe();
-    }
-    if (reason !== 'shutdown' && reason !== 'internal-error') {
-      // HTIF (riscv-tests' tohost): a plain store to RAM, seen when the guest leaves the CPU.
-      const h = vm.board.htif?.poll();
-      if (h?.kind === 'exit') {
-        vm.board.requested = { reason: 'poweroff', code: h.code };
-        reason = 'shutdown';
-      }
-    }
-    vcpu.save(real);
+    vc.vcpu.load();
+    const before = vm.stats.guestInstructions;
+    const exits = vm.stats.exitCount;
+    const exit = vc.vcpu.run(Math.max(1, this.kernel.sliceLeft));
+    vc.vcpu.save();
     this.world.leave();
-    this.kernel.sliceLeft -= this.guestInstructions - startInstructions;
+    const ran = vm.stats.guestInstructions - before;
+    this.guestInstructions += ran;
+    this.kernel.sliceLeft -= ran;
+    this.inKernelExits += vm.stats.exitCount - exits;
     vm.board.clint.update();
     vm.board.rtc.update();
-    if (reason === 'shutdown') {
-      const req = vm.board.requested;
-      vm.board.requested = undefined;
-      vm.exitStatus = req?.reason === 'poweroff' ? req.code : undefined;
-      vm.stop(req?.reason === 'reset' ? 'reset' : 'poweroff', `powered off with status ${vm.exitStatus ?? '?'}`, vcpu.hart.pc);
-      run.status = vm.exitStatus ?? -1;
-    }
+    this.finish(run, kvmReason(exit));
+    if (exit.kind === 'mmio') run.address = exit.gpa;
+    else if (exit.kind === 'shutdown') run.status = vm.exitStatus ?? -1;
+    else if (exit.kind === 'internal-error') run.message = vm.describe();
+  }
+
+  private finish(run: KvmRun, reason: KvmExitReason): void {
     run.exitReason = reason;
     this.exits.set(reason, (this.exits.get(reason) ?? 0) + 1);
+  }
+}
+
+/** KVM_RUN's exit reason for a vCPU exit. */
+function kvmReason(exit: VcpuExit): KvmExitReason {
+  switch (exit.kind) {
+    case 'budget':
+    case 'interrupt':
+      return 'intr';
+    default:
+      return exit.kind;
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { bootVirt, VirtMachine } from '@vm/machine';
 import type { NativeHypervisor } from '../hypervisor.js';
-import type { Vm } from '../vm.js';
+import type { Vm } from '@vm/vcpu';
 
 export const root = new URL('../../../../', import.meta.url).pathname;
 export const file = (p: string) => ({ file: p, bytes: readFileSync(p.startsWith('/') ? p : root + p) });

@@ -1,8 +1,8 @@
 import { VirtioBlock, MemoryBlockBackend } from '@vm/devices';
 import { bootVirt, decodeSnapshot, encodeSnapshot, VirtMachine, type MachineSnapshot } from '@vm/machine';
 import { NativeHypervisor } from '../hypervisor.js';
-import type { Vm } from '../vm.js';
-import type { VmSnapshot } from '../vm-snapshot.js';
+import type { Vm } from '@vm/vcpu';
+import type { VmSnapshot } from '@vm/vcpu';
 import { file } from './guest-runs.js';
 
 export const APPEND = 'workload=cpu,fork,disk';
@@ -28,7 +28,7 @@ export function bareGuest(): { m: VirtMachine; out: number[] } {
 
 /** Run until the VM's virtual hart has retired `at` instructions (or it stops). */
 export function runNativeUntil(hv: NativeHypervisor, vm: Vm, at: number, step = 250_000): void {
-  while (vm.state !== 'stopped' && vm.vcpu.hart.retired < at) if (hv.run(step).reason === 'idle') break;
+  while (vm.state !== 'stopped' && vm.vhart.hart.retired < at) if (hv.run(step).reason === 'idle') break;
 }
 
 export function runNativeToEnd(hv: NativeHypervisor, vm: Vm): void {

@@ -1,6 +1,6 @@
 import type { Ram } from '@vm/mmu';
 import { PAGE_SIZE, PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from '@vm/mmu';
-import type { HostRegion } from './host-board.js';
+import type { HostRegion } from './vm.js';
 
 /** hgatp.MODE Sv39x4 (priv spec 8.2.10). */
 const HGATP_MODE_SV39X4 = 8n;

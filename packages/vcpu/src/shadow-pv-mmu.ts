@@ -52,7 +52,7 @@ export class ShadowPvMmu implements PvMmuBackend {
 
   setSatp(satp: bigint): void {
     this.vm.shadow.paravirtualised();
-    this.vm.vcpu.hart.writeCsr(CSR_SATP, satp);
+    this.vm.vhart.hart.writeCsr(CSR_SATP, satp);
     this.flushReal(undefined);
   }
 
@@ -61,7 +61,7 @@ export class ShadowPvMmu implements PvMmuBackend {
    * hart's (guest walks that justify shadow fills) — with no guest SFENCE.VMA, nobody else does.
    */
   private flushReal(va: bigint | undefined): void {
-    for (const h of [this.real, this.vm.vcpu.hart]) {
+    for (const h of [this.real, this.vm.vhart.hart]) {
       if (va === undefined) h.mmu.flushAll();
       else h.mmu.sfence(va, undefined);
       h.translationChanged();

@@ -1,7 +1,7 @@
 import type { Hart } from '@vm/isa';
 import { ACCESS_FETCH, BUS_FAULT, type Ram } from '@vm/mmu';
 import type { ExitReason } from './exit-reason.js';
-import { CSR_MTVAL2, type HextVcpu } from './hext-vcpu.js';
+import { CSR_MTVAL2, type HextContext } from './hext-context.js';
 import { decodeMmio, extendLoad } from './mmio-decode.js';
 import type { Vm } from './vm.js';
 
@@ -46,7 +46,7 @@ export class HextEmulator {
   }
 
   /** Handle a classified exit; true when a guest instruction retired by emulation. */
-  apply(vm: Vm, h: HextVcpu, reason: ExitReason, cause: number, tval: bigint, epc: bigint): boolean {
+  apply(vm: Vm, h: HextContext, reason: ExitReason, cause: number, tval: bigint, epc: bigint): boolean {
     switch (reason) {
       case 'mmio':
         return this.mmio(vm, h, cause, tval, epc);
@@ -67,7 +67,7 @@ export class HextEmulator {
   }
 
   /** A device access: decode the load/store at epc, do it on the VM's bus, write back, skip it. */
-  private mmio(vm: Vm, h: HextVcpu, cause: number, tval: bigint, epc: bigint): boolean {
+  private mmio(vm: Vm, h: HextContext, cause: number, tval: bigint, epc: bigint): boolean {
     const gpa = this.faultGpa(tval);
     if (vm.ram.contains(gpa, 1)) throw new Error(`guest-page fault on guest RAM at ${gpa.toString(16)}: the G-stage maps all of it`);
     const accessFault = cause === CAUSE_FETCH_GUEST_PF ? CAUSE_FETCH_ACCESS : cause === CAUSE_STORE_GUEST_PF ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
@@ -101,7 +101,7 @@ export class HextEmulator {
   }
 
   /** The instruction at the guest's epc, read through its two-stage translation (16 or 32 bits). */
-  private fetch(h: HextVcpu, epc: bigint): number | undefined {
+  private fetch(h: HextContext, epc: bigint): number | undefined {
     const mmu = this.real.mmu;
     const lo = mmu.translateGuest(epc, ACCESS_FETCH, h.priv, 2, false);
     if (lo < 0) return undefined;

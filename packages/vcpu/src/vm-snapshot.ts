@@ -2,7 +2,7 @@ import { ConfigError } from '@vm/core';
 import { FileBlockBackend, MemoryBlockBackend, OverlayBlockBackend, type BlockBackend } from '@vm/devices';
 import { applySnapshot, snapshotMachine, SnapshotRestoreError, type DiskSnapshot, type MachineSnapshot, type SparseImage } from '@vm/machine';
 import type { Hart } from '@vm/isa';
-import { hextStateProblem, type HextVcpuState } from './hext-vcpu.js';
+import { hextStateProblem, type HextVcpuState } from './hext-context.js';
 import type { Vm, VmDisk } from './vm.js';
 
 /**
@@ -59,7 +59,7 @@ export function captureVm(vm: Vm, waiting: boolean, real?: Hart): VmSnapshot {
   // (read structurally, as capture.ts reads Htif's options). Saved as one timeline value.
   const start = (vm.board as unknown as { readonly currentStart?: unknown }).currentStart;
   if (typeof start !== 'number') throw new ConfigError(`${vm.name}: cannot read the board's time base (VirtMachine.currentStart)`);
-  const timeline = s.board.timeline + vm.vcpu.hart.retired - start;
+  const timeline = s.board.timeline + vm.vhart.hart.retired - start;
   return {
     ...s,
     board: { ...s.board, timeline, current: 0, waiting: [waiting] },

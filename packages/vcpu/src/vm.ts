@@ -4,14 +4,23 @@ import { MemoryBlockBackend, VirtioBlock, type BlockBackend, type VirtioDevice }
 import { bootVirt } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
-import type { HostRegion } from './host-board.js';
 import type { SbiServer } from '@vm/paravirt';
-import type { HextVcpu } from './hext-vcpu.js';
+import type { HextContext } from './hext-context.js';
 import { bootSPayload, looksLikeSPayload } from './s-payload-boot.js';
 import type { ShadowPageTable } from './shadow-page-table.js';
-import { Vcpu } from './vcpu.js';
+import { VirtualHart } from './virtual-hart.js';
+import type { Vcpu } from './vcpu.js';
 import { VmBoard } from './vm-board.js';
 import { VmStats } from './vm-stats.js';
+
+/** A contiguous piece of host RAM (a VM's RAM window, a shadow-table pool). */
+export interface HostRegion {
+  /** Physical address on the host bus. */
+  readonly base: number;
+  readonly size: number;
+  /** Offset into the host RAM's bytes. */
+  readonly offset: number;
+}
 
 /** Guest RAM starts at the virt board's DRAM base. */
 export const GUEST_RAM_BASE = 0x8000_0000;
@@ -82,7 +91,8 @@ export interface VmReport {
 export class Vm {
   readonly name: string;
   readonly board: VmBoard;
-  readonly vcpu: Vcpu;
+  /** The guest's architectural state: the virtual hart (privileged state, and x/f while not resident). */
+  readonly vhart: VirtualHart;
   readonly ram: Ram;
   readonly stats = new VmStats();
   /** See VmConfig.sbi. */
@@ -91,7 +101,8 @@ export class Vm {
   /** The hypervisor's SBI for this VM (sbiMode 'hypervisor'). */
   sbi: SbiServer | undefined;
   /** Its H-extension vCPU state (mode 'hext'). */
-  hext: HextVcpu | undefined;
+  hext: HextContext | undefined;
+  private cpu: Vcpu | undefined;
   state: VmState = 'running';
   /** Exit status once powered off (sifive_test / SBI SRST); undefined while it runs or on error. */
   exitStatus: number | undefined;
@@ -148,14 +159,26 @@ export class Vm {
       if (mode === 'hext') throw new ConfigError(`${config.name}: mode 'hext' runs S-mode guests only (sbi: 'hypervisor')`);
       bootVirt(this.board, { bios: config.bios, kernel: config.kernel, append: config.append });
     }
-    this.vcpu = new Vcpu(this.board.harts[0]!);
+    this.vhart = new VirtualHart(this.board.harts[0]!);
     // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).
-    const pmp = this.vcpu.hart.mmu.pmp;
+    const pmp = this.vhart.hart.mmu.pmp;
     const flushTlb = pmp.onChange;
     pmp.onChange = () => {
       flushTlb?.();
       this.shadow.flush();
     };
+  }
+
+  /** The vCPU that runs this VM (trap-and-emulate or H extension), once its hypervisor attached one. */
+  get vcpu(): Vcpu {
+    if (this.cpu === undefined) throw new ConfigError(`${this.name}: no vCPU attached`);
+    return this.cpu;
+  }
+
+  /** Attach the vCPU back end (createTrapVcpu / createHextVcpu). */
+  attach(vcpu: Vcpu): void {
+    if (this.cpu !== undefined) throw new ConfigError(`${this.name}: a vCPU is attached already`);
+    this.cpu = vcpu;
   }
 
   /** Everything the guest printed. */
@@ -182,7 +205,7 @@ export class Vm {
   stop(reason: VmReport['reason'], message: string, pc: bigint): void {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    this.report = { reason, message, pc, vpriv: this.vcpu.vpriv, lastExits: this.stats.lastExits() };
+    this.report = { reason, message, pc, vpriv: this.vhart.vpriv, lastExits: this.stats.lastExits() };
   }
 
   /** One line for logs: `name: reason at pc (vpriv): message`. */

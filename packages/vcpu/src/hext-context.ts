@@ -101,7 +101,7 @@ export function hextStateProblem(s: unknown): string | undefined {
  * leave the hardware. This class holds that state while the VM is not resident and moves it in
  * and out of the real hart at world switches; `pc`/`priv` are the guest's between exits.
  */
-export class HextVcpu {
+export class HextContext {
   pc: bigint;
   /** The guest's privilege: 1 (VS) or 0 (VU). */
   priv: number;
@@ -109,7 +109,7 @@ export class HextVcpu {
   private readonly saved = new Map<number, bigint>();
 
   constructor(readonly vm: Vm, hgatp: bigint) {
-    const v = vm.vcpu.hart;
+    const v = vm.vhart.hart;
     this.pc = v.pc;
     this.priv = v.priv;
     for (const n of CONTEXT_CSRS) this.saved.set(n, 0n);
@@ -136,7 +136,7 @@ export class HextVcpu {
 
   /** The guest's H state (HextVcpuState), wherever it lives now; does not disturb the VM. */
   capture(real: Hart | undefined): HextVcpuState {
-    if (this.resident && real === undefined) throw new Error('HextVcpu.capture: the vCPU is resident; give the real hart');
+    if (this.resident && real === undefined) throw new Error('HextContext.capture: the vCPU is resident; give the real hart');
     const c = (n: number): bigint => (real !== undefined && this.resident ? real.readCsr(n) : this.saved.get(n)!);
     return {
       version: 1,
@@ -160,13 +160,13 @@ export class HextVcpu {
    * CSRs; the next world switch puts it into the real hart.
    */
   restore(s: HextVcpuState): void {
-    if (this.resident) throw new Error('HextVcpu.restore: the vCPU is resident');
+    if (this.resident) throw new Error('HextContext.restore: the vCPU is resident');
     for (const [k, n] of Object.entries(GUEST_CSRS) as [keyof typeof GUEST_CSRS, number][]) this.saved.set(n, s[k]);
     this.saved.set(CSR_HIE, s.hie & VS_INTERRUPTS);
     this.saved.set(CSR_HVIP, s.hvip & (HIP_VSSIP | HIP_VSTIP));
     this.pc = s.pc;
     this.priv = s.priv;
-    this.vm.vcpu.hart.pc = s.pc;
+    this.vm.vhart.hart.pc = s.pc;
   }
 
   /** World switch in: the guest's H state into the real hart. */
@@ -190,7 +190,7 @@ export class HextVcpu {
   exited(real: Hart, epc: bigint): void {
     this.pc = epc;
     this.priv = (real.mstatus >> 11) & 3;
-    this.vm.vcpu.hart.pc = epc;
+    this.vm.vhart.hart.pc = epc;
   }
 
   /** After a budget exit the hart is still in the guest: note where, and return to M. */
@@ -199,7 +199,7 @@ export class HextVcpu {
     this.priv = real.priv;
     real.virt = false;
     real.priv = 3;
-    this.vm.vcpu.hart.pc = this.pc;
+    this.vm.vhart.hart.pc = this.pc;
   }
 
   /** Resume at `pc` in the guest's privilege (V=1). */
@@ -220,7 +220,7 @@ export class HextVcpu {
     real.takeTrap(cause, tval, false);
     this.pc = real.pc;
     this.priv = real.priv;
-    this.vm.vcpu.hart.pc = this.pc;
+    this.vm.vhart.hart.pc = this.pc;
   }
 
   /** VS interrupts pending (hvip, vstimecmp against the VM's time, the PLIC's S line) and enabled in vsie. */

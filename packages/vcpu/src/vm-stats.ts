@@ -13,6 +13,8 @@ export class VmStats {
   direct = 0;
   /** Instructions emulated on the virtual hart (trapped CSR accesses, xRET, MMIO, ...). */
   emulated = 0;
+  /** Exits of every reason. */
+  exitCount = 0;
   private readonly counts = new Map<string, number>();
   private readonly history: GuestExit[] = [];
 
@@ -26,6 +28,7 @@ export class VmStats {
 
   exit(e: GuestExit): void {
     this.count(`exit.${e.reason}`);
+    this.exitCount++;
     this.history.push(e);
     if (this.history.length > EXIT_HISTORY) this.history.shift();
   }

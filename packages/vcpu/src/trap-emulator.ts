@@ -50,7 +50,7 @@ export class TrapEmulator {
   constructor(private readonly real: Hart) {}
 
   classify(vm: Vm, cause: number, tval: bigint): ClassifiedTrap {
-    const vcpu = vm.vcpu;
+    const vcpu = vm.vhart;
     if (cause === CAUSE_ILLEGAL) {
       const insn = Number(tval & 0xffff_ffffn);
       // Privileged instructions are the SYSTEM opcode (priv spec 2.1, 3.3); anything else the real
@@ -99,7 +99,7 @@ export class TrapEmulator {
    * on a store, so the guest's D bit was set by this very walk (shadow dirty tracking).
    */
   fill(vm: Vm, va: bigint, access: AccessType, gpa: number): void {
-    const vcpu = vm.vcpu;
+    const vcpu = vm.vhart;
     const vmmu = vcpu.hart.mmu;
     const priv = access === ACCESS_FETCH ? vcpu.vpriv : vcpu.dataPriv;
     const pmpMask = this.pmpMask(vm, gpa, priv);
@@ -187,7 +187,7 @@ export class TrapEmulator {
    * same: a guest that maps its RAM with gigapages would otherwise take one hidden fault per 4 KiB.
    */
   private superpage(vm: Vm, va: bigint, access: AccessType, priv: number, gpa: number): { va: bigint; gpa: number } | undefined {
-    const vmmu = vm.vcpu.hart.mmu;
+    const vmmu = vm.vhart.hart.mmu;
     if (vmmu.leafLevel(va, access, priv) < 1) return undefined;
     const base = gpa - (gpa % SUPERPAGE);
     if (!vm.ram.contains(base, SUPERPAGE) || vm.hostAddress(base) % SUPERPAGE !== 0) return undefined;
@@ -204,15 +204,15 @@ export class TrapEmulator {
 
   /** The exception the guest gets for a trap classified 'inject'. */
   static injection(vm: Vm, cause: number, tval: bigint, epc: bigint, c: ClassifiedTrap): { cause: number; tval: bigint } {
-    if (cause === CAUSE_ECALL_U) return { cause: CAUSE_ECALL_U + vm.vcpu.vpriv, tval: 0n };
+    if (cause === CAUSE_ECALL_U) return { cause: CAUSE_ECALL_U + vm.vhart.vpriv, tval: 0n };
     if (cause === CAUSE_BREAKPOINT) return { cause, tval: epc };
-    if (c.gpa !== undefined && c.gpa < 0) return { cause: vm.vcpu.hart.mmu.faultCause, tval };
+    if (c.gpa !== undefined && c.gpa < 0) return { cause: vm.vhart.hart.mmu.faultCause, tval };
     return { cause, tval };
   }
 
   /** Accesses (accessBit mask) the guest's PMP allows on the whole page of gpa at `priv`. */
   private pmpMask(vm: Vm, gpa: number, priv: number): number {
-    const pmp = vm.vcpu.hart.mmu.pmp;
+    const pmp = vm.vhart.hart.mmu.pmp;
     if (priv === 3 && !pmp.anyActive) return 7;
     return pmp.pageAccessMask(gpa - (gpa % PAGE_SIZE), priv);
   }

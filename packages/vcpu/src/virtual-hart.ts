@@ -22,7 +22,7 @@ const MSTATUS_FS = 3 << MSTATUS_FS_SHIFT;
  * privilege are the guest's virtual pc and privilege. The unprivileged state (x, f, fcsr) lives in
  * the real hart while the vCPU is resident and is parked in the virtual hart otherwise.
  */
-export class Vcpu {
+export class VirtualHart {
   constructor(readonly hart: Hart) {}
 
   /** The guest's virtual privilege (0 U, 1 S, 3 M). */

@@ -34,15 +34,15 @@ export class VmSbiPlatform implements SbiPlatform {
   }
 
   get mvendorid(): bigint {
-    return this.vm.vcpu.hart.readCsr(0xf11);
+    return this.vm.vhart.hart.readCsr(0xf11);
   }
 
   get marchid(): bigint {
-    return this.vm.vcpu.hart.readCsr(0xf12);
+    return this.vm.vhart.hart.readCsr(0xf12);
   }
 
   get mimpid(): bigint {
-    return this.vm.vcpu.hart.readCsr(0xf13);
+    return this.vm.vhart.hart.readCsr(0xf13);
   }
 
   setTimer(stime: bigint): void {

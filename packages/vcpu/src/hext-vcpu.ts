@@ -1,0 +1,191 @@
+import { ConfigError } from '@vm/core';
+import { SbiServer } from '@vm/paravirt';
+import { CSR_HTIMEDELTA, CSR_HVIP, CSR_VSTIMECMP, HIP_VSEIP, HIP_VSSIP, HextContext } from './hext-context.js';
+import { HextEmulator } from './hext-emulator.js';
+import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
+import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
+import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
+import type { Vm } from './vm.js';
+
+const PRIV_M = 3;
+const MSTATUS_FS = 3 << 13;
+const FS_DIRTY = 3;
+const CSR_MIP = 0x344;
+const CAUSE_ILLEGAL = 2;
+const CAUSE_FETCH_ACCESS = 1;
+const CAUSE_LOAD_ACCESS = 5;
+const CAUSE_STORE_ACCESS = 7;
+const CAUSE_FETCH_GUEST_PF = 20;
+const CAUSE_STORE_GUEST_PF = 23;
+const MIP_SEIP = 1n << 9n;
+
+export interface HextVcpuOptions {
+  /** hgatp of the VM's G-stage table (mode, VMID, root), built by the hypervisor. */
+  readonly hgatp: bigint;
+  /** Exits in a row without one guest instruction retired before the VM is stopped (default 10 000). */
+  readonly trapStormLimit?: number;
+}
+
+/**
+ * A hardware-assisted vCPU (priv spec 8): the guest runs on the real hart in VS/VU under the VM's
+ * G-stage, its own traps and interrupts delegated to it. Only what the hardware cannot finish
+ * comes back from the real hart: SBI calls (ECALL from VS), guest-page faults (device accesses),
+ * virtual instructions (WFI), the preemption timer. `HextContext` holds the guest's H state
+ * between world switches; `HextEmulator` handles the exits.
+ */
+export class HextVcpu extends VcpuBase implements Vcpu {
+  readonly mode = 'hext';
+  readonly context: HextContext;
+  private readonly emulator: HextEmulator;
+
+  constructor(vm: Vm, host: VcpuHost, ops: VmOps, options: HextVcpuOptions) {
+    super(vm, host, ops, options.trapStormLimit ?? DEFAULT_TRAP_STORM_LIMIT);
+    if (!host.hart.hExtension) throw new ConfigError(`${vm.name}: mode 'hext' needs a host hart with the H extension`);
+    if (vm.sbiMode !== 'hypervisor') throw new ConfigError(`${vm.name}: mode 'hext' runs S-mode guests on the hypervisor's SBI only`);
+    this.context = new HextContext(vm, options.hgatp);
+    vm.hext = this.context;
+    this.emulator = new HextEmulator(host.hart, host.ram);
+    vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.sbiHooks()), { waitForInterrupt: () => void (vm.state = 'waiting') });
+  }
+
+  get resident(): boolean {
+    return this.context.resident;
+  }
+
+  load(): void {
+    const real = this.host.hart;
+    this.vm.vhart.load(real);
+    this.context.load(real);
+    real.clearReservation();
+  }
+
+  save(): void {
+    const real = this.host.hart;
+    this.context.save(real);
+    this.vm.vhart.save(real);
+  }
+
+  readRegister(i: number): bigint {
+    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
+  }
+
+  writeRegister(i: number, value: bigint): void {
+    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
+  }
+
+  run(budget: number): VcpuExit {
+    const vm = this.vm;
+    const real = this.host.hart;
+    const h = this.context;
+    let remaining = budget;
+    while (remaining > 0) {
+      if (vm.state === 'stopped') return this.final();
+      if (vm.state === 'waiting') return { kind: 'wfi' };
+      try {
+        this.enter();
+        const before = real.retired;
+        let exit = real.run(remaining);
+        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
+        const ran = real.retired - before;
+        vm.stats.direct += ran;
+        vm.vhart.hart.retired += ran;
+        remaining -= ran;
+        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
+        if (exit.reason === 'budget') {
+          h.suspend(real);
+          const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: h.priv, at: vm.stats.guestInstructions });
+          if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
+          return this.deviceExit() ?? { kind: 'budget' };
+        }
+        if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
+        if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
+        h.exited(real, exit.epc);
+        if (exit.cause >> 63n !== 0n) {
+          this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: h.priv, at: vm.stats.guestInstructions });
+          return { kind: 'interrupt' };
+        }
+        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
+        if (out.retired) remaining--;
+        const device = this.deviceExit();
+        if (device !== undefined) return device;
+        if (out.exit !== undefined) return out.exit;
+      } catch (e) {
+        return this.stopped('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vm.vhart.hart.pc);
+      }
+    }
+    return { kind: 'budget' };
+  }
+
+  wakeable(): boolean {
+    return this.context.wakeable(this.host.hart, this.vm.board.clock.now(), this.plicSeip());
+  }
+
+  /** The earlier of the VM's CLINT deadline and its vstimecmp. */
+  deadline(): bigint | undefined {
+    const a = this.vm.board.clint.nextDeadline();
+    const b = this.context.deadline(this.host.hart);
+    return a === undefined ? b : b === undefined ? a : a < b ? a : b;
+  }
+
+  private plicSeip(): boolean {
+    return (this.vm.vhart.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n;
+  }
+
+  /**
+   * Resume the guest. Its VS interrupts are the hardware's business; the vCPU only mirrors the
+   * VM's PLIC supervisor line into hvip.VSEIP (priv spec 8.2.3) and keeps the guest's time base:
+   * htimedelta = VM time − host time, so `time` in VS and vstimecmp are the VM's virtual time
+   * (8.2.6, Sstc 2.3).
+   */
+  private enter(): void {
+    const real = this.host.hart;
+    const hvip = real.readCsr(CSR_HVIP);
+    real.writeCsr(CSR_HVIP, this.plicSeip() ? hvip | HIP_VSEIP : hvip & ~HIP_VSEIP);
+    const hostNow = this.ops.hostTime?.() ?? 0n;
+    real.writeCsr(CSR_HTIMEDELTA, BigInt.asUintN(64, this.vm.board.clock.now() - hostNow));
+    real.updateSstc();
+    real.setMstatus((real.mstatus & ~MSTATUS_FS) | (FS_DIRTY << 13));
+    this.context.resume(real);
+  }
+
+  /** Handle one exit of the guest: whether it retired a guest instruction, and an exit for the VMM. */
+  private handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+    const vm = this.vm;
+    const real = this.host.hart;
+    const h = this.context;
+    const reason = this.emulator.classify(cause, tval);
+    if (reason === 'sbi') return { retired: true, exit: this.sbiCall(tval, epc, true) };
+    const verdict = this.record({ reason, cause: BigInt(cause), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
+    if (verdict === 'stop') return { retired: false, exit: this.stopped('hook', `stopped by an exit hook at a ${reason} exit`, epc) };
+    if (verdict === 'deny') {
+      h.inject(real, reason === 'mmio' ? (cause === CAUSE_STORE_GUEST_PF ? CAUSE_STORE_ACCESS : cause === CAUSE_FETCH_GUEST_PF ? CAUSE_FETCH_ACCESS : CAUSE_LOAD_ACCESS) : CAUSE_ILLEGAL, tval, epc);
+      vm.stats.count('inject.exception');
+      return { retired: false };
+    }
+    const retired = this.emulator.apply(vm, h, reason, cause, tval, epc);
+    if (retired) vm.stats.emulated++;
+    vm.vhart.hart.pc = h.pc;
+    if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
+    if (reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: this.emulator.faultGpa(tval), write: cause === CAUSE_STORE_GUEST_PF } };
+    return { retired };
+  }
+
+  /** The SBI's hart-level effects under H: vstimecmp (Sstc), hvip.VSSIP, the hart's TLB. */
+  private sbiHooks(): VcpuSbiHooks {
+    const real = this.host.hart;
+    return {
+      setTimer: (stime) => {
+        this.context.setCsr(real, CSR_VSTIMECMP, stime);
+        if (this.context.resident) real.updateSstc();
+      },
+      setSoftwareInterrupt: (p) => {
+        const v = this.context.csr(real, CSR_HVIP);
+        this.context.setCsr(real, CSR_HVIP, p ? v | HIP_VSSIP : v & ~HIP_VSSIP);
+      },
+      fence: () => {
+        real.mmu.flushAll();
+        real.translationChanged();
+      },
+    };
+  }
+}

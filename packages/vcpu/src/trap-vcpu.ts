@@ -1,0 +1,258 @@
+import { hex } from '@vm/core';
+import { SbiServer, type FenceRequest } from '@vm/paravirt';
+import type { GuestExit } from './exit-reason.js';
+import { ShadowPvMmu } from './shadow-pv-mmu.js';
+import { TrapEmulator } from './trap-emulator.js';
+import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
+import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
+import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
+import type { Vm } from './vm.js';
+
+const PRIV_U = 0;
+const PRIV_S = 1;
+const PRIV_M = 3;
+const MSTATUS_FS = 3 << 13;
+const FS_DIRTY = 3;
+const CSR_MIP = 0x344;
+const CSR_MIE = 0x304;
+const CSR_MCAUSE = 0x342;
+const CSR_MENVCFG = 0x30a;
+const CSR_STIMECMP = 0x14d;
+const CAUSE_ILLEGAL = 2;
+const MIP_SSIP = 1n << 1n;
+const MIP_STIP = 1n << 5n;
+const SFENCE_VMA_MASK = 0xfe00_7fff;
+const SFENCE_VMA = 0x1200_0073;
+
+export interface TrapVcpuOptions {
+  /** Offer the paravirtual-MMU hypercalls when the hypervisor is the guest's SBI (default true). */
+  readonly pvMmu?: boolean;
+  /** Exits in a row without one guest instruction retired before the VM is stopped (default 10 000). */
+  readonly trapStormLimit?: number;
+}
+
+/**
+ * Trap-and-emulate (Popek & Goldberg) with shadow page tables: every guest privilege level runs in
+ * real U-mode on the shadow tables of its current view, so each sensitive instruction, hidden page
+ * fault and device access traps to the host's M-mode, i.e. returns from the real hart's `run()`.
+ * `TrapEmulator` says what each trap is in the guest's terms; this loop does it: fill the shadow,
+ * inject the guest's own fault, or re-execute the instruction on the virtual hart.
+ */
+export class TrapVcpu extends VcpuBase implements Vcpu {
+  readonly mode = 'trap';
+  resident = false;
+  private readonly emulator: TrapEmulator;
+  /** The shadow generation the real TLB holds translations of; -1 after a world switch. */
+  private generation = -1;
+
+  constructor(vm: Vm, host: VcpuHost, ops: VmOps = {}, options: TrapVcpuOptions = {}) {
+    super(vm, host, ops, options.trapStormLimit ?? DEFAULT_TRAP_STORM_LIMIT);
+    this.emulator = new TrapEmulator(host.hart);
+    if (vm.sbiMode === 'hypervisor') {
+      const pv = options.pvMmu === false ? undefined : new ShadowPvMmu(vm, host.hart);
+      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.sbiHooks()), { pvMmu: pv, waitForInterrupt: () => void (vm.state = 'waiting') });
+    }
+  }
+
+  load(): void {
+    const real = this.host.hart;
+    this.vm.vhart.load(real);
+    real.clearReservation();
+    this.generation = -1;
+    this.resident = true;
+  }
+
+  save(): void {
+    this.vm.vhart.save(this.host.hart);
+    this.resident = false;
+  }
+
+  readRegister(i: number): bigint {
+    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
+  }
+
+  writeRegister(i: number, value: bigint): void {
+    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
+  }
+
+  run(budget: number): VcpuExit {
+    const vm = this.vm;
+    const real = this.host.hart;
+    const vhart = vm.vhart;
+    let remaining = budget;
+    while (remaining > 0) {
+      if (vm.state === 'stopped') return this.final();
+      if (vm.state === 'waiting') return { kind: 'wfi' };
+      try {
+        const blocked = this.enter();
+        if (blocked !== undefined) return blocked;
+        const before = real.retired;
+        let exit = real.run(remaining);
+        // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
+        // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
+        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
+        const ran = real.retired - before;
+        vm.stats.direct += ran;
+        vhart.hart.retired += ran;
+        remaining -= ran;
+        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
+        if ((real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vhart.fs !== 0) vhart.hart.markFpDirty();
+        if (exit.reason === 'budget') {
+          vhart.hart.pc = real.pc;
+          const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions });
+          if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
+          return this.deviceExit() ?? { kind: 'budget' };
+        }
+        if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
+        if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
+        vhart.hart.pc = exit.epc;
+        if (exit.cause >> 63n !== 0n) {
+          // The real hart's own interrupt (a host without one never has mie set): the host runs first.
+          this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions });
+          return { kind: 'interrupt' };
+        }
+        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
+        if (out.retired) remaining--;
+        const device = this.deviceExit();
+        if (device !== undefined) return device;
+        if (out.exit !== undefined) return out.exit;
+      } catch (e) {
+        // A bug or an unforeseen guest action stops this VM alone, never the host.
+        return this.stopped('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vhart.hart.pc);
+      }
+    }
+    return { kind: 'budget' };
+  }
+
+  /** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
+  wakeable(): boolean {
+    const h = this.vm.vhart.hart;
+    h.updateSstc();
+    return (h.readCsr(CSR_MIP) & h.readCsr(CSR_MIE)) !== 0n;
+  }
+
+  /** The VM's next timer deadline: CLINT mtimecmp or an armed Sstc stimecmp (menvcfg.STCE, mie.STIE). */
+  deadline(): bigint | undefined {
+    let next = this.vm.board.clint.nextDeadline();
+    const h = this.vm.vhart.hart;
+    if (h.readCsr(CSR_MENVCFG) >> 63n !== 0n && (h.readCsr(CSR_MIE) & MIP_STIP) !== 0n) {
+      const cmp = h.readCsr(CSR_STIMECMP);
+      if (cmp !== (1n << 64n) - 1n && (next === undefined || cmp < next)) next = cmp;
+    }
+    return next;
+  }
+
+  /** Prepare the real hart to resume the guest; an exit when the VM cannot continue. */
+  private enter(): VcpuExit | undefined {
+    const vm = this.vm;
+    const real = this.host.hart;
+    const vhart = vm.vhart;
+    if (real.virt) real.virt = false;
+    // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
+    if (vhart.injectInterrupt() >= 0) vm.stats.count('exit.interrupt');
+    if (vm.sbiMode === 'hypervisor' && vhart.vpriv === PRIV_M) {
+      // No firmware in the VM: a trap the guest did not delegate has nowhere to go.
+      return this.stopped('guest-error', `trap into virtual M-mode with no firmware (mcause ${hex(vhart.hart.readCsr(CSR_MCAUSE))})`, vhart.hart.pc);
+    }
+    const shadow = vm.shadow;
+    const satp = shadow.satpFor(vhart.viewKey());
+    if (shadow.generation !== this.generation) {
+      real.mmu.flushAll();
+      this.generation = shadow.generation;
+    }
+    if (real.satp !== satp) {
+      // Shadow roots are distinct pages and TLB entries are tagged by root: no flush needed.
+      real.satp = satp;
+      real.mmu.satp = satp;
+    }
+    real.setMstatus((real.mstatus & ~MSTATUS_FS) | (vhart.fs << 13));
+    real.pc = vhart.hart.pc;
+    real.priv = PRIV_U;
+    return undefined;
+  }
+
+  /** Handle one trap of the guest: whether it retired a guest instruction, and an exit for the VMM. */
+  private handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+    const vm = this.vm;
+    const vhart = vm.vhart;
+    const c = this.emulator.classify(vm, cause, tval);
+    if (c.reason === 'ecall' && vm.sbi !== undefined && vhart.vpriv === PRIV_S) return { retired: true, exit: this.sbiCall(tval, epc, false) };
+    const exit: GuestExit = { reason: c.reason, cause: BigInt(cause), tval, epc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions };
+    const verdict = this.record(exit);
+    if (verdict === 'stop') return { retired: false, exit: this.stopped('hook', `stopped by an exit hook at a ${c.reason} exit`, epc) };
+    if (verdict === 'deny' && c.action !== 'fill') {
+      const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL;
+      vhart.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL ? tval : 0n, epc);
+      vm.stats.count('inject.exception');
+      return { retired: false };
+    }
+    switch (c.action) {
+      case 'fill':
+        this.emulator.fill(vm, tval, c.access!, c.gpa!);
+        return { retired: false };
+      case 'inject': {
+        const inj = TrapEmulator.injection(vm, cause, tval, epc, c);
+        vhart.inject(inj.cause, inj.tval, epc);
+        if (c.reason !== 'ecall') vm.stats.count('inject.exception');
+        return { retired: false };
+      }
+      default: {
+        const retired = this.emulate(c.reason, tval, epc);
+        if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
+        if (c.reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: c.gpa ?? -1, write: c.access === 2 } };
+        return { retired };
+      }
+    }
+  }
+
+  /** Re-execute the trapped instruction on the virtual hart, then apply its side effects. */
+  private emulate(reason: string, tval: bigint, epc: bigint): boolean {
+    const vm = this.vm;
+    const real = this.host.hart;
+    const insn = Number(tval & 0xffff_ffffn);
+    const sfence = reason === 'privileged' && (insn & SFENCE_VMA_MASK) === SFENCE_VMA;
+    const rs1 = (insn >> 15) & 31;
+    const va = sfence && rs1 !== 0 ? real.x[rs1]! : undefined;
+    const { exit, retired } = vm.vhart.step(real, epc);
+    if (retired) vm.stats.emulated++;
+    else vm.stats.count('inject.exception');
+    // Write-protected guest tables keep the shadows coherent already (guest-page-tables.ts).
+    if (sfence && retired && !vm.shadow.coherent) {
+      // The guest changed its page tables: its shadows follow (priv spec 4.2.1).
+      if (va === undefined) vm.shadow.flush();
+      else vm.shadow.unmap(va);
+      vm.stats.count('shadow.flush');
+      real.mmu.flushAll();
+      real.translationChanged();
+    }
+    if (exit.reason === 'wfi') vm.state = 'waiting';
+    return retired;
+  }
+
+  /** The SBI's hart-level effects in trap mode: on the virtual hart (Sstc stimecmp, mip.SSIP) and the shadows. */
+  private sbiHooks(): VcpuSbiHooks {
+    const v = this.vm.vhart.hart;
+    return {
+      setTimer: (stime) => v.writeCsr(CSR_STIMECMP, stime),
+      setSoftwareInterrupt: (p) => v.writeCsr(CSR_MIP, p ? v.readCsr(CSR_MIP) | MIP_SSIP : v.readCsr(CSR_MIP) & ~MIP_SSIP),
+      fence: (r: FenceRequest) => this.fenceShadows(r),
+    };
+  }
+
+  /** RFENCE from the guest: its shadows follow (the whole range, or page by page when small). */
+  private fenceShadows(r: FenceRequest): void {
+    if (r.kind === 'fence.i') return;
+    const vm = this.vm;
+    const all = r.size === 0n || r.size === (1n << 64n) - 1n || r.size > 64n * 4096n;
+    if (all) vm.shadow.flush();
+    else for (let va = r.start & ~0xfffn; va < r.start + r.size; va += 4096n) vm.shadow.unmap(va);
+    vm.stats.count('shadow.flush');
+    const v = vm.vhart.hart;
+    v.mmu.flushAll();
+    v.translationChanged();
+    if (this.resident) {
+      this.host.hart.mmu.flushAll();
+      this.host.hart.translationChanged();
+    }
+  }
+}
