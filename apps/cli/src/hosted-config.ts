@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
 import type { VmmMode } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
+import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
 
 /** `--mode` under --hypervisor hosted: accel (/dev/vmm, the default) or soft (the VMM interprets). */
@@ -44,8 +45,7 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const boot = bootSpecOf(args);
-  if (boot.initrd !== undefined) throw new ConfigError(`-initrd ${one(args, 'initrd')}: not supported under --hypervisor hosted`);
   const disks = (args.values.get('drive') ?? []).map(diskOf);
   if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
-  return { memory, bios: boot.bios, kernel: boot.kernel, append: boot.append, disks };
+  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), disks };
 }

@@ -87,7 +87,18 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const spec = bootSpecOf(args);
-  if (spec.initrd !== undefined) throw new ConfigError(`-initrd ${one(args, 'initrd')}: not supported under --hypervisor native`);
   const disks = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot')));
-  return { name, memory, bios: spec.bios, kernel: spec.kernel, append: spec.append, disks, console };
+  return { name, memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, disks, console, sbi: kernelModeOf(args, spec.bios !== undefined) };
+}
+
+/**
+ * `--kernel-mode s|m` under a hypervisor: who the `-bios none` kernel is — an S-mode payload on the
+ * hypervisor's SBI or an M-mode program (VmConfig.sbi); undefined leaves it to the kernel file.
+ */
+export function kernelModeOf(args: ParsedArgs, hasBios: boolean): VmConfig['sbi'] {
+  const mode = one(args, 'kernel-mode');
+  if (mode === undefined) return undefined;
+  if (mode !== 's' && mode !== 'm') throw new ConfigError(`--kernel-mode ${mode}: 's' (S-mode payload on the hypervisor's SBI) or 'm' (M-mode program)`);
+  if (hasBios) throw new ConfigError(`--kernel-mode ${mode}: only with -bios none (with a firmware the kernel is its S-mode payload)`);
+  return mode === 's' ? 'hypervisor' : 'firmware';
 }

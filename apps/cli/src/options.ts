@@ -23,7 +23,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },
   { name: 'stats', value: false, help: 'print instructions retired and MIPS (and, under a hypervisor, exits by reason) to stderr at exit' },
   { name: 'hypervisor', value: true, help: 'none (default: the bare board), native (one VM under the type-1 hypervisor) or hosted (a VMM process on the host OS)' },
-  { name: 'mode', value: true, help: 'with --hypervisor native: trap (the only mode so far); with --hypervisor hosted: accel (/dev/vmm, default) or soft (the VMM interprets)' },
+  { name: 'mode', value: true, help: 'with --hypervisor native: trap (trap-and-emulate, default) or hext (the H extension); with --hypervisor hosted: accel (/dev/vmm, default) or soft (the VMM interprets)' },
+  { name: 'kernel-mode', value: true, help: "with --hypervisor and -bios none: s (an S-mode payload at 0x80200000 on the hypervisor's SBI, as QEMU with KVM) or m (an M-mode program in virtual M-mode); default: a raw image or Linux Image is s, an ELF says by its addresses" },
 ];
 
 /** `vm up STACK.yaml` options. */

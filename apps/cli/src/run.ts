@@ -59,6 +59,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (hypervisor === 'hosted') return (await import('./hosted-run.js')).runHosted(args);
   if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);
   if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
+  if (one(args, 'kernel-mode') !== undefined) throw new ConfigError(`--kernel-mode ${one(args, 'kernel-mode')}: only with --hypervisor native or hosted (on the bare board -bios none -kernel K runs K in M-mode)`);
   const hostConsole = new HostConsole();
   const { machine, drives } = createMachine(args, (b) => hostConsole.write(b));
   const maxText = one(args, 'max-instructions');

@@ -19,7 +19,10 @@ export interface StackVm {
   /** Absolute paths; bios undefined = none (the kernel runs in virtual M-mode). */
   readonly bios: string | undefined;
   readonly kernel: string | undefined;
+  readonly initrd: string | undefined;
   readonly append: string | undefined;
+  /** `kernel-mode: s | m` (VmConfig.sbi): who a kernel without bios is; undefined lets the file decide. */
+  readonly sbi: 'firmware' | 'hypervisor' | undefined;
   readonly weight: number | undefined;
   readonly cap: number | undefined;
   readonly drives: readonly StackDrive[];
@@ -47,10 +50,10 @@ export interface StackSpec {
 
 const TOP = ['hypervisor', 'vms'];
 const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
-const VM = ['name', 'memory', 'bios', 'kernel', 'append', 'weight', 'cap', 'drives', 'snapshot', 'restore'];
+const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'snapshot', 'restore'];
 const SNAPSHOT = ['at', 'file'];
 /** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
-const BOOT_KEYS = ['bios', 'kernel', 'append', 'drives'];
+const BOOT_KEYS = ['bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'drives'];
 const DRIVE = ['file', 'if', 'format', 'snapshot'];
 
 /** Read and validate a stack file; every error names the file, line and key path. */
@@ -130,6 +133,11 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
   const biosText = opt('bios', (p, n) => y.string(p, n));
   const bios = biosText === undefined || biosText === 'none' ? undefined : biosText === 'default' ? DEFAULT_BIOS : file(`${path}.bios`, m.get('bios') ?? null);
   const kernel = opt('kernel', file);
+  const initrd = opt('initrd', file);
+  if (initrd !== undefined && kernel === undefined) y.fail(`${path}.initrd`, m.get('initrd') ?? null, 'needs a kernel');
+  const kernelMode = opt('kernel-mode', (p, n) => y.string(p, n));
+  if (kernelMode !== undefined && kernelMode !== 's' && kernelMode !== 'm') y.fail(`${path}.kernel-mode`, m.get('kernel-mode') ?? null, `'${kernelMode}': s (S-mode payload on the hypervisor's SBI) or m (M-mode program)`);
+  if (kernelMode !== undefined && bios !== undefined) y.fail(`${path}.kernel-mode`, m.get('kernel-mode') ?? null, 'only without a bios (with a firmware the kernel is its S-mode payload)');
   if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
   const drivesNode = m.get('drives');
   const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base));
@@ -138,7 +146,9 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
     memory: ram,
     bios,
     kernel,
+    initrd,
     append: opt('append', (p, n) => y.string(p, n)),
+    sbi: kernelMode === undefined ? undefined : kernelMode === 's' ? 'hypervisor' : 'firmware',
     weight: opt('weight', (p, n) => y.integer(p, n, 1, 65535)),
     cap: opt('cap', (p, n) => y.integer(p, n, 0, 100)),
     drives,

@@ -16,7 +16,15 @@ export interface GuestSpec {
   /** M-mode firmware; undefined = `-bios none`. */
   readonly bios?: GuestFile;
   readonly kernel?: GuestFile;
+  /** An initial RAM disk (QEMU's -initrd), loaded as bytes and named in the device tree. */
+  readonly initrd?: GuestFile;
   readonly append?: string;
+  /**
+   * Under a hypervisor with no bios: 'hypervisor' runs the kernel as an S-mode payload on the
+   * hypervisor's SBI, 'firmware' as an M-mode program; undefined lets the kernel file decide
+   * (QEMU with KVM: a raw image or Linux Image is a payload, an ELF says by its addresses).
+   */
+  readonly sbi?: 'firmware' | 'hypervisor';
   /** Guest RAM in bytes. */
   readonly memory: number;
   /** Raw disk images: on virtio-blk, or on the legacy register-level PIO disk. */

@@ -54,13 +54,13 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
     if (g.spec.kernel === undefined && g.spec.bios === undefined && g.snapshot === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
     if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
     if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
-    return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes) };
+    return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), initrdPath: at('initrd.img', g.spec.initrd?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes) };
   });
   const size = files.reduce((n, f) => n + f.bytes.length + 4096, 8 << 20);
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
   const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
   const vmms = guests.map((g, i) => {
-    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
+    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
     vmm.accelCounter = () => kernel.vmm.guestInstructions;
     return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
   });

@@ -21,7 +21,10 @@ export interface VmmOptions {
   readonly biosPath?: string;
   readonly kernelPath?: string;
   readonly diskPath?: string;
+  readonly initrdPath?: string;
   readonly append?: string;
+  /** Who the kernel is without a bios (GuestSpec.sbi): accel only; soft interprets as the bare board does. */
+  readonly sbi?: 'firmware' | 'hypervisor';
   /** Guest RAM in bytes. */
   readonly memory: number;
   /** Read standard input (fd 0, non-blocking) each step and type it into the guest's UART. */
@@ -128,8 +131,10 @@ export class VmmProgram implements NativeProgram {
     };
     const file = load(o.kernelPath);
     const bios = load(o.biosPath);
+    const initrd = load(o.initrdPath);
     if (typeof file === 'string') return file;
     if (typeof bios === 'string') return bios;
+    if (typeof initrd === 'string') return initrd;
     const guestRam = this.call(SYS.mmap, 0, o.memory, PROT_RW, MAP_PRIVATE_ANON | MAP_CONTIGUOUS, -1, 0);
     if (guestRam < 0) return 'no memory for the guest';
     const virtio: VirtioBlock[] = [];
@@ -156,13 +161,15 @@ export class VmmProgram implements NativeProgram {
       tap?.(b);
     };
     if (o.mode === 'soft') {
+      // The soft VMM interprets a whole virt board, as QEMU's TCG does: no SBI of its own.
+      if (o.sbi === 'hypervisor') return "an S-mode kernel needs a firmware in soft mode (give -bios, e.g. OpenSBI's fw_jump.bin)";
       const view = sys.memoryView(guestRam, o.memory);
       if (view === undefined) return 'guest RAM is not contiguous';
       const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console });
       for (const d of virtio) m.addVirtio(d);
       try {
         if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');
-        else bootVirt(m, { bios, kernel: file, append: o.append });
+        else bootVirt(m, { bios, kernel: file, initrd, append: o.append });
       } catch (e) {
         return e instanceof Error ? e.message : String(e);
       }
@@ -182,7 +189,7 @@ export class VmmProgram implements NativeProgram {
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
     this.syscalls++;
-    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, append: o.append, virtio, console, snapshot: o.snapshot }));
+    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtio, console, snapshot: o.snapshot }));
     if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
     return undefined;
   }

@@ -91,7 +91,7 @@ mtrap:
 describe('write-protected guest page tables (trap mode)', () => {
   it('a guest PTE store takes a shadow.wp-fault; after SFENCE.VMA the new mapping is seen, in the current and in a cached address space', () => {
     const hv = new NativeHypervisor({ memory: 64 << 20, quantum: 100_000 });
-    const vm = hv.createVm({ name: 'remap', memory: 16 << 20, kernel: { file: 'remap.bin', bytes: GUEST.bytes } });
+    const vm = hv.createVm({ name: 'remap', memory: 16 << 20, kernel: { file: 'remap.bin', bytes: GUEST.bytes }, sbi: 'firmware' });
     runToEnd(hv, vm, 5);
     expect(vm.describe()).toContain('status 0');
     const seen = [0, 8, 16, 24].map((o) => vm.ram.read64(0x8003_0000 + o));

@@ -21,7 +21,7 @@ export function nativeStack(name: string, o: NativeStackOptions): Stack {
     run(spec: GuestSpec): GuestRunResult {
       const started = process.hrtime.bigint();
       const hv = new NativeHypervisor({ memory: spec.memory + HYPERVISOR_RESERVE, mode: o.mode });
-      const vm = hv.createVm({ name: 'guest', memory: spec.memory, bios: spec.bios, kernel: spec.kernel, append: spec.append, disks: spec.disks, pvMmu: o.pvMmu });
+      const vm = hv.createVm({ name: 'guest', memory: spec.memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, sbi: spec.sbi, disks: spec.disks, pvMmu: o.pvMmu });
       const max = spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
       let exit: VmExit = { reason: 'budget' };
       while (vm.state !== 'stopped' && vm.stats.guestInstructions < max) {

@@ -54,9 +54,9 @@ describe('stage 3: several isolated VMs', () => {
     const hv = new NativeHypervisor({ memory: 128 << 20, quantum: 50_000 });
     const good = hv.createVm({ name: 'good', memory: 32 << 20, kernel: file('guests/images/kernel-m.elf'), append: APPEND });
     const good2 = hv.createVm({ name: 'good2', memory: 32 << 20, kernel: file('guests/images/kernel-m.elf'), append: APPEND });
-    const wild = hv.createVm({ name: 'wild', memory: 8 << 20, kernel: WILD_WRITER });
-    const storm = hv.createVm({ name: 'storm', memory: 8 << 20, kernel: TRAP_STORM });
-    const spin = hv.createVm({ name: 'spin', memory: 8 << 20, kernel: SPINNER });
+    const wild = hv.createVm({ name: 'wild', memory: 8 << 20, kernel: WILD_WRITER, sbi: 'firmware' });
+    const storm = hv.createVm({ name: 'storm', memory: 8 << 20, kernel: TRAP_STORM, sbi: 'firmware' });
+    const spin = hv.createVm({ name: 'spin', memory: 8 << 20, kernel: SPINNER, sbi: 'firmware' });
     // Exit-hook example: stop the spinner after it has been preempted 400 times.
     hv.onExit((vm, exit) => (vm === spin && exit.reason === 'timer' && vm.stats.exits('timer') >= 400 ? 'stop' : 'continue'));
     const t0 = performance.now();

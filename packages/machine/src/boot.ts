@@ -1,6 +1,6 @@
 import { ConfigError, hex } from '@vm/core';
 import { buildResetVector, NEXT_MODE_M, NEXT_MODE_S } from './boot-rom.js';
-import { fdtAddress, initrdAddress, kernelAddressAfter, loadImage, type LoadedImage } from './loader.js';
+import { fdtAddress, initrdAddress, kernelAddressAfter, loadBytes, loadImage, type LoadedImage } from './loader.js';
 import { VIRT } from './memory-map.js';
 import { Htif } from './htif.js';
 import { buildVirtFdt } from './virt-fdt.js';
@@ -57,7 +57,7 @@ export function bootVirt(m: VirtMachine, spec: BootSpec): BootInfo {
   if (spec.initrd !== undefined) {
     if (kernel === undefined) throw new ConfigError('-initrd needs -kernel');
     const at = initrdAddress(Number(kernel.entry), m.ram.size);
-    loadImage(m.ram, spec.initrd.bytes, spec.initrd.file, at);
+    loadBytes(m.ram, spec.initrd.bytes, spec.initrd.file, at);
     initrd = { start: at, end: at + spec.initrd.bytes.length };
   }
 

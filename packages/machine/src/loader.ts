@@ -39,12 +39,36 @@ export function loadImage(ram: Ram, bytes: Uint8Array, file: string, rawAddress:
     if (end === 0) throw new FormatError(file, 0, 'e_phnum', 'no loadable segment');
     return { file, entry: elf.entry, start, end, elf };
   }
+  return loadBytes(ram, bytes, file, rawAddress);
+}
+
+/**
+ * Copy a file into RAM as bytes, whatever it holds (a raw kernel, an initrd: QEMU loads an initrd
+ * as it is, even when it happens to be an ELF).
+ */
+export function loadBytes(ram: Ram, bytes: Uint8Array, file: string, address: number): LoadedImage {
   if (bytes.length === 0) throw new FormatError(file, 0, 'size', 'file is empty');
-  if (!ram.contains(rawAddress, bytes.length)) {
-    throw new FormatError(file, 0, 'size', `${bytes.length} bytes at ${hex(rawAddress)} do not fit in RAM ${hex(ram.base)}..${hex(ram.end)}`);
+  if (!ram.contains(address, bytes.length)) {
+    throw new FormatError(file, 0, 'size', `${bytes.length} bytes at ${hex(address)} do not fit in RAM ${hex(ram.base)}..${hex(ram.end)}`);
   }
-  ram.load(rawAddress, bytes);
-  return { file, entry: BigInt(rawAddress), start: rawAddress, end: rawAddress + bytes.length, elf: undefined };
+  ram.load(address, bytes);
+  return { file, entry: BigInt(address), start: address, end: address + bytes.length, elf: undefined };
+}
+
+/** The header of a Linux RISC-V `Image` (Documentation/riscv/boot-image-header.rst). */
+export interface LinuxImageHeader {
+  /** Image load offset from the start of RAM (text_offset). */
+  readonly textOffset: bigint;
+  /** Effective image size in memory, bss included (image_size). */
+  readonly imageSize: bigint;
+}
+
+/** A Linux RISC-V `Image` names itself with magic2 "RSC\x05" at offset 0x38; undefined for anything else. */
+export function linuxImageHeader(bytes: Uint8Array): LinuxImageHeader | undefined {
+  if (bytes.length < 64) return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (v.getUint32(0x38, true) !== 0x0553_5352) return undefined;
+  return { textOffset: v.getBigUint64(0x08, true), imageSize: v.getBigUint64(0x10, true) };
 }
 
 const MiB = 1 << 20;

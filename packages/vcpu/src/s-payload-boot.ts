@@ -1,7 +1,8 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import type { Hart } from '@vm/isa';
-import { buildVirtFdt, fdtAddress, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
+import { isElf } from '@vm/isa';
+import { buildVirtFdt, fdtAddress, initrdAddress, linuxImageHeader, loadBytes, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
 
 const PRIV_S = 1;
 const CSR_MEDELEG = 0x302;
@@ -22,26 +23,44 @@ const MIDELEG_PAYLOAD = 0x222n;
 const MENVCFG_STCE = 1n << 63n;
 const PMP_NAPOT_RWX = 0x1fn;
 
-/** An ELF linked at DRAM base (or a raw image) is an M-mode program; one linked above it a payload. */
+/**
+ * What `-bios none -kernel K` means under a hypervisor, as with QEMU under KVM: a raw image or a
+ * Linux `Image` is an S-mode payload loaded at 0x8020_0000 on the hypervisor's SBI; an ELF says
+ * by its addresses — linked at the DRAM base it is an M-mode program, above it an S-mode payload.
+ */
 export function looksLikeSPayload(kernel: GuestFile | undefined): boolean {
   if (kernel === undefined) return false;
   const b = kernel.bytes;
-  if (b.length < 32 || b[0] !== 0x7f || b[1] !== 0x45 || b[2] !== 0x4c || b[3] !== 0x46) return false;
+  if (!isElf(b)) return true;
+  if (b.length < 32) return false;
   const entry = new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(24, true);
   return entry >= BigInt(VIRT_KERNEL_BASE);
 }
 
 /**
- * `-bios none -kernel S-payload` under a hypervisor that is its own SBI firmware (QEMU with KVM):
- * the kernel at its ELF address (a raw image at 0x8020_0000), the DTB at the top of RAM, and the
- * virtual hart set up as the firmware would leave it, entering S-mode at the kernel's entry with
- * a0 = hartid 0 and a1 = the DTB address (SBI spec / Linux RISC-V boot protocol).
+ * `-bios none -kernel S-payload [-initrd F]` under a hypervisor that is its own SBI firmware (QEMU
+ * with KVM): the kernel at its ELF address (a raw image or Linux `Image` at 0x8020_0000), the
+ * initrd where QEMU puts it (hw/riscv/boot.c: 128 MiB past the kernel, or half-way into smaller
+ * RAM) and named in /chosen, the DTB at the top of RAM, and the virtual hart set up as the
+ * firmware would leave it, entering S-mode at the kernel's entry with a0 = hartid 0 and a1 = the
+ * DTB address (SBI spec / Linux RISC-V boot protocol).
  */
-export function bootSPayload(board: VirtMachine, hart: Hart, kernel: GuestFile, append: string | undefined): { entry: bigint; fdt: number } {
+export function bootSPayload(board: VirtMachine, hart: Hart, kernel: GuestFile, append: string | undefined, initrdFile?: GuestFile): { entry: bigint; fdt: number } {
   const img = loadImage(board.ram, kernel.bytes, kernel.file, VIRT_KERNEL_BASE);
-  const blob = buildVirtFdt(board, { bootargs: append });
+  // A Linux Image's bss lies past the file: what it occupies is image_size from its load address.
+  const header = img.elf === undefined ? linuxImageHeader(kernel.bytes) : undefined;
+  const end = header === undefined ? img.end : Math.max(img.end, img.start + Number(header.imageSize));
+  let initrd: { start: number; end: number } | undefined;
+  if (initrdFile !== undefined) {
+    const at = initrdAddress(img.start, board.ram.size);
+    if (at < end) throw new ConfigError(`${initrdFile.file}: no room for the initrd after ${kernel.file} (${hex(img.start)}..${hex(end)}): give the VM more memory`);
+    const r = loadBytes(board.ram, initrdFile.bytes, initrdFile.file, at);
+    initrd = { start: r.start, end: r.end };
+  }
+  const blob = buildVirtFdt(board, { bootargs: append, initrd });
   const fdt = fdtAddress(board.ram, blob.length);
-  if (img.end > fdt) throw new ConfigError(`${kernel.file} (${hex(img.start)}..${hex(img.end)}) reaches the device tree at ${hex(fdt)}: give the VM more memory`);
+  const top = Math.max(end, initrd?.end ?? 0);
+  if (top > fdt) throw new ConfigError(`${kernel.file} (${hex(img.start)}..${hex(top)}${initrd === undefined ? '' : ' with the initrd'}) reaches the device tree at ${hex(fdt)}: give the VM more memory`);
   board.ram.load(fdt, blob);
   board.reset();
   hart.writeCsr(CSR_PMPADDR0, (1n << 54n) - 1n);

@@ -42,6 +42,8 @@ export interface VmConfig {
   readonly bios?: GuestFile;
   readonly kernel?: GuestFile;
   readonly append?: string;
+  /** An initial RAM disk (QEMU's -initrd): loaded as bytes, named in the device tree's /chosen. */
+  readonly initrd?: GuestFile;
   readonly disks?: readonly VmDisk[];
   /** Further virtio devices (e.g. a VirtioNet), plugged in after the disks, before boot (so the DTB lists them). */
   readonly devices?: readonly VirtioDevice[];
@@ -55,9 +57,10 @@ export interface VmConfig {
    * Who answers the guest's S-mode ecalls: 'firmware' — an M-mode firmware in the VM (the `bios`,
    * or an M-mode kernel), ecalls are injected into virtual M; 'hypervisor' — the hypervisor itself
    * (`-bios none -kernel S-payload`, as QEMU under KVM): the kernel starts in virtual S-mode and
-   * the hypervisor's SbiServer handles its ecalls. Default: 'hypervisor' when there is no bios and
-   * the kernel is an ELF linked above the DRAM base (an S-mode payload); 'firmware' otherwise (raw
-   * images without a bios keep QEMU's `-bios none` meaning: an M-mode program).
+   * the hypervisor's SbiServer handles its ecalls. Default, as QEMU under KVM: 'hypervisor' when
+   * there is no bios and the kernel is a raw image, a Linux `Image` or an ELF linked above the DRAM
+   * base (an S-mode payload); 'firmware' otherwise (an ELF linked at the DRAM base is an M-mode
+   * program; give 'firmware' to run a raw image as one).
    */
   readonly sbi?: 'firmware' | 'hypervisor';
   /** Execution mode: 'trap' (trap-and-emulate, shadow page tables) or 'hext' (H extension); default: the hypervisor's. */
@@ -154,10 +157,10 @@ export class Vm {
       // Restored from a snapshot: the caller loads the board's state.
     } else if (this.sbiMode === 'hypervisor') {
       if (config.kernel === undefined || config.bios !== undefined) throw new ConfigError(`${config.name}: the hypervisor's SBI needs a kernel and no bios`);
-      bootSPayload(this.board, this.board.harts[0]!, config.kernel, config.append);
+      bootSPayload(this.board, this.board.harts[0]!, config.kernel, config.append, config.initrd);
     } else {
       if (mode === 'hext') throw new ConfigError(`${config.name}: mode 'hext' runs S-mode guests only (sbi: 'hypervisor')`);
-      bootVirt(this.board, { bios: config.bios, kernel: config.kernel, append: config.append });
+      bootVirt(this.board, { bios: config.bios, kernel: config.kernel, initrd: config.initrd, append: config.append });
     }
     this.vhart = new VirtualHart(this.board.harts[0]!);
     // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).

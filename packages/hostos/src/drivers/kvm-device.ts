@@ -1,7 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import type { VirtioDevice } from '@vm/devices';
 import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmSnapshot } from '@vm/vcpu';
-import { bootVirt } from '@vm/machine';
 import { PAGE_SIZE } from '@vm/mmu';
 import type { HostKernel } from '../kernel.js';
 import { fail } from '../linux-abi.js';
@@ -39,7 +38,10 @@ const SHADOW_PAGES = 1024;
 export interface KvmVcpuSetup {
   readonly kernel?: GuestFile;
   readonly bios?: GuestFile;
+  readonly initrd?: GuestFile;
   readonly append?: string;
+  /** Who the kernel is without a bios (VmConfig.sbi): an S-mode payload on the driver's SBI, or an M-mode program. */
+  readonly sbi?: 'firmware' | 'hypervisor';
   /** Device models of the VMM plugged into the guest's virtio-mmio slots. */
   readonly virtio?: readonly VirtioDevice[];
   /** Bytes the guest writes to its UART. */
@@ -137,13 +139,8 @@ export class KvmDevice implements CharDevice {
         const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
         if (setup.snapshot !== undefined) return this.restoreVcpu(proc, state, setup, setup.snapshot, pool);
         try {
-          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, append: setup.append, console: setup.console }, state.window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
-          if ((setup.virtio ?? []).length > 0) {
-            // The VMM's device models go into the board's virtio-mmio slots; boot again so the
-            // device tree lists them.
-            for (const d of setup.virtio ?? []) vm.board.addVirtio(d);
-            bootVirt(vm.board, { kernel: setup.kernel, bios: setup.bios, append: setup.append });
-          }
+          // The VMM's device models go into the board's virtio-mmio slots before boot, so the device tree lists them.
+          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, devices: setup.virtio, console: setup.console }, state.window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
           state.vcpu = new KvmVcpu(vm, this.kernel.machine);
         } catch (e) {
           void e;
