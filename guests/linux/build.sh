@@ -146,9 +146,9 @@ build_initramfs() {
 pkgver() { dpkg-query -W -f '${Version}' "$1"; }
 write_manifest() {
 	local kb="$BUILD_DIR/kbuild" banner release version
-	banner=$(strings "$OUT/Image" | grep -m1 '^Linux version ')
+	banner=$(strings "$OUT/Image" | awk '/^Linux version / && !n++')
 	release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kb/include/generated/utsrelease.h")
-	version=$(sed -n 's/^#define UTS_VERSION "\(.*\)"$/\1/p' "$kb/include/generated/compile.h")
+	version=$(sed -n 's/^#define UTS_VERSION "\(.*\)"$/\1/p' "$kb/include/generated/utsversion.h")
 	local bbver
 	bbver=$(sed -n 's/^Version: //p' "$(ls "$BUILD_DIR"/busybox_*.dsc | head -n 1)")
 	log "writing manifest.json"
