@@ -123,6 +123,12 @@ build_busybox() {
 # --- 4. initramfs ------------------------------------------------------------------------
 build_initramfs() {
 	local list="$BUILD_DIR/initramfs.list" gen="$BUILD_DIR/kbuild/usr/gen_init_cpio"
+	local stage="$BUILD_DIR/initramfs-files"
+	# gen_init_cpio takes regular files' mtimes from the files: stage copies with a fixed one.
+	rm -rf "$stage" && mkdir -p "$stage"
+	cp "$BUILD_DIR/busybox.bin" "$stage/busybox"
+	cp "$HERE/init" "$stage/init"
+	touch -d "@$SOURCE_DATE_EPOCH" "$stage/busybox" "$stage/init"
 	log "writing the initramfs file list"
 	{
 		echo "dir /dev 0755 0 0"
@@ -131,14 +137,14 @@ build_initramfs() {
 		for d in /bin /sbin /usr /usr/bin /usr/sbin /proc /sys /tmp /root /etc /mnt; do
 			echo "dir $d 0755 0 0"
 		done
-		echo "file /bin/busybox $BUILD_DIR/busybox.bin 0755 0 0"
-		echo "file /init $HERE/init 0755 0 0"
+		echo "file /bin/busybox $stage/busybox 0755 0 0"
+		echo "file /init $stage/init 0755 0 0"
 		# one symlink per applet, pointing at /bin/busybox
 		sort -u "$BUILD_DIR/busybox.links" | while read -r l; do
 			[ "$l" = /bin/busybox ] || echo "slink $l /bin/busybox 0777 0 0"
 		done
 	} > "$list"
-	log "packing initramfs.cpio.gz (mtime $SOURCE_DATE_EPOCH, owner 0:0)"
+	log "packing initramfs.cpio.gz (mtimes $SOURCE_DATE_EPOCH, owner 0:0)"
 	"$gen" -t "$SOURCE_DATE_EPOCH" "$list" | gzip -9 -n > "$OUT/initramfs.cpio.gz"
 }
 
