@@ -1,7 +1,7 @@
 import { ConfigError, LevelIrqLine } from '@vm/core';
 import type { BlockBackend } from '@vm/devices';
 import { Clint, MemoryBlockBackend, Uart16550 } from '@vm/devices';
-import { Hart } from '@vm/isa';
+import { CSR_MCOUNTEREN, CSR_MIE, CSR_PMPADDR0, CSR_PMPCFG0, CSR_SCOUNTEREN, Hart, IRQ_MTI } from '@vm/isa';
 import { VirtualClock } from '@vm/machine';
 import { Mmu, PAGE_SIZE, Ram, SystemBus } from '@vm/mmu';
 
@@ -11,13 +11,7 @@ export const UART_BASE = 0x1000_0000;
 export const CLINT_BASE = 0x0200_0000;
 export const CLINT_MTIMECMP = CLINT_BASE + 0x4000;
 
-const CSR_PMPCFG0 = 0x3a0;
-const CSR_PMPADDR0 = 0x3b0;
-const CSR_MCOUNTEREN = 0x306;
-const CSR_SCOUNTEREN = 0x106;
-const CSR_MIE = 0x304;
 const PMP_NAPOT_RWX = 0x1f;
-const IRQ_MTI = 7;
 
 export interface HostMachineOptions {
   /** RAM in bytes (multiple of 4 KiB). */

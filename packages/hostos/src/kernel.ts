@@ -1,3 +1,7 @@
+import {
+  CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_PAGE_FAULT, CAUSE_MISALIGNED_FETCH,
+  CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_PAGE_FAULT, IRQ_MTI, MSTATUS_FS, PRIV_M, PRIV_U,
+} from '@vm/isa';
 import { PAGE_SIZE } from '@vm/mmu';
 import { AddressSpace } from './address-space.js';
 import { ConsoleDevice, NullDevice } from './drivers/console-device.js';
@@ -18,12 +22,6 @@ import { defineMemorySyscalls } from './syscalls/memory-syscalls.js';
 import { defineProcessSyscalls } from './syscalls/process-syscalls.js';
 import { defineVmkernelSyscalls } from './syscalls/vmkernel-syscalls.js';
 import { VMK_ERROR } from './vmkernel-abi.js';
-
-const PRIV_U = 0;
-const PRIV_M = 3;
-const MSTATUS_FS = 3 << 13;
-const CAUSE = { fetchMisaligned: 0, fetchAccess: 1, illegal: 2, breakpoint: 3, loadMisaligned: 4, loadAccess: 5, storeMisaligned: 6, storeAccess: 7, ecallU: 8, fetchPage: 12, loadPage: 13, storePage: 15 } as const;
-const IRQ_MTI = 7;
 
 export interface HostKernelOptions {
   /** Physical RAM of the board (default 64 MiB). */
@@ -539,7 +537,7 @@ export class HostKernel {
     const hart = this.machine.hart;
     const where = `pc 0x${epc.toString(16)}`;
     switch (cause) {
-      case CAUSE.ecallU: {
+      case CAUSE_ECALL_U: {
         const nr = Number(hart.x[17]);
         const args = [hart.x[10]!, hart.x[11]!, hart.x[12]!, hart.x[13]!, hart.x[14]!, hart.x[15]!];
         p.context.pc = epc;
@@ -559,32 +557,32 @@ export class HostKernel {
         p.context.pc = epc + 4n;
         return p.state === 'runnable';
       }
-      case CAUSE.fetchPage:
-      case CAUSE.loadPage:
-      case CAUSE.storePage: {
+      case CAUSE_FETCH_PAGE_FAULT:
+      case CAUSE_LOAD_PAGE_FAULT:
+      case CAUSE_STORE_PAGE_FAULT: {
         const va = Number(tval);
         p.stats.pageFaults++;
         this.count('page-fault');
         const present = p.memory.physical(va - (va % PAGE_SIZE)) >= 0;
         // Not present: demand paging. A store to a present page: copy-on-write after fork.
-        if ((!present && p.memory.fault(va) >= 0) || (present && cause === CAUSE.storePage && p.memory.breakCow(va) >= 0)) {
+        if ((!present && p.memory.fault(va) >= 0) || (present && cause === CAUSE_STORE_PAGE_FAULT && p.memory.breakCow(va) >= 0)) {
           hart.mmu.sfence(tval, undefined);
           hart.translationChanged();
           p.context.pc = epc;
           return true;
         }
-        this.kill(p, SIGSEGV, `segmentation fault: ${cause === CAUSE.storePage ? 'store to' : cause === CAUSE.loadPage ? 'load from' : 'fetch at'} 0x${tval.toString(16)} at ${where}`);
+        this.kill(p, SIGSEGV, `segmentation fault: ${cause === CAUSE_STORE_PAGE_FAULT ? 'store to' : cause === CAUSE_LOAD_PAGE_FAULT ? 'load from' : 'fetch at'} 0x${tval.toString(16)} at ${where}`);
         return false;
       }
-      case CAUSE.illegal:
+      case CAUSE_ILLEGAL_INSTRUCTION:
         this.kill(p, SIGILL, `illegal instruction 0x${tval.toString(16)} at ${where}`);
         return false;
-      case CAUSE.breakpoint:
+      case CAUSE_BREAKPOINT:
         this.kill(p, SIGTRAP, `breakpoint at ${where}`);
         return false;
-      case CAUSE.fetchMisaligned:
-      case CAUSE.loadMisaligned:
-      case CAUSE.storeMisaligned:
+      case CAUSE_MISALIGNED_FETCH:
+      case CAUSE_MISALIGNED_LOAD:
+      case CAUSE_MISALIGNED_STORE:
         this.kill(p, SIGBUS, `misaligned access 0x${tval.toString(16)} at ${where}`);
         return false;
       default:

@@ -1,18 +1,12 @@
 import type { Clock } from '@vm/core';
 import { ConfigError } from '@vm/core';
-import { Hart } from '@vm/isa';
+import { CSR_MCOUNTEREN, CSR_MENVCFG, CSR_PMPADDR0, CSR_PMPCFG0, CSR_SCOUNTEREN, CSR_STIMECMP, Hart } from '@vm/isa';
 import { Mmu, PAGE_SIZE, Ram, SystemBus } from '@vm/mmu';
 import type { HostRegion } from '@vm/vcpu';
 
 /** Host RAM starts where the virt board's DRAM does. */
 export const HOST_RAM_BASE = 0x8000_0000;
 
-const CSR_PMPCFG0 = 0x3a0;
-const CSR_PMPADDR0 = 0x3b0;
-const CSR_MCOUNTEREN = 0x306;
-const CSR_SCOUNTEREN = 0x106;
-const CSR_MENVCFG = 0x30a;
-const CSR_STIMECMP = 0x14d;
 /** pmpcfg: R|W|X with A=NAPOT (priv spec 3.7.1). */
 const PMP_NAPOT_RWX = 0x1f;
 

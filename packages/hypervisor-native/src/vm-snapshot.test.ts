@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@vm/core';
+import { CSR_STIMECMP } from '@vm/isa';
 import { SnapshotRestoreError } from '@vm/machine';
 import { NativeHypervisor } from './hypervisor.js';
 import { file, results } from './test-support/guest-runs.js';
@@ -108,7 +109,6 @@ describe('VM snapshots on the native hypervisor', () => {
 });
 
 const ALL_ONES = (1n << 64n) - 1n;
-const CSR_STIMECMP = 0x14d;
 const EID_LEGACY_GETCHAR = 0x02;
 const EID_HSM = 0x48534d;
 const FID_HSM_GET_STATUS = 2;

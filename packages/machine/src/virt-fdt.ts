@@ -1,4 +1,5 @@
 import { Fdt } from '@vm/devices';
+import { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI } from '@vm/isa';
 import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV, VIRT_TIMEBASE_HZ } from './memory-map.js';
 import type { VirtMachine } from './virt.js';
 
@@ -8,12 +9,6 @@ export interface VirtFdtOptions {
   /** /chosen/linux,initrd-start and -end. */
   initrd?: { start: number; end: number };
 }
-
-/** Interrupt causes as `interrupts-extended` cells of the CPU interrupt controllers use them. */
-const IRQ_M_SOFT = 3;
-const IRQ_M_TIMER = 7;
-const IRQ_S_EXT = 9;
-const IRQ_M_EXT = 11;
 
 /** What each hart implements, in the devicetree's ISA-string form (riscv,isa binding). */
 const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_sstc';
@@ -67,7 +62,7 @@ export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array
     .node(`clint@${VIRT.clint.base.toString(16)}`)
     .strings('compatible', ['sifive,clint0', 'riscv,clint0'])
     .u64s('reg', [VIRT.clint.base, VIRT.clint.size])
-    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_M_SOFT, ph, IRQ_M_TIMER]));
+    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_MSI, ph, IRQ_MTI]));
 
   const plic = soc.node(`plic@${VIRT.plic.base.toString(16)}`);
   const plicPh = plic.phandle();
@@ -76,7 +71,7 @@ export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array
     .u32('#address-cells', 0)
     .strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0'])
     .empty('interrupt-controller')
-    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_M_EXT, ph, IRQ_S_EXT]))
+    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_MEI, ph, IRQ_SEI]))
     .u64s('reg', [VIRT.plic.base, VIRT.plic.size])
     .u32('riscv,ndev', VIRT_PLIC_NDEV);
 

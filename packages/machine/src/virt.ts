@@ -2,6 +2,9 @@ import type { Clock, IrqLine, MmioDevice, VmExit } from '@vm/core';
 import { ConfigError } from '@vm/core';
 import { Ram, SystemBus, Mmu } from '@vm/mmu';
 import { Hart } from '@vm/isa';
+// Board wires drive mip bits by interrupt number (priv spec 3.1.9): the MIP_* names here are bit
+// positions, not @vm/isa's 64-bit MIP_* masks.
+import { CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, IRQ_MEI as MIP_MEIP, IRQ_MSI as MIP_MSIP, IRQ_MTI as MIP_MTIP, IRQ_SEI as MIP_SEIP } from '@vm/isa';
 import {
   Clint,
   GoldfishRtc,
@@ -30,12 +33,6 @@ export interface VirtBoardState {
   readonly current: number;
   readonly waiting: readonly boolean[];
 }
-
-/** Interrupt-pending bits of mip driven by board wires (priv spec 3.1.9). */
-const MIP_MSIP = 3;
-const MIP_MTIP = 7;
-const MIP_SEIP = 9;
-const MIP_MEIP = 11;
 
 export interface VirtMachineOptions {
   /** RAM size in bytes (QEMU's default for virt: 128 MiB). */
@@ -317,11 +314,6 @@ export class VirtMachine {
     return true;
   }
 }
-
-const CSR_MIP = 0x344;
-const CSR_MIE = 0x304;
-const CSR_MENVCFG = 0x30a;
-const CSR_STIMECMP = 0x14d;
 
 /** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
 function hasEnabledPending(h: Hart): boolean {

@@ -1,36 +1,13 @@
 import type { Hart } from '@vm/isa';
+import {
+  CSR_HCOUNTEREN, CSR_HEDELEG, CSR_HENVCFG, CSR_HGATP, CSR_HIDELEG, CSR_HIE, CSR_HSTATUS, CSR_HVIP, CSR_MCOUNTEREN, CSR_MEDELEG,
+  CSR_MENVCFG, CSR_VSATP, CSR_VSCAUSE, CSR_VSEPC, CSR_VSSCRATCH, CSR_VSSTATUS, CSR_VSTIMECMP, CSR_VSTVAL, CSR_VSTVEC,
+  HSTATUS_VTW, MIP_VSEIP, MIP_VSSIP, MIP_VSTIP,
+} from '@vm/isa';
 import type { Vm } from './vm.js';
 
-/** CSR numbers (priv spec tables 2.2–2.5, 8.x). */
-export const CSR_HSTATUS = 0x600;
-export const CSR_HEDELEG = 0x602;
-export const CSR_HIDELEG = 0x603;
-export const CSR_HIE = 0x604;
-export const CSR_HTIMEDELTA = 0x605;
-export const CSR_HCOUNTEREN = 0x606;
-export const CSR_HENVCFG = 0x60a;
-export const CSR_HVIP = 0x645;
-export const CSR_HGATP = 0x680;
-export const CSR_VSSTATUS = 0x200;
-export const CSR_VSTVEC = 0x205;
-export const CSR_VSSCRATCH = 0x240;
-export const CSR_VSEPC = 0x241;
-export const CSR_VSCAUSE = 0x242;
-export const CSR_VSTVAL = 0x243;
-export const CSR_VSTIMECMP = 0x24d;
-export const CSR_VSATP = 0x280;
-export const CSR_MEDELEG = 0x302;
-export const CSR_MCOUNTEREN = 0x306;
-export const CSR_MENVCFG = 0x30a;
-export const CSR_MTVAL2 = 0x34b;
-
-/** Interrupt bits in hip/hie/hvip (priv spec 8.2.3). */
-export const HIP_VSSIP = 1n << 2n;
-export const HIP_VSTIP = 1n << 6n;
-export const HIP_VSEIP = 1n << 10n;
-const VS_INTERRUPTS = HIP_VSSIP | HIP_VSTIP | HIP_VSEIP;
-/** hstatus.VTW (8.2.1): WFI in VS/VU raises a virtual-instruction exception — a `wfi` exit. */
-const HSTATUS_VTW = 1n << 21n;
+/** hip/hie/hideleg bits of the VS-level interrupts (priv spec 8.2.3). */
+const VS_INTERRUPTS = MIP_VSSIP | MIP_VSTIP | MIP_VSEIP;
 const ENVCFG_STCE = 1n << 63n;
 const ALL_ONES = (1n << 64n) - 1n;
 /**
@@ -113,7 +90,8 @@ export class HextContext {
     this.pc = v.pc;
     this.priv = v.priv;
     for (const n of CONTEXT_CSRS) this.saved.set(n, 0n);
-    this.saved.set(CSR_HSTATUS, HSTATUS_VTW);
+    // hstatus.VTW (8.2.1): WFI in VS/VU raises a virtual-instruction exception — a `wfi` exit.
+    this.saved.set(CSR_HSTATUS, BigInt(HSTATUS_VTW));
     this.saved.set(CSR_HEDELEG, GUEST_EXCEPTIONS);
     this.saved.set(CSR_HIDELEG, VS_INTERRUPTS);
     // time/cycle/instret readable in VS/VU without exits (priv spec 8.2.4 with mcounteren).
@@ -151,7 +129,7 @@ export class HextContext {
       vsatp: c(CSR_VSATP),
       vstimecmp: c(CSR_VSTIMECMP),
       hie: c(CSR_HIE) & VS_INTERRUPTS,
-      hvip: c(CSR_HVIP) & (HIP_VSSIP | HIP_VSTIP),
+      hvip: c(CSR_HVIP) & (MIP_VSSIP | MIP_VSTIP),
     };
   }
 
@@ -163,7 +141,7 @@ export class HextContext {
     if (this.resident) throw new Error('HextContext.restore: the vCPU is resident');
     for (const [k, n] of Object.entries(GUEST_CSRS) as [keyof typeof GUEST_CSRS, number][]) this.saved.set(n, s[k]);
     this.saved.set(CSR_HIE, s.hie & VS_INTERRUPTS);
-    this.saved.set(CSR_HVIP, s.hvip & (HIP_VSSIP | HIP_VSTIP));
+    this.saved.set(CSR_HVIP, s.hvip & (MIP_VSSIP | MIP_VSTIP));
     this.pc = s.pc;
     this.priv = s.priv;
     this.vm.vhart.hart.pc = s.pc;
@@ -227,14 +205,14 @@ export class HextContext {
   wakeable(real: Hart, vmTime: bigint, plicSeip: boolean): boolean {
     let pending = this.csr(real, CSR_HVIP);
     const cmp = this.csr(real, CSR_VSTIMECMP);
-    if (vmTime >= cmp) pending |= HIP_VSTIP;
-    if (plicSeip) pending |= HIP_VSEIP;
+    if (vmTime >= cmp) pending |= MIP_VSTIP;
+    if (plicSeip) pending |= MIP_VSEIP;
     return (pending & this.csr(real, CSR_HIE) & VS_INTERRUPTS) !== 0n;
   }
 
   /** The guest's timer deadline in its time base, when armed and enabled. */
   deadline(real: Hart): bigint | undefined {
-    if ((this.csr(real, CSR_HIE) & HIP_VSTIP) === 0n) return undefined;
+    if ((this.csr(real, CSR_HIE) & MIP_VSTIP) === 0n) return undefined;
     const cmp = this.csr(real, CSR_VSTIMECMP);
     return cmp === ALL_ONES ? undefined : cmp;
   }

@@ -1,20 +1,14 @@
 import type { Hart } from '@vm/isa';
+import {
+  CAUSE_ECALL_VS, CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
+  CAUSE_LOAD_GUEST_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_GUEST_PAGE_FAULT, CAUSE_VIRTUAL_INSTRUCTION, CSR_MTVAL2,
+} from '@vm/isa';
 import { ACCESS_FETCH, BUS_FAULT, type Ram } from '@vm/mmu';
 import type { ExitReason } from './exit-reason.js';
-import { CSR_MTVAL2, type HextContext } from './hext-context.js';
+import type { HextContext } from './hext-context.js';
 import { decodeMmio, extendLoad } from './mmio-decode.js';
 import type { Vm } from './vm.js';
 
-/** Exception codes (priv spec tables 3.6, 8.7). */
-const CAUSE_FETCH_ACCESS = 1;
-const CAUSE_ILLEGAL = 2;
-const CAUSE_LOAD_ACCESS = 5;
-const CAUSE_STORE_ACCESS = 7;
-export const CAUSE_ECALL_VS = 10;
-const CAUSE_FETCH_GUEST_PF = 20;
-const CAUSE_LOAD_GUEST_PF = 21;
-const CAUSE_VIRTUAL_INSTRUCTION = 22;
-const CAUSE_STORE_GUEST_PF = 23;
 const INSN_WFI = 0x1050_0073;
 
 /**
@@ -32,9 +26,9 @@ export class HextEmulator {
   classify(cause: number, tval: bigint): ExitReason {
     switch (cause) {
       case CAUSE_ECALL_VS: return 'sbi';
-      case CAUSE_FETCH_GUEST_PF:
-      case CAUSE_LOAD_GUEST_PF:
-      case CAUSE_STORE_GUEST_PF: return 'mmio';
+      case CAUSE_FETCH_GUEST_PAGE_FAULT:
+      case CAUSE_LOAD_GUEST_PAGE_FAULT:
+      case CAUSE_STORE_GUEST_PAGE_FAULT: return 'mmio';
       case CAUSE_VIRTUAL_INSTRUCTION: return Number(tval & 0xffff_ffffn) === INSN_WFI ? 'wfi' : 'virtual-instruction';
       default: return 'guest-fault';
     }
@@ -55,7 +49,7 @@ export class HextEmulator {
         vm.state = 'waiting';
         return true;
       case 'virtual-instruction':
-        h.inject(this.real, CAUSE_ILLEGAL, tval, epc);
+        h.inject(this.real, CAUSE_ILLEGAL_INSTRUCTION, tval, epc);
         vm.stats.count('inject.exception');
         return false;
       default:
@@ -70,10 +64,10 @@ export class HextEmulator {
   private mmio(vm: Vm, h: HextContext, cause: number, tval: bigint, epc: bigint): boolean {
     const gpa = this.faultGpa(tval);
     if (vm.ram.contains(gpa, 1)) throw new Error(`guest-page fault on guest RAM at ${gpa.toString(16)}: the G-stage maps all of it`);
-    const accessFault = cause === CAUSE_FETCH_GUEST_PF ? CAUSE_FETCH_ACCESS : cause === CAUSE_STORE_GUEST_PF ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
-    const insn = cause === CAUSE_FETCH_GUEST_PF ? undefined : this.fetch(h, epc);
+    const accessFault = cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? CAUSE_FETCH_ACCESS : cause === CAUSE_STORE_GUEST_PAGE_FAULT ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
+    const insn = cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? undefined : this.fetch(h, epc);
     const a = insn === undefined ? undefined : decodeMmio(insn);
-    if (a === undefined || a.store !== (cause === CAUSE_STORE_GUEST_PF)) {
+    if (a === undefined || a.store !== (cause === CAUSE_STORE_GUEST_PAGE_FAULT)) {
       // Code outside RAM, or an FP/AMO access to a device: the guest's access fault.
       h.inject(this.real, accessFault, tval, epc);
       vm.stats.count('inject.exception');

@@ -1,23 +1,16 @@
 import { ConfigError } from '@vm/core';
+import {
+  CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
+  CAUSE_STORE_GUEST_PAGE_FAULT, CSR_HTIMEDELTA, CSR_HVIP, CSR_MIP, CSR_VSTIMECMP, FS_DIRTY, MIP_SEIP, MIP_VSEIP, MIP_VSSIP,
+  MSTATUS_FS, PRIV_M,
+} from '@vm/isa';
 import { SbiServer } from '@vm/paravirt';
-import { CSR_HTIMEDELTA, CSR_HVIP, CSR_VSTIMECMP, HIP_VSEIP, HIP_VSSIP, HextContext } from './hext-context.js';
+import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
 import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
-
-const PRIV_M = 3;
-const MSTATUS_FS = 3 << 13;
-const FS_DIRTY = 3;
-const CSR_MIP = 0x344;
-const CAUSE_ILLEGAL = 2;
-const CAUSE_FETCH_ACCESS = 1;
-const CAUSE_LOAD_ACCESS = 5;
-const CAUSE_STORE_ACCESS = 7;
-const CAUSE_FETCH_GUEST_PF = 20;
-const CAUSE_STORE_GUEST_PF = 23;
-const MIP_SEIP = 1n << 9n;
 
 export interface HextVcpuOptions {
   /** hgatp of the VM's G-stage table (mode, VMID, root), built by the hypervisor. */
@@ -140,7 +133,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
   private enter(): void {
     const real = this.host.hart;
     const hvip = real.readCsr(CSR_HVIP);
-    real.writeCsr(CSR_HVIP, this.plicSeip() ? hvip | HIP_VSEIP : hvip & ~HIP_VSEIP);
+    real.writeCsr(CSR_HVIP, this.plicSeip() ? hvip | MIP_VSEIP : hvip & ~MIP_VSEIP);
     const hostNow = this.ops.hostTime?.() ?? 0n;
     real.writeCsr(CSR_HTIMEDELTA, BigInt.asUintN(64, this.vm.board.clock.now() - hostNow));
     real.updateSstc();
@@ -158,7 +151,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     const verdict = this.record({ reason, cause: BigInt(cause), tval, epc, vpriv: h.priv, at: vm.stats.guestInstructions });
     if (verdict === 'stop') return { retired: false, exit: this.stopped('hook', `stopped by an exit hook at a ${reason} exit`, epc) };
     if (verdict === 'deny') {
-      h.inject(real, reason === 'mmio' ? (cause === CAUSE_STORE_GUEST_PF ? CAUSE_STORE_ACCESS : cause === CAUSE_FETCH_GUEST_PF ? CAUSE_FETCH_ACCESS : CAUSE_LOAD_ACCESS) : CAUSE_ILLEGAL, tval, epc);
+      h.inject(real, reason === 'mmio' ? (cause === CAUSE_STORE_GUEST_PAGE_FAULT ? CAUSE_STORE_ACCESS : cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? CAUSE_FETCH_ACCESS : CAUSE_LOAD_ACCESS) : CAUSE_ILLEGAL_INSTRUCTION, tval, epc);
       vm.stats.count('inject.exception');
       return { retired: false };
     }
@@ -166,7 +159,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     if (retired) vm.stats.emulated++;
     vm.vhart.hart.pc = h.pc;
     if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
-    if (reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: this.emulator.faultGpa(tval), write: cause === CAUSE_STORE_GUEST_PF } };
+    if (reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: this.emulator.faultGpa(tval), write: cause === CAUSE_STORE_GUEST_PAGE_FAULT } };
     return { retired };
   }
 
@@ -180,7 +173,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
       },
       setSoftwareInterrupt: (p) => {
         const v = this.context.csr(real, CSR_HVIP);
-        this.context.setCsr(real, CSR_HVIP, p ? v | HIP_VSSIP : v & ~HIP_VSSIP);
+        this.context.setCsr(real, CSR_HVIP, p ? v | MIP_VSSIP : v & ~MIP_VSSIP);
       },
       fence: () => {
         real.mmu.flushAll();

@@ -1,16 +1,9 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import type { Hart } from '@vm/isa';
-import { isElf } from '@vm/isa';
+import { CSR_MCOUNTEREN, CSR_MEDELEG, CSR_MENVCFG, CSR_MIDELEG, CSR_PMPADDR0, CSR_PMPCFG0, isElf, PRIV_S } from '@vm/isa';
 import { buildVirtFdt, fdtAddress, initrdAddress, linuxImageHeader, loadBytes, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
 
-const PRIV_S = 1;
-const CSR_MEDELEG = 0x302;
-const CSR_MIDELEG = 0x303;
-const CSR_MCOUNTEREN = 0x306;
-const CSR_MENVCFG = 0x30a;
-const CSR_PMPCFG0 = 0x3a0;
-const CSR_PMPADDR0 = 0x3b0;
 /**
  * What an SBI firmware hands its S-mode payload (as OpenSBI does): exceptions but ecall-from-S
  * and the M-level ones delegated to S (misaligned, access and page faults, illegal instruction,

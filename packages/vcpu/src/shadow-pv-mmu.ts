@@ -1,8 +1,7 @@
 import type { Hart } from '@vm/isa';
+import { CSR_SATP } from '@vm/isa';
 import type { PvMmuBackend } from '@vm/paravirt';
 import type { Vm } from './vm.js';
-
-const CSR_SATP = 0x180;
 
 /**
  * The paravirtual-MMU hypercalls against shadow page tables: because every guest PTE change

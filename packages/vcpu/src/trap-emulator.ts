@@ -1,19 +1,11 @@
 import type { Hart } from '@vm/isa';
+import {
+  CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_FETCH_ACCESS, CAUSE_FETCH_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
+  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_PAGE_FAULT, PRIV_M,
+} from '@vm/isa';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PAGE_SIZE, type AccessType } from '@vm/mmu';
 import type { ExitReason } from './exit-reason.js';
 import type { Vm } from './vm.js';
-
-/** Exception codes (priv spec table 3.6). */
-const CAUSE_FETCH_ACCESS = 1;
-const CAUSE_ILLEGAL = 2;
-const CAUSE_BREAKPOINT = 3;
-const CAUSE_LOAD_ACCESS = 5;
-const CAUSE_STORE_ACCESS = 7;
-const CAUSE_ECALL_U = 8;
-const CAUSE_FETCH_PF = 12;
-const CAUSE_LOAD_PF = 13;
-const CAUSE_STORE_PF = 15;
-const PRIV_M = 3;
 
 const OP_SYSTEM = 0x73;
 const INSN_MRET = 0x3020_0073;
@@ -33,9 +25,9 @@ export interface ClassifiedTrap {
 }
 
 const PF_ACCESS: Record<number, AccessType> = {
-  [CAUSE_FETCH_PF]: ACCESS_FETCH,
-  [CAUSE_LOAD_PF]: ACCESS_LOAD,
-  [CAUSE_STORE_PF]: ACCESS_STORE,
+  [CAUSE_FETCH_PAGE_FAULT]: ACCESS_FETCH,
+  [CAUSE_LOAD_PAGE_FAULT]: ACCESS_LOAD,
+  [CAUSE_STORE_PAGE_FAULT]: ACCESS_STORE,
 };
 
 /**
@@ -51,7 +43,7 @@ export class TrapEmulator {
 
   classify(vm: Vm, cause: number, tval: bigint): ClassifiedTrap {
     const vcpu = vm.vhart;
-    if (cause === CAUSE_ILLEGAL) {
+    if (cause === CAUSE_ILLEGAL_INSTRUCTION) {
       const insn = Number(tval & 0xffff_ffffn);
       // Privileged instructions are the SYSTEM opcode (priv spec 2.1, 3.3); anything else the real
       // hart refused (FP with FS=Off, a reserved encoding) the guest's hart refuses too.

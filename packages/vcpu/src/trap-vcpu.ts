@@ -1,4 +1,8 @@
 import { hex } from '@vm/core';
+import {
+  CAUSE_ILLEGAL_INSTRUCTION, CSR_MCAUSE, CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, FS_DIRTY, MIP_SSIP, MIP_STIP, MSTATUS_FS,
+  PRIV_M, PRIV_S, PRIV_U,
+} from '@vm/isa';
 import { SbiServer, type FenceRequest } from '@vm/paravirt';
 import type { GuestExit } from './exit-reason.js';
 import { ShadowPvMmu } from './shadow-pv-mmu.js';
@@ -8,19 +12,6 @@ import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
 import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
-const PRIV_U = 0;
-const PRIV_S = 1;
-const PRIV_M = 3;
-const MSTATUS_FS = 3 << 13;
-const FS_DIRTY = 3;
-const CSR_MIP = 0x344;
-const CSR_MIE = 0x304;
-const CSR_MCAUSE = 0x342;
-const CSR_MENVCFG = 0x30a;
-const CSR_STIMECMP = 0x14d;
-const CAUSE_ILLEGAL = 2;
-const MIP_SSIP = 1n << 1n;
-const MIP_STIP = 1n << 5n;
 const SFENCE_VMA_MASK = 0xfe00_7fff;
 const SFENCE_VMA = 0x1200_0073;
 
@@ -181,8 +172,8 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     const verdict = this.record(exit);
     if (verdict === 'stop') return { retired: false, exit: this.stopped('hook', `stopped by an exit hook at a ${c.reason} exit`, epc) };
     if (verdict === 'deny' && c.action !== 'fill') {
-      const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL;
-      vhart.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL ? tval : 0n, epc);
+      const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL_INSTRUCTION;
+      vhart.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL_INSTRUCTION ? tval : 0n, epc);
       vm.stats.count('inject.exception');
       return { retired: false };
     }

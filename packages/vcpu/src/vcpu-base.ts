@@ -1,11 +1,10 @@
+import { CAUSE_ECALL_S, CAUSE_ECALL_VS } from '@vm/isa';
 import type { ExitVerdict, GuestExit } from './exit-reason.js';
 import type { VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import type { Vm, VmReport } from './vm.js';
 
 /** SBI_ERR_DENIED (SBI spec 3.2): what a guest gets for an SBI call an exit hook denies. */
 const SBI_DENIED = BigInt.asUintN(64, -4n);
-const CAUSE_ECALL_S = 9;
-const CAUSE_ECALL_VS = 10;
 
 /** Exits in a row without one guest instruction retired before a VM is stopped (default). */
 export const DEFAULT_TRAP_STORM_LIMIT = 10_000;

@@ -1,17 +1,7 @@
 import type { VmExit } from '@vm/core';
 import type { Hart } from '@vm/isa';
+import { MSTATUS_FS, MSTATUS_FS_SHIFT, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM, PRIV_M, PRIV_U } from '@vm/isa';
 import { SATP_MODE_BARE } from '@vm/mmu';
-
-const PRIV_U = 0;
-const PRIV_M = 3;
-/** mstatus fields (priv spec 3.1.6). */
-const MSTATUS_MPP_SHIFT = 11;
-const MSTATUS_MPP = 3 << MSTATUS_MPP_SHIFT;
-const MSTATUS_MPRV = 1 << 17;
-const MSTATUS_SUM = 1 << 18;
-const MSTATUS_MXR = 1 << 19;
-const MSTATUS_FS_SHIFT = 13;
-const MSTATUS_FS = 3 << MSTATUS_FS_SHIFT;
 
 /**
  * A virtual CPU: the guest's architectural state.

@@ -1,5 +1,6 @@
 import type { GuestFile } from '@vm/core';
 import type { VirtioDevice } from '@vm/devices';
+import { CSR_MCOUNTEREN } from '@vm/isa';
 import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmSnapshot } from '@vm/vcpu';
 import { PAGE_SIZE } from '@vm/mmu';
 import type { HostKernel } from '../kernel.js';
@@ -31,7 +32,6 @@ export interface UartInput {
   taken: number;
 }
 
-const CSR_MCOUNTEREN = 0x306;
 const SHADOW_PAGES = 1024;
 
 /** The vCPU's boot: what the VMM hands to KVM_CREATE_VCPU (a native-process ioctl object). */

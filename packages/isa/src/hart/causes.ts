@@ -32,6 +32,20 @@ export const IRQ_VSSI = 2;
 export const IRQ_VSTI = 6;
 export const IRQ_VSEI = 10;
 export const IRQ_SGEI = 12;
+/**
+ * mip/mie bits (hip/hie/hvip for the VS and SGE ones) as 64-bit CSR values, the form Hart.readCsr and
+ * writeCsr use (priv spec 3.1.9, 8.2.3): bit i is interrupt i.
+ */
+export const MIP_SSIP = 1n << BigInt(IRQ_SSI);
+export const MIP_MSIP = 1n << BigInt(IRQ_MSI);
+export const MIP_STIP = 1n << BigInt(IRQ_STI);
+export const MIP_MTIP = 1n << BigInt(IRQ_MTI);
+export const MIP_SEIP = 1n << BigInt(IRQ_SEI);
+export const MIP_MEIP = 1n << BigInt(IRQ_MEI);
+export const MIP_VSSIP = 1n << BigInt(IRQ_VSSI);
+export const MIP_VSTIP = 1n << BigInt(IRQ_VSTI);
+export const MIP_VSEIP = 1n << BigInt(IRQ_VSEI);
+export const MIP_SGEIP = 1n << BigInt(IRQ_SGEI);
 /** mip/mie/mideleg bits of the VS-level interrupts (read-only one in mideleg with H, 8.4.2). */
 export const VS_INTERRUPTS = (1 << IRQ_VSSI) | (1 << IRQ_VSTI) | (1 << IRQ_VSEI);
 /** Priority with H (priv spec 8.2.3): M, then SEI SSI STI SGEI VSEI VSSI VSTI. */

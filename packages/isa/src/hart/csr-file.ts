@@ -8,6 +8,7 @@ import { CAUSE_ECALL_M, IRQ_SEI, IRQ_SSI, IRQ_STI, IRQ_VSSI, MIDELEG_WRITABLE } 
 import * as N from './csr-numbers.js';
 import type { Hart } from './hart.js';
 import { mstatusValue, SSTATUS_MASK, sstatusValue, MSTATUS_TVM } from './mstatus.js';
+import { PRIV_M, PRIV_S } from './privilege.js';
 
 export interface CsrDef {
   read(h: Hart): bigint;
@@ -36,8 +37,6 @@ export function csrAccessAllowed(h: Hart, csr: number, def: CsrDef, writes: bool
   return def.guard === undefined || def.guard(h, writes);
 }
 
-const PRIV_S = 1;
-const PRIV_M = 3;
 const ignore = (): void => {};
 const zero = (): bigint => 0n;
 const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);

@@ -31,6 +31,7 @@ import {
 } from './mstatus.js';
 import { mulDiv32, mulDiv64 } from './muldiv.js';
 import { PageCache } from './page-cache.js';
+import { PRIV_M, PRIV_S, PRIV_U } from './privilege.js';
 
 export interface HartOptions {
   hartId: number;
@@ -88,10 +89,6 @@ export interface HartState extends VersionedState {
   readonly instretOffset: bigint;
   readonly reservation: bigint | null;
 }
-
-const PRIV_U = 0;
-const PRIV_S = 1;
-const PRIV_M = 3;
 
 /** Thrown inside run() to unwind an instruction that raised an exception; never escapes run(). */
 const TRAP_SIGNAL: { readonly trap: true } = { trap: true };

@@ -12,12 +12,12 @@ import * as N from './csr-numbers.js';
 import type { Hart } from './hart.js';
 import { HSTATUS_VSXL_64, HSTATUS_VTVM, HSTATUS_WRITABLE, VSSTATUS_WRITABLE, vsstatusValue } from './hstatus.js';
 import { MSTATUS_TVM } from './mstatus.js';
+import { PRIV_M } from './privilege.js';
 
 const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);
 const MASK64 = (1n << 64n) - 1n;
 const ignore = (): void => {};
 const hGuard = (h: Hart): boolean => h.hExtension;
-const PRIV_M = 3;
 
 function define(n: number, def: Omit<CsrDef, 'guard'> & { guard?: CsrDef['guard'] }): void {
   const extra = def.guard;
