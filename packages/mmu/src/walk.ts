@@ -112,7 +112,6 @@ export class PageTableWalker {
     const gstage = stage.gstage;
     const s2 = stage.s2;
     const mem = this.mem;
-    this.stats.walks++;
     const span = POW2[levels * LEVEL_BITS + PAGE_SHIFT + stage.widenBits];
     if (gstage) {
       // A guest physical address wider than the G-stage accepts is a guest-page fault (8.5.1).
@@ -124,6 +123,8 @@ export class PageTableWalker {
       // Bits 63..VALEN-1 must all equal bit VALEN-1 (4.4.1, 4.5.1).
       return this.fail(pageFaultCause(faultAccess), stage, va);
     }
+    // MmuStats.walks counts walks that read PTEs: an address rejected above is not one.
+    this.stats.walks++;
     let table = stage.rootPpn * 2 ** PAGE_SHIFT;
     let global = false;
     for (let i = levels - 1; i >= 0; i--) {
