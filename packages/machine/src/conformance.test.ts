@@ -11,9 +11,9 @@ import { describe, it } from 'vitest';
 import { VirtMachine, bootVirt } from './index.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'conformance');
-const PROGRAMS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'rv64fd', 'csr', 'traps', 'vm', 'pmp', 'hext'];
+const PROGRAMS = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'rv64fd', 'csr', 'traps', 'vm', 'pmp', 'hext', 'hgpf'];
 /** Programs recorded on QEMU with `-cpu rv64,h=true`, run here with the H-extension enabled. */
-const H_PROGRAMS = new Set(['hext']);
+const H_PROGRAMS = new Set(['hext', 'hgpf']);
 /** Instructions per run() call and in total (the programs need well under 10 M). */
 const SLICE = 1_000_000;
 const LIMIT = 200_000_000;

@@ -206,6 +206,52 @@ describe('VS-stage then G-stage (priv spec 8.5)', () => {
     expect(mmu.faultGpa).toBe(0x50_0abcn);
   });
 
+  it('implicit PTE read faulting at the G-stage: faultInst is the 64-bit read pseudoinstruction (8.6.3)', () => {
+    const { mmu, ram } = guest();
+    const vs = vsTree(ram);
+    ram.write64(GUEST + 0x10000 + 2 * 8, (0x300n << 10n) | 1n);
+    mmu.vsatp = vs.satp;
+    for (const [access, cause] of [[ACCESS_FETCH, 20], [ACCESS_LOAD, 21], [ACCESS_STORE, 23]] as const) {
+      expect(mmu.translateGuest(0x8020_0000n, access, PRIV_S, 4, false)).toBe(-1);
+      expect(mmu.faultCause).toBe(cause);
+      expect(mmu.faultGpa).toBe(0x30_0008n);
+      expect(mmu.faultInst).toBe(0x3000);
+    }
+  });
+
+  it('A/D update of a VS PTE on a read-only G-stage page: guest-page fault of the original access, write pseudoinstruction', () => {
+    const { mmu, ram, g } = guest();
+    const vs = vsTree(ram);
+    // Root entry 2 (VA 0x8000_0000) points at a level-1 table at GPA 0x30_0000, which the G-stage
+    // maps read-only onto host page H; there a 2 MiB leaf with A=0 maps VA 0x8000_0000 to GPA 0.
+    const H = RAM_BASE + 0x3f_0000;
+    ram.write64(GUEST + 0x10000 + 2 * 8, (0x300n << 10n) | 1n);
+    ram.write64(H, BigInt(PTE_V | PTE_R | PTE_W));
+    g.map(0x30_0000n, H, PTE_R | PTE_U | PTE_A, 0);
+    mmu.vsatp = vs.satp;
+    expect(mmu.translateGuest(0x8000_0010n, ACCESS_LOAD, PRIV_S, 8, false)).toBe(-1);
+    expect(mmu.faultCause).toBe(21);
+    expect(mmu.faultGpa).toBe(0x30_0000n);
+    expect(mmu.faultInst).toBe(0x3020);
+    expect(mmu.translateGuest(0x8000_0010n, ACCESS_STORE, PRIV_S, 8, false)).toBe(-1);
+    expect(mmu.faultCause).toBe(23);
+    expect(mmu.faultInst).toBe(0x3020);
+    expect(ram.read64(H)).toBe(BigInt(PTE_V | PTE_R | PTE_W));
+    // With A and D already set no update is needed: the read-only G-stage page serves the walk.
+    ram.write64(H, BigInt(PTE_V | PTE_R | PTE_W | PTE_A | PTE_D));
+    expect(mmu.translateGuest(0x8000_0010n, ACCESS_STORE, PRIV_S, 8, false)).toBe(GUEST + 0x10);
+  });
+
+  it('an explicit guest-page fault has faultInst 0', () => {
+    const { mmu, ram } = guest();
+    const vs = vsTree(ram);
+    vs.map(0x4000_0000n, 0x50_0000, PTE_R | PTE_W | PTE_A | PTE_D);
+    mmu.vsatp = vs.satp;
+    expect(mmu.translateGuest(0x4000_0abcn, ACCESS_LOAD, PRIV_S, 4, false)).toBe(-1);
+    expect(mmu.faultCause).toBe(21);
+    expect(mmu.faultInst).toBe(0);
+  });
+
   it('vsstatus.SUM governs VS access to U pages; U-mode needs U pages', () => {
     const { mmu, ram } = guest();
     const vs = vsTree(ram);

@@ -1,16 +1,15 @@
 import type { Snapshottable, VersionedState } from '@vm/core';
 import { VmError } from '@vm/core';
 import type { SystemBus } from './bus.js';
-import { ACCESS_LOAD, PA_LIMIT, PRIV_M, accessFaultCause, guestPageFaultCause, pageFaultCause, type AccessType } from './access.js';
+import { ACCESS_LOAD, PA_LIMIT, PRIV_M, PRIV_U, accessFaultCause, guestPageFaultCause, type AccessType } from './access.js';
 import { gpaLimit, gstageLevels, hgatpMode, hgatpPpn } from './gstage.js';
 import { PERMISSIONS, TLB_BARE, contextShift, packPermissions, permissionRow } from './permissions.js';
 import { Pmp, type PmpState } from './pmp.js';
-import { PAGE_SIZE } from './pte.js';
+import { LEVEL_BITS, PAGE_SHIFT, PAGE_SIZE } from './pte.js';
 import { ASID_MASK, SATP_MODE_BARE, pagingLevels, satpAsid, satpMode, satpPpn } from './satp.js';
 import { MmuStats } from './stats.js';
 import { TLB_GLOBAL, TLB_MAX_CONTEXTS, Tlb, vpnOf } from './tlb.js';
-import { TwoStageWalker, type GStageConfig } from './two-stage.js';
-import { PageTableWalker } from './walker.js';
+import { BusPteMemory, PageTableWalker, type WalkStage } from './walk.js';
 
 export interface MmuState extends VersionedState {
   readonly version: 1;
@@ -50,18 +49,25 @@ export class Mmu implements Snapshottable<MmuState> {
    */
   faultGpa = 0n;
   /**
+   * For the last guest-page fault: 0 when the access itself faulted at the G-stage, or the
+   * pseudoinstruction (PSEUDO_PTE_READ_64 / PSEUDO_PTE_WRITE_64) when the implicit access of the
+   * VS-stage walk to a PTE did (priv spec 8.6.3); the hart writes it to htinst/mtinst.
+   */
+  faultInst = 0;
+  /**
    * Virtualization mode V (priv spec 8.1), kept current by a hart with the H extension: while set,
    * translate() performs two-stage translation (translateGuest).
    */
   virt = false;
 
   private readonly tlb: Tlb;
+  /** The one walk core for every stage (walk.ts). */
   private readonly walker: PageTableWalker;
   private satpValue = 0n;
   private mode = SATP_MODE_BARE;
-  private levels = 0;
   private asid = 0;
-  private rootPpn = 0;
+  /** The single stage of satp (Sv39/Sv48) while V=0. */
+  private readonly sStage: WalkStage = { levels: 0, widenBits: 0, rootPpn: 0, gstage: false, mxr: false, s2: undefined };
   /** Context id of the current (ASID, root) pair, and its TLB index salt. */
   private ctx = 0;
   private salt = 0;
@@ -72,12 +78,14 @@ export class Mmu implements Snapshottable<MmuState> {
   private control = 0;
 
   // ---- hypervisor extension (priv spec 8.5): VS-stage and G-stage state ----
-  private readonly twoStage: TwoStageWalker;
   private vsatpValue = 0n;
   private hgatpValue = 0n;
   private vsumBit = false;
   private vmxrBit = false;
-  private readonly gcfg: GStageConfig = { levels: 0, rootPpn: 0, mxr: false };
+  /** G-stage (hgatp, Sv39x4/Sv48x4 with the 2-bit wider root; levels 0 when Bare). */
+  private readonly gStage: WalkStage = { levels: 0, widenBits: 2, rootPpn: 0, gstage: true, mxr: false, s2: undefined };
+  /** VS-stage (vsatp; levels 0 when Bare), whose PTE addresses go through the G-stage (s2). */
+  private readonly vsStage: WalkStage = { levels: 0, widenBits: 0, rootPpn: 0, gstage: false, mxr: false, s2: undefined };
   /** TLB context of the current (vsatp, hgatp, HS MXR) triple; recomputed when dirty. */
   private vctx = 0;
   private vsalt = 0;
@@ -88,8 +96,7 @@ export class Mmu implements Snapshottable<MmuState> {
     options: MmuOptions = {},
   ) {
     this.tlb = new Tlb(options.tlbEntries ?? 1024);
-    this.walker = new PageTableWalker(bus, this.pmp, this.stats);
-    this.twoStage = new TwoStageWalker(bus, this.pmp, this.stats);
+    this.walker = new PageTableWalker(new BusPteMemory(bus, this.pmp), this.stats);
     // Translations cache PMP results, so every PMP change invalidates them.
     this.pmp.onChange = () => this.flushAll();
     this.satp = 0n;
@@ -106,11 +113,11 @@ export class Mmu implements Snapshottable<MmuState> {
       // Cached entries are only meaningful in the mode they were made in (Bare entries are
       // identities); MODE changes take effect without a fence (priv spec 4.1.11).
       this.mode = mode;
-      this.levels = pagingLevels(mode);
+      this.sStage.levels = pagingLevels(mode);
       this.flushAll();
     }
     this.asid = satpAsid(value);
-    this.rootPpn = satpPpn(value);
+    this.sStage.rootPpn = satpPpn(value);
     // Bare identities are cached as global entries: make them this context's first probe.
     this.ctx = mode === SATP_MODE_BARE ? TLB_GLOBAL : this.contextOf(value & CONTEXT_KEY_MASK);
     this.salt = this.tlb.saltOf(this.ctx);
@@ -205,10 +212,8 @@ export class Mmu implements Snapshottable<MmuState> {
     if (priv === PRIV_M || this.mode === SATP_MODE_BARE) return LEAF_UNTRANSLATED;
     let n = Number(va);
     if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
-    const half = 2 ** (this.levels * 9 + 11);
-    if (n < -half || n >= half) return -1;
     const walker = this.walker;
-    return walker.walk(n, access, priv, this.sumBit, this.mxrBit, this.levels, this.rootPpn) < 0 ? -1 : walker.level;
+    return walker.walk(this.sStage, n, access, priv, this.sumBit, this.mxrBit, false) < 0 ? -1 : walker.level;
   }
 
   /**
@@ -283,11 +288,8 @@ export class Mmu implements Snapshottable<MmuState> {
       pa = n;
       flags = TLB_BARE;
     } else {
-      // Bits 63..VALEN-1 must all equal bit VALEN-1 (priv spec 4.4.1, 4.5.1).
-      const half = 2 ** (this.levels * 9 + 11);
-      if (n < -half || n >= half) return this.fail(pageFaultCause(access));
       const walker = this.walker;
-      pa = walker.walk(n, access, priv, this.sumBit, this.mxrBit, this.levels, this.rootPpn);
+      pa = walker.walk(this.sStage, n, access, priv, this.sumBit, this.mxrBit, false, access);
       if (pa < 0) return this.fail(walker.cause);
       // A leaf may name a PPN beyond what a number holds exactly: nothing is mapped there.
       if (pa >= PA_LIMIT) return this.fail(accessFaultCause(access));
@@ -306,9 +308,14 @@ export class Mmu implements Snapshottable<MmuState> {
 
   private updateGuestContext(): void {
     const hgatp = this.hgatpValue;
-    this.gcfg.levels = gstageLevels(hgatpMode(hgatp));
-    this.gcfg.rootPpn = hgatpPpn(hgatp);
-    this.gcfg.mxr = this.mxrBit;
+    const g = this.gStage;
+    g.levels = gstageLevels(hgatpMode(hgatp));
+    g.rootPpn = hgatpPpn(hgatp);
+    g.mxr = this.mxrBit;
+    const vs = this.vsStage;
+    vs.levels = pagingLevels(satpMode(this.vsatpValue));
+    vs.rootPpn = satpPpn(this.vsatpValue);
+    vs.s2 = g.levels === 0 ? undefined : g;
     // Guest entries depend on both roots (with ASID and VMID) and on the HS-level MXR, which the
     // packed G-stage permissions are computed with; bit 130 keeps these keys apart from satp's.
     const key =
@@ -318,39 +325,52 @@ export class Mmu implements Snapshottable<MmuState> {
     this.vsalt = this.tlb.saltOf(this.vctx);
   }
 
-  /** Guest TLB miss: the two-stage walk, a TLB fill with the combined permissions, then PMP. */
+  /**
+   * Guest TLB miss: the VS-stage walk (each PTE address through the G-stage), the G-stage of the
+   * access itself, a TLB fill with the combined permissions, then PMP.
+   */
   private missGuest(va: bigint, n: number, access: AccessType, priv: number, width: number, execRead: boolean): number {
     this.stats.tlbMisses++;
-    const ts = this.twoStage;
-    const cfg = this.gcfg;
-    const vsatp = this.vsatpValue;
-    const vsLevels = pagingLevels(satpMode(vsatp));
+    const walker = this.walker;
+    const g = this.gStage;
+    const vs = this.vsStage;
     let gpa: number;
     let vsFlags: number;
-    if (vsLevels === 0) {
+    if (vs.levels === 0) {
       // vsatp Bare: the guest virtual address is the guest physical address, all 64 bits of it.
       const wide = BigInt.asUintN(64, va);
-      if (cfg.levels !== 0 && wide >= BigInt(gpaLimit(cfg.levels))) {
-        this.faultGpa = wide;
-        return this.fail(guestPageFaultCause(access));
-      }
+      if (g.levels !== 0 && wide >= BigInt(gpaLimit(g.levels))) return this.guestFault(guestPageFaultCause(access), wide);
       if (wide >= BigInt(PA_LIMIT)) return this.fail(accessFaultCause(access));
       gpa = Number(wide);
       vsFlags = TLB_BARE;
     } else {
-      const half = 2 ** (vsLevels * 9 + 11);
-      if (n < -half || n >= half) return this.fail(pageFaultCause(access));
-      gpa = ts.walkVs(n, access, priv, this.vsumBit, this.vmxrBit || this.mxrBit, execRead, vsLevels, satpPpn(vsatp), cfg);
-      if (gpa < 0) return this.guestFail(ts);
-      vsFlags = ts.flags;
+      gpa = walker.walk(vs, n, access, priv, this.vsumBit, this.vmxrBit || this.mxrBit, execRead, access);
+      if (gpa < 0) return this.walkFail();
+      vsFlags = walker.flags;
+      if (g.levels !== 0 && gpa >= gpaLimit(g.levels)) {
+        // A GPA wider than the G-stage accepts is a guest-page fault (8.5.1), reported exactly
+        // even where the number is not.
+        const leaf = 2 ** (PAGE_SHIFT + LEVEL_BITS * walker.level);
+        const offset = n - Math.floor(n / leaf) * leaf;
+        return this.guestFault(guestPageFaultCause(access), (BigInt(walker.ppn) << BigInt(PAGE_SHIFT)) + BigInt(offset));
+      }
     }
-    const pa = ts.gstage(gpa, access, access, execRead, cfg);
-    if (pa < 0) return this.guestFail(ts);
+    let pa: number;
+    let gFlags: number;
+    if (g.levels === 0) {
+      if (gpa >= PA_LIMIT) return this.fail(accessFaultCause(access));
+      pa = gpa;
+      gFlags = 0x1ff;
+    } else {
+      pa = walker.walk(g, gpa, access, PRIV_U, false, false, execRead, access);
+      if (pa < 0) return this.walkFail();
+      gFlags = walker.flags;
+    }
     if (pa >= PA_LIMIT) return this.fail(accessFaultCause(access));
     const page = pa - (pa % PAGE_SIZE);
     const pmpMask = this.pmp.pageAccessMask(page, priv);
     if (!execRead) {
-      const gMask = ts.gFlags === 0x1ff ? 7 : PERMISSIONS[permissionRow(0, false, cfg.mxr) | ts.gFlags];
+      const gMask = gFlags === 0x1ff ? 7 : PERMISSIONS[permissionRow(0, false, g.mxr) | gFlags];
       this.tlb.insert(vpnOf(n), this.vctx, this.vsalt, -1, packPermissions(vsFlags, pmpMask & gMask), page, 0);
     }
     const pmpAccess = execRead ? ACCESS_LOAD : access;
@@ -360,9 +380,18 @@ export class Mmu implements Snapshottable<MmuState> {
     return pa;
   }
 
-  private guestFail(ts: TwoStageWalker): number {
-    this.faultGpa = ts.faultGpa;
-    return this.fail(ts.cause);
+  /** A failed walk: its cause, and for a guest-page fault the address and pseudoinstruction. */
+  private walkFail(): number {
+    const w = this.walker;
+    this.faultGpa = w.faultGpa;
+    this.faultInst = w.faultInst;
+    return this.fail(w.cause);
+  }
+
+  private guestFault(cause: number, gpa: bigint): number {
+    this.faultGpa = gpa;
+    this.faultInst = 0;
+    return this.fail(cause);
   }
 
   private fail(cause: number): number {

@@ -3,9 +3,13 @@ import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_W, PTE_X } from './pte.js';
 
 /**
  * Leaf permission check of priv spec 4.3.2 step 5 (and 4.3.1 for what R/W/X/U mean, 3.1.6.3 for
- * SUM and MXR). A/D are not considered here: they are step 7.
+ * SUM and MXR). A/D are not considered here: they are step 7. The same rules serve the VS-stage
+ * (with vsstatus.SUM/MXR, 8.2.11) and the G-stage (checked as U-mode, 8.5.1). `execRead` is HLVX
+ * (8.3.1): a load that needs execute permission instead of read permission.
  */
-export function leafAllows(flags: number, access: AccessType, priv: number, sum: boolean, mxr: boolean): boolean {
+export function leafAllows(
+  flags: number, access: AccessType, priv: number, sum: boolean, mxr: boolean, execRead = false,
+): boolean {
   const user = (flags & PTE_U) !== 0;
   if (priv === PRIV_U) {
     if (!user) return false;
@@ -13,7 +17,7 @@ export function leafAllows(flags: number, access: AccessType, priv: number, sum:
     // S-mode may never execute from a U page; it may load/store one only with SUM=1.
     if (access === ACCESS_FETCH || !sum) return false;
   }
-  if (access === ACCESS_FETCH) return (flags & PTE_X) !== 0;
+  if (access === ACCESS_FETCH || execRead) return (flags & PTE_X) !== 0;
   // MXR makes executable pages readable as well (priv spec 3.1.6.3).
   if (access === ACCESS_LOAD) return (flags & PTE_R) !== 0 || (mxr && (flags & PTE_X) !== 0);
   return (flags & PTE_W) !== 0;

@@ -245,6 +245,8 @@ export class Hart implements Snapshottable<HartState> {
   private trapTval = 0n;
   /** Guest physical address of the guest-page fault being raised (htval/mtval2 = gpa >> 2). */
   private trapGpa = 0n;
+  /** htinst/mtinst for the guest-page fault being raised: 0, or the implicit access's pseudoinstruction. */
+  private trapTinst = 0;
 
   private readonly xw: Int32Array;
   private readonly ram: Ram;
@@ -975,7 +977,11 @@ export class Hart implements Snapshottable<HartState> {
    * or on to VS-mode when it comes from V=1 and hedeleg/hideleg delegate it too; otherwise M. VS
    * receives VS-level interrupts as the S-level ones (cause − 1). HS entry records SPV/SPVP/GVA and
    * htval (GPA >> 2 for guest-page faults) in hstatus; M entry records MPV/GVA and mtval2. htinst and
-   * mtinst are always written 0 (allowed by 8.6.3). Every entry leaves V=0 except the one into VS.
+   * mtinst (8.6.3) hold the pseudoinstruction 0x3000 (PTE read) or 0x3020 (A/D write) for a
+   * guest-page fault on an implicit access of VS-stage translation, whose htval/mtval2 is then the
+   * PTE's guest physical address; otherwise 0, which 8.6.3 allows for every trap and QEMU 7.2
+   * writes for explicit accesses too (conformance/hgpf.S). Every entry leaves V=0 except the one
+   * into VS.
    */
   private takeTrapH(cause: number, tval: bigint, interrupt: boolean): void {
     const epc = toBig(this.pcLo, this.pcHi);
@@ -988,7 +994,9 @@ export class Hart implements Snapshottable<HartState> {
       if (virt || this.hlvActive) gva = gvaCause(cause, false);
       else if (priv === PRIV_M && this.dataVirt) gva = gvaCause(cause, true);
     }
-    const gpa = !interrupt && isGuestPageFault(cause) ? this.trapGpa >> 2n : 0n;
+    const guestPageFault = !interrupt && isGuestPageFault(cause);
+    const gpa = guestPageFault ? this.trapGpa >> 2n : 0n;
+    const tinst = guestPageFault ? BigInt(this.trapTinst) : 0n;
     this.hlvActive = false;
     let delivered = cause;
     let ms = this.mstatus;
@@ -1014,7 +1022,7 @@ export class Hart implements Snapshottable<HartState> {
         if (gva) hs |= HSTATUS_GVA;
         this.hstatus = hs;
         this.htval = gpa;
-        this.htinst = 0n;
+        this.htinst = tinst;
         this.privLevel = PRIV_S;
         this.setVirt(false);
         vec = this.stvec;
@@ -1031,7 +1039,7 @@ export class Hart implements Snapshottable<HartState> {
       this.mpv = virt;
       this.mgva = gva;
       this.mtval2 = gpa;
-      this.mtinst = 0n;
+      this.mtinst = tinst;
       this.privLevel = PRIV_M;
       this.setVirt(false);
       vec = this.mtvec;
@@ -1055,6 +1063,7 @@ export class Hart implements Snapshottable<HartState> {
       : mmu.translate(va, access, priv, width);
     if (pa < 0) {
       this.trapGpa = mmu.faultGpa;
+      this.trapTinst = mmu.faultInst;
       this.raise(mmu.faultCause, va);
     }
     return pa;
@@ -1475,6 +1484,7 @@ export class Hart implements Snapshottable<HartState> {
     const pa = this.mmu.translateGuest(va, access, priv, width, execRead);
     if (pa < 0) {
       this.trapGpa = this.mmu.faultGpa;
+      this.trapTinst = this.mmu.faultInst;
       this.raise(this.mmu.faultCause, va);
     }
     return pa;

@@ -303,6 +303,108 @@ describe('guest-page faults (priv spec 8.5.1, 8.6.2)', () => {
   });
 });
 
+describe('implicit G-stage faults of the VS-stage walk (priv spec 8.5.1, 8.6.3)', () => {
+  const VS_ROOT = RAM_BASE + 0x6_0000;
+  const VS_L1B = RAM_BASE + 0x6_1000;
+  const G_L1C = RAM_BASE + 0x6_2000;
+  const G_L0C = RAM_BASE + 0x6_3000;
+  const pte = (pa: number | bigint, flags: bigint): bigint => ((BigInt(pa) >> 12n) << 10n) | flags;
+
+  /**
+   * VS-stage Sv39 at VS_ROOT: VA 0x8000_0000 → GPA 0x8000_0000 (1 GiB, code); VA 0x4000_0000 → a
+   * level-1 table at GPA 0x1_0000_0000, which the G-stage does not map; VA 0xc000_0000 → a level-1
+   * table at GPA 0xc000_0000, which the G-stage maps read-only onto VS_L1B, holding a 2 MiB leaf
+   * with A=D=0 (its first use needs an A/D update, an implicit store).
+   */
+  function guest(program: number[]): TestMachine {
+    const m = hmachine(program);
+    for (const t of [VS_ROOT, VS_L1B, G_L1C, G_L0C]) m.ram.slice(t, 4096).fill(0);
+    m.ram.write64(VS_ROOT + 1 * 8, pte(0x1_0000_0000n, V));
+    m.ram.write64(VS_ROOT + 2 * 8, pte(RAM_BASE, V | R | W | X | A | D));
+    m.ram.write64(VS_ROOT + 3 * 8, pte(0xc000_0000, V));
+    m.ram.write64(VS_L1B, pte(RAM_BASE, V | R | W));
+    m.ram.write64(GROOT + 3 * 8, pte(G_L1C, V));
+    m.ram.write64(G_L1C, pte(G_L0C, V));
+    m.ram.write64(G_L0C, pte(VS_L1B, V | R | U | A));
+    m.hart.writeCsr(C.CSR_VSATP, (8n << 60n) | BigInt(VS_ROOT >>> 12));
+    return m;
+  }
+
+  it.each([
+    ['ld', E.ldd(A0, A1, 8), 21n, 0x4000_0108n],
+    ['sd', E.sd(A0, A1, 16), 23n, 0x4000_0110n],
+    ['amoadd.w (a store/AMO; QEMU 7.2 reports a load fault)', E.amoadd('w', A0, A1, A2), 23n, 0x4000_0100n],
+    ['fetch (QEMU 7.2 reports a load fault)', E.jalr(0, A1, 0), 20n, 0x4000_0100n],
+  ])('%s: PTE at an unmapped GPA → the original access type, htval = PTE GPA >> 2, htinst 0x3000', (_n, insn, cause, tval) => {
+    // To M.
+    let m = guest([insn]);
+    m.hart.x[A1] = 0x4000_0100n;
+    enterGuest(m);
+    runToWfi(m);
+    expect([m.hart.mcause, m.hart.mtval]).toEqual([cause, tval]);
+    expect(m.hart.readCsr(C.CSR_MTVAL2)).toBe(0x1_0000_0000n >> 2n);
+    expect(m.hart.readCsr(C.CSR_MTINST)).toBe(0x3000n);
+    expect((m.hart.readCsr(C.CSR_MSTATUS) >> 38n) & 3n).toBe(3n); // GVA, MPV
+    // Delegated to HS.
+    m = guest([insn]);
+    m.hart.writeCsr(C.CSR_MEDELEG, (1n << 20n) | (1n << 21n) | (1n << 23n));
+    m.hart.x[A1] = 0x4000_0100n;
+    enterGuest(m);
+    runToWfi(m);
+    expect([m.hart.scause, m.hart.stval]).toEqual([cause, tval]);
+    expect(m.hart.readCsr(C.CSR_HTVAL)).toBe(0x1_0000_0000n >> 2n);
+    expect(m.hart.readCsr(C.CSR_HTINST)).toBe(0x3000n);
+    expect(m.hart.readCsr(C.CSR_HSTATUS) & 0x1c0n).toBe(0x1c0n); // SPVP, SPV, GVA
+  });
+
+  it.each([
+    ['ld', E.ldd(A0, A1, 0), 21n],
+    ['sd', E.sd(A0, A1, 0), 23n],
+  ])('%s needing an A/D update of a PTE on a read-only G-stage page: htinst 0x3020, no update', (_n, insn, cause) => {
+    const m = guest([insn]);
+    m.hart.writeCsr(C.CSR_MEDELEG, (1n << 21n) | (1n << 23n));
+    m.hart.x[A1] = 0xc000_0100n;
+    enterGuest(m);
+    runToWfi(m);
+    expect([m.hart.scause, m.hart.stval]).toEqual([cause, 0xc000_0100n]);
+    expect(m.hart.readCsr(C.CSR_HTVAL)).toBe(0xc000_0000n >> 2n);
+    expect(m.hart.readCsr(C.CSR_HTINST)).toBe(0x3020n);
+    expect(m.hart.readCsr(C.CSR_HSTATUS) & 0x40n).toBe(0x40n);
+    expect(m.ram.read64(VS_L1B)).toBe(pte(RAM_BASE, V | R | W));
+  });
+
+  it('HLV.D from HS takes the same implicit fault with GVA=1 and SPV=0', () => {
+    const m = guest([E.hlv(8, 0, A0, A1)]);
+    m.hart.writeCsr(C.CSR_MEDELEG, 1n << 21n);
+    m.hart.priv = 1;
+    m.hart.x[A1] = 0x4000_0100n;
+    runToWfi(m);
+    expect([m.hart.scause, m.hart.stval]).toEqual([21n, 0x4000_0100n]);
+    expect(m.hart.readCsr(C.CSR_HTVAL)).toBe(0x1_0000_0000n >> 2n);
+    expect(m.hart.readCsr(C.CSR_HTINST)).toBe(0x3000n);
+    expect(m.hart.readCsr(C.CSR_HSTATUS) & 0xc0n).toBe(0x40n);
+  });
+
+  it('an explicit guest-page fault after an implicit one writes htinst 0 (as QEMU 7.2)', () => {
+    const m = guest([E.ldd(A0, A1, 0), E.ldd(A0, A2, 0)]);
+    m.hart.writeCsr(C.CSR_MEDELEG, 1n << 21n);
+    m.hart.writeCsr(C.CSR_STVEC, BigInt(RAM_BASE + 0x3100)); // HS handler: sepc += 4; sret
+    m.ram.write32(RAM_BASE + 0x3100, E.csrr(A0, C.CSR_SEPC));
+    m.ram.write32(RAM_BASE + 0x3104, E.addi(A0, A0, 4));
+    m.ram.write32(RAM_BASE + 0x3108, E.csrw(C.CSR_SEPC, A0));
+    m.ram.write32(RAM_BASE + 0x310c, E.SRET);
+    m.ram.write64(VS_ROOT + 4 * 8, pte(0x1_0000_0000n, V | R | W | A | D)); // VA 0x1_0000_0000 → unmapped GPA
+    m.hart.x[A1] = 0x4000_0100n;
+    m.hart.x[A2] = 0x1_0000_0208n;
+    enterGuest(m);
+    m.ram.write32(RAM_BASE + 8, E.WFI);
+    runToWfi(m);
+    expect([m.hart.scause, m.hart.stval]).toEqual([21n, 0x1_0000_0208n]);
+    expect(m.hart.readCsr(C.CSR_HTVAL)).toBe(0x1_0000_0208n >> 2n);
+    expect(m.hart.readCsr(C.CSR_HTINST)).toBe(0n);
+  });
+});
+
 describe('VS interrupts (priv spec 8.2.3, 8.4.3)', () => {
   it('hvip.VSTIP delegated by hideleg is taken in VS as a supervisor timer interrupt (cause 5)', () => {
     const m = hmachine([E.NOP, E.NOP, E.WFI]);
