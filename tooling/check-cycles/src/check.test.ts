@@ -104,6 +104,12 @@ describe('check-cycles', () => {
     expect(result.typeOnlyCycles[0].steps.map((s) => s.kind)).toEqual(['type', 'value']);
   });
 
+  it('fails when the root holds no workspace packages', () => {
+    const result = checkWorkspace(workspace({}));
+    expect(failed(result)).toBe(true);
+    expect(result.problems.map((p) => p.message)).toEqual(['names no workspace packages']);
+  });
+
   it('fails on an undeclared workspace import, a path into another package, and an unexported subpath', () => {
     const root = workspace({
       'packages/a/package.json': manifest('@fx/a'),

@@ -72,6 +72,10 @@ export function checkWorkspace(root: string): CheckResult {
   const edges = new Map<string, Map<string, Edge>>();
   const problems: Finding[] = [];
   let fileCount = 0;
+  if (packages.length === 0) {
+    // A wrong root must not pass as "no cycles".
+    problems.push({ file: 'pnpm-workspace.yaml', line: 1, message: 'names no workspace packages' });
+  }
 
   for (const pkg of packages) {
     const declared = workspaceDependencies(pkg.manifest, names);
