@@ -18,7 +18,7 @@ import type { InsnEncoding } from '../encoding/types.js';
 import { CAUSE_BREAKPOINT, CAUSE_ECALL_M, CAUSE_ILLEGAL_INSTRUCTION } from './causes.js';
 import { compressedTable } from './compressed.js';
 import { CSR_MSCRATCH, CSR_SSCRATCH } from './csr-numbers.js';
-import { HANDLER, machine, RAM_BASE, type TestMachine } from './test-support/machine.js';
+import { HANDLER, machine, pmpAllowAll, RAM_BASE, type TestMachine } from './test-support/machine.js';
 
 const SAMPLES_PER_ENTRY = 24;
 const OUTSIDE_RANDOM = 20_000;
@@ -59,7 +59,18 @@ interface Setup {
   /** mstatus.FS (0 = Off, 1 = Initial). */
   readonly fs?: number;
   readonly hExtension?: boolean;
+  /**
+   * Where the instruction runs (default M). Below M, illegal-instruction traps are delegated to
+   * the mode that handles them, HS (medeleg) or VS (medeleg + hedeleg), and read back from there.
+   */
+  readonly mode?: Mode;
 }
+
+type Mode = 'M' | 'S' | 'U' | 'VS' | 'VU';
+const MODES: Record<Mode, { priv: number; virt: boolean }> = {
+  M: { priv: 3, virt: false }, S: { priv: 1, virt: false }, U: { priv: 0, virt: false },
+  VS: { priv: 1, virt: true }, VU: { priv: 0, virt: true },
+};
 
 /** A hart at RAM_BASE in M-mode, FS=Initial, registers set, the data window refilled. */
 function fresh(setup: Setup): TestMachine {
@@ -76,6 +87,18 @@ function fresh(setup: Setup): TestMachine {
     m.hart.f[i] = 0xffff_ffff_3f80_0000n + BigInt(i); // NaN-boxed singles near 1.0
   }
   m.ram.load(DATA_LO, dataBytes);
+  const mode = MODES[setup.mode ?? 'M'];
+  if (mode.priv !== 3) {
+    pmpAllowAll(m);
+    m.hart.writeCsr(0x302, 1n << BigInt(CAUSE_ILLEGAL_INSTRUCTION)); // medeleg
+    m.hart.writeCsr(0x105, BigInt(HANDLER)); // stvec
+    if (mode.virt) {
+      m.hart.hedeleg = 1 << CAUSE_ILLEGAL_INSTRUCTION;
+      m.hart.vstvec = BigInt(HANDLER);
+      m.hart.virt = true;
+    }
+    m.hart.priv = mode.priv;
+  }
   return m;
 }
 
@@ -94,10 +117,12 @@ function execute(bits: number, length: 2 | 4, setup: Setup = {}): Outcome {
   if (length === 2) m.ram.write16(RAM_BASE, bits);
   else m.ram.write32(RAM_BASE, bits);
   m.hart.run(1);
+  const mode = setup.mode ?? 'M';
+  const h = m.hart;
   return {
-    retired: m.hart.retired,
-    cause: m.hart.mcause,
-    tval: m.hart.mtval,
+    retired: h.retired,
+    cause: mode === 'M' ? h.mcause : mode === 'S' || mode === 'U' ? h.scause : h.vscause,
+    tval: mode === 'M' ? h.mtval : mode === 'S' || mode === 'U' ? h.stval : h.vstval,
     pc: m.hart.pc,
     x: [...m.hart.x],
     f: [...m.hart.f],
@@ -303,8 +328,27 @@ function expectIllegal(bits: number, length: 2 | 4, setup: Setup = {}): string |
   if (got.retired === 0 && got.cause === BigInt(CAUSE_ILLEGAL_INSTRUCTION) && got.tval === want && got.pc === BigInt(HANDLER)) {
     return undefined;
   }
-  const what = got.retired === 1 ? 'retired' : `mcause ${got.cause} mtval 0x${got.tval.toString(16)}`;
-  return `${length === 2 ? 'parcel' : 'word'} ${hex(bits)}: ${what}, expected illegal with mtval ${hex(bits)}`;
+  const what = got.retired === 1 ? 'retired' : `cause ${got.cause} tval 0x${got.tval.toString(16)}`;
+  const mode = setup.mode ?? 'M';
+  return `${mode}: ${length === 2 ? 'parcel' : 'word'} ${hex(bits)}: ${what}, expected illegal with tval ${hex(bits)}`;
+}
+
+/**
+ * 32-bit words no table entry matches: uniform random words (low bits 11), then table words with
+ * one to three fixed bits flipped, the near misses a decoder that checks too few bits would accept.
+ */
+function outsideWords(next: () => number, random: number, mutated: number): number[] {
+  const candidates: number[] = [];
+  for (let i = 0; i < random; i++) candidates.push((next() | 3) >>> 0);
+  const wide = INSTRUCTIONS.filter((e) => e.length === 4);
+  for (let i = 0; i < mutated; i++) {
+    const e = wide[next() % wide.length];
+    let w = ((next() & ~e.mask) | e.match) >>> 0;
+    const fixed = [...Array(32).keys()].filter((b) => ((e.mask >>> b) & 1) === 1 && b > 1);
+    for (let k = 1 + (next() % 3); k > 0; k--) w = (w ^ (1 << fixed[next() % fixed.length])) >>> 0;
+    candidates.push(w);
+  }
+  return candidates.filter((w) => decodeEntry(w, 4) === undefined);
 }
 
 // ---------------------------------------------------------------- the tests
@@ -333,29 +377,14 @@ describe('the hart against every entry of the instruction table', () => {
   });
 
   it('raises illegal instruction with mtval = the bits for random words outside the table', () => {
-    const next = rng(0x5eed_0002);
     const bad: string[] = [];
-    let tried = 0;
-    // Uniform 32-bit words (low bits 11), then table words with one to three fixed bits flipped:
-    // the near misses a decoder that checks too few bits would accept.
-    const candidates: number[] = [];
-    for (let i = 0; i < OUTSIDE_RANDOM; i++) candidates.push((next() | 3) >>> 0);
-    const wide = INSTRUCTIONS.filter((e) => e.length === 4);
-    for (let i = 0; i < OUTSIDE_MUTATED; i++) {
-      const e = wide[next() % wide.length];
-      let w = ((next() & ~e.mask) | e.match) >>> 0;
-      const fixed = [...Array(32).keys()].filter((b) => ((e.mask >>> b) & 1) === 1 && b > 1);
-      for (let k = 1 + (next() % 3); k > 0; k--) w = (w ^ (1 << fixed[next() % fixed.length])) >>> 0;
-      candidates.push(w);
-    }
-    for (const w of candidates) {
-      if (decodeEntry(w, 4) !== undefined) continue;
-      tried += 1;
+    const words = outsideWords(rng(0x5eed_0002), OUTSIDE_RANDOM, OUTSIDE_MUTATED);
+    for (const w of words) {
       const problem = expectIllegal(w, 4);
       if (problem !== undefined) bad.push(problem);
     }
     expect(bad.slice(0, 40)).toEqual([]);
-    expect(tried).toBeGreaterThan(20_000);
+    expect(words.length).toBeGreaterThan(20_000);
   });
 
   it('raises illegal instruction for every 16-bit parcel the table rejects, with mtval = the parcel', () => {
@@ -396,6 +425,26 @@ describe('the hart against every entry of the instruction table', () => {
       if (problem !== undefined) bad.push(`${what}: ${problem}`);
     }
     expect(bad).toEqual([]);
+  });
+
+  it('raises illegal instruction outside the table from S, U, VS and VU too, tval = the bits', () => {
+    // Below M the trap is delegated, so stval / vstval carry the bits. A reserved encoding is
+    // illegal even at V=1: only what HS-mode could execute becomes a virtual instruction (priv
+    // spec 8.6.1); the hart once raised virtual instruction for reserved HLV/HSV encodings.
+    const words = outsideWords(rng(0x5eed_0004), 2_000, 4_000);
+    const parcels = [...Array(0x10000).keys()].filter((h) => (h & 3) !== 3 && decodeEntry(h, 2) === undefined);
+    const bad: string[] = [];
+    for (const mode of ['S', 'U', 'VS', 'VU'] as const) {
+      for (const w of words) {
+        const problem = expectIllegal(w, 4, { mode });
+        if (problem !== undefined) bad.push(problem);
+      }
+      for (const h of parcels.filter((_, i) => i % 4 === 0)) {
+        const problem = expectIllegal(h, 2, { mode });
+        if (problem !== undefined) bad.push(problem);
+      }
+    }
+    expect(bad.slice(0, 40)).toEqual([]);
   });
 
   it('raises illegal instruction, mtval = the bits (16 for RVC), for entries whose extension or state is off', () => {
