@@ -1,4 +1,4 @@
-import { bitsOf, maskOf, signExtend } from './bits.js';
+import { maskOf, signExtend } from './bits.js';
 
 /**
  * Operand fields of RISC-V instruction words: where each field's bits live and how a value
@@ -33,6 +33,7 @@ function scattered(name: string, pieces: Piece[], signed: boolean): Field {
   const width = top + 1;
   let bits = 0;
   for (const p of pieces) bits = (bits | maskOf(p.at + p.vhi - p.vlo, p.at)) >>> 0;
+  const decodePieces = pieces.map((p) => ({ at: p.at, mask: 2 ** (p.vhi - p.vlo + 1) - 1, vlo: p.vlo }));
   const align = 2 ** low;
   const min = signed ? -(2 ** top) : 0;
   const max = signed ? 2 ** top - align : 2 ** width - align;
@@ -43,15 +44,17 @@ function scattered(name: string, pieces: Piece[], signed: boolean): Field {
     max,
     align,
     decode(insn) {
+      // Every scattered immediate is at most 21 bits wide, so int32 shifts are exact here (this
+      // runs 64 Ki times when the hart builds its RVC table).
       let v = 0;
-      for (const p of pieces) v += bitsOf(insn, p.at + p.vhi - p.vlo, p.at) * 2 ** p.vlo;
+      for (const p of decodePieces) v |= ((insn >>> p.at) & p.mask) << p.vlo;
       return signed ? signExtend(v, width) : v;
     },
     encode(value) {
       if (!Number.isInteger(value) || value < min || value > max || value % align !== 0) return undefined;
       const u = value < 0 ? value + 2 ** width : value;
       let w = 0;
-      for (const p of pieces) w += bitsOf(u, p.vhi, p.vlo) * 2 ** p.at;
+      for (const p of decodePieces) w |= ((u >>> p.vlo) & p.mask) << p.at;
       return w >>> 0;
     },
   };
@@ -60,13 +63,15 @@ function scattered(name: string, pieces: Piece[], signed: boolean): Field {
 /** A plain unsigned field at bits hi..lo, optionally offset (x8-x15 for the 3-bit RVC registers). */
 function plain(name: string, hi: number, lo: number, bias = 0): Field {
   const width = hi - lo + 1;
+  // Plain fields are at most 20 bits wide: the int32 mask is exact.
+  const fieldMask = 2 ** width - 1;
   return {
     name,
     bits: maskOf(hi, lo),
     min: bias,
     max: bias + 2 ** width - 1,
     align: 1,
-    decode: (insn) => bitsOf(insn, hi, lo) + bias,
+    decode: (insn) => ((insn >>> lo) & fieldMask) + bias,
     encode(value) {
       const v = value - bias;
       if (!Number.isInteger(v) || v < 0 || v >= 2 ** width) return undefined;

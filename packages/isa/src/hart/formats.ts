@@ -1,6 +1,6 @@
 /**
  * The six base instruction formats (unpriv spec 2.2–2.3), as builders returning the 32-bit word.
- * Used at runtime by the RVC expander and at test time by the test encoder.
+ * Used by the test encoder and the benchmarks; the hart itself reads only the opcode constants.
  */
 
 export function rType(opcode: number, rd: number, funct3: number, rs1: number, rs2: number, funct7: number): number {

@@ -1457,8 +1457,8 @@ export class Hart implements Snapshottable<HartState> {
    * instruction from V=1. HLVX needs execute permission instead of read permission.
    */
   private execHypervisorMemory(insn: number, raw: number): void {
-    if (this.virtMode) this.virtualInstruction(raw);
-    if (this.priv === PRIV_U && (this.hstatus & HSTATUS_HU) === 0) this.illegal(raw);
+    // A reserved encoding in this space is illegal from every mode: only an instruction that HS-mode
+    // could execute becomes a virtual-instruction exception at V=1 (priv spec 8.6.1).
     const f7 = insn >>> 25;
     const rd = (insn >> 7) & 31;
     const sel = (insn >> 20) & 31;
@@ -1468,6 +1468,8 @@ export class Hart implements Snapshottable<HartState> {
     if (store ? rd !== 0 : !(sel === 0 || (sel === 1 && width < 8) || (sel === 3 && (width === 2 || width === 4)))) {
       this.illegal(raw);
     }
+    if (this.virtMode) this.virtualInstruction(raw);
+    if (this.priv === PRIV_U && (this.hstatus & HSTATUS_HU) === 0) this.illegal(raw);
     const va = this.x[(insn >> 15) & 31];
     const vpriv = this.hstatus & HSTATUS_SPVP ? PRIV_S : PRIV_U;
     this.hlvActive = true;
