@@ -1,7 +1,7 @@
 import type { Hart } from '@vm/isa';
 import {
   CAUSE_ECALL_VS, CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
-  CAUSE_LOAD_GUEST_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_GUEST_PAGE_FAULT, CAUSE_VIRTUAL_INSTRUCTION, CSR_MTVAL2,
+  CAUSE_LOAD_GUEST_PAGE_FAULT, CAUSE_STORE_ACCESS, CAUSE_STORE_GUEST_PAGE_FAULT, CAUSE_VIRTUAL_INSTRUCTION, CSR_MTINST, CSR_MTVAL2,
 } from '@vm/isa';
 import { ACCESS_FETCH, BUS_FAULT, type Ram } from '@vm/mmu';
 import type { ExitReason } from './exit-reason.js';
@@ -62,9 +62,17 @@ export class HextEmulator {
 
   /** A device access: decode the load/store at epc, do it on the VM's bus, write back, skip it. */
   private mmio(vm: Vm, h: HextContext, cause: number, tval: bigint, epc: bigint): boolean {
+    const accessFault = cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? CAUSE_FETCH_ACCESS : cause === CAUSE_STORE_GUEST_PAGE_FAULT ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
+    if (this.real.readCsr(CSR_MTINST) !== 0n) {
+      // An implicit access of the guest's own VS-stage walk (mtinst holds the PTE pseudoinstruction,
+      // priv spec 8.6.3): its page table lies outside its RAM, which no device can hold. The
+      // guest's access fault at the address it was translating.
+      h.inject(this.real, accessFault, tval, epc);
+      vm.stats.count('inject.exception');
+      return false;
+    }
     const gpa = this.faultGpa(tval);
     if (vm.ram.contains(gpa, 1)) throw new Error(`guest-page fault on guest RAM at ${gpa.toString(16)}: the G-stage maps all of it`);
-    const accessFault = cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? CAUSE_FETCH_ACCESS : cause === CAUSE_STORE_GUEST_PAGE_FAULT ? CAUSE_STORE_ACCESS : CAUSE_LOAD_ACCESS;
     const insn = cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? undefined : this.fetch(h, epc);
     const a = insn === undefined ? undefined : decodeMmio(insn);
     if (a === undefined || a.store !== (cause === CAUSE_STORE_GUEST_PAGE_FAULT)) {

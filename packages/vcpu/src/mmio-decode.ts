@@ -1,6 +1,6 @@
 /**
  * Decoding of the load or store that took a guest-page fault, for MMIO emulation under the H
- * extension (htinst/mtinst are written 0 by our hart, allowed by priv spec 8.6.3, so the
+ * extension (for explicit accesses htinst/mtinst are written 0 by our hart, as by QEMU 7.2 and allowed by priv spec 8.6.3, so the
  * hypervisor reads the instruction itself). RV64I loads/stores (unpriv spec 2.6) and their
  * compressed forms (16.3: C.LW, C.LD, C.SW, C.SD, C.LWSP, C.LDSP, C.SWSP, C.SDSP).
  */
