@@ -1,7 +1,7 @@
 import type { Hart } from '@vm/isa';
 import {
   CSR_HCOUNTEREN, CSR_HEDELEG, CSR_HENVCFG, CSR_HGATP, CSR_HIDELEG, CSR_HIE, CSR_HSTATUS, CSR_HVIP, CSR_MCOUNTEREN, CSR_MEDELEG,
-  CSR_MENVCFG, CSR_VSATP, CSR_VSCAUSE, CSR_VSEPC, CSR_VSSCRATCH, CSR_VSSTATUS, CSR_VSTIMECMP, CSR_VSTVAL, CSR_VSTVEC,
+  CSR_MENVCFG, CSR_SCOUNTEREN, CSR_VSATP, CSR_VSCAUSE, CSR_VSEPC, CSR_VSSCRATCH, CSR_VSSTATUS, CSR_VSTIMECMP, CSR_VSTVAL, CSR_VSTVEC,
   HSTATUS_VTW, MIP_VSEIP, MIP_VSSIP, MIP_VSTIP,
 } from '@vm/isa';
 import type { Vm } from './vm.js';
@@ -21,7 +21,7 @@ export const GUEST_EXCEPTIONS = 0xb1ffn;
 /** Per-VM H state, parked here while another VM owns the real hart. */
 const CONTEXT_CSRS = [
   CSR_HSTATUS, CSR_HEDELEG, CSR_HIDELEG, CSR_HCOUNTEREN, CSR_HENVCFG, CSR_HGATP, CSR_VSSTATUS, CSR_VSTVEC, CSR_VSSCRATCH,
-  CSR_VSEPC, CSR_VSCAUSE, CSR_VSTVAL, CSR_VSATP, CSR_VSTIMECMP, CSR_HIE, CSR_HVIP,
+  CSR_VSEPC, CSR_VSCAUSE, CSR_VSTVAL, CSR_VSATP, CSR_VSTIMECMP, CSR_HIE, CSR_HVIP, CSR_SCOUNTEREN,
 ];
 
 /**
@@ -50,6 +50,12 @@ export interface HextVcpuState {
   readonly hie: bigint;
   /** hvip & (VSSIP | VSTIP); VSEIP follows the PLIC. */
   readonly hvip: bigint;
+  /**
+   * The guest kernel's scounteren: under H it is the real register (no VS copy exists), which
+   * decides what VU-mode may read (priv spec 8.2.4). Absent in older snapshots: 7, as the SBI
+   * firmware leaves it.
+   */
+  readonly scounteren?: bigint;
 }
 
 /** The VS CSRs of HextVcpuState, by field. */
@@ -68,6 +74,7 @@ export function hextStateProblem(s: unknown): string | undefined {
     const v = r[k];
     if (typeof v !== 'bigint' || v < 0n || v > ALL_ONES) return `${k} is not a 64-bit value`;
   }
+  if (r.scounteren !== undefined && (typeof r.scounteren !== 'bigint' || r.scounteren < 0n || r.scounteren > 0xffff_ffffn)) return 'scounteren is not a 32-bit value';
   return undefined;
 }
 
@@ -100,6 +107,8 @@ export class HextContext {
     this.saved.set(CSR_HENVCFG, ENVCFG_STCE);
     this.saved.set(CSR_HGATP, hgatp);
     this.saved.set(CSR_VSTIMECMP, ALL_ONES);
+    // What the guest's U-mode may read, as its SBI firmware (bootSPayload) left it.
+    this.saved.set(CSR_SCOUNTEREN, v.readCsr(CSR_SCOUNTEREN));
   }
 
   /** A context CSR, wherever it lives now. */
@@ -130,6 +139,7 @@ export class HextContext {
       vstimecmp: c(CSR_VSTIMECMP),
       hie: c(CSR_HIE) & VS_INTERRUPTS,
       hvip: c(CSR_HVIP) & (MIP_VSSIP | MIP_VSTIP),
+      scounteren: c(CSR_SCOUNTEREN),
     };
   }
 
@@ -142,6 +152,7 @@ export class HextContext {
     for (const [k, n] of Object.entries(GUEST_CSRS) as [keyof typeof GUEST_CSRS, number][]) this.saved.set(n, s[k]);
     this.saved.set(CSR_HIE, s.hie & VS_INTERRUPTS);
     this.saved.set(CSR_HVIP, s.hvip & (MIP_VSSIP | MIP_VSTIP));
+    this.saved.set(CSR_SCOUNTEREN, s.scounteren ?? 7n);
     this.pc = s.pc;
     this.priv = s.priv;
     this.vm.vhart.hart.pc = s.pc;
@@ -159,7 +170,7 @@ export class HextContext {
   /** World switch out: park the H state; leave the real hart as trap-and-emulate expects it. */
   save(real: Hart): void {
     for (const n of CONTEXT_CSRS) this.saved.set(n, real.readCsr(n));
-    for (const n of [CSR_HIE, CSR_HVIP, CSR_HGATP, CSR_HEDELEG, CSR_HIDELEG, CSR_MEDELEG, CSR_MCOUNTEREN]) real.writeCsr(n, 0n);
+    for (const n of [CSR_HIE, CSR_HVIP, CSR_HGATP, CSR_HEDELEG, CSR_HIDELEG, CSR_MEDELEG, CSR_MCOUNTEREN, CSR_SCOUNTEREN]) real.writeCsr(n, 0n);
     real.writeCsr(CSR_VSTIMECMP, ALL_ONES);
     this.resident = false;
   }

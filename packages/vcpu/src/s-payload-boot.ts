@@ -1,7 +1,7 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import type { Hart } from '@vm/isa';
-import { CSR_MCOUNTEREN, CSR_MEDELEG, CSR_MENVCFG, CSR_MIDELEG, CSR_PMPADDR0, CSR_PMPCFG0, isElf, PRIV_S } from '@vm/isa';
+import { CSR_MCOUNTEREN, CSR_SCOUNTEREN, CSR_MEDELEG, CSR_MENVCFG, CSR_MIDELEG, CSR_PMPADDR0, CSR_PMPCFG0, isElf, PRIV_S } from '@vm/isa';
 import { buildVirtFdt, fdtAddress, initrdAddress, linuxImageHeader, loadBytes, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
 
 /**
@@ -61,6 +61,8 @@ export function bootSPayload(board: VirtMachine, hart: Hart, kernel: GuestFile, 
   hart.writeCsr(CSR_MEDELEG, MEDELEG_PAYLOAD);
   hart.writeCsr(CSR_MIDELEG, MIDELEG_PAYLOAD);
   hart.writeCsr(CSR_MCOUNTEREN, 7n);
+  // OpenSBI leaves cycle, time and instret readable from U-mode too (its mstatus_init); Linux's vDSO reads time there.
+  hart.writeCsr(CSR_SCOUNTEREN, 7n);
   hart.writeCsr(CSR_MENVCFG, hart.readCsr(CSR_MENVCFG) | MENVCFG_STCE);
   hart.x[10] = 0n;
   hart.x[11] = BigInt(fdt);
