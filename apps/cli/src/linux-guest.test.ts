@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * Linux 6.1 from Debian's linux-source-6.1 with Debian's busybox as its userland
+ * (guests/linux): its init runs a shell transcript (uname, ls /dev, arithmetic, a pipe, a
+ * sha256sum of a block written to /dev/vda and read back) and powers off. The transcript must be
+ * the same on every stack, and the same as on QEMU.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const IMAGE = join(root, 'guests/linux/images/Image');
+const INITRD = join(root, 'guests/linux/images/initramfs.cpio.gz');
+const FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
+const QEMU = '/usr/bin/qemu-system-riscv64';
+const BOOT = ['-m', '256M', '-kernel', IMAGE, '-initrd', INITRD, '-append', 'console=ttyS0'];
+
+const dir = mkdtempSync(join(tmpdir(), 'vm-linux-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function disk(name: string): string {
+  const f = join(dir, `${name}.img`);
+  writeFileSync(f, '');
+  truncateSync(f, 8 << 20);
+  return f;
+}
+
+/** The lines between the transcript's markers. */
+function transcript(console: string): string {
+  const text = console.replaceAll('\r', '');
+  const start = text.indexOf('=== transcript begin ===');
+  const end = text.indexOf('=== transcript end ===');
+  return start < 0 || end < 0 ? `(no transcript) ${text.slice(-2000)}` : text.slice(start, end);
+}
+
+function vm(name: string, ...args: string[]): { status: number | null; transcript: string } {
+  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...args, ...BOOT, '-drive', `file=${disk(name)},format=raw,if=virtio`], { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
+  return { status: r.status, transcript: transcript(r.stdout) };
+}
+
+const STACKS: Record<string, string[]> = {
+  bare: ['-bios', FW_JUMP],
+  'native trap, OpenSBI as VM firmware': ['--hypervisor', 'native', '-bios', FW_JUMP],
+  "native trap, the hypervisor's SBI": ['--hypervisor', 'native', '--mode', 'trap', '-bios', 'none'],
+  "native hext, the hypervisor's SBI": ['--hypervisor', 'native', '--mode', 'hext', '-bios', 'none'],
+  'hosted accel': ['--hypervisor', 'hosted', '--mode', 'accel', '-bios', 'none'],
+  'hosted soft, OpenSBI as VM firmware': ['--hypervisor', 'hosted', '--mode', 'soft', '-bios', FW_JUMP],
+};
+
+describe.skipIf(!existsSync(IMAGE) || !existsSync(FW_JUMP))('Linux 6.1 + busybox on every stack', () => {
+  // QEMU 7.2 is the reference; without it the transcript is still checked for its content.
+  const reference = existsSync(QEMU)
+    ? transcript(spawnSync(QEMU, ['-M', 'virt', '-nographic', '-bios', FW_JUMP, ...BOOT, '-drive', `file=${disk('qemu')},if=none,format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'], { encoding: 'utf8', input: '', timeout: 60_000 }).stdout)
+    : undefined;
+
+  for (const [name, flags] of Object.entries(STACKS)) {
+    it(`${name}: the shell transcript, poweroff status 0`, () => {
+      const r = vm(name.replace(/\W+/g, '-'), ...flags);
+      expect(r.transcript).toContain('Linux vm 6.1.192');
+      expect(r.transcript).toContain('\n42\n');
+      expect(r.transcript).toContain('\n25 16 9\n');
+      expect(r.transcript).toContain('disk: match');
+      if (reference !== undefined) expect(r.transcript).toBe(reference);
+      expect(r.status).toBe(0);
+    }, 180_000);
+  }
+});
