@@ -32,6 +32,19 @@ describe('vm up', () => {
     expect(r.status).toBe(0);
   }, 240_000);
 
+  it('boots Linux from its Image with an initrd on the hypervisor\'s SBI (hext); refuses a bad kernel-mode naming the key', () => {
+    const linux = join(root, 'guests/linux/images');
+    const uboot = '/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin';
+    const file = stackFile(`hypervisor: { type: native, mode: hext }\nvms:\n  - { name: linux, memory: 256M, kernel: ${linux}/Image, initrd: ${linux}/initramfs.cpio.gz, append: console=ttyS0 }\n`);
+    const r = up(file);
+    expect(r.stdout).toContain('[linux] Linux vm 6.1.192');
+    expect(r.stdout).toContain('[linux] no disk');
+    expect(r.stderr).toMatch(/\[linux\] exit 0/);
+    const bad = up(stackFile(`vms:\n  - { name: u, memory: 64M, kernel: ${uboot}, kernel-mode: x }\n`));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("kernel-mode: 'x': s (S-mode payload on the hypervisor's SBI) or m (M-mode program)");
+  }, 240_000);
+
   it('attaches the terminal to one VM; the others go prefixed to stderr; a failing VM makes status 1', () => {
     const fixtures = join(root, 'packages/machine/fixtures');
     const file = stackFile(`vms:\n  - { name: ok, memory: 4M, kernel: ${fixtures}/uart-hello.elf }\n  - { name: bad, memory: 4M, kernel: ${fixtures}/uart-fail7.elf }\n`);
