@@ -29,6 +29,13 @@ describe('examples', () => {
     expect(r.status).toBe(0);
   }, 180_000);
 
+  it('vcpu-loop: a VMM loop of its own on TrapVcpu sees mmio, sbi and shutdown exits', () => {
+    const r = example('vcpu-loop');
+    expect(r.stdout).toContain('DONE pass');
+    expect(r.stdout).toMatch(/guest: poweroff at 0x[0-9a-f]+ \(vS\): powered off with status 0; exits returned to the VMM: .*mmio \d+.*sbi \d+.*shutdown 1/);
+    expect(r.status).toBe(0);
+  }, 180_000);
+
   it('custom-device: a program reads a device model defined in the example', () => {
     const r = example('custom-device');
     const numbers = r.stdout.split('\n').filter((l) => /^[0-9a-f]{16}$/.test(l));
