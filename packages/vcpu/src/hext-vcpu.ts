@@ -2,7 +2,7 @@ import { ConfigError } from '@vm/core';
 import {
   CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
   CAUSE_STORE_GUEST_PAGE_FAULT, CSR_HTIMEDELTA, CSR_HVIP, CSR_MIP, CSR_VSTIMECMP, FS_DIRTY, MIP_SEIP, MIP_VSEIP, MIP_VSSIP,
-  MSTATUS_FS, PRIV_M,
+  MSTATUS_FS,
 } from '@vm/isa';
 import { SbiServer } from '@vm/paravirt';
 import { HextContext } from './hext-context.js';
@@ -58,57 +58,6 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     this.vm.vhart.save(real);
   }
 
-  readRegister(i: number): bigint {
-    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
-  }
-
-  writeRegister(i: number, value: bigint): void {
-    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
-  }
-
-  run(budget: number): VcpuExit {
-    const vm = this.vm;
-    const real = this.host.hart;
-    const h = this.context;
-    let remaining = budget;
-    while (remaining > 0) {
-      if (vm.state === 'stopped') return this.final();
-      if (vm.state === 'waiting') return { kind: 'wfi' };
-      try {
-        this.enter();
-        const before = real.retired;
-        let exit = real.run(remaining);
-        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
-        const ran = real.retired - before;
-        vm.stats.direct += ran;
-        vm.vhart.hart.retired += ran;
-        remaining -= ran;
-        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
-        if (exit.reason === 'budget') {
-          h.suspend(real);
-          const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: h.priv, at: vm.stats.guestInstructions });
-          if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
-          return this.deviceExit() ?? { kind: 'budget' };
-        }
-        if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
-        if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
-        h.exited(real, exit.epc);
-        if (exit.cause >> 63n !== 0n) {
-          this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: h.priv, at: vm.stats.guestInstructions });
-          return { kind: 'interrupt' };
-        }
-        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
-        if (out.retired) remaining--;
-        const device = this.deviceExit();
-        if (device !== undefined) return device;
-        if (out.exit !== undefined) return out.exit;
-      } catch (e) {
-        return this.stopped('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vm.vhart.hart.pc);
-      }
-    }
-    return { kind: 'budget' };
-  }
-
   wakeable(): boolean {
     return this.context.wakeable(this.host.hart, this.vm.board.clock.now(), this.plicSeip());
   }
@@ -130,7 +79,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
    * htimedelta = VM time − host time, so `time` in VS and vstimecmp are the VM's virtual time
    * (8.2.6, Sstc 2.3).
    */
-  private enter(): void {
+  protected enter(): undefined {
     const real = this.host.hart;
     const hvip = real.readCsr(CSR_HVIP);
     real.writeCsr(CSR_HVIP, this.plicSeip() ? hvip | MIP_VSEIP : hvip & ~MIP_VSEIP);
@@ -139,10 +88,26 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     real.updateSstc();
     real.setMstatus((real.mstatus & ~MSTATUS_FS) | (FS_DIRTY << 13));
     this.context.resume(real);
+    return undefined;
+  }
+
+  protected get guestPriv(): number {
+    return this.context.priv;
+  }
+
+  protected ran(): void {}
+
+  /** After a budget exit the hart is still in the guest: note where, and return to M. */
+  protected suspended(): void {
+    this.context.suspend(this.host.hart);
+  }
+
+  protected exited(epc: bigint): void {
+    this.context.exited(this.host.hart, epc);
   }
 
   /** Handle one exit of the guest: whether it retired a guest instruction, and an exit for the VMM. */
-  private handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+  protected handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
     const vm = this.vm;
     const real = this.host.hart;
     const h = this.context;

@@ -58,63 +58,6 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     this.resident = false;
   }
 
-  readRegister(i: number): bigint {
-    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
-  }
-
-  writeRegister(i: number, value: bigint): void {
-    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
-  }
-
-  run(budget: number): VcpuExit {
-    const vm = this.vm;
-    const real = this.host.hart;
-    const vhart = vm.vhart;
-    let remaining = budget;
-    while (remaining > 0) {
-      if (vm.state === 'stopped') return this.final();
-      if (vm.state === 'waiting') return { kind: 'wfi' };
-      try {
-        const blocked = this.enter();
-        if (blocked !== undefined) return blocked;
-        const before = real.retired;
-        let exit = real.run(remaining);
-        // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
-        // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
-        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
-        const ran = real.retired - before;
-        vm.stats.direct += ran;
-        vhart.hart.retired += ran;
-        remaining -= ran;
-        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
-        if ((real.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vhart.fs !== 0) vhart.hart.markFpDirty();
-        if (exit.reason === 'budget') {
-          vhart.hart.pc = real.pc;
-          const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions });
-          if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
-          return this.deviceExit() ?? { kind: 'budget' };
-        }
-        if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
-        if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
-        vhart.hart.pc = exit.epc;
-        if (exit.cause >> 63n !== 0n) {
-          // The real hart's own interrupt (a host without one never has mie set): the host runs first.
-          this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions });
-          return { kind: 'interrupt' };
-        }
-        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
-        if (out.retired) remaining--;
-        const device = this.deviceExit();
-        if (device !== undefined) return device;
-        if (out.exit !== undefined) return out.exit;
-      } catch (e) {
-        // A bug or an unforeseen guest action stops this VM alone, never the host.
-        return this.stopped('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vhart.hart.pc);
-      }
-    }
-    return { kind: 'budget' };
-  }
-
   /** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
   wakeable(): boolean {
     const h = this.vm.vhart.hart;
@@ -134,7 +77,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   }
 
   /** Prepare the real hart to resume the guest; an exit when the VM cannot continue. */
-  private enter(): VcpuExit | undefined {
+  protected enter(): VcpuExit | undefined {
     const vm = this.vm;
     const real = this.host.hart;
     const vhart = vm.vhart;
@@ -162,8 +105,26 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     return undefined;
   }
 
+  protected get guestPriv(): number {
+    return this.vm.vhart.vpriv;
+  }
+
+  /** The guest may have dirtied FP state on the real hart: its own mstatus.FS follows (priv spec 3.1.6.6). */
+  protected ran(): void {
+    const vhart = this.vm.vhart;
+    if ((this.host.hart.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vhart.fs !== 0) vhart.hart.markFpDirty();
+  }
+
+  protected suspended(): void {
+    this.vm.vhart.hart.pc = this.host.hart.pc;
+  }
+
+  protected exited(epc: bigint): void {
+    this.vm.vhart.hart.pc = epc;
+  }
+
   /** Handle one trap of the guest: whether it retired a guest instruction, and an exit for the VMM. */
-  private handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+  protected handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
     const vm = this.vm;
     const vhart = vm.vhart;
     const c = this.emulator.classify(vm, cause, tval);

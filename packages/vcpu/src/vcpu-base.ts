@@ -1,4 +1,4 @@
-import { CAUSE_ECALL_S, CAUSE_ECALL_VS } from '@vm/isa';
+import { CAUSE_ECALL_S, CAUSE_ECALL_VS, PRIV_M } from '@vm/isa';
 import type { ExitVerdict, GuestExit } from './exit-reason.js';
 import type { VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import type { Vm, VmReport } from './vm.js';
@@ -9,14 +9,90 @@ const SBI_DENIED = BigInt.asUintN(64, -4n);
 /** Exits in a row without one guest instruction retired before a VM is stopped (default). */
 export const DEFAULT_TRAP_STORM_LIMIT = 10_000;
 
-/** What both back ends share: exit accounting and policy, the hypervisor's SBI, device exits. */
+/** What both back ends share: the run loop, exit accounting and policy, the hypervisor's SBI, device exits. */
 export abstract class VcpuBase {
+  abstract readonly resident: boolean;
+
   constructor(
     readonly vm: Vm,
     protected readonly host: VcpuHost,
     protected readonly ops: VmOps,
     protected readonly stormLimit: number,
   ) {}
+
+  readRegister(i: number): bigint {
+    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
+  }
+
+  writeRegister(i: number, value: bigint): void {
+    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
+  }
+
+  /**
+   * Run the guest on the real hart until an exit its VMM must see or `budget` instructions are
+   * retired. Each trap comes back from the real hart's `run()` (its M-mode is the host's); the
+   * back end's `handleTrap` does what it means in the guest's terms.
+   */
+  run(budget: number): VcpuExit {
+    const vm = this.vm;
+    const real = this.host.hart;
+    let remaining = budget;
+    while (remaining > 0) {
+      if (vm.state === 'stopped') return this.final();
+      if (vm.state === 'waiting') return { kind: 'wfi' };
+      try {
+        const blocked = this.enter();
+        if (blocked !== undefined) return blocked;
+        const before = real.retired;
+        let exit = real.run(remaining);
+        // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
+        // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
+        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
+        const ran = real.retired - before;
+        vm.stats.direct += ran;
+        vm.vhart.hart.retired += ran;
+        remaining -= ran;
+        vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
+        this.ran();
+        if (exit.reason === 'budget') {
+          this.suspended();
+          const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: this.guestPriv, at: vm.stats.guestInstructions });
+          if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
+          return this.deviceExit() ?? { kind: 'budget' };
+        }
+        if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
+        if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
+        this.exited(exit.epc);
+        if (exit.cause >> 63n !== 0n) {
+          // The real hart's own interrupt (a host without one never has mie set): the host runs first.
+          this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: this.guestPriv, at: vm.stats.guestInstructions });
+          return { kind: 'interrupt' };
+        }
+        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
+        if (out.retired) remaining--;
+        const device = this.deviceExit();
+        if (device !== undefined) return device;
+        if (out.exit !== undefined) return out.exit;
+      } catch (e) {
+        // A bug or an unforeseen guest action stops this VM alone, never the host.
+        return this.stopped('hypervisor-error', e instanceof Error ? `${e.name}: ${e.message}` : String(e), vm.vhart.hart.pc);
+      }
+    }
+    return { kind: 'budget' };
+  }
+
+  /** Prepare the real hart to resume the guest; an exit when the VM cannot continue. */
+  protected abstract enter(): VcpuExit | undefined;
+  /** The guest's privilege as the exit records name it (0 U, 1 S, 3 M). */
+  protected abstract get guestPriv(): number;
+  /** After the real hart ran guest code. */
+  protected abstract ran(): void;
+  /** The budget ended with the real hart still in the guest: note where it is. */
+  protected abstract suspended(): void;
+  /** A trap of the guest at `epc` came back to the host. */
+  protected abstract exited(epc: bigint): void;
+  /** Handle one trap: whether it retired a guest instruction, and an exit for the VMM. */
+  protected abstract handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit };
 
   /** Count the exit, remember it for the stop report, and ask the policy. */
   protected record(exit: GuestExit): ExitVerdict {
