@@ -53,4 +53,11 @@ describe('vm run --hypervisor hosted', () => {
     expect(vm('run', '--hypervisor', 'hosted', '-smp', '2', '-bios', 'none', '-kernel', hello).stderr).toContain('-smp 2');
     expect(vm('run', '--hypervisor', 'hosted', '-bios', 'none', '-kernel', hello, '-drive', `file=${hello},if=pio`).stderr).toContain('if=pio is not supported under --hypervisor hosted');
   });
+
+  it('ends a tohost (HTIF) test program given as -bios with its status, accel and soft', () => {
+    for (const mode of ['accel', 'soft']) {
+      expect(vm('run', '--hypervisor', 'hosted', '--mode', mode, '-bios', join(fixtures, 'htif-pass.elf')).status).toBe(0);
+      expect(vm('run', '--hypervisor', 'hosted', '--mode', mode, '-bios', join(fixtures, 'htif-fail3.elf')).status).toBe(3);
+    }
+  }, 120_000);
 });

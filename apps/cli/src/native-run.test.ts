@@ -65,6 +65,26 @@ describe('vm run --hypervisor native', () => {
     expect(r.stderr).toMatch(/last 16 exits[^]*ecall/);
   });
 
+  it('--kernel-mode: m runs a raw image as an M-mode program, s as a payload on the hypervisor\'s SBI; checked and refused on the bare board', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-kmode-'));
+    const raw = join(dir, 'hello.bin');
+    // Prints "M" through the UART when it starts in M-mode (mhartid readable), "S" when in S-mode (it traps, the handler prints S).
+    writeFileSync(raw, assemble('la t0, 1f\ncsrw stvec, t0\ncsrr t1, mhartid\nli a0, 77\nj 2f\n.balign 4\n1:\nli a0, 83\n2:\nli t2, 0x10000000\nsb a0, 0(t2)\nli t2, 0x100000\nli t3, 0x5555\nsw t3, 0(t2)\n3: j 3b\n', { base: 0x8000_0000n }).bytes);
+    const m = vm('run', '--hypervisor', 'native', '--kernel-mode', 'm', '-bios', 'none', '-kernel', raw);
+    expect(m.stdout).toBe('M');
+    expect(m.status).toBe(0);
+    const s = vm('run', '--hypervisor', 'native', '-bios', 'none', '-kernel', raw);
+    expect(s.stdout).toBe('S');
+    expect(s.status).toBe(0);
+    expect(vm('run', '--hypervisor', 'native', '--kernel-mode', 'x', '-bios', 'none', '-kernel', raw).stderr).toContain("--kernel-mode x: 's' (S-mode payload on the hypervisor's SBI) or 'm' (M-mode program)");
+    expect(vm('run', '--kernel-mode', 's', '-bios', 'none', '-kernel', raw).stderr).toContain('--kernel-mode s: only with --hypervisor native or hosted');
+  });
+
+  it('ends a tohost (HTIF) test program given as -bios with its status, as the bare board does', () => {
+    expect(vm('run', '--hypervisor', 'native', '-bios', join(fixtures, 'htif-pass.elf')).status).toBe(0);
+    expect(vm('run', '--hypervisor', 'native', '-bios', join(fixtures, 'htif-fail3.elf')).status).toBe(3);
+  });
+
   it('stops at --max-instructions with status 124', () => {
     const r = vm('run', '--hypervisor', 'native', '--max-instructions', '100000', '-bios', 'none', '-kernel', join(fixtures, 'htif-pass.elf'));
     expect(r.status).toBe(124);
