@@ -501,8 +501,7 @@ export class NativeHypervisor {
 
   /** Time-driven devices of the VM's board, and WFI wake-up. */
   private service(vm: Vm): void {
-    vm.board.clint.update();
-    vm.board.rtc.update();
+    vm.board.tickDevices();
     if (vm.state === 'waiting' && this.wakeable(vm)) vm.state = 'running';
   }
 

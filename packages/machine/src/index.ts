@@ -1,4 +1,6 @@
 export { VirtMachine } from './virt.js';
+export { DeviceRegistry } from './device-registry.js';
+export type { BoardDevice, BoardDeviceSpec, FdtContext } from './device-registry.js';
 export type { VirtMachineOptions, VirtioSlot } from './virt.js';
 export { bootVirt } from './boot.js';
 export type { BootFile, BootSpec, BootInfo } from './boot.js';

@@ -214,8 +214,7 @@ export class KvmDevice implements CharDevice {
       const d = vm.board.clint.nextDeadline();
       const now = vm.board.clock.now();
       if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
-      vm.board.clint.update();
-      vm.board.rtc.update();
+      vm.board.tickDevices();
       vcpu.hart.updateSstc();
       if ((vcpu.hart.readCsr(CSR_MIP) & vcpu.hart.readCsr(CSR_MIE)) === 0n) {
         run.exitReason = 'wfi';
@@ -318,8 +317,7 @@ export class KvmDevice implements CharDevice {
     vcpu.save(real);
     this.world.leave();
     this.kernel.sliceLeft -= this.guestInstructions - startInstructions;
-    vm.board.clint.update();
-    vm.board.rtc.update();
+    vm.board.tickDevices();
     if (reason === 'shutdown') {
       const req = vm.board.requested;
       vm.board.requested = undefined;

@@ -22,6 +22,12 @@ export interface RestoreHost {
    * image is then ignored. Live migration receives RAM this way.
    */
   readonly ramContents?: Uint8Array;
+  /**
+   * Add the devices the board's configuration does not describe (those added with
+   * `VirtMachine.addDevice`), as when the board was first built; their states are then loaded
+   * from the snapshot like every other device's.
+   */
+  readonly addDevices?: (machine: VirtMachine) => void;
 }
 
 export interface RestoredMachine {
@@ -57,6 +63,7 @@ export function restoreMachine(s: MachineSnapshot, host: RestoreHost = {}): Rest
       if (slot.slot !== v.slot) throw new SnapshotRestoreError(`virtio ${v.kind}`, `landed in slot ${slot.slot}, the snapshot has slot ${v.slot}`);
     }
     if (c.pioDisk !== null) machine.addPioDisk(diskAt(disks, c.pioDisk));
+    host.addDevices?.(machine);
     applySnapshot(machine, s, false, host.ramContents === undefined ? 'fresh' : 'keep');
     return { machine, disks };
   } catch (e) {

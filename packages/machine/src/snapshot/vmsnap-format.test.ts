@@ -5,6 +5,7 @@ import { FormatError } from '@vm/core';
 import { readSnapshot, writeSnapshot } from './vmsnap-file.js';
 import { Captured, kernelBoard, runUntil, tempDir } from './test-support/kernel-board.js';
 import { fromPlainJson, toPlainJson } from './plain-json.js';
+import type { MachineSnapshot } from './machine-snapshot.js';
 
 /** Where each section's payload lies in a .vmsnap image (parsed independently of the reader). */
 function sections(bytes: Uint8Array): Map<string, { start: number; length: number }> {
@@ -88,6 +89,24 @@ describe('.vmsnap files', () => {
     const e2 = failure(broken('sha.vmsnap', (b) => ((b[b.length - 1] ^= 1), b)));
     expect(e2.field).toBe('trailer');
     expect(e2.message).toMatch(/SHA-256 over the file does not match/);
+  });
+
+  it('reads version 1 headers (fixed device fields, a virtio array) as version 2', () => {
+    const v2 = readSnapshot(good);
+    const { pioDisk, uart, clint, plic, test, rtc, ...rest } = v2.devices;
+    expect(Object.keys(rest)).toEqual(['virtio-mmio@10008000']);
+    const { forceLegacy, ...configV1 } = v2.config;
+    expect(forceLegacy).toBe(false);
+    // The header as the code before the device registry wrote it.
+    const v1 = { ...v2, version: 1, config: configV1, devices: { uart, clint, plic, test, rtc, pioDisk, virtio: [rest['virtio-mmio@10008000']] } };
+    const file = join(dir, 'v1.vmsnap');
+    writeSnapshot(file, v1 as unknown as MachineSnapshot);
+    const back = readSnapshot(file);
+    expect(back.version).toBe(2);
+    expect(back).toEqual(v2);
+    const m = kernelBoard('workload=disk', new Captured(), 32 << 20);
+    m.restore(back);
+    expect(m.snapshot().devices).toEqual(v2.devices);
   });
 
   it('names a missing file', () => {
