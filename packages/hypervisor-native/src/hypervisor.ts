@@ -153,7 +153,7 @@ export class NativeHypervisor {
    */
   restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu'>>): Vm {
     const info = checkVmSnapshot(snapshot, config.name, this.ipt);
-    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
+    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), virtioForceLegacy: snapshot.config.forceLegacy, sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
     try {
       vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
     } catch (e) {

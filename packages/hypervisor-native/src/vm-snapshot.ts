@@ -110,7 +110,7 @@ export function disksOf(s: MachineSnapshot): VmDisk[] {
     return b;
   };
   const out: VmDisk[] = [];
-  for (const v of s.config.virtio) if (v.kind === 'blk') out.push({ backend: open(v.disk), bus: 'virtio' });
+  for (const v of s.config.virtio) if (v.kind === 'blk') out.push({ backend: open(v.disk), bus: 'virtio', slot: v.slot });
   if (s.config.pioDisk !== null) out.push({ backend: open(s.config.pioDisk), bus: 'pio' });
   return out;
 }

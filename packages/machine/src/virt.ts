@@ -60,6 +60,17 @@ export interface VirtMachineOptions {
   ram?: Ram;
   /** Give the harts the hypervisor extension (QEMU's `-cpu rv64,h=true`); off by default. */
   hExtension?: boolean;
+  /**
+   * QEMU's `-global virtio-mmio.force-legacy`: true (the default, as on QEMU 7.2) gives legacy
+   * virtio-mmio transports (Version 1, virtio 1.2 §4.2.4); false modern ones (Version 2).
+   */
+  virtioForceLegacy?: boolean;
+}
+
+/** Where addVirtio puts a device. */
+export interface VirtioPlacement {
+  /** The virtio-mmio slot, 0..7 (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */
+  readonly slot?: number;
 }
 
 /** One occupied virtio-mmio slot. */
@@ -73,7 +84,8 @@ export interface VirtioSlot {
 
 /**
  * QEMU's `virt` board: harts, RAM at 0x8000_0000, boot ROM, CLINT, PLIC, UART0, sifive_test,
- * goldfish RTC and eight virtio-mmio slots, all on one SystemBus. The board runs its harts in
+ * goldfish RTC and eight virtio-mmio transports (empty until a device is plugged in), all on one
+ * SystemBus and in one device registry. The board runs its harts in
  * batches (`run(budget) → exit`) and services time-driven devices between batches.
  */
 export class VirtMachine {
@@ -89,7 +101,7 @@ export class VirtMachine {
   readonly rtc: GoldfishRtc;
   readonly virtio: VirtioSlot[] = [];
   /** virtio-mmio transports are legacy (version 1), QEMU's `-global virtio-mmio.force-legacy`. */
-  readonly virtioForceLegacy: boolean = false;
+  readonly virtioForceLegacy: boolean;
   readonly quantum: number;
   /** HTIF for programs with `tohost` (riscv-tests); set by the loader. */
   htif: Htif | undefined;
@@ -109,6 +121,7 @@ export class VirtMachine {
     if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${harts}: the virt board has 1 to 8 harts`);
     if (memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${memory}: memory must be at least 1 MiB and a multiple of 4 KiB`);
     this.quantum = options.quantum ?? 10_000;
+    this.virtioForceLegacy = options.virtioForceLegacy ?? true;
     this.consoleOutput = options.console ?? ((b) => process.stdout.write(String.fromCharCode(b)));
     if (options.ram !== undefined && options.ram.base !== VIRT.dram.base) throw new ConfigError('virt: RAM must start at 0x80000000');
     this.ram = options.ram ?? new Ram(VIRT.dram.base, memory);
@@ -141,7 +154,15 @@ export class VirtMachine {
     this.rtc = new GoldfishRtc({ clock: this.clock, irq: this.plic.source(VIRT_IRQ.rtc), epochNs: options.rtcEpochNs });
     // Registered in the order QEMU 7.2's DTB lists them under /soc (rtc, serial, test, the
     // virtio-mmio slots, plic, clint); snapshot ids are the keys .vmsnap files have always used.
-    for (const spec of standardDevices(this)) this.devices.add(spec);
+    const version = this.virtioForceLegacy ? 1 : 2;
+    for (const spec of standardDevices(this)) {
+      this.devices.add(spec);
+      // QEMU creates all eight transports, empty until a device is plugged in; its DTB lists them
+      // from the highest address down, between the test device and the PLIC.
+      if (spec.name === 'test') {
+        for (let slot = VIRT.virtio.count - 1; slot >= 0; slot--) this.devices.add(virtioSlotSpec(slot, VirtioMmioTransport.empty(version)));
+      }
+    }
   }
 
   /** The board's device registry: bus attachment, device tree, time and checkpoints (device-registry.ts). */
@@ -162,18 +183,34 @@ export class VirtMachine {
   }
 
   /**
-   * Plug a virtio device into the next free virtio-mmio slot. As on QEMU, slots fill from the
-   * highest address down: the first device sits at 0x1000_8000 (IRQ 8).
+   * Plug a virtio device into a virtio-mmio slot: `slot` (QEMU's `bus=virtio-mmio-bus.N`), or else
+   * the highest free one — QEMU fills slots from the top, so the first device sits at
+   * 0x1000_8000 (IRQ 8). The transport is legacy or modern as the board's `virtioForceLegacy` says.
    */
-  addVirtio(device: VirtioDevice): VirtioSlot {
+  addVirtio(device: VirtioDevice, placement: VirtioPlacement = {}): VirtioSlot {
     const used = new Set(this.virtio.map((v) => v.slot));
-    let slot = VIRT.virtio.count - 1;
-    while (slot >= 0 && used.has(slot)) slot--;
-    if (slot < 0) throw new ConfigError(`no free virtio-mmio slot: the virt board has ${VIRT.virtio.count}`);
+    let slot: number;
+    if (placement.slot !== undefined) {
+      slot = placement.slot;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= VIRT.virtio.count) {
+        throw new ConfigError(`virtio-mmio-bus.${slot}: no such bus (the virt board has virtio-mmio-bus.0 to .${VIRT.virtio.count - 1})`);
+      }
+      if (used.has(slot)) throw new ConfigError(`virtio-mmio-bus.${slot} is already in use`);
+    } else {
+      slot = VIRT.virtio.count - 1;
+      while (slot >= 0 && used.has(slot)) slot--;
+      if (slot < 0) throw new ConfigError(`no free virtio-mmio slot: the virt board has ${VIRT.virtio.count}`);
+    }
     const base = VIRT.virtio.base + slot * VIRT.virtio.size;
     const irq = VIRT_IRQ.virtio(slot);
-    const transport = new VirtioMmioTransport({ device, memory: this.ram, irq: this.plic.source(irq) });
-    this.devices.add(virtioSlotSpec(slot, transport));
+    const transport = new VirtioMmioTransport({
+      device,
+      memory: this.ram,
+      irq: this.plic.source(irq),
+      version: this.virtioForceLegacy ? 1 : 2,
+    });
+    const spec = virtioSlotSpec(slot, transport);
+    this.devices.replace(spec.name, spec);
     const entry = { slot, base, irq, transport, device };
     this.virtio.push(entry);
     return entry;

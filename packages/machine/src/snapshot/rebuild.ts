@@ -55,12 +55,12 @@ export function restoreMachine(s: MachineSnapshot, host: RestoreHost = {}): Rest
       quantum: c.quantum,
       rtcEpochNs: c.rtcEpochNs ?? undefined,
       hExtension: c.hExtension,
+      virtioForceLegacy: c.forceLegacy,
       console,
       ram: host.ramContents === undefined ? undefined : new Ram(VIRT.dram.base, c.memory, host.ramContents),
     });
     for (const v of c.virtio) {
-      const slot = machine.addVirtio(virtioDevice(v, disks, host, console));
-      if (slot.slot !== v.slot) throw new SnapshotRestoreError(`virtio ${v.kind}`, `landed in slot ${slot.slot}, the snapshot has slot ${v.slot}`);
+      machine.addVirtio(virtioDevice(v, disks, host, console), { slot: v.slot });
     }
     if (c.pioDisk !== null) machine.addPioDisk(diskAt(disks, c.pioDisk));
     host.addDevices?.(machine);
