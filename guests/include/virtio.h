@@ -1,5 +1,6 @@
-/* virtio over MMIO, modern interface (Virtual I/O Device (VIRTIO) Version 1.2, 4.2.2 "MMIO Device
- * Register Layout"), split virtqueues (2.7) and the block device (5.2). */
+/* virtio over MMIO (Virtual I/O Device (VIRTIO) Version 1.2): the modern interface (4.2.2 "MMIO
+ * Device Register Layout") and the legacy one (4.2.4), split virtqueues (2.7) and the block
+ * device (5.2). */
 #ifndef VIRTIO_H
 #define VIRTIO_H
 #include "types.h"
@@ -15,6 +16,10 @@
 #define VIRTIO_MMIO_QUEUE_NUM_MAX 0x034
 #define VIRTIO_MMIO_QUEUE_NUM 0x038
 #define VIRTIO_MMIO_QUEUE_READY 0x044
+/* Legacy interface only (4.2.4) */
+#define VIRTIO_MMIO_GUEST_PAGE_SIZE 0x028
+#define VIRTIO_MMIO_QUEUE_ALIGN 0x03c
+#define VIRTIO_MMIO_QUEUE_PFN 0x040
 #define VIRTIO_MMIO_QUEUE_NOTIFY 0x050
 #define VIRTIO_MMIO_INTERRUPT_STATUS 0x060
 #define VIRTIO_MMIO_INTERRUPT_ACK 0x064

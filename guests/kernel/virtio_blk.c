@@ -1,6 +1,7 @@
 /*
- * virtio-blk over virtio-mmio, modern (version 2) devices only. QEMU's virtio-mmio transport is
- * legacy (version 1) unless started with -global virtio-mmio.force-legacy=false.
+ * virtio-blk over virtio-mmio, modern (version 2) and legacy (version 1) transports, as Linux's
+ * virtio_mmio driver: the Version register decides. QEMU 7.2's virt board is legacy unless started
+ * with -global virtio-mmio.force-legacy=false.
  *
  * Each request uses three descriptors (header, data, status; 5.2.6). Requests are queued with
  * vblk_queue() and collected with vblk_finish(). The native build notifies the device for every
@@ -31,26 +32,37 @@ static void wr(u32 off, u32 v) { mmio_w32(base + off, v); }
 static int probe(u64 b) {
   base = b;
   if (rd(VIRTIO_MMIO_MAGIC) != VIRTIO_MAGIC_VALUE || rd(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK) return -1;
-  if (rd(VIRTIO_MMIO_VERSION) != 2) {
-    kprintf("INFO virtio-blk at %lx is legacy (version %u): not supported\n", b, rd(VIRTIO_MMIO_VERSION));
+  u32 version = rd(VIRTIO_MMIO_VERSION);
+  if (version != 1 && version != 2) {
+    kprintf("INFO virtio-blk at %lx has version %u: not supported\n", b, version);
     return -1;
   }
+  int legacy = version == 1;
   /* Initialisation sequence, 3.1.1. */
   wr(VIRTIO_MMIO_STATUS, 0);
   wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
   wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+  u32 st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+  if (legacy) {
+    /* 4.2.4: 32 feature bits, no VERSION_1 and no FEATURES_OK step; we take no features. */
+    wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    wr(VIRTIO_MMIO_DRIVER_FEATURES, 0);
+    wr(VIRTIO_MMIO_GUEST_PAGE_SIZE, PAGE_SIZE);
+    goto queue;
+  }
   wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
   if (!(rd(VIRTIO_MMIO_DEVICE_FEATURES) & (1u << (VIRTIO_F_VERSION_1 - 32)))) return -1;
   wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
   wr(VIRTIO_MMIO_DRIVER_FEATURES, 0);
   wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
   wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
-  u32 st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+  st |= VIRTIO_STATUS_FEATURES_OK;
   wr(VIRTIO_MMIO_STATUS, st);
   if (!(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) goto fail;
-  /* Queue 0 (4.2.3.2): one page holds the descriptor table, avail ring and used ring. */
+queue:
+  /* Queue 0 (4.2.3.2, legacy 4.2.4): one page holds the descriptor table, avail ring and used ring. */
   wr(VIRTIO_MMIO_QUEUE_SEL, 0);
-  if (rd(VIRTIO_MMIO_QUEUE_READY)) goto fail;
+  if (rd(legacy ? VIRTIO_MMIO_QUEUE_PFN : VIRTIO_MMIO_QUEUE_READY)) goto fail;
   u32 max = rd(VIRTIO_MMIO_QUEUE_NUM_MAX);
   if (max < 3 * SLOTS) goto fail;
   qnum = max < QSIZE ? (u16)max : QSIZE;
@@ -60,6 +72,14 @@ static int probe(u64 b) {
   avail = (struct virtq_avail *)(page + 1024);        /* 6 + 2 * 64 bytes, align 2 */
   used = (struct virtq_used *)(page + 2048);          /* 6 + 8 * 64 bytes, align 4 */
   wr(VIRTIO_MMIO_QUEUE_NUM, qnum);
+  if (legacy) {
+    /* The legacy layout (2.7.2) puts the used ring at the next QueueAlign boundary after the
+     * available ring: with 2048 it lands at page + 2048, the same layout as below. */
+    avail = (struct virtq_avail *)(page + 16 * qnum);  /* right after the descriptors */
+    wr(VIRTIO_MMIO_QUEUE_ALIGN, 2048);
+    wr(VIRTIO_MMIO_QUEUE_PFN, (u32)((u64)page / PAGE_SIZE));
+    goto ready;
+  }
   wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (u32)(u64)desc);
   wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, (u32)((u64)desc >> 32));
   wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (u32)(u64)avail);
@@ -67,6 +87,7 @@ static int probe(u64 b) {
   wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (u32)(u64)used);
   wr(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (u32)((u64)used >> 32));
   wr(VIRTIO_MMIO_QUEUE_READY, 1);
+ready:
   /* Config space (5.2.4): capacity in 512-byte sectors, read twice as two 32-bit halves. */
   capacity = rd(VIRTIO_MMIO_CONFIG) | (u64)rd(VIRTIO_MMIO_CONFIG + 4) << 32;
   wr(VIRTIO_MMIO_STATUS, st | VIRTIO_STATUS_DRIVER_OK);

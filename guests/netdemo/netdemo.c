@@ -1,6 +1,7 @@
 /*
  * netdemo: two bare-metal M-mode guests talking over virtio-net (virtio 1.2 §5.1) through a
- * modern virtio-mmio transport (§4.2, version 2) with split virtqueues (§2.7), polling only.
+ * virtio-mmio transport, legacy (§4.2.4, version 1) or modern (§4.2, version 2), with split
+ * virtqueues (§2.7), polling only.
  *
  * The NIC is found by probing the 8 virtio-mmio slots of the virt board (0x1000_1000 + n*0x1000)
  * for DeviceID 1. Its MAC (config space bytes 0..5) picks the role:
@@ -30,6 +31,9 @@
 #define QUEUE_NUM_MAX 0x034
 #define QUEUE_NUM 0x038
 #define QUEUE_READY 0x044
+#define GUEST_PAGE_SIZE 0x028 /* legacy interface only (§4.2.4) */
+#define QUEUE_ALIGN 0x03c
+#define QUEUE_PFN 0x040
 #define QUEUE_NOTIFY 0x050
 #define STATUS 0x070
 #define QUEUE_DESC_LOW 0x080
@@ -54,7 +58,7 @@
 #define TXQ 1
 #define QSZ 16
 #define BUF_SIZE 1536
-#define HDR_SIZE 12       /* struct virtio_net_hdr with VERSION_1 */
+#define HDR_SIZE hdr_size /* struct virtio_net_hdr: 12 bytes with VERSION_1, 10 on legacy (§5.1.6.1) */
 #define ETH_HDR 14
 #define ETHERTYPE 0x88b5  /* IEEE 802 local experimental */
 #define N 16
@@ -79,6 +83,8 @@ struct vq {
 static struct vq rxq __attribute__((aligned(4096)));
 static struct vq txq __attribute__((aligned(4096)));
 static uintptr_t nic;
+static int legacy;          /* Version 1: the legacy interface (§4.2.4), QEMU 7.2's default */
+static uint32_t hdr_size = 12;
 static uint8_t mac[6];
 
 static inline uint32_t rd32(uintptr_t off) { return *(volatile uint32_t *)(nic + off); }
@@ -129,9 +135,17 @@ static uint32_t crc32(uint32_t crc, const uint8_t *p, uint32_t n) {
 
 static void setup_queue(uint32_t q, struct vq *vq) {
   wr32(QUEUE_SEL, q);
-  if (rd32(QUEUE_READY) != 0) fail("queue already live");
+  if (rd32(legacy ? QUEUE_PFN : QUEUE_READY) != 0) fail("queue already live");
   if (rd32(QUEUE_NUM_MAX) < QSZ) fail("queue too small");
   wr32(QUEUE_NUM, QSZ);
+  if (legacy) {
+    /* §2.7.2 legacy layout from the page-aligned start of *vq: avail right after the 16
+     * descriptors (offset 256), used at the next QueueAlign boundary after avail (294 -> 304),
+     * which is where struct vq puts them with QueueAlign 16. */
+    wr32(QUEUE_ALIGN, 16);
+    wr32(QUEUE_PFN, (uint32_t)((uintptr_t)vq->desc >> 12));
+    return;
+  }
   uint64_t d = (uintptr_t)vq->desc, a = (uintptr_t)&vq->avail, u = (uintptr_t)&vq->used;
   wr32(QUEUE_DESC_LOW, (uint32_t)d); wr32(QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
   wr32(QUEUE_DRIVER_LOW, (uint32_t)a); wr32(QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32));
@@ -143,7 +157,11 @@ static void setup_queue(uint32_t q, struct vq *vq) {
 static int init_nic(void) {
   for (int slot = VIRTIO_SLOTS - 1; slot >= 0 && !nic; slot--) {
     uintptr_t base = VIRTIO_BASE + (uintptr_t)slot * 0x1000;
-    if (probe32(base + MAGIC) == 0x74726976 && probe32(base + VERSION) == 2 && probe32(base + DEVICE_ID) == VIRTIO_ID_NET) nic = base;
+    uint32_t v = probe32(base + MAGIC) == 0x74726976 ? probe32(base + VERSION) : 0;
+    if ((v == 1 || v == 2) && probe32(base + DEVICE_ID) == VIRTIO_ID_NET) {
+      nic = base;
+      legacy = v == 1;
+    }
   }
   if (!nic) return 0;
   wr32(STATUS, 0);
@@ -151,6 +169,16 @@ static int init_nic(void) {
   wr32(STATUS, S_ACKNOWLEDGE | S_DRIVER);
   wr32(DEVICE_FEATURES_SEL, 0);
   uint32_t f0 = rd32(DEVICE_FEATURES);
+  uint32_t ok = S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK;
+  if (legacy) {
+    /* §4.2.4: 32 feature bits, no VERSION_1, no FEATURES_OK; the ring unit is GuestPageSize. */
+    if (!(f0 & (1u << F_NET_MAC))) fail("device lacks MAC");
+    wr32(DRIVER_FEATURES_SEL, 0); wr32(DRIVER_FEATURES, 1u << F_NET_MAC);
+    wr32(GUEST_PAGE_SIZE, 4096);
+    hdr_size = 10;
+    ok = S_ACKNOWLEDGE | S_DRIVER;
+    goto queues;
+  }
   wr32(DEVICE_FEATURES_SEL, 1);
   uint32_t f1 = rd32(DEVICE_FEATURES);
   if (!(f1 & (1u << F_VERSION_1)) || !(f0 & (1u << F_NET_MAC))) fail("device lacks VERSION_1 or MAC");
@@ -158,6 +186,7 @@ static int init_nic(void) {
   wr32(DRIVER_FEATURES_SEL, 1); wr32(DRIVER_FEATURES, 1u << F_VERSION_1);
   wr32(STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
   if (!(rd32(STATUS) & S_FEATURES_OK)) fail("features not accepted");
+queues:
   setup_queue(RXQ, &rxq);
   setup_queue(TXQ, &txq);
   for (int i = 0; i < 6; i++) mac[i] = *(volatile uint8_t *)(nic + CONFIG + i);
@@ -169,7 +198,7 @@ static int init_nic(void) {
   fence();
   rxq.avail.idx = QSZ;
   fence();
-  wr32(STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+  wr32(STATUS, ok | S_DRIVER_OK);
   wr32(QUEUE_NOTIFY, RXQ);
   return 1;
 }
@@ -216,7 +245,7 @@ static void pinger(void) {
   uint32_t ok = 0, crc = 0;
   for (uint32_t seq = 0; seq < N; seq++) {
     uint8_t *b = tx_buffer();
-    for (int i = 0; i < HDR_SIZE; i++) b[i] = 0;
+    for (uint32_t i = 0; i < HDR_SIZE; i++) b[i] = 0;
     uint8_t *f = b + HDR_SIZE;
     for (int i = 0; i < 6; i++) { f[i] = 0xff; f[6 + i] = mac[i]; }
     f[12] = ETHERTYPE >> 8; f[13] = ETHERTYPE & 0xff;
@@ -251,7 +280,7 @@ static void echoer(void) {
     uint8_t *r = receive(&len, &id);
     if (!r) break;
     uint8_t *b = tx_buffer();
-    for (int i = 0; i < HDR_SIZE; i++) b[i] = 0;
+    for (uint32_t i = 0; i < HDR_SIZE; i++) b[i] = 0;
     uint8_t *f = b + HDR_SIZE;
     copy(f, r + 6, 6);   /* destination: the sender */
     copy(f + 6, mac, 6); /* source: us */

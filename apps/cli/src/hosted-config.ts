@@ -4,6 +4,7 @@ import type { VmmMode } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
+import { parseGlobals } from './globals.js';
 
 /** `--mode` under --hypervisor hosted: accel (/dev/vmm, the default) or soft (the VMM interprets). */
 export function hostedMode(mode: string | undefined, where: string): VmmMode {
@@ -41,6 +42,8 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
   if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor hosted (use -drive file=F,if=virtio)`);
+  // The VMM's boards keep QEMU 7.2's default, legacy virtio-mmio; a modern board is not offered there.
+  if (!parseGlobals(args).virtioForceLegacy) throw new ConfigError('-global virtio-mmio.force-legacy=off: not supported under --hypervisor hosted (its VMM boards have legacy virtio-mmio, QEMU 7.2\'s default)');
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);

@@ -58,6 +58,10 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
     const where = `${spec.file}: vms[${i}]`;
     if (v.cap !== undefined) throw new ConfigError(`${where}.cap: the hosted hypervisor's scheduler has weights only (leave cap out)`);
+    if (v.forceLegacy === false) throw new ConfigError(`${where}.force-legacy: the hosted VMM's boards have legacy virtio-mmio (QEMU 7.2's default): leave it out or set true`);
+    v.drives.forEach((d, j) => {
+      if (d.slot !== undefined) throw new ConfigError(`${where}.drives[${j}].slot: the hosted VMM places its one disk itself (leave slot out)`);
+    });
     const common = {
       name: v.name,
       interactive: v.name === attach,

@@ -27,6 +27,12 @@ ${RUN_OPTIONS.map((o) => `  -${o.name}${o.value ? ' VALUE' : ''}`.padEnd(26) + o
 vm up options:
 ${UP_OPTIONS.map((o) => `  --${o.name}${o.value ? ' VALUE' : ''}`.padEnd(26) + o.help).join('\n')}
 
+virtio-mmio: the eight transports of QEMU's virt board (0x10001000 + n*0x1000, IRQ 1+n, n = 0..7)
+always exist; empty ones read DeviceID 0. They are legacy (Version 1) as on QEMU 7.2 unless
+-global virtio-mmio.force-legacy=off (modern, Version 2). A device without bus= takes the highest
+free slot; -drive file=F,if=none,id=ID -device virtio-blk-device,drive=ID,bus=virtio-mmio-bus.N
+puts a disk in slot N. In vm up files: 'force-legacy: false' per VM, 'slot: N' per drive.
+
 Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a
 riscv-tests program (0 = pass). Console: Ctrl-A X quits.
 `;

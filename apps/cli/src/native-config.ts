@@ -4,6 +4,7 @@ import { FileBlockBackend, OverlayBlockBackend } from '@vm/devices';
 import type { VmConfig } from '@vm/hypervisor-native';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf } from './run.js';
+import { parseGlobals, virtioBusSlot } from './globals.js';
 
 /** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
 export const HYPERVISOR_HEADROOM = 64 << 20;
@@ -32,22 +33,53 @@ export function readDisk(file: string, bus: string, where: string): Disk {
  * bare board; `snapshot=on` (or -snapshot) puts a copy-on-write overlay in front and leaves the
  * image untouched.
  */
-function driveOf(text: string, globalSnapshot: boolean): Disk {
+function driveOf(text: string, globalSnapshot: boolean): { disk: Disk; id: string | undefined; none: boolean } {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
-    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
+    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media', 'id'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
   }
   const file = props.get('file');
   if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
   const format = props.get('format') ?? 'raw';
   if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
-  const bus = props.get('if') ?? 'virtio';
-  if (bus !== 'virtio' && bus !== 'pio') throw new ConfigError(`-drive ${text}: if=${bus} is not supported under the hypervisor (virtio or pio)`);
+  const iface = props.get('if') ?? 'virtio';
+  if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported under the hypervisor (virtio, pio or none)`);
   if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
   const readOnly = props.get('readonly') === 'on';
   const snapshot = globalSnapshot || props.get('snapshot') === 'on';
   const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
-  return { backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base, bus };
+  const backend = snapshot && !readOnly ? new OverlayBlockBackend(base) : base;
+  return { disk: { backend, bus: iface === 'pio' ? 'pio' : 'virtio' }, id: props.get('id'), none: iface === 'none' };
+}
+
+/**
+ * `-drive ...,if=none,id=ID` paired with `-device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N]`
+ * (or `pio-disk,drive=ID`), QEMU's long form, as on the bare board.
+ */
+function disksOfArgs(args: ParsedArgs): Disk[] {
+  const drives = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot')));
+  const disks: Disk[] = drives.filter((d) => !d.none).map((d) => d.disk);
+  const claimed = new Set<string>();
+  for (const dev of args.values.get('device') ?? []) {
+    const props = parseProps(dev, '-device');
+    const name = props.get('') ?? '';
+    for (const k of props.keys()) {
+      if (!['', 'drive', 'bus', 'id'].includes(k)) throw new ConfigError(`-device ${dev}: unknown property '${k}' (drive, bus, id)`);
+    }
+    if (name !== 'virtio-blk-device' && name !== 'pio-disk') throw new ConfigError(`-device ${dev}: not supported under --hypervisor native (virtio-blk-device or pio-disk with drive=ID)`);
+    const id = props.get('drive');
+    const d = drives.find((x) => x.none && x.id === id);
+    if (id === undefined || d === undefined) throw new ConfigError(`-device ${dev}: needs drive=ID naming a -drive if=none,id=ID`);
+    if (claimed.has(id)) throw new ConfigError(`-device ${dev}: drive '${id}' is already in use`);
+    claimed.add(id);
+    if (name === 'pio-disk') {
+      if (props.has('bus')) throw new ConfigError(`-device ${dev}: pio-disk has a fixed place (0x10009000); bus= is for virtio devices`);
+      disks.push({ ...d.disk, bus: 'pio' });
+    } else {
+      disks.push({ ...d.disk, bus: 'virtio', slot: virtioBusSlot(props.get('bus'), `-device ${dev}`) });
+    }
+  }
+  return disks;
 }
 
 /** Write every file-backed disk of a VM config back and close it (at the end of a run). */
@@ -82,13 +114,13 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VM of --hypervisor native has one vCPU`);
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a VM's time is virtual under --hypervisor native`);
-  if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor native (use -drive file=F,if=virtio|pio)`);
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const spec = bootSpecOf(args);
-  const disks = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot')));
-  return { name, memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, disks, console, sbi: kernelModeOf(args, spec.bios !== undefined) };
+  const disks = disksOfArgs(args);
+  const { virtioForceLegacy } = parseGlobals(args);
+  return { name, memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, disks, console, virtioForceLegacy, sbi: kernelModeOf(args, spec.bios !== undefined) };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
+import { parseGlobals, virtioBusSlot } from './globals.js';
 import { HostConsole } from './console.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
@@ -147,7 +148,8 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   if (clock !== 'virtual' && clock !== 'wall') throw new ConfigError(`--clock ${clock}: 'virtual' or 'wall'`);
 
   const spec = bootSpecOf(args);
-  const machine = new VirtMachine({ memory, harts, clock, console, hExtension });
+  const { virtioForceLegacy } = parseGlobals(args);
+  const machine = new VirtMachine({ memory, harts, clock, console, hExtension, virtioForceLegacy });
   const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot')));
   for (const d of drives) {
     if (d.iface === 'virtio') machine.addVirtio(new VirtioBlock({ backend: d.backend }));
@@ -157,8 +159,13 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   for (const dev of args.values.get('device') ?? []) {
     const props = parseProps(dev, '-device');
     const name = props.get('') ?? '';
-    if (name === 'virtio-rng-device' || name === 'virtio-rng') machine.addVirtio(new VirtioRng({}));
-    else if (name === 'virtio-net-device' || name === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }));
+    for (const k of props.keys()) {
+      if (!['', 'drive', 'bus', 'id'].includes(k)) throw new ConfigError(`-device ${dev}: unknown property '${k}' (drive, bus, id)`);
+    }
+    if (name === 'pio-disk' && props.has('bus')) throw new ConfigError(`-device ${dev}: pio-disk has a fixed place (0x10009000); bus= is for virtio devices`);
+    const at = { slot: virtioBusSlot(props.get('bus'), `-device ${dev}`) };
+    if (name === 'virtio-rng-device' || name === 'virtio-rng') machine.addVirtio(new VirtioRng({}), at);
+    else if (name === 'virtio-net-device' || name === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }), at);
     else if (name === 'virtio-blk-device' || name === 'pio-disk') {
       const id = props.get('drive');
       const d = drives.find((x) => x.id === id && x.iface === 'none');
@@ -166,7 +173,7 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
       if (claimed.has(id)) throw new ConfigError(`-device ${dev}: drive '${id}' is already in use`);
       claimed.add(id);
       if (name === 'pio-disk') machine.addPioDisk(d.backend);
-      else machine.addVirtio(new VirtioBlock({ backend: d.backend }));
+      else machine.addVirtio(new VirtioBlock({ backend: d.backend }), at);
     } else throw new ConfigError(`-device ${dev}: unknown device (virtio-blk-device, virtio-rng-device, virtio-net-device, pio-disk)`);
   }
   bootVirt(machine, spec);

@@ -11,6 +11,8 @@ import { YamlFields } from './yaml-fields.js';
 export interface StackDrive {
   readonly file: string;
   readonly bus: 'virtio' | 'pio';
+  /** `slot: N`: the virtio-mmio slot 0..7 (QEMU's bus=virtio-mmio-bus.N); default the highest free. */
+  readonly slot: number | undefined;
 }
 
 export interface StackVm {
@@ -26,6 +28,8 @@ export interface StackVm {
   readonly weight: number | undefined;
   readonly cap: number | undefined;
   readonly drives: readonly StackDrive[];
+  /** `force-legacy: BOOL`: QEMU's -global virtio-mmio.force-legacy for this VM's board (default true, as QEMU 7.2). */
+  readonly forceLegacy: boolean | undefined;
   /** `snapshot: { at, file }`: write the VM's snapshot to `file` (absolute) once it has run `at` guest instructions here. */
   readonly snapshot: StackSnapshotPoint | undefined;
   /** `restore: PATH`: start from this snapshot (read when the stack file is loaded) instead of booting. */
@@ -50,11 +54,11 @@ export interface StackSpec {
 
 const TOP = ['hypervisor', 'vms'];
 const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
-const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'snapshot', 'restore'];
+const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore'];
 const SNAPSHOT = ['at', 'file'];
 /** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
-const BOOT_KEYS = ['bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'drives'];
-const DRIVE = ['file', 'if', 'format', 'snapshot'];
+const BOOT_KEYS = ['bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'drives', 'force-legacy'];
+const DRIVE = ['file', 'if', 'format', 'snapshot', 'slot'];
 
 /** Read and validate a stack file; every error names the file, line and key path. */
 export function loadStack(file: string): StackSpec {
@@ -141,6 +145,11 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
   if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
   const drivesNode = m.get('drives');
   const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base));
+  drives.forEach((d, i) => {
+    if (d.slot === undefined) return;
+    const j = drives.findIndex((e) => e.slot === d.slot);
+    if (j < i) y.fail(`${path}.drives[${i}].slot`, drivesNode, `slot ${d.slot} is already the slot of drives[${j}]`);
+  });
   return {
     name,
     memory: ram,
@@ -152,6 +161,7 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
     weight: opt('weight', (p, n) => y.integer(p, n, 1, 65535)),
     cap: opt('cap', (p, n) => y.integer(p, n, 0, 100)),
     drives,
+    forceLegacy: opt('force-legacy', (p, n) => y.boolean(p, n)),
     snapshot: opt('snapshot', (p, n) => readSnapshotPoint(y, p, n, base)),
     restore,
   };
@@ -190,7 +200,9 @@ function readDrive(y: YamlFields, path: string, node: Node | null, base: string)
   if (m.has('snapshot') && !y.boolean(`${path}.snapshot`, m.get('snapshot'))) {
     y.fail(`${path}.snapshot`, m.get('snapshot'), "a VM's disk is an in-memory copy: writes are never written back (set snapshot: true or leave it out)");
   }
-  return { file, bus };
+  const slot = m.has('slot') ? y.integer(`${path}.slot`, m.get('slot'), 0, 7) : undefined;
+  if (slot !== undefined && bus !== 'virtio') y.fail(`${path}.slot`, m.get('slot'), 'a virtio-mmio slot is for if: virtio disks');
+  return { file, bus, slot };
 }
 
 /** A path relative to the stack file's directory, then to the current directory. */

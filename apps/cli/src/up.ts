@@ -49,7 +49,8 @@ function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: stri
       sbi: v.sbi,
       weight: v.weight,
       cap: v.cap,
-      disks: v.drives.map((d, j) => readDisk(d.file, d.bus, `${spec.file}: vms[${i}].drives[${j}]`)),
+      disks: v.drives.map((d, j) => ({ ...readDisk(d.file, d.bus, `${spec.file}: vms[${i}].drives[${j}]`), slot: d.slot })),
+      virtioForceLegacy: v.forceLegacy,
       console: consoleOf(v.name),
     };
     try {

@@ -65,7 +65,9 @@ describe('migration between the native and the hosted hypervisor, through a snap
       const { hv, vm } = nativeGuest();
       runNative(hv, vm, 24_500_000);
       expect(vm.console).not.toContain('RESULT disk');
-      expect(vm.stats.exits('mmio')).toBeGreaterThan(1000);
+      // Disk I/O under way: virtio-blk has completed requests and the workload has not finished.
+      // (An MMIO-exit count is no measure of that: legacy virtio-mmio needs fewer register writes.)
+      expect(vm.board.virtio[0]!.transport.queues[0]!.snapshot().usedIdx).toBeGreaterThan(0);
       const s = throughFile(hv.snapshotVm(vm), `native@${vm.vhart.hart.retired}→${mode}`);
       const h = hosted(mode, s);
       runHosted(h);

@@ -133,7 +133,7 @@ export class NativeHypervisor {
    */
   restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu'>>): Vm {
     const info = checkVmSnapshot(snapshot, config.name, this.ipt);
-    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
+    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), virtioForceLegacy: snapshot.config.forceLegacy, sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
     try {
       vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
     } catch (e) {
@@ -229,8 +229,7 @@ export class NativeHypervisor {
 
   /** Time-driven devices of the VM's board, and WFI wake-up. */
   private service(vm: Vm): void {
-    vm.board.clint.update();
-    vm.board.rtc.update();
+    vm.board.tickDevices();
     if (vm.state === 'waiting' && this.wakeable(vm)) vm.state = 'running';
   }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,8 +40,12 @@ describe('the board device tree', () => {
     expect(fdt.find('/cpus/cpu@2')).toBeUndefined();
     expect(fdt.find('/chosen')!.prop('bootargs')!.string()).toBe('console=ttyS0');
     expect(fdt.find('/chosen')!.prop('linux,initrd-start')!.u64()).toBe(0x8400_0000n);
-    // No virtio device attached: no virtio node; the PLIC serves 2 contexts per hart.
-    expect([...fdt.root.walk()].some((n) => n.name.startsWith('virtio_mmio'))).toBe(false);
+    // All eight virtio-mmio transports exist (empty ones too), listed from the highest address
+    // down as QEMU does; the PLIC serves 2 contexts per hart.
+    expect([...fdt.root.walk()].filter((n) => n.name.startsWith('virtio_mmio')).map((n) => n.name)).toEqual(
+      [8, 7, 6, 5, 4, 3, 2, 1].map((i) => `virtio_mmio@1000${i}000`),
+    );
+    expect(fdt.find('/soc/virtio_mmio@10001000')!.prop('interrupts')!.u32()).toBe(1);
     expect(fdt.find('/soc/plic@c000000')!.prop('interrupts-extended')!.cells()).toHaveLength(8);
   });
 
@@ -55,7 +59,32 @@ describe('the board device tree', () => {
     }
     // QEMU advertises extensions this hart lacks (H, Zb*): ours lists only what it implements.
     expect(props(ours.find('/cpus/cpu@0'), ['riscv,isa'])).toEqual(props(theirs.find('/cpus/cpu@0'), ['riscv,isa']));
-    // QEMU describes all eight (empty) virtio-mmio slots; we describe the occupied one, in its slot.
-    expect(props(ours.find('/soc/virtio_mmio@10008000'))).toEqual(props(theirs.find('/soc/virtio_mmio@10008000')));
+    // All eight virtio-mmio nodes, occupied or not, with QEMU's properties.
+    for (let slot = 0; slot < 8; slot++) {
+      const path = `/soc/virtio_mmio@${(0x1000_1000 + slot * 0x1000).toString(16)}`;
+      expect(props(ours.find(path)), path).toEqual(props(theirs.find(path)));
+    }
+    // /soc children in QEMU's order (QEMU also has pci@30000000, which this board lacks).
+    const names = (f: typeof ours): string[] => f.find('/soc')!.children.map((n) => n.name).filter((n) => !n.startsWith('pci@'));
+    expect(names(ours)).toEqual(names(theirs));
+  });
+
+  it.skipIf(!haveQemu)('matches QEMU 7.2 with its defaults (legacy transports, no devices) and with a disk on virtio-mmio-bus.0', () => {
+    const bare = parseFdt(buildVirtFdt(new VirtMachine({ memory: 128 << 20 })));
+    const qemuBare = parseFdt(qemuDtb([]));
+    const soc = (f: typeof bare): string[] => f.find('/soc')!.children.filter((n) => !n.name.startsWith('pci@')).map((n) => `${n.name} ${JSON.stringify(Object.entries(props(n)).sort())}`);
+    expect(soc(bare)).toEqual(soc(qemuBare));
+
+    const m = new VirtMachine({ memory: 128 << 20 });
+    m.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(1 << 20) }), { slot: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'vm-dtb-img-'));
+    try {
+      const img = join(dir, 'fs.img');
+      writeFileSync(img, new Uint8Array(1 << 20));
+      const theirs = parseFdt(qemuDtb(['-drive', `file=${img},if=none,format=raw,id=x0`, '-device', 'virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0']));
+      expect(soc(parseFdt(buildVirtFdt(m)))).toEqual(soc(theirs));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

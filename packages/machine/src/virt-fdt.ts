@@ -1,6 +1,5 @@
 import { Fdt } from '@vm/devices';
-import { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI } from '@vm/isa';
-import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV, VIRT_TIMEBASE_HZ } from './memory-map.js';
+import { VIRT, VIRT_TIMEBASE_HZ } from './memory-map.js';
 import type { VirtMachine } from './virt.js';
 
 export interface VirtFdtOptions {
@@ -10,18 +9,17 @@ export interface VirtFdtOptions {
   initrd?: { start: number; end: number };
 }
 
+
 /** What each hart implements, in the devicetree's ISA-string form (riscv,isa binding). */
 const RISCV_ISA = 'rv64imafdc_zicsr_zifencei_zihintpause_sstc';
 /** The same with the hypervisor extension ('h' after the single-letter extensions, as QEMU writes it). */
 const RISCV_ISA_H = 'rv64imafdch_zicsr_zifencei_zihintpause_sstc';
 
-/** The UART's input clock QEMU advertises (3.6864 MHz), which drivers use to compute divisors. */
-const UART_CLOCK_HZ = 3_686_400;
 
 /**
  * The device tree of this board, in the shape QEMU's virt machine generates (hw/riscv/virt.c,
- * create_fdt*), describing exactly what is attached: harts, RAM, CLINT, PLIC, UART0, sifive_test
- * with its syscon poweroff/reboot nodes, the RTC, and the occupied virtio-mmio slots.
+ * create_fdt*): harts and RAM here, then one node per device of the board's registry, each
+ * written by the device's own FDT builder (device-registry.ts).
  */
 export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array {
   const fdt = new Fdt();
@@ -58,52 +56,14 @@ export function buildVirtFdt(m: VirtMachine, o: VirtFdtOptions = {}): Uint8Array
   const soc = root.node('soc');
   soc.u32('#address-cells', 2).u32('#size-cells', 2).string('compatible', 'simple-bus').empty('ranges');
 
-  soc
-    .node(`clint@${VIRT.clint.base.toString(16)}`)
-    .strings('compatible', ['sifive,clint0', 'riscv,clint0'])
-    .u64s('reg', [VIRT.clint.base, VIRT.clint.size])
-    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_MSI, ph, IRQ_MTI]));
-
-  const plic = soc.node(`plic@${VIRT.plic.base.toString(16)}`);
-  const plicPh = plic.phandle();
-  plic
-    .u32('#interrupt-cells', 1)
-    .u32('#address-cells', 0)
-    .strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0'])
-    .empty('interrupt-controller')
-    .cells('interrupts-extended', intc.flatMap((ph) => [ph, IRQ_MEI, ph, IRQ_SEI]))
-    .u64s('reg', [VIRT.plic.base, VIRT.plic.size])
-    .u32('riscv,ndev', VIRT_PLIC_NDEV);
-
-  for (const v of [...m.virtio].sort((a, b) => b.base - a.base)) {
-    soc
-      .node(`virtio_mmio@${v.base.toString(16)}`)
-      .u32('interrupts', v.irq)
-      .u32('interrupt-parent', plicPh)
-      .u64s('reg', [v.base, VIRT.virtio.size])
-      .string('compatible', 'virtio,mmio');
-  }
-
-  const test = soc.node(`test@${VIRT.test.base.toString(16)}`);
-  const testPh = test.phandle();
-  test.strings('compatible', ['sifive,test1', 'sifive,test0', 'syscon']).u64s('reg', [VIRT.test.base, VIRT.test.size]);
-  root.node('poweroff').u32('value', 0x5555).u32('offset', 0).u32('regmap', testPh).string('compatible', 'syscon-poweroff');
-  root.node('reboot').u32('value', 0x7777).u32('offset', 0).u32('regmap', testPh).string('compatible', 'syscon-reboot');
-
-  soc
-    .node(`serial@${VIRT.uart0.base.toString(16)}`)
-    .u32('interrupts', VIRT_IRQ.uart0)
-    .u32('interrupt-parent', plicPh)
-    .u32('clock-frequency', UART_CLOCK_HZ)
-    .u64s('reg', [VIRT.uart0.base, VIRT.uart0.size])
-    .string('compatible', 'ns16550a');
-
-  soc
-    .node(`rtc@${VIRT.rtc.base.toString(16)}`)
-    .u32('interrupts', VIRT_IRQ.rtc)
-    .u32('interrupt-parent', plicPh)
-    .u64s('reg', [VIRT.rtc.base, VIRT.rtc.size])
-    .string('compatible', 'google,goldfish-rtc');
+  // Every device's node, in registry order; nodes are created first so the PLIC's phandle is
+  // known before any node refers to it.
+  const described = m.devices.entries.filter((e) => e.fdt !== undefined);
+  const nodes = described.map((e) => soc.node(`${e.fdtName ?? e.name}@${e.base.toString(16)}`));
+  const plicAt = described.findIndex((e) => e.device === m.plic);
+  const plicPh = plicAt < 0 ? 0 : nodes[plicAt]!.phandle();
+  const at = { root, soc, plicPhandle: plicPh, cpuIntc: intc };
+  described.forEach((e, i) => e.fdt!(nodes[i]!, at));
 
   for (const extra of m.fdtExtensions) extra(fdt, { soc, plicPhandle: plicPh });
   return fdt.toBlob();

@@ -21,6 +21,7 @@ import {
 import { VirtualClock, WallClock } from './clock.js';
 import { Rom } from './rom.js';
 import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV } from './memory-map.js';
+import { DeviceRegistry, type BoardDevice, type BoardDeviceSpec } from './device-registry.js';
 import type { Htif } from './htif.js';
 import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
 import { snapshotMachine } from './snapshot/capture.js';
@@ -56,6 +57,17 @@ export interface VirtMachineOptions {
   ram?: Ram;
   /** Give the harts the hypervisor extension (QEMU's `-cpu rv64,h=true`); off by default. */
   hExtension?: boolean;
+  /**
+   * QEMU's `-global virtio-mmio.force-legacy`: true (the default, as on QEMU 7.2) gives legacy
+   * virtio-mmio transports (Version 1, virtio 1.2 §4.2.4); false modern ones (Version 2).
+   */
+  virtioForceLegacy?: boolean;
+}
+
+/** Where addVirtio puts a device. */
+export interface VirtioPlacement {
+  /** The virtio-mmio slot, 0..7 (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */
+  readonly slot?: number;
 }
 
 /** One occupied virtio-mmio slot. */
@@ -69,7 +81,8 @@ export interface VirtioSlot {
 
 /**
  * QEMU's `virt` board: harts, RAM at 0x8000_0000, boot ROM, CLINT, PLIC, UART0, sifive_test,
- * goldfish RTC and eight virtio-mmio slots, all on one SystemBus. The board runs its harts in
+ * goldfish RTC and eight virtio-mmio transports (empty until a device is plugged in), all on one
+ * SystemBus and in one device registry. The board runs its harts in
  * batches (`run(budget) → exit`) and services time-driven devices between batches.
  */
 export class VirtMachine {
@@ -84,6 +97,8 @@ export class VirtMachine {
   readonly test: SifiveTest;
   readonly rtc: GoldfishRtc;
   readonly virtio: VirtioSlot[] = [];
+  /** virtio-mmio transports are legacy (version 1), QEMU's `-global virtio-mmio.force-legacy`. */
+  readonly virtioForceLegacy: boolean;
   readonly quantum: number;
   /** HTIF for programs with `tohost` (riscv-tests); set by the loader. */
   htif: Htif | undefined;
@@ -103,6 +118,7 @@ export class VirtMachine {
     if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${harts}: the virt board has 1 to 8 harts`);
     if (memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${memory}: memory must be at least 1 MiB and a multiple of 4 KiB`);
     this.quantum = options.quantum ?? 10_000;
+    this.virtioForceLegacy = options.virtioForceLegacy ?? true;
     this.consoleOutput = options.console ?? ((b) => process.stdout.write(String.fromCharCode(b)));
     if (options.ram !== undefined && options.ram.base !== VIRT.dram.base) throw new ConfigError('virt: RAM must start at 0x80000000');
     this.ram = options.ram ?? new Ram(VIRT.dram.base, memory);
@@ -119,56 +135,93 @@ export class VirtMachine {
 
     this.rom = new Rom(VIRT.mrom.size);
     this.bus.attach('mrom', VIRT.mrom.base, this.rom);
+    this.devices = new DeviceRegistry(this.bus);
     this.test = new SifiveTest({ onExit: (exit) => this.requestExit(exit) });
-    this.bus.attach('test', VIRT.test.base, this.test);
     this.clint = new Clint({
       harts,
       clock: this.clock,
       msip: this.harts.map((_, h) => wire(h, MIP_MSIP)),
       mtip: this.harts.map((_, h) => wire(h, MIP_MTIP)),
     });
-    this.bus.attach('clint', VIRT.clint.base, this.clint);
     // PLIC contexts: 2h = hart h M-mode (MEIP), 2h+1 = S-mode (SEIP) — QEMU virt's order.
     const contexts: IrqLine[] = [];
     for (let h = 0; h < harts; h++) contexts.push(wire(h, MIP_MEIP), wire(h, MIP_SEIP));
     this.plic = new Plic({ sources: VIRT_PLIC_NDEV + 1, contexts });
-    this.bus.attach('plic', VIRT.plic.base, this.plic);
     this.uart = new Uart16550({ irq: this.plic.source(VIRT_IRQ.uart0), output: this.consoleOutput });
-    this.bus.attach('uart0', VIRT.uart0.base, this.uart);
     this.rtc = new GoldfishRtc({ clock: this.clock, irq: this.plic.source(VIRT_IRQ.rtc), epochNs: options.rtcEpochNs });
-    this.bus.attach('rtc', VIRT.rtc.base, this.rtc);
+    // Registered in the order QEMU 7.2's DTB lists them under /soc (rtc, serial, test, the
+    // virtio-mmio slots, plic, clint); snapshot ids are the keys .vmsnap files have always used.
+    const version = this.virtioForceLegacy ? 1 : 2;
+    for (const spec of standardDevices(this)) {
+      this.devices.add(spec);
+      // QEMU creates all eight transports, empty until a device is plugged in; its DTB lists them
+      // from the highest address down, between the test device and the PLIC.
+      if (spec.name === 'test') {
+        for (let slot = VIRT.virtio.count - 1; slot >= 0; slot--) this.devices.add(virtioSlotSpec(slot, VirtioMmioTransport.empty(version)));
+      }
+    }
+  }
+
+  /** The board's device registry: bus attachment, device tree, time and checkpoints (device-registry.ts). */
+  readonly devices: DeviceRegistry;
+
+  /**
+   * Add a device to the board: maps it, gives it a node in the device tree (when `fdt` is given),
+   * calls its `tick` between instruction batches and puts its state in checkpoints under
+   * `snapshotId` (default: its name). See docs/device-model-guide.md.
+   */
+  addDevice(spec: BoardDeviceSpec): BoardDevice {
+    return this.devices.add(spec);
+  }
+
+  /** Move every time-driven device (CLINT, RTC, added devices with `tick`) to the clock's present. */
+  tickDevices(): void {
+    this.devices.tick();
   }
 
   /**
-   * Plug a virtio device into the next free virtio-mmio slot. As on QEMU, slots fill from the
-   * highest address down: the first device sits at 0x1000_8000 (IRQ 8).
+   * Plug a virtio device into a virtio-mmio slot: `slot` (QEMU's `bus=virtio-mmio-bus.N`), or else
+   * the highest free one — QEMU fills slots from the top, so the first device sits at
+   * 0x1000_8000 (IRQ 8). The transport is legacy or modern as the board's `virtioForceLegacy` says.
    */
-  addVirtio(device: VirtioDevice): VirtioSlot {
+  addVirtio(device: VirtioDevice, placement: VirtioPlacement = {}): VirtioSlot {
     const used = new Set(this.virtio.map((v) => v.slot));
-    let slot = VIRT.virtio.count - 1;
-    while (slot >= 0 && used.has(slot)) slot--;
-    if (slot < 0) throw new ConfigError(`no free virtio-mmio slot: the virt board has ${VIRT.virtio.count}`);
+    let slot: number;
+    if (placement.slot !== undefined) {
+      slot = placement.slot;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= VIRT.virtio.count) {
+        throw new ConfigError(`virtio-mmio-bus.${slot}: no such bus (the virt board has virtio-mmio-bus.0 to .${VIRT.virtio.count - 1})`);
+      }
+      if (used.has(slot)) throw new ConfigError(`virtio-mmio-bus.${slot} is already in use`);
+    } else {
+      slot = VIRT.virtio.count - 1;
+      while (slot >= 0 && used.has(slot)) slot--;
+      if (slot < 0) throw new ConfigError(`no free virtio-mmio slot: the virt board has ${VIRT.virtio.count}`);
+    }
     const base = VIRT.virtio.base + slot * VIRT.virtio.size;
     const irq = VIRT_IRQ.virtio(slot);
-    const transport = new VirtioMmioTransport({ device, memory: this.ram, irq: this.plic.source(irq) });
-    this.bus.attach(`virtio-mmio@${base.toString(16)}`, base, transport);
+    const transport = new VirtioMmioTransport({
+      device,
+      memory: this.ram,
+      irq: this.plic.source(irq),
+      version: this.virtioForceLegacy ? 1 : 2,
+    });
+    const spec = virtioSlotSpec(slot, transport);
+    this.devices.replace(spec.name, spec);
     const entry = { slot, base, irq, transport, device };
     this.virtio.push(entry);
     return entry;
   }
 
-  /** Extra device-tree nodes for devices added outside the standard set (legacy disk, examples). */
+  /** Extra device-tree edits run after every device's node is written (anything addDevice cannot express). */
   readonly fdtExtensions: ((fdt: Fdt, at: { soc: FdtNode; plicPhandle: number }) => void)[] = [];
 
   /**
-   * Attach a board-level MMIO device that is not part of QEMU's set (e.g. the legacy PIO disk):
-   * map it and describe it in the device tree. One line per device — see docs/device-model-guide.md.
+   * The short form of addDevice: map `device` at `base` and, with `describe`, give it the node
+   * `/soc/<name>@<base>`. Its state is checkpointed when it implements Snapshottable.
    */
   attachDevice(name: string, base: number, device: MmioDevice, describe?: (node: FdtNode, plicPhandle: number) => void): void {
-    this.bus.attach(name, base, device);
-    if (describe !== undefined) {
-      this.fdtExtensions.push((_fdt, at) => describe(at.soc.node(`${name}@${base.toString(16)}`), at.plicPhandle));
-    }
+    this.addDevice({ name, base, device, fdt: describe === undefined ? undefined : (node, at) => describe(node, at.plicPhandle) });
   }
 
   /**
@@ -178,12 +231,19 @@ export class VirtMachine {
   addPioDisk(backend: PioDiskBackend): PioDisk {
     const disk = new PioDisk({ backend, irq: this.plic.source(VIRT_IRQ.pioDisk) });
     this.pioDisk = { device: disk, backend };
-    this.attachDevice('disk', VIRT.pioDisk.base, disk, (node, plic) => {
-      node
-        .string('compatible', 'vm,pio-disk')
-        .u64s('reg', [VIRT.pioDisk.base, VIRT.pioDisk.size])
-        .u32('interrupts', VIRT_IRQ.pioDisk)
-        .u32('interrupt-parent', plic);
+    this.addDevice({
+      name: 'disk',
+      base: VIRT.pioDisk.base,
+      device: disk,
+      irq: VIRT_IRQ.pioDisk,
+      snapshotId: 'pioDisk',
+      fdt: (node, at) => {
+        node
+          .string('compatible', 'vm,pio-disk')
+          .u64s('reg', [VIRT.pioDisk.base, VIRT.pioDisk.size])
+          .u32('interrupts', VIRT_IRQ.pioDisk)
+          .u32('interrupt-parent', at.plicPhandle);
+      },
     });
     return disk;
   }
@@ -287,8 +347,7 @@ export class VirtMachine {
 
   /** Devices whose state moves with time, and HTIF. */
   private service(): VmExit | undefined {
-    this.clint.update();
-    this.rtc.update();
+    this.devices.tick();
     if (this.htif !== undefined) {
       const r = this.htif.poll();
       if (r.kind === 'exit') return { reason: 'poweroff', code: r.code };
@@ -300,7 +359,7 @@ export class VirtMachine {
   private skipToDeadline(): boolean {
     if (this.options.clock === 'wall') return false;
     const now = this.clock.now();
-    let next: bigint | undefined = this.clint.nextDeadline();
+    let next: bigint | undefined = this.devices.nextDeadline();
     for (const h of this.harts) {
       const d = sstcDeadline(h);
       if (d !== undefined && (next === undefined || d < next)) next = d;
@@ -308,8 +367,7 @@ export class VirtMachine {
     // A deadline already reached that woke nobody (its interrupt is masked) cannot help either.
     if (next === undefined || next <= now) return false;
     this.clock.skip(Number(next - now));
-    this.clint.update();
-    this.rtc.update();
+    this.devices.tick();
     for (let i = 0; i < this.harts.length; i++) if (this.waiting[i] && hasEnabledPending(this.harts[i]!)) this.waiting[i] = false;
     return true;
   }
@@ -327,3 +385,106 @@ function sstcDeadline(h: Hart): bigint | undefined {
   const cmp = h.readCsr(CSR_STIMECMP);
   return cmp === (1n << 64n) - 1n ? undefined : cmp;
 }
+
+/** The standard devices of QEMU's virt board, in QEMU 7.2's DTB order under /soc. */
+function standardDevices(m: VirtMachine): BoardDeviceSpec[] {
+  return [
+    {
+      name: 'rtc',
+      base: VIRT.rtc.base,
+      device: m.rtc,
+      irq: VIRT_IRQ.rtc,
+      tick: () => m.rtc.update(),
+      nextDeadline: () => m.rtc.nextDeadline(),
+      fdt: (node, at) => {
+        node
+          .u32('interrupts', VIRT_IRQ.rtc)
+          .u32('interrupt-parent', at.plicPhandle)
+          .u64s('reg', [VIRT.rtc.base, VIRT.rtc.size])
+          .string('compatible', 'google,goldfish-rtc');
+      },
+    },
+    {
+      name: 'uart0',
+      fdtName: 'serial',
+      snapshotId: 'uart',
+      base: VIRT.uart0.base,
+      device: m.uart,
+      irq: VIRT_IRQ.uart0,
+      fdt: (node, at) => {
+        node
+          .u32('interrupts', VIRT_IRQ.uart0)
+          .u32('interrupt-parent', at.plicPhandle)
+          .u32('clock-frequency', UART_CLOCK_HZ)
+          .u64s('reg', [VIRT.uart0.base, VIRT.uart0.size])
+          .string('compatible', 'ns16550a');
+      },
+    },
+    {
+      name: 'test',
+      base: VIRT.test.base,
+      device: m.test,
+      fdt: (node, at) => {
+        const ph = node.phandle();
+        node.strings('compatible', ['sifive,test1', 'sifive,test0', 'syscon']).u64s('reg', [VIRT.test.base, VIRT.test.size]);
+        // syscon-poweroff/-reboot drivers write these values through the test device (QEMU virt).
+        at.root.node('poweroff').u32('value', 0x5555).u32('offset', 0).u32('regmap', ph).string('compatible', 'syscon-poweroff');
+        at.root.node('reboot').u32('value', 0x7777).u32('offset', 0).u32('regmap', ph).string('compatible', 'syscon-reboot');
+      },
+    },
+    {
+      name: 'plic',
+      base: VIRT.plic.base,
+      device: m.plic,
+      fdt: (node, at) => {
+        node
+          .u32('#interrupt-cells', 1)
+          .u32('#address-cells', 0)
+          .strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0'])
+          .empty('interrupt-controller')
+          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_M_EXT, ph, IRQ_S_EXT]))
+          .u64s('reg', [VIRT.plic.base, VIRT.plic.size])
+          .u32('riscv,ndev', VIRT_PLIC_NDEV);
+      },
+    },
+    {
+      name: 'clint',
+      base: VIRT.clint.base,
+      device: m.clint,
+      tick: () => m.clint.update(),
+      nextDeadline: () => m.clint.nextDeadline(),
+      fdt: (node, at) => {
+        node
+          .strings('compatible', ['sifive,clint0', 'riscv,clint0'])
+          .u64s('reg', [VIRT.clint.base, VIRT.clint.size])
+          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_M_SOFT, ph, IRQ_M_TIMER]));
+      },
+    },
+  ];
+}
+
+/** The registry entry of virtio-mmio slot `slot` (0x1000_1000 + slot·0x1000, PLIC source 1 + slot). */
+function virtioSlotSpec(slot: number, transport: VirtioMmioTransport): BoardDeviceSpec {
+  const base = VIRT.virtio.base + slot * VIRT.virtio.size;
+  const irq = VIRT_IRQ.virtio(slot);
+  return {
+    name: `virtio-mmio@${base.toString(16)}`,
+    fdtName: 'virtio_mmio',
+    base,
+    device: transport,
+    irq,
+    // An empty transport ignores every write: nothing to keep.
+    snapshot: transport.isEmpty ? null : transport,
+    fdt: (node, at) => {
+      node.u32('interrupts', irq).u32('interrupt-parent', at.plicPhandle).u64s('reg', [base, VIRT.virtio.size]).string('compatible', 'virtio,mmio');
+    },
+  };
+}
+
+/** Interrupt causes as `interrupts-extended` cells of the CPU interrupt controllers use them. */
+const IRQ_M_SOFT = 3;
+const IRQ_M_TIMER = 7;
+const IRQ_S_EXT = 9;
+const IRQ_M_EXT = 11;
+/** The UART's input clock QEMU advertises (3.6864 MHz), which drivers use to compute divisors. */
+const UART_CLOCK_HZ = 3_686_400;

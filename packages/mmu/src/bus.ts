@@ -49,6 +49,19 @@ export class SystemBus {
     this.maps.sort((a, b) => a.base - b.base);
   }
 
+  /**
+   * Put another device in place of the mapping called `name` (same base, same size): a board
+   * plugs a device into a slot that exists from power-on (QEMU virt's virtio-mmio transports).
+   */
+  replace(name: string, device: MmioDevice): void {
+    const i = this.maps.findIndex((m) => m.name === name);
+    const old = this.maps[i];
+    if (old === undefined) throw new ConfigError(`${name}: nothing of that name is on the bus`);
+    if (device.size !== old.device.size) throw new ConfigError(`${name}: the new device is ${device.size} bytes, the mapping ${old.device.size}`);
+    this.maps[i] = { name, base: old.base, device };
+    this.last = undefined;
+  }
+
   /** The mapping that contains pa, if any. */
   find(pa: number): BusMapping | undefined {
     const l = this.last;

@@ -1,6 +1,6 @@
 import { ConfigError } from '@vm/core';
 import { FileBlockBackend, MemoryBlockBackend, OverlayBlockBackend, type BlockBackend } from '@vm/devices';
-import { applySnapshot, snapshotMachine, SnapshotRestoreError, type DiskSnapshot, type MachineSnapshot, type SparseImage } from '@vm/machine';
+import { applySnapshot, MACHINE_SNAPSHOT_VERSION, snapshotMachine, SnapshotRestoreError, type DiskSnapshot, type MachineSnapshot, type SparseImage } from '@vm/machine';
 import type { Hart } from '@vm/isa';
 import { hextStateProblem, type HextVcpuState } from './hext-context.js';
 import type { Vm, VmDisk } from './vm.js';
@@ -71,7 +71,7 @@ export function captureVm(vm: Vm, waiting: boolean, real?: Hart): VmSnapshot {
 
 /** Check that a snapshot fits a native VM and say what it needs; ConfigError naming what does not. */
 export function checkVmSnapshot(s: VmSnapshot, what: string, instructionsPerTick?: number): VmSnapshotInfo {
-  if (typeof s !== 'object' || s === null || s.version !== 1 || typeof s.config !== 'object') throw new ConfigError(`${what}: not a machine snapshot (version ${String((s as { version?: unknown }).version)})`);
+  if (typeof s !== 'object' || s === null || s.version !== MACHINE_SNAPSHOT_VERSION || typeof s.config !== 'object') throw new ConfigError(`${what}: not a machine snapshot (version ${String((s as { version?: unknown }).version)})`);
   const c = s.config;
   if (c.harts !== 1) throw new ConfigError(`${what}: the snapshot has ${c.harts} harts; a VM has one vCPU`);
   if (c.hExtension) throw new ConfigError(`${what}: the snapshot's hart has the H extension; VM boards do not`);
@@ -110,7 +110,7 @@ export function disksOf(s: MachineSnapshot): VmDisk[] {
     return b;
   };
   const out: VmDisk[] = [];
-  for (const v of s.config.virtio) if (v.kind === 'blk') out.push({ backend: open(v.disk), bus: 'virtio' });
+  for (const v of s.config.virtio) if (v.kind === 'blk') out.push({ backend: open(v.disk), bus: 'virtio', slot: v.slot });
   if (s.config.pioDisk !== null) out.push({ backend: open(s.config.pioDisk), bus: 'pio' });
   return out;
 }

@@ -29,9 +29,13 @@ export const GUEST_RAM_BASE = 0x8000_0000;
  * A disk of a VM: an image copied into memory (the guest's writes stay there: `snapshot=on`), or a
  * block back end used as given — a file back end writes the guest's data back on flush and close.
  */
-export type VmDisk =
+export type VmDisk = (
   | { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }
-  | { readonly backend: BlockBackend; readonly bus: 'virtio' | 'pio' };
+  | { readonly backend: BlockBackend; readonly bus: 'virtio' | 'pio' }
+) & {
+  /** virtio: the virtio-mmio slot 0..7 (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */
+  readonly slot?: number;
+};
 
 /** What to run in a VM: QEMU's -bios/-kernel/-append/-m and disks. */
 export interface VmConfig {
@@ -47,6 +51,8 @@ export interface VmConfig {
   readonly disks?: readonly VmDisk[];
   /** Further virtio devices (e.g. a VirtioNet), plugged in after the disks, before boot (so the DTB lists them). */
   readonly devices?: readonly VirtioDevice[];
+  /** QEMU's `-global virtio-mmio.force-legacy` for the VM's board (VirtMachineOptions.virtioForceLegacy; default true). */
+  readonly virtioForceLegacy?: boolean;
   /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
   readonly console?: (byte: number) => void;
   /** Credit-scheduler weight (Xen's default 256). */
@@ -140,6 +146,7 @@ export class Vm {
     this.board = new VmBoard({
       ram: this.ram,
       instructionsPerTick,
+      virtioForceLegacy: config.virtioForceLegacy,
       console: (b) => {
         this.out.push(b);
         sink?.(b);
@@ -149,7 +156,7 @@ export class Vm {
     for (const d of config.disks ?? []) {
       // A backend is used as given (e.g. a file written back on flush); bare bytes are copied.
       const backend = 'backend' in d ? d.backend : new MemoryBlockBackend(d.bytes.slice());
-      if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }));
+      if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }), { slot: d.slot });
       else this.board.addPioDisk(backend);
     }
     for (const dev of config.devices ?? []) this.board.addVirtio(dev);

@@ -8,7 +8,7 @@ export { guardDriverErrors } from './device.js';
 export type { ConfigWidth, VirtioDevice, VirtioDeviceContext } from './device.js';
 export * from './mmio-registers.js';
 export { VirtioMmioTransport } from './mmio.js';
-export type { VirtioMmioTransportOptions, VirtioMmioTransportState } from './mmio.js';
+export type { VirtioMmioTransportOptions, VirtioMmioTransportState, VirtioMmioVersion } from './mmio.js';
 export {
   VirtioBlock,
   VIRTIO_BLK_F_SIZE_MAX,
@@ -51,5 +51,6 @@ export {
   VIRTIO_NET_RECEIVEQ,
   VIRTIO_NET_TRANSMITQ,
   VIRTIO_NET_HDR_SIZE,
+  VIRTIO_NET_LEGACY_HDR_SIZE,
 } from './net.js';
 export type { VirtioNetOptions, VirtioNetStats, VirtioNetState } from './net.js';

@@ -11,6 +11,10 @@ export const VIRTIO_MMIO_QUEUE_SEL = 0x030;
 export const VIRTIO_MMIO_QUEUE_NUM_MAX = 0x034;
 export const VIRTIO_MMIO_QUEUE_NUM = 0x038;
 export const VIRTIO_MMIO_QUEUE_READY = 0x044;
+/** virtio 1.2 §4.2.4 Legacy interface only: GuestPageSize, QueueAlign, QueuePFN. */
+export const VIRTIO_MMIO_GUEST_PAGE_SIZE = 0x028;
+export const VIRTIO_MMIO_QUEUE_ALIGN = 0x03c;
+export const VIRTIO_MMIO_QUEUE_PFN = 0x040;
 export const VIRTIO_MMIO_QUEUE_NOTIFY = 0x050;
 export const VIRTIO_MMIO_INTERRUPT_STATUS = 0x060;
 export const VIRTIO_MMIO_INTERRUPT_ACK = 0x064;
@@ -37,6 +41,13 @@ export const VIRTIO_MMIO_WINDOW_SIZE = 0x1000;
 export const VIRTIO_MMIO_MAGIC = 0x74726976;
 /** Version 2: the modern (non-legacy) interface. */
 export const VIRTIO_MMIO_VERSION_MODERN = 2;
+/** Version 1: the legacy interface (§4.2.4), QEMU's default up to 7.2 (`force-legacy=true`). */
+export const VIRTIO_MMIO_VERSION_LEGACY = 1;
+/**
+ * Used-ring alignment a legacy queue has until the driver writes QueueAlign: 4096, the
+ * VIRTIO_PCI_VRING_ALIGN QEMU applies and the page size Linux writes (§2.7.2 legacy layout).
+ */
+export const VIRTIO_MMIO_LEGACY_DEFAULT_ALIGN = 4096;
 /** "QEMU" in little-endian ASCII, as QEMU reports. */
 export const VIRTIO_MMIO_VENDOR_QEMU = 0x554d4551;
 

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   GuestMemoryError,
   type AccessWidth,
   type GuestMemory,
@@ -18,8 +19,8 @@ import {
   VIRTIO_STATUS_DRIVER_OK,
   VIRTIO_STATUS_FEATURES_OK,
 } from './constants.js';
-import { checkVersion, guardDriverErrors, type ConfigWidth, type VirtioDevice, type VirtioDeviceContext } from './device.js';
-import { SnapshotShapeError } from '../legacy/snapshot-version.js';
+import { guardDriverErrors, type ConfigWidth, type VirtioDevice, type VirtioDeviceContext } from './device.js';
+import { checkSnapshotVersion, SnapshotShapeError } from '../legacy/snapshot-version.js';
 import { VirtioDriverError } from './errors.js';
 import * as R from './mmio-registers.js';
 import { VirtQueue, type VirtQueueState } from './queue.js';
@@ -30,10 +31,19 @@ export interface VirtioMmioTransportOptions {
   readonly memory: GuestMemory;
   /** The slot's interrupt line (a PLIC source on QEMU virt: 1..8). */
   readonly irq: IrqLine;
+  /**
+   * The interface the transport presents: 2 modern (§4.2.2, default), 1 legacy (§4.2.4, what
+   * QEMU 7.2's virt board gives unless `-global virtio-mmio.force-legacy=false`).
+   */
+  readonly version?: VirtioMmioVersion;
 }
 
+/** virtio-mmio Version register values: 1 legacy, 2 modern. */
+export type VirtioMmioVersion = 1 | 2;
+
 export interface VirtioMmioTransportState extends VersionedState {
-  readonly version: 1;
+  /** 2 added the legacy registers (guestPageShift, queueAligns); version 1 states restore as modern. */
+  readonly version: 1 | 2;
   readonly status: number;
   readonly deviceFeaturesSel: number;
   readonly driverFeatures: bigint;
@@ -46,7 +56,13 @@ export interface VirtioMmioTransportState extends VersionedState {
   readonly lastError: string | undefined;
   readonly queues: readonly VirtQueueState[];
   readonly device: VersionedState;
+  /** Legacy interface: log2 of GuestPageSize, and each queue's QueueAlign. */
+  readonly guestPageShift?: number;
+  readonly queueAligns?: readonly number[];
 }
+
+/** Bytes per descriptor-table entry (§2.7.5), for the legacy layout. */
+const LEGACY_DESC_SIZE = 16;
 
 /** Ring features every device gets from the transport and VirtQueue (virtio 1.2 §6). */
 const TRANSPORT_FEATURES =
@@ -85,8 +101,9 @@ const NO_MEMORY: GuestMemory = {
 };
 
 /**
- * virtio over MMIO, version 2 (virtio 1.2 §4.2): one 0x1000-byte window per device, as on QEMU's
- * virt board. Owns the queues, feature negotiation, the device status state machine (§2.1, §3.1.1)
+ * virtio over MMIO (virtio 1.2 §4.2): one 0x1000-byte window per device, as on QEMU's virt board;
+ * the modern interface (Version 2, §4.2.2-4.2.3) or the legacy one (Version 1, §4.2.4), chosen at
+ * construction. Owns the queues, feature negotiation, the device status state machine (§2.1, §3.1.1)
  * and the interrupt line; the device model does the rest.
  *
  * Registers below 0x100 take 32-bit accesses only (§4.2.2.2); other widths read 0 and are ignored.
@@ -97,8 +114,13 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   readonly accessWidths: readonly AccessWidth[] = [1, 2, 4];
   readonly device: VirtioDevice;
   readonly queues: readonly VirtQueue[];
+  readonly version: VirtioMmioVersion;
   private readonly memory: GuestMemory;
   private readonly irq: IrqLine;
+  /** Legacy: log2 of GuestPageSize, the unit of QueuePFN (§4.2.4). */
+  private guestPageShift = 0;
+  /** Legacy: QueueAlign of each queue, the used ring's alignment in the §2.7.2 legacy layout. */
+  private readonly queueAligns: number[];
 
   private status = 0;
   private deviceFeaturesSel = 0;
@@ -124,21 +146,38 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     this.device = options.device;
     this.memory = options.memory;
     this.irq = options.irq;
+    this.version = options.version ?? R.VIRTIO_MMIO_VERSION_MODERN;
+    if (this.version !== R.VIRTIO_MMIO_VERSION_MODERN && this.version !== R.VIRTIO_MMIO_VERSION_LEGACY) {
+      throw new ConfigError(`virtio-mmio: version ${String(this.version)} (1 legacy or 2 modern)`);
+    }
     this.queues = this.device.queueMaxSizes.map((max, i) => new VirtQueue(this.memory, i, max));
+    this.queueAligns = this.queues.map(() => R.VIRTIO_MMIO_LEGACY_DEFAULT_ALIGN);
   }
 
-  /** An unpopulated slot: magic, version and vendor read as usual, Device ID and everything else 0. */
-  static empty(): VirtioMmioTransport {
-    return new VirtioMmioTransport({ device: new NoDevice(), memory: NO_MEMORY, irq: { set: () => {} } });
+  /**
+   * An unpopulated slot as QEMU's virt board has it: MagicValue, Version and VendorID read as
+   * usual, DeviceID 0 and every other register 0; writes are ignored.
+   */
+  static empty(version: VirtioMmioVersion = R.VIRTIO_MMIO_VERSION_MODERN): VirtioMmioTransport {
+    return new VirtioMmioTransport({ device: new NoDevice(), memory: NO_MEMORY, irq: { set: () => {} }, version });
+  }
+
+  /** True for the legacy interface (Version 1, §4.2.4). */
+  get legacy(): boolean {
+    return this.version === R.VIRTIO_MMIO_VERSION_LEGACY;
   }
 
   get isEmpty(): boolean {
     return this.device.deviceId === VIRTIO_ID_NONE;
   }
 
-  /** All features offered to the driver: the device's plus the transport's. */
+  /**
+   * All features offered to the driver: the device's plus the transport's. A legacy device has
+   * 32 feature bits only and never offers VIRTIO_F_VERSION_1 (§6.1, §4.2.4 HostFeatures).
+   */
   get offeredFeatures(): bigint {
-    return this.device.features | TRANSPORT_FEATURES;
+    const all = this.device.features | TRANSPORT_FEATURES;
+    return this.legacy ? BigInt.asUintN(32, all) : all;
   }
 
   /** Features the driver accepted (meaningful once FEATURES_OK is set). */
@@ -194,13 +233,14 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
       case R.VIRTIO_MMIO_MAGIC_VALUE:
         return R.VIRTIO_MMIO_MAGIC;
       case R.VIRTIO_MMIO_VERSION:
-        return R.VIRTIO_MMIO_VERSION_MODERN;
+        return this.version;
       case R.VIRTIO_MMIO_VENDOR_ID:
         return R.VIRTIO_MMIO_VENDOR_QEMU;
       case R.VIRTIO_MMIO_DEVICE_ID:
         return this.device.deviceId;
     }
     if (this.isEmpty) return 0;
+    if (this.legacy) return this.readLegacyRegister(offset);
     switch (offset) {
       case R.VIRTIO_MMIO_DEVICE_FEATURES:
         if (this.deviceFeaturesSel > 1) return 0;
@@ -230,7 +270,141 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     }
   }
 
+  /**
+   * §4.2.4 Table "MMIO Device Legacy Register Layout": HostFeatures has one 32-bit word, QueuePFN
+   * replaces the three queue addresses and QueueReady; ConfigGeneration and the shared-memory
+   * registers do not exist (they read 0, as on QEMU's legacy transport).
+   */
+  private readLegacyRegister(offset: number): number {
+    switch (offset) {
+      case R.VIRTIO_MMIO_DEVICE_FEATURES:
+        return this.deviceFeaturesSel === 0 ? Number(this.offeredFeatures) : 0;
+      case R.VIRTIO_MMIO_QUEUE_NUM_MAX:
+        return this.selectedQueue?.maxSize ?? 0;
+      case R.VIRTIO_MMIO_QUEUE_PFN: {
+        // "Reading from this register returns the currently used page number of the queue."
+        const q = this.selectedQueue;
+        return q?.ready ? Math.floor(q.descAddr / 2 ** this.guestPageShift) >>> 0 : 0;
+      }
+      case R.VIRTIO_MMIO_INTERRUPT_STATUS:
+        return this.interruptStatus;
+      case R.VIRTIO_MMIO_STATUS:
+        return this.status;
+      default:
+        this.guestErrors++;
+        return 0;
+    }
+  }
+
+  /** Writes to the legacy interface (§4.2.4); registers it lacks are ignored as guest errors. */
+  private writeLegacyRegister(offset: number, value: number): void {
+    const q = this.selectedQueue;
+    switch (offset) {
+      case R.VIRTIO_MMIO_DEVICE_FEATURES_SEL:
+        this.deviceFeaturesSel = value;
+        return;
+      case R.VIRTIO_MMIO_DRIVER_FEATURES:
+        // GuestFeatures: 32 bits only; bits the device did not offer are dropped, as QEMU does.
+        if (this.driverFeaturesSel !== 0) {
+          this.guestErrors++;
+          return;
+        }
+        this.driverFeatures = BigInt(value) & this.offeredFeatures;
+        for (const queue of this.queues) queue.setFeatures(this.driverFeatures);
+        return;
+      case R.VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+        this.driverFeaturesSel = value;
+        return;
+      case R.VIRTIO_MMIO_GUEST_PAGE_SIZE: {
+        // A power of two; QEMU takes its trailing zero count (and 0 for a value of 0).
+        const shift = value === 0 ? 0 : 31 - Math.clz32(value & -value);
+        this.guestPageShift = shift;
+        return;
+      }
+      case R.VIRTIO_MMIO_QUEUE_SEL:
+        this.queueSel = value;
+        return;
+      case R.VIRTIO_MMIO_QUEUE_NUM:
+        if (q && !q.ready) q.size = value;
+        else this.guestErrors++;
+        return;
+      case R.VIRTIO_MMIO_QUEUE_ALIGN:
+        if (q && !q.ready && value !== 0 && (value & (value - 1)) === 0) this.queueAligns[q.index] = value;
+        else this.guestErrors++;
+        return;
+      case R.VIRTIO_MMIO_QUEUE_PFN:
+        if (q) this.writeQueuePfn(q, value);
+        else this.guestErrors++;
+        return;
+      case R.VIRTIO_MMIO_QUEUE_NOTIFY:
+        this.queueNotify(value & 0xffff);
+        return;
+      case R.VIRTIO_MMIO_INTERRUPT_ACK:
+        this.interruptStatus &= ~value;
+        this.irq.set(this.interruptStatus !== 0);
+        return;
+      case R.VIRTIO_MMIO_STATUS:
+        this.writeLegacyStatus(value & 0xff);
+        return;
+      default:
+        this.guestErrors++;
+        return;
+    }
+  }
+
+  /**
+   * QueuePFN (§4.2.4): the guest page number of the queue's one contiguous area, laid out as
+   * §2.7.2 "Legacy Interfaces: A Note on Virtqueue Layout" describes: descriptor table, then the
+   * available ring (flags, idx, ring[n], used_event), then — at the next QueueAlign boundary — the
+   * used ring. Writing 0 stops the queue ("when the driver stops using the queue it writes zero").
+   */
+  private writeQueuePfn(q: VirtQueue, pfn: number): void {
+    if (pfn === 0) {
+      q.disable();
+      q.descAddr = q.driverAddr = q.deviceAddr = 0;
+      return;
+    }
+    if (q.ready) q.disable();
+    const n = q.size;
+    const align = this.queueAligns[q.index]!;
+    const desc = pfn * 2 ** this.guestPageShift;
+    const avail = desc + LEGACY_DESC_SIZE * n;
+    const used = Math.ceil((avail + 2 * (3 + n)) / align) * align;
+    q.descAddr = desc;
+    q.driverAddr = avail;
+    q.deviceAddr = used;
+    this.setQueueReady(q, true);
+  }
+
+  /**
+   * Status on the legacy interface: there is no FEATURES_OK step (§4.2.4, §3.1.1 legacy note), so
+   * the features written before DRIVER_OK are the negotiated ones. FEATURES_OK, if a driver sets
+   * it, is kept like any other bit (QEMU does the same).
+   */
+  private writeLegacyStatus(value: number): void {
+    if (value === 0) {
+      this.reset();
+      return;
+    }
+    const requested = value & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    const current = this.status & ~VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+    if ((current & ~requested) !== 0) {
+      this.guestErrors++;
+      return;
+    }
+    const added = requested & ~current;
+    this.status |= added;
+    if (added & VIRTIO_STATUS_DRIVER_OK) {
+      for (const q of this.queues) q.setFeatures(this.driverFeatures);
+      this.activate();
+    }
+  }
+
   private writeRegister(offset: number, value: number): void {
+    if (this.legacy) {
+      this.writeLegacyRegister(offset, value);
+      return;
+    }
     const q = this.selectedQueue;
     switch (offset) {
       case R.VIRTIO_MMIO_DEVICE_FEATURES_SEL:
@@ -446,6 +620,8 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     this.configIrqPending = false;
     this.context = undefined;
     this.lastError = undefined;
+    // GuestPageSize and QueueAlign survive a device reset: a legacy driver (U-Boot) writes
+    // GuestPageSize once at probe time, before it resets the device; QEMU keeps it too.
     for (const q of this.queues) q.reset();
     this.device.reset();
     this.irq.set(false);
@@ -453,7 +629,7 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
 
   snapshot(): VirtioMmioTransportState {
     return {
-      version: 1,
+      version: 2,
       status: this.status,
       deviceFeaturesSel: this.deviceFeaturesSel,
       driverFeatures: this.driverFeatures,
@@ -466,11 +642,13 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
       lastError: this.lastError,
       queues: this.queues.map((q) => q.snapshot()),
       device: this.device.snapshot(),
+      guestPageShift: this.guestPageShift,
+      queueAligns: [...this.queueAligns],
     };
   }
 
   restore(state: VirtioMmioTransportState): void {
-    checkVersion('virtio-mmio', state, 1);
+    checkSnapshotVersion('virtio-mmio', state, [1, 2]);
     if (state.queues.length !== this.queues.length) {
       throw new SnapshotShapeError('virtio-mmio', `snapshot has ${state.queues.length} queues, device has ${this.queues.length}`);
     }
@@ -484,6 +662,11 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
     this.configGeneration = state.configGeneration;
     this.configIrqPending = state.configIrqPending;
     this.lastError = state.lastError;
+    this.guestPageShift = state.guestPageShift ?? 0;
+    this.queueAligns.fill(R.VIRTIO_MMIO_LEGACY_DEFAULT_ALIGN);
+    state.queueAligns?.forEach((a, i) => {
+      if (i < this.queueAligns.length) this.queueAligns[i] = a;
+    });
     state.queues.forEach((s, i) => this.queues[i]!.restore(s));
     this.device.reset();
     this.device.restore(state.device);

@@ -1,5 +1,5 @@
 import { ConfigError, type VersionedState } from '@vm/core';
-import { featureBit, hasFeature, VIRTIO_ID_NET } from './constants.js';
+import { featureBit, hasFeature, VIRTIO_F_VERSION_1, VIRTIO_ID_NET } from './constants.js';
 import { checkVersion, guardDriverErrors, readConfigBytes, type ConfigWidth, type VirtioDevice, type VirtioDeviceContext } from './device.js';
 import { VirtioDriverError } from './errors.js';
 import type { NetBackend } from './net-backend.js';
@@ -26,6 +26,15 @@ export const VIRTIO_NET_TRANSMITQ = 1;
  */
 export const VIRTIO_NET_HDR_SIZE = 12;
 const HDR_NUM_BUFFERS = 10;
+/**
+ * §5.1.6.1 Legacy Interface: without VIRTIO_F_VERSION_1 (and without VIRTIO_NET_F_MRG_RXBUF,
+ * never offered here) the header has no num_buffers field: 10 bytes.
+ */
+export const VIRTIO_NET_LEGACY_HDR_SIZE = 10;
+
+function headerSize(features: bigint): number {
+  return hasFeature(features, VIRTIO_F_VERSION_1) ? VIRTIO_NET_HDR_SIZE : VIRTIO_NET_LEGACY_HDR_SIZE;
+}
 
 /** QEMU's default MAC for the first NIC. */
 const DEFAULT_MAC = '52:54:00:12:34:56';
@@ -160,12 +169,13 @@ export class VirtioNet implements VirtioDevice {
     if (!ctx || !queue) return;
     guardDriverErrors(ctx, () => {
       let pushed = false;
+      const hdrSize = headerSize(ctx.features);
       for (let chain = queue.pop(); chain; chain = queue.pop()) {
-        if (chain.readableLength < VIRTIO_NET_HDR_SIZE) {
+        if (chain.readableLength < hdrSize) {
           throw new VirtioDriverError(`virtio-net: transmit buffer of ${chain.readableLength} bytes has no virtio_net_hdr`);
         }
         // No offloads are offered, so the header carries nothing we act on (§5.1.6.2).
-        const frame = chain.readAll(VIRTIO_NET_HDR_SIZE);
+        const frame = chain.readAll(hdrSize);
         queue.push(chain, 0);
         pushed = true;
         this.stats.txFrames++;
@@ -181,22 +191,23 @@ export class VirtioNet implements VirtioDevice {
     if (!ctx || !queue || this.pendingRx.length === 0) return;
     guardDriverErrors(ctx, () => {
       let pushed = false;
+      const hdrSize = headerSize(ctx.features);
       while (this.pendingRx.length > 0) {
         const chain = queue.pop();
         if (!chain) break;
         const frame = this.pendingRx.shift()!;
-        const need = VIRTIO_NET_HDR_SIZE + frame.length;
+        const need = hdrSize + frame.length;
         if (chain.writableLength < need) {
           // Without MRG_RXBUF a frame must fit one buffer (§5.1.6.3.1); drop it, keep the buffer.
           queue.unpop();
           this.stats.rxDropped++;
           continue;
         }
-        const hdr = new Uint8Array(VIRTIO_NET_HDR_SIZE);
+        const hdr = new Uint8Array(hdrSize);
         // §5.1.6.4: num_buffers is 1 when VIRTIO_NET_F_MRG_RXBUF is not negotiated.
-        new DataView(hdr.buffer).setUint16(HDR_NUM_BUFFERS, 1, true);
+        if (hdrSize > HDR_NUM_BUFFERS) new DataView(hdr.buffer).setUint16(HDR_NUM_BUFFERS, 1, true);
         chain.write(0, hdr);
-        chain.write(VIRTIO_NET_HDR_SIZE, frame);
+        chain.write(hdrSize, frame);
         queue.push(chain, need);
         pushed = true;
         this.stats.rxFrames++;

@@ -203,8 +203,7 @@ export class KvmDevice implements CharDevice {
       const d = vc.vcpu.deadline();
       const now = vm.board.clock.now();
       if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
-      vm.board.clint.update();
-      vm.board.rtc.update();
+      vm.board.tickDevices();
       if (!vc.vcpu.wakeable()) {
         this.finish(run, 'wfi');
         return;
@@ -232,8 +231,7 @@ export class KvmDevice implements CharDevice {
     this.guestInstructions += ran;
     this.kernel.sliceLeft -= ran;
     this.inKernelExits += vm.stats.exitCount - exits;
-    vm.board.clint.update();
-    vm.board.rtc.update();
+    vm.board.tickDevices();
     this.finish(run, kvmReason(exit));
     if (exit.kind === 'mmio') run.address = exit.gpa;
     else if (exit.kind === 'shutdown') run.status = vm.exitStatus ?? -1;

@@ -41,14 +41,7 @@ export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boo
   if (s.clock !== null && m.clock instanceof VirtualClock) m.clock.restore(s.clock);
   m.restoreBoardState(s.board);
 
-  const d = s.devices;
-  m.plic.restore(d.plic);
-  m.clint.restore(d.clint);
-  m.rtc.restore(d.rtc);
-  m.uart.restore(d.uart);
-  m.test.restore(d.test);
-  if (d.pioDisk !== null) m.pioDisk!.device.restore(d.pioDisk);
-  m.virtio.forEach((v, i) => v.transport.restore(d.virtio[i]!));
+  m.devices.restore(s.devices);
   // Device restores drive interrupt lines into the harts; the harts' own record is authoritative.
   loadHarts();
 
@@ -81,7 +74,7 @@ function checkShape(m: VirtMachine, s: MachineSnapshot): ReturnType<typeof descr
   });
   if (s.ram.size !== m.ram.size) throw new SnapshotRestoreError('ram', `${s.ram.size} bytes in the snapshot, ${m.ram.size} here`);
   if (s.rom.length > m.rom.size) throw new SnapshotRestoreError('rom', `${s.rom.length} bytes do not fit the ${m.rom.size}-byte ROM`);
-  if (s.devices.virtio.length !== m.virtio.length) throw new SnapshotRestoreError('virtio', 'device count differs');
-  if ((s.devices.pioDisk === null) !== (m.pioDisk === undefined)) throw new SnapshotRestoreError('pio-disk', 'present in only one of board and snapshot');
+  // Unknown ids (a device this board lacks) and missing ones are errors that name the id.
+  m.devices.check(s.devices);
   return here;
 }

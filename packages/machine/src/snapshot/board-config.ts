@@ -38,13 +38,14 @@ export function describeBoard(m: VirtMachine): { config: BoardConfig; disks: Pio
     hExtension: o.hExtension ?? false,
     virtio,
     pioDisk: m.pioDisk === undefined ? null : diskIndex(m.pioDisk.backend),
+    forceLegacy: m.virtioForceLegacy,
   };
   return { config, disks };
 }
 
 /** Throw unless two configs describe the same board (disks compared by index only). */
 export function checkSameBoard(have: BoardConfig, want: BoardConfig): void {
-  const fields = ['memory', 'harts', 'clock', 'instructionsPerTick', 'quantum', 'rtcEpochNs', 'hExtension', 'pioDisk'] as const;
+  const fields = ['memory', 'harts', 'clock', 'instructionsPerTick', 'quantum', 'rtcEpochNs', 'hExtension', 'pioDisk', 'forceLegacy'] as const;
   for (const f of fields) {
     if (have[f] !== want[f]) throw new SnapshotRestoreError('board', `${f} is ${String(have[f])} here, ${String(want[f])} in the snapshot`);
   }

@@ -1,5 +1,5 @@
 export type { MachineSnapshot, BoardConfig, VirtioSlotConfig, DiskSnapshot, HartSnapshot, DeviceSnapshots } from './machine-snapshot.js';
-export { MACHINE_SNAPSHOT_VERSION } from './machine-snapshot.js';
+export { MACHINE_SNAPSHOT_VERSION, upgradeMachineSnapshot } from './machine-snapshot.js';
 export type { SparseImage, ImageChunk } from './sparse-image.js';
 export { CHUNK_SIZE } from './sparse-image.js';
 export { snapshotMachine } from './capture.js';

@@ -1,20 +1,17 @@
 import type { HartState } from '@vm/isa';
 import type { MmuState } from '@vm/mmu';
-import type {
-  ClintState,
-  GoldfishRtcState,
-  PioDiskState,
-  PlicState,
-  SifiveTestState,
-  Uart16550State,
-  VirtioMmioTransportState,
-} from '@vm/devices';
+import type { VersionedState } from '@vm/core';
 import type { VirtBoardState } from '../virt.js';
 import type { HartHextState } from './hart-hext.js';
 import type { SparseImage } from './sparse-image.js';
 
-/** Version of MachineSnapshot (the in-memory checkpoint); the .vmsnap container has its own. */
-export const MACHINE_SNAPSHOT_VERSION = 1;
+/**
+ * Version of MachineSnapshot (the in-memory checkpoint); the .vmsnap container has its own.
+ * 2: `devices` is keyed by the board registry's snapshot ids (version 1 had fixed fields and a
+ * `virtio` array); `config.forceLegacy` records the virtio-mmio transport version. Version 1
+ * headers are upgraded when read (upgradeMachineSnapshot).
+ */
+export const MACHINE_SNAPSHOT_VERSION = 2;
 
 /** What a virtio-mmio slot holds; enough to build the same device again. */
 export type VirtioSlotConfig =
@@ -36,6 +33,8 @@ export interface BoardConfig {
   readonly virtio: readonly VirtioSlotConfig[];
   /** Index into `disks` of the PIO disk's backend, or null without one. */
   readonly pioDisk: number | null;
+  /** virtio-mmio transports are legacy (version 1) rather than modern (version 2): QEMU's force-legacy. */
+  readonly forceLegacy: boolean;
 }
 
 /**
@@ -56,16 +55,12 @@ export interface HartSnapshot {
   readonly hext: HartHextState | null;
 }
 
-export interface DeviceSnapshots {
-  readonly uart: Uart16550State;
-  readonly clint: ClintState;
-  readonly plic: PlicState;
-  readonly test: SifiveTestState;
-  readonly rtc: GoldfishRtcState;
-  readonly pioDisk: PioDiskState | null;
-  /** One per BoardConfig.virtio entry, same order: transport, queues and device-specific state. */
-  readonly virtio: readonly VirtioMmioTransportState[];
-}
+/**
+ * Every stateful device's state by its registry snapshot id: `uart`, `clint`, `plic`, `test`,
+ * `rtc`, `pioDisk`, `virtio-mmio@<base>` for each occupied virtio-mmio slot, and whatever was
+ * added with VirtMachine.addDevice (default id: the device's name).
+ */
+export type DeviceSnapshots = Readonly<Record<string, VersionedState>>;
 
 /** A checkpoint of a whole VirtMachine, taken between run() calls. */
 export interface MachineSnapshot {
@@ -84,3 +79,29 @@ export interface MachineSnapshot {
   /** Block backends, referenced by index from BoardConfig. */
   readonly disks: readonly DiskSnapshot[];
 }
+
+/** Version 1 of the header, as .vmsnap files written before the device registry hold it. */
+interface MachineSnapshotV1 extends Omit<MachineSnapshot, 'version' | 'devices' | 'config'> {
+  readonly version: 1;
+  readonly config: Omit<BoardConfig, 'forceLegacy'>;
+  readonly devices: Readonly<Record<string, unknown>> & { readonly pioDisk: VersionedState | null; readonly virtio: readonly VersionedState[] };
+}
+
+/**
+ * Read a version 1 or 2 header as version 2. Version 1 boards had modern (version 2) virtio-mmio
+ * transports only; their device states move to the registry ids they have now.
+ */
+export function upgradeMachineSnapshot(s: MachineSnapshot | MachineSnapshotV1): MachineSnapshot {
+  if (s.version === MACHINE_SNAPSHOT_VERSION) return s;
+  const { pioDisk, virtio, ...fixed } = s.devices;
+  const devices: Record<string, VersionedState> = { ...(fixed as Record<string, VersionedState>) };
+  if (pioDisk !== null) devices.pioDisk = pioDisk;
+  s.config.virtio.forEach((v, i) => {
+    devices[`virtio-mmio@${(VIRTIO_MMIO_BASE + v.slot * VIRTIO_MMIO_SIZE).toString(16)}`] = virtio[i]!;
+  });
+  return { ...s, version: MACHINE_SNAPSHOT_VERSION, config: { ...s.config, forceLegacy: false }, devices };
+}
+
+/** QEMU virt's virtio-mmio window (memory-map.ts), restated to keep this module free of the board. */
+const VIRTIO_MMIO_BASE = 0x1000_1000;
+const VIRTIO_MMIO_SIZE = 0x1000;

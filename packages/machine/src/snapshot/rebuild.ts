@@ -22,6 +22,12 @@ export interface RestoreHost {
    * image is then ignored. Live migration receives RAM this way.
    */
   readonly ramContents?: Uint8Array;
+  /**
+   * Add the devices the board's configuration does not describe (those added with
+   * `VirtMachine.addDevice`), as when the board was first built; their states are then loaded
+   * from the snapshot like every other device's.
+   */
+  readonly addDevices?: (machine: VirtMachine) => void;
 }
 
 export interface RestoredMachine {
@@ -49,14 +55,15 @@ export function restoreMachine(s: MachineSnapshot, host: RestoreHost = {}): Rest
       quantum: c.quantum,
       rtcEpochNs: c.rtcEpochNs ?? undefined,
       hExtension: c.hExtension,
+      virtioForceLegacy: c.forceLegacy,
       console,
       ram: host.ramContents === undefined ? undefined : new Ram(VIRT.dram.base, c.memory, host.ramContents),
     });
     for (const v of c.virtio) {
-      const slot = machine.addVirtio(virtioDevice(v, disks, host, console));
-      if (slot.slot !== v.slot) throw new SnapshotRestoreError(`virtio ${v.kind}`, `landed in slot ${slot.slot}, the snapshot has slot ${v.slot}`);
+      machine.addVirtio(virtioDevice(v, disks, host, console), { slot: v.slot });
     }
     if (c.pioDisk !== null) machine.addPioDisk(diskAt(disks, c.pioDisk));
+    host.addDevices?.(machine);
     applySnapshot(machine, s, false, host.ramContents === undefined ? 'fresh' : 'keep');
     return { machine, disks };
   } catch (e) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { FormatError } from '@vm/core';
-import type { DiskSnapshot, MachineSnapshot } from './machine-snapshot.js';
+import { MACHINE_SNAPSHOT_VERSION, upgradeMachineSnapshot, type DiskSnapshot, type MachineSnapshot } from './machine-snapshot.js';
 import { fromPlainJson, toPlainJson } from './plain-json.js';
 import { chunkLength, type ImageChunk, type SparseImage } from './sparse-image.js';
 
@@ -172,8 +172,8 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): MachineSnapshot
     return decodeSparse(payload, file, name, offsets.get(name)!);
   };
   const h = header as Record<string, unknown>;
-  if (typeof h !== 'object' || h === null || h.version !== 1 || !Array.isArray(h.disks)) {
-    throw new FormatError(file, headerAt, "section 'header'", `machine snapshot version ${String((h as { version?: unknown } | null)?.version)} is not supported (this build reads 1)`);
+  if (typeof h !== 'object' || h === null || (h.version !== 1 && h.version !== MACHINE_SNAPSHOT_VERSION) || !Array.isArray(h.disks)) {
+    throw new FormatError(file, headerAt, "section 'header'", `machine snapshot version ${String((h as { version?: unknown } | null)?.version)} is not supported (this build reads 1 and ${MACHINE_SNAPSHOT_VERSION})`);
   }
   const fillDisk = (d: Record<string, unknown>, where: string): DiskSnapshot => {
     if (d.kind === 'file') return d as unknown as DiskSnapshot;
@@ -183,11 +183,11 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): MachineSnapshot
     }
     throw new FormatError(file, headerAt, "section 'header'", `${where}: unknown disk kind ${String(d.kind)}`);
   };
-  return {
+  return upgradeMachineSnapshot({
     ...(h as unknown as MachineSnapshot),
     ram: resolve(h.ram, 'ram'),
     disks: (h.disks as Record<string, unknown>[]).map((d, i) => fillDisk(d, `disk ${i}`)),
-  };
+  });
 }
 
 function decodeSparse(p: Uint8Array, file: string, name: string, base: number): SparseImage {

@@ -14,7 +14,7 @@ import {
 } from '../constants.js';
 import type { VirtioDevice } from '../device.js';
 import * as R from '../mmio-registers.js';
-import { VirtioMmioTransport } from '../mmio.js';
+import { VirtioMmioTransport, type VirtioMmioVersion } from '../mmio.js';
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from '../queue.js';
 
 export const RAM_BASE = 0x8000_0000;
@@ -39,9 +39,9 @@ export class TestMachine {
   readonly transport: VirtioMmioTransport;
   private next: number;
 
-  constructor(device: VirtioDevice, ramSize = 1 << 20) {
+  constructor(device: VirtioDevice, ramSize = 1 << 20, version: VirtioMmioVersion = 2) {
     this.ram = new Ram(RAM_BASE, ramSize);
-    this.transport = new VirtioMmioTransport({ device, memory: this.ram, irq: this.irq });
+    this.transport = new VirtioMmioTransport({ device, memory: this.ram, irq: this.irq, version });
     this.next = RAM_BASE;
   }
 
@@ -106,6 +106,44 @@ export class TestMachine {
     options.beforeDriverOk?.(queues);
     s |= VIRTIO_STATUS_DRIVER_OK;
     this.w32(R.VIRTIO_MMIO_STATUS, s);
+    return queues;
+  }
+
+  /**
+   * The legacy sequence (virtio 1.2 §4.2.4, §3.1.1 legacy; Linux virtio_mmio with Version 1):
+   * reset, ACKNOWLEDGE, DRIVER, 32-bit GuestFeatures, GuestPageSize, then per queue QueueNum,
+   * QueueAlign and QueuePFN of one contiguous area in the §2.7.2 legacy layout, DRIVER_OK — no
+   * FEATURES_OK.
+   */
+  initLegacy(options: { wanted?: number; pageSize?: number; align?: number; queueSize?: number } = {}): DriverQueue[] {
+    const pageSize = options.pageSize ?? 4096;
+    const align = options.align ?? 4096;
+    this.w32(R.VIRTIO_MMIO_STATUS, 0);
+    this.w32(R.VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+    this.w32(R.VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    this.w32(R.VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    const offered = this.r32(R.VIRTIO_MMIO_DEVICE_FEATURES);
+    this.w32(R.VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+    this.w32(R.VIRTIO_MMIO_DRIVER_FEATURES, offered & (options.wanted ?? 0xffff_ffff));
+    this.w32(R.VIRTIO_MMIO_GUEST_PAGE_SIZE, pageSize);
+    const queues: DriverQueue[] = [];
+    for (let i = 0; ; i++) {
+      this.w32(R.VIRTIO_MMIO_QUEUE_SEL, i);
+      const max = this.r32(R.VIRTIO_MMIO_QUEUE_NUM_MAX);
+      if (max === 0) break;
+      if (this.r32(R.VIRTIO_MMIO_QUEUE_PFN) !== 0) throw new Error(`queue ${i} already in use`);
+      const size = Math.min(max, options.queueSize ?? 16);
+      // §2.7.2: descriptors, avail ring (flags, idx, ring[size], used_event), used ring at `align`.
+      const availEnd = 16 * size + 2 * (3 + size);
+      const total = Math.ceil(availEnd / align) * align + 6 + 8 * size;
+      const desc = this.alloc(total, pageSize);
+      const used = desc + Math.ceil(availEnd / align) * align;
+      this.w32(R.VIRTIO_MMIO_QUEUE_NUM, size);
+      this.w32(R.VIRTIO_MMIO_QUEUE_ALIGN, align);
+      this.w32(R.VIRTIO_MMIO_QUEUE_PFN, desc / pageSize);
+      queues.push(new DriverQueue(this, i, size, desc, desc + 16 * size, used));
+    }
+    this.w32(R.VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
     return queues;
   }
 

@@ -22,8 +22,8 @@ export class Captured {
 }
 
 /** kernel-m on a 256 MiB board with a virtio-blk and a PIO memory disk (as guests.test.ts). */
-export function kernelBoard(append: string, out: Captured, memory = 256 << 20): VirtMachine {
-  const m = new VirtMachine({ memory, console: out.write });
+export function kernelBoard(append: string, out: Captured, memory = 256 << 20, virtioForceLegacy?: boolean): VirtMachine {
+  const m = new VirtMachine({ memory, console: out.write, virtioForceLegacy });
   m.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(8 << 20) }));
   m.addPioDisk(new MemoryBlockBackend(8 << 20));
   bootVirt(m, { kernel: file(KERNEL_M), append });

@@ -1,0 +1,43 @@
+import { ConfigError } from '@vm/core';
+import type { ParsedArgs } from './args.js';
+
+/** What `-global DRIVER.PROPERTY=VALUE` can set here. */
+export interface GlobalProps {
+  /** `virtio-mmio.force-legacy`: QEMU 7.2's default is true (legacy, Version 1 transports). */
+  readonly virtioForceLegacy: boolean;
+}
+
+/** QEMU's spellings of a boolean property value (qapi's `on`/`off`, also `true`/`false`, `yes`/`no`). */
+export function parseOnOff(value: string, where: string): boolean {
+  const v = value.toLowerCase();
+  if (v === 'on' || v === 'true' || v === 'yes') return true;
+  if (v === 'off' || v === 'false' || v === 'no') return false;
+  throw new ConfigError(`${where}: '${value}' is not a boolean (on/off, true/false, yes/no)`);
+}
+
+/**
+ * Every `-global` of a run. Only `virtio-mmio.force-legacy` exists on this board; any other
+ * driver or property is an error that names it, never silently ignored.
+ */
+export function parseGlobals(args: ParsedArgs): GlobalProps {
+  let virtioForceLegacy = true;
+  for (const text of args.values.get('global') ?? []) {
+    const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(text);
+    if (m === null) throw new ConfigError(`-global ${text}: expected DRIVER.PROPERTY=VALUE, e.g. virtio-mmio.force-legacy=false`);
+    const [, driver, property, value] = m as unknown as [string, string, string, string];
+    if (driver !== 'virtio-mmio') throw new ConfigError(`-global ${text}: unknown driver '${driver}' (only virtio-mmio.force-legacy can be set)`);
+    if (property !== 'force-legacy') throw new ConfigError(`-global ${text}: virtio-mmio has no property '${property}' here (only force-legacy)`);
+    virtioForceLegacy = parseOnOff(value, `-global ${text}`);
+  }
+  return { virtioForceLegacy };
+}
+
+/** `bus=virtio-mmio-bus.N` of a -device: the slot N, 0..7. */
+export function virtioBusSlot(bus: string | undefined, where: string): number | undefined {
+  if (bus === undefined) return undefined;
+  const m = /^virtio-mmio-bus\.(\d+)$/.exec(bus);
+  if (m === null) throw new ConfigError(`${where}: bus '${bus}' does not exist (virtio-mmio-bus.0 to virtio-mmio-bus.7)`);
+  const slot = Number(m[1]);
+  if (slot > 7) throw new ConfigError(`${where}: bus '${bus}' does not exist (the virt board has virtio-mmio-bus.0 to virtio-mmio-bus.7)`);
+  return slot;
+}
