@@ -1,7 +1,6 @@
-import type { Ram } from '@vm/mmu';
-import { PAGE_SIZE, PTE_R, PTE_V, PTE_W, PTE_X, SATP_MODE_SV39, SATP_MODE_SV48 } from '@vm/mmu';
+import type { PteMemory, Ram } from '@vm/mmu';
+import { ACCESS_LOAD, PAGE_SIZE, SATP_MODE_SV39, SATP_MODE_SV48, walkPageTable } from '@vm/mmu';
 
-const PTE_PPN_SHIFT = 10n;
 const PPN_MASK = (1n << 44n) - 1n;
 const REGION = 2 * 1024 * 1024;
 
@@ -67,25 +66,32 @@ export class GuestPageTables {
     if (!this.enabled) return [];
     const mode = Number(satp >> 60n);
     const levels = mode === SATP_MODE_SV39 ? 3 : mode === SATP_MODE_SV48 ? 4 : 0;
+    if (levels === 0) return [];
     const fresh: number[] = [];
     const id = entryId(entry);
-    let table = Number(satp & PPN_MASK) * PAGE_SIZE;
-    for (let i = levels - 1; i >= 0; i--) {
-      const at = table + Number((BigInt.asUintN(64, va) >> BigInt(12 + 9 * i)) & 511n) * 8;
-      if (!ram.contains(at, 8)) break; // a table outside RAM: nothing the guest can store to
-      let deps = this.tables.get(table);
-      if (deps === undefined) {
-        deps = new Map();
-        this.tables.set(table, deps);
-        this.countRegion(table, 1);
-        fresh.push(table);
-      }
-      deps.set(id, entry);
-      const pte = ram.read64(at);
-      // Step 3: invalid ends the walk; step 4: R|W|X is a leaf, else a pointer to the next level.
-      if ((pte & BigInt(PTE_V)) === 0n || (pte & BigInt(PTE_R | PTE_W | PTE_X)) !== 0n) break;
-      table = Number((pte >> PTE_PPN_SHIFT) & PPN_MASK) * PAGE_SIZE;
-    }
+    // The walk core reads the PTEs the hart would (steps 2-4); every table page it reads is tracked.
+    const mem: PteMemory = {
+      hi: 0,
+      read: (at) => {
+        if (!ram.contains(at, 8)) return -1; // a table outside RAM: nothing the guest can store to
+        const table = at - (at % PAGE_SIZE);
+        let deps = this.tables.get(table);
+        if (deps === undefined) {
+          deps = new Map();
+          this.tables.set(table, deps);
+          this.countRegion(table, 1);
+          fresh.push(table);
+        }
+        deps.set(id, entry);
+        const pte = ram.read64(at);
+        mem.hi = Number(pte >> 32n);
+        return Number(pte & 0xffff_ffffn);
+      },
+      // Recording changes nothing: A/D are set by the guest's own walk (the virtual hart's).
+      write: () => true,
+    };
+    const stage = { levels, widenBits: 0, rootPpn: Number(satp & PPN_MASK), gstage: false, mxr: false };
+    walkPageTable(stage, Number(BigInt.asIntN(64, va)), ACCESS_LOAD, mem, { sum: true, mxr: true });
     return fresh;
   }
 
