@@ -94,6 +94,21 @@ describe('virtio-mmio choices reach VM boards', () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
+  it('on every stack: an empty transport at each free slot (native trap and hext, hosted accel and soft)', () => {
+    // The probe is a raw image: under a hypervisor with -bios none it is an S-mode payload (QEMU with KVM).
+    const hext = vm('run', '--hypervisor', 'native', '--mode', 'hext', '-m', '16M', '-bios', 'none', '-kernel', probe, ...teachingFlags());
+    expect(lines(hext.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 2, n === 0 ? 2 : 0)));
+    expect(hext.status).toBe(0);
+    const legacy = vm('run', '--hypervisor', 'native', '--kernel-mode', 'm', '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
+    expect(lines(legacy.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 1, n === 7 ? 2 : 0)));
+    for (const mode of ['accel', 'soft']) {
+      // The hosted VMM's transports are legacy (QEMU 7.2's default); soft mode runs the raw image as the bare board does.
+      const r = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
+      expect(lines(r.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 1, n === 7 ? 2 : 0)));
+      expect(r.status).toBe(0);
+    }
+  }, 240_000);
+
   it('vm up: force-legacy and a per-disk slot', () => {
     const file = join(dir, 'stack.yaml');
     writeFileSync(
