@@ -38,6 +38,14 @@ describe('vm matrix', () => {
     expect(md).toContain('- htif / bare: `vm run -bios packages/machine/fixtures/htif-pass.elf`');
   }, 60_000);
 
+  it.skipIf(spawnSync('qemu-system-riscv64', ['--version']).status !== 0)('puts QEMU\'s time beside ours: the QEMU column and each pass cell\'s multiple of it', () => {
+    const out = join(dir, 'qemu.md');
+    const r = vm('matrix', '--out', out, '--guests', 'kernel-m', '--stacks', 'bare,qemu', '--timeout', '30');
+    expect(r.status).toBe(0);
+    const row = readFileSync(out, 'utf8').split('\n').find((l) => l.startsWith('| our kernel-m.elf'))!;
+    expect(row).toMatch(/ \| pass \d+\.\d s \(\d+\.\dx QEMU\) \| pass \d+\.\d s \|$/);
+  }, 60_000);
+
   it('refuses an unknown guest or stack, naming the choices', () => {
     const r = vm('matrix', '--out', join(dir, 'x.md'), '--stacks', 'bare,kvm');
     expect(r.status).toBe(2);
