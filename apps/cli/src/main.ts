@@ -18,6 +18,9 @@ usage:
                                   continue a checkpoint on the bare board, as a native VM or in a
                                   hosted VMM (any snapshot on any of them: migration)
   vm migrate --listen PORT | --to HOST:PORT [vm run options]   live migration over TCP
+  vm matrix [--out FILE] [--guests a,b] [--stacks x,y] [--timeout S]
+                                  boot every guest on every stack and on QEMU, one run at a time;
+                                  writes the guest x stack table (default docs/guest-matrix.md)
   vm disasm FILE.elf              objdump-style listing of the text sections
   vm help                         this text
 
@@ -52,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./snapshot-command.js')).migrateCommand(rest);
     case 'bench':
       return (await import('./bench.js')).benchCommand(rest);
+    case 'matrix':
+      return (await import('./matrix.js')).matrixCommand(rest);
     case 'disasm':
       return (await import('./disasm.js')).disasmCommand(rest);
     case undefined:
