@@ -131,7 +131,7 @@ export class NativeHypervisor {
    * and disks, not booted, its board loaded from the snapshot; its vCPU resumes exactly there, in
    * the snapshot's mode ('hext' needs an H-capable hart; its G-stage and VMID are new).
    */
-  restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu'>>): Vm {
+  restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu' | 'boardDevices'>>): Vm {
     const info = checkVmSnapshot(snapshot, config.name, this.ipt);
     const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), virtioForceLegacy: snapshot.config.forceLegacy, sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
     try {

@@ -1,7 +1,7 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import { MemoryBlockBackend, VirtioBlock, type BlockBackend, type VirtioDevice } from '@vm/devices';
-import { bootVirt } from '@vm/machine';
+import { bootVirt, type BoardDeviceSpec } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
 import type { SbiServer } from '@vm/paravirt';
@@ -51,6 +51,11 @@ export interface VmConfig {
   readonly disks?: readonly VmDisk[];
   /** Further virtio devices (e.g. a VirtioNet), plugged in after the disks, before boot (so the DTB lists them). */
   readonly devices?: readonly VirtioDevice[];
+  /**
+   * Further devices of the VM's board (VirtMachine.addDevice): mapped, in its device tree, ticked
+   * by the hypervisor and in the VM's snapshots, like the board's own.
+   */
+  readonly boardDevices?: readonly BoardDeviceSpec[];
   /** QEMU's `-global virtio-mmio.force-legacy` for the VM's board (VirtMachineOptions.virtioForceLegacy; default true). */
   readonly virtioForceLegacy?: boolean;
   /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
@@ -160,6 +165,7 @@ export class Vm {
       else this.board.addPioDisk(backend);
     }
     for (const dev of config.devices ?? []) this.board.addVirtio(dev);
+    for (const dev of config.boardDevices ?? []) this.board.addDevice(dev);
     if (config.boot === false) {
       // Restored from a snapshot: the caller loads the board's state.
     } else if (this.sbiMode === 'hypervisor') {
