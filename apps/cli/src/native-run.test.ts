@@ -59,7 +59,8 @@ describe('vm run --hypervisor native', () => {
     // An ecall whose handler is the ecall itself: exits forever without retiring an instruction.
     const storm = join(mkdtempSync(join(tmpdir(), 'vm-native-')), 'storm.bin');
     writeFileSync(storm, assemble('la t0, 1f\ncsrw mtvec, t0\n1:\necall\n', { base: 0x8000_0000n }).bytes);
-    const r = vm('run', '--hypervisor', 'native', '-m', '4M', '-bios', 'none', '-kernel', storm);
+    // A raw image under a hypervisor is an S-mode payload unless --kernel-mode m says it is an M-mode program.
+    const r = vm('run', '--hypervisor', 'native', '--kernel-mode', 'm', '-m', '4M', '-bios', 'none', '-kernel', storm);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/VM 'guest' stopped: trap-storm at pc 0x0*8000000c/);
     expect(r.stderr).toMatch(/last 16 exits[^]*ecall/);
