@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
 import type { VmmMode } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
+import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
 import { parseGlobals } from './globals.js';
@@ -33,8 +34,7 @@ function diskOf(text: string): { bytes: Uint8Array; bus: 'virtio' } {
 
 /** One hosted guest from `vm run` flags (-m -bios -kernel -append -drive), refusing what the VMM cannot give. */
 export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
-  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
-  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  machineFlags(args, 'hosted');
   const cpu = one(args, 'cpu') ?? 'rv64';
   if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
   const smp = one(args, 'smp');
