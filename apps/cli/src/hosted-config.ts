@@ -42,13 +42,12 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
   if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor hosted (use -drive file=F,if=virtio)`);
-  // The VMM's boards keep QEMU 7.2's default, legacy virtio-mmio; a modern board is not offered there.
-  if (!parseGlobals(args).virtioForceLegacy) throw new ConfigError('-global virtio-mmio.force-legacy=off: not supported under --hypervisor hosted (its VMM boards have legacy virtio-mmio, QEMU 7.2\'s default)');
+  const { virtioForceLegacy } = parseGlobals(args);
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const boot = bootSpecOf(args);
   const disks = (args.values.get('drive') ?? []).map(diskOf);
   if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
-  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), disks };
+  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), virtioForceLegacy, disks };
 }
