@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseFdt } from '@vm/devices';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -81,4 +84,34 @@ describe('vm run and disk images', () => {
     expect(read(img).some((b) => b !== 0)).toBe(true);
     rmSync(dir, { recursive: true, force: true });
   });
+});
+
+describe('QEMU front-end flags: done as QEMU does, or refused naming the flag', () => {
+  it('-M virt,dumpdtb=FILE writes the board\'s device tree (with the kernel command line) and exits 0', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vm-dtb-')), 'virt.dtb');
+    const r = vm('run', '-M', `virt,dumpdtb=${out}`, '-m', '64M', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'), '-append', 'console=ttyS0');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`dtb dumped to ${out}`);
+    const fdt = parseFdt(new Uint8Array(readFileSync(out)));
+    expect(fdt.find('/chosen')!.prop('bootargs')!.string()).toBe('console=ttyS0');
+    expect(fdt.find('/memory@80000000')!.prop('reg')!.u64s()).toEqual([0x8000_0000n, 64n << 20n]);
+  });
+
+  it('refuses -serial, -display, -monitor and -M properties it does not implement, on every stack', () => {
+    const hello = ['-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')];
+    for (const stack of [[], ['--hypervisor', 'native'], ['--hypervisor', 'hosted']]) {
+      for (const [flag, value, message] of [
+        ['-serial', 'file:/tmp/x', '-serial file:/tmp/x: only stdio and mon:stdio'],
+        ['-display', 'gtk', '-display gtk: only none'],
+        ['-monitor', 'stdio', '-monitor stdio: no monitor is implemented'],
+        ['-machine', 'virt,accel=kvm', "-M virt,accel=kvm: property 'accel' is not supported"],
+      ] as const) {
+        const r = vm('run', ...stack, flag, value, ...hello);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toContain(message);
+      }
+    }
+    expect(vm('run', '-serial', 'mon:stdio', '-display', 'none', '-monitor', 'none', '-nographic', ...hello).stdout).toBe('hello from M-mode\n');
+  }, 180_000);
 });

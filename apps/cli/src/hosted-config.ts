@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
 import type { VmmMode } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
+import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
 import { parseGlobals } from './globals.js';
@@ -33,8 +34,7 @@ function diskOf(text: string): { bytes: Uint8Array; bus: 'virtio' } {
 
 /** One hosted guest from `vm run` flags (-m -bios -kernel -append -drive), refusing what the VMM cannot give. */
 export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
-  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
-  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  machineFlags(args, 'hosted');
   const cpu = one(args, 'cpu') ?? 'rv64';
   if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
   const smp = one(args, 'smp');
@@ -42,13 +42,12 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
   if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor hosted (use -drive file=F,if=virtio)`);
-  // The VMM's boards keep QEMU 7.2's default, legacy virtio-mmio; a modern board is not offered there.
-  if (!parseGlobals(args).virtioForceLegacy) throw new ConfigError('-global virtio-mmio.force-legacy=off: not supported under --hypervisor hosted (its VMM boards have legacy virtio-mmio, QEMU 7.2\'s default)');
+  const { virtioForceLegacy } = parseGlobals(args);
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const boot = bootSpecOf(args);
   const disks = (args.values.get('drive') ?? []).map(diskOf);
   if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
-  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), disks };
+  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), virtioForceLegacy, disks };
 }

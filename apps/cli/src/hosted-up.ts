@@ -58,7 +58,6 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
     const where = `${spec.file}: vms[${i}]`;
     if (v.cap !== undefined) throw new ConfigError(`${where}.cap: the hosted hypervisor's scheduler has weights only (leave cap out)`);
-    if (v.forceLegacy === false) throw new ConfigError(`${where}.force-legacy: the hosted VMM's boards have legacy virtio-mmio (QEMU 7.2's default): leave it out or set true`);
     v.drives.forEach((d, j) => {
       if (d.slot !== undefined) throw new ConfigError(`${where}.drives[${j}].slot: the hosted VMM places its one disk itself (leave slot out)`);
     });
@@ -78,6 +77,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
         initrd: guestFile(v.initrd, `${where}.initrd`),
         append: v.append,
         sbi: v.sbi,
+        virtioForceLegacy: v.forceLegacy,
         disks: v.drives.map((d, j) => hostedDisk(d.file, d.bus, `${where}.drives[${j}]`)),
       },
       weight: v.weight === undefined ? undefined : v.weight * WEIGHT_SCALE,

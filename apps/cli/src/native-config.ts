@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
 import { FileBlockBackend, OverlayBlockBackend } from '@vm/devices';
 import type { VmConfig } from '@vm/hypervisor-native';
+import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf } from './run.js';
 import { parseGlobals, virtioBusSlot } from './globals.js';
@@ -106,8 +107,7 @@ export function diskOf(text: string): Disk {
 
 /** One VM from `vm run` flags (-m -bios -kernel -append -drive), refusing what a VM cannot have. */
 export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: number) => void): VmConfig {
-  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
-  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+  machineFlags(args, 'native');
   const cpu = one(args, 'cpu') ?? 'rv64';
   if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
   const smp = one(args, 'smp');

@@ -2,7 +2,7 @@ import type { OptionSpec } from './args.js';
 
 /** `vm run` options: QEMU's names where QEMU has the option, ours only for what QEMU lacks. */
 export const RUN_OPTIONS: readonly OptionSpec[] = [
-  { name: 'M', value: true, help: 'machine type (only virt)' },
+  { name: 'M', value: true, help: 'machine type: virt, or virt,dumpdtb=FILE (bare board: write its device tree and exit)' },
   { name: 'machine', value: true, help: 'same as -M' },
   { name: 'm', value: true, help: 'RAM size, e.g. 256M (bare number = MiB); default 128M' },
   { name: 'smp', value: true, help: 'number of harts, 1..8' },
@@ -16,9 +16,9 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'global', value: true, repeat: true, help: 'virtio-mmio.force-legacy=on|off: legacy (Version 1, QEMU 7.2 default: on) or modern (Version 2) virtio-mmio transports' },
   { name: 'snapshot', value: false, help: 'write disk changes to a temporary overlay; images stay untouched' },
   { name: 'nographic', value: false, help: 'accepted for QEMU compatibility (always on)' },
-  { name: 'serial', value: true, help: 'accepted: mon:stdio or stdio' },
-  { name: 'display', value: true, help: 'accepted: none' },
-  { name: 'monitor', value: true, help: 'accepted: none' },
+  { name: 'serial', value: true, help: 'stdio or mon:stdio (the UART is this terminal; anything else is refused)' },
+  { name: 'display', value: true, help: 'none (anything else is refused)' },
+  { name: 'monitor', value: true, help: 'none (no monitor is implemented; anything else is refused)' },
   { name: 'no-reboot', value: false, help: 'exit instead of rebooting when the guest resets' },
   { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
 import {
   FileBlockBackend,
@@ -10,6 +10,7 @@ import {
   type BlockBackend,
 } from '@vm/devices';
 import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
+import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
 import { parseGlobals, virtioBusSlot } from './globals.js';
@@ -62,7 +63,14 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
   if (one(args, 'kernel-mode') !== undefined) throw new ConfigError(`--kernel-mode ${one(args, 'kernel-mode')}: only with --hypervisor native or hosted (on the bare board -bios none -kernel K runs K in M-mode)`);
   const hostConsole = new HostConsole();
-  const { machine, drives } = createMachine(args, (b) => hostConsole.write(b));
+  const { machine, drives, dtb, dumpDtb } = createMachine(args, (b) => hostConsole.write(b));
+  if (dumpDtb !== undefined) {
+    // QEMU's -M virt,dumpdtb=FILE: the board's device tree as the guest would get it, then exit.
+    writeFileSync(dumpDtb, dtb);
+    for (const d of drives) d.backend.close();
+    process.stderr.write(`vm: dtb dumped to ${dumpDtb}. Exiting.\n`);
+    return 0;
+  }
   const maxText = one(args, 'max-instructions');
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
@@ -124,9 +132,8 @@ function rebootImages(machine: VirtMachine, args: ParsedArgs): void {
 }
 
 /** Build the board from `vm run` flags, and boot it. */
-export function createMachine(args: ParsedArgs, console: (b: number) => void): { machine: VirtMachine; drives: DriveSpec[] } {
-  const machineType = one(args, 'M') ?? one(args, 'machine') ?? 'virt';
-  if (machineType.split(',')[0] !== 'virt') throw new ConfigError(`-M ${machineType}: only the 'virt' board exists`);
+export function createMachine(args: ParsedArgs, console: (b: number) => void): { machine: VirtMachine; drives: DriveSpec[]; dtb: Uint8Array; dumpDtb: string | undefined } {
+  const { dumpDtb } = machineFlags(args, 'bare');
   const cpu = one(args, 'cpu') ?? 'rv64';
   const cpuProps = parseProps(cpu, '-cpu');
   if (cpuProps.get('') !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
@@ -176,8 +183,9 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
       else machine.addVirtio(new VirtioBlock({ backend: d.backend }), at);
     } else throw new ConfigError(`-device ${dev}: unknown device (virtio-blk-device, virtio-rng-device, virtio-net-device, pio-disk)`);
   }
-  bootVirt(machine, spec);
-  return { machine, drives };
+  const boot = bootVirt(machine, spec);
+  const dtb = machine.ram.bytes.slice(boot.fdt - machine.ram.base, boot.fdt - machine.ram.base + boot.fdtSize);
+  return { machine, drives, dtb, dumpDtb };
 }
 
 /** The main loop: run slices, feed console input, honour exits. Returns the exit status. */

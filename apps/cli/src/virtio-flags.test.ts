@@ -102,10 +102,12 @@ describe('virtio-mmio choices reach VM boards', () => {
     const legacy = vm('run', '--hypervisor', 'native', '--kernel-mode', 'm', '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
     expect(lines(legacy.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 1, n === 7 ? 2 : 0)));
     for (const mode of ['accel', 'soft']) {
-      // The hosted VMM's transports are legacy (QEMU 7.2's default); soft mode runs the raw image as the bare board does.
+      // Soft mode runs the raw image as the bare board does; legacy by default, modern with the -global.
       const r = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
       expect(lines(r.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 1, n === 7 ? 2 : 0)));
       expect(r.status).toBe(0);
+      const modern = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-global', 'virtio-mmio.force-legacy=false', '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
+      expect(lines(modern.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 2, n === 7 ? 2 : 0)));
     }
   }, 240_000);
 

@@ -25,6 +25,8 @@ export interface GuestSpec {
    * (QEMU with KVM: a raw image or Linux Image is a payload, an ELF says by its addresses).
    */
   readonly sbi?: 'firmware' | 'hypervisor';
+  /** QEMU's `-global virtio-mmio.force-legacy`: version 1 (legacy, QEMU 7.2's default) or 2 (modern) transports. */
+  readonly virtioForceLegacy?: boolean;
   /** Guest RAM in bytes. */
   readonly memory: number;
   /** Raw disk images: on virtio-blk, or on the legacy register-level PIO disk. */

@@ -60,7 +60,7 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
   const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
   const vmms = guests.map((g, i) => {
-    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
+    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, virtioForceLegacy: g.spec.virtioForceLegacy, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
     vmm.accelCounter = () => kernel.vmm.guestInstructions;
     return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
   });

@@ -25,6 +25,8 @@ export interface VmmOptions {
   readonly append?: string;
   /** Who the kernel is without a bios (GuestSpec.sbi): accel only; soft interprets as the bare board does. */
   readonly sbi?: 'firmware' | 'hypervisor';
+  /** Legacy (default, QEMU 7.2's) or modern virtio-mmio transports on the guest's board; a snapshot brings its own. */
+  readonly virtioForceLegacy?: boolean;
   /** Guest RAM in bytes. */
   readonly memory: number;
   /** Read standard input (fd 0, non-blocking) each step and type it into the guest's UART. */
@@ -165,7 +167,8 @@ export class VmmProgram implements NativeProgram {
       if (o.sbi === 'hypervisor') return "an S-mode kernel needs a firmware in soft mode (give -bios, e.g. OpenSBI's fw_jump.bin)";
       const view = sys.memoryView(guestRam, o.memory);
       if (view === undefined) return 'guest RAM is not contiguous';
-      const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console });
+      const legacy = o.snapshot?.config.forceLegacy ?? o.virtioForceLegacy;
+      const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console, virtioForceLegacy: legacy });
       for (const d of virtio) m.addVirtio(d);
       try {
         if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');
@@ -189,7 +192,7 @@ export class VmmProgram implements NativeProgram {
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
     this.syscalls++;
-    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtio, console, snapshot: o.snapshot }));
+    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtioForceLegacy: o.virtioForceLegacy, virtio, console, snapshot: o.snapshot }));
     if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
     return undefined;
   }
