@@ -52,10 +52,11 @@ export interface HypervisorRunResult {
 export type ExitHook = (vm: Vm, exit: GuestExit) => ExitVerdict | undefined;
 
 /**
- * A type-1 hypervisor for the RV64GC virt machine by classic trap-and-emulate with shadow page
- * tables: one real hart whose M-mode is this TypeScript code, VMs whose every privilege level runs
- * in real U-mode on their own partition of host RAM, virtual boards for their devices, and a
- * credit scheduler sharing the hart among them.
+ * A type-1 hypervisor for the RV64GC virt machine: one real hart whose M-mode is this TypeScript
+ * code, VMs on their own partitions of host RAM with virtual boards for their devices, each run by
+ * a vCPU of @vm/vcpu (trap-and-emulate with shadow page tables, or the H extension). What this
+ * class adds is a type-1 hypervisor's own part: the credit scheduler sharing the hart, world
+ * switches, the VMs' time while they wait, exit hooks (interposition) and accounting.
  */
 export class NativeHypervisor {
   readonly host: HostBoard;
