@@ -95,7 +95,7 @@ export class KvmDevice implements CharDevice {
   readonly world: WorldSwitch;
   /** Exits returned to user space, by reason. */
   readonly exits = new Map<string, number>();
-  /** Traps handled inside the driver (shadow fills, CSR emulation, injections). */
+  /** Exits the vCPU recorded (every trap and preemption, those also returned to user space included). */
   inKernelExits = 0;
   guestInstructions = 0;
   constructor(private readonly kernel: HostKernel) {
