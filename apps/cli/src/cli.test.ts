@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -64,6 +64,32 @@ describe('vm run -cpu', () => {
 });
 
 describe('vm run and disk images', () => {
+  it('reads -drive booleans as QEMU does: snapshot=yes/y/true leave the image untouched, other words are refused; one writer per image', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-bool-'));
+    const img = join(dir, 'disk.img');
+    writeFileSync(img, new Uint8Array(1 << 20));
+    const kernel = ['-m', '64M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk'];
+    for (const stack of [[], ['--hypervisor', 'native'], ['--hypervisor', 'hosted']]) {
+      for (const yes of ['yes', 'y', 'true']) {
+        const r = vm('run', ...stack, ...kernel, '-drive', `file=${img},format=raw,if=virtio,snapshot=${yes}`);
+        expect(r.stdout).toContain('DONE pass');
+        expect(readFileSync(img).every((b) => b === 0)).toBe(true);
+      }
+      const bad = vm('run', ...stack, ...kernel, '-drive', `file=${img},format=raw,if=virtio,snapshot=maybe`);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain("snapshot: 'maybe' is not a boolean");
+    }
+    for (const stack of [[], ['--hypervisor', 'native']]) {
+      const ro = vm('run', ...stack, ...kernel, '-drive', `file=${img},format=raw,if=virtio,readonly=maybe`);
+      expect(ro.status).toBe(2);
+      expect(ro.stderr).toContain("readonly: 'maybe' is not a boolean");
+      const twice = vm('run', ...stack, ...kernel, '-drive', `file=${img},format=raw,if=virtio`, '-drive', `file=${img},format=raw,if=pio`);
+      expect(twice.status).toBe(2);
+      expect(twice.stderr).toContain('is already used by another writable drive');
+    }
+    expect(readFileSync(img).every((b) => b === 0)).toBe(true);
+  }, 240_000);
+
   it('writes a guest disk back when it is stopped by SIGTERM', async () => {
     const { mkdtempSync, writeFileSync, readFileSync: read, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

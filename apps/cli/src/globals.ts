@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
 import type { ParsedArgs } from './args.js';
 
@@ -7,12 +8,33 @@ export interface GlobalProps {
   readonly virtioForceLegacy: boolean;
 }
 
-/** QEMU's spellings of a boolean property value (qapi's `on`/`off`, also `true`/`false`, `yes`/`no`). */
+/** QEMU's spellings of a boolean property value (qapi_bool_parse: on/yes/true/y, off/no/false/n). */
 export function parseOnOff(value: string, where: string): boolean {
-  const v = value.toLowerCase();
-  if (v === 'on' || v === 'true' || v === 'yes') return true;
-  if (v === 'off' || v === 'false' || v === 'no') return false;
-  throw new ConfigError(`${where}: '${value}' is not a boolean (on/off, true/false, yes/no)`);
+  if (value === 'on' || value === 'yes' || value === 'true' || value === 'y') return true;
+  if (value === 'off' || value === 'no' || value === 'false' || value === 'n') return false;
+  throw new ConfigError(`${where}: '${value}' is not a boolean (on/off, yes/no, true/false, y/n)`);
+}
+
+/** A boolean property of a QEMU option (`-drive ...,snapshot=on`): its value, `fallback` when absent. */
+export function boolProp(props: ReadonlyMap<string, string>, key: string, where: string, fallback = false): boolean {
+  const v = props.get(key);
+  return v === undefined ? fallback : parseOnOff(v, `${where}: ${key}`);
+}
+
+/**
+ * The images a run's drives use. The same image on two writable drives would be two writers of
+ * one file: QEMU refuses it ("Failed to get "write" lock"); read-only and snapshot drives do not
+ * write it. Checked before the image is opened.
+ */
+export class ImageClaims {
+  private readonly writers = new Set<string>();
+
+  claim(file: string, writable: boolean, where: string): void {
+    if (!writable) return;
+    const key = realpathSync(file);
+    if (this.writers.has(key)) throw new ConfigError(`${where}: '${file}' is already used by another writable drive (add readonly=on or snapshot=on to one of them)`);
+    this.writers.add(key);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { one, parseProps, type ParsedArgs } from './args.js';
 import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
-import { parseGlobals } from './globals.js';
+import { boolProp, parseGlobals } from './globals.js';
 
 /** `--mode` under --hypervisor hosted: accel (/dev/vmm, the default) or soft (the VMM interprets). */
 export function hostedMode(mode: string | undefined, where: string): VmmMode {
@@ -29,6 +29,7 @@ function diskOf(text: string): { bytes: Uint8Array; bus: 'virtio' } {
   const file = props.get('file');
   if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
   if ((props.get('format') ?? 'raw') !== 'raw') throw new ConfigError(`-drive ${text}: format '${props.get('format')}' is not supported (raw only)`);
+  boolProp(props, 'snapshot', `-drive ${text}`); // a value QEMU would not read is refused before the run, not read as off
   return hostedDisk(file, props.get('if') ?? 'virtio', `-drive ${text}`);
 }
 

@@ -3,6 +3,7 @@ import { ConfigError } from '@vm/core';
 import type { HostKernel } from '@vm/hostos';
 import { hostedHost } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
+import { boolProp } from './globals.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
@@ -63,7 +64,7 @@ function writeDiskBack(args: ParsedArgs, kernel: HostKernel): void {
   if (drive === undefined) return;
   const props = parseProps(drive, '-drive');
   const file = props.get('file');
-  if (file === undefined || args.flags.has('snapshot') || props.get('snapshot') === 'on') return;
+  if (file === undefined || args.flags.has('snapshot') || boolProp(props, 'snapshot', `-drive ${drive}`)) return;
   const inode = kernel.fs.lookup('/images/guest/disk.img');
   if (inode === undefined) return;
   writeFileSync(file, kernel.fs.readAll(inode));

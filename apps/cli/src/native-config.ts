@@ -5,7 +5,7 @@ import type { VmConfig } from '@vm/hypervisor-native';
 import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf } from './run.js';
-import { parseGlobals, virtioBusSlot } from './globals.js';
+import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
 
 /** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
 export const HYPERVISOR_HEADROOM = 64 << 20;
@@ -34,7 +34,7 @@ export function readDisk(file: string, bus: string, where: string): Disk {
  * bare board; `snapshot=on` (or -snapshot) puts a copy-on-write overlay in front and leaves the
  * image untouched.
  */
-function driveOf(text: string, globalSnapshot: boolean): { disk: Disk; id: string | undefined; none: boolean } {
+function driveOf(text: string, globalSnapshot: boolean, claims: ImageClaims): { disk: Disk; id: string | undefined; none: boolean } {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
     if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media', 'id'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
@@ -46,8 +46,9 @@ function driveOf(text: string, globalSnapshot: boolean): { disk: Disk; id: strin
   const iface = props.get('if') ?? 'virtio';
   if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported under the hypervisor (virtio, pio or none)`);
   if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
-  const readOnly = props.get('readonly') === 'on';
-  const snapshot = globalSnapshot || props.get('snapshot') === 'on';
+  const readOnly = boolProp(props, 'readonly', `-drive ${text}`);
+  const snapshot = boolProp(props, 'snapshot', `-drive ${text}`, globalSnapshot) || globalSnapshot;
+  claims.claim(file, !readOnly && !snapshot, `-drive ${text}`);
   const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
   const backend = snapshot && !readOnly ? new OverlayBlockBackend(base) : base;
   return { disk: { backend, bus: iface === 'pio' ? 'pio' : 'virtio' }, id: props.get('id'), none: iface === 'none' };
@@ -58,7 +59,8 @@ function driveOf(text: string, globalSnapshot: boolean): { disk: Disk; id: strin
  * (or `pio-disk,drive=ID`), QEMU's long form, as on the bare board.
  */
 function disksOfArgs(args: ParsedArgs): Disk[] {
-  const drives = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot')));
+  const claims = new ImageClaims();
+  const drives = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot'), claims));
   const disks: Disk[] = drives.filter((d) => !d.none).map((d) => d.disk);
   const claimed = new Set<string>();
   for (const dev of args.values.get('device') ?? []) {

@@ -13,7 +13,7 @@ import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
 import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
-import { parseGlobals, virtioBusSlot } from './globals.js';
+import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
 import { HostConsole } from './console.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
@@ -35,7 +35,7 @@ interface DriveSpec {
  * spells it. `if=none` with `-device virtio-blk-device,drive=ID` is QEMU's long form; `if=pio`
  * is ours (the legacy register-level disk, which QEMU does not have).
  */
-function openDrive(text: string, globalSnapshot: boolean): DriveSpec {
+function openDrive(text: string, globalSnapshot: boolean, claims: ImageClaims): DriveSpec {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
     if (!['file', 'format', 'if', 'readonly', 'snapshot', 'id', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}'`);
@@ -47,8 +47,9 @@ function openDrive(text: string, globalSnapshot: boolean): DriveSpec {
   const iface = props.get('if') ?? 'virtio';
   if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported (virtio, pio or none)`);
   if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
-  const readOnly = props.get('readonly') === 'on';
-  const snapshot = globalSnapshot || props.get('snapshot') === 'on';
+  const readOnly = boolProp(props, 'readonly', `-drive ${text}`);
+  const snapshot = boolProp(props, 'snapshot', `-drive ${text}`, globalSnapshot) || globalSnapshot;
+  claims.claim(file, !readOnly && !snapshot, `-drive ${text}`);
   const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
   return { id: props.get('id'), iface, backend: snapshot && !readOnly ? new OverlayBlockBackend(base) : base };
 }
@@ -157,7 +158,8 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const spec = bootSpecOf(args);
   const { virtioForceLegacy } = parseGlobals(args);
   const machine = new VirtMachine({ memory, harts, clock, console, hExtension, virtioForceLegacy });
-  const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot')));
+  const claims = new ImageClaims();
+  const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot'), claims));
   for (const d of drives) {
     if (d.iface === 'virtio') machine.addVirtio(new VirtioBlock({ backend: d.backend }));
     else if (d.iface === 'pio') machine.addPioDisk(d.backend);
