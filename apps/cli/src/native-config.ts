@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
-import { FileBlockBackend, OverlayBlockBackend } from '@vm/devices';
 import type { VmConfig } from '@vm/hypervisor-native';
 import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
-import { bootSpecOf } from './run.js';
-import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
+import { bootSpecOf, openDrive } from './run.js';
+import { ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
 
 /** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
 export const HYPERVISOR_HEADROOM = 64 << 20;
@@ -30,28 +29,13 @@ export function readDisk(file: string, bus: string, where: string): Disk {
 }
 
 /**
- * A `vm run` drive of a VM: the image file itself, written back on flush and at exit, as on the
- * bare board; `snapshot=on` (or -snapshot) puts a copy-on-write overlay in front and leaves the
- * image untouched.
+ * A `vm run` drive of a VM: parsed and opened as on the bare board (`openDrive`): the image file
+ * itself, written back on flush and at exit; `snapshot=on` (or -snapshot) puts a copy-on-write
+ * overlay in front and leaves the image untouched.
  */
 function driveOf(text: string, globalSnapshot: boolean, claims: ImageClaims): { disk: Disk; id: string | undefined; none: boolean } {
-  const props = parseProps(text, '-drive');
-  for (const k of props.keys()) {
-    if (!['file', 'format', 'if', 'readonly', 'snapshot', 'cache', 'media', 'id'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor native`);
-  }
-  const file = props.get('file');
-  if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
-  const format = props.get('format') ?? 'raw';
-  if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
-  const iface = props.get('if') ?? 'virtio';
-  if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported under the hypervisor (virtio, pio or none)`);
-  if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
-  const readOnly = boolProp(props, 'readonly', `-drive ${text}`);
-  const snapshot = boolProp(props, 'snapshot', `-drive ${text}`, globalSnapshot) || globalSnapshot;
-  claims.claim(file, !readOnly && !snapshot, `-drive ${text}`);
-  const base = new FileBlockBackend(file, { readOnly: readOnly || snapshot });
-  const backend = snapshot && !readOnly ? new OverlayBlockBackend(base) : base;
-  return { disk: { backend, bus: iface === 'pio' ? 'pio' : 'virtio' }, id: props.get('id'), none: iface === 'none' };
+  const d = openDrive(text, globalSnapshot, claims);
+  return { disk: { backend: d.backend, bus: d.iface === 'pio' ? 'pio' : 'virtio' }, id: d.id, none: d.iface === 'none' };
 }
 
 /**

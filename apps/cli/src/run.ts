@@ -35,7 +35,7 @@ interface DriveSpec {
  * spells it. `if=none` with `-device virtio-blk-device,drive=ID` is QEMU's long form; `if=pio`
  * is ours (the legacy register-level disk, which QEMU does not have).
  */
-function openDrive(text: string, globalSnapshot: boolean, claims: ImageClaims): DriveSpec {
+export function openDrive(text: string, globalSnapshot: boolean, claims: ImageClaims): DriveSpec {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
     if (!['file', 'format', 'if', 'readonly', 'snapshot', 'id', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}'`);

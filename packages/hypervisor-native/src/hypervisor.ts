@@ -75,7 +75,8 @@ export class NativeHypervisor {
   private readonly hooks: ExitHook[] = [];
   private readonly shadowPages: number;
   private readonly ipt: number;
-  private readonly stormLimit: number;
+  /** undefined: the vCPU layer's DEFAULT_TRAP_STORM_LIMIT. */
+  private readonly stormLimit: number | undefined;
   private resident: Vm | undefined;
   /** Instructions a waiting VM has been idle for, not yet turned into clock ticks. */
   private readonly idleCarry = new Map<Vm, number>();
@@ -85,7 +86,7 @@ export class NativeHypervisor {
     if (!Number.isInteger(this.quantum) || this.quantum < 1) throw new ConfigError(`quantum must be a positive integer, got ${this.quantum}`);
     this.shadowPages = options.shadowPages ?? 1024;
     this.ipt = options.instructionsPerTick ?? 10;
-    this.stormLimit = options.trapStormLimit ?? 10_000;
+    this.stormLimit = options.trapStormLimit;
     this.mode = options.mode ?? 'trap';
     // Host time advances with the real hart inside a slice too, so a guest under H that reads
     // `time` without exits (hcounteren.TM) sees it move between instructions, not per slice.

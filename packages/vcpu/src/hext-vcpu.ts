@@ -8,7 +8,7 @@ import { SbiServer } from '@vm/paravirt';
 import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
-import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
+import { VcpuBase } from './vcpu-base.js';
 import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
@@ -32,7 +32,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
   private readonly emulator: HextEmulator;
 
   constructor(vm: Vm, host: VcpuHost, ops: VmOps, options: HextVcpuOptions) {
-    super(vm, host, ops, options.trapStormLimit ?? DEFAULT_TRAP_STORM_LIMIT);
+    super(vm, host, ops, options.trapStormLimit);
     if (!host.hart.hExtension) throw new ConfigError(`${vm.name}: mode 'hext' needs a host hart with the H extension`);
     if (vm.sbiMode !== 'hypervisor') throw new ConfigError(`${vm.name}: mode 'hext' runs S-mode guests on the hypervisor's SBI only`);
     this.context = new HextContext(vm, options.hgatp);

@@ -8,7 +8,7 @@ import type { GuestExit } from './exit-reason.js';
 import { ShadowPvMmu } from './shadow-pv-mmu.js';
 import { TrapEmulator } from './trap-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
-import { DEFAULT_TRAP_STORM_LIMIT, VcpuBase } from './vcpu-base.js';
+import { VcpuBase } from './vcpu-base.js';
 import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
@@ -37,7 +37,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   private generation = -1;
 
   constructor(vm: Vm, host: VcpuHost, ops: VmOps = {}, options: TrapVcpuOptions = {}) {
-    super(vm, host, ops, options.trapStormLimit ?? DEFAULT_TRAP_STORM_LIMIT);
+    super(vm, host, ops, options.trapStormLimit);
     this.emulator = new TrapEmulator(host.hart);
     if (vm.sbiMode === 'hypervisor') {
       const pv = options.pvMmu === false ? undefined : new ShadowPvMmu(vm, host.hart);

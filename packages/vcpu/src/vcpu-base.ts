@@ -13,12 +13,17 @@ export const DEFAULT_TRAP_STORM_LIMIT = 10_000;
 export abstract class VcpuBase {
   abstract readonly resident: boolean;
 
+  /** Exits in a row without one guest instruction retired before the VM is stopped. */
+  protected readonly stormLimit: number;
+
   constructor(
     readonly vm: Vm,
     protected readonly host: VcpuHost,
     protected readonly ops: VmOps,
-    protected readonly stormLimit: number,
-  ) {}
+    stormLimit: number | undefined,
+  ) {
+    this.stormLimit = stormLimit ?? DEFAULT_TRAP_STORM_LIMIT;
+  }
 
   readRegister(i: number): bigint {
     return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;

@@ -297,12 +297,33 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   }
 
   /** Writes to the legacy interface (§4.2.4); registers it lacks are ignored as guest errors. */
-  private writeLegacyRegister(offset: number, value: number): void {
-    const q = this.selectedQueue;
+  /** The registers legacy and modern transports share (virtio 1.x §4.2.2, §4.2.4); false for any other. */
+  private writeSharedRegister(offset: number, value: number): boolean {
     switch (offset) {
       case R.VIRTIO_MMIO_DEVICE_FEATURES_SEL:
         this.deviceFeaturesSel = value;
-        return;
+        return true;
+      case R.VIRTIO_MMIO_DRIVER_FEATURES_SEL:
+        this.driverFeaturesSel = value;
+        return true;
+      case R.VIRTIO_MMIO_QUEUE_SEL:
+        this.queueSel = value;
+        return true;
+      case R.VIRTIO_MMIO_QUEUE_NOTIFY:
+        this.queueNotify(value & 0xffff);
+        return true;
+      case R.VIRTIO_MMIO_INTERRUPT_ACK:
+        this.interruptStatus &= ~value;
+        this.irq.set(this.interruptStatus !== 0);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private writeLegacyRegister(offset: number, value: number): void {
+    const q = this.selectedQueue;
+    switch (offset) {
       case R.VIRTIO_MMIO_DRIVER_FEATURES:
         // GuestFeatures: 32 bits only; bits the device did not offer are dropped, as QEMU does.
         if (this.driverFeaturesSel !== 0) {
@@ -312,18 +333,12 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
         this.driverFeatures = BigInt(value) & this.offeredFeatures;
         for (const queue of this.queues) queue.setFeatures(this.driverFeatures);
         return;
-      case R.VIRTIO_MMIO_DRIVER_FEATURES_SEL:
-        this.driverFeaturesSel = value;
-        return;
       case R.VIRTIO_MMIO_GUEST_PAGE_SIZE: {
         // A power of two; QEMU takes its trailing zero count (and 0 for a value of 0).
         const shift = value === 0 ? 0 : 31 - Math.clz32(value & -value);
         this.guestPageShift = shift;
         return;
       }
-      case R.VIRTIO_MMIO_QUEUE_SEL:
-        this.queueSel = value;
-        return;
       case R.VIRTIO_MMIO_QUEUE_NUM:
         if (q && !q.ready) q.size = value;
         else this.guestErrors++;
@@ -335,13 +350,6 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
       case R.VIRTIO_MMIO_QUEUE_PFN:
         if (q) this.writeQueuePfn(q, value);
         else this.guestErrors++;
-        return;
-      case R.VIRTIO_MMIO_QUEUE_NOTIFY:
-        this.queueNotify(value & 0xffff);
-        return;
-      case R.VIRTIO_MMIO_INTERRUPT_ACK:
-        this.interruptStatus &= ~value;
-        this.irq.set(this.interruptStatus !== 0);
         return;
       case R.VIRTIO_MMIO_STATUS:
         this.writeLegacyStatus(value & 0xff);
@@ -401,15 +409,13 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
   }
 
   private writeRegister(offset: number, value: number): void {
+    if (this.writeSharedRegister(offset, value)) return;
     if (this.legacy) {
       this.writeLegacyRegister(offset, value);
       return;
     }
     const q = this.selectedQueue;
     switch (offset) {
-      case R.VIRTIO_MMIO_DEVICE_FEATURES_SEL:
-        this.deviceFeaturesSel = value;
-        return;
       case R.VIRTIO_MMIO_DRIVER_FEATURES:
         // §2.2.2: features are fixed once FEATURES_OK is set.
         if (this.status & VIRTIO_STATUS_FEATURES_OK || this.driverFeaturesSel > 1) {
@@ -422,12 +428,6 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
           this.driverFeatures = (this.driverFeatures & ~mask) | (BigInt(value) << shift);
         }
         return;
-      case R.VIRTIO_MMIO_DRIVER_FEATURES_SEL:
-        this.driverFeaturesSel = value;
-        return;
-      case R.VIRTIO_MMIO_QUEUE_SEL:
-        this.queueSel = value;
-        return;
       case R.VIRTIO_MMIO_QUEUE_NUM:
         if (q && !q.ready) q.size = value;
         else this.guestErrors++;
@@ -435,13 +435,6 @@ export class VirtioMmioTransport implements MmioDevice, Snapshottable<VirtioMmio
       case R.VIRTIO_MMIO_QUEUE_READY:
         if (q) this.setQueueReady(q, (value & 1) === 1);
         else this.guestErrors++;
-        return;
-      case R.VIRTIO_MMIO_QUEUE_NOTIFY:
-        this.queueNotify(value & 0xffff);
-        return;
-      case R.VIRTIO_MMIO_INTERRUPT_ACK:
-        this.interruptStatus &= ~value;
-        this.irq.set(this.interruptStatus !== 0);
         return;
       case R.VIRTIO_MMIO_STATUS:
         this.writeStatus(value & 0xff);
