@@ -5,7 +5,7 @@ import { one, parseProps, type ParsedArgs } from './args.js';
 import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
 import { bootSpecOf } from './run.js';
-import { boolProp, parseGlobals } from './globals.js';
+import { boolProp, deviceArgs, parseGlobals, type DriveOf } from './globals.js';
 
 /** `--mode` under --hypervisor hosted: accel (/dev/vmm, the default) or soft (the VMM interprets). */
 export function hostedMode(mode: string | undefined, where: string): VmmMode {
@@ -21,16 +21,21 @@ export function hostedDisk(file: string, bus: string, where: string): { bytes: U
   return { bytes: new Uint8Array(readFileSync(file)), bus: 'virtio' };
 }
 
-function diskOf(text: string): { bytes: Uint8Array; bus: 'virtio' } {
+type HostedDisk = NonNullable<GuestSpec['disks']>[number];
+
+/** One `-drive` of a hosted guest: `if=virtio` (the default), or `if=none,id=ID` for a `-device` to place. */
+function driveOf(text: string): DriveOf<HostedDisk> {
   const props = parseProps(text, '-drive');
   for (const k of props.keys()) {
-    if (!['file', 'format', 'if', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor hosted`);
+    if (!['file', 'format', 'if', 'id', 'snapshot', 'cache', 'media'].includes(k)) throw new ConfigError(`-drive ${text}: unknown property '${k}' under --hypervisor hosted`);
   }
   const file = props.get('file');
   if (file === undefined || file === '') throw new ConfigError(`-drive ${text}: needs file=PATH`);
   if ((props.get('format') ?? 'raw') !== 'raw') throw new ConfigError(`-drive ${text}: format '${props.get('format')}' is not supported (raw only)`);
   boolProp(props, 'snapshot', `-drive ${text}`); // a value QEMU would not read is refused before the run, not read as off
-  return hostedDisk(file, props.get('if') ?? 'virtio', `-drive ${text}`);
+  const iface = props.get('if') ?? 'virtio';
+  const none = iface === 'none';
+  return { disk: hostedDisk(file, none ? 'virtio' : iface, `-drive ${text}`), id: props.get('id'), none };
 }
 
 /** One hosted guest from `vm run` flags (-m -bios -kernel -append -drive), refusing what the VMM cannot give. */
@@ -42,13 +47,16 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VMM of --hypervisor hosted runs one vCPU`);
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
-  if (args.values.has('device')) throw new ConfigError(`-device ${one(args, 'device')}: not supported under --hypervisor hosted (use -drive file=F,if=virtio)`);
   const { virtioForceLegacy } = parseGlobals(args);
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
   const boot = bootSpecOf(args);
-  const disks = (args.values.get('drive') ?? []).map(diskOf);
+  const drives = (args.values.get('drive') ?? []).map(driveOf);
+  const disks: HostedDisk[] = drives.filter((d) => !d.none).map((d) => d.disk);
+  for (const d of deviceArgs(args, drives, ['virtio-blk-device'], 'under --hypervisor hosted')) {
+    if (d.kind === 'disk') disks.push({ ...d.disk, slot: d.slot });
+  }
   if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
   return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), virtioForceLegacy, disks };
 }

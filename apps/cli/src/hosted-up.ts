@@ -9,7 +9,7 @@ import { readBootFile } from './run.js';
 import type { StackSpec, StackVm } from './stack-file.js';
 import { Streams } from './up.js';
 import { SnapshotPoints } from './up-snapshots.js';
-import { movableIntoVmm } from './vm-snapshot-command.js';
+import { movableIntoVmm, vmmRestoreSpec } from './vm-snapshot-command.js';
 
 /** Stack-file weights are the native hypervisor's (default 256); the host OS's default is DEFAULT_WEIGHT. */
 const WEIGHT_SCALE = DEFAULT_WEIGHT / 256;
@@ -30,11 +30,9 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
   } catch (e) {
     throw new ConfigError(`${where}.restore (${v.name}): ${e instanceof Error ? e.message : String(e)}`);
   }
-  const blk = moved.config.virtio[0];
-  const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
   const weight = v.weight ?? r.snapshot.vm?.weight;
   return {
-    spec: { memory: moved.config.memory, disks: disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio' }] },
+    spec: vmmRestoreSpec(moved),
     snapshot: moved,
     weight: weight === undefined ? undefined : weight * WEIGHT_SCALE,
   };
@@ -58,9 +56,6 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
     const where = `${spec.file}: vms[${i}]`;
     if (v.cap !== undefined) throw new ConfigError(`${where}.cap: the hosted hypervisor's scheduler has weights only (leave cap out)`);
-    v.drives.forEach((d, j) => {
-      if (d.slot !== undefined) throw new ConfigError(`${where}.drives[${j}].slot: the hosted VMM places its one disk itself (leave slot out)`);
-    });
     const common = {
       name: v.name,
       interactive: v.name === attach,
@@ -78,7 +73,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
         append: v.append,
         sbi: v.sbi,
         virtioForceLegacy: v.forceLegacy,
-        disks: v.drives.map((d, j) => hostedDisk(d.file, d.bus, `${where}.drives[${j}]`)),
+        disks: v.drives.map((d, j) => ({ ...hostedDisk(d.file, d.bus, `${where}.drives[${j}]`), slot: d.slot })),
       },
       weight: v.weight === undefined ? undefined : v.weight * WEIGHT_SCALE,
     };

@@ -4,7 +4,7 @@ import type { VmConfig } from '@vm/hypervisor-native';
 import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf, openDrive } from './run.js';
-import { ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
+import { deviceArgs, ImageClaims, parseGlobals } from './globals.js';
 
 /** Headroom the hypervisor needs beside a VM's RAM: its shadow page-table pool (4 MiB) and slack. */
 export const HYPERVISOR_HEADROOM = 64 << 20;
@@ -46,25 +46,8 @@ function disksOfArgs(args: ParsedArgs): Disk[] {
   const claims = new ImageClaims();
   const drives = (args.values.get('drive') ?? []).map((d) => driveOf(d, args.flags.has('snapshot'), claims));
   const disks: Disk[] = drives.filter((d) => !d.none).map((d) => d.disk);
-  const claimed = new Set<string>();
-  for (const dev of args.values.get('device') ?? []) {
-    const props = parseProps(dev, '-device');
-    const name = props.get('') ?? '';
-    for (const k of props.keys()) {
-      if (!['', 'drive', 'bus', 'id'].includes(k)) throw new ConfigError(`-device ${dev}: unknown property '${k}' (drive, bus, id)`);
-    }
-    if (name !== 'virtio-blk-device' && name !== 'pio-disk') throw new ConfigError(`-device ${dev}: not supported under --hypervisor native (virtio-blk-device or pio-disk with drive=ID)`);
-    const id = props.get('drive');
-    const d = drives.find((x) => x.none && x.id === id);
-    if (id === undefined || d === undefined) throw new ConfigError(`-device ${dev}: needs drive=ID naming a -drive if=none,id=ID`);
-    if (claimed.has(id)) throw new ConfigError(`-device ${dev}: drive '${id}' is already in use`);
-    claimed.add(id);
-    if (name === 'pio-disk') {
-      if (props.has('bus')) throw new ConfigError(`-device ${dev}: pio-disk has a fixed place (0x10009000); bus= is for virtio devices`);
-      disks.push({ ...d.disk, bus: 'pio' });
-    } else {
-      disks.push({ ...d.disk, bus: 'virtio', slot: virtioBusSlot(props.get('bus'), `-device ${dev}`) });
-    }
+  for (const d of deviceArgs(args, drives, ['virtio-blk-device', 'pio-disk'], 'under --hypervisor native')) {
+    if (d.kind === 'disk') disks.push({ ...d.disk, bus: d.bus, slot: d.slot });
   }
   return disks;
 }

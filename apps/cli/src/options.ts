@@ -12,7 +12,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'append', value: true, help: 'kernel command line (DTB /chosen/bootargs)' },
   { name: 'initrd', value: true, help: 'initial ramdisk' },
   { name: 'drive', value: true, repeat: true, help: 'file=F,format=raw,if=virtio|pio|none[,id=ID][,readonly=on][,snapshot=on]' },
-  { name: 'device', value: true, repeat: true, help: 'virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N] | pio-disk,drive=ID | virtio-rng-device | virtio-net-device (loopback); bus= picks the virtio-mmio slot 0..7 (default: the highest free)' },
+  { name: 'device', value: true, repeat: true, help: 'virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N] | pio-disk,drive=ID | virtio-rng-device | virtio-net-device (loopback); bus= picks the virtio-mmio slot 0..7 (default: the highest free); under --hypervisor native: virtio-blk-device and pio-disk; hosted: one virtio-blk-device' },
   { name: 'global', value: true, repeat: true, help: 'virtio-mmio.force-legacy=on|off: legacy (Version 1, QEMU 7.2 default: on) or modern (Version 2) virtio-mmio transports' },
   { name: 'snapshot', value: false, help: 'write disk changes to a temporary overlay; images stay untouched' },
   { name: 'nographic', value: false, help: 'accepted for QEMU compatibility (always on)' },

@@ -13,7 +13,10 @@ import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
 import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
-import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
+import { boolProp, deviceArgs, ImageClaims, parseGlobals } from './globals.js';
+
+/** What `-device` gives on the bare board. */
+const BARE_DEVICES = ['virtio-blk-device', 'pio-disk', 'virtio-rng-device', 'virtio-rng', 'virtio-net-device', 'virtio-net'];
 import { HostConsole } from './console.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
@@ -164,26 +167,11 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
     if (d.iface === 'virtio') machine.addVirtio(new VirtioBlock({ backend: d.backend }));
     else if (d.iface === 'pio') machine.addPioDisk(d.backend);
   }
-  const claimed = new Set<string>();
-  for (const dev of args.values.get('device') ?? []) {
-    const props = parseProps(dev, '-device');
-    const name = props.get('') ?? '';
-    for (const k of props.keys()) {
-      if (!['', 'drive', 'bus', 'id'].includes(k)) throw new ConfigError(`-device ${dev}: unknown property '${k}' (drive, bus, id)`);
-    }
-    if (name === 'pio-disk' && props.has('bus')) throw new ConfigError(`-device ${dev}: pio-disk has a fixed place (0x10009000); bus= is for virtio devices`);
-    const at = { slot: virtioBusSlot(props.get('bus'), `-device ${dev}`) };
-    if (name === 'virtio-rng-device' || name === 'virtio-rng') machine.addVirtio(new VirtioRng({}), at);
-    else if (name === 'virtio-net-device' || name === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }), at);
-    else if (name === 'virtio-blk-device' || name === 'pio-disk') {
-      const id = props.get('drive');
-      const d = drives.find((x) => x.id === id && x.iface === 'none');
-      if (id === undefined || d === undefined) throw new ConfigError(`-device ${dev}: needs drive=ID naming a -drive if=none,id=ID`);
-      if (claimed.has(id)) throw new ConfigError(`-device ${dev}: drive '${id}' is already in use`);
-      claimed.add(id);
-      if (name === 'pio-disk') machine.addPioDisk(d.backend);
-      else machine.addVirtio(new VirtioBlock({ backend: d.backend }), at);
-    } else throw new ConfigError(`-device ${dev}: unknown device (virtio-blk-device, virtio-rng-device, virtio-net-device, pio-disk)`);
+  for (const d of deviceArgs(args, drives.map((d) => ({ disk: d.backend, id: d.id, none: d.iface === 'none' })), BARE_DEVICES, 'on the bare board')) {
+    if (d.kind === 'virtio-rng') machine.addVirtio(new VirtioRng({}), d);
+    else if (d.kind === 'virtio-net') machine.addVirtio(new VirtioNet({ backend: new NetLoopback() }), d);
+    else if (d.kind === 'disk' && d.bus === 'pio') machine.addPioDisk(d.disk);
+    else if (d.kind === 'disk') machine.addVirtio(new VirtioBlock({ backend: d.disk }), d);
   }
   const boot = bootVirt(machine, spec);
   const dtb = machine.ram.bytes.slice(boot.fdt - machine.ram.base, boot.fdt - machine.ram.base + boot.fdtSize);

@@ -106,8 +106,10 @@ describe('virtio-mmio choices reach VM boards', () => {
       const r = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
       expect(lines(r.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 1, n === 7 ? 2 : 0)));
       expect(r.status).toBe(0);
-      const modern = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-global', 'virtio-mmio.force-legacy=false', '-m', '16M', '-bios', 'none', '-kernel', probe, '-drive', `file=${image},format=raw,if=virtio`);
-      expect(lines(modern.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 2, n === 7 ? 2 : 0)));
+      // The teaching-kernel flags: modern transports, the disk on virtio-mmio-bus.0 by -device ...,bus=.
+      const modern = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-m', '16M', '-bios', 'none', '-kernel', probe, ...teachingFlags());
+      expect(lines(modern.stdout)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => line(n, 2, n === 0 ? 2 : 0)));
+      expect(modern.status).toBe(0);
     }
   }, 240_000);
 
@@ -123,6 +125,12 @@ describe('virtio-mmio choices reach VM boards', () => {
     expect(out.filter((l) => l.startsWith('[probe] '))).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => `[probe] ${line(n, 2, n === 3 ? 2 : 0)}`));
     expect(out.filter((l) => l.startsWith('[legacy] '))).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => `[legacy] ${line(n, 1, n === 7 ? 2 : 0)}`));
     expect(r.status).toBe(0);
+
+    // The hosted hypervisor places its VMM's disk by slot too.
+    writeFileSync(file, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - name: probe\n    memory: 16M\n    kernel: ${probe}\n    drives:\n      - { file: ${image}, slot: 5 }\n`);
+    const hosted = vm('up', file);
+    expect(lines(hosted.stdout).filter((l) => l.startsWith('[probe] '))).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((n) => `[probe] ${line(n, 1, n === 5 ? 2 : 0)}`));
+    expect(hosted.status).toBe(0);
 
     writeFileSync(file, `vms:\n  - name: bad\n    memory: 16M\n    kernel: ${probe}\n    drives:\n      - { file: ${image}, slot: 9 }\n`);
     const bad = vm('up', file);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -71,6 +71,20 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     const h = terminal();
     expect(await restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'soft'], h)).toBe(0);
     expect(results(a.out() + h.out())).toEqual(EXPECTED);
+  }, 240_000);
+
+  it('a disk placed with bus= keeps its slot when a hosted VMM restores it', async () => {
+    const img = join(dir, 'slot3.img');
+    writeFileSync(img, new Uint8Array(8 << 20));
+    const file = join(dir, 'slot3.vmsnap');
+    const disk = ['-m', '64M', '-bios', 'none', '-kernel', kernel, '-append', 'workload=disk', '-drive', `file=${img},format=raw,if=none,id=d0`, '-device', 'virtio-blk-device,drive=d0,bus=virtio-mmio-bus.3'];
+    const a = terminal();
+    expect(await snapshotCommand([...disk, '-o', file, '--at', '3000000'], a)).toBe(0);
+    for (const mode of ['accel', 'soft']) {
+      const b = terminal();
+      expect(await restoreCommand([file, '--hypervisor', 'hosted', '--mode', mode], b)).toBe(0);
+      expect(results(a.out() + b.out())).toEqual([expect.stringMatching(/^RESULT disk pio=absent virtio sectors=256 crc=0x[0-9a-f]+ ok$/), 'DONE pass']);
+    }
   }, 240_000);
 
   it('refuses bad flags, naming them', async () => {

@@ -121,10 +121,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
 export async function restoreHosted(snap: MachineSnapshot, file: string, args: ParsedArgs, max: number, io: CommandIo): Promise<number> {
   const mode: VmmMode = hostedMode(one(args, 'mode'), 'vm restore: --mode');
   const moved = movableIntoVmm(snap, file);
-  const blk = moved.config.virtio[0];
-  const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
-  // The VMM's disk file starts blank at the recorded size; the VMM writes the snapshot's contents into it.
-  const spec: GuestSpec = { memory: moved.config.memory, disks: disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio' }] };
+  const spec = vmmRestoreSpec(moved);
   const con = new HostConsole(io.stdin, io.stdout);
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec, snapshot: moved, interactive: true }], mode, { console: (b) => con.write(b) });
   const { vmm } = vmms[0]!;
@@ -146,6 +143,16 @@ export async function restoreHosted(snap: MachineSnapshot, file: string, args: P
   if (e?.reason === 'halt') io.stderr.write(`\nvm: the VMM stopped the guest: ${e.message}\n`);
   else if (e === undefined) io.stderr.write(`\nvm: the VMM process ended without a guest exit (${vmmOutcome(vmm)})\n`);
   return vmmStatus(vmm);
+}
+
+/**
+ * The guest a VMM restores `moved` (from movableIntoVmm) into: its RAM size, and its disk as a blank
+ * file of the recorded size in the recorded slot; the VMM writes the snapshot's contents into it.
+ */
+export function vmmRestoreSpec(moved: MachineSnapshot): GuestSpec {
+  const blk = moved.config.virtio[0];
+  const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
+  return { memory: moved.config.memory, disks: blk === undefined || disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio', slot: blk.slot }] };
 }
 
 /**

@@ -30,7 +30,7 @@ export interface GuestSpec {
   /** Guest RAM in bytes. */
   readonly memory: number;
   /** Raw disk images: on virtio-blk, or on the legacy register-level PIO disk. */
-  readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio' }[];
+  readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio'; /** virtio-mmio slot 0..7 (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */ readonly slot?: number }[];
   /** Stop after this many guest instructions (a guard for benchmarks and tests). */
   readonly maxInstructions?: number;
 }

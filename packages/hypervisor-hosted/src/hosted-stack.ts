@@ -54,7 +54,7 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
     if (g.spec.kernel === undefined && g.spec.bios === undefined && g.snapshot === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
     if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
     if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
-    return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), initrdPath: at('initrd.img', g.spec.initrd?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes) };
+    return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), initrdPath: at('initrd.img', g.spec.initrd?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes), diskSlot: g.spec.disks?.[0]?.slot };
   });
   const size = files.reduce((n, f) => n + f.bytes.length + 4096, 8 << 20);
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);

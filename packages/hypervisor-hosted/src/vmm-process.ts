@@ -1,7 +1,7 @@
 import { ConfigError, type EventCounts, type VmExit } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
 import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput, type VcpuSnapshot } from '@vm/hostos';
-import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot } from '@vm/machine';
+import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot, type PlacedVirtio } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import { HostFileBackend } from './host-file-backend.js';
 import { checkVmmSnapshot, writeDiskContents } from './vmm-snapshot.js';
@@ -21,6 +21,8 @@ export interface VmmOptions {
   readonly biosPath?: string;
   readonly kernelPath?: string;
   readonly diskPath?: string;
+  /** The disk's virtio-mmio slot (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */
+  readonly diskSlot?: number;
   readonly initrdPath?: string;
   readonly append?: string;
   /** Who the kernel is without a bios (GuestSpec.sbi): accel only; soft interprets as the bare board does. */
@@ -139,14 +141,14 @@ export class VmmProgram implements NativeProgram {
     if (typeof initrd === 'string') return initrd;
     const guestRam = this.call(SYS.mmap, 0, o.memory, PROT_RW, MAP_PRIVATE_ANON | MAP_CONTIGUOUS, -1, 0);
     if (guestRam < 0) return 'no memory for the guest';
-    const virtio: VirtioBlock[] = [];
+    const virtio: PlacedVirtio[] = [];
     if (o.diskPath !== undefined) {
       sys.poke(this.buffer, Buffer.from(o.diskPath + '\0'));
       const fd = this.call(SYS.openat, -100, this.buffer, O_RDWR, 0);
       if (fd < 0) return `cannot open ${o.diskPath}`;
       const size = this.call(SYS.lseek, fd, 0, 2);
       this.backend = new HostFileBackend(() => this.sys!, fd, size, this.buffer, BUFFER);
-      virtio.push(new VirtioBlock({ backend: this.backend }));
+      virtio.push({ device: new VirtioBlock({ backend: this.backend }), slot: o.diskSlot });
     }
     if (o.snapshot !== undefined) {
       try {
@@ -169,7 +171,7 @@ export class VmmProgram implements NativeProgram {
       if (view === undefined) return 'guest RAM is not contiguous';
       const legacy = o.snapshot?.config.forceLegacy ?? o.virtioForceLegacy;
       const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console, virtioForceLegacy: legacy });
-      for (const d of virtio) m.addVirtio(d);
+      for (const d of virtio) m.addVirtio(d.device, d);
       try {
         if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');
         else bootVirt(m, { bios, kernel: file, initrd, append: o.append });

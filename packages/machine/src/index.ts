@@ -1,7 +1,7 @@
 export { VirtMachine } from './virt.js';
 export { DeviceRegistry } from './device-registry.js';
 export type { BoardDevice, BoardDeviceSpec, FdtContext } from './device-registry.js';
-export type { VirtMachineOptions, VirtioSlot, VirtioPlacement } from './virt.js';
+export type { VirtMachineOptions, VirtioSlot, VirtioPlacement, PlacedVirtio } from './virt.js';
 export { bootVirt } from './boot.js';
 export type { BootFile, BootSpec, BootInfo } from './boot.js';
 export { loadImage, loadBytes, linuxImageHeader, kernelAddressAfter, initrdAddress, fdtAddress } from './loader.js';

@@ -70,6 +70,11 @@ export interface VirtioPlacement {
   readonly slot?: number;
 }
 
+/** A virtio device and where it goes: how a VMM hands a board its devices before boot. */
+export interface PlacedVirtio extends VirtioPlacement {
+  readonly device: VirtioDevice;
+}
+
 /** One occupied virtio-mmio slot. */
 export interface VirtioSlot {
   readonly slot: number;

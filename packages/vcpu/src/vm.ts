@@ -1,7 +1,7 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import { MemoryBlockBackend, VirtioBlock, type BlockBackend, type VirtioDevice } from '@vm/devices';
-import { bootVirt, type BoardDeviceSpec } from '@vm/machine';
+import { bootVirt, type BoardDeviceSpec, type PlacedVirtio } from '@vm/machine';
 import { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
 import type { SbiServer } from '@vm/paravirt';
@@ -50,7 +50,7 @@ export interface VmConfig {
   readonly initrd?: GuestFile;
   readonly disks?: readonly VmDisk[];
   /** Further virtio devices (e.g. a VirtioNet), plugged in after the disks, before boot (so the DTB lists them). */
-  readonly devices?: readonly VirtioDevice[];
+  readonly devices?: readonly (VirtioDevice | PlacedVirtio)[];
   /**
    * Further devices of the VM's board (VirtMachine.addDevice): mapped, in its device tree, ticked
    * by the hypervisor and in the VM's snapshots, like the board's own.
@@ -164,7 +164,10 @@ export class Vm {
       if (d.bus === 'virtio') this.board.addVirtio(new VirtioBlock({ backend }), { slot: d.slot });
       else this.board.addPioDisk(backend);
     }
-    for (const dev of config.devices ?? []) this.board.addVirtio(dev);
+    for (const dev of config.devices ?? []) {
+      if ('device' in dev) this.board.addVirtio(dev.device, dev);
+      else this.board.addVirtio(dev);
+    }
     for (const dev of config.boardDevices ?? []) this.board.addDevice(dev);
     if (config.boot === false) {
       // Restored from a snapshot: the caller loads the board's state.

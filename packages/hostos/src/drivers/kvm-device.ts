@@ -1,5 +1,5 @@
 import type { GuestFile } from '@vm/core';
-import type { VirtioDevice } from '@vm/devices';
+import type { PlacedVirtio } from '@vm/machine';
 import { CSR_MCOUNTEREN } from '@vm/isa';
 import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmSnapshot } from '@vm/vcpu';
 import { PAGE_SIZE } from '@vm/mmu';
@@ -45,7 +45,7 @@ export interface KvmVcpuSetup {
   /** Legacy (default) or modern virtio-mmio transports (VmConfig.virtioForceLegacy); a snapshot brings its own. */
   readonly virtioForceLegacy?: boolean;
   /** Device models of the VMM plugged into the guest's virtio-mmio slots. */
-  readonly virtio?: readonly VirtioDevice[];
+  readonly virtio?: readonly PlacedVirtio[];
   /** Bytes the guest writes to its UART. */
   readonly console?: (byte: number) => void;
   /**
@@ -183,7 +183,7 @@ export class KvmDevice implements CharDevice {
       if (checkVmSnapshot(s, 'KVM_CREATE_VCPU', this.kernel.machine.instructionsPerTick).sbiMode !== 'firmware') return fail('EINVAL');
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
       const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
-      for (const d of setup.virtio ?? []) vm.board.addVirtio(d);
+      for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
       const vc = new KvmVcpu(vm, this.kernel.machine);
       if (loadVmState(vm, s, false)) vm.state = 'waiting';
       state.vcpu = vc;
