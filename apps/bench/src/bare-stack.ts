@@ -1,6 +1,6 @@
-import type { GuestRunResult, GuestSpec, Stack, VmExit } from '@vm/core';
+import { sessionResult, type GuestRunResult, type GuestSpec, type Stack } from '@vm/core';
 import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
-import { bootVirt, VirtMachine } from '@vm/machine';
+import { BoardSession, bootVirt, VirtMachine } from '@vm/machine';
 import { BoardEventCounter } from './event-counter.js';
 
 /** Instructions per board.run() call: large enough to be cheap, small enough to stop on time. */
@@ -29,13 +29,7 @@ function runBare(spec: GuestSpec): GuestRunResult {
   }
   const counter = new BoardEventCounter(m);
   bootVirt(m, { bios: spec.bios, kernel: spec.kernel, append: spec.append });
-  const max = spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
-  let exit: VmExit = { reason: 'budget' };
-  while (m.retired < max) {
-    exit = m.run(Math.min(SLICE, max - m.retired));
-    // wfi here means every hart waits with no timer armed: nothing will ever wake it (no input).
-    if (exit.reason !== 'budget') break;
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { exit, console: Buffer.from(out).toString('latin1'), guestInstructions: m.retired, events: counter.events(), seconds };
+  // wfi ends the run: every hart waits with no timer armed, and no input will come.
+  const session = new BoardSession(m, { events: () => counter.events() });
+  return sessionResult(session, () => Buffer.from(out).toString('latin1'), { max: spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, slice: SLICE, started });
 }

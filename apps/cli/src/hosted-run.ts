@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
 import type { HostKernel } from '@vm/hostos';
-import { hostedHost } from '@vm/hypervisor-hosted';
+import { HostedSession, hostedHost } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { boolProp } from './globals.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
-import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
+import { endStatus, runInteractive } from './session-run.js';
 
 /**
  * `vm run --hypervisor hosted [--mode accel|soft] ...`: a host OS (@vm/hostos) boots with the
@@ -22,36 +22,10 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
   const spec = hostedSpecFromArgs(args);
   const con = new HostConsole();
-  const { kernel, vmms } = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
-  const { vmm } = vmms[0]!;
-
-  con.start();
-  const started = process.hrtime.bigint();
-  let end;
-  try {
-    end = await driveHostOs({ kernel, vmms, console: con, input: true, flush: () => con.flush(), max });
-  } finally {
-    con.flush();
-    con.stop();
-    writeDiskBack(args, kernel);
-  }
-  if (args.flags.has('stats')) {
-    const secs = Number(process.hrtime.bigint() - started) / 1e9;
-    const n = vmm.guestInstructions;
-    const world = kernel.vmm.world.entries + kernel.vmm.world.exits;
-    process.stderr.write(`vm: ${n} guest instructions in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS), hosted ${mode}: ${world} world switches, ${vmmSyscalls(vmm)}\n`);
-    process.stderr.write(`vm: exits: ${vmmExits(vmm) || 'none'}; in the driver: ${kernel.vmm.inKernelExits}\n`);
-  }
-  if (end.end === 'quit') return 0;
-  if (end.end === 'limit') {
-    process.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
-    return 124;
-  }
-  const e = vmm.exit;
-  if (e?.reason === 'halt') process.stderr.write(`\nvm: the VMM stopped the guest: ${e.message}\n`);
-  else if (e?.reason === 'reset') process.stderr.write('vm: the guest asked for a reset (a VM does not reboot): exiting\n');
-  else if (e === undefined) process.stderr.write(`\nvm: the VMM process ended without a guest exit (${vmmOutcome(vmm)})\n`);
-  return vmmStatus(vmm);
+  const host = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
+  const session = new HostedSession(host, { closeDisks: () => writeDiskBack(args, host.kernel) });
+  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: process.stderr });
+  return endStatus(end, session, process.stderr);
 }
 
 /**

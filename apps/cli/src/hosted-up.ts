@@ -1,9 +1,9 @@
 import { ConfigError, type GuestFile } from '@vm/core';
 import { DEFAULT_WEIGHT } from '@vm/hostos';
-import { hostedHost, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
+import { HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
 import { HostConsole } from './console.js';
 import { hostedDisk } from './hosted-config.js';
-import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
+import { runInteractive } from './session-run.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readBootFile } from './run.js';
 import type { StackSpec, StackVm } from './stack-file.js';
@@ -94,23 +94,18 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     streams.flush();
   };
 
-  con.start();
-  let end;
-  try {
-    end = await driveHostOs({
-      kernel,
-      vmms,
-      console: con,
-      input: attach !== undefined,
-      flush,
-      max,
-      ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
-    });
-  } finally {
-    for (const p of prefixers) p.end();
-    flush();
-    con.stop();
-  }
+  const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined });
+  const end = await runInteractive({
+    session,
+    console: con,
+    max,
+    stats: false,
+    stderr: process.stderr,
+    flush: () => streams.flush(),
+    ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
+  });
+  for (const p of prefixers) p.end();
+  flush();
   if (end.end === 'limit') process.stderr.write(`vm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
   vmms.forEach(({ vmm, process: p }, i) => {
     const name = spec.vms[i]!.name;
@@ -119,6 +114,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
   });
   if (stats) process.stderr.write(`vm: host OS: ${kernel.vmm.world.entries + kernel.vmm.world.exits} world switches, ${kernel.scheduler.contextSwitches} context switches\n`);
   const snapshotted = points.finish();
+  if (end.signalled !== undefined) return end.signalled;
   if (end.end === 'limit') return 124;
   if (end.end === 'quit') return 0;
   return snapshotted && vmms.every(({ vmm }) => vmmStatus(vmm) === 0) ? 0 : 1;

@@ -1,10 +1,9 @@
 import { ConfigError } from '@vm/core';
-import { NativeHypervisor } from '@vm/hypervisor-native';
+import { NativeHypervisor, NativeSession } from '@vm/hypervisor-native';
 import { one, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
-import { driveHypervisor } from './hv-loop.js';
 import { checkMode, closeDisks, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
-import { exitsByReason, nativeEndStatus } from './vm-report.js';
+import { endStatus, runInteractive } from './session-run.js';
 
 /**
  * `vm run --hypervisor native [--mode trap] ...`: one guest as a VM of the type-1 hypervisor,
@@ -27,21 +26,7 @@ export async function runNative(args: ParsedArgs): Promise<number> {
     throw e;
   }
 
-  con.start();
-  const started = process.hrtime.bigint();
-  let end;
-  try {
-    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max });
-  } finally {
-    con.flush();
-    con.stop();
-    closeDisks(config);
-  }
-  if (args.flags.has('stats')) {
-    const secs = Number(process.hrtime.bigint() - started) / 1e9;
-    const n = vm.stats.guestInstructions;
-    process.stderr.write(`vm: ${n} guest instructions in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS), ${hv.worldSwitches} world switches\n`);
-    process.stderr.write(`vm: exits: ${exitsByReason(vm) || 'none'}\n`);
-  }
-  return nativeEndStatus(end, vm, process.stderr);
+  const session = new NativeSession(hv, [vm], { closeDisks: () => closeDisks(config) });
+  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: process.stderr });
+  return endStatus(end, session, process.stderr);
 }

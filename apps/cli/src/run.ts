@@ -9,15 +9,16 @@ import {
   VirtioRng,
   type BlockBackend,
 } from '@vm/devices';
-import { bootVirt, VirtMachine, type BootFile } from '@vm/machine';
+import { BoardSession, bootVirt, VirtMachine, type BootFile } from '@vm/machine';
 import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
 import { boolProp, deviceArgs, ImageClaims, parseGlobals } from './globals.js';
+import { HostConsole } from './console.js';
+import { endStatus, runInteractive } from './session-run.js';
 
 /** What `-device` gives on the bare board. */
 const BARE_DEVICES = ['virtio-blk-device', 'pio-disk', 'virtio-rng-device', 'virtio-rng', 'virtio-net-device', 'virtio-net'];
-import { HostConsole } from './console.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
@@ -79,37 +80,17 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
-  hostConsole.start();
-  const started = process.hrtime.bigint();
-  let status: number;
-  // SIGINT/SIGTERM end the run between slices, so disks are still written back below.
-  let signalled: number | undefined;
-  const onSignal = (code: number) => (): void => {
-    signalled = code;
-    hostConsole.quitRequested = true;
-  };
-  const onInt = onSignal(130);
-  const onTerm = onSignal(143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
-  try {
-    status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args));
-    if (signalled !== undefined) status = signalled;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-    hostConsole.flush();
-    hostConsole.stop();
-    for (const d of drives) {
-      d.backend.flush();
-      d.backend.close();
-    }
-  }
-  if (args.flags.has('stats')) {
-    const secs = Number(process.hrtime.bigint() - started) / 1e9;
-    process.stderr.write(`vm: ${machine.retired} instructions in ${secs.toFixed(2)} s (${(machine.retired / secs / 1e6).toFixed(1)} MIPS)\n`);
-  }
-  return status;
+  const session = new BoardSession(machine, {
+    reboot: args.flags.has('no-reboot') ? undefined : () => rebootImages(machine, args),
+    closeDisks: () => {
+      for (const d of drives) {
+        d.backend.flush();
+        d.backend.close();
+      }
+    },
+  });
+  const end = await runInteractive({ session, console: hostConsole, max, stats: args.flags.has('stats'), stderr: process.stderr });
+  return endStatus(end, session, process.stderr);
 }
 
 export function bootSpecOf(args: ParsedArgs): Parameters<typeof bootVirt>[1] {
@@ -176,53 +157,4 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const boot = bootVirt(machine, spec);
   const dtb = machine.ram.bytes.slice(boot.fdt - machine.ram.base, boot.fdt - machine.ram.base + boot.fdtSize);
   return { machine, drives, dtb, dumpDtb };
-}
-
-/** The main loop: run slices, feed console input, honour exits. Returns the exit status. */
-async function drive(machine: VirtMachine, con: HostConsole, max: number, noReboot: boolean, reboot: () => void): Promise<number> {
-  const slice = 2_000_000;
-  let ran = 0;
-  for (;;) {
-    feedInput(machine, con);
-    const budget = Math.min(slice, max - ran);
-    if (budget <= 0) {
-      process.stderr.write(`\nvm: stopped after ${ran} instructions (--max-instructions)\n`);
-      return 124;
-    }
-    const before = machine.retired;
-    const exit = machine.run(budget);
-    ran += Math.max(machine.retired - before, 0);
-    con.flush();
-    if (con.quitRequested) return 0;
-    switch (exit.reason) {
-      case 'poweroff':
-        if (machine.htif !== undefined && exit.code !== 0) process.stderr.write(`vm: test ${exit.code} failed (HTIF tohost)\n`);
-        return exit.code;
-      case 'reset':
-        if (noReboot) return 0;
-        reboot();
-        break;
-      case 'halt':
-        process.stderr.write(`\nvm: ${exit.message}\n`);
-        return 1;
-      case 'wfi':
-        // Every hart waits for an interrupt that no timer will raise: only input can wake it.
-        if (con.inputEnded && con.pending.length === 0) {
-          process.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
-          return 1;
-        }
-        await con.waitForInput(50);
-        break;
-      default:
-        // Let the event loop deliver input between slices.
-        await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-}
-
-function feedInput(machine: VirtMachine, con: HostConsole): void {
-  const q = con.pending;
-  if (q.length === 0) return;
-  const taken = machine.uart.receive(q);
-  q.splice(0, taken);
 }

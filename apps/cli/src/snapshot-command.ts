@@ -1,12 +1,12 @@
 import { createServer, connect, type Socket } from 'node:net';
-import { ConfigError, type VmExit } from '@vm/core';
+import { ConfigError, runSession, type VmExit } from '@vm/core';
 import {
   formatMigrationStats,
   migrateIn,
   migrateOut,
   readSnapshot,
+  BoardSession,
   restoreMachine,
-  snapshotMachine,
   writeSnapshot,
   type VirtMachine,
 } from '@vm/machine';
@@ -14,6 +14,7 @@ import { one, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { RUN_OPTIONS } from './options.js';
 import { createMachine } from './run.js';
+import { endStatus, runInteractive } from './session-run.js';
 import { hypervisorOf, restoreHosted, restoreNative, snapshotHosted, snapshotNative } from './vm-snapshot-command.js';
 
 /** Where a command's console and messages go (the terminal by default; tests pass streams). */
@@ -22,6 +23,9 @@ export interface CommandIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WritableStream;
 }
+
+/** Instructions per slice while running up to a snapshot or migration point. */
+const SLICE = 1_000_000;
 
 const TERMINAL: CommandIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
@@ -65,7 +69,9 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   const con = new HostConsole(io.stdin, io.stdout);
   const { machine, drives } = createMachine(args, (b) => con.write(b));
   try {
-    const exit = runTo(machine, at);
+    const session = new BoardSession(machine);
+    runSession(session, { max: at, slice: SLICE });
+    const exit = session.exit();
     con.flush();
     if (exit.reason !== 'budget' && exit.reason !== 'wfi') {
       io.stderr.write(`vm snapshot: the guest stopped (${describe(exit)}) after ${machine.retired} instructions, before --at ${at}\n`);
@@ -73,7 +79,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
     }
     if (exit.reason === 'wfi') io.stderr.write(`vm snapshot: the guest waits for input at ${machine.retired} instructions; snapshotting there\n`);
     const t0 = performance.now();
-    const snap = snapshotMachine(machine);
+    const snap = session.snapshot();
     const bytes = writeSnapshot(file, snap);
     const ms = performance.now() - t0;
     io.stderr.write(`vm snapshot: ${machine.retired} instructions; wrote ${file} (${bytes} bytes, ${snap.ram.chunks.length} RAM chunks, ${ms.toFixed(0)} ms)\n`);
@@ -102,11 +108,7 @@ export async function restoreCommand(argv: readonly string[], io: CommandIo = TE
   const t0 = performance.now();
   const { machine, disks } = restoreMachine(readSnapshot(file), { console: (b) => con.write(b) });
   if (args.flags.has('stats')) io.stderr.write(`vm restore: ${machine.retired} instructions restored in ${(performance.now() - t0).toFixed(0)} ms\n`);
-  try {
-    return await runConsole(machine, con, max, io, args.flags.has('stats'));
-  } finally {
-    for (const d of disks) d.close();
-  }
+  return runRestored(machine, disks, con, max, io, args.flags.has('stats'));
 }
 
 /** `vm migrate --listen PORT` (receive and run) or `vm migrate --to HOST:PORT [vm run flags]` (run and send). */
@@ -135,11 +137,7 @@ async function receive(args: ParsedArgs, listenPort: number, io: CommandIo): Pro
   const { machine, disks, pagesReceived, rounds } = await migrateIn(socket, { console: (b) => con.write(b) });
   socket.end();
   io.stderr.write(`vm migrate: received ${pagesReceived} pages in ${rounds} rounds and the board state (${(performance.now() - t0).toFixed(0)} ms); resuming at ${machine.retired} instructions\n`);
-  try {
-    return await runConsole(machine, con, max, io, args.flags.has('stats'));
-  } finally {
-    for (const d of disks) d.close();
-  }
+  return runRestored(machine, disks, con, max, io, args.flags.has('stats'));
 }
 
 async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number> {
@@ -149,7 +147,9 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
   const con = new HostConsole(io.stdin, io.stdout);
   const { machine, drives } = createMachine(args, (b) => con.write(b));
   try {
-    const exit = runTo(machine, after);
+    const session = new BoardSession(machine);
+    runSession(session, { max: after, slice: SLICE });
+    const exit = session.exit();
     con.flush();
     if (exit.reason !== 'budget' && exit.reason !== 'wfi') {
       io.stderr.write(`vm migrate: the guest stopped (${describe(exit)}) before --after ${after}\n`);
@@ -173,58 +173,16 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
   }
 }
 
-/** Run the board in slices until `at` instructions have retired or it stops. */
-function runTo(machine: VirtMachine, at: number): VmExit {
-  while (machine.retired < at) {
-    const exit = machine.run(Math.min(1_000_000, at - machine.retired));
-    if (exit.reason !== 'budget') return exit;
-  }
-  return { reason: 'budget' };
-}
-
-/** The console loop of `vm run` for a restored board: feeds input, honours exits; returns the exit status. */
-async function runConsole(machine: VirtMachine, con: HostConsole, max: number, io: CommandIo, stats: boolean): Promise<number> {
-  const start = machine.retired;
-  const started = performance.now();
-  con.start();
-  try {
-    for (;;) {
-      if (con.pending.length > 0) con.pending.splice(0, machine.uart.receive(con.pending));
-      const budget = Math.min(1_000_000, max - (machine.retired - start));
-      if (budget <= 0) {
-        io.stderr.write(`\nvm: stopped after ${machine.retired - start} instructions (--max-instructions)\n`);
-        return 124;
-      }
-      const exit = machine.run(budget);
-      con.flush();
-      if (con.quitRequested) return 0;
-      if (exit.reason === 'poweroff') return exit.code;
-      if (exit.reason === 'reset') {
-        io.stderr.write('\nvm: the guest reset; a restored board cannot reboot its images\n');
-        return 0;
-      }
-      if (exit.reason === 'halt') {
-        io.stderr.write(`\nvm: ${exit.message}\n`);
-        return 1;
-      }
-      if (exit.reason === 'wfi') {
-        if (con.inputEnded && con.pending.length === 0) {
-          io.stderr.write('\nvm: the guest waits for input and standard input has ended\n');
-          return 1;
-        }
-        await con.waitForInput(50);
-      } else {
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    }
-  } finally {
-    con.flush();
-    con.stop();
-    if (stats) {
-      const secs = (performance.now() - started) / 1000;
-      io.stderr.write(`vm: ${machine.retired - start} instructions in ${secs.toFixed(2)} s\n`);
-    }
-  }
+/** A restored or received board, continued on the terminal until it ends; its disks closed at the end. */
+async function runRestored(machine: VirtMachine, disks: readonly { close(): void }[], con: HostConsole, max: number, io: CommandIo, stats: boolean): Promise<number> {
+  const session = new BoardSession(machine, {
+    resetNote: 'vm: the guest reset; a restored board cannot reboot its images',
+    closeDisks: () => {
+      for (const d of disks) d.close();
+    },
+  });
+  const end = await runInteractive({ session, console: con, max, stats, stderr: io.stderr });
+  return endStatus(end, session, io.stderr);
 }
 
 function count(args: ParsedArgs, name: string): number | undefined {

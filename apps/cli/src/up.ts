@@ -1,16 +1,15 @@
 import { ConfigError } from '@vm/core';
 import type { GuestFile } from '@vm/core';
-import { NativeHypervisor, type Vm, type VmConfig } from '@vm/hypervisor-native';
+import { exitsByReason, formatReport, NativeHypervisor, NativeSession, stoppedByHypervisor, summaryLine, type Vm, type VmConfig } from '@vm/hypervisor-native';
 import { one, parseArgs } from './args.js';
 import { HostConsole } from './console.js';
-import { driveHypervisor } from './hv-loop.js';
+import { runInteractive } from './session-run.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
 import { readBootFile } from './run.js';
 import { loadStack, type StackSpec, type StackVm } from './stack-file.js';
 import { SnapshotPoints } from './up-snapshots.js';
-import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from './vm-report.js';
 
 const SHADOW_POOL = 4 << 20;
 const SUPERPAGE = 2 << 20;
@@ -121,22 +120,18 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     streams.flush();
   };
 
-  con.start();
-  let end;
-  try {
-    end = await driveHypervisor({
-      hv,
-      console: con,
-      input: vms.find((v) => v.name === attach),
-      flush,
-      max,
-      ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
-    });
-  } finally {
-    for (const p of prefixers) p.end();
-    flush();
-    con.stop();
-  }
+  const session = new NativeSession(hv, vms, { input: vms.find((v) => v.name === attach) ?? false });
+  const end = await runInteractive({
+    session,
+    console: con,
+    max,
+    stats: false,
+    stderr: process.stderr,
+    flush: () => streams.flush(),
+    ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
+  });
+  for (const p of prefixers) p.end();
+  flush();
   if (end.end === 'limit') process.stderr.write(`vm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
   if (end.end === 'stuck') process.stderr.write('vm: every running VM waits for input that will not come\n');
   for (const vm of vms) {
@@ -145,6 +140,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     if (args.flags.has('stats')) process.stderr.write(`vm: [${vm.name}] exits: ${exitsByReason(vm) || 'none'}\n`);
   }
   const snapshotted = points.finish();
+  if (end.signalled !== undefined) return end.signalled;
   if (end.end === 'limit') return 124;
   return snapshotted && vms.every((v) => v.report?.reason === 'poweroff' && v.exitStatus === 0) ? 0 : 1;
 }

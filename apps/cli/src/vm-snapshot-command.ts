@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError, type GuestSpec } from '@vm/core';
+import { ConfigError, runSession, type GuestSpec } from '@vm/core';
 import { VirtioBlock, type BlockBackend } from '@vm/devices';
-import { hostedHost, type VmmMode } from '@vm/hypervisor-hosted';
-import { NativeHypervisor, type Vm, type VmSnapshot } from '@vm/hypervisor-native';
+import { HostedSession, hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
+import { NativeHypervisor, NativeSession, vmStatus, type Vm, type VmSnapshot } from '@vm/hypervisor-native';
 import { CHUNK_SIZE, writeSnapshot, type DiskSnapshot, type ImageChunk, type MachineSnapshot } from '@vm/machine';
 import { one, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
-import { driveHostOs, vmmOutcome, vmmStatus } from './hosted-loop.js';
-import { driveHypervisor } from './hv-loop.js';
 import { checkMode, diskOf, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
 import type { CommandIo } from './snapshot-command.js';
-import { nativeEndStatus, vmStatus } from './vm-report.js';
+import { endStatus, runInteractive } from './session-run.js';
 
 /** Where `vm snapshot` runs the guest and `vm restore` continues it. */
 export type SnapshotHypervisor = 'none' | 'native' | 'hosted';
@@ -57,11 +55,9 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
   const config = { ...base, disks: (args.values.get('drive') ?? []).map(diskOf) };
   const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
   const vm = hv.createVm(config);
-  while (vm.state !== 'stopped' && vm.vhart.hart.retired < at) {
-    const r = hv.run(Math.min(SLICE, at - vm.vhart.hart.retired));
-    con.flush();
-    if (r.reason === 'idle') break;
-  }
+  // Up to the point, or to where the guest waits for input (a snapshot is taken there too).
+  const session = new NativeSession(hv, [vm], { input: false });
+  runSession(session, { max: at - vm.vhart.hart.retired, slice: SLICE });
   con.flush();
   if (vm.state === 'stopped') {
     io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.vhart.hart.retired} instructions, before --at ${at}\n`);
@@ -69,7 +65,7 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
   }
   if (vm.vhart.hart.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.vhart.hart.retired} instructions; snapshotting there\n`);
   const t0 = performance.now();
-  const snap = hv.snapshotVm(vm);
+  const snap = session.snapshot();
   wrote(io, file, vm.vhart.hart.retired, 'native', snap, t0, writeSnapshot(file, snap));
   return 0;
 }
@@ -81,18 +77,16 @@ export async function snapshotHosted(args: ParsedArgs, file: string, at: number,
   const con = new HostConsole(io.stdin, io.stdout);
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec }], mode, { console: (b) => con.write(b) });
   const { vmm, process: proc } = vmms[0]!;
-  while (proc.state !== 'zombie' && vmm.guestInstructions < at) {
-    const r = kernel.run(SLICE);
-    con.flush();
-    if (r.reason !== 'budget') break;
-  }
+  // The host OS runs in slices, so the VMM is snapshotted at the first slice boundary at or after the point.
+  const session = new HostedSession({ kernel, vmms }, { input: false });
+  runSession(session, { max: at, slice: SLICE });
   con.flush();
   if (proc.state === 'zombie' || vmm.exit !== undefined || vmm.guestInstructions < at) {
     io.stderr.write(`vm snapshot: the guest stopped (${vmmOutcome(vmm)}) after ${vmm.guestInstructions} instructions, before --at ${at}\n`);
     return 1;
   }
   const t0 = performance.now();
-  const snap = vmm.snapshot();
+  const snap = session.snapshot();
   wrote(io, file, vmm.guestInstructions, `hosted ${mode}`, snap, t0, writeSnapshot(file, snap));
   return 0;
 }
@@ -104,17 +98,10 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
   const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
   const vm = hv.restoreVm(snap, { name: snap.vm?.name ?? 'guest', console: (b) => con.write(b) });
   const start = vm.vhart.hart.retired;
-  con.start();
-  let end;
-  try {
-    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max });
-  } finally {
-    con.flush();
-    con.stop();
-    flushVmDisks(vm);
-  }
-  if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions; ran ${vm.vhart.hart.retired - start} more under native\n`);
-  return nativeEndStatus(end, vm, io.stderr);
+  const session = new NativeSession(hv, [vm], { closeDisks: () => flushVmDisks(vm) });
+  if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions under native\n`);
+  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: io.stderr });
+  return endStatus(end, session, io.stderr);
 }
 
 /** `vm restore FILE --hypervisor hosted [--mode accel|soft]`: the snapshot continues in a VMM on the host OS. */
@@ -123,26 +110,10 @@ export async function restoreHosted(snap: MachineSnapshot, file: string, args: P
   const moved = movableIntoVmm(snap, file);
   const spec = vmmRestoreSpec(moved);
   const con = new HostConsole(io.stdin, io.stdout);
-  const { kernel, vmms } = hostedHost([{ name: 'guest', spec, snapshot: moved, interactive: true }], mode, { console: (b) => con.write(b) });
-  const { vmm } = vmms[0]!;
-  con.start();
-  let end;
-  try {
-    end = await driveHostOs({ kernel, vmms, console: con, input: true, flush: () => con.flush(), max });
-  } finally {
-    con.flush();
-    con.stop();
-  }
-  if (args.flags.has('stats')) io.stderr.write(`vm: ${vmm.guestInstructions} guest instructions after the restore under hosted ${mode}\n`);
-  if (end.end === 'quit') return 0;
-  if (end.end === 'limit') {
-    io.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
-    return 124;
-  }
-  const e = vmm.exit;
-  if (e?.reason === 'halt') io.stderr.write(`\nvm: the VMM stopped the guest: ${e.message}\n`);
-  else if (e === undefined) io.stderr.write(`\nvm: the VMM process ended without a guest exit (${vmmOutcome(vmm)})\n`);
-  return vmmStatus(vmm);
+  const host = hostedHost([{ name: 'guest', spec, snapshot: moved, interactive: true }], mode, { console: (b) => con.write(b) });
+  const session = new HostedSession(host);
+  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: io.stderr });
+  return endStatus(end, session, io.stderr);
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { GuestRunResult, GuestSpec, Stack, VmExit } from '@vm/core';
+import { sessionResult, type GuestRunResult, type GuestSpec, type Stack } from '@vm/core';
+import { HostedSession } from './hosted-session.js';
 import { HostKernel, mkfs, type MkfsFile, type Process } from '@vm/hostos';
 import type { MachineSnapshot } from '@vm/machine';
 import { VmmProgram, type VmmMode } from './vmm-process.js';
@@ -77,21 +78,9 @@ function hostedStack(mode: VmmMode): Stack {
     name: `hosted-${mode}`,
     run(spec: GuestSpec): GuestRunResult {
       const started = process.hrtime.bigint();
-      const { kernel, vmm, process: proc } = hostedSetup(spec, mode);
-      const max = spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
-      while (proc.state !== 'zombie' && vmm.guestInstructions < max) {
-        const r = kernel.run(RUN_CHUNK);
-        if (r.reason !== 'budget') break;
-      }
-      const exit: VmExit = vmm.exit ?? { reason: 'budget' };
-      const events = {
-        ...vmm.events(),
-        'world-switch': kernel.vmm.world.entries + kernel.vmm.world.exits,
-        'exit.in-kernel': kernel.vmm.inKernelExits,
-        'context-switch': kernel.scheduler.contextSwitches,
-      };
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      return { exit, console: vmm.console, guestInstructions: vmm.guestInstructions, events, seconds };
+      const host = hostedHost([{ name: 'guest', spec }], mode);
+      const vmm = host.vmms[0]!.vmm;
+      return sessionResult(new HostedSession(host, { input: false }), () => vmm.console, { max: spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, slice: RUN_CHUNK, started });
     },
   };
 }

@@ -3,6 +3,9 @@ export type { NativeHypervisorOptions, HypervisorRunResult, ExitHook } from './h
 export { CreditScheduler } from './credit-scheduler.js';
 export type { Schedulable } from './credit-scheduler.js';
 export { HostBoard, HOST_RAM_BASE } from './host-board.js';
+export { NativeSession } from './native-session.js';
+export type { NativeSessionOptions } from './native-session.js';
+export { vmStatus, stoppedByHypervisor, formatReport, totalExits, exitsByReason, summaryLine } from './vm-report.js';
 export { nativeTrapStack, nativePvStack, nativeHextStack, nativeStack } from './native-stacks.js';
 // The VM and its vCPU come from the vCPU layer; re-exported so a stack can be composed from this package alone.
 export { Vm, GUEST_RAM_BASE, VmStats, EXIT_HISTORY, sbiModeOf, captureVm, checkVmSnapshot, disksOf, loadVmState } from '@vm/vcpu';

@@ -1,4 +1,5 @@
-import type { GuestRunResult, GuestSpec, Stack, VmExit } from '@vm/core';
+import { sessionResult, type GuestRunResult, type GuestSpec, type Stack } from '@vm/core';
+import { NativeSession } from './native-session.js';
 import { NativeHypervisor } from './hypervisor.js';
 
 /** Guard when the spec gives none (as the bare stack's). */
@@ -22,23 +23,7 @@ export function nativeStack(name: string, o: NativeStackOptions): Stack {
       const started = process.hrtime.bigint();
       const hv = new NativeHypervisor({ memory: spec.memory + HYPERVISOR_RESERVE, mode: o.mode });
       const vm = hv.createVm({ name: 'guest', memory: spec.memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, sbi: spec.sbi, disks: spec.disks, pvMmu: o.pvMmu });
-      const max = spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS;
-      let exit: VmExit = { reason: 'budget' };
-      while (vm.state !== 'stopped' && vm.stats.guestInstructions < max) {
-        const r = hv.run(Math.min(RUN_CHUNK, max - vm.stats.guestInstructions));
-        if (r.reason === 'idle') {
-          exit = { reason: 'wfi' };
-          break;
-        }
-      }
-      const report = vm.report;
-      if (report !== undefined) {
-        if (report.reason === 'poweroff') exit = { reason: 'poweroff', code: vm.exitStatus ?? 0 };
-        else if (report.reason === 'reset') exit = { reason: 'reset' };
-        else exit = { reason: 'halt', message: vm.describe() };
-      }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      return { exit, console: vm.console, guestInstructions: vm.stats.guestInstructions, events: vm.stats.events(), seconds };
+      return sessionResult(new NativeSession(hv, [vm]), () => vm.console, { max: spec.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, slice: RUN_CHUNK, started });
     },
   };
 }

@@ -1,6 +1,5 @@
 import { hex } from '@vm/core';
-import type { Vm } from '@vm/hypervisor-native';
-import type { HvLoopEnd } from './hv-loop.js';
+import type { Vm } from '@vm/vcpu';
 
 const PRIV = 'USHM';
 
@@ -37,7 +36,7 @@ export function totalExits(vm: Vm): number {
   return n;
 }
 
-/** `exit.csr 12, exit.mmio 3, ...` for --stats. */
+/** `csr 12, mmio 3, ...`: a VM's exits by reason, for --stats. */
 export function exitsByReason(vm: Vm): string {
   return Object.entries(vm.stats.events())
     .filter(([k]) => k.startsWith('exit.'))
@@ -50,27 +49,4 @@ export function summaryLine(vm: Vm): string {
   const r = vm.report;
   const how = r === undefined ? vm.state : r.reason === 'poweroff' ? `exit ${vm.exitStatus ?? '?'}` : r.reason === 'reset' ? 'reset' : `${r.reason} at ${hex(r.pc)}`;
   return `vm: [${vm.name}] ${how}, ${vm.stats.guestInstructions} instructions, ${totalExits(vm)} exits`;
-}
-
-/**
- * The exit status of a `vm run`/`vm restore` of one native VM once the run loop ended, with the
- * message that explains it on stderr: 0 for Ctrl-A X, 124 at --max-instructions, 1 when the guest
- * waits for input that will never come or the hypervisor stopped it (its report is printed), else
- * the guest's poweroff code.
- */
-export function nativeEndStatus(end: { end: HvLoopEnd; instructions: number }, vm: Vm, stderr: { write(text: string): unknown }): number {
-  switch (end.end) {
-    case 'quit':
-      return 0;
-    case 'limit':
-      stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
-      return 124;
-    case 'stuck':
-      stderr.write('\nvm: the guest waits for input and standard input has ended\n');
-      return 1;
-    default:
-      if (stoppedByHypervisor(vm)) stderr.write(formatReport(vm));
-      else if (vm.report?.reason === 'reset') stderr.write('vm: the guest asked for a reset (a VM does not reboot): exiting\n');
-      return vmStatus(vm);
-  }
 }

@@ -1,0 +1,96 @@
+import { driveSession, type DriveOptions, type DriveResult, type GuestSession } from '@vm/core';
+import type { HostConsole } from './console.js';
+
+/** Where end messages and `--stats` go (process.stderr, or a test's stream). */
+export interface ErrStream {
+  write(text: string): unknown;
+}
+
+export interface InteractiveRun extends Omit<DriveOptions, 'slice'> {
+  readonly session: GuestSession;
+  readonly console: HostConsole;
+  /** Print `--stats` at the end. */
+  readonly stats: boolean;
+  readonly stderr: ErrStream;
+  /** Stack-specific flushing after each slice (e.g. `vm up`'s prefixed streams), besides the console's. */
+  readonly flush?: () => void;
+}
+
+export interface InteractiveEnd extends DriveResult {
+  /** SIGINT (130) or SIGTERM (143) ended the run, as a shell reports a signalled process. */
+  readonly signalled: number | undefined;
+}
+
+/**
+ * The one driver of every `vm` command that runs guests (`run`, `up`, `restore`, on every stack):
+ * the terminal in raw mode, the session driven slice by slice (`driveSession`), SIGINT/SIGTERM
+ * ending the run between slices — so the session's disks are still written back — then `--stats`.
+ */
+export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd> {
+  const con = o.console;
+  let signalled: number | undefined;
+  const onSignal = (code: number) => (): void => {
+    signalled = code;
+    con.quitRequested = true;
+  };
+  const onInt = onSignal(130);
+  const onTerm = onSignal(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  con.start();
+  const started = process.hrtime.bigint();
+  let end: DriveResult;
+  try {
+    end = await driveSession(o.session, con, {
+      max: o.max,
+      nextBudget: o.nextBudget,
+      afterRun: () => {
+        o.flush?.();
+        o.afterRun?.();
+      },
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    con.flush();
+    o.flush?.();
+    con.stop();
+    o.session.close();
+  }
+  if (o.stats) printStats(o.session, Number(process.hrtime.bigint() - started) / 1e9, o.stderr);
+  return { ...end, signalled };
+}
+
+/** The one `--stats` printer: instructions, time and speed, then what the stack counts. */
+export function printStats(s: GuestSession, seconds: number, stderr: ErrStream): void {
+  const n = s.instructions;
+  stderr.write(`vm: ${n} guest instructions in ${seconds.toFixed(2)} s (${(n / seconds / 1e6).toFixed(1)} MIPS)\n`);
+  for (const line of s.statsLines()) stderr.write(line + '\n');
+}
+
+/**
+ * The exit status of a one-guest run once the driver ended, with the message that explains it:
+ * the signal's status, 0 for Ctrl-A X, 124 at --max-instructions, 1 when the guest waits for input
+ * that will never come or its stack stopped it (the stack's report is printed), else the guest's
+ * poweroff code (0 for a reset).
+ */
+export function endStatus(end: InteractiveEnd, s: GuestSession, stderr: ErrStream): number {
+  if (end.signalled !== undefined) return end.signalled;
+  switch (end.end) {
+    case 'quit':
+      return 0;
+    case 'limit':
+      stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+      return 124;
+    case 'stuck':
+      stderr.write('\nvm: the guest waits for input and standard input has ended\n');
+      return 1;
+    default: {
+      const report = s.report();
+      const e = s.exit();
+      if (report !== undefined) stderr.write(e.reason === 'poweroff' || e.reason === 'reset' ? `${report}\n` : `\n${report}\n`);
+      if (e.reason === 'poweroff') return e.code;
+      return e.reason === 'reset' ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { VmExit } from './exit.js';
+import type { EventCounts, GuestRunResult } from './stack.js';
+
+/**
+ * One contract for driving guests, whatever runs them — the bare board, the native hypervisor's VMs,
+ * VMM processes on the hosted hypervisor's host OS — so the CLI (`run`, `up`, `snapshot`, `restore`)
+ * and the benchmark share one driver loop (`driveSession` / `runSession`) and one stats printer.
+ * The shape is a VMM's main loop over `KVM_RUN`: run a slice, look at why it came back, feed the
+ * console, repeat.
+ */
+
+/** Why `GuestSession.run` came back. */
+export type SliceEnd =
+  /** The budget was used up (or a guest wants the loop to look around, e.g. after a reboot). */
+  | 'budget'
+  /** Every live guest waits for an interrupt that no timer will raise: only console input can wake one. */
+  | 'idle'
+  /** Every guest has ended. */
+  | 'stopped';
+
+export interface SessionSlice {
+  /** Guest instructions retired in this slice (all guests together). */
+  readonly ran: number;
+  readonly end: SliceEnd;
+}
+
+/** A started guest (or set of guests) of one stack. `Snap` is what `snapshot()` captures. */
+export interface GuestSession<Snap = unknown> {
+  /** Run at most `budget` guest instructions (≥ 1). */
+  run(budget: number): SessionSlice;
+  /** Typed console bytes for the guest that holds the console; returns how many it took (the rest wait). */
+  input(bytes: readonly number[]): number;
+  /** Whether some live guest holds the console (when none does and all are idle, nothing can wake them). */
+  readonly inputOpen: boolean;
+  /** Guest instructions retired since the session started. */
+  readonly instructions: number;
+  /** Events counted so far, by name (`GuestRunResult.events`). */
+  events(): EventCounts;
+  /** How the (first) guest ended: poweroff/reset/halt, or `budget` while it still runs. */
+  exit(): VmExit;
+  /** What the stack says about how the guest ended, for stderr (a fault report, a failed HTIF test, a reset it does not follow); undefined when the exit says it all. */
+  report(): string | undefined;
+  /** The guest's state now, between slices (a `.vmsnap`'s content). */
+  snapshot(): Snap;
+  /** Lines for `--stats` after the common `N guest instructions in S s (M MIPS)`. */
+  statsLines(): readonly string[];
+  /** Write disks back and release host files; once, at the end. */
+  close(): void;
+}
+
+/** Why the driver stopped: every guest ended, the user quit, `max` was reached, or nothing can wake the guests. */
+export type DriveEnd = 'stopped' | 'quit' | 'limit' | 'stuck';
+
+export interface DriveResult {
+  readonly end: DriveEnd;
+  /** Guest instructions the driver ran. */
+  readonly instructions: number;
+}
+
+/** The terminal side of a session: typed bytes waiting, Ctrl-A X, end of input (the CLI's HostConsole). */
+export interface SessionConsole {
+  readonly pending: number[];
+  readonly quitRequested: boolean;
+  readonly inputEnded: boolean;
+  waitForInput(ms: number): Promise<void>;
+  flush(): void;
+}
+
+export interface DriveOptions {
+  /** Guest instructions in total before stopping (Infinity: no limit). */
+  readonly max: number;
+  /** Instructions per slice (default 2,000,000): how often input is fed and the event loop runs. */
+  readonly slice?: number;
+  /** At most this many instructions in the next slice (a snapshot point must not be overshot). */
+  readonly nextBudget?: () => number;
+  /** Called after each slice (snapshots are taken here, between slices). */
+  readonly afterRun?: () => void;
+}
+
+const SLICE = 2_000_000;
+
+/** What the loop does after a slice: run another, wait for input, or end. */
+type Next = 'run' | 'wait' | DriveEnd;
+
+/** The driver's one step: feed input, run a slice, decide. Both loops below are this and a way to wait. */
+function step(s: GuestSession, o: DriveOptions, ran: number, con: SessionConsole | undefined): { ran: number; next: Next } {
+  if (con !== undefined && con.pending.length > 0 && s.inputOpen) con.pending.splice(0, s.input(con.pending));
+  const left = o.max - ran;
+  if (left <= 0) return { ran, next: 'limit' };
+  const r = s.run(Math.max(1, Math.min(o.slice ?? SLICE, left, o.nextBudget?.() ?? Infinity)));
+  ran += r.ran;
+  con?.flush();
+  o.afterRun?.();
+  if (con?.quitRequested === true) return { ran, next: 'quit' };
+  if (r.end === 'stopped') return { ran, next: 'stopped' };
+  if (r.end === 'idle') {
+    // Only typed input can wake an idle guest.
+    if (con === undefined || !s.inputOpen || (con.inputEnded && con.pending.length === 0)) return { ran, next: 'stuck' };
+    return { ran, next: 'wait' };
+  }
+  return { ran, next: 'run' };
+}
+
+/** Drive a session with a console until it ends, yielding to the event loop between slices (the CLI). */
+export async function driveSession(s: GuestSession, con: SessionConsole, o: DriveOptions): Promise<DriveResult> {
+  let ran = 0;
+  for (;;) {
+    const r = step(s, o, ran, con);
+    ran = r.ran;
+    if (r.next === 'wait') await con.waitForInput(50);
+    else if (r.next === 'run') await new Promise<void>((resolve) => setImmediate(resolve));
+    else return { end: r.next, instructions: ran };
+  }
+}
+
+/** Drive a session with no console to its end, synchronously (the benchmark, snapshot points). */
+export function runSession(s: GuestSession, o: DriveOptions): DriveResult {
+  let ran = 0;
+  for (;;) {
+    const r = step(s, o, ran, undefined);
+    ran = r.ran;
+    if (r.next !== 'run') return { end: r.next === 'wait' ? 'stuck' : r.next, instructions: ran };
+  }
+}
+
+/**
+ * A `Stack.run`: drive a session with no console to its end (or `max`) and say how it went.
+ * `started` is when the stack began building the guest (`process.hrtime.bigint()`), so set-up counts.
+ */
+export function sessionResult(s: GuestSession, console: () => string, o: { readonly max: number; readonly slice: number; readonly started: bigint }): GuestRunResult {
+  const end = runSession(s, { max: o.max, slice: o.slice });
+  const exit = s.exit();
+  s.close();
+  const seconds = Number(process.hrtime.bigint() - o.started) / 1e9;
+  // A guest still running at `max` or waiting for input that will not come ended there.
+  const how = exit.reason === 'budget' && end.end === 'stuck' ? ({ reason: 'wfi' } as const) : exit;
+  return { exit: how, console: console(), guestInstructions: s.instructions, events: s.events(), seconds };
+}

@@ -1,0 +1,84 @@
+import type { EventCounts, GuestSession, SessionSlice, VmExit } from '@vm/core';
+import { snapshotMachine } from './snapshot/capture.js';
+import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
+import type { VirtMachine } from './virt.js';
+
+export interface BoardSessionOptions {
+  /** A guest reset reboots the board (QEMU without -no-reboot): reload the images here. Without it a reset ends the session. */
+  readonly reboot?: () => void;
+  /** What to say when a reset ends the session (e.g. a restored board has no images to reboot). */
+  readonly resetNote?: string;
+  /** Close the board's disks (write back first); called by `close()`. */
+  readonly closeDisks?: () => void;
+  /** Events to report (`GuestRunResult.events`), e.g. the benchmark's counters on the board. */
+  readonly events?: () => EventCounts;
+}
+
+/** The bare board as a `GuestSession`: the guest's console is the UART, `run` is the board's. */
+export class BoardSession implements GuestSession<MachineSnapshot> {
+  private last: VmExit = { reason: 'budget' };
+  private readonly start: number;
+
+  constructor(
+    readonly machine: VirtMachine,
+    private readonly o: BoardSessionOptions = {},
+  ) {
+    this.start = machine.retired;
+  }
+
+  get instructions(): number {
+    return this.machine.retired - this.start;
+  }
+
+  get inputOpen(): boolean {
+    return this.last.reason === 'budget' || this.last.reason === 'wfi';
+  }
+
+  run(budget: number): SessionSlice {
+    if (!this.inputOpen) return { ran: 0, end: 'stopped' };
+    const before = this.machine.retired;
+    const exit = this.machine.run(budget);
+    const ran = Math.max(this.machine.retired - before, 0);
+    if (exit.reason === 'reset' && this.o.reboot !== undefined) {
+      this.o.reboot();
+      this.last = { reason: 'budget' };
+      return { ran, end: 'budget' };
+    }
+    this.last = exit;
+    if (exit.reason === 'wfi') return { ran, end: 'idle' };
+    if (exit.reason === 'budget') return { ran, end: 'budget' };
+    return { ran, end: 'stopped' };
+  }
+
+  input(bytes: readonly number[]): number {
+    return this.machine.uart.receive(bytes as number[]);
+  }
+
+  events(): EventCounts {
+    return this.o.events?.() ?? {};
+  }
+
+  exit(): VmExit {
+    return this.last;
+  }
+
+  report(): string | undefined {
+    const e = this.last;
+    if (e.reason === 'poweroff' && e.code !== 0 && this.machine.htif !== undefined) return `vm: test ${e.code} failed (HTIF tohost)`;
+    if (e.reason === 'halt') return `vm: ${e.message}`;
+    if (e.reason === 'reset') return this.o.resetNote;
+    return undefined;
+  }
+
+  snapshot(): MachineSnapshot {
+    return snapshotMachine(this.machine);
+  }
+
+  statsLines(): readonly string[] {
+    return [];
+  }
+
+  close(): void {
+    this.o.closeDisks?.();
+  }
+}
