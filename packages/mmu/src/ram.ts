@@ -8,6 +8,12 @@ export class Ram implements GuestMemory {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly end: number;
+  /**
+   * Told (RAM byte offset, length) before bytes change through this object — writes, loads, and
+   * any live `slice` (a device may write through it: DMA) — so a code translator can drop stale
+   * translations of those pages. Stores by the hart's own fast path do not come here.
+   */
+  readonly writeWatchers: ((offset: number, length: number) => void)[] = [];
 
   /**
    * `backing`, when given, is the memory to use (exactly `size` bytes): a hypervisor gives each VM
@@ -38,8 +44,15 @@ export class Ram implements GuestMemory {
     return addr - this.base;
   }
 
-  slice(addr: number, length: number): Uint8Array {
+  /** The offset of a range about to be written, after telling the watchers. */
+  private writeOffset(addr: number, length: number): number {
     const o = this.offsetOf(addr, length);
+    for (const w of this.writeWatchers) w(o, length);
+    return o;
+  }
+
+  slice(addr: number, length: number): Uint8Array {
+    const o = this.writeOffset(addr, length);
     return this.bytes.subarray(o, o + length);
   }
   read8(addr: number): number {
@@ -55,19 +68,19 @@ export class Ram implements GuestMemory {
     return this.view.getBigUint64(this.offsetOf(addr, 8), true);
   }
   write8(addr: number, value: number): void {
-    this.bytes[this.offsetOf(addr, 1)] = value;
+    this.bytes[this.writeOffset(addr, 1)] = value;
   }
   write16(addr: number, value: number): void {
-    this.view.setUint16(this.offsetOf(addr, 2), value, true);
+    this.view.setUint16(this.writeOffset(addr, 2), value, true);
   }
   write32(addr: number, value: number): void {
-    this.view.setUint32(this.offsetOf(addr, 4), value >>> 0, true);
+    this.view.setUint32(this.writeOffset(addr, 4), value >>> 0, true);
   }
   write64(addr: number, value: bigint): void {
-    this.view.setBigUint64(this.offsetOf(addr, 8), BigInt.asUintN(64, value), true);
+    this.view.setBigUint64(this.writeOffset(addr, 8), BigInt.asUintN(64, value), true);
   }
   /** Copy an image into RAM (loaders); throws GuestMemoryError when it does not fit. */
   load(addr: number, data: Uint8Array): void {
-    this.bytes.set(data, this.offsetOf(addr, data.length));
+    this.bytes.set(data, this.writeOffset(addr, data.length));
   }
 }

@@ -30,6 +30,9 @@ import {
   MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
 } from './mstatus.js';
 import { mulDiv32, mulDiv64 } from './muldiv.js';
+import type { BlockHart } from './jit/block-compiler.js';
+import { TranslationCache } from './jit/translation-cache.js';
+import type { TranslatingHart } from './jit/translation-cache.js';
 import { PageCache } from './page-cache.js';
 import { PRIV_M, PRIV_S, PRIV_U } from './privilege.js';
 
@@ -50,6 +53,36 @@ export interface HartOptions {
    * all of those raise illegal instruction and the hart behaves exactly as before.
    */
   hExtension?: boolean;
+  /**
+   * Run hot guest code through the block translator (jit/): same results and retired-instruction
+   * counts as the interpreter, faster. Default: on, unless the environment says VM_TRANSLATE=0
+   * (how the test suite runs in interpreter-only mode).
+   */
+  translate?: boolean;
+}
+
+/** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node) . */
+export function translateByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['VM_TRANSLATE'] !== '0';
+}
+
+/** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
+const caches = new WeakMap<Ram, TranslationCache>();
+
+function translationCacheFor(bus: SystemBus, cexp: Int32Array): TranslationCache {
+  const ram = bus.ram;
+  let tc = caches.get(ram);
+  if (tc === undefined) {
+    const cache = new TranslationCache(ram.view, cexp, ram.size);
+    ram.writeWatchers.push((o, len) => cache.noteWrite(o, len));
+    bus.ramWriteObservers.push((pa, width) => {
+      if (pa >= ram.base && pa < ram.end) cache.noteWrite(pa - ram.base, width);
+    });
+    caches.set(ram, cache);
+    tc = cache;
+  }
+  return tc;
 }
 
 /** Plain-data state of a hart (version 1). */
@@ -120,7 +153,7 @@ const WIDTHS = [1, 2, 4, 8] as const;
  * boundaries when `attention` is set, which is recomputed whenever mip, mie, mideleg, mstatus or
  * the privilege change.
  */
-export class Hart implements Snapshottable<HartState> {
+export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHart {
   readonly hartId: number;
   readonly bus: SystemBus;
   readonly mmu: Mmu;
@@ -223,23 +256,26 @@ export class Hart implements Snapshottable<HartState> {
   private exitRequest: VmExit | undefined;
   /** LR/SC reservation: the virtual address of the last LR, or -1n when none. */
   private reservation = -1n;
-  /** Cached translations: page key (hi word, lo word & ~0xfff) → byte offset of the page in RAM. */
+  /**
+   * Cached translations: page key (hi word, lo word & ~0xfff) → byte offset of the page in RAM.
+   * The load and store caches are also used by translated blocks (BlockHart), hence not private.
+   */
   private fHi = 0;
   private fLo = NO_PAGE;
   private fOff = 0;
-  private ldHi = 0;
-  private ldLo = NO_PAGE;
-  private ldOff = 0;
-  private stHi = 0;
-  private stLo = NO_PAGE;
-  private stOff = 0;
+  ldHi = 0;
+  ldLo = NO_PAGE;
+  ldOff = 0;
+  stHi = 0;
+  stLo = NO_PAGE;
+  stOff = 0;
   /** Second level behind the single-entry caches above. */
   private readonly fetchPages = new PageCache();
-  private readonly loadPages = new PageCache();
-  private readonly storePages = new PageCache();
-  /** The pc as int32 halves. */
-  private pcLo = 0;
-  private pcHi = 0;
+  readonly loadPages = new PageCache();
+  readonly storePages = new PageCache();
+  /** The pc as int32 halves (read and written by translated blocks at their exits). */
+  pcLo = 0;
+  pcHi = 0;
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
   private trapCause = 0;
   private trapTval = 0n;
@@ -248,7 +284,10 @@ export class Hart implements Snapshottable<HartState> {
   /** htinst/mtinst for the guest-page fault being raised: 0, or the implicit access's pseudoinstruction. */
   private trapTinst = 0;
 
-  private readonly xw: Int32Array;
+  /** The registers as int32 halves (xw[2r] low word, xw[2r+1] high word). */
+  readonly xw: Int32Array;
+  /** The block translator's cache (shared by the harts on this RAM), or null when translation is off. */
+  readonly translations: TranslationCache | null;
   private readonly ram: Ram;
   private readonly ramBytes: Uint8Array;
   private readonly ramView: DataView;
@@ -269,6 +308,8 @@ export class Hart implements Snapshottable<HartState> {
     this.ramBytes = this.ram.bytes;
     this.ramView = this.ram.view;
     this.cexp = compressedTable();
+    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus, this.cexp) : null;
+    this.translations?.attach(this);
     this.reset(0n);
   }
 
@@ -343,6 +384,7 @@ export class Hart implements Snapshottable<HartState> {
     this.mmu.sum = false;
     this.mmu.mxr = false;
     this.mmu.flushAll();
+    this.translations?.flush();
     this.pc = BigInt.asUintN(64, pc);
     this.translationChanged();
   }
@@ -462,6 +504,12 @@ export class Hart implements Snapshottable<HartState> {
     this.storePages.clear();
   }
 
+  /** A RAM page became code: no cached store may reach it any more (see jit/translation-cache.ts). */
+  flushStoreCaches(): void {
+    this.stLo = NO_PAGE;
+    this.storePages.clear();
+  }
+
   updateAttention(): void {
     this.attention = this.exitRequest !== undefined || this.pendingInterrupt() >= 0;
   }
@@ -554,6 +602,11 @@ export class Hart implements Snapshottable<HartState> {
     let ret = this.retired;
     this.updateSstc();
     this.updateAttention();
+    // With the translator: look for a block where one may start (run start, after a control
+    // transfer, a trap, or an instruction blocks leave to the interpreter); `probe` stays false
+    // without it, so the interpreter-only loop pays one untaken test per instruction.
+    const jit = this.translations !== null;
+    let probe = jit;
 
     for (let n = 0; n < budget; n++) {
       if (this.attention) {
@@ -571,6 +624,7 @@ export class Hart implements Snapshottable<HartState> {
           this.takeTrap(irq, 0n, true);
           pcLo = this.pcLo;
           pcHi = this.pcHi;
+          probe = jit;
           const hostExit = this.exitRequest;
           if (hostExit !== undefined) {
             this.exitRequest = undefined;
@@ -579,6 +633,18 @@ export class Hart implements Snapshottable<HartState> {
           }
         } else {
           this.attention = false;
+        }
+      }
+      if (probe) {
+        probe = false;
+        const k = this.runBlock(pcLo, pcHi, budget - n);
+        if (k > 0) {
+          n += k - 1;
+          ret += k;
+          pcLo = this.pcLo;
+          pcHi = this.pcHi;
+          probe = true;
+          continue;
         }
       }
       try {
@@ -696,6 +762,7 @@ export class Hart implements Snapshottable<HartState> {
             const lo = (pcLo >>> 0) + (imm >>> 0);
             nLo = lo | 0;
             nHi = (pcHi + (imm >> 31) + (lo > 0xffff_ffff ? 1 : 0)) | 0;
+            probe = jit;
             break;
           }
           case OP_JALR: {
@@ -707,6 +774,7 @@ export class Hart implements Snapshottable<HartState> {
             xw[rd2 + 1] = nHi;
             nLo = lo & ~1;
             nHi = tHi;
+            probe = jit;
             break;
           }
           case OP_BRANCH: {
@@ -731,6 +799,7 @@ export class Hart implements Snapshottable<HartState> {
               nLo = lo | 0;
               nHi = (pcHi + (imm >> 31) + (lo > 0xffff_ffff ? 1 : 0)) | 0;
             }
+            probe = jit;
             break;
           }
           case OP_LOAD: {
@@ -832,11 +901,13 @@ export class Hart implements Snapshottable<HartState> {
             // FENCE (incl. FENCE.TSO, PAUSE) orders nothing on a single in-order hart; FENCE.I has no
             // decoded-instruction cache to invalidate (fetch reads RAM directly).
             if (f3 > 1) this.illegal(raw);
+            probe = jit;
             break;
           case OP_SYSTEM: {
             this.pcLo = pcLo;
             this.pcHi = pcHi;
             this.retired = ret;
+            probe = jit;
             const r = this.execSystem(insn, raw);
             if (r === SYS_JUMPED) {
               nLo = this.pcLo;
@@ -850,6 +921,7 @@ export class Hart implements Snapshottable<HartState> {
             break;
           }
           case OP_AMO:
+            probe = jit;
             this.retired = ret;
             this.execAmo(insn, raw);
             break;
@@ -857,6 +929,7 @@ export class Hart implements Snapshottable<HartState> {
           case OP_STORE_FP:
             this.retired = ret;
             this.execFpMemory(insn, raw);
+            probe = jit;
             break;
           case OP_FP:
           case OP_MADD:
@@ -865,6 +938,7 @@ export class Hart implements Snapshottable<HartState> {
           case OP_NMADD:
             if (!this.fpEnabled() || !executeFp(insn, x, this.fp)) this.illegal(raw);
             this.markFpDirty();
+            probe = jit;
             break;
           default:
             this.illegal(raw);
@@ -884,6 +958,7 @@ export class Hart implements Snapshottable<HartState> {
         this.takeTrap(this.trapCause, this.trapTval, false);
         pcLo = this.pcLo;
         pcHi = this.pcHi;
+        probe = jit;
       }
     }
     this.pcLo = pcLo;
@@ -898,6 +973,28 @@ export class Hart implements Snapshottable<HartState> {
       return pending;
     }
     return EXIT_BUDGET;
+  }
+
+  /**
+   * Run the translated block at pc when there is one (translating it once hot) and the budget
+   * covers it; returns the instructions it retired (0: none, the interpreter goes on at pc) and
+   * leaves the next pc in pcLo/pcHi. Blocks are found through the fetch translation cache only, so
+   * the page is known to be executable RAM in the current regime with page-uniform PMP.
+   */
+  private runBlock(pcLo: number, pcHi: number, budget: number): number {
+    let off: number;
+    if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo) {
+      off = this.fOff;
+    } else {
+      off = this.fetchPages.lookup(pcLo, pcHi);
+      if (off < 0) return 0;
+      this.fHi = pcHi;
+      this.fLo = pcLo & ~0xfff;
+      this.fOff = off;
+    }
+    const b = this.translations!.lookup(off + (pcLo & 0xfff));
+    if (b === undefined || b.length > budget) return 0;
+    return b.run(this, this.ramView, this.ramBytes, pcLo, pcHi, budget);
   }
 
   // ---------------------------------------------------------------- exceptions and traps
@@ -1152,6 +1249,8 @@ export class Hart implements Snapshottable<HartState> {
       const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
       page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
+      // A code page is never in a store cache: its first store lands here and drops its blocks.
+      this.translations?.noteWrite(page, 4096);
       this.storePages.insert(lo, hi, page);
     }
     this.stHi = hi;
@@ -1224,6 +1323,7 @@ export class Hart implements Snapshottable<HartState> {
         this.storePages.insert(lo, hi, page);
       }
       const o = page + po;
+      this.translations?.noteWrite(o, width);
       const view = this.ramView;
       switch (width) {
         case 1: this.ramBytes[o] = Number(value & 0xffn); break;
@@ -1250,6 +1350,7 @@ export class Hart implements Snapshottable<HartState> {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
       const o = pa - ram.base;
+      this.translations?.noteWrite(o, width);
       if (width === 4) this.ramView.setUint32(o, Number(value & 0xffff_ffffn), true);
       else this.ramView.setBigUint64(o, BigInt.asUintN(64, value), true);
       return;
@@ -1614,6 +1715,7 @@ export class Hart implements Snapshottable<HartState> {
     if (s.version !== 1) throw new VmError(`hart: unknown snapshot version ${String(s.version)}`);
     this.x.set(s.x);
     this.f.set(s.f);
+    this.translations?.flush();
     this.pc = s.pc;
     this.priv = s.priv;
     this.retired = s.retired;
