@@ -1,5 +1,19 @@
 import { GuestMemoryError, type GuestMemory } from '@vm/core';
 
+/** See Ram.writeWatchers. */
+export type RamWriteWatcher = (bufferOffset: number, length: number) => void;
+
+const watchersByBuffer = new WeakMap<ArrayBufferLike, RamWriteWatcher[]>();
+
+function watchersOf(buffer: ArrayBufferLike): RamWriteWatcher[] {
+  let ws = watchersByBuffer.get(buffer);
+  if (ws === undefined) {
+    ws = [];
+    watchersByBuffer.set(buffer, ws);
+  }
+  return ws;
+}
+
 /**
  * Guest RAM: one contiguous block of physical memory at `base`. Little-endian, as RISC-V is.
  * Exposes typed views so the hart's fast path can load and store without a call through the bus.
@@ -9,11 +23,15 @@ export class Ram implements GuestMemory {
   readonly view: DataView;
   readonly end: number;
   /**
-   * Told (RAM byte offset, length) before bytes change through this object — writes, loads, and
-   * any live `slice` (a device may write through it: DMA) — so a code translator can drop stale
-   * translations of those pages. Stores by the hart's own fast path do not come here.
+   * Told (byte offset in the underlying ArrayBuffer, length) before bytes change through any Ram
+   * over that buffer — writes, loads, any live `slice` (a device may write through it: DMA), and
+   * bus writes — so a code translator can drop stale translations. Shared by every Ram on the same
+   * buffer: a VM's RAM window aliases its host's memory, and a store through either must be seen
+   * by a translator attached to the other. Stores by a hart's own fast path do not come here.
    */
-  readonly writeWatchers: ((offset: number, length: number) => void)[] = [];
+  readonly writeWatchers: RamWriteWatcher[];
+  /** This RAM's first byte, as an offset in the underlying buffer. */
+  readonly bufferOffset: number;
 
   /**
    * `backing`, when given, is the memory to use (exactly `size` bytes): a hypervisor gives each VM
@@ -33,6 +51,14 @@ export class Ram implements GuestMemory {
     this.bytes = backing ?? new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
     this.end = base + size;
+    this.writeWatchers = watchersOf(this.bytes.buffer);
+    this.bufferOffset = this.bytes.byteOffset;
+  }
+
+  /** Tell the write watchers that RAM bytes [offset, offset + length) are about to change. */
+  noteWrite(offset: number, length: number): void {
+    const ws = this.writeWatchers;
+    for (let i = 0; i < ws.length; i++) ws[i]!(this.bufferOffset + offset, length);
   }
 
   contains(addr: number, length: number): boolean {
@@ -47,7 +73,7 @@ export class Ram implements GuestMemory {
   /** The offset of a range about to be written, after telling the watchers. */
   private writeOffset(addr: number, length: number): number {
     const o = this.offsetOf(addr, length);
-    for (const w of this.writeWatchers) w(o, length);
+    if (this.writeWatchers.length !== 0) this.noteWrite(o, length);
     return o;
   }
 

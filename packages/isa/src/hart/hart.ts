@@ -70,14 +70,16 @@ export function translateByDefault(): boolean {
 /** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
 const caches = new WeakMap<Ram, TranslationCache>();
 
-function translationCacheFor(bus: SystemBus, cexp: Int32Array): TranslationCache {
-  const ram = bus.ram;
+function translationCacheFor(ram: Ram, cexp: Int32Array): TranslationCache {
   let tc = caches.get(ram);
   if (tc === undefined) {
     const cache = new TranslationCache(ram.view, cexp, ram.size);
-    ram.writeWatchers.push((o, len) => cache.noteWrite(o, len));
-    bus.ramWriteObservers.push((pa, width) => {
-      if (pa >= ram.base && pa < ram.end) cache.noteWrite(pa - ram.base, width);
+    // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
+    const base = ram.bufferOffset;
+    ram.writeWatchers.push((at, len) => {
+      const start = Math.max(at - base, 0);
+      const end = Math.min(at - base + len, ram.size);
+      if (start < end) cache.noteWrite(start, end - start);
     });
     caches.set(ram, cache);
     tc = cache;
@@ -308,7 +310,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.ramBytes = this.ram.bytes;
     this.ramView = this.ram.view;
     this.cexp = compressedTable();
-    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus, this.cexp) : null;
+    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp) : null;
     this.translations?.attach(this);
     this.reset(0n);
   }
@@ -1250,7 +1252,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
       page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
       // A code page is never in a store cache: its first store lands here and drops its blocks.
-      this.translations?.noteWrite(page, 4096);
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page, 4096);
       this.storePages.insert(lo, hi, page);
     }
     this.stHi = hi;
@@ -1323,7 +1325,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
         this.storePages.insert(lo, hi, page);
       }
       const o = page + po;
-      this.translations?.noteWrite(o, width);
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
       const view = this.ramView;
       switch (width) {
         case 1: this.ramBytes[o] = Number(value & 0xffn); break;
@@ -1350,7 +1352,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
       const o = pa - ram.base;
-      this.translations?.noteWrite(o, width);
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
       if (width === 4) this.ramView.setUint32(o, Number(value & 0xffff_ffffn), true);
       else this.ramView.setBigUint64(o, BigInt.asUintN(64, value), true);
       return;
