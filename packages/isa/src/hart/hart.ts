@@ -130,6 +130,8 @@ const TRAP_SIGNAL: { readonly trap: true } = { trap: true };
 
 const EXIT_BUDGET: VmExit = { reason: 'budget' };
 const EXIT_WFI: VmExit = { reason: 'wfi' };
+/** interpret() stopped where a translated block may start (never leaves the hart). */
+const EXIT_PROBE: VmExit = { reason: 'budget' };
 
 /** Results of the out-of-line SYSTEM executor. */
 const SYS_NEXT = 0; // continue at pc + len
@@ -278,6 +280,8 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   /** The pc as int32 halves (read and written by translated blocks at their exits). */
   pcLo = 0;
   pcHi = 0;
+  /** Instructions the last interpret() that returned EXIT_PROBE ran (incl. ones that trapped). */
+  private interpreted = 0;
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
   private trapCause = 0;
   private trapTval = 0n;
@@ -594,6 +598,40 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   // ---------------------------------------------------------------- execution
 
   run(budget: number): VmExit {
+    this.updateSstc();
+    this.updateAttention();
+    return this.translations === null ? this.interpret(budget, false) : this.runTranslated(budget);
+  }
+
+  /**
+   * run() with the translator: blocks while there are blocks at pc, the interpreter in between
+   * (cold code, instructions blocks leave to it, interrupts and exit requests). The dispatcher is
+   * a function of its own so that the interpreter's big loop keeps its own optimized code (a
+   * megamorphic call into hundreds of generated functions inside it made V8 drop it).
+   */
+  private runTranslated(budget: number): VmExit {
+    let left = budget;
+    for (;;) {
+      while (!this.attention) {
+        const k = this.runBlock(this.pcLo, this.pcHi, left);
+        if (k === 0) break;
+        this.retired += k;
+        left -= k;
+        if (left === 0) return EXIT_BUDGET;
+      }
+      const exit = this.interpret(left, true);
+      if (exit !== EXIT_PROBE) return exit;
+      left -= this.interpreted;
+    }
+  }
+
+  /**
+   * The interpreter: up to `budget` instructions. With `jit`, it stops (returning EXIT_PROBE, the
+   * count in `interpreted`) at the first point after one instruction where a block may start: a
+   * control transfer, a trap, or an instruction blocks leave to the interpreter. Without it,
+   * `probe` stays false and the loop pays one untaken test per instruction.
+   */
+  private interpret(budget: number, jit: boolean): VmExit {
     const x = this.x;
     const xw = this.xw;
     const bytes = this.ramBytes;
@@ -602,13 +640,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     let pcLo = this.pcLo;
     let pcHi = this.pcHi;
     let ret = this.retired;
-    this.updateSstc();
-    this.updateAttention();
-    // With the translator: look for a block where one may start (run start, after a control
-    // transfer, a trap, or an instruction blocks leave to the interpreter); `probe` stays false
-    // without it, so the interpreter-only loop pays one untaken test per instruction.
-    const jit = this.translations !== null;
-    let probe = jit;
+    let probe = false;
 
     for (let n = 0; n < budget; n++) {
       if (this.attention) {
@@ -638,16 +670,11 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
         }
       }
       if (probe) {
-        probe = false;
-        const k = this.runBlock(pcLo, pcHi, budget - n);
-        if (k > 0) {
-          n += k - 1;
-          ret += k;
-          pcLo = this.pcLo;
-          pcHi = this.pcHi;
-          probe = true;
-          continue;
-        }
+        this.pcLo = pcLo;
+        this.pcHi = pcHi;
+        this.retired = ret;
+        this.interpreted = n;
+        return EXIT_PROBE;
       }
       try {
         // ---- fetch ----

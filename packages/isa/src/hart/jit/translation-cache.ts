@@ -31,7 +31,8 @@ type Slot = CompiledBlock | typeof NONE | undefined;
 
 class CodePage {
   /** Indexed by halfword offset in the page. */
-  readonly blocks: Slot[] = new Array<Slot>(2048);
+  // Filled, so V8 keeps a packed array (a holey one indexed sparsely can turn into a dictionary).
+  readonly blocks: Slot[] = new Array<Slot>(2048).fill(undefined);
   readonly heat = new Uint8Array(2048);
 }
 
@@ -50,7 +51,8 @@ export interface TranslationStats {
 }
 
 export class TranslationCache {
-  private pages: (CodePage | undefined)[] = [];
+  /** Indexed by RAM page; preallocated and filled so lookups stay on V8's fast elements. */
+  private pages: (CodePage | undefined)[];
   /** Per RAM page: 1 while it has blocks (a code page). */
   private readonly code: Uint8Array;
   /** Per RAM page: invalidations so far, saturating at SMC_LIMIT (then never translated again). */
@@ -63,6 +65,7 @@ export class TranslationCache {
     private readonly cexp: Int32Array,
     ramSize: number,
   ) {
+    this.pages = new Array<CodePage | undefined>(ramSize >>> 12).fill(undefined);
     this.code = new Uint8Array(ramSize >>> 12);
     this.smc = new Uint8Array(ramSize >>> 12);
   }
@@ -142,7 +145,7 @@ export class TranslationCache {
 
   /** Drop every translation (cache full, snapshot restored, reset). */
   flush(): void {
-    this.pages = [];
+    this.pages.fill(undefined);
     this.code.fill(0);
     this.stats.blocks = 0;
     this.stats.sourceChars = 0;
