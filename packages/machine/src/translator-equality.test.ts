@@ -1,0 +1,71 @@
+/**
+ * The block translator changes nothing a guest can observe: real programs run with it on and off
+ * give the same console output, the same exit, the same retired-instruction count and the same
+ * final registers. Programs: the ISA conformance suite (conformance/*.elf) and our guest kernel
+ * images with every workload (M-mode boot, and S-mode / paravirtual boot on Debian's OpenSBI, which
+ * brings paging, interrupts, virtio DMA and a timer).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
+import { bootVirt } from './boot.js';
+import { FIRMWARE, file } from './test-support/firmware.js';
+import { VirtMachine } from './virt.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const CONFORMANCE = ['rv64i', 'rv64m', 'rv64a', 'rv64c', 'rv64fd', 'csr', 'traps', 'vm', 'pmp', 'hext', 'hgpf'];
+
+interface Outcome {
+  output: string;
+  exit: unknown;
+  retired: number;
+  x: bigint[];
+  pc: bigint;
+}
+
+function runImage(translate: boolean, setup: (m: VirtMachine) => void, hExtension = false): Outcome {
+  let output = '';
+  const m = new VirtMachine({ memory: 256 << 20, console: (b) => (output += String.fromCharCode(b)), hExtension, translate });
+  setup(m);
+  let exit: unknown;
+  for (let i = 0; i < 400; i++) {
+    exit = m.run(1_000_000);
+    if ((exit as { reason: string }).reason !== 'budget') break;
+  }
+  const h = m.harts[0]!;
+  return { output, exit, retired: h.retired, x: [...h.x], pc: h.pc };
+}
+
+function expectSame(setup: (m: VirtMachine) => void, hExtension = false): Outcome {
+  const off = runImage(false, setup, hExtension);
+  const on = runImage(true, setup, hExtension);
+  expect(on.output).toBe(off.output);
+  expect(on.exit).toEqual(off.exit);
+  expect(on.retired).toBe(off.retired);
+  expect(on.x).toEqual(off.x);
+  expect(on.pc).toBe(off.pc);
+  return on;
+}
+
+describe('translator on = translator off, on real programs', () => {
+  it.each(CONFORMANCE)('conformance/%s', (name) => {
+    const path = join(root, 'packages/machine/conformance', `${name}.elf`);
+    const r = expectSame((m) => bootVirt(m, { kernel: { file: path, bytes: new Uint8Array(readFileSync(path)) } }), name === 'hext' || name === 'hgpf');
+    expect(r.exit).toMatchObject({ reason: 'poweroff' });
+  });
+
+  describe.skipIf(!existsSync(FIRMWARE.fwJump))('guest kernel images, every workload', () => {
+    it.each(['kernel-m', 'kernel-s', 'kernel-pv'])('%s', (image) => {
+      const kernel = file(join(root, 'guests/images', `${image}.elf`));
+      const r = expectSame((m) => {
+        m.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(8 << 20) }));
+        m.addPioDisk(new MemoryBlockBackend(8 << 20));
+        bootVirt(m, image === 'kernel-m' ? { kernel } : { bios: file(FIRMWARE.fwJump), kernel });
+      });
+      expect(r.output).toContain('DONE pass');
+    });
+  });
+});
