@@ -156,7 +156,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
     `"use strict";\nreturn function block(h, view, bytes, pl, ph, budget) {\n` +
     `const xw = h.xw;\nlet t = 0, u = 0, o = 0, po = 0, al = 0, ah = 0, k = 0${decl === '' ? '' : ', ' + decl};\n` +
     `for (;;) {\n${body.join('\n').replaceAll('WB ', wb + ' ')}\n}\n};`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the translator's whole point: guest code becomes host code
+  // The translator's whole point: guest code becomes host code, compiled by V8.
   const factory = new Function('setPc', 'mulDiv', 'mulDiv32', 'S', src) as (
     sp: typeof setPc, md: typeof mulDivHalves, m32: typeof mulDiv32, s: Int32Array,
   ) => BlockFn;
