@@ -280,6 +280,8 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   /** The pc as int32 halves (read and written by translated blocks at their exits). */
   pcLo = 0;
   pcHi = 0;
+  /** See BlockHart.blockRetired. */
+  blockRetired = 0;
   /** Instructions the last interpret() that returned EXIT_PROBE ran (incl. ones that trapped). */
   private interpreted = 0;
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
@@ -613,7 +615,20 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     let left = budget;
     for (;;) {
       while (!this.attention) {
-        const k = this.runBlock(this.pcLo, this.pcHi, left);
+        let k: number;
+        try {
+          k = this.runBlock(this.pcLo, this.pcHi, left);
+        } catch (e) {
+          if (e !== TRAP_SIGNAL) throw e;
+          // A load/store in a block faulted: pc is that instruction, blockRetired retired before
+          // it; like the interpreter, the faulting instruction uses one unit of budget.
+          const done = this.blockRetired;
+          this.retired += done;
+          left -= done + 1;
+          this.takeTrap(this.trapCause, this.trapTval, false);
+          if (left === 0) return this.budgetExit();
+          continue;
+        }
         if (k === 0) break;
         this.retired += k;
         left -= k;
@@ -993,8 +1008,14 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.pcLo = pcLo;
     this.pcHi = pcHi;
     this.retired = ret;
-    // A trap taken by the batch's last instruction (hostTraps) is returned now, not by the next
-    // run(): the host may switch to another guest before calling run() again.
+    return this.budgetExit();
+  }
+
+  /**
+   * The budget is spent. A trap taken by the batch's last instruction (hostTraps) is returned now,
+   * not by the next run(): the host may switch to another guest before calling run() again.
+   */
+  private budgetExit(): VmExit {
     const pending = this.exitRequest;
     if (pending !== undefined && pending.reason === 'trap') {
       this.exitRequest = undefined;
@@ -1002,6 +1023,28 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
       return pending;
     }
     return EXIT_BUDGET;
+  }
+
+  /** BlockHart.jitLoadPage: the interpreter's own lookup (second level, then the MMU). */
+  jitLoadPage(lo: number, hi: number, width: number): number {
+    return this.loadPage(lo, hi, width);
+  }
+
+  /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */
+  jitStorePage(lo: number, hi: number, width: number): number {
+    let page = this.storePages.lookup(lo, hi);
+    if (page < 0) {
+      const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      page = this.ramPage(pa);
+      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page >>> 12)) return -1;
+      // Code of other translators on the same memory (a VM window's alias) is dropped as usual.
+      this.ram.noteWrite(page, 4096);
+      this.storePages.insert(lo, hi, page);
+    }
+    this.stHi = hi;
+    this.stLo = lo & ~0xfff;
+    this.stOff = page;
+    return page;
   }
 
   /**

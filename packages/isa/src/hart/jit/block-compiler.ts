@@ -9,12 +9,11 @@
  * the interpreter executes those, so each keeps a single implementation — and at the end of the
  * page, so a block never depends on more than one page of code (page-granular invalidation).
  *
- * Exactness: nothing in a block can trap. Loads and stores use only the hart's cached page
- * translations (the same single-entry and second-level caches the interpreter's fast path uses);
- * on a miss, a page-crossing access or anything else that would need the MMU, the block writes
- * back the registers, sets pc to that instruction and returns how many instructions retired
- * before it, and the interpreter executes it — faults, MMIO and their tval come from the one
- * implementation. Interrupts: `attention` only changes through CSR writes, MMIO, the board between
+ * Exactness: only a load or store can trap, and only inside the hart's own page lookup (the one
+ * the interpreter uses), called with the state already precise: registers written back, pc at the
+ * instruction, the count so far in `blockRetired`; the fault unwinds to the dispatcher, which
+ * takes it as the interpreter would. MMIO, page-crossing accesses and stores into code pages
+ * leave the block before the instruction and the interpreter executes it. Interrupts: `attention` only changes through CSR writes, MMIO, the board between
  * rounds or an exit request — none of which can happen inside a block — so a block of n
  * instructions is equivalent to n interpreter steps with no interrupt check succeeding in between.
  *
@@ -43,6 +42,15 @@ export interface BlockHart {
   stOff: number;
   readonly loadPages: PageCache;
   readonly storePages: PageCache;
+  /** Instructions the running block retired before the access now in a helper (read if it faults). */
+  blockRetired: number;
+  /**
+   * RAM offset of the page for a load/store that missed both page caches, through the MMU (may
+   * raise the access's fault, which unwinds to the dispatcher), or -1: not cacheable RAM (MMIO,
+   * non-uniform PMP) or, for a store, a page with translated code — the interpreter does those.
+   */
+  jitLoadPage(lo: number, hi: number, width: number): number;
+  jitStorePage(lo: number, hi: number, width: number): number;
 }
 
 /**
@@ -214,12 +222,17 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
     /** The data address rs1 + imm into (al, ah) and its page offset into po. */
     const address = (imm: number): string =>
       `t = (${L(rs1)} >>> 0) + ${imm >>> 0}; al = t | 0; ah = (${H(rs1)} + ${imm >> 31} + (t > 4294967295 ? 1 : 0)) | 0; po = al & 4095;`;
-    /** o = RAM offset of the access through the hart's cached page, or leave the block before it. */
-    const page = (kind: 'ld' | 'st'): string => {
-      const cache = kind === 'ld' ? 'loadPages' : 'storePages';
+    /**
+     * o = RAM offset of the access: the hart's single-entry page cache inline; else, with the
+     * state made precise (registers written back, pc = this instruction, count so far), the
+     * hart's page lookup, which may fault (unwinding to the dispatcher) or answer -1 (leave the
+     * block before this instruction; the interpreter performs it). A page-crossing access leaves too.
+     */
+    const page = (kind: 'ld' | 'st', width: number): string => {
+      const helper = kind === 'ld' ? 'jitLoadPage' : 'jitStorePage';
       return `if (po <= 4088 && ah === h.${kind}Hi && (al & -4096) === h.${kind}Lo) o = h.${kind}Off + po; ` +
-        `else { o = po <= 4088 ? h.${cache}.lookup(al, ah) : -1; if (o < 0) ${exitAt(i, at)} ` +
-        `h.${kind}Hi = ah; h.${kind}Lo = al & -4096; h.${kind}Off = o; o += po; }`;
+        `else { WB setPc(h, pl, ph, ${at}); h.blockRetired = k + ${i}; ` +
+        `o = po <= 4088 ? h.${helper}(al, ah, ${width}) : -1; if (o < 0) return k + ${i}; o += po; }`;
     };
     const push = (s: string): Kind => {
       body.push(s);
@@ -306,7 +319,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
         ][f3]!;
         // The access happens even for rd = x0 (it may miss and leave the block, like any load).
         const value = rd === 0 ? '' : `t = ${read[0]!}; ${set('t', read[1]!)}`;
-        return push(`${address(imm12)} ${page('ld')} ${value}`);
+        return push(`${address(imm12)} ${page('ld', 1 << (f3 & 3))} ${value}`);
       }
       case OP_STORE: {
         if (f3 > 3) return 'stop';
@@ -318,7 +331,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
           `view.setInt32(o, ${v}, true);`,
           `view.setInt32(o, ${v}, true); view.setInt32(o + 4, ${vh}, true);`,
         ][f3]!;
-        return push(`${address(imm)} ${page('st')} ${write}`);
+        return push(`${address(imm)} ${page('st', 1 << f3)} ${write}`);
       }
       case OP_MISC_MEM:
         // FENCE orders nothing on one in-order hart; FENCE.I (and reserved funct3) go to the interpreter.
