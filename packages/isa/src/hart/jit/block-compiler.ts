@@ -183,10 +183,12 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
       W(rd);
       return `u = ${hi}; l${rd} = ${lo}; h${rd} = u;`;
     };
+    // 64-bit add/sub in int32 arithmetic (V8 keeps it in integer registers; a carry test on the
+    // double sum would not): carry out of the low word iff the unsigned sum wrapped.
     const add = (aL: string, aH: string, bL: string, bH: string): string =>
-      rd === 0 ? '' : `t = (${aL} >>> 0) + (${bL} >>> 0); ${set('t | 0', `(${aH} + ${bH} + (t > 4294967295 ? 1 : 0)) | 0`)}`;
+      rd === 0 ? '' : `t = (${aL} + ${bL}) | 0; ${set('t', `(${aH} + ${bH} + ((t >>> 0) < (${aL} >>> 0) ? 1 : 0)) | 0`)}`;
     const sub = (aL: string, aH: string, bL: string, bH: string): string =>
-      rd === 0 ? '' : `t = (${aL} >>> 0) - (${bL} >>> 0); ${set('t | 0', `(${aH} - ${bH} - (t < 0 ? 1 : 0)) | 0`)}`;
+      rd === 0 ? '' : `t = (${aL} - ${bL}) | 0; ${set('t', `(${aH} - ${bH} - ((${aL} >>> 0) < (${bL} >>> 0) ? 1 : 0)) | 0`)}`;
     const lt = (aL: string, aH: string, bL: string, bH: string): string =>
       `(${aH} < ${bH} || (${aH} === ${bH} && (${aL} >>> 0) < (${bL} >>> 0)))`;
     const ltu = (aL: string, aH: string, bL: string, bH: string): string =>
@@ -221,7 +223,9 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
     const w32 = (expr: string): string => (rd === 0 ? '' : `t = ${expr}; ${set('t', 't >> 31')}`);
     /** The data address rs1 + imm into (al, ah) and its page offset into po. */
     const address = (imm: number): string =>
-      `t = (${L(rs1)} >>> 0) + ${imm >>> 0}; al = t | 0; ah = (${H(rs1)} + ${imm >> 31} + (t > 4294967295 ? 1 : 0)) | 0; po = al & 4095;`;
+      imm === 0
+        ? `al = ${L(rs1)}; ah = ${H(rs1)}; po = al & 4095;`
+        : `al = (${L(rs1)} + ${imm}) | 0; ah = (${H(rs1)} + ${imm >> 31} + ((al >>> 0) < (${L(rs1)} >>> 0) ? 1 : 0)) | 0; po = al & 4095;`;
     /**
      * o = RAM offset of the access: the hart's single-entry page cache inline; else, with the
      * state made precise (registers written back, pc = this instruction, count so far), the
