@@ -89,6 +89,19 @@ function mulDivHalves(f3: number, aL: number, aH: number, bL: number, bH: number
     SCRATCH[1] = (hi + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;
     return;
   }
+  if (f3 >= 4 && (bL | bH) !== 0) {
+    // Division of operands that fit 32 bits (the common case) in doubles, exactly: both below
+    // 2^31 in magnitude, so the rounded quotient truncates to the true one; % is C's remainder,
+    // as RISC-V's (unpriv spec 7.2). Zero divisors and wider operands take the BigInt path.
+    if (f3 & 1 ? aH === 0 && bH === 0 : aH === aL >> 31 && bH === bL >> 31) {
+      const a = f3 & 1 ? aL >>> 0 : aL;
+      const b = f3 & 1 ? bL >>> 0 : bL;
+      const r = f3 < 6 ? Math.trunc(a / b) : a % b;
+      SCRATCH[0] = r | 0;
+      SCRATCH[1] = r < 0 ? -1 : 0;
+      return;
+    }
+  }
   const r = mulDiv64(f3, toBig(aL, aH), toBig(bL, bH));
   SCRATCH[0] = Number(r & 0xffff_ffffn) | 0;
   SCRATCH[1] = Number(r >> 32n) | 0;
