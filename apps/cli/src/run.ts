@@ -104,7 +104,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (args.flags.has('stats')) {
     const secs = Number(process.hrtime.bigint() - started) / 1e9;
-    process.stderr.write(`vm: ${machine.retired} instructions in ${secs.toFixed(2)} s (${(machine.retired / secs / 1e6).toFixed(1)} MIPS)\n`);
+    const tc = machine.harts[0]?.translations;
+    const translator = tc ? `translator: ${tc.stats.translated} blocks translated, ${tc.stats.invalidations} invalidated` : 'translator off';
+    process.stderr.write(`vm: ${machine.retired} instructions in ${secs.toFixed(2)} s (${(machine.retired / secs / 1e6).toFixed(1)} MIPS), ${translator}\n`);
   }
   return status;
 }
