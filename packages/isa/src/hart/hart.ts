@@ -30,7 +30,7 @@ import {
   MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
 } from './mstatus.js';
 import { mulDiv32, mulDiv64 } from './muldiv.js';
-import type { BlockHart } from './jit/block-compiler.js';
+import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
 import { PageCache } from './page-cache.js';
@@ -59,6 +59,11 @@ export interface HartOptions {
    * (how the test suite runs in interpreter-only mode).
    */
   translate?: boolean;
+  /**
+   * Executions of a block head before it is translated (default HOT_THRESHOLD). Taken by the first
+   * hart on a RAM, whose translation cache the others share; tests lower it.
+   */
+  translateThreshold?: number;
 }
 
 /** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node) . */
@@ -70,10 +75,10 @@ export function translateByDefault(): boolean {
 /** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
 const caches = new WeakMap<Ram, TranslationCache>();
 
-function translationCacheFor(ram: Ram, cexp: Int32Array): TranslationCache {
+function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | undefined): TranslationCache {
   let tc = caches.get(ram);
   if (tc === undefined) {
-    const cache = new TranslationCache(ram.view, cexp, ram.size);
+    const cache = new TranslationCache(ram.view, cexp, ram.size, threshold);
     // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
     const base = ram.bufferOffset;
     ram.writeWatchers.push((at, len) => {
@@ -316,7 +321,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.ramBytes = this.ram.bytes;
     this.ramView = this.ram.view;
     this.cexp = compressedTable();
-    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp) : null;
+    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp, opts.translateThreshold) : null;
     this.translations?.attach(this);
     this.reset(0n);
   }
@@ -685,11 +690,17 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
         }
       }
       if (probe) {
-        this.pcLo = pcLo;
-        this.pcHi = pcHi;
-        this.retired = ret;
-        this.interpreted = n;
-        return EXIT_PROBE;
+        // Leave the interpreter only for a block that exists (or has just become hot): in cold
+        // code a round trip through the dispatcher per branch cost more than it saved.
+        probe = false;
+        const b = this.blockAt(pcLo, pcHi);
+        if (b !== undefined && b.length <= budget - n) {
+          this.pcLo = pcLo;
+          this.pcHi = pcHi;
+          this.retired = ret;
+          this.interpreted = n;
+          return EXIT_PROBE;
+        }
       }
       try {
         // ---- fetch ----
@@ -1054,19 +1065,24 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
    * the page is known to be executable RAM in the current regime with page-uniform PMP.
    */
   private runBlock(pcLo: number, pcHi: number, budget: number): number {
+    const b = this.blockAt(pcLo, pcHi);
+    if (b === undefined || b.length > budget) return 0;
+    return b.run(this, this.ramView, this.ramBytes, pcLo, pcHi, budget);
+  }
+
+  /** The block at pc (found through the fetch translation cache; translated once hot), if any. */
+  private blockAt(pcLo: number, pcHi: number): CompiledBlock | undefined {
     let off: number;
     if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo) {
       off = this.fOff;
     } else {
       off = this.fetchPages.lookup(pcLo, pcHi);
-      if (off < 0) return 0;
+      if (off < 0) return undefined;
       this.fHi = pcHi;
       this.fLo = pcLo & ~0xfff;
       this.fOff = off;
     }
-    const b = this.translations!.lookup(off + (pcLo & 0xfff));
-    if (b === undefined || b.length > budget) return 0;
-    return b.run(this, this.ramView, this.ramBytes, pcLo, pcHi, budget);
+    return this.translations!.lookup(off + (pcLo & 0xfff));
   }
 
   // ---------------------------------------------------------------- exceptions and traps

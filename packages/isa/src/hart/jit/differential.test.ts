@@ -99,7 +99,7 @@ function run(src: string, seed: number, translate: boolean): Outcome {
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new SystemBus(ram);
   const mmu = new Mmu(bus);
-  const hart = new Hart({ hartId: 0, bus, mmu, clock: new ManualClock(), translate });
+  const hart = new Hart({ hartId: 0, bus, mmu, clock: new ManualClock(), translate, translateThreshold: 2 });
   ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
   ram.load(HANDLER, assemble(HANDLER_SRC, { base: BigInt(HANDLER) }).bytes);
   hart.reset(BigInt(RAM_BASE));
@@ -141,7 +141,7 @@ describe('translator vs interpreter on generated programs', () => {
   it('translates: a hot loop retires through blocks', () => {
     const ram = new Ram(RAM_BASE, 1 << 20);
     const bus = new SystemBus(ram);
-    const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: true });
+    const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: true, translateThreshold: 2 });
     ram.load(RAM_BASE, assemble('li x5, 1000\n1: addi x6, x6, 3\naddi x5, x5, -1\nbnez x5, 1b\nwfi', { base: BigInt(RAM_BASE) }).bytes);
     hart.reset(BigInt(RAM_BASE));
     expect(hart.run(100_000).reason).toBe('wfi');

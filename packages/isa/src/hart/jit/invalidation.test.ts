@@ -12,7 +12,7 @@ import { ManualClock, RAM_BASE } from '../test-support/machine.js';
 function board(src: string, translate: boolean): { hart: Hart; ram: Ram; bus: SystemBus; symbols: Map<string, bigint> } {
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new SystemBus(ram);
-  const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate });
+  const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate, translateThreshold: 2 });
   const a = assemble(src, { base: BigInt(RAM_BASE) });
   ram.load(RAM_BASE, a.bytes);
   hart.reset(BigInt(RAM_BASE));

@@ -17,8 +17,14 @@
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
 
-/** Times a block head is reached before it is translated: cold code stays interpreted. */
-export const HOT_THRESHOLD = 2;
+/**
+ * Times a block head is reached before it is translated: cold code stays interpreted. Translating
+ * costs ~0.5 ms a block (V8 parses and compiles the function on its first call) — what the
+ * interpreter needs for ~10k instructions — so a block must be hot to pay back: with 2 the Linux
+ * boot took 4x the interpreter's time (29k blocks), with 4000 about 1.3x, while CPU-bound loops
+ * gain the same either way.
+ */
+export const HOT_THRESHOLD = 4000;
 /** Invalidations after which a page is interpreted only (self-modifying code). */
 export const SMC_LIMIT = 16;
 export const MAX_BLOCKS = 16_384;
@@ -33,7 +39,7 @@ class CodePage {
   /** Indexed by halfword offset in the page. */
   // Filled, so V8 keeps a packed array (a holey one indexed sparsely can turn into a dictionary).
   readonly blocks: Slot[] = new Array<Slot>(2048).fill(undefined);
-  readonly heat = new Uint8Array(2048);
+  readonly heat = new Uint16Array(2048); // saturates below 65536 > any threshold used
 }
 
 /** What the cache needs from each hart on its RAM. */
@@ -64,6 +70,8 @@ export class TranslationCache {
     private readonly view: DataView,
     private readonly cexp: Int32Array,
     ramSize: number,
+    /** See HOT_THRESHOLD (tests use a low one so short programs exercise blocks). */
+    private readonly hotThreshold = HOT_THRESHOLD,
   ) {
     this.pages = new Array<CodePage | undefined>(ramSize >>> 12).fill(undefined);
     this.code = new Uint8Array(ramSize >>> 12);
@@ -84,13 +92,13 @@ export class TranslationCache {
     if (p !== undefined) {
       const b = p.blocks[i];
       if (b !== undefined) return b ?? undefined;
-      if (++p.heat[i]! < HOT_THRESHOLD) return undefined;
+      if (++p.heat[i]! < this.hotThreshold) return undefined;
     } else {
       if (this.smc[off >>> 12] === SMC_LIMIT) return undefined;
       const fresh = new CodePage();
       this.pages[off >>> 12] = fresh;
       fresh.heat[i] = 1;
-      if (HOT_THRESHOLD > 1) return undefined;
+      if (this.hotThreshold > 1) return undefined;
     }
     return this.translate(off);
   }
