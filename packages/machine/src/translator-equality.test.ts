@@ -27,9 +27,9 @@ interface Outcome {
   pc: bigint;
 }
 
-function runImage(translate: boolean, setup: (m: VirtMachine) => void, hExtension = false): Outcome {
+function runImage(translate: boolean, setup: (m: VirtMachine) => void, hExtension = false, translateThreshold = 2): Outcome {
   let output = '';
-  const m = new VirtMachine({ memory: 256 << 20, console: (b) => (output += String.fromCharCode(b)), hExtension, translate, translateThreshold: 2 });
+  const m = new VirtMachine({ memory: 256 << 20, console: (b) => (output += String.fromCharCode(b)), hExtension, translate, translateThreshold });
   setup(m);
   let exit: unknown;
   for (let i = 0; i < 400; i++) {
@@ -40,9 +40,9 @@ function runImage(translate: boolean, setup: (m: VirtMachine) => void, hExtensio
   return { output, exit, retired: h.retired, x: [...h.x], pc: h.pc };
 }
 
-function expectSame(setup: (m: VirtMachine) => void, hExtension = false): Outcome {
+function expectSame(setup: (m: VirtMachine) => void, hExtension = false, translateThreshold = 2): Outcome {
   const off = runImage(false, setup, hExtension);
-  const on = runImage(true, setup, hExtension);
+  const on = runImage(true, setup, hExtension, translateThreshold);
   expect(on.output).toBe(off.output);
   expect(on.exit).toEqual(off.exit);
   expect(on.retired).toBe(off.retired);
@@ -69,4 +69,15 @@ describe('translator on = translator off, on real programs', () => {
       expect(r.output).toContain('DONE pass');
     });
   });
+
+  // Linux 6.1 + busybox (guests/linux) on Debian's OpenSBI, to its init's poweroff (90 M
+  // instructions); the default heat threshold keeps the translated run near the interpreter's time.
+  const linux = join(root, 'guests/linux/images');
+  it.skipIf(!existsSync(FIRMWARE.fwDynamic) || !existsSync(join(linux, 'Image')))('Linux boot to poweroff', () => {
+    const r = expectSame((m) => bootVirt(m, {
+      bios: file(FIRMWARE.fwDynamic), kernel: file(join(linux, 'Image')), initrd: file(join(linux, 'initramfs.cpio.gz')), append: 'console=ttyS0',
+    }), false, 4000);
+    expect(r.output).toContain('reboot: Power down');
+    expect(r.exit).toMatchObject({ reason: 'poweroff' });
+  }, 120_000);
 });
