@@ -66,7 +66,7 @@ export interface HartOptions {
   translateThreshold?: number;
 }
 
-/** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node) . */
+/** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node). */
 export function translateByDefault(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   return env?.['VM_TRANSLATE'] !== '0';
@@ -155,10 +155,11 @@ const WIDTHS = [1, 2, 4, 8] as const;
  * One RV64IMAFDC hart with M, S and U modes (priv spec 1.12), Zicsr, Zifencei, Zicntr and Sstc.
  *
  * Integer registers live in a BigUint64Array that the hot loop also views as int32 halves (V8 runs
- * 32-bit arithmetic without allocating; most BigInt operations allocate). Instructions are fetched
- * straight from RAM through a cached VA→RAM page translation, so stores and DMA into code need no
- * invalidation; RVC encodings are expanded through a 64 Ki-entry table. Exceptions unwind the
- * current instruction with a sentinel throw caught in run(); interrupts are taken at instruction
+ * 32-bit arithmetic without allocating; most BigInt operations allocate). The interpreter fetches
+ * straight from RAM through a cached VA→RAM page translation; RVC encodings are expanded through a
+ * 64 Ki-entry table. Hot code runs as translated blocks (jit/, docs/translator.md), dropped
+ * page-granularly when their page is written. Exceptions unwind the current instruction with a
+ * sentinel throw caught in run() (or runTranslated()); interrupts are taken at instruction
  * boundaries when `attention` is set, which is recomputed whenever mip, mie, mideleg, mstatus or
  * the privilege change.
  */
