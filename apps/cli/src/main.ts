@@ -38,9 +38,38 @@ puts a disk in slot N. In vm up files: 'force-legacy: false' per VM, 'slot: N' p
 
 Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a
 riscv-tests program (0 = pass). Console: Ctrl-A X quits.
+
+Translation: hot guest code runs through a block translator (same output and instruction counts
+as the interpreter). --no-translate or -accel interp: interpreter only; -accel tcg: the default.
 `;
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * The translator switch, for every command and stack: `--no-translate` or `-accel interp` for the
+ * interpreter only; `-accel tcg[,...]` (QEMU's spelling) is the default and accepted. Off becomes
+ * VM_TRANSLATE=0 in the environment, which every hart reads at
+ * construction (HartOptions.translate's default) — bare board, native and hosted hypervisors,
+ * and the processes `vm bench` / `vm matrix` start.
+ */
+function takeTranslateFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--no-translate') {
+      process.env['VM_TRANSLATE'] = '0';
+    } else if (a === '-accel' || a === '--accel') {
+      const v = argv[++i] ?? '';
+      const name = v.split(',')[0];
+      if (name === 'interp') process.env['VM_TRANSLATE'] = '0';
+      else if (name !== 'tcg') throw new VmError(`-accel ${v}: 'tcg' (the block translator, default) or 'interp' (interpreter only)`);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+async function main(argvIn: string[]): Promise<number> {
+  const argv = takeTranslateFlags(argvIn);
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':

@@ -75,7 +75,8 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   }
 
   statsLines(): readonly string[] {
-    return [];
+    const tc = this.machine.harts[0]?.translations;
+    return [tc ? `vm: translator: ${tc.stats.translated} blocks translated, ${tc.stats.invalidations} invalidated` : 'vm: translator off'];
   }
 
   close(): void {

@@ -58,6 +58,13 @@ export interface VirtMachineOptions {
   /** Give the harts the hypervisor extension (QEMU's `-cpu rv64,h=true`); off by default. */
   hExtension?: boolean;
   /**
+   * Run hot guest code through the hart's block translator (HartOptions.translate); default on,
+   * unless VM_TRANSLATE=0 in the environment (what `vm --no-translate` sets).
+   */
+  translate?: boolean;
+  /** HartOptions.translateThreshold (tests lower it so more code runs through blocks). */
+  translateThreshold?: number;
+  /**
    * QEMU's `-global virtio-mmio.force-legacy`: true (the default, as on QEMU 7.2) gives legacy
    * virtio-mmio transports (Version 1, virtio 1.2 §4.2.4); false modern ones (Version 2).
    */
@@ -133,7 +140,7 @@ export class VirtMachine {
 
     const mmuOf = (): Mmu => new Mmu(this.bus);
     for (let id = 0; id < harts; id++) {
-      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock, hExtension: options.hExtension }));
+      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock, hExtension: options.hExtension, translate: options.translate, translateThreshold: options.translateThreshold }));
       this.waiting.push(false);
     }
     const wire = (hart: number, bit: number): IrqLine => ({ set: (level) => this.harts[hart]!.setInterruptPending(bit, level) });

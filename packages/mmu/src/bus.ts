@@ -109,6 +109,7 @@ export class SystemBus {
         default: v.setBigUint64(o, BigInt.asUintN(64, value), true);
       }
       for (const obs of this.ramWriteObservers) obs(pa, width);
+      if (ram.writeWatchers.length !== 0) ram.noteWrite(o, width);
       return true;
     }
     const m = this.find(pa);

@@ -1,5 +1,19 @@
 import { GuestMemoryError, type GuestMemory } from '@vm/core';
 
+/** See Ram.writeWatchers. */
+export type RamWriteWatcher = (bufferOffset: number, length: number) => void;
+
+const watchersByBuffer = new WeakMap<ArrayBufferLike, RamWriteWatcher[]>();
+
+function watchersOf(buffer: ArrayBufferLike): RamWriteWatcher[] {
+  let ws = watchersByBuffer.get(buffer);
+  if (ws === undefined) {
+    ws = [];
+    watchersByBuffer.set(buffer, ws);
+  }
+  return ws;
+}
+
 /**
  * Guest RAM: one contiguous block of physical memory at `base`. Little-endian, as RISC-V is.
  * Exposes typed views so the hart's fast path can load and store without a call through the bus.
@@ -8,6 +22,16 @@ export class Ram implements GuestMemory {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly end: number;
+  /**
+   * Told (byte offset in the underlying ArrayBuffer, length) before bytes change through any Ram
+   * over that buffer — writes, loads, any live `slice` (a device may write through it: DMA), and
+   * bus writes — so a code translator can drop stale translations. Shared by every Ram on the same
+   * buffer: a VM's RAM window aliases its host's memory, and a store through either must be seen
+   * by a translator attached to the other. Stores by a hart's own fast path do not come here.
+   */
+  readonly writeWatchers: RamWriteWatcher[];
+  /** This RAM's first byte, as an offset in the underlying buffer. */
+  readonly bufferOffset: number;
 
   /**
    * `backing`, when given, is the memory to use (exactly `size` bytes): a hypervisor gives each VM
@@ -27,6 +51,14 @@ export class Ram implements GuestMemory {
     this.bytes = backing ?? new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
     this.end = base + size;
+    this.writeWatchers = watchersOf(this.bytes.buffer);
+    this.bufferOffset = this.bytes.byteOffset;
+  }
+
+  /** Tell the write watchers that RAM bytes [offset, offset + length) are about to change. */
+  noteWrite(offset: number, length: number): void {
+    const ws = this.writeWatchers;
+    for (let i = 0; i < ws.length; i++) ws[i]!(this.bufferOffset + offset, length);
   }
 
   contains(addr: number, length: number): boolean {
@@ -38,8 +70,15 @@ export class Ram implements GuestMemory {
     return addr - this.base;
   }
 
-  slice(addr: number, length: number): Uint8Array {
+  /** The offset of a range about to be written, after telling the watchers. */
+  private writeOffset(addr: number, length: number): number {
     const o = this.offsetOf(addr, length);
+    if (this.writeWatchers.length !== 0) this.noteWrite(o, length);
+    return o;
+  }
+
+  slice(addr: number, length: number): Uint8Array {
+    const o = this.writeOffset(addr, length);
     return this.bytes.subarray(o, o + length);
   }
   read8(addr: number): number {
@@ -55,19 +94,19 @@ export class Ram implements GuestMemory {
     return this.view.getBigUint64(this.offsetOf(addr, 8), true);
   }
   write8(addr: number, value: number): void {
-    this.bytes[this.offsetOf(addr, 1)] = value;
+    this.bytes[this.writeOffset(addr, 1)] = value;
   }
   write16(addr: number, value: number): void {
-    this.view.setUint16(this.offsetOf(addr, 2), value, true);
+    this.view.setUint16(this.writeOffset(addr, 2), value, true);
   }
   write32(addr: number, value: number): void {
-    this.view.setUint32(this.offsetOf(addr, 4), value >>> 0, true);
+    this.view.setUint32(this.writeOffset(addr, 4), value >>> 0, true);
   }
   write64(addr: number, value: bigint): void {
-    this.view.setBigUint64(this.offsetOf(addr, 8), BigInt.asUintN(64, value), true);
+    this.view.setBigUint64(this.writeOffset(addr, 8), BigInt.asUintN(64, value), true);
   }
   /** Copy an image into RAM (loaders); throws GuestMemoryError when it does not fit. */
   load(addr: number, data: Uint8Array): void {
-    this.bytes.set(data, this.offsetOf(addr, data.length));
+    this.bytes.set(data, this.writeOffset(addr, data.length));
   }
 }

@@ -30,6 +30,9 @@ import {
   MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW,
 } from './mstatus.js';
 import { mulDiv32, mulDiv64 } from './muldiv.js';
+import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
+import { TranslationCache } from './jit/translation-cache.js';
+import type { TranslatingHart } from './jit/translation-cache.js';
 import { PageCache } from './page-cache.js';
 import { PRIV_M, PRIV_S, PRIV_U } from './privilege.js';
 
@@ -50,6 +53,43 @@ export interface HartOptions {
    * all of those raise illegal instruction and the hart behaves exactly as before.
    */
   hExtension?: boolean;
+  /**
+   * Run hot guest code through the block translator (jit/): same results and retired-instruction
+   * counts as the interpreter, faster. Default: on, unless the environment says VM_TRANSLATE=0
+   * (how the test suite runs in interpreter-only mode).
+   */
+  translate?: boolean;
+  /**
+   * Executions of a block head before it is translated (default HOT_THRESHOLD). Taken by the first
+   * hart on a RAM, whose translation cache the others share; tests lower it.
+   */
+  translateThreshold?: number;
+}
+
+/** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node). */
+export function translateByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['VM_TRANSLATE'] !== '0';
+}
+
+/** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
+const caches = new WeakMap<Ram, TranslationCache>();
+
+function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | undefined): TranslationCache {
+  let tc = caches.get(ram);
+  if (tc === undefined) {
+    const cache = new TranslationCache(ram.view, cexp, ram.size, threshold);
+    // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
+    const base = ram.bufferOffset;
+    ram.writeWatchers.push((at, len) => {
+      const start = Math.max(at - base, 0);
+      const end = Math.min(at - base + len, ram.size);
+      if (start < end) cache.noteWrite(start, end - start);
+    });
+    caches.set(ram, cache);
+    tc = cache;
+  }
+  return tc;
 }
 
 /** Plain-data state of a hart (version 1). */
@@ -95,6 +135,8 @@ const TRAP_SIGNAL: { readonly trap: true } = { trap: true };
 
 const EXIT_BUDGET: VmExit = { reason: 'budget' };
 const EXIT_WFI: VmExit = { reason: 'wfi' };
+/** interpret() stopped where a translated block may start (never leaves the hart). */
+const EXIT_PROBE: VmExit = { reason: 'budget' };
 
 /** Results of the out-of-line SYSTEM executor. */
 const SYS_NEXT = 0; // continue at pc + len
@@ -113,14 +155,15 @@ const WIDTHS = [1, 2, 4, 8] as const;
  * One RV64IMAFDC hart with M, S and U modes (priv spec 1.12), Zicsr, Zifencei, Zicntr and Sstc.
  *
  * Integer registers live in a BigUint64Array that the hot loop also views as int32 halves (V8 runs
- * 32-bit arithmetic without allocating; most BigInt operations allocate). Instructions are fetched
- * straight from RAM through a cached VA→RAM page translation, so stores and DMA into code need no
- * invalidation; RVC encodings are expanded through a 64 Ki-entry table. Exceptions unwind the
- * current instruction with a sentinel throw caught in run(); interrupts are taken at instruction
+ * 32-bit arithmetic without allocating; most BigInt operations allocate). The interpreter fetches
+ * straight from RAM through a cached VA→RAM page translation; RVC encodings are expanded through a
+ * 64 Ki-entry table. Hot code runs as translated blocks (jit/, docs/translator.md), dropped
+ * page-granularly when their page is written. Exceptions unwind the current instruction with a
+ * sentinel throw caught in run() (or runTranslated()); interrupts are taken at instruction
  * boundaries when `attention` is set, which is recomputed whenever mip, mie, mideleg, mstatus or
  * the privilege change.
  */
-export class Hart implements Snapshottable<HartState> {
+export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHart {
   readonly hartId: number;
   readonly bus: SystemBus;
   readonly mmu: Mmu;
@@ -223,23 +266,30 @@ export class Hart implements Snapshottable<HartState> {
   private exitRequest: VmExit | undefined;
   /** LR/SC reservation: the virtual address of the last LR, or -1n when none. */
   private reservation = -1n;
-  /** Cached translations: page key (hi word, lo word & ~0xfff) → byte offset of the page in RAM. */
+  /**
+   * Cached translations: page key (hi word, lo word & ~0xfff) → byte offset of the page in RAM.
+   * The load and store caches are also used by translated blocks (BlockHart), hence not private.
+   */
   private fHi = 0;
   private fLo = NO_PAGE;
   private fOff = 0;
-  private ldHi = 0;
-  private ldLo = NO_PAGE;
-  private ldOff = 0;
-  private stHi = 0;
-  private stLo = NO_PAGE;
-  private stOff = 0;
+  ldHi = 0;
+  ldLo = NO_PAGE;
+  ldOff = 0;
+  stHi = 0;
+  stLo = NO_PAGE;
+  stOff = 0;
   /** Second level behind the single-entry caches above. */
   private readonly fetchPages = new PageCache();
-  private readonly loadPages = new PageCache();
-  private readonly storePages = new PageCache();
-  /** The pc as int32 halves. */
-  private pcLo = 0;
-  private pcHi = 0;
+  readonly loadPages = new PageCache();
+  readonly storePages = new PageCache();
+  /** The pc as int32 halves (read and written by translated blocks at their exits). */
+  pcLo = 0;
+  pcHi = 0;
+  /** See BlockHart.blockRetired. */
+  blockRetired = 0;
+  /** Instructions the last interpret() that returned EXIT_PROBE ran (incl. ones that trapped). */
+  private interpreted = 0;
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
   private trapCause = 0;
   private trapTval = 0n;
@@ -248,7 +298,10 @@ export class Hart implements Snapshottable<HartState> {
   /** htinst/mtinst for the guest-page fault being raised: 0, or the implicit access's pseudoinstruction. */
   private trapTinst = 0;
 
-  private readonly xw: Int32Array;
+  /** The registers as int32 halves (xw[2r] low word, xw[2r+1] high word). */
+  readonly xw: Int32Array;
+  /** The block translator's cache (shared by the harts on this RAM), or null when translation is off. */
+  readonly translations: TranslationCache | null;
   private readonly ram: Ram;
   private readonly ramBytes: Uint8Array;
   private readonly ramView: DataView;
@@ -269,6 +322,8 @@ export class Hart implements Snapshottable<HartState> {
     this.ramBytes = this.ram.bytes;
     this.ramView = this.ram.view;
     this.cexp = compressedTable();
+    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp, opts.translateThreshold) : null;
+    this.translations?.attach(this);
     this.reset(0n);
   }
 
@@ -343,6 +398,7 @@ export class Hart implements Snapshottable<HartState> {
     this.mmu.sum = false;
     this.mmu.mxr = false;
     this.mmu.flushAll();
+    this.translations?.flush();
     this.pc = BigInt.asUintN(64, pc);
     this.translationChanged();
   }
@@ -462,6 +518,12 @@ export class Hart implements Snapshottable<HartState> {
     this.storePages.clear();
   }
 
+  /** A RAM page became code: no cached store may reach it any more (see jit/translation-cache.ts). */
+  flushStoreCaches(): void {
+    this.stLo = NO_PAGE;
+    this.storePages.clear();
+  }
+
   updateAttention(): void {
     this.attention = this.exitRequest !== undefined || this.pendingInterrupt() >= 0;
   }
@@ -544,6 +606,53 @@ export class Hart implements Snapshottable<HartState> {
   // ---------------------------------------------------------------- execution
 
   run(budget: number): VmExit {
+    this.updateSstc();
+    this.updateAttention();
+    return this.translations === null ? this.interpret(budget, false) : this.runTranslated(budget);
+  }
+
+  /**
+   * run() with the translator: blocks while there are blocks at pc, the interpreter in between
+   * (cold code, instructions blocks leave to it, interrupts and exit requests). The dispatcher is
+   * a function of its own so that the interpreter's big loop keeps its own optimized code (a
+   * megamorphic call into hundreds of generated functions inside it made V8 drop it).
+   */
+  private runTranslated(budget: number): VmExit {
+    let left = budget;
+    for (;;) {
+      while (!this.attention) {
+        let k: number;
+        try {
+          k = this.runBlock(this.pcLo, this.pcHi, left);
+        } catch (e) {
+          if (e !== TRAP_SIGNAL) throw e;
+          // A load/store in a block faulted: pc is that instruction, blockRetired retired before
+          // it; like the interpreter, the faulting instruction uses one unit of budget.
+          const done = this.blockRetired;
+          this.retired += done;
+          left -= done + 1;
+          this.takeTrap(this.trapCause, this.trapTval, false);
+          if (left === 0) return this.budgetExit();
+          continue;
+        }
+        if (k === 0) break;
+        this.retired += k;
+        left -= k;
+        if (left === 0) return EXIT_BUDGET;
+      }
+      const exit = this.interpret(left, true);
+      if (exit !== EXIT_PROBE) return exit;
+      left -= this.interpreted;
+    }
+  }
+
+  /**
+   * The interpreter: up to `budget` instructions. With `jit`, it stops (returning EXIT_PROBE, the
+   * count in `interpreted`) at the first point after one instruction where a block may start: a
+   * control transfer, a trap, or an instruction blocks leave to the interpreter. Without it,
+   * `probe` stays false and the loop pays one untaken test per instruction.
+   */
+  private interpret(budget: number, jit: boolean): VmExit {
     const x = this.x;
     const xw = this.xw;
     const bytes = this.ramBytes;
@@ -552,8 +661,7 @@ export class Hart implements Snapshottable<HartState> {
     let pcLo = this.pcLo;
     let pcHi = this.pcHi;
     let ret = this.retired;
-    this.updateSstc();
-    this.updateAttention();
+    let probe = false;
 
     for (let n = 0; n < budget; n++) {
       if (this.attention) {
@@ -571,6 +679,7 @@ export class Hart implements Snapshottable<HartState> {
           this.takeTrap(irq, 0n, true);
           pcLo = this.pcLo;
           pcHi = this.pcHi;
+          probe = jit;
           const hostExit = this.exitRequest;
           if (hostExit !== undefined) {
             this.exitRequest = undefined;
@@ -579,6 +688,19 @@ export class Hart implements Snapshottable<HartState> {
           }
         } else {
           this.attention = false;
+        }
+      }
+      if (probe) {
+        // Leave the interpreter only for a block that exists (or has just become hot): in cold
+        // code a round trip through the dispatcher per branch cost more than it saved.
+        probe = false;
+        const b = this.blockAt(pcLo, pcHi);
+        if (b !== undefined && b.length <= budget - n) {
+          this.pcLo = pcLo;
+          this.pcHi = pcHi;
+          this.retired = ret;
+          this.interpreted = n;
+          return EXIT_PROBE;
         }
       }
       try {
@@ -696,6 +818,7 @@ export class Hart implements Snapshottable<HartState> {
             const lo = (pcLo >>> 0) + (imm >>> 0);
             nLo = lo | 0;
             nHi = (pcHi + (imm >> 31) + (lo > 0xffff_ffff ? 1 : 0)) | 0;
+            probe = jit;
             break;
           }
           case OP_JALR: {
@@ -707,6 +830,7 @@ export class Hart implements Snapshottable<HartState> {
             xw[rd2 + 1] = nHi;
             nLo = lo & ~1;
             nHi = tHi;
+            probe = jit;
             break;
           }
           case OP_BRANCH: {
@@ -731,6 +855,7 @@ export class Hart implements Snapshottable<HartState> {
               nLo = lo | 0;
               nHi = (pcHi + (imm >> 31) + (lo > 0xffff_ffff ? 1 : 0)) | 0;
             }
+            probe = jit;
             break;
           }
           case OP_LOAD: {
@@ -832,11 +957,13 @@ export class Hart implements Snapshottable<HartState> {
             // FENCE (incl. FENCE.TSO, PAUSE) orders nothing on a single in-order hart; FENCE.I has no
             // decoded-instruction cache to invalidate (fetch reads RAM directly).
             if (f3 > 1) this.illegal(raw);
+            probe = jit;
             break;
           case OP_SYSTEM: {
             this.pcLo = pcLo;
             this.pcHi = pcHi;
             this.retired = ret;
+            probe = jit;
             const r = this.execSystem(insn, raw);
             if (r === SYS_JUMPED) {
               nLo = this.pcLo;
@@ -850,6 +977,7 @@ export class Hart implements Snapshottable<HartState> {
             break;
           }
           case OP_AMO:
+            probe = jit;
             this.retired = ret;
             this.execAmo(insn, raw);
             break;
@@ -857,6 +985,7 @@ export class Hart implements Snapshottable<HartState> {
           case OP_STORE_FP:
             this.retired = ret;
             this.execFpMemory(insn, raw);
+            probe = jit;
             break;
           case OP_FP:
           case OP_MADD:
@@ -865,6 +994,7 @@ export class Hart implements Snapshottable<HartState> {
           case OP_NMADD:
             if (!this.fpEnabled() || !executeFp(insn, x, this.fp)) this.illegal(raw);
             this.markFpDirty();
+            probe = jit;
             break;
           default:
             this.illegal(raw);
@@ -884,13 +1014,20 @@ export class Hart implements Snapshottable<HartState> {
         this.takeTrap(this.trapCause, this.trapTval, false);
         pcLo = this.pcLo;
         pcHi = this.pcHi;
+        probe = jit;
       }
     }
     this.pcLo = pcLo;
     this.pcHi = pcHi;
     this.retired = ret;
-    // A trap taken by the batch's last instruction (hostTraps) is returned now, not by the next
-    // run(): the host may switch to another guest before calling run() again.
+    return this.budgetExit();
+  }
+
+  /**
+   * The budget is spent. A trap taken by the batch's last instruction (hostTraps) is returned now,
+   * not by the next run(): the host may switch to another guest before calling run() again.
+   */
+  private budgetExit(): VmExit {
     const pending = this.exitRequest;
     if (pending !== undefined && pending.reason === 'trap') {
       this.exitRequest = undefined;
@@ -898,6 +1035,55 @@ export class Hart implements Snapshottable<HartState> {
       return pending;
     }
     return EXIT_BUDGET;
+  }
+
+  /** BlockHart.jitLoadPage: the interpreter's own lookup (second level, then the MMU). */
+  jitLoadPage(lo: number, hi: number, width: number): number {
+    return this.loadPage(lo, hi, width);
+  }
+
+  /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */
+  jitStorePage(lo: number, hi: number, width: number): number {
+    let page = this.storePages.lookup(lo, hi);
+    if (page < 0) {
+      const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      page = this.ramPage(pa);
+      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page >>> 12)) return -1;
+      // Code of other translators on the same memory (a VM window's alias) is dropped as usual.
+      this.ram.noteWrite(page, 4096);
+      this.storePages.insert(lo, hi, page);
+    }
+    this.stHi = hi;
+    this.stLo = lo & ~0xfff;
+    this.stOff = page;
+    return page;
+  }
+
+  /**
+   * Run the translated block at pc when there is one (translating it once hot) and the budget
+   * covers it; returns the instructions it retired (0: none, the interpreter goes on at pc) and
+   * leaves the next pc in pcLo/pcHi. Blocks are found through the fetch translation cache only, so
+   * the page is known to be executable RAM in the current regime with page-uniform PMP.
+   */
+  private runBlock(pcLo: number, pcHi: number, budget: number): number {
+    const b = this.blockAt(pcLo, pcHi);
+    if (b === undefined || b.length > budget) return 0;
+    return b.run(this, this.ramView, this.ramBytes, pcLo, pcHi, budget);
+  }
+
+  /** The block at pc (found through the fetch translation cache; translated once hot), if any. */
+  private blockAt(pcLo: number, pcHi: number): CompiledBlock | undefined {
+    let off: number;
+    if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo) {
+      off = this.fOff;
+    } else {
+      off = this.fetchPages.lookup(pcLo, pcHi);
+      if (off < 0) return undefined;
+      this.fHi = pcHi;
+      this.fLo = pcLo & ~0xfff;
+      this.fOff = off;
+    }
+    return this.translations!.lookup(off + (pcLo & 0xfff));
   }
 
   // ---------------------------------------------------------------- exceptions and traps
@@ -1152,6 +1338,8 @@ export class Hart implements Snapshottable<HartState> {
       const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
       page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
+      // A code page is never in a store cache: its first store lands here and drops its blocks.
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page, 4096);
       this.storePages.insert(lo, hi, page);
     }
     this.stHi = hi;
@@ -1224,6 +1412,7 @@ export class Hart implements Snapshottable<HartState> {
         this.storePages.insert(lo, hi, page);
       }
       const o = page + po;
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
       const view = this.ramView;
       switch (width) {
         case 1: this.ramBytes[o] = Number(value & 0xffn); break;
@@ -1250,6 +1439,7 @@ export class Hart implements Snapshottable<HartState> {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
       const o = pa - ram.base;
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
       if (width === 4) this.ramView.setUint32(o, Number(value & 0xffff_ffffn), true);
       else this.ramView.setBigUint64(o, BigInt.asUintN(64, value), true);
       return;
@@ -1614,6 +1804,7 @@ export class Hart implements Snapshottable<HartState> {
     if (s.version !== 1) throw new VmError(`hart: unknown snapshot version ${String(s.version)}`);
     this.x.set(s.x);
     this.f.set(s.f);
+    this.translations?.flush();
     this.pc = s.pc;
     this.priv = s.priv;
     this.retired = s.retired;

@@ -1,0 +1,37 @@
+/**
+ * Memory of the translation cache: compiles blocks at every instruction of the guest kernel's
+ * text and reports heap per block (source, closure, bytecode once run) and the bound at the
+ * cache's limits. Run with --expose-gc:
+ *   node --expose-gc --import tsx/esm --conditions=@vm/source packages/isa/bench/jit-memory.ts
+ */
+import { readFileSync } from 'node:fs';
+import { Mmu, Ram, SystemBus } from '@vm/mmu';
+import { parseElf } from '../src/elf/index.js';
+import { Hart } from '../src/hart/hart.js';
+import { compileBlock } from '../src/hart/jit/block-compiler.js';
+import type { CompiledBlock } from '../src/hart/jit/block-compiler.js';
+import { compressedTable } from '../src/hart/compressed.js';
+import { MAX_BLOCKS, MAX_SOURCE_CHARS } from '../src/hart/jit/translation-cache.js';
+
+const gc = (globalThis as { gc?: () => void }).gc!;
+const elf = parseElf(new Uint8Array(readFileSync(new URL('../../../guests/images/kernel-m.elf', import.meta.url))));
+const ram = new Ram(0x8000_0000, 4 << 20);
+for (const s of elf.segments) if (s.data.length > 0) ram.load(Number(s.paddr), s.data);
+const bus = new SystemBus(ram);
+const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: { frequency: 1, now: (): bigint => 0n }, translate: false });
+gc();
+const before = process.memoryUsage().heapUsed;
+const blocks: CompiledBlock[] = [];
+let chars = 0;
+for (let off = 0; off < 256 * 1024 && blocks.length < 4000; off += 2) {
+  const b = compileBlock(ram.view, compressedTable(), off);
+  if (b === undefined) continue;
+  blocks.push(b);
+  chars += b.sourceChars;
+  // run once with budget 0-pass safety: a block needs budget >= length; exits leave state alone
+}
+gc();
+const per = (process.memoryUsage().heapUsed - before) / blocks.length;
+console.log(`${blocks.length} blocks, ${(chars / blocks.length).toFixed(0)} source chars each, ${(per / 1024).toFixed(1)} KiB heap each (compiled, not yet run)`);
+console.log(`bound: ${MAX_BLOCKS} blocks -> ~${((per * MAX_BLOCKS) / 2 ** 20).toFixed(0)} MiB; source limit ${MAX_SOURCE_CHARS / 2 ** 20} Mi chars`);
+void hart;
