@@ -194,16 +194,20 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
 async function drive(machine: VirtMachine, con: HostConsole, max: number, noReboot: boolean, reboot: () => void): Promise<number> {
   const slice = 2_000_000;
   let ran = 0;
+  // Steps that retired nothing (traps taken) are bounded by --max-instructions too, apart.
+  let trapped = 0;
   for (;;) {
     feedInput(machine, con);
-    const budget = Math.min(slice, max - ran);
+    const budget = Math.min(slice, max - ran, max - trapped);
     if (budget <= 0) {
-      process.stderr.write(`\nvm: stopped after ${ran} instructions (--max-instructions)\n`);
+      process.stderr.write(`\nvm: ${stoppedAfter(ran, trapped)} (--max-instructions)\n`);
       return 124;
     }
     const before = machine.retired;
+    const trapsBefore = machine.trapSteps;
     const exit = machine.run(budget);
     ran += Math.max(machine.retired - before, 0);
+    trapped += machine.trapSteps - trapsBefore;
     con.flush();
     if (con.quitRequested) return 0;
     switch (exit.reason) {
@@ -230,6 +234,12 @@ async function drive(machine: VirtMachine, con: HostConsole, max: number, noRebo
         await new Promise<void>((r) => setImmediate(r));
     }
   }
+}
+
+/** "stopped after N instructions", and the traps that retired nothing when there were any. */
+export function stoppedAfter(instructions: number, trapSteps: number): string {
+  const t = trapSteps > 0 ? ` and ${trapSteps} traps that retired no instruction` : '';
+  return `stopped after ${instructions} instructions${t}`;
 }
 
 function feedInput(machine: VirtMachine, con: HostConsole): void {

@@ -13,7 +13,7 @@ import {
 import { one, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { RUN_OPTIONS } from './options.js';
-import { createMachine } from './run.js';
+import { createMachine, stoppedAfter } from './run.js';
 import { hypervisorOf, restoreHosted, restoreNative, snapshotHosted, snapshotNative } from './vm-snapshot-command.js';
 
 /** Where a command's console and messages go (the terminal by default; tests pass streams). */
@@ -176,8 +176,12 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
 /** Run the board in slices until `at` instructions have retired or it stops. */
 function runTo(machine: VirtMachine, at: number): VmExit {
   while (machine.retired < at) {
+    const before = machine.retired;
     const exit = machine.run(Math.min(1_000_000, at - machine.retired));
     if (exit.reason !== 'budget') return exit;
+    // A whole slice of traps and not one instruction: nothing else runs here (no input, and
+    // virtual time stands still without instructions), so the guest would trap the same way forever.
+    if (machine.retired === before) return { reason: 'halt', message: trapLoop(machine) };
   }
   return { reason: 'budget' };
 }
@@ -185,14 +189,16 @@ function runTo(machine: VirtMachine, at: number): VmExit {
 /** The console loop of `vm run` for a restored board: feeds input, honours exits; returns the exit status. */
 async function runConsole(machine: VirtMachine, con: HostConsole, max: number, io: CommandIo, stats: boolean): Promise<number> {
   const start = machine.retired;
+  const trapStart = machine.trapSteps;
   const started = performance.now();
   con.start();
   try {
     for (;;) {
       if (con.pending.length > 0) con.pending.splice(0, machine.uart.receive(con.pending));
-      const budget = Math.min(1_000_000, max - (machine.retired - start));
+      const trapped = machine.trapSteps - trapStart;
+      const budget = Math.min(1_000_000, max - (machine.retired - start), max - trapped);
       if (budget <= 0) {
-        io.stderr.write(`\nvm: stopped after ${machine.retired - start} instructions (--max-instructions)\n`);
+        io.stderr.write(`\nvm: ${stoppedAfter(machine.retired - start, trapped)} (--max-instructions)\n`);
         return 124;
       }
       const exit = machine.run(budget);
@@ -246,5 +252,13 @@ function noPositional(args: ParsedArgs): void {
 }
 
 function describe(exit: VmExit): string {
+  if (exit.reason === 'halt') return exit.message;
   return exit.reason === 'poweroff' ? `poweroff ${exit.code}` : exit.reason;
+}
+
+/** What a hart stuck in a loop of traps looks like: where it traps, why, and where it goes. */
+function trapLoop(machine: VirtMachine): string {
+  const h = machine.harts[0]!;
+  const hex = (v: bigint): string => `0x${v.toString(16)}`;
+  return `a trap loop retiring no instruction: pc ${hex(h.pc)}, mcause ${h.mcause}, mtval ${hex(h.mtval)}, mtvec ${hex(h.mtvec)}`;
 }
