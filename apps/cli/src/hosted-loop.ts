@@ -28,6 +28,7 @@ export async function driveHostOs(o: HostedLoopOptions): Promise<{ end: HostedLo
   for (;;) {
     const q = o.console.pending;
     if (o.input && q.length > 0) o.kernel.console.type(q.splice(0));
+    if (o.console.inputEnded && q.length === 0) for (const v of o.vmms) v.vmm.inputEnded = true;
     if (guestInstructions() >= o.max) return { end: 'limit', instructions: guestInstructions() };
     const r = o.kernel.run(Math.min(SLICE, Math.max(1, o.nextBudget?.() ?? Infinity)));
     o.flush();

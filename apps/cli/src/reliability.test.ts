@@ -40,3 +40,40 @@ describe('item 1: a guest trapping forever on the bare board', () => {
     expect(r.stderr).toContain('a trap loop retiring no instruction: pc 0x0, mcause 1');
   });
 });
+
+function up(text: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'vm-rel-up-')), 'stack.yaml');
+  writeFileSync(file, text);
+  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', file, ...args], { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** csrw sie, zero; wfi; j . - 4: waits with every interrupt off, for ever. */
+const wfiOff = join(dir, 'wfi-off.bin');
+writeFileSync(wfiOff, new Uint8Array(new Uint32Array([0x10401073, 0x10500073, 0xffdff06f]).buffer));
+const good = `{ name: good, memory: 64M, kernel: ${join(root, 'guests/images/kernel-m.elf')}, append: workload=cpu cpu.iters=20 }`;
+
+describe('item 3: hosted VMs that fault or wait for ever stop themselves; the neighbour runs on', () => {
+  for (const [mode, bad, report] of [
+    ['soft', zeros, /\[bad\] halt: trap-storm at 0x0: \d+ traps in a row without progress/],
+    ['accel', zeros, /\[bad\] halt: pid2: trap-storm at 0x0/],
+    ['soft', wfiOff, /\[bad\] halt: wfi: the guest waits for an interrupt that nothing will raise/],
+    ['accel', wfiOff, /\[bad\] halt: wfi: the guest waits for an interrupt that nothing will raise/],
+  ] as const) {
+    it(`${mode}: ${bad === zeros ? 'a trap storm' : 'WFI with interrupts off'}`, () => {
+      const r = up(`hypervisor: { type: hosted, mode: ${mode} }\nvms:\n  - ${good}\n  - { name: bad, memory: 64M, kernel: ${bad} }\n`);
+      expect(r.stdout).toContain('[good] DONE pass');
+      expect(r.stderr).toContain('[good] exit 0');
+      expect(r.stderr).toMatch(report);
+      expect(r.status).toBe(1);
+    }, 120_000);
+  }
+
+  it('a lone hosted guest in WFI with interrupts off ends when standard input has ended', () => {
+    for (const mode of ['accel', 'soft']) {
+      const r = vm('run', '--hypervisor', 'hosted', '--mode', mode, '-bios', 'none', '-kernel', wfiOff);
+      expect(r.stderr).toContain('the guest waits for an interrupt that nothing will raise');
+      expect(r.status).toBe(1);
+    }
+  }, 120_000);
+});
