@@ -1,12 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
 import type { HostKernel } from '@vm/hostos';
-import { hostedHost } from '@vm/hypervisor-hosted';
+import { hostedHost, type VmmProgram } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { boolProp } from './globals.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { driveHostOs, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls } from './hosted-loop.js';
+import { ImageWriteBack, quitOnSignals } from './image-write-back.js';
 
 /**
  * `vm run --hypervisor hosted [--mode accel|soft] ...`: a host OS (@vm/hostos) boots with the
@@ -25,15 +25,26 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
   const { vmm } = vmms[0]!;
 
+  const disk = diskWriteBack(args, kernel, vmm);
   con.start();
   const started = process.hrtime.bigint();
   let end;
+  let signalled: number | undefined;
+  const unhook = quitOnSignals((status) => {
+    signalled = status;
+    con.quitRequested = true;
+  });
   try {
-    end = await driveHostOs({ kernel, vmms, console: con, input: true, flush: () => con.flush(), max });
+    end = await driveHostOs({ kernel, vmms, console: con, input: true, flush: () => {
+      // The image first: a write the guest reported done is on it before the console shows that.
+      disk?.sync();
+      con.flush();
+    }, max });
   } finally {
+    unhook();
     con.flush();
     con.stop();
-    writeDiskBack(args, kernel);
+    disk?.close();
   }
   if (args.flags.has('stats')) {
     const secs = Number(process.hrtime.bigint() - started) / 1e9;
@@ -42,6 +53,7 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
     process.stderr.write(`vm: ${n} guest instructions in ${secs.toFixed(2)} s (${(n / secs / 1e6).toFixed(1)} MIPS), hosted ${mode}: ${world} world switches, ${vmmSyscalls(vmm)}\n`);
     process.stderr.write(`vm: exits: ${vmmExits(vmm) || 'none'}; in the driver: ${kernel.vmm.inKernelExits}\n`);
   }
+  if (signalled !== undefined) return signalled;
   if (end.end === 'quit') return 0;
   if (end.end === 'limit') {
     process.stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
@@ -56,16 +68,18 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
 
 /**
  * The guest's disk is a file of the host OS's file system while it runs (the VMM reads and writes
- * it with pread/pwrite); at the end its contents go back to the image on the real host — unless
- * `snapshot=on` / `-snapshot` asked to leave the image untouched. Data is never lost.
+ * it with pread/pwrite); what the guest writes goes back to the image on the real host after each
+ * host OS slice in which it wrote, and at exit or a signal (image-write-back.ts) — unless
+ * `snapshot=on` / `-snapshot` asked to leave the image untouched.
  */
-function writeDiskBack(args: ParsedArgs, kernel: HostKernel): void {
+function diskWriteBack(args: ParsedArgs, kernel: HostKernel, vmm: VmmProgram): ImageWriteBack | undefined {
   const drive = args.values.get('drive')?.[0];
-  if (drive === undefined) return;
+  if (drive === undefined) return undefined;
   const props = parseProps(drive, '-drive');
   const file = props.get('file');
-  if (file === undefined || args.flags.has('snapshot') || boolProp(props, 'snapshot', `-drive ${drive}`)) return;
-  const inode = kernel.fs.lookup('/images/guest/disk.img');
-  if (inode === undefined) return;
-  writeFileSync(file, kernel.fs.readAll(inode));
+  if (file === undefined || args.flags.has('snapshot') || boolProp(props, 'snapshot', `-drive ${drive}`)) return undefined;
+  const path = '/images/guest/disk.img';
+  const inode = kernel.fs.lookup(path);
+  if (inode === undefined) return undefined;
+  return new ImageWriteBack(kernel, path, file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode));
 }

@@ -77,3 +77,30 @@ describe('item 3: hosted VMs that fault or wait for ever stop themselves; the ne
     }
   }, 120_000);
 });
+
+/** Runs kernel-m's disk workload, then a long cpu one; `signal` is sent once the disk results are printed. */
+async function killedAfterDiskWrites(stack: string[], drive: string, signal: NodeJS.Signals): Promise<{ status: number | null; image: Uint8Array }> {
+  const img = join(mkdtempSync(join(tmpdir(), 'vm-rel-disk-')), 'disk.img');
+  writeFileSync(img, new Uint8Array(8 << 20));
+  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...stack, '-m', '64M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,${drive}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('RESULT disk')) child.kill(signal);
+  });
+  const status = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const { readFileSync } = await import('node:fs');
+  return { status, image: new Uint8Array(readFileSync(img)) };
+}
+
+describe('item 4: completed disk writes survive signals', () => {
+  for (const mode of ['accel', 'soft']) {
+    it(`hosted ${mode}: on the image after SIGTERM (status 143) and after SIGKILL`, async () => {
+      const term = await killedAfterDiskWrites(['--hypervisor', 'hosted', '--mode', mode], 'if=virtio', 'SIGTERM');
+      expect(term.status).toBe(143);
+      expect(term.image.some((b) => b !== 0)).toBe(true);
+      const kill = await killedAfterDiskWrites(['--hypervisor', 'hosted', '--mode', mode], 'if=virtio', 'SIGKILL');
+      expect(kill.image.some((b) => b !== 0)).toBe(true);
+    }, 120_000);
+  }
+});

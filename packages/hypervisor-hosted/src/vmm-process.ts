@@ -90,6 +90,11 @@ export class VmmProgram implements NativeProgram {
     return this.backend?.syscalls ?? 0;
   }
 
+  /** Bytes the guest has written to its disk so far. */
+  get diskBytesWritten(): number {
+    return this.backend?.bytesWritten ?? 0;
+  }
+
   get diskBytes(): number {
     return (this.backend?.bytesRead ?? 0) + (this.backend?.bytesWritten ?? 0);
   }
