@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -103,4 +103,50 @@ describe('item 4: completed disk writes survive signals', () => {
       expect(kill.image.some((b) => b !== 0)).toBe(true);
     }, 120_000);
   }
+});
+
+describe('item 6: bad input is one clear line and status 2, never a stack trace', () => {
+  const kernel = join(root, 'guests/images/kernel-m.elf');
+  const K = ['-bios', 'none', '-kernel', kernel];
+  const folder = mkdtempSync(join(tmpdir(), 'vm-rel-dir-'));
+  const huge = join(dir, 'huge.img');
+  writeFileSync(huge, '');
+  truncateSync(huge, 3 * 2 ** 30); // sparse: 3 GiB, over what one Node buffer holds
+  const cases: [string[], string][] = [
+    [['run', '-bios', 'none', '-kernel', folder], `-kernel '${folder}': is a directory`],
+    [['run', '-bios', folder, '-kernel', zeros], `-bios '${folder}': is a directory`],
+    [['run', ...K, '-initrd', folder], `-initrd '${folder}': is a directory`],
+    [['run', ...K, '-drive', `file=${folder},format=raw,if=virtio`], `'${folder}': is a directory`],
+    [['disasm', folder], `'${folder}': is a directory`],
+    [['run', '-bios', 'none', '-kernel', huge], `-kernel '${huge}': 3221225472 bytes is too large to load`],
+    [['snapshot', '--hypervisor', 'native', '-o', join(folder, 'n.vmsnap'), '--at', '1000', ...K, '-drive', `file=${huge},format=raw,if=virtio`], 'bytes is too large to load'],
+    [['run', '-m', '4097M', ...K], '-m 4097M: at most 4096M'],
+    [['run', '--hypervisor', 'native', '-m', '4G', ...K], '-m 4G: at most 4032M under --hypervisor native'],
+    [['run', '--hypervisor', 'hosted', '-m', '4G', ...K], '-m 4G: at most 4072M under --hypervisor hosted'],
+    [['snapshot', '-o', join(folder, 'missing/x.vmsnap'), '--at', '1000', ...K], `no directory ${join(folder, 'missing')}`],
+    [['snapshot', '-o', folder, '--at', '1000', ...K], `-o ${folder}: is a directory`],
+    [['migrate', '--to', 'no-such-host.invalid:1234', ...K], '--to no-such-host.invalid:1234: cannot connect'],
+    [['migrate', '--to', '127.0.0.1:1', ...K], '--to 127.0.0.1:1: cannot connect (ECONNREFUSED)'],
+  ];
+  it.each(cases)('vm %j', (args, message) => {
+    const r = vm(...args);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at |node:internal|\^\n/);
+    expect(r.status).toBe(2);
+  });
+
+  it('two 2 GiB VMs in a stack, native and hosted', () => {
+    const vms = `vms:\n  - { name: a, memory: 2G, kernel: ${kernel} }\n  - { name: b, memory: 2G, kernel: ${kernel} }\n`;
+    const native = up(vms);
+    expect(native.stderr).toContain('hypervisor.memory: 4120M');
+    expect(native.status).toBe(2);
+    const hosted = up(`hypervisor: { type: hosted }\n${vms}`);
+    expect(hosted.stderr).toContain('vms[*].memory: 4144M in all');
+    expect(hosted.status).toBe(2);
+  });
+
+  it('a failed snapshot write leaves no temporary file', () => {
+    vm('snapshot', '-o', folder, '--at', '1000', ...K);
+    expect(readdirSync(dirname(folder)).filter((f) => f.startsWith(`${basename(folder)}.tmp-`))).toEqual([]);
+  });
 });

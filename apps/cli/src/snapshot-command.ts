@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { ConfigError, type VmExit } from '@vm/core';
 import {
   formatMigrationStats,
@@ -57,6 +59,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   noPositional(args);
   const file = one(args, 'o');
   if (file === undefined) throw new ConfigError('vm snapshot: give -o FILE');
+  checkOutputFile(file, '-o');
   const at = count(args, 'at');
   if (at === undefined) throw new ConfigError('vm snapshot: give --at N (instructions)');
   const hypervisor = hypervisorOf(args, 'vm snapshot');
@@ -158,7 +161,7 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
     const socket = connect(port(m[2]!, '--to'), m[1]!);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
-      socket.once('error', reject);
+      socket.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`--to ${to}: cannot connect (${e.code ?? e.message})`)));
     });
     const stats = await migrateOut(machine, socket, {
       maxRounds: count(args, 'max-rounds'),
@@ -231,6 +234,13 @@ async function runConsole(machine: VirtMachine, con: HostConsole, max: number, i
       io.stderr.write(`vm: ${machine.retired - start} instructions in ${secs.toFixed(2)} s\n`);
     }
   }
+}
+
+/** Refuse an output path that cannot be written before running the guest: its folder must exist, it must not be a folder. */
+function checkOutputFile(file: string, flag: string): void {
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`${flag} ${file}: no directory ${dir}`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new ConfigError(`${flag} ${file}: is a directory`);
 }
 
 function count(args: ParsedArgs, name: string): number | undefined {
