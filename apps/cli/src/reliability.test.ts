@@ -150,3 +150,24 @@ describe('item 6: bad input is one clear line and status 2, never a stack trace'
     expect(readdirSync(dirname(folder)).filter((f) => f.startsWith(`${basename(folder)}.tmp-`))).toEqual([]);
   });
 });
+
+describe('item 7: vm restore of a checksum-valid snapshot with a bad field', () => {
+  it.each([
+    ['quantum', (s: Record<string, any>) => (s.config.quantum = 0), 'header field config.quantum'],
+    ['priv', (s: Record<string, any>) => (s.harts[0].hart.priv = 7), 'header field harts[0].hart.priv'],
+    ['memory', (s: Record<string, any>) => (s.config.memory = 2 ** 40), 'header field config.memory'],
+  ] as const)('%s: one line naming the field, status 2', async (_name, edit, field) => {
+    const { VirtMachine, bootVirt, snapshotMachine, writeSnapshot } = await import('@vm/machine');
+    const m = new VirtMachine({ memory: 4 << 20, console: () => {} });
+    bootVirt(m, { kernel: { file: 'spin.bin', bytes: new Uint8Array([0x6f, 0, 0, 0]) } });
+    m.run(1000);
+    const s = structuredClone(snapshotMachine(m)) as unknown as Record<string, any>;
+    edit(s);
+    const file = join(dir, `bad-${_name}.vmsnap`);
+    writeSnapshot(file, s as never);
+    const r = vm('restore', file, '--max-instructions', '1000');
+    expect(r.stderr).toContain(field);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.status).toBe(2);
+  });
+});
