@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests edit arbitrary fields of a snapshot, as a crafted file would */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,9 +154,9 @@ describe('item 6: bad input is one clear line and status 2, never a stack trace'
 
 describe('item 7: vm restore of a checksum-valid snapshot with a bad field', () => {
   it.each([
-    ['quantum', (s: Record<string, any>) => (s.config.quantum = 0), 'header field config.quantum'],
-    ['priv', (s: Record<string, any>) => (s.harts[0].hart.priv = 7), 'header field harts[0].hart.priv'],
-    ['memory', (s: Record<string, any>) => (s.config.memory = 2 ** 40), 'header field config.memory'],
+    ['quantum', (s: Record<string, any>): void => void (s.config.quantum = 0), 'header field config.quantum'],
+    ['priv', (s: Record<string, any>): void => void (s.harts[0].hart.priv = 7), 'header field harts[0].hart.priv'],
+    ['memory', (s: Record<string, any>): void => void (s.config.memory = 2 ** 40), 'header field config.memory'],
   ] as const)('%s: one line naming the field, status 2', async (_name, edit, field) => {
     const { VirtMachine, bootVirt, snapshotMachine, writeSnapshot } = await import('@vm/machine');
     const m = new VirtMachine({ memory: 4 << 20, console: () => {} });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
 import { MAX_RAM_BYTES } from '@vm/mmu';
 import {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these tests edit arbitrary fields of a snapshot, as a crafted file would */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,16 +57,16 @@ describe('snapshot headers are checked field by field', () => {
   });
 
   it.each([
-    ['config.instructionsPerTick', (s: Record<string, any>) => (s.config.instructionsPerTick = 0)],
-    ['config.quantum', (s: Record<string, any>) => (s.config.quantum = 0)],
-    ['config', (s: Record<string, any>) => delete s.config],
-    ['harts[0].hart.pc', (s: Record<string, any>) => (s.harts[0].hart.pc = '0x80000000')],
-    ['harts[0].hart.priv', (s: Record<string, any>) => (s.harts[0].hart.priv = 7)],
-    ['config.memory', (s: Record<string, any>) => (s.config.memory = 2 ** 40)],
-    ['config.harts', (s: Record<string, any>) => (s.config.harts = 0)],
-    ['board.current', (s: Record<string, any>) => (s.board.current = 5)],
-    ['disks[0].path', (s: Record<string, any>) => (s.disks[0].path = 42)],
-    ['config.virtio[0].disk', (s: Record<string, any>) => (s.config.virtio.find((v: { kind: string }) => v.kind === 'blk').disk = 3)],
+    ['config.instructionsPerTick', (s: Record<string, any>): void => void (s.config.instructionsPerTick = 0)],
+    ['config.quantum', (s: Record<string, any>): void => void (s.config.quantum = 0)],
+    ['config', (s: Record<string, any>): void => void delete s.config],
+    ['harts[0].hart.pc', (s: Record<string, any>): void => void (s.harts[0].hart.pc = '0x80000000')],
+    ['harts[0].hart.priv', (s: Record<string, any>): void => void (s.harts[0].hart.priv = 7)],
+    ['config.memory', (s: Record<string, any>): void => void (s.config.memory = 2 ** 40)],
+    ['config.harts', (s: Record<string, any>): void => void (s.config.harts = 0)],
+    ['board.current', (s: Record<string, any>): void => void (s.board.current = 5)],
+    ['disks[0].path', (s: Record<string, any>): void => void (s.disks[0].path = 42)],
+    ['config.virtio[0].disk', (s: Record<string, any>): void => void (s.config.virtio.find((v: { kind: string }) => v.kind === 'blk').disk = 3)],
   ] as const)('%s', (field, f) => {
     const e = refusal(edit(f));
     expect(e.field).toBe(`header field ${field}`);
