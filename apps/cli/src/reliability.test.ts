@@ -119,6 +119,7 @@ describe('item 6: bad input is one clear line and status 2, never a stack trace'
     [['run', ...K, '-initrd', folder], `-initrd '${folder}': is a directory`],
     [['run', ...K, '-drive', `file=${folder},format=raw,if=virtio`], `'${folder}': is a directory`],
     [['disasm', folder], `'${folder}': is a directory`],
+    [['up', folder], `stack file '${folder}': is a directory`],
     [['run', '-bios', 'none', '-kernel', huge], `-kernel '${huge}': 3221225472 bytes is too large to load`],
     [['snapshot', '--hypervisor', 'native', '-o', join(folder, 'n.vmsnap'), '--at', '1000', ...K, '-drive', `file=${huge},format=raw,if=virtio`], 'bytes is too large to load'],
     [['run', '-m', '4097M', ...K], '-m 4097M: at most 4096M'],
