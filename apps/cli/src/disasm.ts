@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readInputFile } from './input-file.js';
 import { ConfigError } from '@vm/core';
 import { listing, parseElf } from '@vm/isa';
 
@@ -6,8 +6,7 @@ import { listing, parseElf } from '@vm/isa';
 export function disasmCommand(argv: readonly string[]): number {
   const [file, ...extra] = argv;
   if (file === undefined || extra.length > 0) throw new ConfigError('usage: vm disasm FILE.elf');
-  if (!existsSync(file)) throw new ConfigError(`'${file}': no such file`);
-  const image = parseElf(new Uint8Array(readFileSync(file)), file);
+  const image = parseElf(readInputFile(file, 'vm disasm'), file);
   process.stdout.write(listing(image));
   return 0;
 }

@@ -1,12 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
 import type { HostKernel } from '@vm/hostos';
-import { HostedSession, hostedHost } from '@vm/hypervisor-hosted';
+import { HostedSession, hostedHost, type VmmProgram } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { boolProp } from './globals.js';
 import { HostConsole } from './console.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { endStatus, runInteractive } from './session-run.js';
+import { ImageWriteBack } from './image-write-back.js';
 
 /**
  * `vm run --hypervisor hosted [--mode accel|soft] ...`: a host OS (@vm/hostos) boots with the
@@ -23,23 +23,27 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   const spec = hostedSpecFromArgs(args);
   const con = new HostConsole();
   const host = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
-  const session = new HostedSession(host, { closeDisks: () => writeDiskBack(args, host.kernel) });
-  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: process.stderr });
+  const disk = diskWriteBack(args, host.kernel, host.vmms[0]!.vmm);
+  const session = new HostedSession(host, { closeDisks: () => disk?.close() });
+  // The image first: a write the guest reported done is on it before the console shows that.
+  const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: process.stderr, flush: () => disk?.sync() });
   return endStatus(end, session, process.stderr);
 }
 
 /**
  * The guest's disk is a file of the host OS's file system while it runs (the VMM reads and writes
- * it with pread/pwrite); at the end its contents go back to the image on the real host — unless
- * `snapshot=on` / `-snapshot` asked to leave the image untouched. Data is never lost.
+ * it with pread/pwrite); what the guest writes goes back to the image on the real host after each
+ * host OS slice in which it wrote, and at exit or a signal (image-write-back.ts) — unless
+ * `snapshot=on` / `-snapshot` asked to leave the image untouched.
  */
-function writeDiskBack(args: ParsedArgs, kernel: HostKernel): void {
+function diskWriteBack(args: ParsedArgs, kernel: HostKernel, vmm: VmmProgram): ImageWriteBack | undefined {
   const drive = args.values.get('drive')?.[0];
-  if (drive === undefined) return;
+  if (drive === undefined) return undefined;
   const props = parseProps(drive, '-drive');
   const file = props.get('file');
-  if (file === undefined || args.flags.has('snapshot') || boolProp(props, 'snapshot', `-drive ${drive}`)) return;
-  const inode = kernel.fs.lookup('/images/guest/disk.img');
-  if (inode === undefined) return;
-  writeFileSync(file, kernel.fs.readAll(inode));
+  if (file === undefined || args.flags.has('snapshot') || boolProp(props, 'snapshot', `-drive ${drive}`)) return undefined;
+  const path = '/images/guest/disk.img';
+  const inode = kernel.fs.lookup(path);
+  if (inode === undefined) return undefined;
+  return new ImageWriteBack(kernel, path, file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode));
 }

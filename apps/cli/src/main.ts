@@ -108,6 +108,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`vm: ${err.message}\n`);
       process.exit(2);
     }
-    throw err;
+    // Never a Node stack trace: one line saying what failed (VM_DEBUG=1 keeps the trace).
+    if (process.env.VM_DEBUG === '1') throw err;
+    process.stderr.write(`vm: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   },
 );

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
+import { MAX_RAM_BYTES } from '@vm/mmu';
 import {
   FileBlockBackend,
   NetLoopback,
@@ -19,13 +20,13 @@ import { endStatus, runInteractive } from './session-run.js';
 
 /** What `-device` gives on the bare board. */
 const BARE_DEVICES = ['virtio-blk-device', 'pio-disk', 'virtio-rng-device', 'virtio-rng', 'virtio-net-device', 'virtio-net'];
+import { checkImageFile, readInputFile } from './input-file.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
 
 export function readBootFile(path: string, what: string): BootFile {
-  if (!existsSync(path)) throw new ConfigError(`${what} '${path}': no such file`);
-  return { file: path, bytes: new Uint8Array(readFileSync(path)) };
+  return { file: path, bytes: readInputFile(path, what) };
 }
 
 interface DriveSpec {
@@ -50,7 +51,7 @@ export function openDrive(text: string, globalSnapshot: boolean, claims: ImageCl
   if (format !== 'raw') throw new ConfigError(`-drive ${text}: format '${format}' is not supported (raw only)`);
   const iface = props.get('if') ?? 'virtio';
   if (iface !== 'virtio' && iface !== 'pio' && iface !== 'none') throw new ConfigError(`-drive ${text}: if=${iface} is not supported (virtio, pio or none)`);
-  if (!existsSync(file)) throw new ConfigError(`-drive ${text}: '${file}': no such file`);
+  checkImageFile(file, `-drive ${text}`);
   const readOnly = boolProp(props, 'readonly', `-drive ${text}`);
   const snapshot = boolProp(props, 'snapshot', `-drive ${text}`, globalSnapshot) || globalSnapshot;
   claims.claim(file, !readOnly && !snapshot, `-drive ${text}`);
@@ -133,6 +134,7 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
+  if (memory > MAX_RAM_BYTES) throw new ConfigError(`-m ${mText}: at most ${MAX_RAM_BYTES / 2 ** 20}M on this build's bare board (guest RAM is one block)`);
   const smpText = one(args, 'smp') ?? '1';
   const harts = Number(smpText.replace(/^cpus=/, '').split(',')[0]);
   if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${smpText}: 1 to 8 harts`);

@@ -1,5 +1,6 @@
 import { driveSession, type DriveOptions, type DriveResult, type GuestSession } from '@vm/core';
 import type { HostConsole } from './console.js';
+import { quitOnSignals } from './image-write-back.js';
 
 /** Where end messages and `--stats` go (process.stderr, or a test's stream). */
 export interface ErrStream {
@@ -17,26 +18,22 @@ export interface InteractiveRun extends Omit<DriveOptions, 'slice'> {
 }
 
 export interface InteractiveEnd extends DriveResult {
-  /** SIGINT (130) or SIGTERM (143) ended the run, as a shell reports a signalled process. */
+  /** SIGINT (130), SIGTERM (143) or SIGHUP (129) ended the run, as a shell reports a signalled process. */
   readonly signalled: number | undefined;
 }
 
 /**
  * The one driver of every `vm` command that runs guests (`run`, `up`, `restore`, on every stack):
  * the terminal in raw mode, the session driven slice by slice (`driveSession`), SIGINT/SIGTERM
- * ending the run between slices — so the session's disks are still written back — then `--stats`.
+ * (and SIGHUP) ending the run between slices — so the session's disks are still written back — then `--stats`.
  */
 export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd> {
   const con = o.console;
   let signalled: number | undefined;
-  const onSignal = (code: number) => (): void => {
-    signalled = code;
+  const unhook = quitOnSignals((status) => {
+    signalled = status;
     con.quitRequested = true;
-  };
-  const onInt = onSignal(130);
-  const onTerm = onSignal(143);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
+  });
   con.start();
   const started = process.hrtime.bigint();
   let end: DriveResult;
@@ -50,8 +47,7 @@ export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd>
       },
     });
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    unhook();
     con.flush();
     o.flush?.();
     con.stop();
@@ -80,7 +76,7 @@ export function endStatus(end: InteractiveEnd, s: GuestSession, stderr: ErrStrea
     case 'quit':
       return 0;
     case 'limit':
-      stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
+      stderr.write(`\nvm: ${stoppedAfter(end.instructions, end.trapped)} (--max-instructions)\n`);
       return 124;
     case 'stuck':
       stderr.write('\nvm: the guest waits for input and standard input has ended\n');
@@ -93,4 +89,10 @@ export function endStatus(end: InteractiveEnd, s: GuestSession, stderr: ErrStrea
       return e.reason === 'reset' ? 0 : 1;
     }
   }
+}
+
+/** "stopped after N instructions", and the traps that retired nothing when there were any. */
+export function stoppedAfter(instructions: number, trapSteps: number): string {
+  const t = trapSteps > 0 ? ` and ${trapSteps} traps that retired no instruction` : '';
+  return `stopped after ${instructions} instructions${t}`;
 }

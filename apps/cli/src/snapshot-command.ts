@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { ConfigError, runSession, type VmExit } from '@vm/core';
 import {
   formatMigrationStats,
@@ -61,6 +63,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   noPositional(args);
   const file = one(args, 'o');
   if (file === undefined) throw new ConfigError('vm snapshot: give -o FILE');
+  checkOutputFile(file, '-o');
   const at = count(args, 'at');
   if (at === undefined) throw new ConfigError('vm snapshot: give --at N (instructions)');
   const hypervisor = hypervisorOf(args, 'vm snapshot');
@@ -69,7 +72,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   const con = new HostConsole(io.stdin, io.stdout);
   const { machine, drives } = createMachine(args, (b) => con.write(b));
   try {
-    const session = new BoardSession(machine);
+    const session = new BoardSession(machine, { haltOnTrapLoop: true });
     runSession(session, { max: at, slice: SLICE });
     const exit = session.exit();
     con.flush();
@@ -147,7 +150,7 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
   const con = new HostConsole(io.stdin, io.stdout);
   const { machine, drives } = createMachine(args, (b) => con.write(b));
   try {
-    const session = new BoardSession(machine);
+    const session = new BoardSession(machine, { haltOnTrapLoop: true });
     runSession(session, { max: after, slice: SLICE });
     const exit = session.exit();
     con.flush();
@@ -158,7 +161,7 @@ async function send(args: ParsedArgs, to: string, io: CommandIo): Promise<number
     const socket = connect(port(m[2]!, '--to'), m[1]!);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
-      socket.once('error', reject);
+      socket.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`--to ${to}: cannot connect (${e.code ?? e.message})`)));
     });
     const stats = await migrateOut(machine, socket, {
       maxRounds: count(args, 'max-rounds'),
@@ -185,6 +188,13 @@ async function runRestored(machine: VirtMachine, disks: readonly { close(): void
   return endStatus(end, session, io.stderr);
 }
 
+/** Refuse an output path that cannot be written before running the guest: its folder must exist, it must not be a folder. */
+function checkOutputFile(file: string, flag: string): void {
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`${flag} ${file}: no directory ${dir}`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new ConfigError(`${flag} ${file}: is a directory`);
+}
+
 function count(args: ParsedArgs, name: string): number | undefined {
   const text = one(args, name);
   if (text === undefined) return undefined;
@@ -204,5 +214,7 @@ function noPositional(args: ParsedArgs): void {
 }
 
 function describe(exit: VmExit): string {
+  if (exit.reason === 'halt') return exit.message;
   return exit.reason === 'poweroff' ? `poweroff ${exit.code}` : exit.reason;
 }
+

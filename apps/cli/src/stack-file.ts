@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readInputFile } from './input-file.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@vm/core';
 import type { VmSnapshot } from '@vm/hypervisor-native';
@@ -62,9 +63,9 @@ const DRIVE = ['file', 'if', 'format', 'snapshot', 'slot'];
 
 /** Read and validate a stack file; every error names the file, line and key path. */
 export function loadStack(file: string): StackSpec {
-  if (!existsSync(file)) throw new ConfigError(`stack file '${file}': no such file`);
+  const text = Buffer.from(readInputFile(file, 'stack file')).toString('utf8');
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const first = doc.errors[0];
   if (first !== undefined) throw new ConfigError(`${file}:${lines.linePos(first.pos[0]).line}: ${first.message.split('\n')[0]}`);
   const y = new YamlFields(file, lines);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readInputFile } from './input-file.js';
 import { ConfigError, runSession, type GuestSpec } from '@vm/core';
 import { VirtioBlock, type BlockBackend } from '@vm/devices';
 import { HostedSession, hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
@@ -148,8 +148,7 @@ export function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnap
 function inMemory(d: DiskSnapshot, what: string): DiskSnapshot {
   if (d.kind === 'memory') return d;
   if (d.kind === 'overlay') return { ...d, base: inMemory(d.base, `${what} (overlay base)`) };
-  if (!existsSync(d.path)) throw new ConfigError(`${what}: ${d.path}: no such file`);
-  const bytes = new Uint8Array(readFileSync(d.path));
+  const bytes = readInputFile(d.path, what);
   if (bytes.length !== d.size) throw new ConfigError(`${what}: ${d.path} is ${bytes.length} bytes, the snapshot recorded ${d.size}`);
   if (createHash('sha256').update(bytes).digest('hex') !== d.sha256) throw new ConfigError(`${what}: ${d.path} changed since the snapshot`);
   const chunks: ImageChunk[] = [];

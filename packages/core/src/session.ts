@@ -22,6 +22,8 @@ export interface SessionSlice {
   /** Guest instructions retired in this slice (all guests together). */
   readonly ran: number;
   readonly end: SliceEnd;
+  /** Steps that took a trap and retired nothing (a trap loop); bounded by `max` apart from instructions. */
+  readonly trapped?: number;
 }
 
 /** A started guest (or set of guests) of one stack. `Snap` is what `snapshot()` captures. */
@@ -44,6 +46,8 @@ export interface GuestSession<Snap = unknown> {
   snapshot(): Snap;
   /** Lines for `--stats` after the common `N guest instructions in S s (M MIPS)`. */
   statsLines(): readonly string[];
+  /** Standard input has ended: no more console input will come (a guest waiting only for it can be stopped). */
+  endInput?(): void;
   /** Write disks back and release host files; once, at the end. */
   close(): void;
 }
@@ -55,6 +59,8 @@ export interface DriveResult {
   readonly end: DriveEnd;
   /** Guest instructions the driver ran. */
   readonly instructions: number;
+  /** Steps that took a trap and retired nothing. */
+  readonly trapped: number;
 }
 
 /** The terminal side of a session: typed bytes waiting, Ctrl-A X, end of input (the CLI's HostConsole). */
@@ -82,15 +88,23 @@ const SLICE = 2_000_000;
 /** What the loop does after a slice: run another, wait for input, or end. */
 type Next = 'run' | 'wait' | DriveEnd;
 
+/** Instructions and trap steps run so far. */
+interface Ran {
+  readonly instructions: number;
+  readonly trapped: number;
+}
+
 /** The driver's one step: feed input, run a slice, decide. Both loops below are this and a way to wait. */
-function step(s: GuestSession, o: DriveOptions, ran: number, con: SessionConsole | undefined): { ran: number; next: Next } {
+function step(s: GuestSession, o: DriveOptions, ran: Ran, con: SessionConsole | undefined): { ran: Ran; next: Next } {
   if (con !== undefined && con.pending.length > 0 && s.inputOpen) con.pending.splice(0, s.input(con.pending));
-  const left = o.max - ran;
+  if (con !== undefined && con.inputEnded && con.pending.length === 0) s.endInput?.();
+  // A trap loop retires nothing, so trap steps are bounded by `max` too, apart.
+  const left = Math.min(o.max - ran.instructions, o.max - ran.trapped);
   if (left <= 0) return { ran, next: 'limit' };
   const r = s.run(Math.max(1, Math.min(o.slice ?? SLICE, left, o.nextBudget?.() ?? Infinity)));
-  ran += r.ran;
-  con?.flush();
+  ran = { instructions: ran.instructions + r.ran, trapped: ran.trapped + (r.trapped ?? 0) };
   o.afterRun?.();
+  con?.flush();
   if (con?.quitRequested === true) return { ran, next: 'quit' };
   if (r.end === 'stopped') return { ran, next: 'stopped' };
   if (r.end === 'idle') {
@@ -103,23 +117,23 @@ function step(s: GuestSession, o: DriveOptions, ran: number, con: SessionConsole
 
 /** Drive a session with a console until it ends, yielding to the event loop between slices (the CLI). */
 export async function driveSession(s: GuestSession, con: SessionConsole, o: DriveOptions): Promise<DriveResult> {
-  let ran = 0;
+  let ran: Ran = { instructions: 0, trapped: 0 };
   for (;;) {
     const r = step(s, o, ran, con);
     ran = r.ran;
     if (r.next === 'wait') await con.waitForInput(50);
     else if (r.next === 'run') await new Promise<void>((resolve) => setImmediate(resolve));
-    else return { end: r.next, instructions: ran };
+    else return { end: r.next, ...ran };
   }
 }
 
 /** Drive a session with no console to its end, synchronously (the benchmark, snapshot points). */
 export function runSession(s: GuestSession, o: DriveOptions): DriveResult {
-  let ran = 0;
+  let ran: Ran = { instructions: 0, trapped: 0 };
   for (;;) {
     const r = step(s, o, ran, undefined);
     ran = r.ran;
-    if (r.next !== 'run') return { end: r.next === 'wait' ? 'stuck' : r.next, instructions: ran };
+    if (r.next !== 'run') return { end: r.next === 'wait' ? 'stuck' : r.next, ...ran };
   }
 }
 

@@ -83,6 +83,11 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
     return bytes.length;
   }
 
+  endInput(): void {
+    // A VMM whose guest waits only for console input can then stop it (a `wfi:` report).
+    for (const v of this.host.vmms) v.vmm.inputEnded = true;
+  }
+
   events(): EventCounts {
     const k = this.host.kernel;
     return {

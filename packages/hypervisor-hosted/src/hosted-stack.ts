@@ -7,7 +7,8 @@ import { VmmProgram, type VmmMode } from './vmm-process.js';
 const DEFAULT_MAX_INSTRUCTIONS = 400_000_000;
 const RUN_CHUNK = 5_000_000;
 /** Host RAM beyond the guest's: page tables, shadow pool, the VMM's buffers. */
-const HOST_RESERVE = 24 << 20;
+/** The host OS's own RAM per VMM (kernel, VMM process), added to each guest's. */
+export const HOST_RESERVE = 24 << 20;
 
 /** A host OS with the guest's kernel and disk as files, and a VMM process ready to run it. */
 export interface HostedSetup {

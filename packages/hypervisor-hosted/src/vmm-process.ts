@@ -12,6 +12,8 @@ const MAP_PRIVATE_ANON = 0x22;
 const O_RDONLY = 0;
 const O_RDWR = 2;
 const BUFFER = 64 << 10;
+/** Traps in a row retiring nothing before the soft VMM stops its guest (the native default's order). */
+const SOFT_TRAP_STORM_LIMIT = 10_000;
 
 export type VmmMode = 'accel' | 'soft';
 
@@ -65,6 +67,13 @@ export class VmmProgram implements NativeProgram {
   private readonly runState: KvmRun = { exitReason: 'intr', address: 0, status: 0, message: '' };
   exit: VmExit | undefined;
   guestInstructions = 0;
+  /**
+   * Set by whoever feeds standard input when it has ended: an interactive guest waiting in WFI
+   * with no timer deadline can then never wake, and the VMM stops it as a non-interactive one.
+   */
+  inputEnded = false;
+  /** Steps of the soft VMM's board in a row that retired no instruction (traps only). */
+  private idleTrapSteps = 0;
   /** Exits KVM_RUN returned to this process, by reason. */
   readonly exits: Record<string, number> = {};
   /** Host system calls made by this process (all of them, and those for the guest's disk / console). */
@@ -81,6 +90,11 @@ export class VmmProgram implements NativeProgram {
 
   get diskSyscalls(): number {
     return this.backend?.syscalls ?? 0;
+  }
+
+  /** Bytes the guest has written to its disk so far. */
+  get diskBytesWritten(): number {
+    return this.backend?.bytesWritten ?? 0;
   }
 
   get diskBytes(): number {
@@ -255,9 +269,23 @@ export class VmmProgram implements NativeProgram {
         this.phase = 'done';
         return { kind: 'exit', used, code: 0 };
       }
+      if (r === 'wfi') {
+        // /dev/vmm already let time pass to the guest's next deadline: it still waits, so only
+        // input can wake it. Without input it never will (interrupts off, no timer): stop the VM,
+        // as the native hypervisor does, rather than spin in KVM_RUN and starve the other processes.
+        if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);
+        break;
+      }
       if (r === 'intr') break;
     }
     return { kind: 'ran', used };
+  }
+
+  private stopWaiting(used: number): NativeStep {
+    const why = this.options.interactive === true ? 'standard input has ended' : 'no input reaches it';
+    this.exit = { reason: 'halt', message: `wfi: the guest waits for an interrupt that nothing will raise (no timer deadline, no interrupt it enabled can come; ${why})` };
+    this.phase = 'done';
+    return { kind: 'exit', used, code: 0 };
   }
 
   /** Guest instructions run by /dev/vmm so far (the kernel's count, read by the VMM for its stats). */
@@ -272,12 +300,24 @@ export class VmmProgram implements NativeProgram {
     const m = this.soft!;
     const hart = m.harts[0]!;
     const before = hart.retired;
+    const trapsBefore = m.trapSteps;
     const exit = m.run(budget);
-    const used = Math.max(1, hart.retired - before);
+    const traps = m.trapSteps - trapsBefore;
+    // Traps that retired nothing are CPU time too: charged, so a trapping guest cannot starve others.
+    const used = Math.max(1, hart.retired - before + traps);
     this.guestInstructions += hart.retired - before;
     this.flushConsole();
     if (exit.reason === 'poweroff' || exit.reason === 'reset' || exit.reason === 'halt') {
       this.exit = exit;
+      this.phase = 'done';
+      return { kind: 'exit', used, code: 0 };
+    }
+    if (exit.reason === 'wfi' && (this.options.interactive !== true || this.inputEnded)) return this.stopWaiting(used);
+    this.idleTrapSteps = hart.retired === before ? this.idleTrapSteps + traps : 0;
+    if (this.idleTrapSteps > SOFT_TRAP_STORM_LIMIT) {
+      // The native hypervisor's trap-storm limit, in the soft VMM's terms: traps in a row, nothing retired.
+      const hex = (v: bigint): string => `0x${v.toString(16)}`;
+      this.exit = { reason: 'halt', message: `trap-storm at ${hex(hart.pc)}: ${this.idleTrapSteps} traps in a row without progress (mcause ${hart.mcause}, mtvec ${hex(hart.mtvec)})` };
       this.phase = 'done';
       return { kind: 'exit', used, code: 0 };
     }

@@ -10,6 +10,12 @@ export interface BoardSessionOptions {
   readonly resetNote?: string;
   /** Close the board's disks (write back first); called by `close()`. */
   readonly closeDisks?: () => void;
+  /**
+   * A whole slice of traps and not one instruction ends the session with a `halt` (pc, mcause, mtval,
+   * mtvec): with no input to come and virtual time standing still, the guest would trap the same way
+   * forever (vm snapshot, vm migrate). Interactive runs leave it to --max-instructions and signals.
+   */
+  readonly haltOnTrapLoop?: boolean;
   /** Events to report (`GuestRunResult.events`), e.g. the benchmark's counters on the board. */
   readonly events?: () => EventCounts;
 }
@@ -37,17 +43,20 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   run(budget: number): SessionSlice {
     if (!this.inputOpen) return { ran: 0, end: 'stopped' };
     const before = this.machine.retired;
-    const exit = this.machine.run(budget);
+    const trapsBefore = this.machine.trapSteps;
+    let exit = this.machine.run(budget);
     const ran = Math.max(this.machine.retired - before, 0);
+    const trapped = this.machine.trapSteps - trapsBefore;
+    if (exit.reason === 'budget' && ran === 0 && trapped > 0 && this.o.haltOnTrapLoop === true) exit = { reason: 'halt', message: trapLoop(this.machine) };
     if (exit.reason === 'reset' && this.o.reboot !== undefined) {
       this.o.reboot();
       this.last = { reason: 'budget' };
-      return { ran, end: 'budget' };
+      return { ran, trapped, end: 'budget' };
     }
     this.last = exit;
-    if (exit.reason === 'wfi') return { ran, end: 'idle' };
-    if (exit.reason === 'budget') return { ran, end: 'budget' };
-    return { ran, end: 'stopped' };
+    if (exit.reason === 'wfi') return { ran, trapped, end: 'idle' };
+    if (exit.reason === 'budget') return { ran, trapped, end: 'budget' };
+    return { ran, trapped, end: 'stopped' };
   }
 
   input(bytes: readonly number[]): number {
@@ -82,4 +91,11 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   close(): void {
     this.o.closeDisks?.();
   }
+}
+
+/** Where a board's hart 0 loops on traps: pc, mcause, mtval, mtvec. */
+function trapLoop(machine: VirtMachine): string {
+  const h = machine.harts[0]!;
+  const hex = (v: bigint): string => `0x${v.toString(16)}`;
+  return `a trap loop retiring no instruction: pc ${hex(h.pc)}, mcause ${h.mcause}, mtval ${hex(h.mtval)}, mtvec ${hex(h.mtvec)}`;
 }

@@ -119,6 +119,12 @@ export class VirtMachine {
 
   readonly consoleOutput: (byte: number) => void;
   private timeline = 0;
+  /**
+   * Steps of the harts' run loops that retired no instruction (a trap taken instead), all harts,
+   * since power-on. A trap to an unmapped `mtvec` retires nothing forever; these steps count
+   * toward run()'s budget so control always comes back to the caller.
+   */
+  trapSteps = 0;
   private current = 0;
   private currentStart = 0;
   private readonly waiting: boolean[] = [];
@@ -320,9 +326,14 @@ export class VirtMachine {
    */
   run(budget: number): VmExit {
     const end = this.timeline + budget;
-    while (this.timeline < end) {
+    // Steps that retired nothing are bounded by the budget too: a guest trapping forever still
+    // returns. (Apart from the timeline, so a guest that retires runs to `end` exactly as before:
+    // round boundaries, and so device service points, do not depend on how callers slice.)
+    let stalled = 0;
+    while (this.timeline < end && stalled < budget) {
       let ranAny = false;
       let roundMax = 0;
+      let roundStalls = 0;
       for (let i = 0; i < this.harts.length; i++) {
         const hart = this.harts[i]!;
         if (this.waiting[i]) {
@@ -333,13 +344,21 @@ export class VirtMachine {
         this.current = i;
         this.currentStart = hart.retired;
         if (this.harts.length > 1) hart.clearReservation();
-        const exit = hart.run(Math.min(this.quantum, end - this.timeline));
-        roundMax = Math.max(roundMax, hart.retired - this.currentStart);
+        const grant = Math.min(this.quantum, end - this.timeline, budget - stalled);
+        const exit = hart.run(grant);
+        const retired = hart.retired - this.currentStart;
+        roundMax = Math.max(roundMax, retired);
+        // Hart.run(n) returns 'budget' after exactly n steps, each one retired instruction or one trap.
+        if (exit.reason === 'budget' && grant > retired) {
+          this.trapSteps += grant - retired;
+          roundStalls = Math.max(roundStalls, grant - retired);
+        }
         if (exit.reason === 'wfi') this.waiting[i] = true;
         else if (exit.reason !== 'budget') return this.finish(exit, roundMax);
         if (this.pendingExit !== undefined) return this.finish(this.pendingExit, roundMax);
       }
       this.timeline += roundMax;
+      stalled += roundStalls;
       this.currentStart = this.harts[this.current]!.retired;
       const polled = this.service();
       if (polled !== undefined) return polled;

@@ -1,4 +1,4 @@
-export { Ram } from './ram.js';
+export { Ram, MAX_RAM_BYTES } from './ram.js';
 export { SystemBus, BUS_FAULT } from './bus.js';
 export type { BusMapping } from './bus.js';
 export { Mmu, LEAF_UNTRANSLATED } from './mmu.js';

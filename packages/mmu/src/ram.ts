@@ -1,4 +1,7 @@
-import { GuestMemoryError, type GuestMemory } from '@vm/core';
+import { ConfigError, GuestMemoryError, type GuestMemory } from '@vm/core';
+
+/** The most RAM one Ram holds: it is one typed array, and V8's largest is 4 GiB. */
+export const MAX_RAM_BYTES = 2 ** 32;
 
 /** See Ram.writeWatchers. */
 export type RamWriteWatcher = (bufferOffset: number, length: number) => void;
@@ -45,10 +48,17 @@ export class Ram implements GuestMemory {
     if (!Number.isInteger(size) || size <= 0 || size % 4096 !== 0) {
       throw new RangeError(`RAM size must be a positive multiple of 4 KiB, got ${size}`);
     }
+    if (backing === undefined && size > MAX_RAM_BYTES) {
+      throw new ConfigError(`RAM of ${Math.ceil(size / 2 ** 20)} MiB: at most ${MAX_RAM_BYTES / 2 ** 20} MiB in one block in this build (guest RAM, and with a hypervisor the guests' RAM and its own, are one typed array)`);
+    }
     if (backing !== undefined && backing.length !== size) {
       throw new RangeError(`RAM backing has ${backing.length} bytes, expected ${size}`);
     }
-    this.bytes = backing ?? new Uint8Array(size);
+    try {
+      this.bytes = backing ?? new Uint8Array(size);
+    } catch (e) {
+      throw new ConfigError(`RAM of ${Math.ceil(size / 2 ** 20)} MiB: the host cannot give it (${e instanceof Error ? e.message : String(e)})`);
+    }
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
     this.end = base + size;
     this.writeWatchers = watchersOf(this.bytes.buffer);

@@ -237,9 +237,15 @@ export class Clint implements MmioDevice, Snapshottable<ClintState> {
 
   restore(state: ClintState): void {
     checkSnapshotVersion('clint', state, [1]);
-    if (state.msip.length !== this.harts || state.mtimecmp.length !== this.harts) {
-      throw new SnapshotShapeError('clint', `snapshot is for ${state.msip.length} harts, this CLINT has ${this.harts}`);
+    if (!Array.isArray(state.msip) || state.msip.length !== this.harts) {
+      throw new SnapshotShapeError('clint', `msip has ${Array.isArray(state.msip) ? state.msip.length : 'no'} entries, this CLINT has ${this.harts} harts`);
     }
+    if (!Array.isArray(state.mtimecmp) || state.mtimecmp.length !== this.harts) {
+      throw new SnapshotShapeError('clint', `mtimecmp has ${Array.isArray(state.mtimecmp) ? state.mtimecmp.length : 'no'} entries, this CLINT has ${this.harts} harts`);
+    }
+    if (typeof state.mtimeOffset !== 'bigint') throw new SnapshotShapeError('clint', 'mtimeOffset is not an integer');
+    if (!state.msip.every((v) => typeof v === 'boolean')) throw new SnapshotShapeError('clint', 'msip entries must be true or false');
+    if (!state.mtimecmp.every((v) => typeof v === 'bigint')) throw new SnapshotShapeError('clint', 'mtimecmp entries must be integers');
     this.mtimeOffset = BigInt.asUintN(64, state.mtimeOffset);
     const now = this.mtime;
     for (let h = 0; h < this.harts; h++) {

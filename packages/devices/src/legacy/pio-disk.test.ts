@@ -241,3 +241,34 @@ describe('PioDisk', () => {
     expect(() => dev.restore({ ...good, transfer: 'read', xferLba: 3, xferCount: 2 })).toThrow(SnapshotShapeError);
   });
 });
+
+describe('PIO disk durability (issue 16, item 4)', () => {
+  it('a WRITE is DONE only after the backend flushed it: guests never send FLUSH to this device', () => {
+    const { backend, r, w, command } = setup();
+    command(PIO_CMD_WRITE, 2, 2);
+    for (let i = 0; i < 256; i++) {
+      expect(backend.flushes).toBe(0);
+      w(DATA, i);
+    }
+    expect(backend.flushes).toBe(1);
+    expect(r(STATUS)).toBe(PIO_STATUS_DONE);
+  });
+
+  it('a FileBlockBackend image holds a completed write with no FLUSH and no close', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { FileBlockBackend } = await import('../block/file.js');
+    const img = join(mkdtempSync(join(tmpdir(), 'pio-')), 'd.img');
+    writeFileSync(img, new Uint8Array(16 * 512));
+    const backend = new FileBlockBackend(img);
+    const dev = new PioDisk({ backend, irq: new LevelIrqLine() });
+    const w = (off: number, v: number) => dev.write(off, 4, BigInt(v));
+    w(LBA_LO, 3);
+    w(LBA_HI, 0);
+    w(COUNT, 1);
+    w(COMMAND, PIO_CMD_WRITE);
+    for (let i = 0; i < 128; i++) w(DATA, 0x01020304);
+    expect(readFileSync(img)[3 * 512]).toBe(4);
+  });
+});

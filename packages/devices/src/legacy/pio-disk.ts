@@ -12,7 +12,7 @@ import { SnapshotShapeError, checkSnapshotVersion } from './snapshot-version.js'
  *   disk@10009000 { compatible = "vm,pio-disk"; reg = <0 0x10009000 0 0x1000>; interrupts = <12>; }
  *
  * Transfers are instantaneous: after a command the device is ready at once (DRQ for READ/WRITE,
- * DONE for FLUSH); BUSY stays set until the transfer's last word, like a drive that has accepted a
+ * DONE for FLUSH); a WRITE is DONE once the backend has flushed it (write-through); BUSY stays set until the transfer's last word, like a drive that has accepted a
  * command and is waiting on the host. Storage errors from the backend become STATUS.ERR, never
  * exceptions: a guest access must not throw (MmioDevice contract).
  */
@@ -257,8 +257,17 @@ export class PioDisk implements MmioDevice, Snapshottable<PioDiskState> {
     } catch {
       return this.fail();
     }
-    if (++this.sectorsDone === this.xferCount) this.complete();
-    else this.buffer.fill(0);
+    if (++this.sectorsDone === this.xferCount) {
+      // The device has no volatile write cache (guests never send FLUSH to it): a WRITE reports
+      // DONE only once its sectors are on the backend's medium, as virtio-blk without
+      // VIRTIO_BLK_F_FLUSH does. So a completed write survives the host process being killed.
+      try {
+        this.backend.flush();
+      } catch {
+        return this.fail();
+      }
+      this.complete();
+    } else this.buffer.fill(0);
   }
 
   /** Fill the buffer with the transfer's next sector; on a backend error, fail the command. */

@@ -29,9 +29,12 @@ export function openDisk(s: DiskSnapshot, what: string): BlockBackend {
     case 'memory':
       return new MemoryBlockBackend(bytesFromSparse(s.data), { readOnly: s.readOnly });
     case 'file': {
+      // The path comes from the snapshot file, which must never choose a host file to write: the
+      // image is opened read-only (and checked against the recorded size and SHA-256); a writable
+      // disk gets an in-memory overlay, so the guest's writes never reach that file.
       let b: FileBlockBackend;
       try {
-        b = new FileBlockBackend(s.path, { readOnly: s.readOnly });
+        b = new FileBlockBackend(s.path, { readOnly: true });
       } catch (e) {
         throw new SnapshotRestoreError(what, e instanceof Error ? e.message : String(e));
       }
@@ -41,7 +44,7 @@ export function openDisk(s: DiskSnapshot, what: string): BlockBackend {
         b.close();
         throw e;
       }
-      return b;
+      return s.readOnly ? b : new OverlayBlockBackend(b);
     }
     case 'overlay': {
       const base = openDisk(s.base, `${what} (overlay base)`);

@@ -1,5 +1,6 @@
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { FormatError } from '@vm/core';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError, FormatError } from '@vm/core';
 import type { MachineSnapshot } from './machine-snapshot.js';
 import { decodeSnapshot, encodeSnapshot, type EncodeOptions } from './vmsnap-format.js';
 
@@ -7,18 +8,27 @@ import { decodeSnapshot, encodeSnapshot, type EncodeOptions } from './vmsnap-for
 export function writeSnapshot(file: string, s: MachineSnapshot, options: EncodeOptions = {}): number {
   const parts = encodeSnapshot(s, options);
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   let total = 0;
   try {
-    for (const p of parts) {
-      let done = 0;
-      while (done < p.length) done += writeSync(fd, p, done, p.length - done);
-      total += p.length;
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const p of parts) {
+        let done = 0;
+        while (done < p.length) done += writeSync(fd, p, done, p.length - done);
+        total += p.length;
+      }
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (e) {
+    // No temporary file is left behind, and the error names the file (a missing folder, a folder
+    // in the way, a full disk), not a Node stack trace.
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no directory ${dirname(file)}` : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
+    throw new ConfigError(`snapshot file '${file}': cannot write it: ${why}`);
   }
-  renameSync(tmp, file);
   return total;
 }
 

@@ -31,7 +31,7 @@ describe('.vmsnap files', () => {
     runUntil(m, 3_000_000);
     writeSnapshot(good, m.snapshot());
     bytes = new Uint8Array(readFileSync(good));
-  });
+  }, 120_000); // 3M guest instructions: seconds alone, more than vitest's 10 s hook default under `pnpm test`'s load
 
   const broken = (name: string, edit: (b: Uint8Array) => Uint8Array): string => {
     const path = join(dir, name);

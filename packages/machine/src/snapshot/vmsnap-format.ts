@@ -1,3 +1,4 @@
+import { checkSnapshotFields } from './snapshot-fields.js';
 import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { FormatError } from '@vm/core';
@@ -113,7 +114,7 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): MachineSnapshot
   };
   need(0, VMSNAP_MAGIC.length, 'magic');
   if (!VMSNAP_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new FormatError(file, 0, 'magic', `not a vm snapshot (magic ${Buffer.from(bytes.subarray(0, 8)).toString('hex')}, expected ${Buffer.from(VMSNAP_MAGIC).toString('hex')})`);
+    throw new FormatError(file, 0, 'magic', 'not a vm snapshot (the file does not start with the .vmsnap magic)');
   }
   need(8, 8, 'version');
   const version = view.getUint32(8, true);
@@ -129,7 +130,10 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): MachineSnapshot
     need(at, 2, `${label} name length`);
     const nameLen = view.getUint16(at, true);
     need(at + 2, nameLen, `${label} name`);
-    const name = Buffer.from(bytes.subarray(at + 2, at + 2 + nameLen)).toString('utf8');
+    const raw = Buffer.from(bytes.subarray(at + 2, at + 2 + nameLen)).toString('utf8');
+    // Names come from the file: printed only when plain, so an error never echoes arbitrary bytes.
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) throw new FormatError(file, at + 2, `${label} name`, `not a section name (${nameLen} bytes; letters, digits and _ . : - expected)`);
+    const name = raw;
     at += 2 + nameLen;
     need(at, 12, `section '${name}' length and checksum`);
     const length = Number(view.getBigUint64(at, true));
@@ -172,20 +176,33 @@ export function decodeSnapshot(bytes: Uint8Array, file: string): MachineSnapshot
     return decodeSparse(payload, file, name, offsets.get(name)!);
   };
   const h = header as Record<string, unknown>;
-  if (typeof h !== 'object' || h === null || (h.version !== 1 && h.version !== MACHINE_SNAPSHOT_VERSION) || !Array.isArray(h.disks)) {
-    throw new FormatError(file, headerAt, "section 'header'", `machine snapshot version ${String((h as { version?: unknown } | null)?.version)} is not supported (this build reads 1 and ${MACHINE_SNAPSHOT_VERSION})`);
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) throw new FormatError(file, headerAt, "section 'header'", 'not an object');
+  if (h.version !== 1 && h.version !== MACHINE_SNAPSHOT_VERSION) {
+    const v = typeof h.version === 'number' && Number.isSafeInteger(h.version) ? String(h.version) : 'missing or not a number';
+    throw new FormatError(file, headerAt, "section 'header'", `version: ${v}: this build reads machine snapshot versions 1 and ${MACHINE_SNAPSHOT_VERSION}`);
   }
+  checkSnapshotFields(h, (field, problem) => {
+    throw new FormatError(file, headerAt, `header field ${field}`, problem);
+  });
+  const diskData = (d: Record<string, unknown>, where: string): SparseImage => {
+    const data = resolve(d.data, where);
+    if (data.size !== d.size || data.chunkSize > 2 ** 31) throw new FormatError(file, headerAt, `header field ${where}`, `a ${data.size}-byte image for a ${String(d.size)}-byte disk`);
+    return data;
+  };
   const fillDisk = (d: Record<string, unknown>, where: string): DiskSnapshot => {
     if (d.kind === 'file') return d as unknown as DiskSnapshot;
-    if (d.kind === 'memory') return { ...(d as unknown as DiskSnapshot), data: resolve(d.data, where) } as DiskSnapshot;
+    if (d.kind === 'memory') return { ...(d as unknown as DiskSnapshot), data: diskData(d, where) } as DiskSnapshot;
     if (d.kind === 'overlay') {
-      return { ...(d as unknown as DiskSnapshot), data: resolve(d.data, where), base: fillDisk(d.base as Record<string, unknown>, `${where} base`) } as DiskSnapshot;
+      return { ...(d as unknown as DiskSnapshot), data: diskData(d, where), base: fillDisk(d.base as Record<string, unknown>, `${where} base`) } as DiskSnapshot;
     }
     throw new FormatError(file, headerAt, "section 'header'", `${where}: unknown disk kind ${String(d.kind)}`);
   };
+  const ram = resolve(h.ram, 'ram');
+  const memory = (h.config as { memory: number }).memory;
+  if (ram.size !== memory || ram.chunkSize > memory) throw new FormatError(file, headerAt, 'header field ram', `a ${ram.size}-byte image in ${ram.chunkSize}-byte chunks for config.memory ${memory}`);
   return upgradeMachineSnapshot({
     ...(h as unknown as MachineSnapshot),
-    ram: resolve(h.ram, 'ram'),
+    ram,
     disks: (h.disks as Record<string, unknown>[]).map((d, i) => fillDisk(d, `disk ${i}`)),
   });
 }
