@@ -1,8 +1,9 @@
-import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
+import type { HypervisorRunResult, NativeHypervisor, Vm } from '@vm/hypervisor-native';
 import type { HostConsole } from './console.js';
+import type { RunControl } from './run-control.js';
 
 /** Why the loop ended: every VM stopped, Ctrl-A X, --max-instructions, or every VM waits on input that will not come. */
-export type HvLoopEnd = 'stopped' | 'quit' | 'limit' | 'stuck';
+export type HvLoopEnd = 'stopped' | 'quit' | 'limit' | 'stuck' | 'killed';
 
 export interface HvLoopOptions {
   readonly hv: NativeHypervisor;
@@ -17,18 +18,36 @@ export interface HvLoopOptions {
   readonly nextBudget?: () => number;
   /** Optional: called after each hv.run and flush (snapshots are taken here, between runs). */
   readonly afterRun?: () => void;
+  /** Optional: -S, the monitor and a gdbstub holding the guest between runs. */
+  readonly control?: RunControl;
 }
 
 /** Run the hypervisor in slices, feeding console input and yielding to the event loop, until every VM stopped. */
 export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEnd; instructions: number }> {
   const slice = 2_000_000;
   let ran = 0;
+  const control = o.control;
   for (;;) {
+    if (control !== undefined && control.paused) {
+      o.flush();
+      if (!(await control.waitRunnable())) return { end: 'killed', instructions: ran };
+      if (o.console.quitRequested) return { end: 'quit', instructions: ran };
+    }
     feed(o);
     const left = o.max - ran;
     if (left <= 0) return { end: 'limit', instructions: ran };
     const budget = Math.min(slice, left, Math.max(1, o.nextBudget?.() ?? Infinity));
-    const r = o.hv.run(budget);
+    let r: HypervisorRunResult = { reason: 'budget', instructions: 0 };
+    if (control === undefined) r = o.hv.run(budget);
+    else {
+      let done = 0;
+      const last = control.run(budget, (n) => {
+        const x = o.hv.run(n);
+        done += x.instructions;
+        return x.reason === 'budget' ? undefined : x;
+      });
+      r = { reason: last?.reason ?? 'budget', instructions: done };
+    }
     ran += r.instructions;
     o.flush();
     o.afterRun?.();

@@ -3,6 +3,8 @@ import { NativeHypervisor } from '@vm/hypervisor-native';
 import { one, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { driveHypervisor } from './hv-loop.js';
+import { vmCpu } from './debug-cpu.js';
+import { RunControl } from './run-control.js';
 import { checkMode, closeDisks, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
 import { exitsByReason, nativeEndStatus } from './vm-report.js';
 
@@ -27,12 +29,21 @@ export async function runNative(args: ParsedArgs): Promise<number> {
     throw e;
   }
 
+  let control: RunControl | undefined;
+  try {
+    control = await RunControl.fromArgs(args, () => vmCpu(hv, vm));
+  } catch (e) {
+    closeDisks(config);
+    throw e;
+  }
   con.start();
   const started = process.hrtime.bigint();
   let end;
   try {
-    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max });
+    end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max, control });
+    if (end.end === 'stopped' && vm.exitStatus !== undefined) control?.exited(vm.exitStatus);
   } finally {
+    control?.close();
     con.flush();
     con.stop();
     closeDisks(config);

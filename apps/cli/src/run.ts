@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError, parseSize } from '@vm/core';
+import { ConfigError, parseSize, type VmExit } from '@vm/core';
 import {
   FileBlockBackend,
   NetLoopback,
@@ -15,6 +15,8 @@ import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
 import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
 import { HostConsole } from './console.js';
+import { hartCpu } from './debug-cpu.js';
+import { RunControl } from './run-control.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
@@ -76,6 +78,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
+  const control = await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!));
   hostConsole.start();
   const started = process.hrtime.bigint();
   let status: number;
@@ -90,11 +93,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
   try {
-    status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args));
+    status = await drive(machine, hostConsole, max, args.flags.has('no-reboot'), () => rebootImages(machine, args), control);
     if (signalled !== undefined) status = signalled;
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    control?.close();
     hostConsole.flush();
     hostConsole.stop();
     for (const d of drives) {
@@ -191,10 +195,19 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
 }
 
 /** The main loop: run slices, feed console input, honour exits. Returns the exit status. */
-async function drive(machine: VirtMachine, con: HostConsole, max: number, noReboot: boolean, reboot: () => void): Promise<number> {
+async function drive(machine: VirtMachine, con: HostConsole, max: number, noReboot: boolean, reboot: () => void, control?: RunControl): Promise<number> {
   const slice = 2_000_000;
   let ran = 0;
   for (;;) {
+    if (control !== undefined && control.paused) {
+      con.flush();
+      if (!(await control.waitRunnable())) {
+        // GDB's kill: QEMU ends the process the same way.
+        process.stderr.write('vm: terminated via GDBstub\n');
+        return 0;
+      }
+      if (con.quitRequested) return 0;
+    }
     feedInput(machine, con);
     const budget = Math.min(slice, max - ran);
     if (budget <= 0) {
@@ -202,13 +215,14 @@ async function drive(machine: VirtMachine, con: HostConsole, max: number, noRebo
       return 124;
     }
     const before = machine.retired;
-    const exit = machine.run(budget);
+    const exit = control === undefined ? machine.run(budget) : (control.run(budget, (n) => nonBudget(machine.run(n))) ?? BUDGET);
     ran += Math.max(machine.retired - before, 0);
     con.flush();
     if (con.quitRequested) return 0;
     switch (exit.reason) {
       case 'poweroff':
         if (machine.htif !== undefined && exit.code !== 0) process.stderr.write(`vm: test ${exit.code} failed (HTIF tohost)\n`);
+        control?.exited(exit.code);
         return exit.code;
       case 'reset':
         if (noReboot) return 0;
@@ -231,6 +245,9 @@ async function drive(machine: VirtMachine, con: HostConsole, max: number, noRebo
     }
   }
 }
+
+const BUDGET: VmExit = { reason: 'budget' };
+const nonBudget = (e: VmExit): VmExit | undefined => (e.reason === 'budget' ? undefined : e);
 
 function feedInput(machine: VirtMachine, con: HostConsole): void {
   const q = con.pending;

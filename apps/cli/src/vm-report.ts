@@ -62,6 +62,9 @@ export function nativeEndStatus(end: { end: HvLoopEnd; instructions: number }, v
   switch (end.end) {
     case 'quit':
       return 0;
+    case 'killed':
+      stderr.write('vm: terminated via GDBstub\n');
+      return 0;
     case 'limit':
       stderr.write(`\nvm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
       return 124;
