@@ -1,0 +1,108 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseElf } from '@vm/isa';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const kernel = join(root, 'guests/images/kernel-m.elf');
+const hasGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `vm run ... -S -gdb tcp::PORT`, then Debian's gdb-multiarch in batch mode against it. */
+async function debugSession(runArgs: string[], gdbCommands: string[]): Promise<{ gdb: string; vm: { status: number | null; stderr: string } }> {
+  const port = await freePort();
+  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...runArgs, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  // The stub listens once tsx has loaded the CLI: retry until GDB connects.
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
+    out = r.stdout + r.stderr;
+    if (!out.includes('Connection refused')) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  const timer = setTimeout(() => child.kill(), 30_000);
+  const status = await ended;
+  clearTimeout(timer);
+  return { gdb: out, vm: { status, stderr } };
+}
+
+const elf = parseElf(readFileSync(kernel));
+const kmain = elf.symbols.get('kmain')!;
+/** The ELF's own bytes at `addr`, as little-endian 32-bit words. */
+function elfWords(addr: bigint, n: number): string[] {
+  const seg = elf.segments.find((s) => addr >= s.vaddr && addr + BigInt(4 * n) <= s.vaddr + BigInt(s.data.length))!;
+  const o = Number(addr - seg.vaddr);
+  const view = new DataView(seg.data.buffer, seg.data.byteOffset + o, 4 * n);
+  return Array.from({ length: n }, (_, i) => `0x${view.getUint32(4 * i, true).toString(16).padStart(8, '0')}`);
+}
+
+const stacks: [string, string[]][] = [
+  ['the bare board', []],
+  ['a native VM (trap-and-emulate)', ['--hypervisor', 'native']],
+];
+
+describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
+  for (const [name, flags] of stacks) {
+    it(`on ${name}: reset pc, a breakpoint on a symbol, stepi, memory read and write, watchpoints, kill`, async () => {
+      const scratch = elf.symbols.get('boot_stack')!; // the far end of the boot stack: never touched
+      const r = await debugSession(
+        [...flags, '-m', '128M', '-bios', 'none', '-kernel', kernel],
+        [
+          'p/x $pc',
+          'break kmain',
+          'c',
+          'p/x $pc',
+          'stepi',
+          'p/x $pc',
+          'x/4xw kmain',
+          `set *(int*)0x${scratch.toString(16)} = 0x1234abcd`,
+          `x/1xw 0x${scratch.toString(16)}`,
+          'p $priv',
+          'delete',
+          'hbreak proc_fork',
+          'c',
+          'delete',
+          'watch *(long*)&curproc',
+          'c',
+          'kill',
+        ],
+      );
+      const g = r.gdb;
+      expect(g).toContain('$1 = 0x1000');
+      const hit = /Breakpoint 1, (0x[0-9a-f]+) in kmain \(\)/.exec(g);
+      expect(hit).not.toBeNull();
+      const at = BigInt(hit![1]!);
+      expect(at >= kmain && at < kmain + 64n).toBe(true);
+      expect(g).toContain(`$2 = 0x${at.toString(16)}`);
+      expect(g).not.toContain(`$3 = 0x${at.toString(16)}\n`);
+      expect(g).toMatch(/\$3 = 0x8000[0-9a-f]{4}/);
+      const words = elfWords(kmain, 4);
+      expect(g).toContain(`<kmain>:\t${words.join('\t')}`);
+      expect(g).toContain(`0x${scratch.toString(16)}:\t0x1234abcd`);
+      expect(g).toMatch(/\$4 = [0-3]/);
+      expect(g).toContain('Hardware assisted breakpoint 2 at');
+      expect(g).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in proc_fork \(\)/);
+      expect(g).toMatch(/Hardware watchpoint 3: \*\(long\*\)&curproc\s+Old value = \d+\s+New value = \d+/);
+      expect(g).toContain('[Inferior 1 (Remote target) killed]');
+      expect(r.vm.stderr).toContain('vm: terminated via GDBstub');
+      expect(r.vm.status).toBe(0);
+    });
+  }
+});
