@@ -1,7 +1,9 @@
 import { ConfigError } from '@vm/core';
 import { NativeHypervisor } from '@vm/hypervisor-native';
 import { one, type ParsedArgs } from './args.js';
-import { HostConsole } from './console.js';
+import { hostConsoleFor } from './console-setup.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, nativeMonitorMachine } from './monitor-machines.js';
 import { driveHypervisor } from './hv-loop.js';
 import { vmCpu } from './debug-cpu.js';
 import { RunControl } from './run-control.js';
@@ -18,7 +20,7 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   const maxText = one(args, 'max-instructions');
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
-  const con = new HostConsole();
+  const { con, monitor: monitorSpec, close: closeSerial } = hostConsoleFor(args);
   const config = vmConfigFromArgs(args, 'guest', (b) => con.write(b));
   const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode });
   let vm;
@@ -29,9 +31,13 @@ export async function runNative(args: ParsedArgs): Promise<number> {
     throw e;
   }
 
-  let control: RunControl | undefined;
+  let control: RunControl;
+  let monitor: Monitor | undefined;
+  let mon;
   try {
-    control = await RunControl.fromArgs(args, () => vmCpu(hv, vm));
+    control = (await RunControl.fromArgs(args, () => vmCpu(hv, vm), (cmd) => monitor?.execute(cmd)))!;
+    mon = await attachMonitor(monitorSpec, con, control, nativeMonitorMachine(hv, vm, () => control));
+    monitor = mon.monitor;
   } catch (e) {
     closeDisks(config);
     throw e;
@@ -41,11 +47,13 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   let end;
   try {
     end = await driveHypervisor({ hv, console: con, input: vm, flush: () => con.flush(), max, control });
-    if (end.end === 'stopped' && vm.exitStatus !== undefined) control?.exited(vm.exitStatus);
+    if (end.end === 'stopped' && vm.exitStatus !== undefined) control.exited(vm.exitStatus);
   } finally {
-    control?.close();
+    control.close();
+    mon.close();
     con.flush();
     con.stop();
+    closeSerial();
     closeDisks(config);
   }
   if (args.flags.has('stats')) {

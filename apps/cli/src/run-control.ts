@@ -25,6 +25,10 @@ export class RunControl {
   /** Held by -S (without a debugger) or the monitor's `stop`. */
   private held: boolean;
   private waiters: (() => void)[] = [];
+  /** The CPU has run (QEMU's "prelaunch" state ends). */
+  private started = false;
+  /** Quit asked (monitor `quit`, Ctrl-A X) while the CPU may be held: the loop must see it. */
+  private quitting = false;
 
   private constructor(
     readonly gdb: GdbServer | undefined,
@@ -38,6 +42,7 @@ export class RunControl {
     const endpoint = gdbEndpoint(args);
     const startPaused = args.flags.has('S');
     if (endpoint === undefined && !startPaused && monitor === undefined) return undefined;
+    if (startPaused && endpoint === undefined && monitor === undefined) throw new ConfigError('-S: nothing could start the CPU (add -gdb tcp::PORT or -s, or a monitor: -monitor stdio, -nographic with Ctrl-A C)');
     let gdb: GdbServer | undefined;
     if (endpoint !== undefined) {
       try {
@@ -54,6 +59,25 @@ export class RunControl {
     return this.held || (this.gdb?.isPaused ?? false);
   }
 
+  /** `info status` as QEMU words it. */
+  status(): string {
+    if (!this.paused) return 'running';
+    if (!this.started) return 'paused (prelaunch)';
+    return this.held ? 'paused' : 'paused (debug)';
+  }
+
+  /** Wake the run loop whatever holds the CPU: it ends the run (monitor `quit`, Ctrl-A X). */
+  quit(): void {
+    this.quitting = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
   /** The monitor's `stop`. */
   stop(): void {
     this.held = true;
@@ -64,14 +88,13 @@ export class RunControl {
   cont(): void {
     this.held = false;
     if (this.gdb?.isPaused) this.gdb.resume();
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
+    this.wake();
   }
 
   /** Resolves when the CPU may run (true), or false when the debugger killed it. */
   async waitRunnable(): Promise<boolean> {
     for (;;) {
+      if (this.quitting) return true;
       if (this.gdb?.killed) return false;
       if (this.held) {
         await new Promise<void>((r) => this.waiters.push(r));
@@ -85,6 +108,7 @@ export class RunControl {
   /** Execute a batch, honouring the debugger's breakpoints, watchpoints and single-step. */
   run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined {
     if (this.held) return undefined;
+    this.started = true;
     return this.gdb === undefined ? exec(budget) : this.gdb.run(budget, exec);
   }
 

@@ -14,8 +14,11 @@ import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
 import { boolProp, ImageClaims, parseGlobals, virtioBusSlot } from './globals.js';
-import { HostConsole } from './console.js';
+import type { HostConsole } from './console.js';
+import { hostConsoleFor } from './console-setup.js';
 import { hartCpu } from './debug-cpu.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, bareMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
@@ -65,12 +68,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);
   if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
   if (one(args, 'kernel-mode') !== undefined) throw new ConfigError(`--kernel-mode ${one(args, 'kernel-mode')}: only with --hypervisor native or hosted (on the bare board -bios none -kernel K runs K in M-mode)`);
-  const hostConsole = new HostConsole();
+  const { con: hostConsole, monitor: monitorSpec, close: closeSerial } = hostConsoleFor(args);
   const { machine, drives, dtb, dumpDtb } = createMachine(args, (b) => hostConsole.write(b));
   if (dumpDtb !== undefined) {
     // QEMU's -M virt,dumpdtb=FILE: the board's device tree as the guest would get it, then exit.
     writeFileSync(dumpDtb, dtb);
     for (const d of drives) d.backend.close();
+    closeSerial();
     process.stderr.write(`vm: dtb dumped to ${dumpDtb}. Exiting.\n`);
     return 0;
   }
@@ -78,7 +82,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
-  const control = await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!));
+  let monitor: Monitor | undefined;
+  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => monitor?.execute(cmd)))!;
+  const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
+  monitor = mon.monitor;
   hostConsole.start();
   const started = process.hrtime.bigint();
   let status: number;
@@ -86,7 +93,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   let signalled: number | undefined;
   const onSignal = (code: number) => (): void => {
     signalled = code;
-    hostConsole.quitRequested = true;
+    hostConsole.quit();
   };
   const onInt = onSignal(130);
   const onTerm = onSignal(143);
@@ -98,9 +105,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
-    control?.close();
+    control.close();
+    mon.close();
     hostConsole.flush();
     hostConsole.stop();
+    closeSerial();
     for (const d of drives) {
       d.backend.flush();
       d.backend.close();
