@@ -26,7 +26,7 @@ class PeekPteMemory implements PteMemory {
  * read: a UART's receive register would lose a byte). `translate` maps a virtual address of the
  * CPU's current translation to a physical one (or undefined).
  */
-function memoryAccess(bus: SystemBus, translate: (va: bigint) => number | undefined): Pick<RiscvCpu, 'readMemory' | 'writeMemory'> {
+function memoryAccess(bus: SystemBus, translate: (va: bigint) => number | undefined): Pick<RiscvCpu, 'readMemory' | 'writeMemory' | 'translate'> {
   const physical = (addr: bigint, length: number, each: (pa: number, i: number) => boolean): boolean => {
     let i = 0;
     while (i < length) {
@@ -40,6 +40,7 @@ function memoryAccess(bus: SystemBus, translate: (va: bigint) => number | undefi
   };
   const readable = (pa: number): boolean => bus.ram.contains(pa, 1) || bus.find(pa)?.name === 'mrom';
   return {
+    translate,
     readMemory(addr, length) {
       const out = new Uint8Array(length);
       const ok = physical(addr, length, (pa, i) => {

@@ -264,7 +264,12 @@ const h16 = (v: bigint): string => BigInt.asUintN(64, v).toString(16).padStart(1
 
 /** `info registers` as QEMU 7.2 prints a riscv64 CPU (target/riscv/cpu.c riscv_cpu_dump_state). */
 function registers(cpu: RiscvCpu, index: number): string {
-  let s = `\nCPU#${index}\n`;
+  return `\nCPU#${index}\n${cpuState(cpu)}`;
+}
+
+/** The register dump of `info registers` and `-d cpu`. */
+export function cpuState(cpu: RiscvCpu): string {
+  let s = '';
   // QEMU prints V (the H extension's virtualisation mode) for CPUs with H; the debugged CPU is never in V=1 here.
   if (cpu.csrs.includes(0x600)) s += ' V      =   0\n';
   s += ` ${'pc'.padEnd(8)} ${h16(cpu.pc)}\n`;

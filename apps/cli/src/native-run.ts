@@ -35,7 +35,8 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   let monitor: Monitor | undefined;
   let mon;
   try {
-    control = (await RunControl.fromArgs(args, () => vmCpu(hv, vm), (cmd) => monitor?.execute(cmd)))!;
+    const guestErrors = (): number => vm.board.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
+    control = (await RunControl.fromArgs(args, () => vmCpu(hv, vm), (cmd) => monitor?.execute(cmd), guestErrors))!;
     mon = await attachMonitor(monitorSpec, con, control, nativeMonitorMachine(hv, vm, () => control));
     monitor = mon.monitor;
   } catch (e) {

@@ -1,6 +1,7 @@
 import { ConfigError } from '@vm/core';
 import { GdbServer, type RiscvCpu } from '@vm/gdbstub';
 import { one, type ParsedArgs } from './args.js';
+import { Tracer } from './trace.js';
 
 /** QEMU's `-s`: a gdbstub on TCP port 1234. */
 export const DEFAULT_GDB_PORT = 1234;
@@ -33,25 +34,29 @@ export class RunControl {
   private constructor(
     readonly gdb: GdbServer | undefined,
     startPaused: boolean,
+    private readonly tracer: Tracer | undefined,
+    private readonly cpu: RiscvCpu | undefined,
   ) {
     this.held = startPaused && gdb === undefined;
   }
 
   /** From `vm run` flags: undefined when no flag asks for any of it (the loop then runs as before). */
-  static async fromArgs(args: ParsedArgs, cpu: () => RiscvCpu, monitor?: (command: string) => string | undefined): Promise<RunControl | undefined> {
+  static async fromArgs(args: ParsedArgs, cpu: () => RiscvCpu, monitor?: (command: string) => string | undefined, guestErrors: () => number = () => 0): Promise<RunControl | undefined> {
     const endpoint = gdbEndpoint(args);
     const startPaused = args.flags.has('S');
-    if (endpoint === undefined && !startPaused && monitor === undefined) return undefined;
+    const tracer = Tracer.fromArgs(args, guestErrors);
+    if (endpoint === undefined && !startPaused && monitor === undefined && tracer === undefined) return undefined;
     if (startPaused && endpoint === undefined && monitor === undefined) throw new ConfigError('-S: nothing could start the CPU (add -gdb tcp::PORT or -s, or a monitor: -monitor stdio, -nographic with Ctrl-A C)');
     let gdb: GdbServer | undefined;
+    const theCpu = endpoint !== undefined || tracer !== undefined ? cpu() : undefined;
     if (endpoint !== undefined) {
       try {
-        gdb = await GdbServer.listen(cpu(), endpoint.port, endpoint.host, { startPaused, monitor });
+        gdb = await GdbServer.listen(theCpu!, endpoint.port, endpoint.host, { startPaused, monitor });
       } catch (e) {
         throw new ConfigError(`-gdb tcp:${endpoint.host ?? ''}:${endpoint.port}: cannot listen (${e instanceof Error ? e.message : String(e)})`);
       }
     }
-    return new RunControl(gdb, startPaused);
+    return new RunControl(gdb, startPaused, tracer, theCpu);
   }
 
   /** True when the CPU is held (by -S, the monitor or the debugger). */
@@ -109,7 +114,11 @@ export class RunControl {
   run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined {
     if (this.held) return undefined;
     this.started = true;
-    return this.gdb === undefined ? exec(budget) : this.gdb.run(budget, exec);
+    const tracer = this.tracer;
+    const cpu = this.cpu;
+    // Tracing executes one instruction at a time: smaller batches keep Ctrl-C and the monitor responsive.
+    const step = tracer === undefined || cpu === undefined ? exec : (n: number): E | undefined => tracer.run(cpu, Math.min(n, 10_000), exec);
+    return this.gdb === undefined ? step(budget) : this.gdb.run(budget, step);
   }
 
   /** The guest powered off with `code`: a connected GDB hears it. */
@@ -119,6 +128,7 @@ export class RunControl {
 
   close(): void {
     this.gdb?.close();
+    this.tracer?.close();
     this.cont();
   }
 }

@@ -20,6 +20,7 @@ import { hartCpu } from './debug-cpu.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, bareMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
+import { Tracer } from './trace.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
@@ -61,6 +62,10 @@ export function openDrive(text: string, globalSnapshot: boolean, claims: ImageCl
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, RUN_OPTIONS);
+  if (one(args, 'd') === 'help') {
+    process.stdout.write(Tracer.helpText());
+    return 0;
+  }
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
   const hypervisor = one(args, 'hypervisor') ?? 'none';
   if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
@@ -83,7 +88,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
   let monitor: Monitor | undefined;
-  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => monitor?.execute(cmd)))!;
+  const guestErrors = (): number => machine.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
+  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => monitor?.execute(cmd), guestErrors))!;
   const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
   monitor = mon.monitor;
   hostConsole.start();

@@ -26,4 +26,6 @@ export interface RiscvCpu {
   readMemory(addr: bigint, length: number): Uint8Array | undefined;
   /** Write through the current translation, ignoring page permissions (a debugger may patch text). */
   writeMemory(addr: bigint, data: Uint8Array): boolean;
+  /** The physical address `addr` maps to now, as readMemory translates it (undefined: unmapped). */
+  translate(addr: bigint): number | undefined;
 }
