@@ -24,6 +24,7 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'S', value: false, help: 'do not start the CPU until GDB (or the monitor) lets it run' },
   { name: 'd', value: true, help: 'in_asm,exec,cpu,int,mmu,guest_errors,unimp: log these (QEMU\'s -d; -d help lists them); the CPU then runs one instruction at a time' },
   { name: 'D', value: true, help: 'write the -d log to this file (default stderr)' },
+  { name: 'version', value: false, help: 'print the version and exit' },
   { name: 'no-reboot', value: false, help: 'exit instead of rebooting when the guest resets' },
   { name: 'clock', value: true, help: 'virtual (default, deterministic) or wall' },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many instructions' },

@@ -62,6 +62,10 @@ export function openDrive(text: string, globalSnapshot: boolean, claims: ImageCl
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, RUN_OPTIONS);
+  if (args.flags.has('version')) {
+    process.stdout.write((await import('./version.js')).VERSION);
+    return 0;
+  }
   if (one(args, 'd') === 'help') {
     process.stdout.write(Tracer.helpText());
     return 0;
