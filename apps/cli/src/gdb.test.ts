@@ -76,6 +76,13 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
           `x/1xw 0x${scratch.toString(16)}`,
           'p $priv',
           'delete',
+          // A user program's system call: a guest virtual address only its own page tables map.
+          'break *0x2000000086',
+          'c',
+          'x/i $pc',
+          'p $priv',
+          'p/x $satp',
+          'delete',
           'hbreak proc_fork',
           'c',
           'delete',
@@ -97,9 +104,10 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
       expect(g).toContain(`<kmain>:\t${words.join('\t')}`);
       expect(g).toContain(`0x${scratch.toString(16)}:\t0x1234abcd`);
       expect(g).toMatch(/\$4 = [0-3]/);
-      expect(g).toContain('Hardware assisted breakpoint 2 at');
-      expect(g).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in proc_fork \(\)/);
-      expect(g).toMatch(/Hardware watchpoint 3: \*\(long\*\)&curproc\s+Old value = \d+\s+New value = \d+/);
+      expect(g).toMatch(/Breakpoint 2, 0x0000002000000086 in \?\? \(\)\n=> 0x2000000086:\s+ecall\n\$5 = 0\n\$6 = 0x80000000000[0-9a-f]{5}\n/);
+      expect(g).toContain('Hardware assisted breakpoint 3 at');
+      expect(g).toMatch(/Breakpoint 3, 0x[0-9a-f]+ in proc_fork \(\)/);
+      expect(g).toMatch(/Hardware watchpoint 4: \*\(long\*\)&curproc\s+Old value = \d+\s+New value = \d+/);
       expect(g).toContain('[Inferior 1 (Remote target) killed]');
       expect(r.vm.stderr).toContain('vm: terminated via GDBstub');
       expect(r.vm.status).toBe(0);
