@@ -23,7 +23,7 @@ function freePort(): Promise<number> {
 }
 
 /** `vm run ... -S -gdb tcp::PORT`, then Debian's gdb-multiarch in batch mode against it. */
-async function debugSession(runArgs: string[], gdbCommands: string[]): Promise<{ gdb: string; vm: { status: number | null; stderr: string } }> {
+async function debugSession(runArgs: string[], gdbCommands: string[], elfFile = kernel): Promise<{ gdb: string; vm: { status: number | null; stderr: string } }> {
   const port = await freePort();
   const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...runArgs, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -32,7 +32,7 @@ async function debugSession(runArgs: string[], gdbCommands: string[]): Promise<{
   let out = '';
   // The stub listens once tsx has loaded the CLI: retry until GDB connects.
   for (let attempt = 0; attempt < 60; attempt++) {
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
     out = r.stdout + r.stderr;
     if (!out.includes('Connection refused')) break;
     await new Promise((res) => setTimeout(res, 500));
@@ -46,8 +46,8 @@ async function debugSession(runArgs: string[], gdbCommands: string[]): Promise<{
 const elf = parseElf(readFileSync(kernel));
 const kmain = elf.symbols.get('kmain')!;
 /** The ELF's own bytes at `addr`, as little-endian 32-bit words. */
-function elfWords(addr: bigint, n: number): string[] {
-  const seg = elf.segments.find((s) => addr >= s.vaddr && addr + BigInt(4 * n) <= s.vaddr + BigInt(s.data.length))!;
+function elfWords(addr: bigint, n: number, image = elf): string[] {
+  const seg = image.segments.find((s) => addr >= s.vaddr && addr + BigInt(4 * n) <= s.vaddr + BigInt(s.data.length))!;
   const o = Number(addr - seg.vaddr);
   const view = new DataView(seg.data.buffer, seg.data.byteOffset + o, 4 * n);
   return Array.from({ length: n }, (_, i) => `0x${view.getUint32(4 * i, true).toString(16).padStart(8, '0')}`);
@@ -113,4 +113,21 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
       expect(r.vm.status).toBe(0);
     });
   }
+
+  it('on a native VM under the H extension: the S-mode guest, its registers, memory and a guest virtual address through vsatp', async () => {
+    const file = join(root, 'guests/images/kernel-s.elf');
+    const image = parseElf(readFileSync(file));
+    const entry = image.symbols.get('kmain')!;
+    const r = await debugSession(
+      ['--hypervisor', 'native', '--mode', 'hext', '-m', '128M', '-bios', 'none', '-kernel', file],
+      ['break kmain', 'c', 'stepi', 'x/2xw kmain', 'p $priv', 'break *0x2000000086', 'c', 'x/i $pc', 'p/x $satp', 'kill'],
+      file,
+    );
+    const g = r.gdb;
+    expect(g).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
+    expect(g).toContain(`<kmain>:\t${elfWords(entry, 2, image).join('\t')}`);
+    expect(g).toContain('$1 = 1');
+    expect(g).toMatch(/Breakpoint 2, 0x0000002000000086 in \?\? \(\)\n=> 0x2000000086:\s+ecall\n\$2 = 0x80000000000[0-9a-f]{5}\n/);
+    expect(r.vm.status).toBe(0);
+  });
 });
