@@ -37,7 +37,7 @@ export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEn
     const left = o.max - ran;
     if (left <= 0) return { end: 'limit', instructions: ran };
     const budget = Math.min(slice, left, Math.max(1, o.nextBudget?.() ?? Infinity));
-    let r: HypervisorRunResult = { reason: 'budget', instructions: 0 };
+    let r: HypervisorRunResult;
     if (control === undefined) r = o.hv.run(budget);
     else {
       let done = 0;

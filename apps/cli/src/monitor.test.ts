@@ -84,12 +84,12 @@ describe('the monitor', () => {
       await s.until('VM status: paused');
       s.type('info registers\n');
       const regs = await s.until(/x28\/t3 .*\n/);
-      expect(regs).toMatch(/\n pc       00000000800000[0-3][0-9a-f]\n/);
+      expect(regs).toMatch(/\n pc {7}00000000800000[0-3][0-9a-f]\n/);
       expect(regs).toContain(' x5/t0    0000000010000000');
       s.type('xp /4xw 0x80000000\n');
       await s.until(`0000000080000000: ${word(0)} ${word(1)} ${word(2)} ${word(3)}\n`);
       s.type('x /2i 0x80000000\n');
-      await s.until(/0x0000000080000000:  [0-9a-f]+ +lui +t0,0x10000/);
+      await s.until(/0x0000000080000000: {2}[0-9a-f]+ +lui +t0,0x10000/);
       if (flags.length > 0) {
         s.type('info vms\n');
         await s.until(/guest: paused, trap, \d+ guest instructions, \d+ exits/);

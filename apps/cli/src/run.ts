@@ -91,11 +91,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
-  let monitor: Monitor | undefined;
+  const late: { monitor?: Monitor } = {};
   const guestErrors = (): number => machine.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
-  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => monitor?.execute(cmd), guestErrors))!;
+  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
   const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
-  monitor = mon.monitor;
+  late.monitor = mon.monitor;
   hostConsole.start();
   const started = process.hrtime.bigint();
   let status: number;

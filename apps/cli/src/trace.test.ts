@@ -24,8 +24,8 @@ describe('-d / -D tracing', () => {
     expect(r.stdout).toBe('hello from M-mode\n');
     expect(r.status).toBe(0);
     const t = readFileSync(log, 'utf8');
-    expect(t).toMatch(/^----------------\nIN: \n0x0000000000001000:  00000297 +auipc +t0,0x0\n/);
-    expect(t).toMatch(/0x0000000080000000:  10000437 +lui +s0,0x10000\n/);
+    expect(t).toMatch(/^----------------\nIN: \n0x0000000000001000: {2}00000297 +auipc +t0,0x0\n/);
+    expect(t).toMatch(/0x0000000080000000: {2}10000437 +lui +s0,0x10000\n/);
     expect(t).toContain('Trace 0: 0x0 [00000000/0000000080000000/00000000/00000000] \n');
     expect(t).toContain(' pc       0000000080000000\n');
     expect(t).toContain(' x9/s1    ');
