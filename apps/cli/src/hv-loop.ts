@@ -55,7 +55,9 @@ export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEn
     if (r.reason === 'stopped') return { end: 'stopped', instructions: ran };
     if (r.reason === 'idle') {
       // Every live VM waits for an interrupt no timer will raise: only input can wake one.
-      if (o.input === undefined || o.input.state === 'stopped' || (o.console.inputEnded && o.console.pending.length === 0)) return { end: 'stuck', instructions: ran };
+      // A VM the operator holds (monitor vm_pause) waits for the monitor, not for guest input.
+      const held = o.hv.vms.some((v) => v.state !== 'stopped' && o.hv.isPaused(v));
+      if (!held && (o.input === undefined || o.input.state === 'stopped' || (o.console.inputEnded && o.console.pending.length === 0))) return { end: 'stuck', instructions: ran };
       await o.console.waitForInput(50);
     } else {
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -58,14 +58,7 @@ export function nativeMonitorMachine(hv: NativeHypervisor, vm: Vm, control: () =
     name: vm.name,
     status: () => `${control()?.paused ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
     exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
-    mmuStats: () => {
-      const lines: string[] = [];
-      if (vm.mode === 'trap') {
-        lines.push(`shadow fills ${vm.shadow.fills}`, `shadow flushes ${vm.shadow.flushes}`, `shadow generation ${vm.shadow.generation}`, `shadow views ${vm.shadow.viewCount}`);
-      } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(hv.host.hart, 0x680) ?? 0n).toString(16)}`);
-      for (const [k, v] of Object.entries(vm.stats.events())) if (/shadow|gstage|pv-mmu|tlb|guest-page/.test(k)) lines.push(`${k} ${v}`);
-      return lines.join('\n');
-    },
+    mmuStats: () => mmuStats(hv, vm),
     pause: () => control()?.stop(),
     resume: () => control()?.cont(),
   };
@@ -87,6 +80,51 @@ export function nativeMonitorMachine(hv: NativeHypervisor, vm: Vm, control: () =
     },
     loadvm: () => 'loadvm: a VM is restored by starting it from the file: vm restore FILE --hypervisor native',
     vms: [vmEntry],
+  };
+}
+
+/** One VM of a hypervisor for the monitor's VM commands; vm_pause holds it in the hypervisor (the others run on). */
+function monitorVm(hv: NativeHypervisor, vm: Vm): MonitorVm {
+  return {
+    name: vm.name,
+    status: () => `${hv.isPaused(vm) ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
+    exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
+    mmuStats: () => mmuStats(hv, vm),
+    pause: () => hv.pause(vm),
+    resume: () => hv.resume(vm),
+  };
+}
+
+function mmuStats(hv: NativeHypervisor, vm: Vm): string {
+  const lines: string[] = [];
+  if (vm.mode === 'trap') {
+    lines.push(`shadow fills ${vm.shadow.fills}`, `shadow flushes ${vm.shadow.flushes}`, `shadow generation ${vm.shadow.generation}`, `shadow views ${vm.shadow.viewCount}`);
+  } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(hv.host.hart, 0x680) ?? 0n).toString(16)}`);
+  for (const [k, v] of Object.entries(vm.stats.events())) if (/shadow|gstage|pv-mmu|tlb|guest-page/.test(k)) lines.push(`${k} ${v}`);
+  return lines.join('\n');
+}
+
+/** The VMs of `vm up` for the monitor: CPU#i is VM i's guest; x and xp look at the first VM. */
+export function stackMonitorMachine(hv: NativeHypervisor, vms: readonly Vm[]): MonitorMachine {
+  const first = vms[0]!;
+  return {
+    cpus: () => vms.map((vm) => vmCpu(hv, vm)),
+    readPhysical: (addr, length) => physical(first.board.bus, addr, length),
+    map: () => mapOf(first.board.bus, first.name),
+    reset: () => {
+      for (const vm of vms) vm.stop('reset', 'system_reset from the monitor', vm.vhart.hart.pc);
+      return undefined;
+    },
+    powerdown: () => {
+      for (const vm of vms) {
+        if (vm.state === 'stopped') continue;
+        vm.exitStatus = 0;
+        vm.stop('poweroff', 'system_powerdown from the monitor', vm.vhart.hart.pc);
+      }
+    },
+    savevm: () => 'savevm: a stack snapshots its VMs with snapshot: { at, file } in the stack file',
+    loadvm: () => 'loadvm: a stack starts a VM from a snapshot with restore: FILE in the stack file',
+    vms: vms.map((vm) => monitorVm(hv, vm)),
   };
 }
 

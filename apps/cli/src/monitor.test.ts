@@ -158,3 +158,40 @@ describe('the monitor', () => {
     }
   });
 });
+
+describe('the monitor of vm up', () => {
+  it('pauses one VM of a stack while the other runs on (visible in info vms), then resumes it', async () => {
+    const kernel = join(root, 'guests/images/kernel-m.elf');
+    const stack = join(dir, 'stack.yaml');
+    writeFileSync(stack, `hypervisor: { type: native, mode: trap }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n  - { name: b, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n`);
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack, '--monitor', 'stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const waiters: (() => void)[] = [];
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      waiters.splice(0).forEach((f) => f());
+    });
+    const exit = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const until = async (re: RegExp): Promise<RegExpExecArray> => {
+      for (;;) {
+        const m = re.exec(out);
+        if (m) return m;
+        if (child.exitCode !== null) throw new Error(`exited before ${String(re)}:\n${out}`);
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    };
+    await until(/\(qemu\) /);
+    child.stdin.write('vm_pause b\ninfo vms\n');
+    const held = (await until(/b: paused, trap, (\d+) guest instructions/))[1];
+    await until(/\[a\] DONE pass/);
+    child.stdin.write('info vms\n');
+    await until(/a: stopped, trap, \d+ guest instructions[^]*\nb: paused, trap, (\d+) guest instructions/);
+    const after = /a: stopped[^]*\nb: paused, trap, (\d+) guest instructions/.exec(out)![1];
+    expect(after).toBe(held);
+    expect(out).not.toContain('[b] DONE');
+    child.stdin.write('info exits b\ninfo shadow a\nvm_resume b\n');
+    await until(/shadow fills \d+/);
+    await until(/\[b\] DONE pass/);
+    expect(await exit).toBe(0);
+  });
+});

@@ -39,4 +39,5 @@ export const UP_OPTIONS: readonly OptionSpec[] = [
   { name: 'attach', value: true, help: "connect the terminal to this VM's console (others go, prefixed, to stderr)" },
   { name: 'max-instructions', value: true, help: 'stop with status 124 after this many guest instructions in total' },
   { name: 'stats', value: false, help: 'print exits by reason per VM to stderr at exit' },
+  { name: 'monitor', value: true, help: 'stdio, tcp:HOST:PORT,server[,nowait] or none; default: on the console (Ctrl-A C). info vms, info exits NAME, info shadow NAME, vm_pause NAME, vm_resume NAME, stop, cont, quit ...' },
 ];

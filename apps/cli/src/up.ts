@@ -3,6 +3,11 @@ import type { GuestFile } from '@vm/core';
 import { NativeHypervisor, type Vm, type VmConfig } from '@vm/hypervisor-native';
 import { one, parseArgs } from './args.js';
 import { HostConsole } from './console.js';
+import { vmCpu } from './debug-cpu.js';
+import { consoleFlags } from './machine-flags.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
+import { RunControl } from './run-control.js';
 import { driveHypervisor } from './hv-loop.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readDisk } from './native-config.js';
@@ -92,9 +97,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
 
+  if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
   if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
 
-  const con = new HostConsole();
+  const monitorSpec = consoleFlags(args).monitor;
+  const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });
   const streams = new Streams();
   const prefixers: LinePrefixer[] = [];
   const consoleOf = (name: string): ((b: number) => void) => {
@@ -121,10 +128,15 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     streams.flush();
   };
 
+  const late: { monitor?: Monitor } = {};
+  const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
+  const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
+  late.monitor = mon.monitor;
   con.start();
   let end;
   try {
     end = await driveHypervisor({
+      control,
       hv,
       console: con,
       input: vms.find((v) => v.name === attach),
@@ -133,6 +145,8 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
       ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
     });
   } finally {
+    control.close();
+    mon.close();
     for (const p of prefixers) p.end();
     flush();
     con.stop();
