@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,5 +130,33 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
     expect(g).toContain('$1 = 1');
     expect(g).toMatch(/Breakpoint 2, 0x0000002000000086 in \?\? \(\)\n=> 0x2000000086:\s+ecall\n\$2 = 0x80000000000[0-9a-f]{5}\n/);
     expect(r.vm.status).toBe(0);
+  });
+});
+
+describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
+  it('debugs one VM of a stack (held until GDB continues it) while the other runs; GDB sees its exit', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'vm-up-gdb-'));
+    const stack = join(dir, 'stack.yaml');
+    writeFileSync(stack, `hypervisor: { type: native, mode: trap }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernel}, append: workload=cpu, gdb: ${port} }\n  - { name: b, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n`);
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+      out = r.stdout + r.stderr;
+      if (!out.includes('Connection refused')) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(out).toContain('$1 = 0x1000');
+    expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
+    expect(out).toMatch(/a: paused, trap, \d+ guest instructions/);
+    expect(out).toContain(`<kmain>:\t${elfWords(kmain, 2).join('\t')}`);
+    expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
+    expect(await ended).toBe(0);
+    expect(stdout).toContain('[a] DONE pass');
+    expect(stdout).toContain('[b] DONE pass');
   });
 });

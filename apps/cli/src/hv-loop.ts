@@ -20,6 +20,8 @@ export interface HvLoopOptions {
   readonly afterRun?: () => void;
   /** Optional: -S, the monitor and a gdbstub holding the guest between runs. */
   readonly control?: RunControl;
+  /** Optional: per-VM gdbstubs of a stack, stepping the hypervisor while one has something armed. */
+  readonly debug?: { run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined };
 }
 
 /** Run the hypervisor in slices, feeding console input and yielding to the event loop, until every VM stopped. */
@@ -38,14 +40,17 @@ export async function driveHypervisor(o: HvLoopOptions): Promise<{ end: HvLoopEn
     if (left <= 0) return { end: 'limit', instructions: ran };
     const budget = Math.min(slice, left, Math.max(1, o.nextBudget?.() ?? Infinity));
     let r: HypervisorRunResult;
-    if (control === undefined) r = o.hv.run(budget);
+    const debug = o.debug;
+    if (control === undefined && debug === undefined) r = o.hv.run(budget);
     else {
       let done = 0;
-      const last = control.run(budget, (n) => {
+      const inner = (n: number): HypervisorRunResult | undefined => {
         const x = o.hv.run(n);
         done += x.instructions;
         return x.reason === 'budget' ? undefined : x;
-      });
+      };
+      const exec = debug === undefined ? inner : (n: number): HypervisorRunResult | undefined => debug.run(n, inner);
+      const last = control === undefined ? exec(budget) : control.run(budget, exec);
       r = { reason: last?.reason ?? 'budget', instructions: done };
     }
     ran += r.instructions;

@@ -8,6 +8,7 @@ import { consoleFlags } from './machine-flags.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
+import { StackDebugger } from './stack-debug.js';
 import { driveHypervisor } from './hv-loop.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readDisk } from './native-config.js';
@@ -98,6 +99,8 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
+  const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
+  if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
   if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
 
   const monitorSpec = consoleFlags(args).monitor;
@@ -132,11 +135,19 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
   const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
   late.monitor = mon.monitor;
+  let debug: StackDebugger | undefined;
+  try {
+    debug = await StackDebugger.start(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb })), (cmd) => late.monitor?.execute(cmd));
+  } catch (e) {
+    mon.close();
+    throw e;
+  }
   con.start();
   let end;
   try {
     end = await driveHypervisor({
       control,
+      debug,
       hv,
       console: con,
       input: vms.find((v) => v.name === attach),
@@ -146,6 +157,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     });
   } finally {
     control.close();
+    debug?.close();
     mon.close();
     for (const p of prefixers) p.end();
     flush();

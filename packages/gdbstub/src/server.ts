@@ -9,6 +9,11 @@ export interface GdbServerOptions {
   readonly startPaused?: boolean;
   /** `monitor CMD` from GDB (qRcmd): the text to print, or undefined when there is no monitor. */
   readonly monitor?: (command: string) => string | undefined;
+  /** The stub stopped the CPU / let it go (a hypervisor holds one VM while others run on). */
+  readonly onStop?: () => void;
+  readonly onResume?: () => void;
+  /** GDB killed the target (`k`). */
+  readonly onKill?: () => void;
 }
 
 /** Watchpoint kinds as Z2/Z3/Z4 number them: write, read, access. */
@@ -105,29 +110,45 @@ export class GdbServer {
    */
   run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined {
     if (this.paused) return undefined;
-    if (!this.stepping && this.breakpoints.size === 0 && this.watchpoints.length === 0) {
+    if (!this.armed) {
       this.skipCheck = false;
       return exec(budget);
     }
     const n = Math.min(budget, CHECKED_CHUNK);
     for (let i = 0; i < n; i++) {
-      if (!this.skipCheck) {
-        const hit = this.checkStop();
-        if (hit !== undefined) {
-          this.stop(hit);
-          return undefined;
-        }
-      }
-      this.skipCheck = false;
+      if (this.checkBeforeStep()) return undefined;
       const exit = exec(1);
-      if (this.stepping) {
-        this.stepping = false;
-        if (exit === undefined) this.stop(`T${hex2(SIGTRAP)}thread:01;`);
-        return exit;
-      }
-      if (exit !== undefined) return exit;
+      this.stepped(exit === undefined);
+      if (this.paused || exit !== undefined) return exit;
     }
     return undefined;
+  }
+
+  /** A breakpoint, watchpoint or single-step is armed: the CPU must go one instruction at a time. */
+  get armed(): boolean {
+    return !this.paused && (this.stepping || this.breakpoints.size > 0 || this.watchpoints.length > 0);
+  }
+
+  /**
+   * For a run loop that steps several CPUs (the VMs of a hypervisor): before this CPU executes its
+   * next instruction, stop it if a breakpoint or watchpoint says so. True when it stopped.
+   */
+  checkBeforeStep(): boolean {
+    if (this.paused) return true;
+    if (this.skipCheck) return false;
+    const hit = this.checkStop();
+    if (hit === undefined) return false;
+    this.stop(hit);
+    return true;
+  }
+
+  /** This CPU executed an instruction (`reportStep`: a single-step ends with a stop reply). */
+  stepped(reportStep = true): void {
+    this.skipCheck = false;
+    if (this.stepping) {
+      this.stepping = false;
+      if (reportStep) this.stop(`T${hex2(SIGTRAP)}thread:01;`);
+    }
   }
 
   /** The CPU's software ended (poweroff) with `code`: GDB hears `W` and the connection closes. */
@@ -157,6 +178,7 @@ export class GdbServer {
     s.setNoDelay(true);
     // QEMU stops the machine when a debugger connects; GDB then asks '?' for where.
     this.paused = true;
+    this.options.onStop?.();
     this.gdbWaiting = false;
     s.on('data', (chunk: Buffer) => this.receive(chunk));
     s.on('error', () => undefined);
@@ -194,6 +216,7 @@ export class GdbServer {
     this.paused = true;
     this.stepping = false;
     this.lastStop = reply;
+    this.options.onStop?.();
     if (this.gdbWaiting) {
       this.gdbWaiting = false;
       this.send(reply);
@@ -204,6 +227,7 @@ export class GdbServer {
     this.stepping = step;
     this.skipCheck = true;
     this.paused = false;
+    this.options.onResume?.();
     this.wake();
   }
 
@@ -310,6 +334,7 @@ export class GdbServer {
       case 'k':
         this.killed = true;
         this.paused = true;
+        this.options.onKill?.();
         this.wake();
         this.socket?.end();
         return undefined;
@@ -340,6 +365,7 @@ export class GdbServer {
     if (p.startsWith('vKill')) {
       this.killed = true;
       this.paused = true;
+      this.options.onKill?.();
       this.wake();
       return 'OK';
     }
