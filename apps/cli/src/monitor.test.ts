@@ -117,6 +117,18 @@ describe('the monitor', () => {
     expect(await s.exit).toBe(0);
   });
 
+  it('savevm writes a .vmsnap that loadvm and vm restore take; system_reset with -no-reboot ends the run', async () => {
+    const snap = join(dir, 'm.vmsnap');
+    const s = session(['-monitor', 'stdio', '-serial', 'null', '-no-reboot', '-bios', 'none', '-kernel', echo]);
+    await s.until('(qemu) ');
+    s.type(`stop\nsavevm ${snap}\nloadvm ${snap}\ninfo status\n`);
+    await s.until('VM status: paused');
+    s.type('system_reset\ncont\n');
+    expect(await s.exit).toBe(0);
+    const restored = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'restore', snap, '--max-instructions', '100000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(await new Promise((res) => restored.on('exit', (c) => res(c)))).toBe(124);
+  });
+
   it('-monitor tcp:HOST:PORT,server: a monitor on every connection', async () => {
     const port = await new Promise<number>((resolve) => {
       const srv = createServer();
