@@ -7,9 +7,9 @@ const USAGE = `vm — a RISC-V virt machine and virtualisation stack
 
 usage:
   vm run [QEMU-style options]     run the virt board (see options below)
-  vm run --hypervisor native [--mode trap] [vm run options]
+  vm run --hypervisor native [--mode trap|hext] [vm run options]
                                   the same guest as one VM of the type-1 hypervisor
-  vm up STACK.yaml [--attach NAME] [--stats] [--max-instructions N]
+  vm up STACK.yaml [--attach NAME] [--stats] [--max-instructions N] [--monitor stdio|tcp:H:P,server]
                                   run a composed stack of VMs (see apps/cli/README.md)
   vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
                                   the overhead benchmark: every stack against bare metal
