@@ -34,7 +34,7 @@ describe('-d / -D tracing', () => {
   for (const [name, flags] of [['the bare board', []], ['a native VM', ['--hypervisor', 'native']]] as [string, string[]][]) {
     it(`int and mmu on ${name}: the guest's user ecalls and its page-table translations`, () => {
       const log = join(dir, `kernel-${flags.length}.log`);
-      const r = vm('run', ...flags, '-bios', 'none', '-kernel', kernel, '--max-instructions', '2500000', '-d', 'int,mmu,unimp,guest_errors', '-D', log);
+      const r = vm('run', ...flags, '-bios', 'none', '-kernel', kernel, '--max-instructions', '1200000', '-d', 'int,mmu,unimp,guest_errors', '-D', log);
       expect(r.status).toBe(124);
       const t = readFileSync(log, 'utf8');
       expect(t).toMatch(/riscv_cpu_do_interrupt: hart:0, async:0, cause:0000000000000008, epc:0x00000020[0-9a-f]{8}, tval:0x0000000000000000, desc=user_ecall\n/);
