@@ -69,9 +69,9 @@ export class HostConsole {
     this.term(PROMPT);
   }
 
-  /** Text for the terminal (CR LF in raw mode). */
+  /** Text for the terminal (Node's raw mode keeps ONLCR: a newline reaches the terminal as CR LF). */
   private term(text: string): void {
-    this.out.write(this.tty ? text.replace(/\r?\n/g, '\r\n') : text);
+    this.out.write(text);
   }
 
   /** End the run (Ctrl-A X, the monitor's quit). */
