@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseElf } from '@vm/isa';
+import { assemble, parseElf } from '@vm/isa';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -158,5 +158,45 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     expect(await ended).toBe(0);
     expect(stdout).toContain('[a] DONE pass');
     expect(stdout).toContain('[b] DONE pass');
+  });
+});
+
+describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {
+  it('interrupts a running guest (SIGINT in GDB sends 0x03): GDB reports SIGINT at the pc where it stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-gdb-int-'));
+    const echo = join(dir, 'echo.bin');
+    // Echoes UART input forever: a guest that never stops by itself.
+    writeFileSync(echo, assemble('li t0, 0x10000000\n1:\nlbu t1, 5(t0)\nandi t1, t1, 1\nbeqz t1, 1b\nlbu a0, 0(t0)\nsb a0, 0(t0)\nj 1b\n', { base: 0x8000_0000n }).bytes);
+    const port = await freePort();
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let vmOut = '';
+    child.stdout.on('data', (b: Buffer) => (vmOut += b.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (get: () => string, text: string, poke?: () => void): Promise<void> => {
+      while (!get().includes(text)) {
+        poke?.();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    let out = '';
+    let gdb;
+    for (;;) {
+      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'kill'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      out = '';
+      gdb.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      gdb.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await Promise.race([new Promise((r) => gdb!.on('exit', r)), waitFor(() => out, 'in ?? ()').then(() => 'connected')]);
+      if (code === 'connected') break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // The guest echoes what it is typed only once GDB's continue let it run.
+    await waitFor(() => vmOut, 'z', () => child.stdin.write('z'));
+    const gdbEnded = new Promise((r) => gdb.on('exit', r));
+    gdb.kill('SIGINT');
+    await gdbEnded;
+    expect(out).toContain('Program received signal SIGINT, Interrupt.');
+    expect(out).toMatch(/\$1 = 0x800000[0-9a-f]{2}\n/);
+    expect(out).toContain('[Inferior 1 (Remote target) killed]');
+    expect(await ended).toBe(0);
   });
 });
