@@ -127,11 +127,20 @@ describe('QEMU front-end flags: done as QEMU does, or refused naming the flag', 
   it('refuses -serial, -display, -monitor and -M properties it does not implement, on every stack', () => {
     const hello = ['-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')];
     for (const stack of [[], ['--hypervisor', 'native'], ['--hypervisor', 'hosted']]) {
+      const hosted = stack.includes('hosted');
       for (const [flag, value, message] of [
-        ['-serial', 'file:/tmp/x', '-serial file:/tmp/x: only stdio and mon:stdio'],
+        ['-serial', 'tcp::4444,server', '-serial tcp::4444,server: only stdio, mon:stdio, file:FILE or null'],
+        ['-serial', 'pty', '-serial pty: only stdio, mon:stdio, file:FILE or null'],
         ['-display', 'gtk', '-display gtk: only none'],
-        ['-monitor', 'stdio', '-monitor stdio: no monitor is implemented'],
+        ['-monitor', 'vc', '-monitor vc: only none, stdio or tcp:HOST:PORT,server'],
         ['-machine', 'virt,accel=kvm', "-M virt,accel=kvm: property 'accel' is not supported"],
+        ...(hosted
+          ? ([
+              ['-serial', 'file:/tmp/x', '-serial file:/tmp/x: not implemented under --hypervisor hosted'],
+              ['-monitor', 'stdio', '-monitor: not implemented under --hypervisor hosted'],
+              ['-gdb', 'tcp::1234', '-gdb: not implemented under --hypervisor hosted'],
+            ] as const)
+          : []),
       ] as const) {
         const r = vm('run', ...stack, flag, value, ...hello);
         expect(r.status).toBe(2);

@@ -4,6 +4,7 @@ import { HostedSession, hostedHost, type VmmProgram } from '@vm/hypervisor-hoste
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { boolProp } from './globals.js';
 import { HostConsole } from './console.js';
+import { refuseDebugFlags } from './console-setup.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { endStatus, runInteractive } from './session-run.js';
 import { ImageWriteBack } from './image-write-back.js';
@@ -20,6 +21,7 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   const maxText = one(args, 'max-instructions');
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
+  refuseDebugFlags(args, 'under --hypervisor hosted');
   const spec = hostedSpecFromArgs(args);
   const con = new HostConsole();
   const host = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });

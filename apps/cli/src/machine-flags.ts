@@ -18,13 +18,40 @@ export function machineFlags(args: ParsedArgs, stack: 'bare' | 'native' | 'hoste
     if (v === '' || v === 'on') throw new ConfigError(`-M ${text}: dumpdtb needs a file name`);
     dumpDtb = v;
   }
-  const serial = one(args, 'serial');
-  if (serial !== undefined && serial !== 'stdio' && serial !== 'mon:stdio') {
-    throw new ConfigError(`-serial ${serial}: only stdio and mon:stdio (the guest's UART is this terminal)`);
-  }
+  consoleFlags(args);
   const display = one(args, 'display');
   if (display !== undefined && display !== 'none') throw new ConfigError(`-display ${display}: only none (vm has no graphical display)`);
-  const monitor = one(args, 'monitor');
-  if (monitor !== undefined && monitor !== 'none') throw new ConfigError(`-monitor ${monitor}: no monitor is implemented (only -monitor none)`);
   return { dumpDtb };
+}
+
+export type SerialSpec = { readonly kind: 'stdio' | 'mon:stdio' | 'null' } | { readonly kind: 'file'; readonly path: string };
+export type MonitorSpec = { readonly kind: 'none' | 'stdio' | 'mux' } | { readonly kind: 'tcp'; readonly host: string | undefined; readonly port: number };
+
+/**
+ * `-serial` (where the guest's first UART goes) and `-monitor` (where the human monitor is), as
+ * QEMU spells them; the forms vm does not implement are refused with the flag named. Without
+ * -monitor the monitor is on the console's mux (Ctrl-A C), as with QEMU's -nographic.
+ */
+export function consoleFlags(args: ParsedArgs): { serial: SerialSpec; monitor: MonitorSpec } {
+  const serialText = one(args, 'serial') ?? 'stdio';
+  let serial: SerialSpec;
+  if (serialText === 'stdio' || serialText === 'mon:stdio' || serialText === 'null') serial = { kind: serialText };
+  else if (serialText.startsWith('file:') && serialText.length > 5) serial = { kind: 'file', path: serialText.slice(5) };
+  else throw new ConfigError(`-serial ${serialText}: only stdio, mon:stdio, file:FILE or null (tcp:, pty, telnet and other chardevs are not implemented)`);
+  const monText = one(args, 'monitor');
+  let monitor: MonitorSpec = { kind: 'mux' };
+  if (monText === 'none') monitor = { kind: 'none' };
+  else if (monText === 'stdio') {
+    if (serial.kind === 'stdio' && one(args, 'serial') !== undefined) throw new ConfigError('-monitor stdio with -serial stdio: cannot use stdio by multiple character devices (as QEMU)');
+    if (serial.kind === 'mon:stdio') throw new ConfigError('-monitor stdio with -serial mon:stdio: the monitor is already on stdio (Ctrl-A C)');
+    monitor = { kind: 'stdio' };
+  } else if (monText !== undefined) {
+    const m = /^tcp:([^:,]*):(\d+)((?:,[a-z=]+)*)$/.exec(monText);
+    const opts = m ? m[3]!.split(',').filter((o) => o !== '') : [];
+    if (!m || !opts.includes('server') || opts.some((o) => !['server', 'server=on', 'nowait', 'wait=off'].includes(o)) || Number(m[2]) > 65535) {
+      throw new ConfigError(`-monitor ${monText}: only none, stdio or tcp:HOST:PORT,server[,nowait] (vm listens; vc, telnet and other chardevs are not implemented)`);
+    }
+    monitor = { kind: 'tcp', host: m[1] === '' ? undefined : m[1], port: Number(m[2]) };
+  }
+  return { serial, monitor };
 }

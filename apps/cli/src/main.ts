@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import { VmError } from '@vm/core';
 import { RUN_OPTIONS, UP_OPTIONS } from './options.js';
+import { VERSION } from './version.js';
 
 const USAGE = `vm — a RISC-V virt machine and virtualisation stack
 
 usage:
   vm run [QEMU-style options]     run the virt board (see options below)
-  vm run --hypervisor native [--mode trap] [vm run options]
+  vm run --hypervisor native [--mode trap|hext] [vm run options]
                                   the same guest as one VM of the type-1 hypervisor
-  vm up STACK.yaml [--attach NAME] [--stats] [--max-instructions N]
+  vm up STACK.yaml [--attach NAME] [--stats] [--max-instructions N] [--monitor stdio|tcp:H:P,server]
                                   run a composed stack of VMs (see apps/cli/README.md)
   vm bench [--quick] [--json F] [--html F] [--cost-model NAME] [--stacks a,b] [--workloads a,b]
                                   the overhead benchmark: every stack against bare metal
@@ -22,6 +23,7 @@ usage:
                                   boot every guest on every stack and on QEMU, one run at a time;
                                   writes the guest x stack table (default docs/guest-matrix.md)
   vm disasm FILE.elf              objdump-style listing of the text sections
+  vm -version                     the version
   vm help                         this text
 
 vm run options:
@@ -35,6 +37,16 @@ always exist; empty ones read DeviceID 0. They are legacy (Version 1) as on QEMU
 -global virtio-mmio.force-legacy=off (modern, Version 2). A device without bus= takes the highest
 free slot; -drive file=F,if=none,id=ID -device virtio-blk-device,drive=ID,bus=virtio-mmio-bus.N
 puts a disk in slot N. In vm up files: 'force-legacy: false' per VM, 'slot: N' per drive.
+
+Debugging (vm run, bare board or --hypervisor native): -s / -gdb tcp::PORT start a GDB remote stub
+(gdb-multiarch: target remote :PORT; registers, memory through the current translation, break,
+hbreak, watch/rwatch/awatch, stepi, continue, Ctrl-C, kill, detach); -S holds the CPU until GDB or
+the monitor's cont. Under --hypervisor native the stub and monitor see the guest of the VM.
+Monitor: Ctrl-A C on the console (Ctrl-A H lists the keys), -monitor stdio or -monitor
+tcp:HOST:PORT,server: info status|registers|mtree|qtree|vms|exits|shadow, stop, cont, x, xp,
+system_reset, system_powerdown, savevm/loadvm FILE (.vmsnap), vm_pause/vm_resume, quit, help.
+Tracing: -d in_asm,exec,cpu,int,mmu,guest_errors,unimp [-D FILE] (-d help).
+Serial: -serial stdio|mon:stdio|file:FILE|null.
 
 Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a
 riscv-tests program (0 = pass). Console: Ctrl-A X quits.
@@ -88,6 +100,11 @@ async function main(argvIn: string[]): Promise<number> {
       return (await import('./matrix.js')).matrixCommand(rest);
     case 'disasm':
       return (await import('./disasm.js')).disasmCommand(rest);
+    case '-version':
+    case '--version':
+    case 'version':
+      process.stdout.write(VERSION);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

@@ -15,12 +15,17 @@ import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
 import { boolProp, deviceArgs, ImageClaims, parseGlobals } from './globals.js';
-import { HostConsole } from './console.js';
+import { hostConsoleFor } from './console-setup.js';
+import { hartCpu } from './debug-cpu.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, bareMonitorMachine } from './monitor-machines.js';
+import { RunControl } from './run-control.js';
+import { Tracer } from './trace.js';
 import { endStatus, runInteractive } from './session-run.js';
+import { checkImageFile, readInputFile } from './input-file.js';
 
 /** What `-device` gives on the bare board. */
 const BARE_DEVICES = ['virtio-blk-device', 'pio-disk', 'virtio-rng-device', 'virtio-rng', 'virtio-net-device', 'virtio-net'];
-import { checkImageFile, readInputFile } from './input-file.js';
 
 /** Debian's OpenSBI, used when -bios is not given (QEMU uses its bundled OpenSBI the same way). */
 export const DEFAULT_BIOS = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin';
@@ -61,6 +66,14 @@ export function openDrive(text: string, globalSnapshot: boolean, claims: ImageCl
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, RUN_OPTIONS);
+  if (args.flags.has('version')) {
+    process.stdout.write((await import('./version.js')).VERSION);
+    return 0;
+  }
+  if (one(args, 'd') === 'help') {
+    process.stdout.write(Tracer.helpText());
+    return 0;
+  }
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
   const hypervisor = one(args, 'hypervisor') ?? 'none';
   if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
@@ -68,12 +81,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);
   if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
   if (one(args, 'kernel-mode') !== undefined) throw new ConfigError(`--kernel-mode ${one(args, 'kernel-mode')}: only with --hypervisor native or hosted (on the bare board -bios none -kernel K runs K in M-mode)`);
-  const hostConsole = new HostConsole();
+  const { con: hostConsole, monitor: monitorSpec, close: closeSerial } = hostConsoleFor(args);
   const { machine, drives, dtb, dumpDtb } = createMachine(args, (b) => hostConsole.write(b));
   if (dumpDtb !== undefined) {
     // QEMU's -M virt,dumpdtb=FILE: the board's device tree as the guest would get it, then exit.
     writeFileSync(dumpDtb, dtb);
     for (const d of drives) d.backend.close();
+    closeSerial();
     process.stderr.write(`vm: dtb dumped to ${dumpDtb}. Exiting.\n`);
     return 0;
   }
@@ -81,6 +95,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
 
+  const late: { monitor?: Monitor } = {};
+  const guestErrors = (): number => machine.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
+  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
+  const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
+  late.monitor = mon.monitor;
   const session = new BoardSession(machine, {
     reboot: args.flags.has('no-reboot') ? undefined : () => rebootImages(machine, args),
     closeDisks: () => {
@@ -90,7 +109,18 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       }
     },
   });
-  const end = await runInteractive({ session, console: hostConsole, max, stats: args.flags.has('stats'), stderr: process.stderr });
+  const end = await runInteractive({
+    session,
+    console: hostConsole,
+    max,
+    stats: args.flags.has('stats'),
+    stderr: process.stderr,
+    control,
+    cleanup: () => {
+      mon.close();
+      closeSerial();
+    },
+  });
   return endStatus(end, session, process.stderr);
 }
 

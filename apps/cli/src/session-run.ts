@@ -13,6 +13,10 @@ export interface InteractiveRun extends Omit<DriveOptions, 'slice'> {
   /** Print `--stats` at the end. */
   readonly stats: boolean;
   readonly stderr: ErrStream;
+  /** -S, the gdbstub and the monitor: told the guest's poweroff code, closed at the end. */
+  readonly control?: DriveOptions['control'] & { exited(code: number): void; close(): void };
+  /** Closed at the end, after the run (the monitor, per-VM gdbstubs, a -serial file). */
+  readonly cleanup?: () => void;
   /** Stack-specific flushing after each slice (e.g. `vm up`'s prefixed streams), besides the console's. */
   readonly flush?: () => void;
 }
@@ -32,7 +36,7 @@ export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd>
   let signalled: number | undefined;
   const unhook = quitOnSignals((status) => {
     signalled = status;
-    con.quitRequested = true;
+    con.quit();
   });
   con.start();
   const started = process.hrtime.bigint();
@@ -41,16 +45,22 @@ export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd>
     end = await driveSession(o.session, con, {
       max: o.max,
       nextBudget: o.nextBudget,
+      control: o.control,
+      stepper: o.stepper,
       afterRun: () => {
         o.flush?.();
         o.afterRun?.();
       },
     });
+    const e = o.session.exit();
+    if (end.end === 'stopped' && e.reason === 'poweroff') o.control?.exited(e.code);
   } finally {
     unhook();
+    o.control?.close();
     con.flush();
     o.flush?.();
     con.stop();
+    o.cleanup?.();
     o.session.close();
   }
   if (o.stats) printStats(o.session, Number(process.hrtime.bigint() - started) / 1e9, o.stderr);
@@ -74,6 +84,10 @@ export function endStatus(end: InteractiveEnd, s: GuestSession, stderr: ErrStrea
   if (end.signalled !== undefined) return end.signalled;
   switch (end.end) {
     case 'quit':
+      return 0;
+    case 'killed':
+      // GDB's kill: QEMU ends the process the same way.
+      stderr.write('vm: terminated via GDBstub\n');
       return 0;
     case 'limit':
       stderr.write(`\nvm: ${stoppedAfter(end.instructions, end.trapped)} (--max-instructions)\n`);

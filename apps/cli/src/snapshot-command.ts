@@ -14,6 +14,7 @@ import {
 } from '@vm/machine';
 import { one, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { HostConsole } from './console.js';
+import { refuseDebugFlags } from './console-setup.js';
 import { RUN_OPTIONS } from './options.js';
 import { createMachine } from './run.js';
 import { endStatus, runInteractive } from './session-run.js';
@@ -61,6 +62,7 @@ export const MIGRATE_OPTIONS: readonly OptionSpec[] = [
 export async function snapshotCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
   const args = parseArgs(argv, SNAPSHOT_OPTIONS);
   noPositional(args);
+  refuseDebugFlags(args, 'in vm snapshot');
   const file = one(args, 'o');
   if (file === undefined) throw new ConfigError('vm snapshot: give -o FILE');
   checkOutputFile(file, '-o');
@@ -117,6 +119,7 @@ export async function restoreCommand(argv: readonly string[], io: CommandIo = TE
 /** `vm migrate --listen PORT` (receive and run) or `vm migrate --to HOST:PORT [vm run flags]` (run and send). */
 export async function migrateCommand(argv: readonly string[], io: CommandIo = TERMINAL): Promise<number> {
   const args = parseArgs(argv, MIGRATE_OPTIONS);
+  refuseDebugFlags(args, 'in vm migrate');
   noPositional(args);
   const listen = one(args, 'listen');
   const to = one(args, 'to');

@@ -35,6 +35,8 @@ export interface StackVm {
   readonly snapshot: StackSnapshotPoint | undefined;
   /** `restore: PATH`: start from this snapshot (read when the stack file is loaded) instead of booting. */
   readonly restore: { readonly file: string; readonly snapshot: VmSnapshot } | undefined;
+  /** `gdb: PORT`: a GDB remote stub for this VM's guest on every address, as QEMU's -gdb tcp::PORT. */
+  readonly gdb: number | undefined;
 }
 
 /** Where a VM of a stack is snapshotted: after `at` guest instructions counted from its start in this stack (boot or restore). */
@@ -55,7 +57,7 @@ export interface StackSpec {
 
 const TOP = ['hypervisor', 'vms'];
 const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
-const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore'];
+const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore', 'gdb'];
 const SNAPSHOT = ['at', 'file'];
 /** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
 const BOOT_KEYS = ['bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'drives', 'force-legacy'];
@@ -165,6 +167,7 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
     forceLegacy: opt('force-legacy', (p, n) => y.boolean(p, n)),
     snapshot: opt('snapshot', (p, n) => readSnapshotPoint(y, p, n, base)),
     restore,
+    gdb: opt('gdb', (p, n) => y.integer(p, n, 1, 65535)),
   };
 }
 

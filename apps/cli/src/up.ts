@@ -5,6 +5,12 @@ import { exitsByReason, formatReport, NativeHypervisor, NativeSession, stoppedBy
 import { one, parseArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { runInteractive } from './session-run.js';
+import { vmCpu } from './debug-cpu.js';
+import { consoleFlags } from './machine-flags.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
+import { RunControl } from './run-control.js';
+import { StackDebugger } from './stack-debug.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
@@ -92,9 +98,13 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
 
+  if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
+  const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
+  if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
   if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
 
-  const con = new HostConsole();
+  const monitorSpec = consoleFlags(args).monitor;
+  const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });
   const streams = new Streams();
   const prefixers: LinePrefixer[] = [];
   const consoleOf = (name: string): ((b: number) => void) => {
@@ -122,6 +132,18 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     streams.flush();
   };
 
+  const late: { monitor?: Monitor } = {};
+  const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
+  const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
+  late.monitor = mon.monitor;
+  let debug: StackDebugger | undefined;
+  try {
+    debug = await StackDebugger.start(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb })), (cmd) => late.monitor?.execute(cmd));
+  } catch (e) {
+    mon.close();
+    throw e;
+  }
+  const stubs = debug;
   const session = new NativeSession(hv, vms, { input: vms.find((v) => v.name === attach) ?? false });
   const end = await runInteractive({
     session,
@@ -130,6 +152,12 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     stats: false,
     stderr: process.stderr,
     flush: () => streams.flush(),
+    control,
+    stepper: stubs,
+    cleanup: () => {
+      stubs?.close();
+      mon.close();
+    },
     ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
   });
   for (const p of prefixers) p.end();

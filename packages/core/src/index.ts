@@ -6,7 +6,7 @@ export type { GuestMemory } from './guest-memory.js';
 export type { Clock } from './clock.js';
 export type { GuestFile, GuestSpec, EventCounts, GuestRunResult, Stack } from './stack.js';
 export type { VmExit, VmExitReason } from './exit.js';
-export type { SliceEnd, SessionSlice, GuestSession, DriveEnd, DriveResult, SessionConsole, DriveOptions } from './session.js';
+export type { SliceEnd, SessionSlice, GuestSession, DriveEnd, DriveResult, SessionConsole, DriveOptions, SliceRunner, SliceControl } from './session.js';
 export { driveSession, runSession, sessionResult } from './session.js';
 export { VmError, FormatError, ConfigError, GuestMemoryError } from './errors.js';
 export { MASK64, MASK32, u64, s64, sext32, hex, parseSize } from './bits.js';

@@ -46,14 +46,28 @@ export interface GuestSession<Snap = unknown> {
   snapshot(): Snap;
   /** Lines for `--stats` after the common `N guest instructions in S s (M MIPS)`. */
   statsLines(): readonly string[];
+  /** Some live guest is held by the operator (a monitor's pause): an idle session then waits for the monitor, not for input. */
+  readonly held?: boolean;
   /** Standard input has ended: no more console input will come (a guest waiting only for it can be stopped). */
   endInput?(): void;
   /** Write disks back and release host files; once, at the end. */
   close(): void;
 }
 
-/** Why the driver stopped: every guest ended, the user quit, `max` was reached, or nothing can wake the guests. */
-export type DriveEnd = 'stopped' | 'quit' | 'limit' | 'stuck';
+/** Why the driver stopped: every guest ended, the user quit, `max` was reached, nothing can wake the guests, or a debugger killed them. */
+export type DriveEnd = 'stopped' | 'quit' | 'limit' | 'stuck' | 'killed';
+
+/** Runs a slice on the driver's behalf: `exec(n)` runs n instructions and returns a value to stop early (a debugger steps it one by one). */
+export interface SliceRunner {
+  run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined;
+}
+
+/** Holds the guests between slices (-S, a gdbstub, the monitor's stop) and runs slices through itself. */
+export interface SliceControl extends SliceRunner {
+  readonly paused: boolean;
+  /** Resolves when the guests may run again; false when the debugger killed them. */
+  waitRunnable(): Promise<boolean>;
+}
 
 export interface DriveResult {
   readonly end: DriveEnd;
@@ -81,6 +95,10 @@ export interface DriveOptions {
   readonly nextBudget?: () => number;
   /** Called after each slice (snapshots are taken here, between slices). */
   readonly afterRun?: () => void;
+  /** A debugger or monitor holding and stepping the guests (driveSession only). */
+  readonly control?: SliceControl;
+  /** Per-guest debuggers stepping inside each slice (under `control`, if any). */
+  readonly stepper?: SliceRunner;
 }
 
 const SLICE = 2_000_000;
@@ -101,7 +119,8 @@ function step(s: GuestSession, o: DriveOptions, ran: Ran, con: SessionConsole | 
   // A trap loop retires nothing, so trap steps are bounded by `max` too, apart.
   const left = Math.min(o.max - ran.instructions, o.max - ran.trapped);
   if (left <= 0) return { ran, next: 'limit' };
-  const r = s.run(Math.max(1, Math.min(o.slice ?? SLICE, left, o.nextBudget?.() ?? Infinity)));
+  const budget = Math.max(1, Math.min(o.slice ?? SLICE, left, o.nextBudget?.() ?? Infinity));
+  const r = o.control === undefined && o.stepper === undefined ? s.run(budget) : runControlled(s, o, budget);
   ran = { instructions: ran.instructions + r.ran, trapped: ran.trapped + (r.trapped ?? 0) };
   o.afterRun?.();
   con?.flush();
@@ -109,16 +128,37 @@ function step(s: GuestSession, o: DriveOptions, ran: Ran, con: SessionConsole | 
   if (r.end === 'stopped') return { ran, next: 'stopped' };
   if (r.end === 'idle') {
     // Only typed input can wake an idle guest.
-    if (con === undefined || !s.inputOpen || (con.inputEnded && con.pending.length === 0)) return { ran, next: 'stuck' };
+    if (s.held !== true && (con === undefined || !s.inputOpen || (con.inputEnded && con.pending.length === 0))) return { ran, next: 'stuck' };
     return { ran, next: 'wait' };
   }
   return { ran, next: 'run' };
+}
+
+/** One slice through the debuggers: they may run it in pieces, stopping early at a breakpoint. */
+function runControlled(s: GuestSession, o: DriveOptions, budget: number): SessionSlice {
+  let ran = 0;
+  let trapped = 0;
+  const inner = (n: number): SessionSlice | undefined => {
+    const x = s.run(n);
+    ran += x.ran;
+    trapped += x.trapped ?? 0;
+    return x.end === 'budget' ? undefined : x;
+  };
+  const stepper = o.stepper;
+  const exec = stepper === undefined ? inner : (n: number): SessionSlice | undefined => stepper.run(n, inner);
+  const last = o.control === undefined ? exec(budget) : o.control.run(budget, exec);
+  return { ran, trapped, end: last?.end ?? 'budget' };
 }
 
 /** Drive a session with a console until it ends, yielding to the event loop between slices (the CLI). */
 export async function driveSession(s: GuestSession, con: SessionConsole, o: DriveOptions): Promise<DriveResult> {
   let ran: Ran = { instructions: 0, trapped: 0 };
   for (;;) {
+    if (o.control?.paused === true) {
+      con.flush();
+      if (!(await o.control.waitRunnable())) return { end: 'killed', ...ran };
+      if (con.quitRequested) return { end: 'quit', ...ran };
+    }
     const r = step(s, o, ran, con);
     ran = r.ran;
     if (r.next === 'wait') await con.waitForInput(50);

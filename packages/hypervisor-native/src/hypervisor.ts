@@ -80,6 +80,8 @@ export class NativeHypervisor {
   private resident: Vm | undefined;
   /** Instructions a waiting VM has been idle for, not yet turned into clock ticks. */
   private readonly idleCarry = new Map<Vm, number>();
+  /** VMs held by the operator (a monitor's vm_pause, a debugger): not scheduled, their time stands still. */
+  private readonly held = new Set<Vm>();
 
   constructor(options: NativeHypervisorOptions) {
     this.quantum = options.quantum ?? 100_000;
@@ -158,6 +160,22 @@ export class NativeHypervisor {
     };
   }
 
+  /**
+   * Hold `vm` (a monitor's pause, a debugger's stop): the scheduler skips it and its clock stands
+   * still, as QEMU's `stop` stops a machine's virtual clock; the other VMs run on.
+   */
+  pause(vm: Vm): void {
+    this.held.add(vm);
+  }
+
+  resume(vm: Vm): void {
+    this.held.delete(vm);
+  }
+
+  isPaused(vm: Vm): boolean {
+    return this.held.has(vm);
+  }
+
   /** Guest integer register `i` of `vm`, wherever it currently lives. */
   readRegister(vm: Vm, i: number): bigint {
     return vm.vcpu.readRegister(i);
@@ -171,8 +189,9 @@ export class NativeHypervisor {
   run(budget: number): HypervisorRunResult {
     let done = 0;
     while (done < budget) {
-      const live = this.vms.filter((v) => v.state !== 'stopped');
-      if (live.length === 0) return { reason: 'stopped', instructions: done };
+      const all = this.vms.filter((v) => v.state !== 'stopped');
+      if (all.length === 0) return { reason: 'stopped', instructions: done };
+      const live = this.held.size === 0 ? all : all.filter((v) => !this.held.has(v));
       const runnable = live.filter((v) => v.state === 'running');
       const vm = this.scheduler.pick(runnable);
       if (vm === undefined) {

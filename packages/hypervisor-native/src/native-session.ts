@@ -36,6 +36,10 @@ export class NativeSession implements GuestSession<VmSnapshot> {
     return this.inputVm !== undefined && this.inputVm.state !== 'stopped';
   }
 
+  get held(): boolean {
+    return this.hv.vms.some((v) => v.state !== 'stopped' && this.hv.isPaused(v));
+  }
+
   run(budget: number): SessionSlice {
     const r = this.hv.run(budget);
     return { ran: r.instructions, end: r.reason };

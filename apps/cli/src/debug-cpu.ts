@@ -1,0 +1,157 @@
+import type { RiscvCpu } from '@vm/gdbstub';
+import { CSR_NAMES, PRIV_M, type Hart } from '@vm/isa';
+import {
+  ACCESS_LOAD, PAGE_SIZE, PRIV_S, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type SystemBus, type WalkStage,
+} from '@vm/mmu';
+import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
+
+/** A PTE memory for the debugger: reads PTEs from RAM, never sets A/D (looking must not change the guest). */
+class PeekPteMemory implements PteMemory {
+  hi = 0;
+  constructor(private readonly bus: SystemBus) {}
+  read(addr: number): number {
+    const ram = this.bus.ram;
+    if (!ram.contains(addr, 8)) return -1;
+    const o = addr - ram.base;
+    this.hi = ram.view.getUint32(o + 4, true);
+    return ram.view.getUint32(o, true);
+  }
+  write(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Physical memory as the debugger sees it through `bus`: RAM and the boot ROM (devices are not
+ * read: a UART's receive register would lose a byte). `translate` maps a virtual address of the
+ * CPU's current translation to a physical one (or undefined).
+ */
+function memoryAccess(bus: SystemBus, translate: (va: bigint) => number | undefined): Pick<RiscvCpu, 'readMemory' | 'writeMemory' | 'translate'> {
+  const physical = (addr: bigint, length: number, each: (pa: number, i: number) => boolean): boolean => {
+    let i = 0;
+    while (i < length) {
+      const va = BigInt.asUintN(64, addr + BigInt(i));
+      const pa = translate(va);
+      if (pa === undefined) return false;
+      const inPage = Math.min(length - i, PAGE_SIZE - Number(va & BigInt(PAGE_SIZE - 1)));
+      for (let k = 0; k < inPage; k++, i++) if (!each(pa + k, i)) return false;
+    }
+    return true;
+  };
+  const readable = (pa: number): boolean => bus.ram.contains(pa, 1) || bus.find(pa)?.name === 'mrom';
+  return {
+    translate,
+    readMemory(addr, length) {
+      const out = new Uint8Array(length);
+      const ok = physical(addr, length, (pa, i) => {
+        if (!readable(pa)) return false;
+        out[i] = bus.ram.contains(pa, 1) ? bus.ram.read8(pa) : Number(bus.read(pa, 1) & 0xffn);
+        return true;
+      });
+      return ok ? out : undefined;
+    },
+    writeMemory(addr, data) {
+      // Through the bus, so RAM-write observers (write-protected guest page tables) see it.
+      return physical(addr, data.length, (pa, i) => bus.ram.contains(pa, 1) && bus.write(pa, 1, BigInt(data[i]!)));
+    },
+  };
+}
+
+/** Translate `va` with `satp` as an S-mode access with SUM and MXR (the debugger reads user pages and execute-only text). */
+function walkSatp(bus: SystemBus, satp: bigint, va: bigint): number | undefined {
+  const mode = Number(satp >> 60n);
+  if (mode === SATP_MODE_BARE) return va < 2n ** 56n ? Number(va) : undefined;
+  const stage: WalkStage = {
+    levels: mode === SATP_MODE_SV39 ? 3 : 4,
+    widenBits: 0,
+    rootPpn: Number(satp & ((1n << 44n) - 1n)),
+    gstage: false,
+    mxr: false,
+  };
+  const r = walkPageTable(stage, Number(BigInt.asIntN(64, va)), ACCESS_LOAD, new PeekPteMemory(bus), { priv: PRIV_S, sum: true, mxr: true });
+  return r.ok ? r.address : undefined;
+}
+
+/** CSRs `read` answers without throwing (the CPU's implemented set), fflags/frm/fcsr excluded. */
+function implementedCsrs(read: (n: number) => bigint): number[] {
+  const out: number[] = [];
+  for (const n of CSR_NAMES.keys()) {
+    if (n <= 3) continue;
+    try {
+      read(n);
+      out.push(n);
+    } catch {
+      // not implemented by this hart
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Hart 0 of the bare board, with addresses translated by its satp when it runs below M-mode. */
+export function hartCpu(hart: Hart): RiscvCpu {
+  const bus = hart.bus;
+  const mem = memoryAccess(bus, (va) => (hart.priv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, hart.satp, va)));
+  return {
+    readX: (i) => hart.x[i]!,
+    writeX: (i, v) => {
+      if (i !== 0) hart.x[i] = BigInt.asUintN(64, v);
+    },
+    readF: (i) => hart.f[i]!,
+    writeF: (i, v) => void (hart.f[i] = BigInt.asUintN(64, v)),
+    get pc() {
+      return hart.pc;
+    },
+    set pc(v: bigint) {
+      hart.pc = v;
+    },
+    get priv() {
+      return hart.priv;
+    },
+    csrs: implementedCsrs((n) => hart.readCsr(n)),
+    readCsr: (n) => hart.readCsr(n),
+    writeCsr: (n, v) => hart.writeCsr(n, v),
+    ...mem,
+  };
+}
+
+/** S-level CSRs that a VM under H keeps in the real hart's VS CSRs (priv spec 8.2.10): n -> n + 0x100. */
+const VS_OF_S = new Set([0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180]);
+
+/**
+ * The guest of a VM as it sees itself: its registers wherever they live now (the real hart while
+ * its vCPU is resident, the virtual hart or H context otherwise), its privileged state, and its
+ * memory — guest physical addresses on its own board, guest virtual ones through its own satp
+ * (trap-and-emulate) or vsatp (H extension).
+ */
+export function vmCpu(hv: NativeHypervisor, vm: Vm): RiscvCpu {
+  const real = hv.host.hart;
+  const v = vm.vhart.hart;
+  const hext = vm.hext;
+  const bus = vm.board.bus;
+  const readCsr = (n: number): bigint => (hext !== undefined && VS_OF_S.has(n) ? hext.csr(real, n + 0x100) : v.readCsr(n));
+  const mem = memoryAccess(bus, (va) => {
+    if (hext !== undefined) return walkSatp(bus, hext.csr(real, 0x280), va);
+    return vm.vhart.vpriv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, v.satp, va);
+  });
+  const fregs = (): BigUint64Array => (vm.vcpu.resident ? real.f : v.f);
+  return {
+    readX: (i) => vm.vcpu.readRegister(i),
+    writeX: (i, value) => vm.vcpu.writeRegister(i, value),
+    readF: (i) => fregs()[i]!,
+    writeF: (i, value) => void (fregs()[i] = BigInt.asUintN(64, value)),
+    get pc() {
+      return hext !== undefined ? hext.pc : v.pc;
+    },
+    set pc(value: bigint) {
+      v.pc = value;
+      if (hext !== undefined) hext.pc = value;
+    },
+    get priv() {
+      return hext !== undefined ? hext.priv : vm.vhart.vpriv;
+    },
+    csrs: implementedCsrs(readCsr),
+    readCsr,
+    writeCsr: (n, value) => (hext !== undefined && VS_OF_S.has(n) ? hext.setCsr(real, n + 0x100, value) : v.writeCsr(n, value)),
+    ...mem,
+  };
+}

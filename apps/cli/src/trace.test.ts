@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const hello = join(root, 'packages/machine/fixtures/uart-hello.elf');
+const kernel = join(root, 'guests/images/kernel-m.elf');
+const dir = mkdtempSync(join(tmpdir(), 'vm-trace-'));
+
+function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('-d / -D tracing', () => {
+  it('in_asm, exec and cpu: every instruction of a program, disassembled, from the boot ROM at 0x1000 on', () => {
+    const log = join(dir, 'hello.log');
+    const r = vm('run', '-bios', 'none', '-kernel', hello, '-d', 'in_asm,exec,cpu', '-D', log);
+    expect(r.stdout).toBe('hello from M-mode\n');
+    expect(r.status).toBe(0);
+    const t = readFileSync(log, 'utf8');
+    expect(t).toMatch(/^----------------\nIN: \n0x0000000000001000: {2}00000297 +auipc +t0,0x0\n/);
+    expect(t).toMatch(/0x0000000080000000: {2}10000437 +lui +s0,0x10000\n/);
+    expect(t).toContain('Trace 0: 0x0 [00000000/0000000080000000/00000000/00000000] \n');
+    expect(t).toContain(' pc       0000000080000000\n');
+    expect(t).toContain(' x9/s1    ');
+  });
+
+  for (const [name, flags] of [['the bare board', []], ['a native VM', ['--hypervisor', 'native']]] as [string, string[]][]) {
+    it(`int and mmu on ${name}: the guest's user ecalls and its page-table translations`, () => {
+      const log = join(dir, `kernel-${flags.length}.log`);
+      const r = vm('run', ...flags, '-bios', 'none', '-kernel', kernel, '--max-instructions', '1200000', '-d', 'int,mmu,unimp,guest_errors', '-D', log);
+      expect(r.status).toBe(124);
+      const t = readFileSync(log, 'utf8');
+      expect(t).toMatch(/riscv_cpu_do_interrupt: hart:0, async:0, cause:0000000000000008, epc:0x00000020[0-9a-f]{8}, tval:0x0000000000000000, desc=user_ecall\n/);
+      expect(t).toMatch(/satp: 0x0000000000000000 -> 0x8000000000080[0-9a-f]{3}\n/);
+      expect(t).toMatch(/riscv_cpu_tlb_fill address=[0-9a-f]+ ret 0 physical 00000000800[0-9a-f]{5} prot [13]\n/);
+    });
+  }
+
+  it('-d help lists the items; unknown items and -D alone are refused', () => {
+    expect(vm('run', '-d', 'help').stdout).toContain('in_asm       show target assembly code');
+    const bad = vm('run', '-d', 'nochain', '-bios', 'none', '-kernel', hello);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("-d nochain: 'nochain' is not a log item vm implements");
+    expect(vm('run', '-D', join(dir, 'x.log'), '-bios', 'none', '-kernel', hello).stderr).toContain('give -d ITEMS too');
+  });
+});
+
+describe('-serial, -version', () => {
+  it('-serial file:F writes the guest console to F, -serial null drops it', () => {
+    const f = join(dir, 'serial.txt');
+    const r = vm('run', '-serial', `file:${f}`, '-bios', 'none', '-kernel', hello);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(f, 'utf8')).toBe('hello from M-mode\n');
+    const n = vm('run', '--hypervisor', 'native', '-serial', 'null', '-bios', 'none', '-kernel', hello);
+    expect(n.status).toBe(0);
+    expect(n.stdout).toBe('');
+    expect(vm('run', '--hypervisor', 'hosted', '-serial', 'null', '-bios', 'none', '-kernel', hello).stderr).toContain('-serial null: not implemented under --hypervisor hosted');
+    expect(vm('run', '--hypervisor', 'hosted', '-s', '-bios', 'none', '-kernel', hello).stderr).toContain('-s: not implemented under --hypervisor hosted');
+  });
+
+  it('-version', () => {
+    for (const args of [['-version'], ['run', '-version']]) {
+      const r = vm(...args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^vm version 0\.1\.0 /);
+    }
+  });
+});

@@ -1,0 +1,204 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { ConfigError } from '@vm/core';
+import { dataAccessAt, type RiscvCpu } from '@vm/gdbstub';
+import { CSR_MCAUSE, CSR_MEPC, CSR_MTVAL, CSR_MTVEC, CSR_SCAUSE, CSR_SEPC, CSR_STVAL, CSR_STVEC, disassemble } from '@vm/isa';
+import { one, type ParsedArgs } from './args.js';
+import { cpuState } from './monitor.js';
+
+/** QEMU's -d items vm implements (`-d help` lists them). */
+const ITEMS: Record<string, string> = {
+  in_asm: 'show target assembly code for each compiled TB (here: each instruction the first time it runs, grouped in blocks)',
+  exec: 'show trace before each executed TB (here: each instruction, as with one instruction per TB)',
+  cpu: 'show CPU registers before entering a TB (here: before each instruction)',
+  int: 'show interrupts/exceptions in short format',
+  mmu: 'log MMU-related activities (here: each new translation of a data access, as a TLB fill)',
+  guest_errors: 'log when the guest OS does something invalid (access to unmapped addresses, virtio register misuse)',
+  unimp: 'log unimplemented functionality (here: accesses to CSRs this hart lacks)',
+};
+
+const EXCEPTIONS = ['misaligned_fetch', 'fetch_access_fault', 'illegal_instruction', 'breakpoint', 'misaligned_load', 'load_access_fault', 'misaligned_store', 'store_access_fault', 'user_ecall', 'supervisor_ecall', 'hypervisor_ecall', 'machine_ecall', 'exec_page_fault', 'load_page_fault', 'reserved', 'store_page_fault', 'reserved', 'reserved', 'reserved', 'reserved', 'exec_guest_page_fault', 'load_guest_page_fault', 'virtual_instruction', 'store_guest_page_fault'];
+const INTERRUPTS = ['u_software', 's_software', 'vs_software', 'm_software', 'u_timer', 's_timer', 'vs_timer', 'm_timer', 'u_external', 's_external', 'vs_external', 'm_external'];
+
+const hex16 = (v: bigint): string => BigInt.asUintN(64, v).toString(16).padStart(16, '0');
+
+/**
+ * QEMU's `-d ITEMS` and `-D FILE`. When any item is on, the run loop's batches go through `run`,
+ * which executes one instruction at a time and looks at the CPU between them (disassembling with
+ * @vm/isa's disassembler); when none is on there is no tracer and no cost at all.
+ */
+export class Tracer {
+  private readonly items: Set<string>;
+  private readonly fd: number;
+  private readonly seen = new Set<bigint>();
+  private lastPc = -1n;
+  private inBlock = false;
+  private readonly filled = new Set<string>();
+  private lastSatp = -1n;
+  private errors = 0;
+
+  private constructor(items: Set<string>, file: string | undefined, private readonly guestErrors: () => number) {
+    this.items = items;
+    if (file === undefined) this.fd = 2;
+    else {
+      try {
+        this.fd = openSync(file, 'w');
+      } catch (e) {
+        throw new ConfigError(`-D ${file}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.errors = guestErrors();
+  }
+
+  /** From `-d` / `-D`; undefined when no item is asked for. `-d help` is answered by `helpText`. */
+  static fromArgs(args: ParsedArgs, guestErrors: () => number): Tracer | undefined {
+    const text = one(args, 'd');
+    const file = one(args, 'D');
+    if (text === undefined) {
+      if (file !== undefined) throw new ConfigError(`-D ${file}: give -d ITEMS too (nothing is logged otherwise)`);
+      return undefined;
+    }
+    const items = new Set(text.split(',').filter((i) => i !== ''));
+    for (const i of items) if (!(i in ITEMS)) throw new ConfigError(`-d ${text}: '${i}' is not a log item vm implements (-d help lists them)`);
+    return new Tracer(items, file, guestErrors);
+  }
+
+  /** `-d help`. */
+  static helpText(): string {
+    return 'Log items (comma separated):\n' + Object.entries(ITEMS).map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n') + '\n';
+  }
+
+  close(): void {
+    if (this.fd !== 2) closeSync(this.fd);
+  }
+
+  private log(text: string): void {
+    writeSync(this.fd, text);
+  }
+
+  /** Execute up to `budget` instructions one by one through `exec`, logging around each. */
+  run<E>(cpu: RiscvCpu, budget: number, exec: (n: number) => E | undefined): E | undefined {
+    const it = this.items;
+    for (let n = 0; n < budget; n++) {
+      const pc = cpu.pc;
+      const insn = fetch(cpu, pc);
+      if (it.has('in_asm')) this.inAsm(pc, insn);
+      if (it.has('cpu')) this.log(cpuState(cpu));
+      if (it.has('exec')) this.log(`Trace 0: 0x0 [00000000/${hex16(pc)}/00000000/00000000] \n`);
+      if (it.has('mmu')) this.mmu(cpu);
+      const before = it.has('int') || it.has('guest_errors') || it.has('unimp') ? trapState(cpu) : undefined;
+      const exit = exec(1);
+      if (before !== undefined) this.afterStep(cpu, pc, insn, before);
+      if (it.has('guest_errors')) {
+        const e = this.guestErrors();
+        if (e !== this.errors) this.log(`virtio-mmio: ${e - this.errors} invalid register access(es) by the guest (pc 0x${hex16(pc)})\n`);
+        this.errors = e;
+      }
+      this.lastPc = pc;
+      if (exit !== undefined) return exit;
+    }
+    return undefined;
+  }
+
+  private inAsm(pc: bigint, insn: { word: number; len: 2 | 4 } | undefined): void {
+    if (this.seen.has(pc)) {
+      this.inBlock = false;
+      return;
+    }
+    this.seen.add(pc);
+    if (!this.inBlock || this.lastPc < 0n || pc < this.lastPc || pc > this.lastPc + 4n) this.log('----------------\nIN: \n');
+    this.inBlock = true;
+    if (insn === undefined) {
+      this.log(`0x${hex16(pc)}:  (unreadable)\n`);
+      return;
+    }
+    const d = disassemble(insn.word, pc, insn.len);
+    const w = insn.word.toString(16).padStart(insn.len * 2, '0');
+    this.log(`0x${hex16(pc)}:  ${w.padEnd(18)}${d.mnemonic.padEnd(24)}${d.operands}\n`);
+  }
+
+  /** A data access to a page not translated since the last satp change or SFENCE.VMA: QEMU's TLB-fill lines. */
+  private mmu(cpu: RiscvCpu): void {
+    if (cpu.priv === 3) return;
+    let satp: bigint;
+    try {
+      satp = cpu.readCsr(0x180);
+    } catch {
+      return;
+    }
+    if (satp !== this.lastSatp) {
+      this.filled.clear();
+      if (this.lastSatp >= 0n) this.log(`satp: 0x${hex16(this.lastSatp)} -> 0x${hex16(satp)}\n`);
+      this.lastSatp = satp;
+    }
+    if (satp >> 60n === 0n) return;
+    const insn = fetch(cpu, cpu.pc);
+    if (insn !== undefined && (insn.word & 0xfe007fff) === 0x12000073) this.filled.clear(); // sfence.vma
+    const a = dataAccessAt(cpu);
+    if (a === undefined) return;
+    const key = `${a.addr >> 12n}/${a.write ? 1 : 0}`;
+    if (this.filled.has(key)) return;
+    this.filled.add(key);
+    const pa = cpu.translate(a.addr);
+    const rw = a.write ? 1 : 0;
+    this.log(`riscv_cpu_tlb_fill ad ${a.addr.toString(16)} rw ${rw} mmu_idx ${cpu.priv}\n`);
+    this.log(`riscv_cpu_tlb_fill address=${a.addr.toString(16)} ret ${pa === undefined ? 1 : 0} physical ${pa === undefined ? '0000000000000000' : pa.toString(16).padStart(16, '0')} prot ${pa === undefined ? 0 : a.write ? 3 : 1}\n`);
+  }
+
+  private afterStep(cpu: RiscvCpu, pc: bigint, insn: { word: number; len: 2 | 4 } | undefined, before: TrapState): void {
+    const after = trapState(cpu);
+    // A CSR instruction may write these registers itself; a trap writes cause and epc together.
+    const csrWrite = insn !== undefined && (insn.word & 0x7f) === 0x73 && ((insn.word >>> 12) & 7) !== 0;
+    for (const level of ['m', 's'] as const) {
+      const b = before[level];
+      const a = after[level];
+      if (b === undefined || a === undefined || csrWrite) continue;
+      if (a.cause === b.cause && a.epc === b.epc && a.tval === b.tval) continue;
+      const async = a.cause >> 63n !== 0n;
+      const code = Number(a.cause & 0xffn);
+      if (this.items.has('int')) {
+        const desc = (async ? INTERRUPTS[code] : EXCEPTIONS[code]) ?? 'reserved';
+        this.log(`riscv_cpu_do_interrupt: hart:0, async:${async ? 1 : 0}, cause:${hex16(a.cause)}, epc:0x${hex16(a.epc)}, tval:0x${hex16(a.tval)}, desc=${desc}\n`);
+      }
+      // An access fault on an address that translates: nothing answers at that physical address.
+      if (!async && this.items.has('guest_errors') && (code === 1 || code === 5 || code === 7) && cpu.translate(a.tval) !== undefined) {
+        this.log(`Invalid access at addr 0x${a.tval.toString(16)}, pc 0x${pc.toString(16)}, reason: rejected\n`);
+      }
+      if (!async && code === 2 && this.items.has('unimp') && insn !== undefined && (insn.word & 0x7f) === 0x73 && ((insn.word >>> 12) & 3) !== 0) {
+        const csr = insn.word >>> 20;
+        if (!cpu.csrs.includes(csr) && csr > 3) this.log(`unimplemented CSR 0x${csr.toString(16)} at pc 0x${pc.toString(16)}\n`);
+      }
+    }
+  }
+}
+
+interface TrapRegs {
+  readonly cause: bigint;
+  readonly epc: bigint;
+  readonly tval: bigint;
+  readonly tvec: bigint;
+}
+interface TrapState {
+  readonly m: TrapRegs | undefined;
+  readonly s: TrapRegs | undefined;
+}
+
+function trapState(cpu: RiscvCpu): TrapState {
+  const regs = (cause: number, epc: number, tval: number, tvec: number): TrapRegs | undefined => {
+    try {
+      return { cause: cpu.readCsr(cause), epc: cpu.readCsr(epc), tval: cpu.readCsr(tval), tvec: cpu.readCsr(tvec) };
+    } catch {
+      return undefined;
+    }
+  };
+  return { m: regs(CSR_MCAUSE, CSR_MEPC, CSR_MTVAL, CSR_MTVEC), s: regs(CSR_SCAUSE, CSR_SEPC, CSR_STVAL, CSR_STVEC) };
+}
+
+function fetch(cpu: RiscvCpu, pc: bigint): { word: number; len: 2 | 4 } | undefined {
+  const lo = cpu.readMemory(pc, 2);
+  if (lo === undefined) return undefined;
+  const h = lo[0]! | (lo[1]! << 8);
+  if ((h & 3) !== 3) return { word: h, len: 2 };
+  const hi = cpu.readMemory(pc + 2n, 2);
+  if (hi === undefined) return undefined;
+  return { word: (h | (hi[0]! << 16) | (hi[1]! << 24)) >>> 0, len: 4 };
+}
