@@ -273,7 +273,8 @@ export class VmmProgram implements NativeProgram {
         // /dev/vmm already let time pass to the guest's next deadline: it still waits, so only
         // input can wake it. Without input it never will (interrupts off, no timer): stop the VM,
         // as the native hypervisor does, rather than spin in KVM_RUN and starve the other processes.
-        if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);
+        // The first WFI exit comes before that time skip: only a vCPU still waiting after it is stuck.
+        if (this.runState.stillWaiting === true && (this.options.interactive !== true || this.inputEnded)) return this.stopWaiting(used);
         break;
       }
       if (r === 'intr') break;

@@ -11,7 +11,7 @@ export interface BoardSessionOptions {
   /** Close the board's disks (write back first); called by `close()`. */
   readonly closeDisks?: () => void;
   /**
-   * A whole slice of traps and not one instruction ends the session with a `halt` (pc, mcause, mtval,
+   * A whole slice of trap steps ends the session with a `halt` (pc, mcause, mtval,
    * mtvec): with no input to come and virtual time standing still, the guest would trap the same way
    * forever (vm snapshot, vm migrate). Interactive runs leave it to --max-instructions and signals.
    */
@@ -47,7 +47,7 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
     let exit = this.machine.run(budget);
     const ran = Math.max(this.machine.retired - before, 0);
     const trapped = this.machine.trapSteps - trapsBefore;
-    if (exit.reason === 'budget' && ran === 0 && trapped > 0 && this.o.haltOnTrapLoop === true) exit = { reason: 'halt', message: trapLoop(this.machine) };
+    if (exit.reason === 'budget' && trapped >= budget && this.o.haltOnTrapLoop === true) exit = { reason: 'halt', message: trapLoop(this.machine) };
     if (exit.reason === 'reset' && this.o.reboot !== undefined) {
       this.o.reboot();
       this.last = { reason: 'budget' };

@@ -64,6 +64,11 @@ export interface KvmRun {
   address: number;
   status: number;
   message: string;
+  /**
+   * A `wfi` exit from a vCPU that was already waiting: time has passed to its next deadline and it
+   * still cannot wake, so only input from user space can wake it (false for the first WFI exit).
+   */
+  stillWaiting?: boolean;
 }
 
 /** Per-descriptor state. */
@@ -200,6 +205,7 @@ export class KvmDevice implements CharDevice {
   private run(vc: KvmVcpu, run: KvmRun): void {
     const vm = vc.vm;
     run.message = '';
+    run.stillWaiting = false;
     if (vm.state === 'waiting') {
       // WFI: time passes to the guest's next deadline (the host is idle meanwhile).
       const d = vc.vcpu.deadline();
@@ -207,6 +213,7 @@ export class KvmDevice implements CharDevice {
       if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
       vm.board.tickDevices();
       if (!vc.vcpu.wakeable()) {
+        run.stillWaiting = true;
         this.finish(run, 'wfi');
         return;
       }
