@@ -1,19 +1,20 @@
 #!/bin/sh
-# Side by side in one run: our `cpu` workload (guests/user/cpu.c, kernel-m, -bios none) on the bare
-# board with the translator, without it, and on qemu-system-riscv64 (TCG). Per-iteration cost is
-# taken from the difference between a long and a short run, so boot and start-up (Node, QEMU)
-# cancel out; each configuration runs REPS times and the fastest counts (the machine is shared).
-#   sh packages/isa/bench/translator-vs-qemu.sh [REPS]
+# Side by side in one run, on the bare board with the translator, without it, and on
+# qemu-system-riscv64 (TCG), -bios none:
+#   cpu    our `cpu` workload (guests/user/cpu.c in kernel-m)
+#   bzip2  Debian's libbz2 compressing and decompressing 128 KiB per iteration (guests/bzip2)
+# Per-iteration cost is taken from the difference between a long and a short run, so boot and
+# start-up (Node, QEMU) cancel out; each configuration runs REPS times and the fastest counts
+# (the machine is shared).
+#   sh packages/isa/bench/translator-vs-qemu.sh [REPS] [WORKLOADS]     (default: 3 "cpu bzip2")
 set -eu
 cd "$(dirname "$0")/../../.."
 REPS=${1:-3}
-SHORT=200
-LONG=2000
-img=guests/images/kernel-m.elf
+WORKLOADS=${2:-cpu bzip2}
 best() { sort -n | head -1; }
 ours() { # $1 iters, $2 flag -> seconds of guest run (vm --stats)
   for _ in $(seq "$REPS"); do
-    pnpm -s vm run $2 -bios none -kernel $img -append "workload=cpu cpu.iters=$1" --stats 2>&1 |
+    pnpm -s vm run $2 -bios none -kernel "$img" -append "$(args "$1")" --stats 2>&1 |
       sed -n 's/.* instructions in \([0-9.]*\) s.*/\1/p'
   done | best
 }
@@ -21,19 +22,26 @@ qemu() { # $1 iters -> wall seconds
   for _ in $(seq "$REPS"); do
     s=$(date +%s.%N)
     timeout 300 qemu-system-riscv64 -M virt -m 256M -smp 1 -nographic -monitor none -serial stdio \
-      -bios none -kernel $img -append "workload=cpu cpu.iters=$1" </dev/null >/dev/null
+      -bios none -kernel "$img" -append "$(args "$1")" </dev/null >/dev/null
     e=$(date +%s.%N)
     echo "$e - $s" | bc
   done | best
 }
-tS=$(ours $SHORT ""); tL=$(ours $LONG "")
-iS=$(ours $SHORT --no-translate); iL=$(ours $LONG --no-translate)
-qS=$(qemu $SHORT); qL=$(qemu $LONG)
-n=$((LONG - SHORT))
-rate() { echo "scale=1; $n / ($2 - $1)" | bc; }
-rt=$(rate "$tS" "$tL"); ri=$(rate "$iS" "$iL"); rq=$(rate "$qS" "$qL")
-echo "cpu workload, iterations/s (from $SHORT vs $LONG iterations, best of $REPS):"
-echo "  translator   $rt   (${tS}s / ${tL}s)"
-echo "  interpreter  $ri   (${iS}s / ${iL}s)"
-echo "  qemu tcg     $rq   (${qS}s / ${qL}s)"
-echo "  translator / qemu = $(echo "scale=3; $rt / $rq" | bc)x, interpreter / qemu = $(echo "scale=3; $ri / $rq" | bc)x"
+for w in $WORKLOADS; do
+  case $w in
+  cpu) img=guests/images/kernel-m.elf; SHORT=200; LONG=2000; args() { echo "workload=cpu cpu.iters=$1"; } ;;
+  bzip2) img=guests/bzip2/images/bzip2-bench.elf; SHORT=1; LONG=6; args() { echo "bzip2.iters=$1"; } ;;
+  *) echo "unknown workload $w (cpu, bzip2)" >&2; exit 2 ;;
+  esac
+  tS=$(ours $SHORT ""); tL=$(ours $LONG "")
+  iS=$(ours $SHORT --no-translate); iL=$(ours $LONG --no-translate)
+  qS=$(qemu $SHORT); qL=$(qemu $LONG)
+  n=$((LONG - SHORT))
+  rate() { echo "scale=2; $n / ($2 - $1)" | bc; }
+  rt=$(rate "$tS" "$tL"); ri=$(rate "$iS" "$iL"); rq=$(rate "$qS" "$qL")
+  echo "$w workload, iterations/s (from $SHORT vs $LONG iterations, best of $REPS):"
+  echo "  translator   $rt   (${tS}s / ${tL}s)"
+  echo "  interpreter  $ri   (${iS}s / ${iL}s)"
+  echo "  qemu tcg     $rq   (${qS}s / ${qL}s)"
+  echo "  translator / qemu = $(echo "scale=3; $rt / $rq" | bc)x, interpreter / qemu = $(echo "scale=3; $ri / $rq" | bc)x"
+done
