@@ -70,7 +70,7 @@ secondary:
 
 describe.skipIf(!haveFirmware)('secondary harts through OpenSBI HSM', () => {
   for (const harts of [2, 4]) {
-    it(`-smp ${harts}: hart_start brings every secondary to its start address, later in `time`, within a millisecond`, () => {
+    it(`-smp ${harts}: hart_start brings every secondary to its start address, later in time, within a millisecond`, () => {
       const m = new VirtMachine({ memory: 64 << 20, harts, console: () => {} });
       bootVirt(m, { bios: file(FIRMWARE.fwJump), kernel: { file: 'hsm.bin', bytes: PAYLOAD(harts) } });
       let exit = m.run(1_000_000);
