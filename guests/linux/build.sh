@@ -2,9 +2,10 @@
 # guests/linux/build.sh — build the vm Linux guest on Debian 12 (bookworm).
 #
 #   Linux 6.1 (Debian's linux-source-6.1)   -> images/Image              (raw RISC-V Image)
+#     the same + virt-smp.config (SMP)      -> images/Image-smp
 #   busybox (Debian's source package), static + guests/linux/init
 #                                           -> images/initramfs.cpio.gz
-#   images/manifest.json, kernel.config (the full .config used)
+#   images/manifest.json, kernel.config and kernel-smp.config (the full .configs used)
 #
 # Usage (as root for the apt steps, or with SKIP_APT=1 when the packages are present):
 #   guests/linux/build.sh
@@ -13,14 +14,14 @@
 #              outside the repository)
 #   JOBS       make -j value (default 2)
 #   SKIP_APT=1 do not touch apt (sources, packages must already be installed)
-#   STEPS      subset of "apt kernel busybox initramfs manifest" (default: all)
+#   STEPS      subset of "apt kernel kernel-smp busybox atomics initramfs manifest" (default: all)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="$HERE/images"
 BUILD_DIR="${BUILD_DIR:-/tmp/vm-linux-build}"
 JOBS="${JOBS:-2}"
-STEPS="${STEPS:-apt kernel busybox initramfs manifest}"
+STEPS="${STEPS:-apt kernel kernel-smp busybox atomics initramfs manifest}"
 
 export ARCH=riscv
 export CROSS_COMPILE=riscv64-linux-gnu-
@@ -60,37 +61,49 @@ source_date_epoch() {
 }
 
 # --- 2. kernel ---------------------------------------------------------------------------
+# build_kernel BUILD-SUBDIR IMAGE-NAME CONFIG-NAME FRAGMENT...: tinyconfig, then the fragments
+# merged in order (a later fragment's line wins), olddefconfig, Image.
 build_kernel() {
-	local src="$BUILD_DIR/linux-source-6.1" kb="$BUILD_DIR/kbuild"
+	local kbname=$1 image=$2 config=$3
+	shift 3
+	local src="$BUILD_DIR/linux-source-6.1" kb="$BUILD_DIR/$kbname"
 	if [ ! -f "$src/Makefile" ]; then
 		log "unpacking /usr/src/linux-source-6.1.tar.xz"
 		tar -C "$BUILD_DIR" -xf /usr/src/linux-source-6.1.tar.xz
 	fi
 	mkdir -p "$kb"
-	log "configuring: tinyconfig + virt.config"
+	local frags=() f
+	for f in "$@"; do frags+=("$HERE/$f"); done
+	log "configuring $image: tinyconfig + $*"
 	make -C "$src" O="$kb" tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$kb" "$kb/.config" "$HERE/virt.config"
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$kb" "$kb/.config" "${frags[@]}"
 	make -C "$src" O="$kb" olddefconfig >/dev/null
-	# Every option the fragment sets must have survived olddefconfig.
+	# Every option the fragments set must have survived olddefconfig (for an option set twice,
+	# the later fragment's value).
 	local line k v got bad=0
+	declare -A want=()
 	while read -r line; do
 		case "$line" in
 		CONFIG_*=*) k=${line%%=*}; v=${line#*=} ;;
 		"# CONFIG_"*" is not set") k=${line#\# }; k=${k%% *}; v=n ;;
 		*) continue ;;
 		esac
+		want[$k]=$v
+	done < <(cat "${frags[@]}")
+	for k in "${!want[@]}"; do
+		v=${want[$k]}
 		got=$(grep -E "^$k=" "$kb/.config" | cut -d= -f2- || true)
 		[ -n "$got" ] || got=n
 		if [ "$got" != "$v" ]; then echo "config: $k wanted $v, got $got" >&2; bad=1; fi
-	done < "$HERE/virt.config"
-	[ $bad = 0 ] || { echo "virt.config does not apply cleanly" >&2; exit 1; }
+	done
+	[ $bad = 0 ] || { echo "$* does not apply cleanly" >&2; exit 1; }
 
-	log "building Image (make -j$JOBS)"
+	log "building $image (make -j$JOBS)"
 	make -C "$src" O="$kb" -j"$JOBS" Image
 	make -C "$src" O="$kb" usr/gen_init_cpio >/dev/null
 	mkdir -p "$OUT"
-	cp "$kb/arch/riscv/boot/Image" "$OUT/Image"
-	cp "$kb/.config" "$HERE/kernel.config"
+	cp "$kb/arch/riscv/boot/Image" "$OUT/$image"
+	cp "$kb/.config" "$HERE/$config"
 }
 
 # --- 3. busybox --------------------------------------------------------------------------
@@ -120,15 +133,27 @@ build_busybox() {
 	cp "$bo/.config" "$BUILD_DIR/busybox.config"
 }
 
+# --- 3b. atomics: the multi-hart A-extension test (atomics.c) ------------------------------
+build_atomics() {
+	log "building atomics (static, pthreads)"
+	riscv64-linux-gnu-gcc -static -O2 -pthread -o "$BUILD_DIR/atomics.full" "$HERE/atomics.c"
+	riscv64-linux-gnu-strip -o "$BUILD_DIR/atomics.bin" "$BUILD_DIR/atomics.full"
+}
+
 # --- 4. initramfs ------------------------------------------------------------------------
 build_initramfs() {
-	local list="$BUILD_DIR/initramfs.list" gen="$BUILD_DIR/kbuild/usr/gen_init_cpio"
+	local list="$BUILD_DIR/initramfs.list" gen
+	# the host tool from either kernel tree (build_kernel makes it in both)
+	for gen in "$BUILD_DIR"/kbuild/usr/gen_init_cpio "$BUILD_DIR"/kbuild-smp/usr/gen_init_cpio; do
+		[ -x "$gen" ] && break
+	done
 	local stage="$BUILD_DIR/initramfs-files"
 	# gen_init_cpio takes regular files' mtimes from the files: stage copies with a fixed one.
 	rm -rf "$stage" && mkdir -p "$stage"
 	cp "$BUILD_DIR/busybox.bin" "$stage/busybox"
+	cp "$BUILD_DIR/atomics.bin" "$stage/atomics"
 	cp "$HERE/init" "$stage/init"
-	touch -d "@$SOURCE_DATE_EPOCH" "$stage/busybox" "$stage/init"
+	touch -d "@$SOURCE_DATE_EPOCH" "$stage/busybox" "$stage/atomics" "$stage/init"
 	log "writing the initramfs file list"
 	{
 		echo "dir /dev 0755 0 0"
@@ -138,6 +163,7 @@ build_initramfs() {
 			echo "dir $d 0755 0 0"
 		done
 		echo "file /bin/busybox $stage/busybox 0755 0 0"
+		echo "file /bin/atomics $stage/atomics 0755 0 0"
 		echo "file /init $stage/init 0755 0 0"
 		# one symlink per applet, pointing at /bin/busybox
 		sort -u "$BUILD_DIR/busybox.links" | while read -r l; do
@@ -150,20 +176,26 @@ build_initramfs() {
 
 # --- 5. manifest -------------------------------------------------------------------------
 pkgver() { dpkg-query -W -f '${Version}' "$1"; }
+# The kernel's banner, "Linux version <uname -r> (<user@host>) (<compiler>) <uname -v>":
+# uname -r is its third word, uname -v starts at " #<build number>".
+banner() { strings "$OUT/$1" | awk '/^Linux version / && !n++'; }
 write_manifest() {
-	local kb="$BUILD_DIR/kbuild" banner release version
-	banner=$(strings "$OUT/Image" | awk '/^Linux version / && !n++')
-	release=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kb/include/generated/utsrelease.h")
-	version=$(sed -n 's/^#define UTS_VERSION "\(.*\)"$/\1/p' "$kb/include/generated/utsversion.h")
+	local banner release version banner_smp release_smp version_smp
+	banner=$(banner Image)
+	release=$(awk '{print $3}' <<<"$banner")
+	version=$(sed -n 's/^.*) \(#[0-9][0-9]* .*\)$/\1/p' <<<"$banner")
+	banner_smp=$(banner Image-smp)
+	release_smp=$(awk '{print $3}' <<<"$banner_smp")
+	version_smp=$(sed -n 's/^.*) \(#[0-9][0-9]* .*\)$/\1/p' <<<"$banner_smp")
 	local bbver
 	bbver=$(sed -n 's/^Version: //p' "$(ls "$BUILD_DIR"/busybox_*.dsc | head -n 1)")
 	log "writing manifest.json"
-	python3 - "$OUT" "$banner" "$release" "$version" "$bbver" \
+	python3 - "$OUT" "$banner" "$release" "$version" "$banner_smp" "$release_smp" "$version_smp" "$bbver" \
 		"$(pkgver linux-source-6.1)" "$(pkgver gcc-riscv64-linux-gnu)" \
 		"$(riscv64-linux-gnu-gcc -dumpfullversion)" "$(pkgver libc6-dev-riscv64-cross)" \
 		"$(pkgver binutils-riscv64-linux-gnu)" "$SOURCE_DATE_EPOCH" <<-'EOF'
 	import hashlib, json, os, sys
-	out, banner, release, version, bbver, linuxver, gccpkg, gccver, libcver, binutils, sde = sys.argv[1:]
+	out, banner, release, version, banner_smp, release_smp, version_smp, bbver, linuxver, gccpkg, gccver, libcver, binutils, sde = sys.argv[1:]
 	def f(name, **kw):
 	    data = open(os.path.join(out, name), "rb").read()
 	    return dict(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(), **kw)
@@ -174,7 +206,11 @@ write_manifest() {
 	          linux_banner=banner, uname_r=release, uname_v=version,
 	          uname_a=f"Linux vm {release} {version} riscv64 GNU/Linux",
 	          config="guests/linux/kernel.config (tinyconfig + guests/linux/virt.config)"),
-	        f("initramfs.cpio.gz", kind="gzip'd newc cpio: static busybox, applet links, /init = guests/linux/init"),
+	        f("Image-smp", kind="the same kernel with CONFIG_SMP (NR_CPUS=8), for -smp 1..8; -kernel, loaded at RAM base + 2 MiB",
+	          linux_banner=banner_smp, uname_r=release_smp, uname_v=version_smp,
+	          uname_a=f"Linux vm {release_smp} {version_smp} riscv64 GNU/Linux",
+	          config="guests/linux/kernel-smp.config (tinyconfig + guests/linux/virt.config + guests/linux/virt-smp.config)"),
+	        f("initramfs.cpio.gz", kind="gzip'd newc cpio: static busybox, applet links, /bin/atomics (guests/linux/atomics.c), /init = guests/linux/init"),
 	    ],
 	    "sources": {
 	        "linux-source-6.1": linuxver,
@@ -186,6 +222,8 @@ write_manifest() {
 	    "build": {
 	        "recipe": "guests/linux/build.sh on Debian 12 (bookworm)",
 	        "kernel": "make ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- tinyconfig; merge_config.sh virt.config; olddefconfig; Image",
+	        "kernel-smp": "the same with merge_config.sh virt.config virt-smp.config",
+	        "atomics": "riscv64-linux-gnu-gcc -static -O2 -pthread atomics.c, stripped",
 	        "busybox": "make defconfig, CONFIG_STATIC=y, CONFIG_TC=n; riscv64-linux-gnu-gcc against glibc (libc6-dev-riscv64-cross), stripped",
 	        "initramfs": "usr/gen_init_cpio from the kernel tree, mtimes = SOURCE_DATE_EPOCH, owner 0:0, gzip -9 -n",
 	        "SOURCE_DATE_EPOCH": int(sde),
@@ -214,8 +252,10 @@ export LOCALVERSION=
 export LC_ALL=C TZ=UTC
 
 start=$(date +%s)
-if want kernel; then build_kernel; fi
+if want kernel; then build_kernel kbuild Image kernel.config virt.config; fi
+if want kernel-smp; then build_kernel kbuild-smp Image-smp kernel-smp.config virt.config virt-smp.config; fi
 if want busybox; then build_busybox; fi
+if want atomics; then build_atomics; fi
 if want initramfs; then build_initramfs; fi
 if want manifest; then write_manifest; fi
 log "done in $(( $(date +%s) - start )) s"

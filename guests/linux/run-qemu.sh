@@ -8,6 +8,8 @@
 #              /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin for Debian's)
 #   DISK       raw disk image to attach as virtio-blk (default: a fresh 8 MiB scratch file;
 #              DISK=none for no disk). The transcript overwrites its first 4 KiB.
+#   SMP        number of harts, -smp (default 1)
+#   KERNEL     kernel image (default images/Image with SMP=1, images/Image-smp otherwise)
 #   TIMEOUT    seconds (default 300; no timeout with vm.shell=1)
 #   QEMU_EXTRA more QEMU options
 # Exit status: 0 when QEMU exited 0 (guest poweroff) and the transcript ended
@@ -17,6 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 QEMU=${QEMU:-qemu-system-riscv64}
 BIOS=${BIOS:-default}
 TIMEOUT=${TIMEOUT:-300}
+SMP=${SMP:-1}
+if [ "$SMP" = 1 ]; then KERNEL=${KERNEL:-$here/images/Image}; else KERNEL=${KERNEL:-$here/images/Image-smp}; fi
 append="console=ttyS0${*:+ $*}"
 
 tmp=$(mktemp -d)
@@ -26,8 +30,8 @@ if [ -z "$disk" ]; then
 	disk=$tmp/disk.img
 	truncate -s 8M "$disk"
 fi
-set -- -M virt -m 256M -smp 1 -nographic -bios "$BIOS" \
-	-kernel "$here/images/Image" -initrd "$here/images/initramfs.cpio.gz" -append "$append"
+set -- -M virt -m 256M -smp "$SMP" -nographic -bios "$BIOS" \
+	-kernel "$KERNEL" -initrd "$here/images/initramfs.cpio.gz" -append "$append"
 if [ "$disk" != none ]; then
 	set -- "$@" -drive file="$disk",if=none,format=raw,id=hd0 -device virtio-blk-device,drive=hd0
 fi

@@ -16,6 +16,7 @@ const root = join(here, '../../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 const IMAGE = join(root, 'guests/linux/images/Image');
 const INITRD = join(root, 'guests/linux/images/initramfs.cpio.gz');
+const IMAGE_SMP = join(root, 'guests/linux/images/Image-smp');
 const FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
 const QEMU = '/usr/bin/qemu-system-riscv64';
 const BOOT = ['-m', '256M', '-kernel', IMAGE, '-initrd', INITRD, '-append', 'console=ttyS0'];
@@ -39,7 +40,11 @@ function transcript(console: string): string {
 }
 
 function vm(name: string, ...args: string[]): { status: number | null; transcript: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...args, ...BOOT, '-drive', `file=${disk(name)},format=raw,if=virtio`], { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
+  return vmBoot(name, BOOT, ...args);
+}
+
+function vmBoot(name: string, boot: string[], ...args: string[]): { status: number | null; transcript: string } {
+  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...args, ...boot, '-drive', `file=${disk(name)},format=raw,if=virtio`], { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
   return { status: r.status, transcript: transcript(r.stdout) };
 }
 
@@ -69,4 +74,29 @@ describe.skipIf(!existsSync(IMAGE) || !existsSync(FW_JUMP))('Linux 6.1 + busybox
       expect(r.status).toBe(0);
     }, 180_000);
   }
+});
+
+/**
+ * The SMP kernel (guests/linux/images/Image-smp, CONFIG_SMP) on four harts of the bare board:
+ * OpenSBI starts the secondaries (SBI HSM hart_start), every CPU comes online, and /init's
+ * /bin/atomics counts from one thread per CPU with amoadd.w/.d and lr/sc loops to exact totals.
+ */
+describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP on the bare board', () => {
+  const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
+
+  it('-smp 4: four CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0', () => {
+    const r = vmBoot('smp4', SMP_BOOT, '-smp', '4', '-bios', FW_JUMP);
+    expect(r.transcript).toContain('\n$ nproc\n4\n');
+    expect(r.transcript).toContain('\n$ grep -c ^processor /proc/cpuinfo\n4\n');
+    expect(r.transcript).toContain('\n$ cat /sys/devices/system/cpu/online\n0-3\n');
+    expect(r.transcript).toContain('\natomics: 4 threads x 20000 increments\n');
+    expect(r.transcript).toContain('\nlr.w/sc.w 80000\n');
+    expect(r.transcript).toContain('\natomics: exact\n');
+    expect(r.transcript).toContain('disk: match');
+    if (existsSync(QEMU)) {
+      const q = spawnSync(QEMU, ['-M', 'virt', '-smp', '4', '-nographic', '-bios', FW_JUMP, ...SMP_BOOT, '-drive', `file=${disk('qemu-smp4')},if=none,format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'], { encoding: 'utf8', input: '', timeout: 60_000 });
+      expect(r.transcript).toBe(transcript(q.stdout));
+    }
+    expect(r.status).toBe(0);
+  }, 180_000);
 });

@@ -10,7 +10,7 @@ import { VIRT_TIMEBASE_HZ } from './memory-map.js';
 export class VirtualClock implements Clock {
   readonly frequency = VIRT_TIMEBASE_HZ;
   private skipped = 0;
-  /** Returns the board's retired-instruction count (summed over the hart timeline). */
+  /** Returns the instructions retired on the board so far, all harts together (VirtMachine.instructionsNow). */
   constructor(
     private readonly instructions: () => number,
     readonly instructionsPerTick = 10,

@@ -279,9 +279,20 @@ export class VirtMachine {
     return n;
   }
 
+  /**
+   * Virtual time's instruction count: every instruction retired on the board, by all harts, so far.
+   * The board runs its harts one after another, so this total only grows, whichever hart reads
+   * it: `time` is one counter shared by all harts (priv spec 3.2.1 `mtime`; unpriv spec, Zicntr:
+   * the harts' real-time clocks are synchronized). Counting only the running hart's progress
+   * into its round (each hart starting again from the round's start time) let a hart read a time
+   * earlier than one another hart had read before it — up to a quantum behind — and Linux, whose
+   * timekeeping takes `now - cycle_last` modulo 2^64 (clocksource_delta without
+   * CONFIG_CLOCKSOURCE_VALIDATE_LAST_CYCLE), saw time jump forward by centuries: jiffies-based
+   * waits such as __cpu_up's one second for a secondary CPU expired at once ("CPUn: failed to
+   * come online"). With one hart this equals the round timeline, as before.
+   */
   private instructionsNow(): number {
-    const h = this.harts[this.current];
-    return h === undefined ? this.timeline : this.timeline + (h.retired - this.currentStart);
+    return this.retired;
   }
 
   /** The board's own scheduling state (between run() calls): checkpoints save and restore it. */
@@ -314,6 +325,8 @@ export class VirtMachine {
 
   /** Reset every hart to the boot ROM, as at power-on. */
   reset(): void {
+    // Hart.reset zeroes the retired counts that virtual time is made of: keep the time reached.
+    if (this.clock instanceof VirtualClock) this.clock.skip(Math.floor(this.retired / this.clock.instructionsPerTick));
     for (const h of this.harts) h.reset(BigInt(VIRT.mrom.base));
     this.waiting.fill(false);
     this.pendingExit = undefined;
