@@ -1,9 +1,10 @@
 import type { AccessWidth, EventCounts } from '@vm/core';
+import { CAUSE_ECALL_M, CAUSE_ECALL_S, CAUSE_ECALL_U, CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT } from '@vm/isa';
 import type { VirtMachine } from '@vm/machine';
 
 /** Exception causes (priv spec table 3.6) that get their own event name. */
-const ECALL_CAUSES = new Set([8, 9, 11]);
-const PAGE_FAULT_CAUSES = new Set([12, 13, 15]);
+const ECALL_CAUSES = new Set([CAUSE_ECALL_U, CAUSE_ECALL_S, CAUSE_ECALL_M]);
+const PAGE_FAULT_CAUSES = new Set([CAUSE_FETCH_PAGE_FAULT, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT]);
 
 /**
  * Counts what bare metal does that a hypervisor would have to intercept or pay for: traps taken

@@ -1,5 +1,8 @@
 import type { RiscvCpu } from '@vm/gdbstub';
-import { CSR_NAMES, PRIV_M, type Hart } from '@vm/isa';
+import {
+  CSR_NAMES, CSR_SATP, CSR_SCAUSE, CSR_SEPC, CSR_SIE, CSR_SIP, CSR_SSCRATCH, CSR_SSTATUS, CSR_STVAL, CSR_STVEC, CSR_VSATP, CSR_VSSTATUS,
+  PRIV_M, type Hart,
+} from '@vm/isa';
 import {
   ACCESS_LOAD, PAGE_SIZE, PRIV_S, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type SystemBus, type WalkStage,
 } from '@vm/mmu';
@@ -93,17 +96,13 @@ export function hartCpu(hart: Hart): RiscvCpu {
   const mem = memoryAccess(bus, (va) => (hart.priv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, hart.satp, va)));
   return {
     readX: (i) => hart.x[i]!,
-    writeX: (i, v) => {
-      if (i !== 0) hart.x[i] = BigInt.asUintN(64, v);
-    },
+    writeX: (i, v) => hart.setX(i, v),
     readF: (i) => hart.f[i]!,
-    writeF: (i, v) => void (hart.f[i] = BigInt.asUintN(64, v)),
+    writeF: (i, v) => hart.setF(i, v),
     get pc() {
       return hart.pc;
     },
-    set pc(v: bigint) {
-      hart.pc = v;
-    },
+    setPc: (v) => hart.setPc(v),
     get priv() {
       return hart.priv;
     },
@@ -115,7 +114,8 @@ export function hartCpu(hart: Hart): RiscvCpu {
 }
 
 /** S-level CSRs that a VM under H keeps in the real hart's VS CSRs (priv spec 8.2.10): n -> n + 0x100. */
-const VS_OF_S = new Set([0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180]);
+const VS_OF_S = new Set([CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE, CSR_STVAL, CSR_SIP, CSR_SATP]);
+const S_TO_VS = CSR_VSSTATUS - CSR_SSTATUS;
 
 /**
  * The guest of a VM as it sees itself: its registers wherever they live now (the real hart while
@@ -128,9 +128,9 @@ export function vmCpu(hv: NativeHypervisor, vm: Vm): RiscvCpu {
   const v = vm.vhart.hart;
   const hext = vm.hext;
   const bus = vm.board.bus;
-  const readCsr = (n: number): bigint => (hext !== undefined && VS_OF_S.has(n) ? hext.csr(real, n + 0x100) : v.readCsr(n));
+  const readCsr = (n: number): bigint => (hext !== undefined && VS_OF_S.has(n) ? hext.csr(real, n + S_TO_VS) : v.readCsr(n));
   const mem = memoryAccess(bus, (va) => {
-    if (hext !== undefined) return walkSatp(bus, hext.csr(real, 0x280), va);
+    if (hext !== undefined) return walkSatp(bus, hext.csr(real, CSR_VSATP), va);
     return vm.vhart.vpriv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, v.satp, va);
   });
   const fregs = (): BigUint64Array => (vm.vcpu.resident ? real.f : v.f);
@@ -138,12 +138,12 @@ export function vmCpu(hv: NativeHypervisor, vm: Vm): RiscvCpu {
     readX: (i) => vm.vcpu.readRegister(i),
     writeX: (i, value) => vm.vcpu.writeRegister(i, value),
     readF: (i) => fregs()[i]!,
-    writeF: (i, value) => void (fregs()[i] = BigInt.asUintN(64, value)),
+    writeF: (i, value) => (vm.vcpu.resident ? real : v).setF(i, value),
     get pc() {
       return hext !== undefined ? hext.pc : v.pc;
     },
-    set pc(value: bigint) {
-      v.pc = value;
+    setPc: (value) => {
+      v.setPc(value);
       if (hext !== undefined) hext.pc = value;
     },
     get priv() {
@@ -151,7 +151,7 @@ export function vmCpu(hv: NativeHypervisor, vm: Vm): RiscvCpu {
     },
     csrs: implementedCsrs(readCsr),
     readCsr,
-    writeCsr: (n, value) => (hext !== undefined && VS_OF_S.has(n) ? hext.setCsr(real, n + 0x100, value) : v.writeCsr(n, value)),
+    writeCsr: (n, value) => (hext !== undefined && VS_OF_S.has(n) ? hext.setCsr(real, n + S_TO_VS, value) : v.writeCsr(n, value)),
     ...mem,
   };
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ConfigError } from '@vm/core';
 import { dataAccessAt, type RiscvCpu } from '@vm/gdbstub';
-import { CSR_MCAUSE, CSR_MEPC, CSR_MTVAL, CSR_MTVEC, CSR_SCAUSE, CSR_SEPC, CSR_STVAL, CSR_STVEC, disassemble } from '@vm/isa';
+import { CSR_MCAUSE, CSR_MEPC, CSR_MTVAL, CSR_MTVEC, CSR_SCAUSE, CSR_SEPC, CSR_SATP, CSR_STVAL, CSR_STVEC, disassemble } from '@vm/isa';
 import { one, type ParsedArgs } from './args.js';
 import { cpuState } from './monitor.js';
 
@@ -121,7 +121,7 @@ export class Tracer {
     if (cpu.priv === 3) return;
     let satp: bigint;
     try {
-      satp = cpu.readCsr(0x180);
+      satp = cpu.readCsr(CSR_SATP);
     } catch {
       return;
     }

@@ -1,4 +1,4 @@
-import { CSR_NAMES } from '@vm/isa';
+import { CSR_FCSR, CSR_FFLAGS, CSR_FRM, CSR_NAMES } from '@vm/isa';
 import type { RiscvCpu } from './target.js';
 
 /**
@@ -10,9 +10,6 @@ export const REG_PC = 32;
 export const REG_F0 = 33;
 export const REG_CSR0 = 65;
 export const REG_PRIV = REG_CSR0 + 4096;
-const CSR_FFLAGS = 0x001;
-const CSR_FRM = 0x002;
-const CSR_FCSR = 0x003;
 
 const ABI = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 'fp', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -79,7 +76,7 @@ export function writeRegister(cpu: RiscvCpu, regnum: number, value: bigint): boo
     return true;
   }
   if (regnum === REG_PC) {
-    cpu.pc = value;
+    cpu.setPc(value);
     return true;
   }
   if (regnum >= REG_F0 && regnum < REG_F0 + 32) {

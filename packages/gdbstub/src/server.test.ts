@@ -26,7 +26,7 @@ function toyCpu(): RiscvCpu & { exec: (n: number) => undefined; executed: number
     get pc() {
       return pc;
     },
-    set pc(v: bigint) {
+    setPc(v: bigint) {
       pc = v;
     },
     priv: 3,

@@ -349,7 +349,7 @@ export class GdbServer {
   /** `c [addr]`, `s [addr]`, `C sig[;addr]`: an address resumes there. */
   private setPc(p: string): void {
     const m = /^[cs]([0-9a-fA-F]+)$/.exec(p) ?? /^[CS][0-9a-fA-F]+;([0-9a-fA-F]+)$/.exec(p);
-    if (m) this.cpu.pc = BigInt('0x' + m[1]!);
+    if (m) this.cpu.setPc(BigInt('0x' + m[1]!));
   }
 
   private vPacket(p: string): string | undefined {

@@ -10,8 +10,9 @@ export interface RiscvCpu {
   /** FP register i as its 64 raw bits (NaN-boxed singles included). */
   readF(i: number): bigint;
   writeF(i: number, value: bigint): void;
-  get pc(): bigint;
-  set pc(value: bigint);
+  readonly pc: bigint;
+  /** Continue at `value` (a register write of pc, or a resume address). */
+  setPc(value: bigint): void;
   /** Privilege of the CPU as the debugged software sees it (0 U, 1 S, 3 M): QEMU's `priv` register. */
   readonly priv: number;
   /** CSR numbers that `readCsr` answers, besides fflags/frm/fcsr (which the FPU feature holds). */

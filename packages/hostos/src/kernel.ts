@@ -465,23 +465,17 @@ export class HostKernel {
   private enterUser(p: Process): void {
     const hart = this.machine.hart;
     const c = p.context;
-    hart.x.set(c.x);
-    hart.f.set(c.f);
-    hart.fp.fflags = c.fflags;
-    hart.fp.frm = c.frm;
+    hart.setRegisters(c.x, c.f, c.fflags, c.frm);
     const satp = p.memory.satp;
     if (hart.satp !== satp || this.residentSatp !== satp) {
-      hart.satp = satp;
-      hart.mmu.satp = satp;
+      hart.setSatp(satp);
       hart.mmu.flushAll();
       this.residentSatp = satp;
       this.count('address-space-switch');
     }
     hart.setMstatus(hart.mstatus | MSTATUS_FS);
-    hart.priv = PRIV_U;
-    hart.pc = c.pc;
+    hart.enter(PRIV_U, c.pc, false);
     hart.clearReservation();
-    hart.translationChanged();
   }
 
   private saveUser(p: Process): void {
@@ -523,8 +517,7 @@ export class HostKernel {
         break;
       }
       if (!this.userTrap(p, cause, exit.tval, exit.epc)) break;
-      hart.priv = PRIV_U;
-      hart.pc = p.context.pc;
+      hart.enter(PRIV_U, p.context.pc, false);
     }
     m.disarmTimer();
     if (p.state !== 'zombie') this.saveUser(p);
@@ -553,7 +546,7 @@ export class HostKernel {
           p.context.pc = epc;
           return false;
         }
-        hart.x[10] = BigInt.asUintN(64, r);
+        hart.setX(10, r);
         p.context.pc = epc + 4n;
         return p.state === 'runnable';
       }

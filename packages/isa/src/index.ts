@@ -5,7 +5,11 @@ export { executeFp } from './fp/index.js'; export type { FpState } from './fp/in
 export { INSTRUCTIONS, INSTRUCTION_BY_MNEMONIC, decodeEntry, isReserved, instructionLength, FIELDS, OPERANDS } from './encoding/index.js';
 export type { InsnEncoding, InsnFormat, Extension, ReservedWhen, Field, FieldName, OperandKind, OperandClass, OperandInfo } from './encoding/index.js';
 export { Hart } from './hart/index.js';
-export type { HartOptions, HartState } from './hart/index.js';
+export type { HartOptions, HartState, HartStateField, HartBaseField, HartHextField } from './hart/index.js';
+export {
+  resetHartState, HART_STATE_FIELDS, HART_BASE_FIELDS, HART_HEXT_FIELDS, DERIVE_ROOTS, DERIVE_TRANSLATION, DERIVE_SSTC,
+  DERIVE_ATTENTION, DERIVE_ALL,
+} from './hart/index.js';
 export { extensionsOf, DEFAULT_OBJDUMP_ARCH, expandCompressed } from './encoding/index.js';
 export { riscvArch, riscvAttributes } from './elf/index.js';
 export type { RiscvAttributes } from './elf/index.js';

@@ -5,6 +5,8 @@ import { Hart } from '@vm/isa';
 // Board wires drive mip bits by interrupt number (priv spec 3.1.9): the MIP_* names here are bit
 // positions, not @vm/isa's 64-bit MIP_* masks.
 import { CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, IRQ_MEI as MIP_MEIP, IRQ_MSI as MIP_MSIP, IRQ_MTI as MIP_MTIP, IRQ_SEI as MIP_SEIP } from '@vm/isa';
+// Interrupt causes as the `interrupts-extended` cells of the CPU interrupt controllers use them.
+import { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI } from '@vm/isa';
 import {
   Clint,
   GoldfishRtc,
@@ -486,7 +488,7 @@ function standardDevices(m: VirtMachine): BoardDeviceSpec[] {
           .u32('#address-cells', 0)
           .strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0'])
           .empty('interrupt-controller')
-          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_M_EXT, ph, IRQ_S_EXT]))
+          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_MEI, ph, IRQ_SEI]))
           .u64s('reg', [VIRT.plic.base, VIRT.plic.size])
           .u32('riscv,ndev', VIRT_PLIC_NDEV);
       },
@@ -501,7 +503,7 @@ function standardDevices(m: VirtMachine): BoardDeviceSpec[] {
         node
           .strings('compatible', ['sifive,clint0', 'riscv,clint0'])
           .u64s('reg', [VIRT.clint.base, VIRT.clint.size])
-          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_M_SOFT, ph, IRQ_M_TIMER]));
+          .cells('interrupts-extended', at.cpuIntc.flatMap((ph) => [ph, IRQ_MSI, ph, IRQ_MTI]));
       },
     },
   ];
@@ -525,10 +527,5 @@ function virtioSlotSpec(slot: number, transport: VirtioMmioTransport): BoardDevi
   };
 }
 
-/** Interrupt causes as `interrupts-extended` cells of the CPU interrupt controllers use them. */
-const IRQ_M_SOFT = 3;
-const IRQ_M_TIMER = 7;
-const IRQ_S_EXT = 9;
-const IRQ_M_EXT = 11;
 /** The UART's input clock QEMU advertises (3.6864 MHz), which drivers use to compute divisors. */
 const UART_CLOCK_HZ = 3_686_400;

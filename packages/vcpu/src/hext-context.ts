@@ -2,7 +2,7 @@ import type { Hart } from '@vm/isa';
 import {
   CSR_HCOUNTEREN, CSR_HEDELEG, CSR_HENVCFG, CSR_HGATP, CSR_HIDELEG, CSR_HIE, CSR_HSTATUS, CSR_HVIP, CSR_MCOUNTEREN, CSR_MEDELEG,
   CSR_MENVCFG, CSR_SCOUNTEREN, CSR_VSATP, CSR_VSCAUSE, CSR_VSEPC, CSR_VSSCRATCH, CSR_VSSTATUS, CSR_VSTIMECMP, CSR_VSTVAL, CSR_VSTVEC,
-  HSTATUS_VTW, MIP_VSEIP, MIP_VSSIP, MIP_VSTIP,
+  HSTATUS_VTW, MIP_VSEIP, MIP_VSSIP, MIP_VSTIP, PRIV_M,
 } from '@vm/isa';
 import type { Vm } from './vm.js';
 
@@ -155,7 +155,7 @@ export class HextContext {
     this.saved.set(CSR_SCOUNTEREN, s.scounteren ?? 7n);
     this.pc = s.pc;
     this.priv = s.priv;
-    this.vm.vhart.hart.pc = s.pc;
+    this.vm.vhart.hart.setPc(s.pc);
   }
 
   /** World switch in: the guest's H state into the real hart. */
@@ -179,23 +179,20 @@ export class HextContext {
   exited(real: Hart, epc: bigint): void {
     this.pc = epc;
     this.priv = (real.mstatus >> 11) & 3;
-    this.vm.vhart.hart.pc = epc;
+    this.vm.vhart.hart.setPc(epc);
   }
 
   /** After a budget exit the hart is still in the guest: note where, and return to M. */
   suspend(real: Hart): void {
     this.pc = real.pc;
     this.priv = real.priv;
-    real.virt = false;
-    real.priv = 3;
-    this.vm.vhart.hart.pc = this.pc;
+    real.enter(PRIV_M, real.pc, false);
+    this.vm.vhart.hart.setPc(this.pc);
   }
 
   /** Resume at `pc` in the guest's privilege (V=1). */
   resume(real: Hart): void {
-    real.virt = true;
-    real.priv = this.priv;
-    real.pc = this.pc;
+    real.enter(this.priv, this.pc, true);
   }
 
   /**
@@ -203,13 +200,11 @@ export class HextContext {
    * from V=1 delegated by medeleg and hedeleg goes to VS, with vsepc/vscause/vstval/vsstatus).
    */
   inject(real: Hart, cause: number, tval: bigint, epc: bigint): void {
-    real.virt = true;
-    real.priv = this.priv;
-    real.pc = epc;
+    real.enter(this.priv, epc, true);
     real.takeTrap(cause, tval, false);
     this.pc = real.pc;
     this.priv = real.priv;
-    this.vm.vhart.hart.pc = this.pc;
+    this.vm.vhart.hart.setPc(this.pc);
   }
 
   /** VS interrupts pending (hvip, vstimecmp against the VM's time, the PLIC's S line) and enabled in vsie. */

@@ -96,7 +96,7 @@ export class HextEmulator {
         vm.stats.count('inject.exception');
         return false;
       }
-      if (a.reg !== 0) this.real.x[a.reg] = extendLoad(v, a);
+      this.real.setX(a.reg, extendLoad(v, a));
     }
     h.pc = epc + BigInt(a.length);
     return true;

@@ -122,7 +122,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     }
     const retired = this.emulator.apply(vm, h, reason, cause, tval, epc);
     if (retired) vm.stats.emulated++;
-    vm.vhart.hart.pc = h.pc;
+    vm.vhart.hart.setPc(h.pc);
     if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
     if (reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: this.emulator.faultGpa(tval), write: cause === CAUSE_STORE_GUEST_PAGE_FAULT } };
     return { retired };

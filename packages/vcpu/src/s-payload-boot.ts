@@ -64,9 +64,8 @@ export function bootSPayload(board: VirtMachine, hart: Hart, kernel: GuestFile, 
   // OpenSBI leaves cycle, time and instret readable from U-mode too (its mstatus_init); Linux's vDSO reads time there.
   hart.writeCsr(CSR_SCOUNTEREN, 7n);
   hart.writeCsr(CSR_MENVCFG, hart.readCsr(CSR_MENVCFG) | MENVCFG_STCE);
-  hart.x[10] = 0n;
-  hart.x[11] = BigInt(fdt);
-  hart.pc = img.entry;
-  hart.priv = PRIV_S;
+  hart.setX(10, 0n);
+  hart.setX(11, BigInt(fdt));
+  hart.enter(PRIV_S, img.entry, false);
   return { entry: img.entry, fdt };
 }

@@ -81,7 +81,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     const vm = this.vm;
     const real = this.host.hart;
     const vhart = vm.vhart;
-    if (real.virt) real.virt = false;
+    if (real.virt) real.enter(real.priv, real.pc, false);
     // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
     if (vhart.injectInterrupt() >= 0) vm.stats.count('exit.interrupt');
     if (vm.sbiMode === 'hypervisor' && vhart.vpriv === PRIV_M) {
@@ -96,12 +96,10 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     }
     if (real.satp !== satp) {
       // Shadow roots are distinct pages and TLB entries are tagged by root: no flush needed.
-      real.satp = satp;
-      real.mmu.satp = satp;
+      real.setSatp(satp);
     }
     real.setMstatus((real.mstatus & ~MSTATUS_FS) | (vhart.fs << 13));
-    real.pc = vhart.hart.pc;
-    real.priv = PRIV_U;
+    real.enter(PRIV_U, vhart.hart.pc, false);
     return undefined;
   }
 
@@ -116,11 +114,11 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   }
 
   protected suspended(): void {
-    this.vm.vhart.hart.pc = this.host.hart.pc;
+    this.vm.vhart.hart.setPc(this.host.hart.pc);
   }
 
   protected exited(epc: bigint): void {
-    this.vm.vhart.hart.pc = epc;
+    this.vm.vhart.hart.setPc(epc);
   }
 
   /** Handle one trap of the guest: whether it retired a guest instruction, and an exit for the VMM. */

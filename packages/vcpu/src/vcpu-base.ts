@@ -55,7 +55,7 @@ export abstract class VcpuBase {
         if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
         const ran = real.retired - before;
         vm.stats.direct += ran;
-        vm.vhart.hart.retired += ran;
+        vm.vhart.hart.addRetired(ran);
         remaining -= ran;
         vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
         this.ran();
@@ -152,12 +152,12 @@ export abstract class VcpuBase {
     const verdict = this.record({ reason: 'sbi', cause: BigInt(hext ? CAUSE_ECALL_VS : CAUSE_ECALL_S), tval, epc, vpriv: 1, at: vm.stats.guestInstructions });
     if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at an sbi exit', epc);
     let extension = 'denied';
-    if (verdict === 'deny') real.x[10] = SBI_DENIED;
+    if (verdict === 'deny') real.setX(10, SBI_DENIED);
     else {
-      extension = vm.sbi!.handle({ read: (i) => real.x[i]!, write: (i, v) => void (real.x[i] = v) }).extension;
+      extension = vm.sbi!.handle({ read: (i) => real.x[i]!, write: (i, v) => real.setX(i, v) }).extension;
       vm.stats.count(`sbi.${extension}`);
     }
-    vm.vhart.hart.pc = epc + 4n;
+    vm.vhart.hart.setPc(epc + 4n);
     if (vm.hext !== undefined) vm.hext.pc = epc + 4n;
     vm.stats.emulated++;
     return vm.state === 'waiting' ? { kind: 'wfi' } : { kind: 'sbi', extension };

@@ -53,20 +53,13 @@ export class VirtualHart {
 
   /** Park the guest's registers (world switch out of this vCPU). */
   save(real: Hart): void {
-    const v = this.hart;
-    v.x.set(real.x);
-    v.f.set(real.f);
-    v.fp.fflags = real.fp.fflags;
-    v.fp.frm = real.fp.frm;
+    this.hart.setRegisters(real.x, real.f, real.fp.fflags, real.fp.frm);
   }
 
   /** Load the guest's registers into the real hart (world switch into this vCPU; also after a step). */
   load(real: Hart): void {
     const v = this.hart;
-    real.x.set(v.x);
-    real.f.set(v.f);
-    real.fp.fflags = v.fp.fflags;
-    real.fp.frm = v.fp.frm;
+    real.setRegisters(v.x, v.f, v.fp.fflags, v.fp.frm);
   }
 
   /**
@@ -74,7 +67,7 @@ export class VirtualHart {
    * by medeleg, else vM; priv spec 3.1.8, 3.1.15-3.1.17).
    */
   inject(cause: number, tval: bigint, epc: bigint): void {
-    this.hart.pc = epc;
+    this.hart.setPc(epc);
     this.hart.takeTrap(cause, tval, false);
   }
 
@@ -98,7 +91,7 @@ export class VirtualHart {
   step(real: Hart, epc: bigint): { exit: VmExit; retired: boolean } {
     const v = this.hart;
     this.save(real);
-    v.pc = epc;
+    v.setPc(epc);
     const before = v.retired;
     const exit = v.run(1);
     const retired = v.retired !== before;

@@ -1,4 +1,5 @@
 import type { FenceRequest, ResetType, SbiPlatform } from '@vm/paravirt';
+import { CSR_MARCHID, CSR_MIMPID, CSR_MVENDORID } from '@vm/isa';
 import { VIRT } from '@vm/machine';
 import type { Vm } from './vm.js';
 
@@ -34,15 +35,15 @@ export class VmSbiPlatform implements SbiPlatform {
   }
 
   get mvendorid(): bigint {
-    return this.vm.vhart.hart.readCsr(0xf11);
+    return this.vm.vhart.hart.readCsr(CSR_MVENDORID);
   }
 
   get marchid(): bigint {
-    return this.vm.vhart.hart.readCsr(0xf12);
+    return this.vm.vhart.hart.readCsr(CSR_MARCHID);
   }
 
   get mimpid(): bigint {
-    return this.vm.vhart.hart.readCsr(0xf13);
+    return this.vm.vhart.hart.readCsr(CSR_MIMPID);
   }
 
   setTimer(stime: bigint): void {

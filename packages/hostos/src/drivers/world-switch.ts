@@ -13,19 +13,16 @@ export class WorldSwitch {
   constructor(private readonly hart: Hart) {}
 
   enter(): void {
-    this.saved = this.hart.snapshot();
+    this.saved = this.hart.getState();
     this.entries++;
   }
 
   leave(): void {
     const s = this.saved;
     if (s === undefined) return;
-    const retired = this.hart.retired;
-    this.hart.restore(s);
-    // Instructions the guest retired stay retired: they are the process's CPU time.
-    this.hart.retired = retired;
-    this.hart.mmu.flushAll();
-    this.hart.translationChanged();
+    // Instructions the guest retired stay retired: they are the process's CPU time. setState
+    // rebuilds the TLB, page caches and the rest of what derives from the state.
+    this.hart.setState({ ...s, retired: this.hart.retired });
     this.saved = undefined;
     this.exits++;
   }

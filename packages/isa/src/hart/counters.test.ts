@@ -48,7 +48,7 @@ describe('Zicntr counters (unpriv spec ch. 10, priv spec 3.1.10–3.1.13)', () =
     installWfiHandler(m);
     m.hart.writeCsr(C.CSR_MCOUNTEREN, mc);
     m.hart.writeCsr(C.CSR_SCOUNTEREN, sc);
-    m.hart.priv = priv;
+    m.hart.enter(priv);
     runToWfi(m);
     expect(m.hart.mcause).toBe(allowed ? BigInt(8 + priv) : 2n);
   });
@@ -57,7 +57,7 @@ describe('Zicntr counters (unpriv spec ch. 10, priv spec 3.1.10–3.1.13)', () =
     const m = machine([E.csrr(A0, C.CSR_HPMCOUNTER3 + 1), E.csrr(A0, C.CSR_TIME), E.ECALL]);
     installWfiHandler(m);
     m.hart.writeCsr(C.CSR_MCOUNTEREN, 1n << 4n);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     runToWfi(m);
     expect(m.hart.mcause).toBe(2n);
     expect(m.hart.mepc).toBe(0x8000_0004n);
@@ -91,7 +91,7 @@ describe('Sstc (stimecmp)', () => {
     h.writeCsr(C.CSR_MIE, 1n << 5n);
     h.writeCsr(C.CSR_STIMECMP, 500n);
     h.writeCsr(C.CSR_MSTATUS, 1n << 1n);
-    h.priv = 1;
+    h.enter(1);
     expect(h.run(50).reason).toBe('budget');
     m.clock.ticks = 600n;
     runToWfi(m, 10);
@@ -104,7 +104,7 @@ describe('Sstc (stimecmp)', () => {
       installWfiHandler(m);
       m.hart.writeCsr(C.CSR_MCOUNTEREN, mc);
       m.hart.writeCsr(C.CSR_MENVCFG, env);
-      m.hart.priv = 1;
+      m.hart.enter(1);
       runToWfi(m);
       expect(m.hart.mcause).toBe(ok ? 9n : 2n);
     }

@@ -6,6 +6,7 @@
  */
 import { CAUSE_ECALL_M, IRQ_SEI, IRQ_SSI, IRQ_STI, IRQ_VSSI, MIDELEG_WRITABLE } from './causes.js';
 import * as N from './csr-numbers.js';
+import { DERIVE_ATTENTION, DERIVE_ROOTS, DERIVE_SSTC, DERIVE_TRANSLATION } from './hart-state.js';
 import type { Hart } from './hart.js';
 import { mstatusValue, SSTATUS_MASK, sstatusValue, MSTATUS_TVM } from './mstatus.js';
 import { PRIV_M, PRIV_S } from './privilege.js';
@@ -101,14 +102,14 @@ define(N.CSR_MIDELEG, {
   write: (h, v) => {
     // With H, the VS-level interrupt bits are read-only one (priv spec 8.4.2); h.midelegFixed is 0 otherwise.
     h.mideleg = (u32(v) & MIDELEG_WRITABLE) | h.midelegFixed;
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_MIE, {
   read: (h) => BigInt(h.mie),
   write: (h, v) => {
     h.mie = u32(v) & h.interruptsImplemented;
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_SIE, {
@@ -117,7 +118,7 @@ define(N.CSR_SIE, {
   write: (h, v) => {
     const d = h.mideleg & MIDELEG_WRITABLE;
     h.mie = (h.mie & ~d) | (u32(v) & d);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 
@@ -143,7 +144,7 @@ define(N.CSR_MIP, {
     const w = mipWritable(h);
     h.mipSw = (h.mipSw & ~w) | (u32(v) & w);
     writeMipVssip(h, v);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_SIP, {
@@ -155,7 +156,7 @@ define(N.CSR_SIP, {
   write: (h, v) => {
     const w = h.mideleg & (1 << IRQ_SSI);
     h.mipSw = (h.mipSw & ~w) | (u32(v) & w);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 
@@ -178,8 +179,7 @@ define(N.CSR_MENVCFG, {
   read: (h) => h.menvcfg,
   write: (h, v) => {
     h.menvcfg = v & (MENVCFG_STCE | ENVCFG_FIOM);
-    h.updateSstc();
-    h.updateAttention();
+    h.rederive(DERIVE_SSTC | DERIVE_ATTENTION);
   },
 });
 define(N.CSR_SENVCFG, { read: (h) => h.senvcfg, write: (h, v) => void (h.senvcfg = v & ENVCFG_FIOM) });
@@ -201,10 +201,11 @@ define(N.CSR_SATP, {
     const nv = v & SATP_MASK;
     if (nv !== h.satp) {
       h.satp = nv;
-      h.mmu.satp = nv;
       h.mmu.flushAll();
+      h.rederive(DERIVE_ROOTS | DERIVE_TRANSLATION);
+    } else {
+      h.rederive(DERIVE_TRANSLATION);
     }
-    h.translationChanged();
   },
   // S-mode access traps when mstatus.TVM=1 (priv spec 3.1.6.5).
   guard: (h) => !(h.priv === PRIV_S && !h.virt && h.mstatus & MSTATUS_TVM),
@@ -254,8 +255,7 @@ define(N.CSR_STIMECMP, {
   read: (h) => h.stimecmp,
   write: (h, v) => {
     h.stimecmp = v & MASK64;
-    h.updateSstc();
-    h.updateAttention();
+    h.rederive(DERIVE_SSTC | DERIVE_ATTENTION);
   },
   guard: (h) => h.priv === PRIV_M || ((h.mcounteren & 2) !== 0 && h.menvcfg >> 63n !== 0n),
 });
@@ -294,7 +294,7 @@ define(N.CSR_FCSR, {
 
 function pmpChanged(h: Hart): void {
   h.mmu.flushAll();
-  h.translationChanged();
+  h.rederive(DERIVE_TRANSLATION);
 }
 
 for (let n = 0; n < 16; n += 2) {

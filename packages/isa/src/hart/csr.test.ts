@@ -12,7 +12,7 @@ function exec(priv: number, insns: number[], setup?: (m: TestMachine) => void): 
   const m = machine([...insns, E.ECALL]);
   installWfiHandler(m);
   setup?.(m);
-  m.hart.priv = priv;
+  m.hart.enter(priv);
   runToWfi(m);
   return m;
 }

@@ -95,9 +95,8 @@ function fresh(setup: Setup): TestMachine {
     if (mode.virt) {
       m.hart.hedeleg = 1 << CAUSE_ILLEGAL_INSTRUCTION;
       m.hart.vstvec = BigInt(HANDLER);
-      m.hart.virt = true;
     }
-    m.hart.priv = mode.priv;
+    m.hart.enter(mode.priv, m.hart.pc, mode.virt === true);
   }
   return m;
 }

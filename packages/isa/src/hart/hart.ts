@@ -1,4 +1,4 @@
-import type { Clock, Snapshottable, VersionedState, VmExit } from '@vm/core';
+import type { Clock, VmExit } from '@vm/core';
 import { VmError } from '@vm/core';
 import type { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT } from '@vm/mmu';
@@ -34,6 +34,10 @@ import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
 import { PageCache } from './page-cache.js';
+import {
+  DERIVE_ALL, DERIVE_ATTENTION, DERIVE_ROOTS, DERIVE_SSTC, DERIVE_TRANSLATION, resetHartState,
+} from './hart-state.js';
+import type { HartState } from './hart-state.js';
 import { PRIV_M, PRIV_S, PRIV_U } from './privilege.js';
 
 export interface HartOptions {
@@ -92,44 +96,6 @@ function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | und
   return tc;
 }
 
-/** Plain-data state of a hart (version 1). */
-export interface HartState extends VersionedState {
-  readonly version: 1;
-  readonly pc: bigint;
-  readonly x: BigUint64Array;
-  readonly f: BigUint64Array;
-  readonly priv: number;
-  readonly retired: number;
-  readonly fflags: number;
-  readonly frm: number;
-  readonly mstatus: number;
-  readonly mie: number;
-  readonly mipSw: number;
-  readonly mipHw: number;
-  readonly mideleg: number;
-  readonly medeleg: number;
-  readonly mtvec: bigint;
-  readonly stvec: bigint;
-  readonly mepc: bigint;
-  readonly sepc: bigint;
-  readonly mcause: bigint;
-  readonly scause: bigint;
-  readonly mtval: bigint;
-  readonly stval: bigint;
-  readonly mscratch: bigint;
-  readonly sscratch: bigint;
-  readonly satp: bigint;
-  readonly mcounteren: number;
-  readonly scounteren: number;
-  readonly mcountinhibit: number;
-  readonly menvcfg: bigint;
-  readonly senvcfg: bigint;
-  readonly stimecmp: bigint;
-  readonly cycleOffset: bigint;
-  readonly instretOffset: bigint;
-  readonly reservation: bigint | null;
-}
-
 /** Thrown inside run() to unwind an instruction that raised an exception; never escapes run(). */
 const TRAP_SIGNAL: { readonly trap: true } = { trap: true };
 
@@ -163,7 +129,7 @@ const WIDTHS = [1, 2, 4, 8] as const;
  * boundaries when `attention` is set, which is recomputed whenever mip, mie, mideleg, mstatus or
  * the privilege change.
  */
-export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHart {
+export class Hart implements BlockHart, TranslatingHart {
   readonly hartId: number;
   readonly bus: SystemBus;
   readonly mmu: Mmu;
@@ -327,35 +293,17 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.reset(0n);
   }
 
-  /** Current privilege (0 U, 1 S, 3 M). Setting it from outside keeps the derived state coherent. */
+  /** Current privilege (0 U, 1 S, 3 M); changed from outside with enter() or setState(). */
   get priv(): number {
     return this.privLevel;
   }
 
-  set priv(p: number) {
-    this.privLevel = p;
-    this.translationChanged();
-    this.updateAttention();
-  }
-
   /**
    * Virtualization mode V (priv spec 8.1): with `priv`, the effective mode is HS/U (V=0) or VS/VU
-   * (V=1). Always false without the H extension; setting it keeps the derived state coherent.
+   * (V=1). Always false without the H extension.
    */
   get virt(): boolean {
     return this.virtMode;
-  }
-
-  set virt(v: boolean) {
-    if (v && !this.hExtension) throw new VmError('hart: V=1 needs the H extension');
-    this.setVirt(v);
-    this.translationChanged();
-    this.updateAttention();
-  }
-
-  private setVirt(v: boolean): void {
-    this.virtMode = v;
-    this.mmu.virt = v;
   }
 
   get pc(): bigint {
@@ -363,58 +311,62 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   }
 
   /** Bit 0 is dropped: pc is always IALIGN=16 aligned (unpriv spec 1.5). */
-  set pc(v: bigint) {
+  setPc(v: bigint): void {
     this.pcLo = Number(v & 0xffff_fffen) | 0;
     this.pcHi = Number((v >> 32n) & 0xffff_ffffn) | 0;
   }
 
-  /** Reset (priv spec 3.4): M-mode, MIE = MPRV = 0, no delegation, bare translation. */
-  reset(pc: bigint): void {
-    this.x.fill(0n);
-    this.f.fill(0n);
-    this.fp.fflags = 0;
-    this.fp.frm = 0;
-    this.priv = PRIV_M;
-    this.retired = 0;
-    this.mstatus = 0;
-    this.mie = 0;
-    this.mipSw = 0;
-    this.mipHw = 0;
-    this.sstcPending = false;
-    this.mideleg = this.midelegFixed;
-    this.medeleg = 0;
-    this.resetHext();
-    this.mtvec = this.stvec = this.mepc = this.sepc = 0n;
-    this.mcause = this.scause = this.mtval = this.stval = 0n;
-    this.mscratch = this.sscratch = 0n;
-    this.satp = 0n;
-    this.mcounteren = this.scounteren = this.mcountinhibit = 0;
-    this.menvcfg = this.senvcfg = 0n;
-    this.stimecmp = ALL_ONES_64;
-    this.cycleOffset = this.instretOffset = 0n;
-    this.reservation = -1n;
-    this.exitRequest = undefined;
-    this.mmu.satp = 0n;
-    this.mmu.sum = false;
-    this.mmu.mxr = false;
-    this.mmu.flushAll();
-    this.translations?.flush();
-    this.pc = BigInt.asUintN(64, pc);
-    this.translationChanged();
+  /**
+   * Continue at `pc` in privilege `priv` and mode V=`virt` — how a host (trap-and-emulate, a
+   * world switch, an SBI payload boot) places the hart without a trap or an xRET; the derived
+   * state follows.
+   */
+  enter(priv: number, pc: bigint = this.pc, virt: boolean = this.virtMode): void {
+    if (priv !== PRIV_U && priv !== PRIV_S && priv !== PRIV_M) throw new VmError(`hart: no privilege level ${priv}`);
+    if (virt && !this.hExtension) throw new VmError('hart: V=1 needs the H extension');
+    this.privLevel = priv;
+    this.virtMode = virt;
+    this.setPc(pc);
+    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
   }
 
-  /** H state at reset: V=0, everything zero (priv spec 8.1 leaves it to the platform; QEMU zeroes). */
-  private resetHext(): void {
-    this.setVirt(false);
-    this.hstatus = this.hedeleg = this.hideleg = this.hvip = this.hcounteren = this.vsstatus = 0;
-    this.htval = this.htinst = this.hgatp = this.henvcfg = this.htimedelta = this.mtval2 = this.mtinst = 0n;
-    this.mpv = this.mgva = false;
-    this.vstvec = this.vsscratch = this.vsepc = this.vscause = this.vstval = this.vsatp = 0n;
-    this.vstimecmp = ALL_ONES_64;
-    this.vstcPending = false;
-    this.mmu.vsatp = 0n;
-    this.mmu.hgatp = 0n;
-    this.mmu.vsum = this.mmu.vmxr = false;
+  /** Write integer register `i` (x0 stays zero). */
+  setX(i: number, v: bigint): void {
+    if (i !== 0) this.x[i] = BigInt.asUintN(64, v);
+  }
+
+  /** Write floating-point register `i` (the raw 64 bits, NaN-boxing included). */
+  setF(i: number, v: bigint): void {
+    this.f[i] = BigInt.asUintN(64, v);
+  }
+
+  /** Load a whole user context: the integer and FP registers, fflags and frm. x0 stays zero. */
+  setRegisters(x: BigUint64Array, f: BigUint64Array, fflags: number, frm: number): void {
+    this.x.set(x);
+    this.x[0] = 0n;
+    this.f.set(f);
+    this.fp.fflags = fflags & 0x1f;
+    this.fp.frm = frm & 7;
+  }
+
+  /**
+   * Load satp as a host switching address spaces does: no WARL check and no TLB flush (the caller
+   * flushes when its spaces' TLB entries are not tagged apart, e.g. by distinct shadow roots).
+   */
+  setSatp(satp: bigint): void {
+    this.satp = satp;
+    this.rederive(DERIVE_ROOTS | DERIVE_TRANSLATION);
+  }
+
+  /** Count `n` instructions run on this hart's behalf elsewhere (a guest on the real hart) as retired here. */
+  addRetired(n: number): void {
+    this.retired += n;
+  }
+
+  /** Reset (priv spec 3.4): M-mode, MIE = MPRV = 0, no delegation, bare translation. */
+  reset(pc: bigint): void {
+    this.exitRequest = undefined;
+    this.setState(resetHartState(pc, this.midelegFixed));
   }
 
   // ---------------------------------------------------------------- board interface
@@ -491,31 +443,58 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   /** Write vsstatus (already masked): its SUM and MXR drive the VS-stage (8.2.11). */
   setVsstatus(v: number): void {
     this.vsstatus = v;
-    this.mmu.vsum = (v & MSTATUS_SUM) !== 0;
-    this.mmu.vmxr = (v & MSTATUS_MXR) !== 0;
-    this.translationChanged();
-    this.updateAttention();
+    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
   }
 
+  /** Write the stored low word of mstatus (WARL-legalised). */
   setMstatus(v: number): void {
-    const old = this.mstatus;
-    this.mstatus = legalizeMstatus(old, v);
-    this.mmu.sum = (this.mstatus & MSTATUS_SUM) !== 0;
-    this.mmu.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
-    this.translationChanged();
-    this.updateAttention();
+    this.mstatus = legalizeMstatus(this.mstatus, v);
+    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
+  }
+
+  /**
+   * Rebuild the state derived from the architectural fields — the one place that does, called by
+   * setState/reset with DERIVE_ALL and by every write that changes what a DERIVE_* bit names:
+   * - ROOTS: the MMU's satp, vsatp and hgatp (its TLB context follows);
+   * - TRANSLATION: the MMU's mstatus.SUM/MXR, vsstatus.SUM/MXR (priv spec 8.2.11) and V; the
+   *   effective privilege and V of loads and stores (MPRV/MPP/MPV, priv spec 3.1.6.3, 8.4.1);
+   *   the hart's page caches;
+   * - SSTC: STIP/VSTIP from stimecmp/vstimecmp (Sstc spec 2.1, 2.3);
+   * - ATTENTION: whether an interrupt may be takeable (checked once per instruction).
+   */
+  rederive(what: number): void {
+    const mmu = this.mmu;
+    if (what & DERIVE_ROOTS) {
+      mmu.satp = this.satp;
+      mmu.vsatp = this.vsatp;
+      mmu.hgatp = this.hgatp;
+    }
+    if (what & DERIVE_TRANSLATION) {
+      const ms = this.mstatus;
+      // Compared first: the MMU's MXR setter also invalidates its guest context.
+      const sum = (ms & MSTATUS_SUM) !== 0;
+      const mxr = (ms & MSTATUS_MXR) !== 0;
+      if (mmu.sum !== sum) mmu.sum = sum;
+      if (mmu.mxr !== mxr) mmu.mxr = mxr;
+      const vs = this.vsstatus;
+      mmu.vsum = (vs & MSTATUS_SUM) !== 0;
+      mmu.vmxr = (vs & MSTATUS_MXR) !== 0;
+      mmu.virt = this.virtMode;
+      const mprv = this.privLevel === PRIV_M && (ms & MSTATUS_MPRV) !== 0;
+      this.dataPriv = mprv ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.privLevel;
+      this.dataVirt = this.virtMode || (mprv && this.mpv && this.dataPriv !== PRIV_M);
+      this.fLo = this.ldLo = this.stLo = NO_PAGE;
+      this.fetchPages.clear();
+      this.loadPages.clear();
+      this.storePages.clear();
+    }
+    if (what & DERIVE_SSTC) this.updateSstc();
+    if (what & DERIVE_ATTENTION) this.updateAttention();
   }
 
   /** Forget cached translations after satp, privilege, mstatus, PMP or sfence changes. */
   translationChanged(): void {
-    const ms = this.mstatus;
-    const mprv = this.priv === PRIV_M && (ms & MSTATUS_MPRV) !== 0;
-    this.dataPriv = mprv ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.priv;
-    this.dataVirt = this.virtMode || (mprv && this.mpv && this.dataPriv !== PRIV_M);
-    this.fLo = this.ldLo = this.stLo = NO_PAGE;
-    this.fetchPages.clear();
-    this.loadPages.clear();
-    this.storePages.clear();
+    this.rederive(DERIVE_TRANSLATION);
   }
 
   /** A RAM page became code: no cached store may reach it any more (see jit/translation-cache.ts). */
@@ -1152,10 +1131,9 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
   private enterTrapVector(vec: bigint, interrupt: boolean, cause: number): void {
     let target = vec & ~3n;
     if (interrupt && (vec & 3n) === 1n) target += BigInt(4 * cause);
-    this.pc = target;
+    this.setPc(target);
     this.reservation = -1n;
-    this.translationChanged();
-    this.updateAttention();
+    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
   }
 
   /**
@@ -1210,7 +1188,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
         this.htval = gpa;
         this.htinst = tinst;
         this.privLevel = PRIV_S;
-        this.setVirt(false);
+        this.virtMode = false;
         vec = this.stvec;
       }
     } else {
@@ -1227,7 +1205,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
       this.mtval2 = gpa;
       this.mtinst = tinst;
       this.privLevel = PRIV_M;
-      this.setVirt(false);
+      this.virtMode = false;
       vec = this.mtvec;
       if (this.hostTraps) {
         this.exitRequest = { reason: 'trap', cause: causeValue, tval, epc };
@@ -1555,9 +1533,9 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
           // V = MPV unless returning to M; MPV is cleared (priv spec 8.6.4).
           const nv = mpp !== PRIV_M && this.mpv;
           this.mpv = false;
-          this.setVirt(nv);
+          this.virtMode = nv;
         }
-        this.pc = this.mepc;
+        this.setPc(this.mepc);
         this.xretDone();
         return SYS_JUMPED;
       }
@@ -1573,9 +1551,9 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
           // From HS-mode, V = hstatus.SPV, and SPV is cleared (priv spec 8.6.4).
           const nv = (this.hstatus & HSTATUS_SPV) !== 0;
           this.hstatus &= ~HSTATUS_SPV;
-          this.setVirt(nv);
+          this.virtMode = nv;
         }
-        this.pc = this.sepc;
+        this.setPc(this.sepc);
         this.xretDone();
         return SYS_JUMPED;
       }
@@ -1636,7 +1614,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     const vs = this.vsstatus;
     this.vsstatus = (vs & ~(MSTATUS_SIE | MSTATUS_SPP)) | MSTATUS_SPIE | (vs & MSTATUS_SPIE ? MSTATUS_SIE : 0);
     this.privLevel = (vs & MSTATUS_SPP) >> 8;
-    this.pc = this.vsepc;
+    this.setPc(this.vsepc);
     this.xretDone();
     return SYS_JUMPED;
   }
@@ -1721,10 +1699,7 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
 
   private xretDone(): void {
     this.reservation = -1n;
-    this.mmu.sum = (this.mstatus & MSTATUS_SUM) !== 0;
-    this.mmu.mxr = (this.mstatus & MSTATUS_MXR) !== 0;
-    this.translationChanged();
-    this.updateAttention();
+    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
   }
 
   /**
@@ -1761,13 +1736,15 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
 
   // ---------------------------------------------------------------- snapshot
 
-  snapshot(): HartState {
+  /** A copy of the architectural state (HartState): shares no memory with the hart. */
+  getState(): HartState {
     return {
-      version: 1,
+      version: 2,
       pc: this.pc,
       x: this.x.slice(),
       f: this.f.slice(),
-      priv: this.priv,
+      priv: this.privLevel,
+      virt: this.virtMode,
       retired: this.retired,
       fflags: this.fp.fflags,
       frm: this.fp.frm,
@@ -1797,19 +1774,48 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
       cycleOffset: this.mcountinhibit & 1 ? this.cycleFrozen : this.cycleOffset,
       instretOffset: this.mcountinhibit & 4 ? this.instretFrozen : this.instretOffset,
       reservation: this.reservation < 0n ? null : this.reservation,
+      hstatus: this.hstatus,
+      hedeleg: this.hedeleg,
+      hideleg: this.hideleg,
+      hvip: this.hvip,
+      hcounteren: this.hcounteren,
+      htval: this.htval,
+      htinst: this.htinst,
+      hgatp: this.hgatp,
+      henvcfg: this.henvcfg,
+      htimedelta: this.htimedelta,
+      mtval2: this.mtval2,
+      mtinst: this.mtinst,
+      mpv: this.mpv,
+      mgva: this.mgva,
+      vsstatus: this.vsstatus,
+      vstvec: this.vstvec,
+      vsscratch: this.vsscratch,
+      vsepc: this.vsepc,
+      vscause: this.vscause,
+      vstval: this.vstval,
+      vsatp: this.vsatp,
+      vstimecmp: this.vstimecmp,
     };
   }
 
-  restore(s: HartState): void {
-    if (s.version !== 1) throw new VmError(`hart: unknown snapshot version ${String(s.version)}`);
+  /**
+   * Load an architectural state (a copy: `s` is not kept) and rebuild everything derived from it:
+   * translated blocks, the MMU's TLB and mirrors, page caches, Sstc and interrupt attention.
+   */
+  setState(s: HartState): void {
+    if (s.version !== 2) throw new VmError(`hart: unknown state version ${String(s.version)}`);
+    if (s.virt && !this.hExtension) throw new VmError('hart: V=1 needs the H extension');
     this.x.set(s.x);
+    this.x[0] = 0n;
     this.f.set(s.f);
-    this.translations?.flush();
-    this.pc = s.pc;
-    this.priv = s.priv;
+    this.setPc(s.pc);
+    this.privLevel = s.priv;
+    this.virtMode = s.virt;
     this.retired = s.retired;
     this.fp.fflags = s.fflags;
     this.fp.frm = s.frm;
+    this.mstatus = s.mstatus;
     this.mie = s.mie;
     this.mipSw = s.mipSw;
     this.mipHw = s.mipHw;
@@ -1826,7 +1832,6 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.mscratch = s.mscratch;
     this.sscratch = s.sscratch;
     this.satp = s.satp;
-    this.mmu.satp = s.satp;
     this.mcounteren = s.mcounteren;
     this.scounteren = s.scounteren;
     this.mcountinhibit = s.mcountinhibit;
@@ -1836,11 +1841,32 @@ export class Hart implements Snapshottable<HartState>, BlockHart, TranslatingHar
     this.senvcfg = s.senvcfg;
     this.stimecmp = s.stimecmp;
     this.reservation = s.reservation ?? -1n;
+    this.hstatus = s.hstatus;
+    this.hedeleg = s.hedeleg;
+    this.hideleg = s.hideleg;
+    this.hvip = s.hvip;
+    this.hcounteren = s.hcounteren;
+    this.htval = s.htval;
+    this.htinst = s.htinst;
+    this.hgatp = s.hgatp;
+    this.henvcfg = s.henvcfg;
+    this.htimedelta = s.htimedelta;
+    this.mtval2 = s.mtval2;
+    this.mtinst = s.mtinst;
+    this.mpv = s.mpv;
+    this.mgva = s.mgva;
+    this.vsstatus = s.vsstatus;
+    this.vstvec = s.vstvec;
+    this.vsscratch = s.vsscratch;
+    this.vsepc = s.vsepc;
+    this.vscause = s.vscause;
+    this.vstval = s.vstval;
+    this.vsatp = s.vsatp;
+    this.vstimecmp = s.vstimecmp;
+    this.translations?.flush();
     this.mmu.flushAll();
-    this.mstatus = s.mstatus;
-    this.setMstatus(s.mstatus);
-    this.sstcPending = false;
-    this.updateSstc();
+    this.sstcPending = this.vstcPending = false;
+    this.rederive(DERIVE_ALL);
   }
 }
 

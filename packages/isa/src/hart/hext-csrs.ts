@@ -9,6 +9,7 @@ import { CSR_TABLE } from './csr-file.js';
 import type { CsrDef } from './csr-file.js';
 import { legalizeHgatp } from '@vm/mmu';
 import * as N from './csr-numbers.js';
+import { DERIVE_ATTENTION, DERIVE_ROOTS, DERIVE_SSTC, DERIVE_TRANSLATION } from './hart-state.js';
 import type { Hart } from './hart.js';
 import { HSTATUS_VSXL_64, HSTATUS_VTVM, HSTATUS_WRITABLE, VSSTATUS_WRITABLE, vsstatusValue } from './hstatus.js';
 import { MSTATUS_TVM } from './mstatus.js';
@@ -37,7 +38,7 @@ define(N.CSR_HSTATUS, {
   read: (h) => BigInt(h.hstatus >>> 0) | HSTATUS_VSXL_64,
   write: (h, v) => {
     h.hstatus = u32(v) & HSTATUS_WRITABLE;
-    h.translationChanged();
+    h.rederive(DERIVE_TRANSLATION);
   },
 });
 
@@ -48,7 +49,7 @@ define(N.CSR_HIDELEG, {
   read: (h) => BigInt(h.hideleg),
   write: (h, v) => {
     h.hideleg = u32(v) & VS_INTERRUPTS;
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 
@@ -61,7 +62,7 @@ define(N.CSR_HVIP, {
   read: (h) => BigInt(h.hvip),
   write: (h, v) => {
     h.hvip = u32(v) & VS_INTERRUPTS;
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_HIP, {
@@ -72,14 +73,14 @@ define(N.CSR_HIP, {
   // Only VSSIP is writable in hip, as an alias of hvip.VSSIP.
   write: (h, v) => {
     h.hvip = (h.hvip & ~(1 << IRQ_VSSI)) | (u32(v) & (1 << IRQ_VSSI));
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_HIE, {
   read: (h) => BigInt(h.mie & HIP_MASK),
   write: (h, v) => {
     h.mie = (h.mie & ~VS_INTERRUPTS) | (u32(v) & VS_INTERRUPTS);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_HGEIE, { read: () => 0n, write: ignore });
@@ -92,7 +93,7 @@ define(N.CSR_HTIMEDELTA, {
   read: (h) => h.htimedelta,
   write: (h, v) => {
     h.htimedelta = v & MASK64;
-    h.updateSstc();
+    h.rederive(DERIVE_SSTC);
   },
 });
 
@@ -110,7 +111,7 @@ define(N.CSR_HENVCFG, {
   read: (h) => h.henvcfg & (h.menvcfg | ~HENVCFG_STCE),
   write: (h, v) => {
     h.henvcfg = v & (HENVCFG_STCE | 1n);
-    h.updateSstc();
+    h.rederive(DERIVE_SSTC);
   },
 });
 
@@ -122,8 +123,7 @@ define(N.CSR_HGATP, {
     const nv = legalizeHgatp(v);
     if (nv === undefined) return;
     h.hgatp = nv;
-    h.mmu.hgatp = nv;
-    h.translationChanged();
+    h.rederive(DERIVE_ROOTS | DERIVE_TRANSLATION);
   },
   // mstatus.TVM also traps HS-mode accesses to hgatp (priv spec 8.2.10 / 3.1.6.5).
   guard: (h) => !(h.priv === 1 && h.mstatus & MSTATUS_TVM),
@@ -141,7 +141,7 @@ define(N.CSR_VSIE, {
   write: (h, v) => {
     const d = h.hideleg;
     h.mie = (h.mie & ~d) | ((u32(v) << 1) & d);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_VSIP, {
@@ -152,7 +152,7 @@ define(N.CSR_VSIP, {
   write: (h, v) => {
     const w = h.hideleg & (1 << IRQ_VSSI);
     h.hvip = (h.hvip & ~w) | ((u32(v) << 1) & w);
-    h.updateAttention();
+    h.rederive(DERIVE_ATTENTION);
   },
 });
 define(N.CSR_VSTVEC, {
@@ -170,8 +170,7 @@ define(N.CSR_VSATP, {
     // Unsupported MODE: the write has no effect, as for satp (priv spec 8.2.18).
     if (mode !== 0n && mode !== 8n && mode !== 9n) return;
     h.vsatp = v & ((0xfn << 60n) | (0xffffn << 44n) | ((1n << 44n) - 1n));
-    h.mmu.vsatp = h.vsatp;
-    h.translationChanged();
+    h.rederive(DERIVE_ROOTS | DERIVE_TRANSLATION);
   },
   // satp accesses from VS-mode with hstatus.VTVM=1 are virtual-instruction exceptions (8.2.1).
   virtualGuard: (h) => (h.hstatus & HSTATUS_VTVM) === 0,
@@ -181,7 +180,7 @@ define(N.CSR_VSTIMECMP, {
   read: (h) => h.vstimecmp,
   write: (h, v) => {
     h.vstimecmp = v & MASK64;
-    h.updateSstc();
+    h.rederive(DERIVE_SSTC);
   },
   guard: (h) => h.priv === PRIV_M || ((h.mcounteren & (1 << 1)) !== 0 && h.menvcfg >> 63n !== 0n),
   virtualGuard: (h) => (h.hcounteren & (1 << 1)) !== 0 && h.henvcfg >> 63n !== 0n,

@@ -34,8 +34,7 @@ function hmachine(program: number[], options: { gstage?: boolean } = {}): TestMa
 
 /** Enter VS-mode (or VU with priv 0) directly. */
 function enterGuest(m: TestMachine, priv: 0 | 1 = 1): void {
-  m.hart.priv = priv;
-  m.hart.virt = true;
+  m.hart.enter(priv, m.hart.pc, true);
 }
 
 describe('enabling H (priv spec 8.1)', () => {
@@ -198,7 +197,7 @@ describe('trap routing and xRET (priv spec 8.6.2, 8.6.4)', () => {
     const m = hmachine([E.SRET]);
     m.ram.write32(guest, E.SRET);
     m.ram.write32(guest + 0x100, E.WFI);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     m.hart.writeCsr(C.CSR_SEPC, BigInt(guest));
     m.hart.writeCsr(C.CSR_SSTATUS, 0x100n); // SPP = S
     m.hart.writeCsr(C.CSR_HSTATUS, 1n << 7n); // SPV
@@ -376,7 +375,7 @@ describe('implicit G-stage faults of the VS-stage walk (priv spec 8.5.1, 8.6.3)'
   it('HLV.D from HS takes the same implicit fault with GVA=1 and SPV=0', () => {
     const m = guest([E.hlv(8, 0, A0, A1)]);
     m.hart.writeCsr(C.CSR_MEDELEG, 1n << 21n);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     m.hart.x[A1] = 0x4000_0100n;
     runToWfi(m);
     expect([m.hart.scause, m.hart.stval]).toEqual([21n, 0x4000_0100n]);
@@ -454,7 +453,7 @@ describe('HLV, HLVX, HSV (priv spec 8.3.1)', () => {
     const m = hmachine([
       E.hsv(8, A0, A1), E.hlv(8, 0, A2, A1), E.hlv(1, 0, 13, A1), E.hlv(1, 1, 14, A1), E.hlv(4, 1, 15, A1), E.WFI,
     ]);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     m.hart.x[A0] = 0x1122_3344_8899_aaffn;
     m.hart.x[A1] = BigInt(RAM_BASE + 0x9000);
     runToWfi(m);
@@ -468,7 +467,7 @@ describe('HLV, HLVX, HSV (priv spec 8.3.1)', () => {
   it('HLV faults are guest-page faults with GVA=1 even though V=0', () => {
     const m = hmachine([E.hlv(4, 0, A0, A1)]);
     m.hart.writeCsr(C.CSR_MEDELEG, 1n << 21n);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     m.hart.x[A1] = 0x4000_0000n;
     runToWfi(m);
     expect(m.hart.scause).toBe(21n);
@@ -484,7 +483,7 @@ describe('HLV, HLVX, HSV (priv spec 8.3.1)', () => {
     m.ram.write64(GROOT + 0x4000, (BigInt((GROOT + 0x5000) >>> 12) << 10n) | V);
     m.ram.write64(GROOT + 0x5000, (BigInt(page >>> 12) << 10n) | V | X | U | A);
     m.ram.write32(page, 0xfeed_beef);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     m.hart.x[A1] = 0x4000_0000n;
     runToWfi(m);
     expect(m.hart.x[A0]).toBe(0xfeed_beefn);
@@ -494,14 +493,14 @@ describe('HLV, HLVX, HSV (priv spec 8.3.1)', () => {
 
   it('U-mode may use HLV only with hstatus.HU=1', () => {
     const m = hmachine([E.hlv(4, 0, A0, A1), E.WFI]);
-    m.hart.priv = 0;
+    m.hart.enter(0);
     m.hart.x[A1] = BigInt(RAM_BASE + 0x9000);
     runToWfi(m);
     expect(m.hart.mcause).toBe(2n);
     const m2 = hmachine([E.hlv(4, 0, A0, A1), E.ECALL]);
     m2.ram.write32(RAM_BASE + 0x9000, 77);
     m2.hart.writeCsr(C.CSR_HSTATUS, 1n << 9n);
-    m2.hart.priv = 0;
+    m2.hart.enter(0);
     m2.hart.x[A1] = BigInt(RAM_BASE + 0x9000);
     runToWfi(m2);
     expect(m2.hart.mcause).toBe(8n);

@@ -16,7 +16,7 @@ function hostOwned(program: number[]): Hart {
   hart.writeCsr(0x3b0, (1n << 54n) - 1n);
   hart.writeCsr(0x3a0, 0x1fn);
   hart.writeCsr(C.CSR_MTVEC, 0x1000n);
-  hart.priv = 0;
+  hart.enter(0);
   return hart;
 }
 
@@ -39,8 +39,7 @@ describe('host-owned M-mode (HartOptions.hostTraps)', () => {
   it('lets the host resume the guest where it chooses', () => {
     const hart = hostOwned([E.ECALL, E.addi(10, 0, 42), E.ECALL]);
     expect(hart.run(100).reason).toBe('trap');
-    hart.priv = 0;
-    hart.pc = BigInt(RAM_BASE + 4);
+    hart.enter(0, BigInt(RAM_BASE + 4));
     const exit = hart.run(100);
     expect(exit).toEqual({ reason: 'trap', cause: 8n, tval: 0n, epc: BigInt(RAM_BASE + 8) });
     expect(hart.x[10]).toBe(42n);

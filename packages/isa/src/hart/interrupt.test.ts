@@ -24,7 +24,7 @@ function setup(priv: number, status: bigint) {
   quietHandlers(m);
   m.hart.writeCsr(C.CSR_STVEC, BigInt(S_HANDLER));
   m.hart.writeCsr(C.CSR_MSTATUS, status);
-  m.hart.priv = priv;
+  m.hart.enter(priv);
   return m;
 }
 
@@ -163,7 +163,7 @@ describe('WFI (priv spec 3.3.3)', () => {
 
   it('is allowed in S with TW = 0', () => {
     const m = machine([E.WFI]);
-    m.hart.priv = 1;
+    m.hart.enter(1);
     expect(m.hart.run(10).reason).toBe('wfi');
   });
 });

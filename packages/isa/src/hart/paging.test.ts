@@ -19,7 +19,7 @@ function sv39(program: number[]): TestMachine {
   m.ram.write64(ROOT + 2 * 8, (ppn << 10n) | V | R | W | X | A | D);
   m.ram.write64(ROOT + 3 * 8, (ppn << 10n) | V | R | A);
   m.hart.writeCsr(C.CSR_SATP, (8n << 60n) | BigInt(ROOT >>> 12));
-  m.hart.priv = 1;
+  m.hart.enter(1);
   return m;
 }
 

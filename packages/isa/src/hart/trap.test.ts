@@ -16,7 +16,7 @@ function at(priv: number, program: number[]): TestMachine {
   installWfiHandler(m);
   m.ram.write32(S_HANDLER, E.WFI);
   m.hart.writeCsr(C.CSR_STVEC, BigInt(S_HANDLER));
-  m.hart.priv = priv;
+  m.hart.enter(priv);
   return m;
 }
 

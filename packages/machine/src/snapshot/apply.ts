@@ -4,7 +4,7 @@ import type { VirtMachine } from '../virt.js';
 import { checkSameBoard, describeBoard } from './board-config.js';
 import { snapshotMachine } from './capture.js';
 import { loadDiskInto } from './disk-snapshot.js';
-import { restoreHext } from './hart-hext.js';
+import { hartStateOf } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
 import { SnapshotRestoreError } from './restore-error.js';
 import { applySparse } from './sparse-image.js';
@@ -32,8 +32,7 @@ export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boo
   const loadHarts = (): void => {
     m.harts.forEach((h, i) => {
       const hs = s.harts[i]!;
-      if (hs.hext !== null) restoreHext(h, hs.hext);
-      h.restore(hs.hart);
+      h.setState(hartStateOf(hs.hart, hs.hext));
       h.mmu.restore(hs.mmu);
     });
   };

@@ -3,7 +3,7 @@ import { VirtualClock } from '../clock.js';
 import type { VirtMachine } from '../virt.js';
 import { describeBoard } from './board-config.js';
 import { captureDisk } from './disk-snapshot.js';
-import { snapshotHext } from './hart-hext.js';
+import { captureHart } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
 import { CHUNK_SIZE, sparseFromBytes } from './sparse-image.js';
 
@@ -24,7 +24,7 @@ export function snapshotMachine(m: VirtMachine, options: CaptureOptions = {}): M
     config,
     board: m.boardState(),
     clock: m.clock instanceof VirtualClock ? m.clock.snapshot() : null,
-    harts: m.harts.map((h) => ({ hart: h.snapshot(), mmu: h.mmu.snapshot(), hext: h.hExtension ? snapshotHext(h) : null })),
+    harts: m.harts.map((h) => ({ ...captureHart(h), mmu: h.mmu.snapshot() })),
     devices: m.devices.capture(),
     rom: m.rom.bytes.slice(),
     htif: htifConfig(m),

@@ -1,8 +1,7 @@
-import type { HartState } from '@vm/isa';
 import type { MmuState } from '@vm/mmu';
 import type { VersionedState } from '@vm/core';
 import type { VirtBoardState } from '../virt.js';
-import type { HartHextState } from './hart-hext.js';
+import type { HartBaseState, HartHextState } from './hart-state.js';
 import type { SparseImage } from './sparse-image.js';
 
 /**
@@ -49,7 +48,7 @@ export type DiskSnapshot =
   | { readonly kind: 'overlay'; readonly size: number; readonly base: DiskSnapshot; readonly data: SparseImage };
 
 export interface HartSnapshot {
-  readonly hart: HartState;
+  readonly hart: HartBaseState;
   readonly mmu: MmuState;
   /** Hypervisor-extension state, for harts built with it. */
   readonly hext: HartHextState | null;
