@@ -187,6 +187,6 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
     else if (d.kind === 'disk') machine.addVirtio(new VirtioBlock({ backend: d.disk }), d);
   }
   const boot = bootVirt(machine, spec);
-  const dtb = machine.ram.bytes.slice(boot.fdt - machine.ram.base, boot.fdt - machine.ram.base + boot.fdtSize);
+  const dtb = machine.ram.copyOut(boot.fdt, boot.fdtSize);
   return { machine, drives, dtb, dumpDtb };
 }
