@@ -1,7 +1,7 @@
+import { checkHostMemory } from './memory-limit.js';
 import { ConfigError, type GuestFile } from '@vm/core';
 import { DEFAULT_WEIGHT } from '@vm/hostos';
 import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import { HostConsole } from './console.js';
 import { hostedDisk } from './hosted-config.js';
 import { runInteractive } from './session-run.js';
@@ -80,7 +80,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     };
   });
   const hostMemory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
-  if (hostMemory > MAX_RAM_BYTES) throw new ConfigError(`${spec.file}: vms[*].memory: ${Math.floor(hostMemory / 2 ** 20)}M in all with the host OS's ${HOST_RESERVE >> 20}M per VMM: at most ${MAX_RAM_BYTES / 2 ** 20}M in this build (the host OS's RAM is one block)`);
+  checkHostMemory(`${spec.file}: vms[*].memory: ${Math.floor(hostMemory / 2 ** 20)}M in all with the host OS's ${HOST_RESERVE >> 20}M per VMM`, hostMemory);
   const { kernel, vmms } = hostedHost(guests, mode, { quantum: spec.hypervisor.quantum });
   // The VMM counts guest instructions from its start (boot or restore); it is snapshotted between host OS slices, so at or after the point.
   const points = new SnapshotPoints(
