@@ -122,7 +122,7 @@ describe('item 6: bad input is one clear line and status 2, never a stack trace'
     [['up', folder], `stack file '${folder}': is a directory`],
     [['run', '-bios', 'none', '-kernel', huge], `-kernel '${huge}': 3221225472 bytes is too large to load`],
     [['snapshot', '--hypervisor', 'native', '-o', join(folder, 'n.vmsnap'), '--at', '1000', ...K, '-drive', `file=${huge},format=raw,if=virtio`], 'bytes is too large to load'],
-    // Beyond this build's 64 GiB address map, whatever the host has (memory-limit.test.ts covers the host's own limit).
+    // Beyond this build's 64 GiB address map, whatever the host has (big-memory.test.ts covers the host's own limit).
     [['run', '-m', '100G', ...K], '-m 100G: more than this host can give: at most '],
     [['run', '--hypervisor', 'native', '-m', '100G', ...K], '-m 100G: more than this host can give: at most '],
     [['run', '--hypervisor', 'hosted', '-m', '100G', ...K], '-m 100G: more than this host can give: at most '],
