@@ -7,7 +7,6 @@ import { ConfigError, GuestMemoryError, type GuestMemory } from '@vm/core';
  * straddles a chunk, so the hart's page caches hold (chunk view, offset) pairs.
  */
 export const RAM_CHUNK_SIZE = 1 << 20;
-const CHUNK_SHIFT = 20;
 const PAGES_PER_CHUNK = RAM_CHUNK_SIZE / 4096;
 
 /**
