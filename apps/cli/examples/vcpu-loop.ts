@@ -15,7 +15,7 @@ const pool = host.allocate(1024 * PAGE_SIZE, 'shadow page tables');
 const window = host.allocate(64 << 20, 'guest RAM');
 const shadow = new ShadowPageTable(host.ram, pool.base, 1024);
 // An S-mode ELF and no bios: the vCPU is the guest's SBI (as QEMU with KVM).
-const vm = new Vm({ name: 'guest', memory: window.size, kernel: { file: kernel, bytes: readFileSync(kernel) }, append: 'workload=cpu', console: (b) => process.stdout.write(String.fromCharCode(b)) }, window, host.ram.bytes, shadow, 10);
+const vm = new Vm({ name: 'guest', memory: window.size, kernel: { file: kernel, bytes: readFileSync(kernel) }, append: 'workload=cpu', console: (b) => process.stdout.write(String.fromCharCode(b)) }, window, host.ram, shadow, 10);
 const vcpu = new TrapVcpu(vm, host);
 vm.attach(vcpu);
 

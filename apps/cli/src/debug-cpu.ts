@@ -15,9 +15,8 @@ class PeekPteMemory implements PteMemory {
   read(addr: number): number {
     const ram = this.bus.ram;
     if (!ram.contains(addr, 8)) return -1;
-    const o = addr - ram.base;
-    this.hi = ram.view.getUint32(o + 4, true);
-    return ram.view.getUint32(o, true);
+    this.hi = ram.read32(addr + 4);
+    return ram.read32(addr);
   }
   write(): boolean {
     return true;

@@ -1,7 +1,7 @@
+import { checkHostMemory } from './memory-limit.js';
 import { readInputFile } from './input-file.js';
 import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
 import { HOST_RESERVE, type VmmMode } from '@vm/hypervisor-hosted';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
@@ -51,7 +51,7 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
-  if (memory + HOST_RESERVE > MAX_RAM_BYTES) throw new ConfigError(`-m ${mText}: at most ${(MAX_RAM_BYTES - HOST_RESERVE) / 2 ** 20}M under --hypervisor hosted in this build (the host OS's RAM, one block of at most ${MAX_RAM_BYTES / 2 ** 20}M, holds it and ${HOST_RESERVE >> 20}M of its own)`);
+  checkHostMemory(`-m ${mText}`, memory, HOST_RESERVE, "for the host OS under --hypervisor hosted");
   const boot = bootSpecOf(args);
   const drives = (args.values.get('drive') ?? []).map(driveOf);
   const disks: HostedDisk[] = drives.filter((d) => !d.none).map((d) => d.disk);

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -35,4 +35,47 @@ describe('vm up with hypervisor: { type: hosted }', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("hypervisor.mode: 'trap': 'accel' or 'soft'");
   });
+});
+
+/** A zeroed 8 MiB image and a hosted stack whose VM runs kernel-m's disk workload (then `then`) on it. */
+function diskStack(mode: string, snapshot: boolean, then = ''): { file: string; img: string } {
+  const d = mkdtempSync(join(tmpdir(), 'vm-up-hosted-disk-'));
+  const img = join(d, 'disk.img');
+  writeFileSync(img, new Uint8Array(8 << 20));
+  const file = join(d, 'stack.yaml');
+  writeFileSync(file, `hypervisor: { type: hosted, mode: ${mode} }\nvms:\n  - { name: d, memory: 64M, kernel: ${kernelM}, append: "workload=disk${then}", drives: [ { file: ${img}, snapshot: ${snapshot} } ] }\n`);
+  return { file, img };
+}
+
+describe('vm up hosted: disk images written back (snapshot: false), as vm run --hypervisor hosted', () => {
+  it('at exit; snapshot: true (the default) leaves the image alone; a native stack refuses snapshot: false', () => {
+    const back = diskStack('accel', false);
+    const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', back.file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+    expect(r.stdout).toMatch(/\[d\] RESULT disk .* ok/);
+    expect(r.status).toBe(0);
+    expect(readFileSync(back.img).some((b) => b !== 0)).toBe(true);
+    const copy = diskStack('accel', true);
+    expect(spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', copy.file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root }).status).toBe(0);
+    expect(readFileSync(copy.img).every((b) => b === 0)).toBe(true);
+    const native = up(`vms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, drives: [ { file: ${back.img}, snapshot: false } ] }\n`);
+    expect(native.stderr).toContain("vms[0].drives[0].snapshot: a native VM's disk is an in-memory copy");
+    expect(native.status).toBe(2);
+  }, 240_000);
+
+  for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    it(`on ${signal} (status ${status}), sent once the guest reported its disk writes`, async () => {
+      const { file, img } = diskStack(signal === 'SIGTERM' ? 'soft' : 'accel', false, ',cpu cpu.iters=1000000');
+      // Node itself with tsx's loader, not the tsx wrapper: the wrapper relays SIGINT and SIGTERM only.
+      const child = spawn(process.execPath, ['--import', 'tsx/esm', '--conditions=@vm/source', join(here, 'main.ts'), 'up', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('RESULT disk')) child.kill(signal);
+      });
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      expect(out).toMatch(/RESULT disk .* ok/);
+      expect(code).toBe(status);
+      expect(readFileSync(img).some((b) => b !== 0)).toBe(true);
+    }, 240_000);
+  }
 });

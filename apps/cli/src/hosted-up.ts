@@ -1,8 +1,9 @@
+import { checkHostMemory } from './memory-limit.js';
 import { ConfigError, type GuestFile } from '@vm/core';
 import { DEFAULT_WEIGHT } from '@vm/hostos';
 import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import { HostConsole } from './console.js';
+import { ImageWriteBack } from './image-write-back.js';
 import { hostedDisk } from './hosted-config.js';
 import { runInteractive } from './session-run.js';
 import { LinePrefixer } from './line-prefixer.js';
@@ -80,7 +81,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     };
   });
   const hostMemory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
-  if (hostMemory > MAX_RAM_BYTES) throw new ConfigError(`${spec.file}: vms[*].memory: ${Math.floor(hostMemory / 2 ** 20)}M in all with the host OS's ${HOST_RESERVE >> 20}M per VMM: at most ${MAX_RAM_BYTES / 2 ** 20}M in this build (the host OS's RAM is one block)`);
+  checkHostMemory(`${spec.file}: vms[*].memory: ${Math.floor(hostMemory / 2 ** 20)}M in all with the host OS's ${HOST_RESERVE >> 20}M per VMM`, hostMemory);
   const { kernel, vmms } = hostedHost(guests, mode, { quantum: spec.hypervisor.quantum });
   // The VMM counts guest instructions from its start (boot or restore); it is snapshotted between host OS slices, so at or after the point.
   const points = new SnapshotPoints(
@@ -97,14 +98,28 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     streams.flush();
   };
 
-  const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined });
+  // Drives with snapshot: false go back to their images as under `vm run --hypervisor hosted`:
+  // after each host OS slice in which the VMM wrote, and at exit, SIGINT, SIGTERM and SIGHUP.
+  const writeBacks = spec.vms.flatMap((v, i) => {
+    const drive = v.drives[0];
+    if (drive === undefined || !drive.writeBack) return [];
+    const path = `/images/${v.name}/disk.img`;
+    const inode = kernel.fs.lookup(path);
+    const vmm = vmms[i]!.vmm;
+    return inode === undefined ? [] : [new ImageWriteBack(kernel, path, drive.file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode))];
+  });
+  const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined, closeDisks: () => writeBacks.forEach((w) => w.close()) });
   const end = await runInteractive({
     session,
     console: con,
     max,
     stats: false,
     stderr: process.stderr,
-    flush: () => streams.flush(),
+    // The images first: a write the guest reported done is on them before the console shows that.
+    flush: () => {
+      for (const w of writeBacks) w.sync();
+      streams.flush();
+    },
     ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
   });
   for (const p of prefixers) p.end();

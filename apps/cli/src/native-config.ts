@@ -1,6 +1,6 @@
+import { checkHostMemory } from './memory-limit.js';
 import { readInputFile } from './input-file.js';
 import { ConfigError, parseSize } from '@vm/core';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import type { VmConfig } from '@vm/hypervisor-native';
 import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
@@ -86,7 +86,7 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20 || memory % 4096 !== 0) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
-  if (memory + HYPERVISOR_HEADROOM > MAX_RAM_BYTES) throw new ConfigError(`-m ${mText}: at most ${(MAX_RAM_BYTES - HYPERVISOR_HEADROOM) / 2 ** 20}M under --hypervisor native in this build (the hypervisor's RAM, one block of at most ${MAX_RAM_BYTES / 2 ** 20}M, holds it and ${HYPERVISOR_HEADROOM >> 20}M of its own)`);
+  checkHostMemory(`-m ${mText}`, memory, HYPERVISOR_HEADROOM, 'for the hypervisor under --hypervisor native');
   const spec = bootSpecOf(args);
   const disks = disksOfArgs(args);
   const { virtioForceLegacy } = parseGlobals(args);

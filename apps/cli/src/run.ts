@@ -1,6 +1,6 @@
+import { checkHostMemory } from './memory-limit.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { ConfigError, parseSize } from '@vm/core';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import {
   FileBlockBackend,
   NetLoopback,
@@ -164,7 +164,7 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
   const mText = one(args, 'm') ?? '128M';
   const memory = parseSize(mText.replace(/^size=/, ''), 'MiB');
   if (memory === undefined || memory < 1 << 20) throw new ConfigError(`-m ${mText}: not a memory size (e.g. 256M, 1G)`);
-  if (memory > MAX_RAM_BYTES) throw new ConfigError(`-m ${mText}: at most ${MAX_RAM_BYTES / 2 ** 20}M on this build's bare board (guest RAM is one block)`);
+  checkHostMemory(`-m ${mText}`, memory);
   const smpText = one(args, 'smp') ?? '1';
   const harts = Number(smpText.replace(/^cpus=/, '').split(',')[0]);
   if (!Number.isInteger(harts) || harts < 1 || harts > 8) throw new ConfigError(`-smp ${smpText}: 1 to 8 harts`);
@@ -187,6 +187,6 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
     else if (d.kind === 'disk') machine.addVirtio(new VirtioBlock({ backend: d.disk }), d);
   }
   const boot = bootVirt(machine, spec);
-  const dtb = machine.ram.bytes.slice(boot.fdt - machine.ram.base, boot.fdt - machine.ram.base + boot.fdtSize);
+  const dtb = machine.ram.copyOut(boot.fdt, boot.fdtSize);
   return { machine, drives, dtb, dumpDtb };
 }

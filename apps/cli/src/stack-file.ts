@@ -14,6 +14,11 @@ export interface StackDrive {
   readonly bus: 'virtio' | 'pio';
   /** `slot: N`: the virtio-mmio slot 0..7 (QEMU's bus=virtio-mmio-bus.N); default the highest free. */
   readonly slot: number | undefined;
+  /**
+   * `snapshot: false` (hosted stacks only): what the guest writes goes back to the image, as with
+   * `vm run --hypervisor hosted`; default true, the disk an in-memory copy.
+   */
+  readonly writeBack: boolean;
 }
 
 export interface StackVm {
@@ -78,7 +83,7 @@ export function loadStack(file: string): StackSpec {
   const items = y.list('vms', vmsNode);
   if (items.length === 0) y.fail('vms', vmsNode, 'the stack has no VMs');
   const base = dirname(resolve(file));
-  const vms = items.map((n, i) => readVm(y, `vms[${i}]`, n, base));
+  const vms = items.map((n, i) => readVm(y, `vms[${i}]`, n, base, hypervisor.type === 'hosted'));
   const seen = new Map<string, number>();
   vms.forEach((vm, i) => {
     const prev = seen.get(vm.name);
@@ -118,7 +123,7 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
   };
 }
 
-function readVm(y: YamlFields, path: string, node: Node | null, base: string): StackVm {
+function readVm(y: YamlFields, path: string, node: Node | null, base: string, hosted: boolean): StackVm {
   const m = y.map(path, node, VM);
   const opt = <T>(key: string, read: (p: string, n: Node | null) => T): T | undefined => (m.has(key) ? read(`${path}.${key}`, m.get(key) ?? null) : undefined);
   const name = opt('name', (p, n) => y.string(p, n));
@@ -147,7 +152,7 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string): S
   if (kernelMode !== undefined && bios !== undefined) y.fail(`${path}.kernel-mode`, m.get('kernel-mode') ?? null, 'only without a bios (with a firmware the kernel is its S-mode payload)');
   if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
   const drivesNode = m.get('drives');
-  const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base));
+  const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base, hosted));
   drives.forEach((d, i) => {
     if (d.slot === undefined) return;
     const j = drives.findIndex((e) => e.slot === d.slot);
@@ -194,19 +199,20 @@ function readSnapshotPoint(y: YamlFields, path: string, node: Node | null, base:
   return { at, file };
 }
 
-function readDrive(y: YamlFields, path: string, node: Node | null, base: string): StackDrive {
+function readDrive(y: YamlFields, path: string, node: Node | null, base: string, hosted: boolean): StackDrive {
   const m = y.map(path, node, DRIVE);
   if (!m.has('file')) y.fail(`${path}.file`, node, 'missing: the disk image');
   const file = findFile(y, `${path}.file`, m.get('file') ?? null, y.string(`${path}.file`, m.get('file')), base);
   const bus = m.has('if') ? y.string(`${path}.if`, m.get('if')) : 'virtio';
   if (bus !== 'virtio' && bus !== 'pio') y.fail(`${path}.if`, m.get('if'), `'${bus}': virtio or pio`);
   if (m.has('format') && y.string(`${path}.format`, m.get('format')) !== 'raw') y.fail(`${path}.format`, m.get('format'), 'only raw');
-  if (m.has('snapshot') && !y.boolean(`${path}.snapshot`, m.get('snapshot'))) {
-    y.fail(`${path}.snapshot`, m.get('snapshot'), "a VM's disk is an in-memory copy: writes are never written back (set snapshot: true or leave it out)");
+  const writeBack = m.has('snapshot') && !y.boolean(`${path}.snapshot`, m.get('snapshot'));
+  if (writeBack && !hosted) {
+    y.fail(`${path}.snapshot`, m.get('snapshot'), "a native VM's disk is an in-memory copy: writes are never written back (set snapshot: true or leave it out; hosted stacks write back with snapshot: false)");
   }
   const slot = m.has('slot') ? y.integer(`${path}.slot`, m.get('slot'), 0, 7) : undefined;
   if (slot !== undefined && bus !== 'virtio') y.fail(`${path}.slot`, m.get('slot'), 'a virtio-mmio slot is for if: virtio disks');
-  return { file, bus, slot };
+  return { file, bus, slot, writeBack };
 }
 
 /** A path relative to the stack file's directory, then to the current directory. */

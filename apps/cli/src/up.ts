@@ -1,5 +1,5 @@
+import { checkHostMemory } from './memory-limit.js';
 import { ConfigError } from '@vm/core';
-import { MAX_RAM_BYTES } from '@vm/mmu';
 import type { GuestFile } from '@vm/core';
 import { exitsByReason, formatReport, NativeHypervisor, NativeSession, stoppedByHypervisor, summaryLine, type Vm, type VmConfig } from '@vm/hypervisor-native';
 import { one, parseArgs } from './args.js';
@@ -114,7 +114,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     return (b) => p.write(b);
   };
   const memory = spec.hypervisor.memory ?? defaultMemory(spec.vms);
-  if (memory > MAX_RAM_BYTES) throw new ConfigError(`${spec.file}: hypervisor.memory: ${Math.floor(memory / 2 ** 20)}M${spec.hypervisor.memory === undefined ? " (the VMs' memory, 4M of shadow page tables each and 16M)" : ''}: at most ${MAX_RAM_BYTES / 2 ** 20}M in this build (one block)`);
+  checkHostMemory(`${spec.file}: hypervisor.memory: ${Math.floor(memory / 2 ** 20)}M${spec.hypervisor.memory === undefined ? " (the VMs' memory, 4M of shadow page tables each and 16M)" : ''}`, memory);
   const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum, mode: spec.hypervisor.mode });
   const vms = createVms(spec, hv, consoleOf);
   const starts = vms.map((vm) => vm.vhart.hart.retired);

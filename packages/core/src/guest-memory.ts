@@ -6,8 +6,13 @@
 export interface GuestMemory {
   /** True when [addr, addr+length) lies entirely inside guest RAM. */
   contains(addr: number, length: number): boolean;
-  /** A live view of guest RAM; throws GuestMemoryError when out of range. */
+  /**
+   * A live view of guest RAM; throws GuestMemoryError when out of range. RAM kept in chunks (see
+   * @vm/mmu Ram) gives one view only within a chunk: a range that may span more uses views().
+   */
   slice(addr: number, length: number): Uint8Array;
+  /** Live views covering [addr, addr + length) in order (one per RAM chunk it spans). */
+  views(addr: number, length: number): Uint8Array[];
   read8(addr: number): number;
   read16(addr: number): number;
   read32(addr: number): number;

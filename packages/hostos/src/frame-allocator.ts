@@ -26,7 +26,8 @@ export class FrameAllocator {
         this.next = i + 1;
         this.freeFrames--;
         const pa = this.ram.base + i * PAGE_SIZE;
-        this.ram.bytes.fill(0, i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+        // Zeroing a frame of a never-touched chunk commits nothing (the host OS's RAM is lazy).
+        this.ram.fill(pa, PAGE_SIZE);
         return pa;
       }
     }
@@ -47,7 +48,7 @@ export class FrameAllocator {
       if (!ok) continue;
       this.used.fill(1, i, i + count);
       this.freeFrames -= count;
-      this.ram.bytes.fill(0, i * PAGE_SIZE, (i + count) * PAGE_SIZE);
+      this.ram.fill(this.ram.base + i * PAGE_SIZE, count * PAGE_SIZE);
       return this.ram.base + i * PAGE_SIZE;
     }
     return -1;

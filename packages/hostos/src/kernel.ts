@@ -412,11 +412,11 @@ export class HostKernel {
       },
       peek: (va, length) => p.memory.read(va, length),
       poke: (va, data) => p.memory.write(va, data),
-      memoryView: (va, length) => {
+      memoryRam: (va, length, base) => {
         const area = p.memory.findArea(va);
         if (area?.physical === undefined || va + length > area.end) return undefined;
         const off = area.physical + (va - area.start) - this.machine.ram.base;
-        return this.machine.ram.bytes.subarray(off, off + length);
+        return this.machine.ram.window(off, length, base);
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { Ram } from '@vm/mmu';
 /**
  * A native process: a TypeScript program scheduled like any other process. The kernel calls
  * `step` with the instructions its time slice allows; the program does that much work, making
@@ -31,6 +32,9 @@ export interface NativeSyscalls {
   /** Load and store the process's own memory (what its code's loads and stores would do). */
   peek(va: number, length: number): Uint8Array | undefined;
   poke(va: number, data: Uint8Array): boolean;
-  /** A live view of a physically contiguous area of the process's memory (guest RAM), or undefined. */
-  memoryView(va: number, length: number): Uint8Array | undefined;
+  /**
+   * A physically contiguous area of the process's memory (guest RAM) as a Ram at physical address
+   * `base` aliasing it, or undefined.
+   */
+  memoryRam(va: number, length: number, base: number): Ram | undefined;
 }

@@ -181,10 +181,10 @@ export class VmmProgram implements NativeProgram {
     if (o.mode === 'soft') {
       // The soft VMM interprets a whole virt board, as QEMU's TCG does: no SBI of its own.
       if (o.sbi === 'hypervisor') return "an S-mode kernel needs a firmware in soft mode (give -bios, e.g. OpenSBI's fw_jump.bin)";
-      const view = sys.memoryView(guestRam, o.memory);
-      if (view === undefined) return 'guest RAM is not contiguous';
+      const ram = sys.memoryRam(guestRam, o.memory, GUEST_RAM_BASE);
+      if (ram === undefined) return 'guest RAM is not contiguous';
       const legacy = o.snapshot?.config.forceLegacy ?? o.virtioForceLegacy;
-      const m = new VirtMachine({ ram: new Ram(GUEST_RAM_BASE, o.memory, view), console, virtioForceLegacy: legacy });
+      const m = new VirtMachine({ ram, console, virtioForceLegacy: legacy });
       for (const d of virtio) m.addVirtio(d.device, d);
       try {
         if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');

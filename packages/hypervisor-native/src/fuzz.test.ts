@@ -61,10 +61,11 @@ describe('fuzzing the hypervisor with wild guests', () => {
     const wild = hv.createVm({ name: `fuzz-${seed}`, memory: 4 << 20, kernel: { file: `fuzz-${seed}.bin`, bytes: program(seed, 1024) }, sbi: 'firmware' });
     const healthy = hv.createVm({ name: 'healthy', memory: 4 << 20, kernel: HELLO, sbi: 'firmware' });
     // Host memory nobody owns holds a canary: a guest reaching it would show.
-    const ram = hv.host.ram.bytes;
+    const ram = hv.host.ram;
     const free = hv.host.free;
-    const canaryStart = ram.length - free;
-    for (let i = canaryStart; i < ram.length; i++) ram[i] = (i * 131) & 0xff;
+    const canaryStart = ram.size - free;
+    const canary = (i: number): number => (i * 131) & 0xff;
+    for (let i = canaryStart; i < ram.size; i++) ram.write8(ram.base + i, canary(i));
 
     let result;
     expect(() => {
@@ -73,7 +74,7 @@ describe('fuzzing the hypervisor with wild guests', () => {
     expect(result).toBeDefined();
 
     let intact = true;
-    for (let i = canaryStart; i < ram.length && intact; i++) intact = ram[i] === ((i * 131) & 0xff);
+    for (let i = canaryStart; i < ram.size && intact; i++) intact = ram.read8(ram.base + i) === canary(i);
     expect(intact).toBe(true);
     expect(healthy.console).toBe('hello from M-mode\n');
     expect(healthy.exitStatus).toBe(0);

@@ -106,7 +106,7 @@ export class NativeHypervisor {
     const shadow = new ShadowPageTable(this.host.ram, pool.base, this.shadowPages);
     const mode = config.mode ?? this.mode;
     if (mode === 'hext' && !this.host.hart.hExtension) throw new ConfigError(`${config.name}: mode 'hext' needs a hypervisor with hExtension`);
-    const vm = new Vm(config, window, this.host.ram.bytes, shadow, this.ipt, mode);
+    const vm = new Vm(config, window, this.host.ram, shadow, this.ipt, mode);
     const host = { hart: this.host.hart, ram: this.host.ram };
     const ops: VmOps = { exit: (e) => this.record(vm, e), hostTime: () => this.hostClock.now() };
     if (mode === 'hext') {

@@ -24,7 +24,7 @@ const before = process.memoryUsage().heapUsed;
 const blocks: CompiledBlock[] = [];
 let chars = 0;
 for (let off = 0; off < 256 * 1024 && blocks.length < 4000; off += 2) {
-  const b = compileBlock(ram.view, compressedTable(), off);
+  const b = compileBlock(ram.store.views[ram.pageChunk(0, true)]!, compressedTable(), off);
   if (b === undefined) continue;
   blocks.push(b);
   chars += b.sourceChars;

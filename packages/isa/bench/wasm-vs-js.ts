@@ -22,7 +22,7 @@ const ram = new Ram(RAM_BASE, 1 << 16);
 const bus = new SystemBus(ram);
 const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: { frequency: 1, now: (): bigint => 0n }, translate: false });
 ram.load(RAM_BASE, assemble('loop: xor x28, x7, x5\nadd x6, x6, x28\naddi x5, x5, -1\nbnez x5, loop', { base: BigInt(RAM_BASE) }).bytes);
-const block = compileBlock(ram.view, compressedTable(), 0)!;
+const block = compileBlock(ram.store.views[ram.pageChunk(0, true)]!, compressedTable(), 0)!;
 
 // ---- (b) WebAssembly, assembled by hand (wasm core spec 5: binary format)
 const uleb = (n: number): number[] => {
@@ -73,7 +73,7 @@ const wasmRegs = new BigUint64Array(inst.exports.mem.buffer, 0, 32);
 
 function jsLoop(x5: bigint, budget: number): number {
   hart.x[5] = x5;
-  return block.run(hart, ram.view, ram.bytes, 0 | RAM_BASE, 0, budget);
+  return block.run(hart, 0 | RAM_BASE, 0, budget);
 }
 function wasmLoop(x5: bigint, budget: number): number {
   wasmRegs[5] = x5;

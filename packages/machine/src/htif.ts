@@ -68,7 +68,7 @@ export class Htif {
       const addr = Number(a1);
       const len = Number(a2);
       if (memory.contains(addr, len)) {
-        for (const b of memory.slice(addr, len)) this.o.console(b);
+        for (let i = 0; i < len; i++) this.o.console(memory.read8(addr + i));
         ret = a2;
       } else {
         ret = -14n; // -EFAULT

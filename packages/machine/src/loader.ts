@@ -32,7 +32,7 @@ export function loadImage(ram: Ram, bytes: Uint8Array, file: string, rawAddress:
         throw new FormatError(file, 0, 'p_paddr', `segment ${hex(seg.paddr)}+${hex(seg.memsz)} lies outside RAM ${hex(ram.base)}..${hex(ram.end)}`);
       }
       ram.load(pa, seg.data);
-      ram.bytes.fill(0, pa - ram.base + seg.data.length, pa - ram.base + memsz);
+      ram.fill(pa + seg.data.length, memsz - seg.data.length);
       start = Math.min(start, pa);
       end = Math.max(end, pa + memsz);
     }

@@ -69,6 +69,18 @@ describe('the board device tree', () => {
     expect(names(ours)).toEqual(names(theirs));
   });
 
+  it.skipIf(!haveQemu)('describes RAM beyond 4 GiB as QEMU 7.2 does (-m 8G, -m 16G)', () => {
+    for (const gib of [8, 16]) {
+      // The board's RAM is committed lazily: building a 16 GiB board and its DTB allocates nothing.
+      const m = new VirtMachine({ memory: gib * 2 ** 30 });
+      const ours = parseFdt(buildVirtFdt(m));
+      const theirs = parseFdt(qemuDtb(['-m', `${gib}G`]));
+      expect(ours.find('/memory@80000000')!.prop('reg')!.u64s()).toEqual([0x8000_0000n, BigInt(gib) << 30n]);
+      expect(props(ours.find('/memory@80000000'))).toEqual(props(theirs.find('/memory@80000000')));
+      expect(m.ram.store.committed).toBe(0);
+    }
+  });
+
   it.skipIf(!haveQemu)('matches QEMU 7.2 with its defaults (legacy transports, no devices) and with a disk on virtio-mmio-bus.0', () => {
     const bare = parseFdt(buildVirtFdt(new VirtMachine({ memory: 128 << 20 })));
     const qemuBare = parseFdt(qemuDtb([]));

@@ -19,7 +19,7 @@ export const BUS_FAULT = -1n;
  *
  * `read` returns BUS_FAULT (-1n) and `write` returns false when no device or RAM answers; the hart
  * turns that into an access-fault exception. RAM accesses are expected to be served by the hart's
- * own fast path through `ram.view`; the bus handles them too (DMA, page walks, slow paths).
+ * own fast path through the RAM's chunks (`ram.pageChunk`); the bus handles them too (DMA, page walks, slow paths).
  */
 export class SystemBus {
   private readonly maps: BusMapping[] = [];
@@ -83,13 +83,11 @@ export class SystemBus {
   read(pa: number, width: AccessWidth): bigint {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
-      const o = pa - ram.base;
-      const v = ram.view;
       switch (width) {
-        case 1: return BigInt(ram.bytes[o]!);
-        case 2: return BigInt(v.getUint16(o, true));
-        case 4: return BigInt(v.getUint32(o, true));
-        default: return v.getBigUint64(o, true);
+        case 1: return BigInt(ram.read8(pa));
+        case 2: return BigInt(ram.read16(pa));
+        case 4: return BigInt(ram.read32(pa));
+        default: return ram.read64(pa);
       }
     }
     const m = this.find(pa);
@@ -100,16 +98,14 @@ export class SystemBus {
   write(pa: number, width: AccessWidth, value: bigint): boolean {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
-      const o = pa - ram.base;
-      const v = ram.view;
+      // Ram's writes tell its write watchers (translators) before the bytes change.
       switch (width) {
-        case 1: ram.bytes[o] = Number(value & 0xffn); break;
-        case 2: v.setUint16(o, Number(value & 0xffffn), true); break;
-        case 4: v.setUint32(o, Number(value & 0xffff_ffffn), true); break;
-        default: v.setBigUint64(o, BigInt.asUintN(64, value), true);
+        case 1: ram.write8(pa, Number(value & 0xffn)); break;
+        case 2: ram.write16(pa, Number(value & 0xffffn)); break;
+        case 4: ram.write32(pa, Number(value & 0xffff_ffffn)); break;
+        default: ram.write64(pa, value);
       }
       for (const obs of this.ramWriteObservers) obs(pa, width);
-      if (ram.writeWatchers.length !== 0) ram.noteWrite(o, width);
       return true;
     }
     const m = this.find(pa);

@@ -1,4 +1,5 @@
-export { Ram, MAX_RAM_BYTES } from './ram.js';
+export { Ram, RamStore, MAX_RAM_BYTES, RAM_CHUNK_SIZE } from './ram.js';
+export type { RamWriteWatcher } from './ram.js';
 export { SystemBus, BUS_FAULT } from './bus.js';
 export type { BusMapping } from './bus.js';
 export { Mmu, LEAF_UNTRANSLATED } from './mmu.js';

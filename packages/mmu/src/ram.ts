@@ -1,74 +1,142 @@
 import { ConfigError, GuestMemoryError, type GuestMemory } from '@vm/core';
 
-/** The most RAM one Ram holds: it is one typed array, and V8's largest is 4 GiB. */
-export const MAX_RAM_BYTES = 2 ** 32;
+/**
+ * Guest RAM is kept in chunks of this many bytes, each allocated on its first write (or first
+ * live view): a board or a hypervisor of many GiB costs host memory only for what its guests
+ * touch, and no single typed array (V8's largest is 4 GiB) limits its size. A 4 KiB page never
+ * straddles a chunk, so the hart's page caches hold (chunk view, offset) pairs.
+ */
+export const RAM_CHUNK_SIZE = 1 << 20;
+const PAGES_PER_CHUNK = RAM_CHUNK_SIZE / 4096;
+
+/**
+ * The most RAM one Ram (a board's, or a hypervisor's host RAM) may have: what the board's address
+ * map holds above DRAM's base in this build (QEMU's virt places DRAM at 2 GiB and caps it too).
+ * What the host can actually give is checked by the commands (hostMemoryLimit in the CLI).
+ */
+export const MAX_RAM_BYTES = 64 * 2 ** 30;
 
 /** See Ram.writeWatchers. */
-export type RamWriteWatcher = (bufferOffset: number, length: number) => void;
+export type RamWriteWatcher = (storeOffset: number, length: number) => void;
 
-const watchersByBuffer = new WeakMap<ArrayBufferLike, RamWriteWatcher[]>();
+/**
+ * The chunks behind one or more Rams: a hypervisor's host RAM and the VM windows into it share one
+ * store. Uncommitted chunks read as zero.
+ */
+export class RamStore {
+  readonly chunks: (Uint8Array | undefined)[];
+  readonly views: (DataView | undefined)[];
+  /** See Ram.writeWatchers. */
+  readonly watchers: RamWriteWatcher[] = [];
+  /** Chunks allocated so far. */
+  committed = 0;
 
-function watchersOf(buffer: ArrayBufferLike): RamWriteWatcher[] {
-  let ws = watchersByBuffer.get(buffer);
-  if (ws === undefined) {
-    ws = [];
-    watchersByBuffer.set(buffer, ws);
+  constructor(readonly size: number) {
+    const n = Math.ceil(size / RAM_CHUNK_SIZE);
+    this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
+    this.views = new Array<DataView | undefined>(n).fill(undefined);
   }
-  return ws;
+
+  /** Chunk `c`, allocated (zero) when it was not yet. */
+  commit(c: number): Uint8Array {
+    let b = this.chunks[c];
+    if (b === undefined) {
+      try {
+        b = new Uint8Array(Math.min(RAM_CHUNK_SIZE, this.size - c * RAM_CHUNK_SIZE));
+      } catch (e) {
+        throw new ConfigError(`RAM: the host cannot give another ${RAM_CHUNK_SIZE >> 20} MiB (${this.committed} MiB committed; ${e instanceof Error ? e.message : String(e)})`);
+      }
+      this.chunks[c] = b;
+      this.views[c] = new DataView(b.buffer, b.byteOffset, b.length);
+      this.committed++;
+    }
+    return b;
+  }
+
+  /** Bytes of host memory holding guest RAM now. */
+  get committedBytes(): number {
+    let n = 0;
+    for (const b of this.chunks) if (b !== undefined) n += b.length;
+    return n;
+  }
 }
 
 /**
- * Guest RAM: one contiguous block of physical memory at `base`. Little-endian, as RISC-V is.
- * Exposes typed views so the hart's fast path can load and store without a call through the bus.
+ * Guest RAM: one contiguous block of physical memory at `base`, little-endian as RISC-V is, kept in
+ * lazily committed chunks of a RamStore (see RAM_CHUNK_SIZE). The hart's fast path reaches the
+ * chunks directly (pageChunk); everything else goes through the methods here.
  */
 export class Ram implements GuestMemory {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
   readonly end: number;
+  readonly store: RamStore;
   /**
-   * Told (byte offset in the underlying ArrayBuffer, length) before bytes change through any Ram
-   * over that buffer — writes, loads, any live `slice` (a device may write through it: DMA), and
-   * bus writes — so a code translator can drop stale translations. Shared by every Ram on the same
-   * buffer: a VM's RAM window aliases its host's memory, and a store through either must be seen
-   * by a translator attached to the other. Stores by a hart's own fast path do not come here.
+   * Told (byte offset in the store, length) before bytes change through any Ram over that store —
+   * writes, loads, any live `slice` (a device may write through it: DMA), and bus writes — so a
+   * code translator can drop stale translations. Shared by every Ram on the same store: a VM's RAM
+   * window aliases its host's memory, and a store through either must be seen by a translator
+   * attached to the other. Stores by a hart's own fast path do not come here.
    */
   readonly writeWatchers: RamWriteWatcher[];
-  /** This RAM's first byte, as an offset in the underlying buffer. */
-  readonly bufferOffset: number;
+  /** This RAM's first byte, as an offset in the store (a multiple of 4 KiB). */
+  readonly storeOffset: number;
+  /** storeOffset in 4 KiB pages. */
+  private readonly firstPage: number;
 
   /**
-   * `backing`, when given, is the memory to use (exactly `size` bytes): a hypervisor gives each VM
-   * a window of its own RAM this way, so guest-physical RAM aliases the VM's host partition.
+   * `window`, when given, is the memory to use: `size` bytes at `offset` of another Ram's store (a
+   * hypervisor gives each VM a window of its own RAM this way, so guest-physical RAM aliases the
+   * VM's host partition). Use Ram.window.
    */
   constructor(
     readonly base: number,
     readonly size: number,
-    backing?: Uint8Array,
+    window?: { readonly store: RamStore; readonly offset: number },
   ) {
     if (!Number.isInteger(size) || size <= 0 || size % 4096 !== 0) {
       throw new RangeError(`RAM size must be a positive multiple of 4 KiB, got ${size}`);
     }
-    if (backing === undefined && size > MAX_RAM_BYTES) {
-      throw new ConfigError(`RAM of ${Math.ceil(size / 2 ** 20)} MiB: at most ${MAX_RAM_BYTES / 2 ** 20} MiB in one block in this build (guest RAM, and with a hypervisor the guests' RAM and its own, are one typed array)`);
+    if (window === undefined && size > MAX_RAM_BYTES) {
+      throw new ConfigError(`RAM of ${Math.ceil(size / 2 ** 20)} MiB: at most ${MAX_RAM_BYTES / 2 ** 20} MiB in this build (the board's address map)`);
     }
-    if (backing !== undefined && backing.length !== size) {
-      throw new RangeError(`RAM backing has ${backing.length} bytes, expected ${size}`);
+    if (window !== undefined && (window.offset % 4096 !== 0 || window.offset < 0 || window.offset + size > window.store.size)) {
+      throw new RangeError(`RAM window of ${size} bytes at ${window.offset} is not 4 KiB-aligned inside its ${window.store.size}-byte store`);
     }
-    try {
-      this.bytes = backing ?? new Uint8Array(size);
-    } catch (e) {
-      throw new ConfigError(`RAM of ${Math.ceil(size / 2 ** 20)} MiB: the host cannot give it (${e instanceof Error ? e.message : String(e)})`);
-    }
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, size);
+    this.store = window?.store ?? new RamStore(size);
+    this.storeOffset = window?.offset ?? 0;
+    this.firstPage = this.storeOffset / 4096;
     this.end = base + size;
-    this.writeWatchers = watchersOf(this.bytes.buffer);
-    this.bufferOffset = this.bytes.byteOffset;
+    this.writeWatchers = this.store.watchers;
+  }
+
+  /** A Ram at guest-physical `base` over `size` bytes of this one from byte `offset` (aliasing them). */
+  window(offset: number, size: number, base: number): Ram {
+    if (offset < 0 || offset + size > this.size) throw new RangeError(`RAM window [${offset}, ${offset + size}) outside ${this.size} bytes`);
+    return new Ram(base, size, { store: this.store, offset: this.storeOffset + offset });
+  }
+
+  /**
+   * The store chunk holding this RAM's 4 KiB page `page` (its index from `base`), committing it when
+   * `commit`; -1 when it is not committed and `commit` is false (it reads as zero). The page starts
+   * at pageOffset(page) in that chunk.
+   */
+  pageChunk(page: number, commit: boolean): number {
+    const c = ((this.firstPage + page) / PAGES_PER_CHUNK) | 0;
+    if (this.store.chunks[c] === undefined) {
+      if (!commit) return -1;
+      this.store.commit(c);
+    }
+    return c;
+  }
+
+  /** Byte offset of page `page` in its chunk. */
+  pageOffset(page: number): number {
+    return ((this.firstPage + page) % PAGES_PER_CHUNK) * 4096;
   }
 
   /** Tell the write watchers that RAM bytes [offset, offset + length) are about to change. */
   noteWrite(offset: number, length: number): void {
     const ws = this.writeWatchers;
-    for (let i = 0; i < ws.length; i++) ws[i]!(this.bufferOffset + offset, length);
+    for (let i = 0; i < ws.length; i++) ws[i]!(this.storeOffset + offset, length);
   }
 
   contains(addr: number, length: number): boolean {
@@ -77,46 +145,176 @@ export class Ram implements GuestMemory {
 
   private offsetOf(addr: number, length: number): number {
     if (!this.contains(addr, length)) throw new GuestMemoryError(addr, length);
-    return addr - this.base;
+    return this.storeOffset + (addr - this.base);
   }
 
-  /** The offset of a range about to be written, after telling the watchers. */
+  /** The store offset of a range about to be written, after telling the watchers. */
   private writeOffset(addr: number, length: number): number {
     const o = this.offsetOf(addr, length);
-    if (this.writeWatchers.length !== 0) this.noteWrite(o, length);
+    if (this.writeWatchers.length !== 0) {
+      const ws = this.writeWatchers;
+      for (let i = 0; i < ws.length; i++) ws[i]!(o, length);
+    }
     return o;
   }
 
+  /**
+   * A live view of guest RAM (committing its chunk). A range that crosses a chunk boundary cannot be
+   * one view: use views(), copyOut() or fill() — those callers that may span chunks do.
+   */
   slice(addr: number, length: number): Uint8Array {
     const o = this.writeOffset(addr, length);
-    return this.bytes.subarray(o, o + length);
+    const c = Math.floor(o / RAM_CHUNK_SIZE);
+    const at = o - c * RAM_CHUNK_SIZE;
+    if (at + length > RAM_CHUNK_SIZE) {
+      throw new RangeError(`RAM slice [${addr}, +${length}) crosses a ${RAM_CHUNK_SIZE >> 20} MiB chunk boundary (use views())`);
+    }
+    return this.store.commit(c).subarray(at, at + length);
   }
+
+  /** Live views covering [addr, addr + length), split at chunk boundaries (committing them). */
+  views(addr: number, length: number): Uint8Array[] {
+    let o = this.writeOffset(addr, length);
+    const out: Uint8Array[] = [];
+    let left = length;
+    while (left > 0) {
+      const c = Math.floor(o / RAM_CHUNK_SIZE);
+      const at = o - c * RAM_CHUNK_SIZE;
+      const n = Math.min(left, RAM_CHUNK_SIZE - at);
+      out.push(this.store.commit(c).subarray(at, at + n));
+      o += n;
+      left -= n;
+    }
+    return out;
+  }
+
+  /** Call `each` for the stored bytes of [o, o + length) chunk by chunk (undefined: uncommitted, zero). */
+  private eachChunk(o: number, length: number, each: (c: number, chunk: Uint8Array | undefined, at: number, n: number, done: number) => void): void {
+    let done = 0;
+    while (done < length) {
+      const c = Math.floor(o / RAM_CHUNK_SIZE);
+      const at = o - c * RAM_CHUNK_SIZE;
+      const n = Math.min(length - done, RAM_CHUNK_SIZE - at);
+      each(c, this.store.chunks[c], at, n, done);
+      o += n;
+      done += n;
+    }
+  }
+
+  /** A copy of [addr, addr + length) (uncommitted chunks read as zero; nothing is committed). */
+  copyOut(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.eachChunk(this.offsetOf(addr, length), length, (_c, chunk, at, n, done) => {
+      if (chunk !== undefined) out.set(chunk.subarray(at, at + n), done);
+    });
+    return out;
+  }
+
+  /** Set [addr, addr + length) to `value` (zeroing an uncommitted chunk commits nothing). */
+  fill(addr: number, length: number, value = 0): void {
+    const o = this.writeOffset(addr, length);
+    this.eachChunk(o, length, (c, chunk, at, n) => {
+      if (chunk !== undefined) chunk.fill(value, at, at + n);
+      else if (value !== 0) this.store.commit(c).fill(value, at, at + n);
+    });
+  }
+
+  /** Committed 4 KiB-aligned stretches of this RAM: [offset from base, length] pairs, ascending. */
+  committedRanges(): [number, number][] {
+    const out: [number, number][] = [];
+    const first = Math.floor(this.storeOffset / RAM_CHUNK_SIZE);
+    const last = Math.floor((this.storeOffset + this.size - 1) / RAM_CHUNK_SIZE);
+    for (let c = first; c <= last; c++) {
+      if (this.store.chunks[c] === undefined) continue;
+      const from = Math.max(c * RAM_CHUNK_SIZE, this.storeOffset) - this.storeOffset;
+      const to = Math.min((c + 1) * RAM_CHUNK_SIZE, this.storeOffset + this.size) - this.storeOffset;
+      const prev = out[out.length - 1];
+      if (prev !== undefined && prev[0] + prev[1] === from) prev[1] += to - from;
+      else out.push([from, to - from]);
+    }
+    return out;
+  }
+
+  /** The DataView over `width` bytes at store offset `o`, with the offset in it in `this.at`; undefined: crosses a chunk. */
+  private at = 0;
+  private viewAt(o: number, width: number, commit: boolean): DataView | undefined | null {
+    const c = (o / RAM_CHUNK_SIZE) | 0;
+    const at = o - c * RAM_CHUNK_SIZE;
+    if (at + width > RAM_CHUNK_SIZE) return null;
+    this.at = at;
+    if (commit) this.store.commit(c);
+    return this.store.views[c];
+  }
+
+  private readSplit(o: number, width: number): bigint {
+    let v = 0n;
+    for (let i = 0; i < width; i++) {
+      const c = Math.floor((o + i) / RAM_CHUNK_SIZE);
+      const b = this.store.chunks[c]?.[o + i - c * RAM_CHUNK_SIZE] ?? 0;
+      v |= BigInt(b) << BigInt(8 * i);
+    }
+    return v;
+  }
+
+  private writeSplit(o: number, width: number, value: bigint): void {
+    for (let i = 0; i < width; i++) {
+      const c = Math.floor((o + i) / RAM_CHUNK_SIZE);
+      this.store.commit(c)[o + i - c * RAM_CHUNK_SIZE] = Number((value >> BigInt(8 * i)) & 0xffn);
+    }
+  }
+
   read8(addr: number): number {
-    return this.bytes[this.offsetOf(addr, 1)]!;
+    const o = this.offsetOf(addr, 1);
+    const c = (o / RAM_CHUNK_SIZE) | 0;
+    return this.store.chunks[c]?.[o - c * RAM_CHUNK_SIZE] ?? 0;
   }
   read16(addr: number): number {
-    return this.view.getUint16(this.offsetOf(addr, 2), true);
+    const o = this.offsetOf(addr, 2);
+    const v = this.viewAt(o, 2, false);
+    if (v === null) return Number(this.readSplit(o, 2));
+    return v === undefined ? 0 : v.getUint16(this.at, true);
   }
   read32(addr: number): number {
-    return this.view.getUint32(this.offsetOf(addr, 4), true);
+    const o = this.offsetOf(addr, 4);
+    const v = this.viewAt(o, 4, false);
+    if (v === null) return Number(this.readSplit(o, 4));
+    return v === undefined ? 0 : v.getUint32(this.at, true);
   }
   read64(addr: number): bigint {
-    return this.view.getBigUint64(this.offsetOf(addr, 8), true);
+    const o = this.offsetOf(addr, 8);
+    const v = this.viewAt(o, 8, false);
+    if (v === null) return this.readSplit(o, 8);
+    return v === undefined ? 0n : v.getBigUint64(this.at, true);
   }
   write8(addr: number, value: number): void {
-    this.bytes[this.writeOffset(addr, 1)] = value;
+    const o = this.writeOffset(addr, 1);
+    const c = (o / RAM_CHUNK_SIZE) | 0;
+    this.store.commit(c)[o - c * RAM_CHUNK_SIZE] = value;
   }
   write16(addr: number, value: number): void {
-    this.view.setUint16(this.writeOffset(addr, 2), value, true);
+    const o = this.writeOffset(addr, 2);
+    const v = this.viewAt(o, 2, true);
+    if (v === null || v === undefined) this.writeSplit(o, 2, BigInt(value & 0xffff));
+    else v.setUint16(this.at, value, true);
   }
   write32(addr: number, value: number): void {
-    this.view.setUint32(this.writeOffset(addr, 4), value >>> 0, true);
+    const o = this.writeOffset(addr, 4);
+    const v = this.viewAt(o, 4, true);
+    if (v === null || v === undefined) this.writeSplit(o, 4, BigInt(value >>> 0));
+    else v.setUint32(this.at, value >>> 0, true);
   }
   write64(addr: number, value: bigint): void {
-    this.view.setBigUint64(this.writeOffset(addr, 8), BigInt.asUintN(64, value), true);
+    const o = this.writeOffset(addr, 8);
+    const v = this.viewAt(o, 8, true);
+    if (v === null || v === undefined) this.writeSplit(o, 8, BigInt.asUintN(64, value));
+    else v.setBigUint64(this.at, BigInt.asUintN(64, value), true);
   }
   /** Copy an image into RAM (loaders); throws GuestMemoryError when it does not fit. */
   load(addr: number, data: Uint8Array): void {
-    this.bytes.set(data, this.writeOffset(addr, data.length));
+    let done = 0;
+    for (const v of this.views(addr, data.length)) {
+      v.set(data.subarray(done, done + v.length));
+      done += v.length;
+    }
   }
 }

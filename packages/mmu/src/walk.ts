@@ -231,9 +231,8 @@ export class BusPteMemory implements PteMemory {
     if (!this.pmp.check(addr, PTE_SIZE, ACCESS_LOAD, PRIV_S)) return -1;
     const ram = this.bus.ram;
     if (addr >= ram.base && addr + PTE_SIZE <= ram.end) {
-      const o = addr - ram.base;
-      this.hi = ram.view.getUint32(o + 4, true);
-      return ram.view.getUint32(o, true);
+      this.hi = ram.read32(addr + 4);
+      return ram.read32(addr);
     }
     const pte = this.bus.read(addr, PTE_SIZE);
     if (pte === BUS_FAULT) return -1;

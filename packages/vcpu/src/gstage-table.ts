@@ -28,7 +28,7 @@ export class GStageTable {
     const root = Math.ceil(region.base / ROOT_SIZE) * ROOT_SIZE;
     const gibs = Math.ceil((guestBase + window.size) / GIB) - Math.floor(guestBase / GIB);
     if (root + ROOT_SIZE + gibs * PAGE_SIZE > region.base + region.size) throw new Error('G-stage: table region too small');
-    ram.slice(root, ROOT_SIZE + gibs * PAGE_SIZE).fill(0);
+    ram.fill(root, ROOT_SIZE + gibs * PAGE_SIZE);
     const tables = new Map<number, number>();
     let next = root + ROOT_SIZE;
     const leafFlags = BigInt(PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);

@@ -135,7 +135,7 @@ export class Vm {
   constructor(
     config: VmConfig,
     readonly window: HostRegion,
-    hostBytes: Uint8Array,
+    hostRam: Ram,
     readonly shadow: ShadowPageTable,
     instructionsPerTick: number,
     mode: 'trap' | 'hext' = 'trap',
@@ -146,7 +146,7 @@ export class Vm {
     this.weight = config.weight ?? 256;
     this.cap = config.cap ?? 0;
     // Guest RAM aliases the VM's partition of host memory: guest code runs on it directly.
-    this.ram = new Ram(GUEST_RAM_BASE, window.size, hostBytes.subarray(window.offset, window.offset + window.size));
+    this.ram = hostRam.window(window.offset, window.size, GUEST_RAM_BASE);
     const sink = config.console;
     this.board = new VmBoard({
       ram: this.ram,

@@ -76,7 +76,7 @@ export class DescriptorChain {
         continue;
       }
       const n = Math.min(seg.len - skip, left);
-      out.push(this.memory.slice(seg.addr + skip, n));
+      out.push(...this.memory.views(seg.addr + skip, n));
       skip = 0;
       left -= n;
     }

@@ -90,6 +90,7 @@ class NoDevice implements VirtioDevice {
 const NO_MEMORY: GuestMemory = {
   contains: () => false,
   slice: () => new Uint8Array(0),
+  views: () => [],
   read8: () => 0,
   read16: () => 0,
   read32: () => 0,

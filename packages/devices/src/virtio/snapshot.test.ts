@@ -21,7 +21,7 @@ function hdr(type: number, sector: number): Uint8Array {
 /** Clone a machine's RAM and transport state into a fresh transport around `device`. */
 function cloneInto(m: TestMachine, device: VirtioDevice): { t: VirtioMmioTransport; ram: Ram; irq: LevelIrqLine } {
   const ram = new Ram(RAM_BASE, m.ram.size);
-  ram.load(RAM_BASE, m.ram.bytes);
+  ram.load(RAM_BASE, m.ram.copyOut(RAM_BASE, m.ram.size));
   const irq = new LevelIrqLine();
   const t = new VirtioMmioTransport({ device, memory: ram, irq });
   t.restore(structuredClone(m.transport.snapshot()));

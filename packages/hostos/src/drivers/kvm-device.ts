@@ -147,7 +147,7 @@ export class KvmDevice implements CharDevice {
         if (setup.snapshot !== undefined) return this.restoreVcpu(proc, state, setup, setup.snapshot, pool);
         try {
           // The VMM's device models go into the board's virtio-mmio slots before boot, so the device tree lists them.
-          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console }, state.window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
+          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console }, state.window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
           state.vcpu = new KvmVcpu(vm, this.kernel.machine);
         } catch (e) {
           void e;
@@ -187,7 +187,7 @@ export class KvmDevice implements CharDevice {
     try {
       if (checkVmSnapshot(s, 'KVM_CREATE_VCPU', this.kernel.machine.instructionsPerTick).sbiMode !== 'firmware') return fail('EINVAL');
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
-      const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram.bytes, shadow, this.kernel.machine.instructionsPerTick);
+      const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
       const vc = new KvmVcpu(vm, this.kernel.machine);
       if (loadVmState(vm, s, false)) vm.state = 'waiting';

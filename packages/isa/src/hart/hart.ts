@@ -33,7 +33,7 @@ import { mulDiv32, mulDiv64 } from './muldiv.js';
 import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
-import { PageCache } from './page-cache.js';
+import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
 import {
   DERIVE_ALL, DERIVE_ATTENTION, DERIVE_ROOTS, DERIVE_SSTC, DERIVE_TRANSLATION, resetHartState,
 } from './hart-state.js';
@@ -82,9 +82,9 @@ const caches = new WeakMap<Ram, TranslationCache>();
 function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | undefined): TranslationCache {
   let tc = caches.get(ram);
   if (tc === undefined) {
-    const cache = new TranslationCache(ram.view, cexp, ram.size, threshold);
+    const cache = new TranslationCache(ram, cexp, threshold);
     // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
-    const base = ram.bufferOffset;
+    const base = ram.storeOffset;
     ram.writeWatchers.push((at, len) => {
       const start = Math.max(at - base, 0);
       const end = Math.min(at - base + len, ram.size);
@@ -233,18 +233,26 @@ export class Hart implements BlockHart, TranslatingHart {
   /** LR/SC reservation: the virtual address of the last LR, or -1n when none. */
   private reservation = -1n;
   /**
-   * Cached translations: page key (hi word, lo word & ~0xfff) → byte offset of the page in RAM.
-   * The load and store caches are also used by translated blocks (BlockHart), hence not private.
+   * Cached translations: page key (hi word, lo word & ~0xfff) → the RAM chunk holding the page (its
+   * views) and the page's byte offset in it; for fetch also the page's index in RAM (the
+   * translator's key). The load and store caches are also used by translated blocks (BlockHart),
+   * hence not private.
    */
   private fHi = 0;
   private fLo = NO_PAGE;
   private fOff = 0;
+  private fView = NO_VIEW;
+  private fPage = 0;
   ldHi = 0;
   ldLo = NO_PAGE;
   ldOff = 0;
+  ldView = NO_VIEW;
+  ldBytes = NO_BYTES;
   stHi = 0;
   stLo = NO_PAGE;
   stOff = 0;
+  stView = NO_VIEW;
+  stBytes = NO_BYTES;
   /** Second level behind the single-entry caches above. */
   private readonly fetchPages = new PageCache();
   readonly loadPages = new PageCache();
@@ -269,8 +277,6 @@ export class Hart implements BlockHart, TranslatingHart {
   /** The block translator's cache (shared by the harts on this RAM), or null when translation is off. */
   readonly translations: TranslationCache | null;
   private readonly ram: Ram;
-  private readonly ramBytes: Uint8Array;
-  private readonly ramView: DataView;
   private readonly cexp: Int32Array;
 
   constructor(opts: HartOptions) {
@@ -285,8 +291,6 @@ export class Hart implements BlockHart, TranslatingHart {
     this.interruptsImplemented = this.hExtension ? MIP_IMPLEMENTED | VS_INTERRUPTS : MIP_IMPLEMENTED;
     this.xw = new Int32Array(this.x.buffer);
     this.ram = opts.bus.ram;
-    this.ramBytes = this.ram.bytes;
-    this.ramView = this.ram.view;
     this.cexp = compressedTable();
     this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp, opts.translateThreshold) : null;
     this.translations?.attach(this);
@@ -634,8 +638,6 @@ export class Hart implements BlockHart, TranslatingHart {
   private interpret(budget: number, jit: boolean): VmExit {
     const x = this.x;
     const xw = this.xw;
-    const bytes = this.ramBytes;
-    const view = this.ramView;
     const cexp = this.cexp;
     let pcLo = this.pcLo;
     let pcHi = this.pcHi;
@@ -686,13 +688,12 @@ export class Hart implements BlockHart, TranslatingHart {
         // ---- fetch ----
         let raw: number;
         const fpo = pcLo & 0xfff;
+        let slot: number;
         if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo && fpo <= 0xffc) {
-          raw = view.getInt32(this.fOff + fpo, true);
-        } else if (fpo <= 0xffc && this.fetchPages.lookup(pcLo, pcHi) >= 0) {
-          this.fHi = pcHi;
-          this.fLo = pcLo & ~0xfff;
-          this.fOff = this.fetchPages.lookup(pcLo, pcHi);
-          raw = view.getInt32(this.fOff + fpo, true);
+          raw = this.fView.getInt32(this.fOff + fpo, true);
+        } else if (fpo <= 0xffc && (slot = this.fetchPages.lookup(pcLo, pcHi)) >= 0) {
+          this.fetchHit(pcLo, pcHi, slot);
+          raw = this.fView.getInt32(this.fOff + fpo, true);
         } else {
           this.retired = ret;
           raw = this.fetchSlow(pcLo, pcHi);
@@ -854,12 +855,13 @@ export class Hart implements BlockHart, TranslatingHart {
             }
             if (base >= 0) {
               const o = base + po;
+              const view = this.ldView;
               switch (f3) {
-                case 0: xw[rd2] = (bytes[o] << 24) >> 24; xw[rd2 + 1] = xw[rd2] >> 31; break;
+                case 0: xw[rd2] = (this.ldBytes[o] << 24) >> 24; xw[rd2 + 1] = xw[rd2] >> 31; break;
                 case 1: xw[rd2] = view.getInt16(o, true); xw[rd2 + 1] = xw[rd2] >> 31; break;
                 case 2: xw[rd2] = view.getInt32(o, true); xw[rd2 + 1] = xw[rd2] >> 31; break;
                 case 3: xw[rd2] = view.getInt32(o, true); xw[rd2 + 1] = view.getInt32(o + 4, true); break;
-                case 4: xw[rd2] = bytes[o]; xw[rd2 + 1] = 0; break;
+                case 4: xw[rd2] = this.ldBytes[o]; xw[rd2 + 1] = 0; break;
                 case 5: xw[rd2] = view.getUint16(o, true); xw[rd2 + 1] = 0; break;
                 case 6: xw[rd2] = view.getInt32(o, true); xw[rd2 + 1] = 0; break;
                 default: this.illegal(raw);
@@ -888,8 +890,9 @@ export class Hart implements BlockHart, TranslatingHart {
             }
             if (base >= 0) {
               const o = base + po;
+              const view = this.stView;
               switch (f3) {
-                case 0: bytes[o] = xw[rs2]; break;
+                case 0: this.stBytes[o] = xw[rs2]; break;
                 case 1: view.setInt16(o, xw[rs2], true); break;
                 case 2: view.setInt32(o, xw[rs2], true); break;
                 default: view.setInt32(o, xw[rs2], true); view.setInt32(o + 4, xw[rs2 + 1], true);
@@ -1023,19 +1026,54 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */
   jitStorePage(lo: number, hi: number, width: number): number {
-    let page = this.storePages.lookup(lo, hi);
-    if (page < 0) {
+    const sp = this.storePages;
+    let slot = sp.lookup(lo, hi);
+    if (slot < 0) {
       const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
-      page = this.ramPage(pa);
-      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page >>> 12)) return -1;
+      const page = this.ramPage(pa);
+      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page)) return -1;
       // Code of other translators on the same memory (a VM window's alias) is dropped as usual.
-      this.ram.noteWrite(page, 4096);
-      this.storePages.insert(lo, hi, page);
+      this.ram.noteWrite(page * 4096, 4096);
+      slot = this.cachePage(sp, lo, hi, page);
     }
+    return this.storeHit(lo, hi, slot);
+  }
+
+  /** Fill `cache` for the VA page (lo, hi) → RAM page `page` (committing its chunk); the entry. */
+  private cachePage(cache: PageCache, lo: number, hi: number, page: number): number {
+    const ram = this.ram;
+    const c = ram.pageChunk(page, true);
+    cache.insert(lo, hi, ram.pageOffset(page), page, ram.store.views[c]!, ram.store.chunks[c]!);
+    return cache.lookup(lo, hi);
+  }
+
+  /** Make cache entry `slot` the single-entry fetch cache. */
+  private fetchHit(lo: number, hi: number, slot: number): void {
+    const fp = this.fetchPages;
+    this.fHi = hi;
+    this.fLo = lo & ~0xfff;
+    this.fOff = fp.off[slot]!;
+    this.fView = fp.views[slot]!;
+    this.fPage = fp.page[slot]!;
+  }
+
+  /** Make cache entry `slot` the single-entry load cache; the page's offset in its chunk. */
+  private loadHit(lo: number, hi: number, slot: number): number {
+    const lp = this.loadPages;
+    this.ldHi = hi;
+    this.ldLo = lo & ~0xfff;
+    this.ldView = lp.views[slot]!;
+    this.ldBytes = lp.bytes[slot]!;
+    return (this.ldOff = lp.off[slot]!);
+  }
+
+  private storeHit(lo: number, hi: number, slot: number): number {
+    const sp = this.storePages;
     this.stHi = hi;
     this.stLo = lo & ~0xfff;
-    this.stOff = page;
-    return page;
+    this.stView = sp.views[slot]!;
+    this.stBytes = sp.bytes[slot]!;
+    return (this.stOff = sp.off[slot]!);
   }
 
   /**
@@ -1047,22 +1085,17 @@ export class Hart implements BlockHart, TranslatingHart {
   private runBlock(pcLo: number, pcHi: number, budget: number): number {
     const b = this.blockAt(pcLo, pcHi);
     if (b === undefined || b.length > budget) return 0;
-    return b.run(this, this.ramView, this.ramBytes, pcLo, pcHi, budget);
+    return b.run(this, pcLo, pcHi, budget);
   }
 
   /** The block at pc (found through the fetch translation cache; translated once hot), if any. */
   private blockAt(pcLo: number, pcHi: number): CompiledBlock | undefined {
-    let off: number;
-    if (pcHi === this.fHi && (pcLo & ~0xfff) === this.fLo) {
-      off = this.fOff;
-    } else {
-      off = this.fetchPages.lookup(pcLo, pcHi);
-      if (off < 0) return undefined;
-      this.fHi = pcHi;
-      this.fLo = pcLo & ~0xfff;
-      this.fOff = off;
+    if (pcHi !== this.fHi || (pcLo & ~0xfff) !== this.fLo) {
+      const slot = this.fetchPages.lookup(pcLo, pcHi);
+      if (slot < 0) return undefined;
+      this.fetchHit(pcLo, pcHi, slot);
     }
-    return this.translations!.lookup(off + (pcLo & 0xfff));
+    return this.translations!.lookup(this.fPage, pcLo & 0xfff);
   }
 
   // ---------------------------------------------------------------- exceptions and traps
@@ -1233,11 +1266,18 @@ export class Hart implements BlockHart, TranslatingHart {
     return pa;
   }
 
-  /** Byte offset of the 4 KiB page containing pa when the whole page is RAM, else -1. */
-  private ramPage(pa: number): number {
+  /**
+   * Index in RAM of the 4 KiB page containing pa when the whole page is RAM, else -1. With
+   * `committed`, also -1 when the page's chunk is not committed: loads and fetches there read zero
+   * through the bus without allocating it, and nothing caches a view that a first write would
+   * replace.
+   */
+  private ramPage(pa: number, committed = false): number {
     const page = pa - (pa & 0xfff);
     const ram = this.ram;
-    return page >= ram.base && page + 4096 <= ram.end ? page - ram.base : -1;
+    if (page < ram.base || page + 4096 > ram.end) return -1;
+    const p = (page - ram.base) / 4096;
+    return committed && ram.pageChunk(p, false) < 0 ? -1 : p;
   }
 
   /**
@@ -1266,23 +1306,18 @@ export class Hart implements BlockHart, TranslatingHart {
   private fetchSlow(pcLo: number, pcHi: number): number {
     const va = toBig(pcLo, pcHi);
     const pa = this.translate(va, ACCESS_FETCH, this.priv, 2);
-    const page = this.ramPage(pa);
+    const page = this.ramPage(pa, true);
     let low: number;
     if (page >= 0) {
-      if (this.cacheable(pa, ACCESS_FETCH, this.privLevel)) {
-        this.fHi = pcHi;
-        this.fLo = pcLo & ~0xfff;
-        this.fOff = page;
-        this.fetchPages.insert(pcLo, pcHi, page);
-      }
-      low = this.ramView.getUint16(page + (pa & 0xfff), true);
+      if (this.cacheable(pa, ACCESS_FETCH, this.privLevel)) this.fetchHit(pcLo, pcHi, this.cachePage(this.fetchPages, pcLo, pcHi, page));
+      low = this.ram.read16(pa);
     } else {
       low = Number(this.physRead(pa, 2, CAUSE_FETCH_ACCESS, va));
     }
     if ((low & 3) !== 3) return low;
     let high: number;
     if ((pa & 0xfff) !== 0xffe) {
-      high = page >= 0 ? this.ramView.getUint16(page + (pa & 0xfff) + 2, true) : Number(this.physRead(pa + 2, 2, CAUSE_FETCH_ACCESS, va));
+      high = page >= 0 ? this.ram.read16(pa + 2) : Number(this.physRead(pa + 2, 2, CAUSE_FETCH_ACCESS, va));
     } else {
       const va2 = BigInt.asUintN(64, va + 2n);
       const pa2 = this.translate(va2, ACCESS_FETCH, this.priv, 2);
@@ -1297,33 +1332,29 @@ export class Hart implements BlockHart, TranslatingHart {
    * are raised here, so the caller performs the access only when translation succeeded.
    */
   private loadPage(lo: number, hi: number, width: number): number {
-    let page = this.loadPages.lookup(lo, hi);
-    if (page < 0) {
+    const lp = this.loadPages;
+    let slot = lp.lookup(lo, hi);
+    if (slot < 0) {
       const pa = this.translate(toBig(lo, hi), ACCESS_LOAD, this.dataPriv, width);
-      page = this.ramPage(pa);
+      const page = this.ramPage(pa, true);
       if (page < 0 || !this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) return -1;
-      this.loadPages.insert(lo, hi, page);
+      slot = this.cachePage(lp, lo, hi, page);
     }
-    this.ldHi = hi;
-    this.ldLo = lo & ~0xfff;
-    this.ldOff = page;
-    return page;
+    return this.loadHit(lo, hi, slot);
   }
 
   private storePage(lo: number, hi: number, width: number): number {
-    let page = this.storePages.lookup(lo, hi);
-    if (page < 0) {
+    const sp = this.storePages;
+    let slot = sp.lookup(lo, hi);
+    if (slot < 0) {
       const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
-      page = this.ramPage(pa);
+      const page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
       // A code page is never in a store cache: its first store lands here and drops its blocks.
-      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page, 4096);
-      this.storePages.insert(lo, hi, page);
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page * 4096, 4096);
+      slot = this.cachePage(sp, lo, hi, page);
     }
-    this.stHi = hi;
-    this.stLo = lo & ~0xfff;
-    this.stOff = page;
-    return page;
+    return this.storeHit(lo, hi, slot);
   }
 
   /** A load that missed the cached page: translate, maybe cache, split at a page boundary. */
@@ -1344,18 +1375,12 @@ export class Hart implements BlockHart, TranslatingHart {
       return v;
     }
     const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
-    const page = this.ramPage(pa);
-    if (page >= 0) {
-      if (this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) {
-        this.ldHi = hi;
-        this.ldLo = lo & ~0xfff;
-        this.ldOff = page;
-        this.loadPages.insert(lo, hi, page);
-      }
-      const o = page + po;
-      const view = this.ramView;
+    const page = this.ramPage(pa, true);
+    if (page >= 0 && this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) {
+      const o = this.loadHit(lo, hi, this.cachePage(this.loadPages, lo, hi, page)) + po;
+      const view = this.ldView;
       switch (width) {
-        case 1: return BigInt(this.ramBytes[o]);
+        case 1: return BigInt(this.ldBytes[o]);
         case 2: return BigInt(view.getUint16(o, true));
         case 4: return BigInt(view.getUint32(o, true));
         default: return view.getBigUint64(o, true);
@@ -1382,18 +1407,12 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
     const page = this.ramPage(pa);
-    if (page >= 0) {
-      if (this.cacheable(pa, ACCESS_STORE, this.dataPriv)) {
-        this.stHi = hi;
-        this.stLo = lo & ~0xfff;
-        this.stOff = page;
-        this.storePages.insert(lo, hi, page);
-      }
-      const o = page + po;
-      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
-      const view = this.ramView;
+    if (page >= 0 && this.cacheable(pa, ACCESS_STORE, this.dataPriv)) {
+      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page * 4096 + po, width);
+      const o = this.storeHit(lo, hi, this.cachePage(this.storePages, lo, hi, page)) + po;
+      const view = this.stView;
       switch (width) {
-        case 1: this.ramBytes[o] = Number(value & 0xffn); break;
+        case 1: this.stBytes[o] = Number(value & 0xffn); break;
         case 2: view.setUint16(o, Number(value & 0xffffn), true); break;
         case 4: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
         default: view.setBigUint64(o, value, true);
@@ -1407,8 +1426,7 @@ export class Hart implements BlockHart, TranslatingHart {
   private readAt(pa: number, width: 4 | 8, va: bigint, faultCause: number): bigint {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
-      const o = pa - ram.base;
-      return width === 4 ? BigInt(this.ramView.getUint32(o, true)) : this.ramView.getBigUint64(o, true);
+      return width === 4 ? BigInt(ram.read32(pa)) : ram.read64(pa);
     }
     return this.physRead(pa, width, faultCause, va);
   }
@@ -1416,10 +1434,9 @@ export class Hart implements BlockHart, TranslatingHart {
   private writeAt(pa: number, width: 4 | 8, value: bigint, va: bigint): void {
     const ram = this.ram;
     if (pa >= ram.base && pa + width <= ram.end) {
-      const o = pa - ram.base;
-      if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(o, width);
-      if (width === 4) this.ramView.setUint32(o, Number(value & 0xffff_ffffn), true);
-      else this.ramView.setBigUint64(o, BigInt.asUintN(64, value), true);
+      // Ram's writes tell the write watchers first.
+      if (width === 4) ram.write32(pa, Number(value & 0xffff_ffffn));
+      else ram.write64(pa, BigInt.asUintN(64, value));
       return;
     }
     this.physWrite(pa, width, value, CAUSE_STORE_ACCESS, va);

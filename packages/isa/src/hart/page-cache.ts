@@ -1,32 +1,47 @@
 /**
- * A direct-mapped cache of VA page → RAM byte offset, for one kind of access (fetch, load or
- * store) at the hart's current privilege and translation state — the hart's private "TLB" in front
- * of the Mmu, holding only pages that are RAM and uniformly permitted by PMP. Keys are the virtual
- * page as int32 halves (hi word, lo word with the low 12 bits cleared); cleared by writing a low
- * word that no page can have.
+ * A direct-mapped cache of VA page → the RAM page holding it, for one kind of access (fetch, load
+ * or store) at the hart's current privilege and translation state — the hart's private "TLB" in
+ * front of the Mmu, holding only pages that are RAM and uniformly permitted by PMP. Guest RAM is
+ * kept in chunks (@vm/mmu RAM_CHUNK_SIZE), so an entry holds the chunk's views and the page's
+ * offset in it, plus the page's index in RAM (the translator's key). Keys are the virtual page as
+ * int32 halves (hi word, lo word with the low 12 bits cleared); cleared by writing a low word that
+ * no page can have.
  */
 const SIZE = 256;
 const EMPTY = 1;
+const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 export class PageCache {
   private readonly tagHi = new Int32Array(SIZE);
   private readonly tagLo = new Int32Array(SIZE).fill(EMPTY);
-  private readonly off = new Int32Array(SIZE);
+  /** Per entry: the page's byte offset in its chunk. */
+  readonly off = new Int32Array(SIZE);
+  /** Per entry: the page's index in RAM (offset from RAM's base / 4096). */
+  readonly page = new Int32Array(SIZE);
+  /** Per entry: the chunk's views. */
+  readonly views: DataView[] = new Array<DataView>(SIZE).fill(NO_VIEW);
+  readonly bytes: Uint8Array[] = new Array<Uint8Array>(SIZE).fill(NO_BYTES);
 
-  /** RAM byte offset of the page containing (hi:lo), or -1. */
+  /** The entry for the page containing (hi:lo), or -1. */
   lookup(lo: number, hi: number): number {
     const i = (lo >>> 12) & (SIZE - 1);
-    return this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi ? this.off[i] : -1;
+    return this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi ? i : -1;
   }
 
-  insert(lo: number, hi: number, offset: number): void {
+  insert(lo: number, hi: number, offset: number, page: number, view: DataView, bytes: Uint8Array): void {
     const i = (lo >>> 12) & (SIZE - 1);
     this.tagLo[i] = lo & ~0xfff;
     this.tagHi[i] = hi;
     this.off[i] = offset;
+    this.page[i] = page;
+    this.views[i] = view;
+    this.bytes[i] = bytes;
   }
 
   clear(): void {
     this.tagLo.fill(EMPTY);
   }
 }
+
+export { NO_VIEW, NO_BYTES };

@@ -7,7 +7,7 @@ import { loadDiskInto } from './disk-snapshot.js';
 import { hartStateOf } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
 import { SnapshotRestoreError } from './restore-error.js';
-import { applySparse } from './sparse-image.js';
+import { applySparseToRam } from './sparse-image.js';
 
 /**
  * Load a checkpoint into a board built from the same configuration. `loadDisks` false skips the
@@ -23,8 +23,8 @@ export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boo
   }
   if (ram !== 'keep') {
     // A freshly built board's RAM is zero already (and untouched: filling it would commit every page).
-    if (ram === 'load') m.ram.bytes.fill(0);
-    applySparse(s.ram, m.ram.bytes);
+    if (ram === 'load') m.ram.fill(m.ram.base, m.ram.size);
+    applySparseToRam(s.ram, m.ram);
   }
   m.rom.bytes.fill(0);
   m.rom.bytes.set(s.rom);

@@ -5,7 +5,7 @@ import { describeBoard } from './board-config.js';
 import { captureDisk } from './disk-snapshot.js';
 import { captureHart } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
-import { CHUNK_SIZE, sparseFromBytes } from './sparse-image.js';
+import { CHUNK_SIZE, sparseFromRam } from './sparse-image.js';
 
 export interface CaptureOptions {
   /** false: leave RAM out (an empty image) — live migration sends RAM page by page instead. */
@@ -28,7 +28,7 @@ export function snapshotMachine(m: VirtMachine, options: CaptureOptions = {}): M
     devices: m.devices.capture(),
     rom: m.rom.bytes.slice(),
     htif: htifConfig(m),
-    ram: options.ram === false ? { size: m.ram.size, chunkSize: CHUNK_SIZE, chunks: [] } : sparseFromBytes(m.ram.bytes),
+    ram: options.ram === false ? { size: m.ram.size, chunkSize: CHUNK_SIZE, chunks: [] } : sparseFromRam(m.ram),
     disks: disks.map(captureDisk),
   };
 }

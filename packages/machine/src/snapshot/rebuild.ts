@@ -21,7 +21,7 @@ export interface RestoreHost {
    * Guest RAM contents to use in place (exactly the snapshot's memory size); the snapshot's RAM
    * image is then ignored. Live migration receives RAM this way.
    */
-  readonly ramContents?: Uint8Array;
+  readonly ramContents?: Ram;
   /**
    * Add the devices the board's configuration does not describe (those added with
    * `VirtMachine.addDevice`), as when the board was first built; their states are then loaded
@@ -57,7 +57,7 @@ export function restoreMachine(s: MachineSnapshot, host: RestoreHost = {}): Rest
       hExtension: c.hExtension,
       virtioForceLegacy: c.forceLegacy,
       console,
-      ram: host.ramContents === undefined ? undefined : new Ram(VIRT.dram.base, c.memory, host.ramContents),
+      ram: host.ramContents === undefined ? undefined : host.ramContents,
     });
     for (const v of c.virtio) {
       machine.addVirtio(virtioDevice(v, disks, host, console), { slot: v.slot });

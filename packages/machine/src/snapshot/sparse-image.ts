@@ -1,3 +1,5 @@
+import type { Ram } from '@vm/mmu';
+
 /** Granularity of RAM and disk images in a checkpoint: 64 KiB chunks. */
 export const CHUNK_SIZE = 64 * 1024;
 
@@ -36,6 +38,30 @@ export function sparseFromBytes(bytes: Uint8Array, chunkSize = CHUNK_SIZE): Spar
     if (!isZero(part)) chunks.push({ index, data: part.slice() });
   }
   return { size: bytes.length, chunkSize, chunks };
+}
+
+/**
+ * The nonzero chunks of guest RAM: only its committed stretches are read (see @vm/mmu
+ * RAM_CHUNK_SIZE), so a large, mostly untouched RAM is captured in time and space proportional to
+ * what the guest wrote. The image is the same as sparseFromBytes over the whole RAM.
+ */
+export function sparseFromRam(ram: Ram, chunkSize = CHUNK_SIZE): SparseImage {
+  const chunks: ImageChunk[] = [];
+  let next = 0; // first image chunk not yet looked at (committed stretches may share one)
+  for (const [from, length] of ram.committedRanges()) {
+    const last = Math.floor((from + length - 1) / chunkSize);
+    for (let index = Math.max(next, Math.floor(from / chunkSize)); index <= last; index++) {
+      const part = ram.copyOut(ram.base + index * chunkSize, chunkLength(ram.size, chunkSize, index));
+      if (!isZero(part)) chunks.push({ index, data: part });
+    }
+    next = last + 1;
+  }
+  return { size: ram.size, chunkSize, chunks };
+}
+
+/** Write the image's chunks into guest RAM (which holds zero or, for 'keep', the contents). */
+export function applySparseToRam(image: SparseImage, ram: Ram): void {
+  for (const c of image.chunks) ram.load(ram.base + c.index * image.chunkSize, c.data);
 }
 
 /** Write the image's chunks over `into` (which holds the default contents). */

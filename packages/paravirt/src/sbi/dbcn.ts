@@ -23,15 +23,20 @@ export class DbcnExtension implements SbiExtension {
       case FID_DBCN_CONSOLE_WRITE: {
         const buf = this.buffer(c);
         if (buf === undefined) return fail(SBI_ERR_INVALID_PARAM);
-        this.platform.consoleWrite(buf.slice());
-        return ok(buf.length);
+        this.platform.consoleWrite(concat(buf));
+        return ok(length(buf));
       }
       case FID_DBCN_CONSOLE_READ: {
         const buf = this.buffer(c);
         if (buf === undefined) return fail(SBI_ERR_INVALID_PARAM);
-        const got = this.platform.consoleRead(buf.length);
-        buf.set(got.subarray(0, buf.length));
-        return ok(Math.min(got.length, buf.length));
+        const n = length(buf);
+        const got = this.platform.consoleRead(n);
+        let at = 0;
+        for (const v of buf) {
+          v.set(got.subarray(at, Math.min(got.length, at + v.length)));
+          at += v.length;
+        }
+        return ok(Math.min(got.length, n));
       }
       case FID_DBCN_CONSOLE_WRITE_BYTE:
         this.platform.consoleWrite(Uint8Array.of(Number(arg(c, 0) & 0xffn)));
@@ -41,15 +46,30 @@ export class DbcnExtension implements SbiExtension {
     }
   }
 
-  /** The guest buffer of a write/read, or undefined when it is not entirely guest RAM. */
-  private buffer(c: SbiCall): Uint8Array | undefined {
+  /** The guest buffer of a write/read as live views (one per RAM chunk), or undefined when it is not entirely guest RAM. */
+  private buffer(c: SbiCall): Uint8Array[] | undefined {
     const n = arg(c, 0);
     // a1 holds the low XLEN bits of the address, a2 the high ones: nonzero is beyond any RAM.
     const pa = arg(c, 1);
     if (arg(c, 2) !== 0n || n > BigInt(Number.MAX_SAFE_INTEGER) || pa > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
     const mem = this.platform.memory;
-    if (n === 0n) return new Uint8Array(0);
+    if (n === 0n) return [];
     if (!mem.contains(Number(pa), Number(n))) return undefined;
-    return mem.slice(Number(pa), Number(n));
+    return mem.views(Number(pa), Number(n));
   }
+}
+
+function length(views: readonly Uint8Array[]): number {
+  return views.reduce((n, v) => n + v.length, 0);
+}
+
+/** A copy of the views' bytes, in order. */
+function concat(views: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(length(views));
+  let at = 0;
+  for (const v of views) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
 }

@@ -37,17 +37,22 @@ export interface BlockHart {
   ldHi: number;
   ldLo: number;
   ldOff: number;
+  ldView: DataView;
+  ldBytes: Uint8Array;
   stHi: number;
   stLo: number;
   stOff: number;
+  stView: DataView;
+  stBytes: Uint8Array;
   readonly loadPages: PageCache;
   readonly storePages: PageCache;
   /** Instructions the running block retired before the access now in a helper (read if it faults). */
   blockRetired: number;
   /**
-   * RAM offset of the page for a load/store that missed both page caches, through the MMU (may
-   * raise the access's fault, which unwinds to the dispatcher), or -1: not cacheable RAM (MMIO,
-   * non-uniform PMP) or, for a store, a page with translated code — the interpreter does those.
+   * Offset of the page in its RAM chunk for a load/store that missed both page caches, through
+   * the MMU (may raise the access's fault, which unwinds to the dispatcher), with the chunk's views
+   * in ld/stView and ld/stBytes; or -1: not cacheable RAM (MMIO, non-uniform PMP, a load from an
+   * uncommitted chunk) or, for a store, a page with translated code — the interpreter does those.
    */
   jitLoadPage(lo: number, hi: number, width: number): number;
   jitStorePage(lo: number, hi: number, width: number): number;
@@ -57,7 +62,7 @@ export interface BlockHart {
  * Runs the block from virtual pc (pl, ph); returns the number of instructions retired and leaves
  * the next pc in h.pcLo/h.pcHi. `budget` (≥ the block's length) bounds a block that loops on itself.
  */
-export type BlockFn = (h: BlockHart, view: DataView, bytes: Uint8Array, pl: number, ph: number, budget: number) => number;
+export type BlockFn = (h: BlockHart, pl: number, ph: number, budget: number) => number;
 
 export interface CompiledBlock {
   readonly run: BlockFn;
@@ -174,7 +179,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
   const decl = regs.map((r) => `l${r} = xw[${2 * r}], h${r} = xw[${2 * r + 1}]`).join(', ');
   const wb = [...written].sort((a, b) => a - b).map((r) => `xw[${2 * r}] = l${r}; xw[${2 * r + 1}] = h${r};`).join(' ');
   const src =
-    `"use strict";\nreturn function block(h, view, bytes, pl, ph, budget) {\n` +
+    `"use strict";\nreturn function block(h, pl, ph, budget) {\n` +
     `const xw = h.xw;\nlet t = 0, u = 0, o = 0, po = 0, al = 0, ah = 0, k = 0${decl === '' ? '' : ', ' + decl};\n` +
     `for (;;) {\n${body.join('\n').replaceAll('WB ', wb + ' ')}\n}\n};`;
   // The translator's whole point: guest code becomes host code, compiled by V8.
@@ -240,7 +245,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
         ? `al = ${L(rs1)}; ah = ${H(rs1)}; po = al & 4095;`
         : `al = (${L(rs1)} + ${imm}) | 0; ah = (${H(rs1)} + ${imm >> 31} + ((al >>> 0) < (${L(rs1)} >>> 0) ? 1 : 0)) | 0; po = al & 4095;`;
     /**
-     * o = RAM offset of the access: the hart's single-entry page cache inline; else, with the
+     * o = offset of the access in its RAM chunk (h.ldView / h.stView): the hart's single-entry page cache inline; else, with the
      * state made precise (registers written back, pc = this instruction, count so far), the
      * hart's page lookup, which may fault (unwinding to the dispatcher) or answer -1 (leave the
      * block before this instruction; the interpreter performs it). A page-crossing access leaves too.
@@ -326,13 +331,13 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
       case OP_LOAD: {
         if (f3 === 7) return 'stop';
         const read = [
-          ['(bytes[o] << 24) >> 24', 't >> 31'],
-          ['view.getInt16(o, true)', 't >> 31'],
-          ['view.getInt32(o, true)', 't >> 31'],
-          ['view.getInt32(o, true)', 'view.getInt32(o + 4, true)'],
-          ['bytes[o]', '0'],
-          ['view.getUint16(o, true)', '0'],
-          ['view.getInt32(o, true)', '0'],
+          ['(h.ldBytes[o] << 24) >> 24', 't >> 31'],
+          ['h.ldView.getInt16(o, true)', 't >> 31'],
+          ['h.ldView.getInt32(o, true)', 't >> 31'],
+          ['h.ldView.getInt32(o, true)', 'h.ldView.getInt32(o + 4, true)'],
+          ['h.ldBytes[o]', '0'],
+          ['h.ldView.getUint16(o, true)', '0'],
+          ['h.ldView.getInt32(o, true)', '0'],
         ][f3]!;
         // The access happens even for rd = x0 (it may miss and leave the block, like any load).
         const value = rd === 0 ? '' : `t = ${read[0]!}; ${set('t', read[1]!)}`;
@@ -343,10 +348,10 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
         const imm = ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f);
         const v = L(rs2), vh = H(rs2);
         const write = [
-          `bytes[o] = ${v};`,
-          `view.setInt16(o, ${v}, true);`,
-          `view.setInt32(o, ${v}, true);`,
-          `view.setInt32(o, ${v}, true); view.setInt32(o + 4, ${vh}, true);`,
+          `h.stBytes[o] = ${v};`,
+          `h.stView.setInt16(o, ${v}, true);`,
+          `h.stView.setInt32(o, ${v}, true);`,
+          `h.stView.setInt32(o, ${v}, true); h.stView.setInt32(o + 4, ${vh}, true);`,
         ][f3]!;
         return push(`${address(imm)} ${page('st', 1 << f3)} ${write}`);
       }

@@ -1,5 +1,5 @@
 /**
- * Translated blocks of one RAM, keyed by physical address (RAM byte offset), shared by every hart
+ * Translated blocks of one RAM, keyed by physical address (RAM page index and offset), shared by every hart
  * on that RAM. Blocks do not depend on the translation regime (see block-compiler.ts), so the
  * physical address is the whole key.
  *
@@ -14,6 +14,7 @@
  * Bounded: at most MAX_BLOCKS blocks and MAX_SOURCE_CHARS of generated source; when either is
  * reached everything is dropped at once (as QEMU's tb_flush does when its buffer fills).
  */
+import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
 
@@ -67,15 +68,15 @@ export class TranslationCache {
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
 
   constructor(
-    private readonly view: DataView,
+    private readonly ram: Ram,
     private readonly cexp: Int32Array,
-    ramSize: number,
     /** See HOT_THRESHOLD (tests use a low one so short programs exercise blocks). */
     private readonly hotThreshold = HOT_THRESHOLD,
   ) {
-    this.pages = new Array<CodePage | undefined>(ramSize >>> 12).fill(undefined);
-    this.code = new Uint8Array(ramSize >>> 12);
-    this.smc = new Uint8Array(ramSize >>> 12);
+    const pages = ram.size / 4096;
+    this.pages = new Array<CodePage | undefined>(pages).fill(undefined);
+    this.code = new Uint8Array(pages);
+    this.smc = new Uint8Array(pages);
   }
 
   attach(h: TranslatingHart): void {
@@ -83,31 +84,33 @@ export class TranslationCache {
   }
 
   /**
-   * The block starting at RAM offset `off`, translating it when it has become hot; undefined when
-   * there is none (yet).
+   * The block starting at byte `po` of RAM page `pageIndex` (offset from RAM's base / 4096),
+   * translating it when it has become hot; undefined when there is none (yet).
    */
-  lookup(off: number): CompiledBlock | undefined {
-    const p = this.pages[off >>> 12];
-    const i = (off & 0xfff) >>> 1;
+  lookup(pageIndex: number, po: number): CompiledBlock | undefined {
+    const p = this.pages[pageIndex];
+    const i = po >>> 1;
     if (p !== undefined) {
       const b = p.blocks[i];
       if (b !== undefined) return b ?? undefined;
       if (++p.heat[i]! < this.hotThreshold) return undefined;
     } else {
-      if (this.smc[off >>> 12] === SMC_LIMIT) return undefined;
+      if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
       const fresh = new CodePage();
-      this.pages[off >>> 12] = fresh;
+      this.pages[pageIndex] = fresh;
       fresh.heat[i] = 1;
       if (this.hotThreshold > 1) return undefined;
     }
-    return this.translate(off);
+    return this.translate(pageIndex, po);
   }
 
-  private translate(off: number): CompiledBlock | undefined {
-    const pageIndex = off >>> 12;
+  private translate(pageIndex: number, po: number): CompiledBlock | undefined {
     const page = this.pages[pageIndex]!;
-    const b = compileBlock(this.view, this.cexp, off);
-    page.blocks[(off & 0xfff) >>> 1] = b ?? NONE;
+    // The page was fetched through a hart's fetch cache, so its chunk is committed.
+    const ram = this.ram;
+    const c = ram.pageChunk(pageIndex, true);
+    const b = compileBlock(ram.store.views[c]!, this.cexp, ram.pageOffset(pageIndex) + po);
+    page.blocks[po >>> 1] = b ?? NONE;
     if (b === undefined) return undefined;
     if (this.stats.blocks >= MAX_BLOCKS || this.stats.sourceChars + b.sourceChars > MAX_SOURCE_CHARS) {
       this.flush();
@@ -126,8 +129,8 @@ export class TranslationCache {
   /** Bytes [offset, offset + length) of RAM are about to change (or may, through a live view). */
   noteWrite(offset: number, length: number): void {
     if (length <= 0) return;
-    const first = offset >>> 12;
-    const last = Math.min((offset + length - 1) >>> 12, this.code.length - 1);
+    const first = Math.floor(offset / 4096);
+    const last = Math.min(Math.floor((offset + length - 1) / 4096), this.code.length - 1);
     for (let p = first; p <= last; p++) if (this.code[p] === 1) this.invalidatePage(p);
   }
 

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { inflateRawSync } from 'node:zlib';
 import { FormatError } from '@vm/core';
+import { MAX_RAM_BYTES, Ram } from '@vm/mmu';
+import { VIRT } from '../../memory-map.js';
 import { restoreMachine, type RestoreHost, type RestoredMachine } from '../rebuild.js';
 import { decodeSnapshot } from '../vmsnap-format.js';
 import { FRAME, FrameReader, MIGRATION_PROTOCOL_VERSION, PAGE_SIZE, jsonPayload, parseJson, writeFrame } from './frames.js';
@@ -28,7 +30,9 @@ export async function migrateIn(socket: Socket, host: Omit<RestoreHost, 'ramCont
     if (!Number.isSafeInteger(memory) || memory <= 0 || memory % PAGE_SIZE !== 0 || h.pageSize !== PAGE_SIZE) {
       throw new FormatError(peer, 0, 'hello', `bad memory size ${String(h.memory)} or page size ${String(h.pageSize)}`);
     }
-    const ram = new Uint8Array(memory);
+    if (memory > MAX_RAM_BYTES) throw new FormatError(peer, 0, 'hello', `memory size ${memory} exceeds this build's ${MAX_RAM_BYTES / 2 ** 20} MiB`);
+    // Committed as pages arrive: pages never sent are zero and cost nothing.
+    const ram = new Ram(VIRT.dram.base, memory);
     const pageCount = memory / PAGE_SIZE;
     let pagesReceived = 0;
     let rounds = 0;
@@ -40,7 +44,7 @@ export async function migrateIn(socket: Socket, host: Omit<RestoreHost, 'ramCont
         for (let at = 0; at < raw.length; at += 4 + PAGE_SIZE) {
           const page = raw.readUInt32LE(at);
           if (page >= pageCount) throw new FormatError(peer, 0, 'pages', `page ${page} lies beyond the ${memory}-byte RAM`);
-          ram.set(raw.subarray(at + 4, at + 4 + PAGE_SIZE), page * PAGE_SIZE);
+          ram.load(ram.base + page * PAGE_SIZE, raw.subarray(at + 4, at + 4 + PAGE_SIZE));
           pagesReceived++;
         }
       } else if (f.type === FRAME.round) {

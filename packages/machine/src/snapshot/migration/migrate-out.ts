@@ -48,7 +48,7 @@ export async function migrateOut(m: VirtMachine, socket: Socket, options: Migrat
     bytesSent += 5 + payload.length;
     await writeFrame(socket, type, payload);
   };
-  const tracker = new DirtyPageTracker(m.ram.bytes);
+  const tracker = new DirtyPageTracker(m.ram);
   const sendPages = async (pages: readonly number[]): Promise<void> => {
     for (let i = 0; i < pages.length; i += PAGES_PER_FRAME) {
       const batch = pages.slice(i, i + PAGES_PER_FRAME);

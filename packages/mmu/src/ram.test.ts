@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, GuestMemoryError } from '@vm/core';
+import { MAX_RAM_BYTES, RAM_CHUNK_SIZE, Ram } from './ram.js';
+
+const BASE = 0x8000_0000;
+const GIB = 2 ** 30;
+
+describe('Ram: guest RAM in lazily committed chunks', () => {
+  it('reads zero from untouched RAM without committing it; a write commits one chunk', () => {
+    const ram = new Ram(BASE, 16 * GIB);
+    expect(ram.read64(BASE + 12 * GIB)).toBe(0n);
+    expect(ram.read8(BASE + 15 * GIB)).toBe(0);
+    expect(ram.copyOut(BASE + 3 * GIB, 64)).toEqual(new Uint8Array(64));
+    ram.fill(BASE, 8 * GIB); // zeroing untouched RAM costs nothing either
+    expect(ram.store.committed).toBe(0);
+    ram.write32(BASE + 9 * GIB + 4, 0xdead_beef);
+    expect(ram.store.committed).toBe(1);
+    expect(ram.committedRanges()).toEqual([[9 * GIB, RAM_CHUNK_SIZE]]);
+  });
+
+  it('keeps words above 4 GiB apart from those 4 GiB below (no wrap at 2^32)', () => {
+    const ram = new Ram(BASE, 8 * GIB);
+    ram.write64(BASE + 16, 0x1111_2222_3333_4444n);
+    ram.write64(BASE + 4 * GIB + 16, 0x5555_6666_7777_8888n);
+    ram.write64(BASE + 8 * GIB - 8, 0x9999_aaaa_bbbb_ccccn);
+    expect(ram.read64(BASE + 16)).toBe(0x1111_2222_3333_4444n);
+    expect(ram.read64(BASE + 4 * GIB + 16)).toBe(0x5555_6666_7777_8888n);
+    expect(ram.read64(BASE + 8 * GIB - 8)).toBe(0x9999_aaaa_bbbb_ccccn);
+    expect(() => ram.read64(BASE + 8 * GIB - 4)).toThrow(GuestMemoryError);
+  });
+
+  it('reads, writes and loads across a chunk boundary; slice refuses to span one, views split there', () => {
+    const ram = new Ram(BASE, 4 * RAM_CHUNK_SIZE);
+    const edge = BASE + RAM_CHUNK_SIZE;
+    ram.write64(edge - 3, 0x0102_0304_0506_0708n);
+    expect(ram.read64(edge - 3)).toBe(0x0102_0304_0506_0708n);
+    expect(ram.read32(edge - 2)).toBe(0x0405_0607);
+    expect(ram.read8(edge - 3)).toBe(0x08);
+    const data = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    ram.load(edge - 100, data);
+    expect(ram.copyOut(edge - 100, 300)).toEqual(data);
+    expect(() => ram.slice(edge - 100, 300)).toThrow(/crosses a 1 MiB chunk boundary/);
+    expect(ram.views(edge - 100, 300).map((v) => v.length)).toEqual([100, 200]);
+    ram.views(edge - 100, 300)[1]![0] = 0xee; // live views
+    expect(ram.read8(edge)).toBe(0xee);
+  });
+
+  it('a window aliases its host RAM at any 4 KiB offset, and write watchers see store offsets', () => {
+    const host = new Ram(BASE, 9 * GIB);
+    const seen: [number, number][] = [];
+    host.writeWatchers.push((at, len) => seen.push([at, len]));
+    const offset = 5 * GIB + 4096; // above 4 GiB of host RAM, not chunk-aligned
+    const guest = host.window(offset, 3 * GIB, BASE);
+    guest.write64(BASE + 2 * GIB + 16, 42n);
+    expect(host.read64(BASE + offset + 2 * GIB + 16)).toBe(42n);
+    expect(seen).toEqual([[offset + 2 * GIB + 16, 8]]);
+    // Page p of the window sits at pageOffset(p) in chunk pageChunk(p) of the shared store.
+    const p = (2 * GIB) / 4096;
+    const c = guest.pageChunk(p, false);
+    expect(new DataView(host.store.chunks[c]!.buffer).getBigUint64(guest.pageOffset(p) + 16, true)).toBe(42n);
+  });
+
+  it('refuses RAM beyond the address map with a ConfigError naming the limit', () => {
+    expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(ConfigError);
+    expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(/at most 65536 MiB/);
+  });
+});
