@@ -344,6 +344,54 @@ async function runCommands(c: Case): Promise<string[]> {
   return failures;
 }
 
+/** Top-level directories whose backticked paths (`packages/mmu/src/walk.ts`) are repository paths. */
+const REPO_PATH = /^(packages|docs|apps|guests|examples|tooling|\.ci|\.changeset)\/[^\s`]*$/;
+
+/**
+ * What a markdown file's prose points at that is not in the repository: relative link targets
+ * (resolved from the file's directory) and backticked repository paths (from the root, or from the
+ * file's directory when they start with ../). A path with a `*` or a `<placeholder>` is checked up
+ * to the directory before it; `{a,b}` is expanded; `:LINE` suffixes are dropped. (`./x` is left
+ * alone: in prose it is a command, `./vm`, or an import specifier.)
+ */
+/** Shell-style `{a,b}` expansion, one group (`bench/{a.ts,b.ts}`): the paths it names. */
+function braces(path: string): string[] {
+  const m = /^([^{]*)\{([^}]*)\}(.*)$/.exec(path);
+  return m === null ? [path] : m[2]!.split(',').map((x) => m[1]! + x + m[3]!);
+}
+
+export function missingReferences(file: string, markdown: string): string[] {
+  const out: string[] = [];
+  const check = (line: number, target: string, from: string): void => {
+    const path = target.replace(/[#?].*$/, '').replace(/:\d+(-\d+)?$/, '');
+    for (const one of braces(path)) {
+      const wild = one.search(/[*<]/);
+      const head = wild < 0 ? one : one.slice(0, one.lastIndexOf('/', wild) + 1);
+      if (head !== '' && !existsSync(resolve(from, head))) out.push(`${file}:${line}: ${target} does not exist`);
+    }
+  };
+  for (const { line, text } of fences(markdown).prose) {
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const t = m[1]!;
+      if (!/^([a-z]+:|#)/.test(t)) check(line, t, join(root, dirname(file)));
+    }
+    for (const m of text.matchAll(/`([^`]+)`/g)) {
+      const t = m[1]!;
+      if (REPO_PATH.test(t)) check(line, t, root);
+      else if (/^\.\.\/[^\s`]+$/.test(t)) check(line, t, join(root, dirname(file)));
+    }
+  }
+  return out;
+}
+
+describe('docs refer only to files in the repository', () => {
+  it('finds a missing link and backticked path, and none in the repository\'s *.md files', () => {
+    const bad = missingReferences('docs/x.md', 'See [the guide](guide-that-is-not-here.md), `packages/nope/src/a.ts` and `../shared/DESIGN.md`;\n`docs/benchmark.md`, [arch](architecture.md#layers), `apps/cli/examples/*.ts`, `packages/isa/bench/{mips.ts,nope.ts}`.\n```\n`packages/in-a-fence`\n```\n');
+    expect(bad).toEqual(['docs/x.md:1: guide-that-is-not-here.md does not exist', 'docs/x.md:1: packages/nope/src/a.ts does not exist', 'docs/x.md:1: ../shared/DESIGN.md does not exist', 'docs/x.md:2: packages/isa/bench/{mips.ts,nope.ts} does not exist']);
+    expect(markdownFiles.flatMap((f) => missingReferences(f, readFileSync(join(root, f), 'utf8')))).toEqual([]);
+  });
+});
+
 describe('README commands and examples', () => {
   it('finds the READMEs\' shell commands and ts examples', () => {
     expect(readmes).toContain('README.md');
