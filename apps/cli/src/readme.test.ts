@@ -145,6 +145,12 @@ export const OVERRIDES: Readonly<Record<string, Override>> = {
     status: 124,
     output: /Hit any key to stop autoboot/,
   },
+  './vm run --hypervisor hosted --mode soft -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin -kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin': {
+    why: UBOOT,
+    run: './vm run --hypervisor hosted --mode soft -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin -kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin --max-instructions 30000000',
+    status: 124,
+    output: /Hit any key to stop autoboot/,
+  },
   './vm run -bios none -kernel packages/machine/fixtures/uart-fail7.elf; echo "exit status $?"': {
     why: 'runs as written; the status printed must be the guest\'s 7, with no pnpm noise',
     output: /^exit status 7$/m,
