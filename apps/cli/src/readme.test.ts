@@ -124,7 +124,7 @@ function GDB_SESSION(vm: string, gdb = 'gdb-multiarch -ex "target remote :$PORT"
 export const OVERRIDES: Readonly<Record<string, Override>> = {
   '.ci/install && ./vm bench': {
     why: '.ci/install needs root for apt-get and is what CI runs; the default benchmark takes minutes: check the script parses, then the benchmark at --quick size on two workloads',
-    run: 'bash -n .ci/install && ./vm bench --quick --workloads cpu,disk --runs 1',
+    run: 'bash -n .ci/install && ./vm bench --quick --workloads cpu,disk --runs 1 --stacks bare-m,native-trap',
     output: /cpu\s+bare-m/,
   },
   './vm run -m 256M -kernel /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin': {
@@ -202,6 +202,10 @@ export const OVERRIDES: Readonly<Record<string, Override>> = {
   'npx tsx --conditions=@vm/source apps/cli/examples/vcpu-loop.ts': {
     why: 'runs as written; the VMM loop saw mmio, sbi and shutdown exits',
     output: /DONE pass[^]*guest: poweroff at 0x[0-9a-f]+ \(vS\): powered off with status 0; exits returned to the VMM: .*mmio \d+.*sbi \d+.*shutdown 1/,
+  },
+  './vm run -bios none -kernel guests/images/kernel-m.elf -d int -D trace.log': {
+    why: 'with -d the CPU runs one instruction at a time outside the hart loop (slow): the default workloads take minutes; one short workload, then check the trace',
+    run: './vm run -bios none -kernel guests/images/kernel-m.elf -append "workload=cpu cpu.iters=2" -d int -D trace.log && grep -q riscv_cpu_do_interrupt trace.log',
   },
   '.ci/install && pnpm test': {
     why: 'pnpm test runs the whole suite, this test included (CI runs it: .ci/run); check the script parses and run the suite\'s first step',
