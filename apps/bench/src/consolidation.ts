@@ -69,7 +69,7 @@ export async function runConsolidation(size: BenchSize, progress?: (done: number
   try {
     for (const [i, n] of VM_COUNTS.entries()) {
       progress?.(i, VM_COUNTS.length, `consolidation ${n} VM(s)`);
-      const specs = Array.from({ length: n }, () => ({ ...guestSpec('m', w, []), memory: CONSOLIDATION_MEMORY }));
+      const specs = Array.from({ length: n }, () => ({ ...guestSpec('m', w), memory: CONSOLIDATION_MEMORY }));
       const started = process.hrtime.bigint();
       const results = runner(specs);
       const failed = results.filter((r) => !guestPassed(r.console));

@@ -19,11 +19,11 @@ export type DiskBus = 'virtio' | 'pio';
 export const GUEST_MEMORY = 256 << 20;
 
 /**
- * The spec for one run. Every disk workload gets a fresh zeroed image on each bus the stack
- * offers; the guest tests every disk it finds.
+ * The spec for one run. A disk workload gets one fresh zeroed image on its bus (the guest tests
+ * every disk it finds, so every stack that runs the workload does the same work).
  */
-export function guestSpec(boot: GuestBoot, w: Workload, buses: readonly DiskBus[]): GuestSpec {
-  const disks = w.diskBytes === 0 ? [] : buses.map((bus) => ({ bus, bytes: new Uint8Array(w.diskBytes) }));
+export function guestSpec(boot: GuestBoot, w: Workload): GuestSpec {
+  const disks = w.bus === undefined ? [] : [{ bus: w.bus, bytes: new Uint8Array(w.diskBytes) }];
   const kernel = readGuestFile(guestImagePath(boot === 'm' ? 'kernel-m.elf' : boot === 'pv' ? 'kernel-pv.elf' : 'kernel-s.elf'));
   const bios = boot === 'sbi' ? readGuestFile(OPENSBI_FW_JUMP) : undefined;
   return { bios, kernel, append: w.append, memory: GUEST_MEMORY, disks };

@@ -11,6 +11,13 @@ export interface Overhead {
   readonly baseline: string;
   /** median seconds ÷ baseline's median seconds − 1. */
   readonly wall: number;
+  /**
+   * The run-to-run noise `wall` is to be read against: both sides' (max − min) ÷ median, added;
+   * null with a single run on either side (no spread measured).
+   */
+  readonly wallNoise: number | null;
+  /** |wall| ≤ wallNoise: no wall-clock difference can be claimed. Null when wallNoise is. */
+  readonly wallWithinNoise: boolean | null;
   /** modelled cycles ÷ baseline's modelled cycles − 1; null when the stack reports no counts. */
   readonly modelled: number | null;
 }
@@ -74,6 +81,8 @@ export interface BenchReport {
   readonly costModel: CostModel;
   readonly stacks: readonly StackInfo[];
   readonly unavailable: readonly UnavailableStack[];
+  /** Pairs not run because the stack lacks the workload's disk bus (`hosted-accel/pio: ...`). */
+  readonly notOffered: readonly string[];
   readonly workloads: readonly Workload[];
   readonly pairs: readonly PairResult[];
   readonly consolidation: Consolidation;

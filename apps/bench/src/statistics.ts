@@ -14,6 +14,14 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /**
+ * How far apart the runs were, relative to their median: (max − min) ÷ median. A difference
+ * between two medians smaller than the two spreads added is within the noise of the measurement.
+ */
+export function relativeSpread(s: Spread): number {
+  return s.median > 0 ? (s.max - s.min) / s.median : Number.NaN;
+}
+
+/**
  * Jain's fairness index (Jain, Chiu, Hawe 1984): (Σx)² / (n·Σx²); 1 when all shares are equal,
  * 1/n when one VM gets everything.
  */

@@ -1,5 +1,5 @@
 import type { CostCategory } from './cost-model.js';
-import { fixed, pct, si } from './format.js';
+import { fixed, pct, si, wallOverhead } from './format.js';
 import type { BenchReport, PairResult } from './report.js';
 
 const CATEGORIES: readonly CostCategory[] = ['instructions', 'trap', 'exit', 'world-switch', 'shadow', 'page-walk', 'mmio', 'host'];
@@ -9,6 +9,16 @@ export function formatTable(r: BenchReport): string {
   const out: string[] = [];
   out.push(`vm bench — ${r.size}, ${r.repetitions} run(s) per pair, cost model ${r.costModel.name}, ${fixed(r.totalSeconds, 1)} s`);
   out.push('');
+  // The stack names are defined before the tables use them.
+  out.push('stacks:');
+  const width = Math.max(...r.stacks.map((s) => s.name.length));
+  for (const s of r.stacks) out.push(`  ${s.name.padEnd(width)}  ${s.note}`);
+  out.push(
+    '',
+    'wall ovh: median wall-clock ÷ the baseline\'s − 1, "within noise" when no larger than the two pairs\' run-to-run',
+    'spread ((max − min) ÷ median, added; shown as ±N%); model ovh: modelled cycles (exact, no noise).',
+    '',
+  );
   out.push(
     grid(
       ['workload', 'stack', 'wall s (min–max)', 'MIPS', 'instr', 'traps', 'MMIO', 'PTE rd', 'exits', 'w-sw', 'eff', 'Mcycles', 'wall ovh', 'model ovh', 'RESULT'],
@@ -27,7 +37,7 @@ export function formatTable(r: BenchReport): string {
           p.guestInstructions === null ? '—' : si(p.worldSwitches),
           fixed(p.efficiency, 3),
           p.modelled === null ? '—' : fixed(p.modelled.total / 1e6, 2),
-          o === undefined ? '—' : `${pct(o.wall)} vs ${o.baseline}`,
+          o === undefined ? '—' : `${wallOverhead(o)} vs ${o.baseline}`,
           o === undefined ? '—' : pct(o.modelled),
           resultMark(p),
         ];
@@ -37,7 +47,7 @@ export function formatTable(r: BenchReport): string {
   const extra = r.pairs.filter((p) => p.overheads.length > 1);
   if (extra.length > 0) {
     out.push('', 'against the SBI baseline:');
-    out.push(grid(['workload', 'stack', 'baseline', 'wall ovh', 'model ovh'], extra.flatMap((p) => p.overheads.slice(1).map((o) => [p.workload, p.stack, o.baseline, pct(o.wall), pct(o.modelled)]))));
+    out.push(grid(['workload', 'stack', 'baseline', 'wall ovh', 'model ovh'], extra.flatMap((p) => p.overheads.slice(1).map((o) => [p.workload, p.stack, o.baseline, wallOverhead(o), pct(o.modelled)]))));
   }
   out.push('', `modelled cycles by category (M, ${r.costModel.name}):`);
   const counted = r.pairs.filter((p) => p.modelled !== null);
@@ -47,9 +57,10 @@ export function formatTable(r: BenchReport): string {
     out.push('', 'exits by reason:');
     for (const p of exits) out.push(`  ${p.workload}/${p.stack}: ${Object.entries(p.exitsByReason).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
-  if (r.unavailable.length > 0) {
+  if (r.unavailable.length > 0 || r.notOffered.length > 0) {
     out.push('', 'not run:');
     for (const u of r.unavailable) out.push(`  ${u.name}: ${u.reason}`);
+    for (const n of r.notOffered) out.push(`  ${n}`);
   }
   out.push('', 'consolidation:');
   if ('skipped' in r.consolidation) out.push(`  skipped: ${r.consolidation.skipped}`);

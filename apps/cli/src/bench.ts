@@ -9,7 +9,7 @@ const BENCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'html', value: true, help: 'write a self-contained HTML report with charts to FILE' },
   { name: 'cost-model', value: true, help: `cost model: ${COST_MODELS.map((m) => m.name).join(', ')}` },
   { name: 'stacks', value: true, help: 'comma list of stacks (default: every available one)' },
-  { name: 'workloads', value: true, help: 'comma list of workloads (default: cpu,mem,fork,disk,console)' },
+  { name: 'workloads', value: true, help: 'comma list of workloads (default: cpu,mem,fork,disk,pio,console)' },
   { name: 'runs', value: true, help: 'runs per (workload, stack) pair' },
 ];
 
