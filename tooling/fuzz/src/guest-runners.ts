@@ -106,9 +106,12 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   const wild = hv.createVm({ name: `fuzz-${seed}`, memory: ram, kernel: { file: 'wild.bin', bytes }, sbi: mode === 'hext' ? 'hypervisor' : 'firmware' });
   const healthy = hv.createVm({ name: 'healthy', memory: 4 << 20, kernel: HELLO, sbi: 'firmware', mode: 'trap' });
   // Host memory nobody owns holds a canary: a guest reaching it would show.
-  const bytesOfHost = hv.host.ram.bytes;
-  const canaryStart = bytesOfHost.length - hv.host.free;
-  for (let i = canaryStart; i < bytesOfHost.length; i++) bytesOfHost[i] = (i * 131) & 0xff;
+  const hostRam = hv.host.ram;
+  const canaryStart = hostRam.size - hv.host.free;
+  let at = canaryStart;
+  for (const view of hostRam.views(hostRam.base + canaryStart, hostRam.size - canaryStart)) {
+    for (let k = 0; k < view.length; k++, at++) view[k] = (at * 131) & 0xff;
+  }
   // Slices of a quarter budget: the wild guest is held once it has had its budget, so the
   // neighbour finishes alone (it needs far fewer instructions than NEIGHBOUR_BUDGET).
   for (let spent = 0; spent < budget + NEIGHBOUR_BUDGET; ) {
@@ -122,8 +125,10 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   for (const vm of [wild, healthy]) {
     if (vm.report?.reason === 'hypervisor-error') return { outcome: 'host-exception', instructions, detail: `${vm.name}: ${vm.report.message} at pc 0x${vm.report.pc.toString(16)}` };
   }
-  for (let i = canaryStart; i < bytesOfHost.length; i++) {
-    if (bytesOfHost[i] !== ((i * 131) & 0xff)) return { outcome: 'escape', instructions, detail: `host byte 0x${i.toString(16)} changed` };
+  const hostBytes = hostRam.copyOut(hostRam.base + canaryStart, hostRam.size - canaryStart);
+  for (let k = 0; k < hostBytes.length; k++) {
+    const i = canaryStart + k;
+    if (hostBytes[k] !== ((i * 131) & 0xff)) return { outcome: 'escape', instructions, detail: `host byte 0x${i.toString(16)} changed` };
   }
   if (healthy.console !== HELLO_OUTPUT || healthy.exitStatus !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${healthy.describe()}` };
   if (wild.state === 'stopped') {

@@ -1,0 +1,33 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { wildProgram } from './guest-generator.js';
+import { FAILURES, runGuest, type Mode } from './guest-runners.js';
+import { MutationFuzzer, type Format } from './mutation-fuzz.js';
+
+/**
+ * A CI-sized slice of `pnpm fuzz`: the same generator, runners and mutators as a large run, a few
+ * seeds each. A large run is `pnpm fuzz --seeds N --mutations M` (see README).
+ */
+describe('the fuzz engine (CI slice)', () => {
+  it('generates the same wild guest for the same seed, and different ones for different seeds', () => {
+    expect(wildProgram(7)).toEqual(wildProgram(7));
+    expect(wildProgram(7)).not.toEqual(wildProgram(8));
+  });
+
+  const modes: Mode[] = ['bare', 'native-trap', 'hosted-accel', 'hosted-soft'];
+  it.each(modes)('wild guests on %s end in a reported state, with the neighbour intact', (mode) => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const r = runGuest(mode, seed, { budget: 2000 });
+      expect(FAILURES, `${mode} seed ${seed}: ${r.outcome} ${r.detail ?? ''}`).not.toContain(r.outcome);
+    }
+  }, 120_000);
+
+  const fuzzer = new MutationFuzzer();
+  afterAll(() => fuzzer.close());
+  const formats: Format[] = ['elf', 'vmsnap', 'yaml', 'disk'];
+  it.each(formats)('mutated %s inputs are accepted or refused with a clear error', async (format) => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = await fuzzer.run(format, seed);
+      expect(r.outcome, `${format} seed ${seed}: ${r.detail ?? ''}`).not.toBe('uncaught');
+    }
+  }, 120_000);
+});
