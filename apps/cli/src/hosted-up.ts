@@ -6,10 +6,9 @@ import { HostConsole } from './console.js';
 import { ImageWriteBack } from './image-write-back.js';
 import { hostedDisk } from './hosted-config.js';
 import { runInteractive } from './session-run.js';
-import { LinePrefixer } from './line-prefixer.js';
+import { StackConsoles } from './stack-consoles.js';
 import { readBootFile } from './run.js';
 import type { StackSpec, StackVm } from './stack-file.js';
-import { Streams } from './up.js';
 import { SnapshotPoints } from './up-snapshots.js';
 import { movableIntoVmm, vmmRestoreSpec } from './vm-snapshot-command.js';
 
@@ -47,14 +46,8 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
  */
 export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean): Promise<number> {
   const con = new HostConsole();
-  const streams = new Streams();
-  const prefixers: LinePrefixer[] = [];
-  const consoleOf = (name: string): ((b: number) => void) => {
-    if (name === attach) return (b) => con.write(b);
-    const p = new LinePrefixer(name, attach === undefined ? streams.stdout : streams.stderr);
-    prefixers.push(p);
-    return (b) => p.write(b);
-  };
+  const consoles = new StackConsoles(con, attach);
+  const consoleOf = consoles.consoleOf;
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
     const where = `${spec.file}: vms[${i}]`;
     if (v.cap !== undefined) throw new ConfigError(`${where}.cap: the hosted hypervisor's scheduler has weights only (leave cap out)`);
@@ -93,10 +86,6 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     }),
     SNAPSHOT_SLICE_FLOOR,
   );
-  const flush = (): void => {
-    con.flush();
-    streams.flush();
-  };
 
   // Drives with snapshot: false go back to their images as under `vm run --hypervisor hosted`:
   // after each host OS slice in which the VMM wrote, and at exit, SIGINT, SIGTERM and SIGHUP.
@@ -118,12 +107,11 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     // The images first: a write the guest reported done is on them before the console shows that.
     flush: () => {
       for (const w of writeBacks) w.sync();
-      streams.flush();
+      consoles.flush();
     },
     ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
   });
-  for (const p of prefixers) p.end();
-  flush();
+  consoles.end();
   if (end.end === 'limit') process.stderr.write(`vm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
   vmms.forEach(({ vmm, process: p }, i) => {
     const name = spec.vms[i]!.name;

@@ -11,7 +11,7 @@ import type { Monitor } from './monitor.js';
 import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
 import { StackDebugger } from './stack-debug.js';
-import { LinePrefixer } from './line-prefixer.js';
+import { StackConsoles } from './stack-consoles.js';
 import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
 import { readBootFile } from './run.js';
@@ -24,18 +24,6 @@ const SUPERPAGE = 2 << 20;
 /** Host memory for the VMs when the stack file gives none: their RAM, shadow pools and slack. */
 function defaultMemory(vms: readonly StackVm[]): number {
   return vms.reduce((n, v) => n + SHADOW_POOL + Math.ceil(v.memory / SUPERPAGE) * SUPERPAGE, 16 << 20);
-}
-
-/** Console output, buffered per stream and written after each slice. */
-export class Streams {
-  private readonly out: Buffer[] = [];
-  private readonly err: Buffer[] = [];
-  stdout = (b: Buffer): void => void this.out.push(b);
-  stderr = (b: Buffer): void => void this.err.push(b);
-  flush(): void {
-    if (this.out.length > 0) process.stdout.write(Buffer.concat(this.out.splice(0)));
-    if (this.err.length > 0) process.stderr.write(Buffer.concat(this.err.splice(0)));
-  }
 }
 
 function guestFile(path: string | undefined, what: string): GuestFile | undefined {
@@ -105,14 +93,8 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
 
   const monitorSpec = consoleFlags(args).monitor;
   const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });
-  const streams = new Streams();
-  const prefixers: LinePrefixer[] = [];
-  const consoleOf = (name: string): ((b: number) => void) => {
-    if (name === attach) return (b) => con.write(b);
-    const p = new LinePrefixer(name, attach === undefined ? streams.stdout : streams.stderr);
-    prefixers.push(p);
-    return (b) => p.write(b);
-  };
+  const consoles = new StackConsoles(con, attach);
+  const consoleOf = consoles.consoleOf;
   const memory = spec.hypervisor.memory ?? defaultMemory(spec.vms);
   checkHostMemory(`${spec.file}: hypervisor.memory: ${Math.floor(memory / 2 ** 20)}M${spec.hypervisor.memory === undefined ? " (the VMs' memory, 4M of shadow page tables each and 16M)" : ''}`, memory);
   const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum, mode: spec.hypervisor.mode });
@@ -127,10 +109,6 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     }),
     1,
   );
-  const flush = (): void => {
-    con.flush();
-    streams.flush();
-  };
 
   const late: { monitor?: Monitor } = {};
   const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
@@ -151,7 +129,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     max,
     stats: false,
     stderr: process.stderr,
-    flush: () => streams.flush(),
+    flush: () => consoles.flush(),
     control,
     stepper: stubs,
     cleanup: () => {
@@ -160,8 +138,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     },
     ...(points.active ? { nextBudget: points.nextBudget, afterRun: points.afterRun } : {}),
   });
-  for (const p of prefixers) p.end();
-  flush();
+  consoles.end();
   if (end.end === 'limit') process.stderr.write(`vm: stopped after ${end.instructions} instructions (--max-instructions)\n`);
   if (end.end === 'stuck') process.stderr.write('vm: every running VM waits for input that will not come\n');
   for (const vm of vms) {
