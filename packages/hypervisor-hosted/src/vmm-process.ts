@@ -2,7 +2,6 @@ import { ConfigError, type EventCounts, type VmExit } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
 import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput, type VcpuSnapshot } from '@vm/hostos';
 import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot, type PlacedVirtio } from '@vm/machine';
-import { Ram } from '@vm/mmu';
 import { HostFileBackend } from './host-file-backend.js';
 import { checkVmmSnapshot, writeDiskContents } from './vmm-snapshot.js';
 

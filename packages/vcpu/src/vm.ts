@@ -2,7 +2,7 @@ import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import { MemoryBlockBackend, VirtioBlock, type BlockBackend, type VirtioDevice } from '@vm/devices';
 import { bootVirt, type BoardDeviceSpec, type PlacedVirtio } from '@vm/machine';
-import { Ram } from '@vm/mmu';
+import type { Ram } from '@vm/mmu';
 import type { GuestExit } from './exit-reason.js';
 import type { SbiServer } from '@vm/paravirt';
 import type { HextContext } from './hext-context.js';

@@ -1,7 +1,6 @@
 import { NetLoopback, VirtioBlock, VirtioConsole, VirtioNet, VirtioRng, type BlockBackend, type NetBackend, type VirtioDevice } from '@vm/devices';
-import { Ram } from '@vm/mmu';
+import type { Ram } from '@vm/mmu';
 import { VirtMachine } from '../virt.js';
-import { VIRT } from '../memory-map.js';
 import { applySnapshot } from './apply.js';
 import { openDisk } from './disk-snapshot.js';
 import type { DiskSnapshot, MachineSnapshot, VirtioSlotConfig } from './machine-snapshot.js';
