@@ -1,64 +1,103 @@
 /**
- * Time from power-on to U-Boot's prompt: Debian's OpenSBI (fw_jump) + U-Boot S-mode on a 256 MiB
- * virt board, here and on qemu-system-riscv64 (when installed), same files. A key is sent when
- * U-Boot offers to stop autoboot, as a person would, and the clock stops at the `=>` prompt.
+ * Boot times side by side with QEMU (issue 14's boot targets), same files and flags:
+ *   uboot  Debian's OpenSBI (fw_jump) + U-Boot S-mode to its `=>` prompt (a key is sent when
+ *          U-Boot offers to stop autoboot, as a person would)
+ *   linux  Linux 6.1 + busybox (guests/linux) on OpenSBI fw_jump, from power-on to its init's
+ *          poweroff (SBI SRST)
+ * Ours runs in this process with the block translator and without it (no Node start-up: the
+ * `vm` command adds about 1 s of tsx start-up on top); QEMU 7.2 TCG as qemu-system-riscv64
+ * -M virt, timed from spawn. Runs are interleaved (ours, ours without translator, QEMU; repeat)
+ * and the median counts, since the machine is shared.
  *
- *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs]
+ *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs] [uboot linux]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { bootVirt, VirtMachine } from '../src/index.js';
 import { ScriptedConsole } from '../src/test-support/scripted-console.js';
 import { FIRMWARE, file } from '../src/test-support/firmware.js';
 
 const runs = Number(process.argv[2] ?? 3);
+const which = process.argv.length > 3 ? process.argv.slice(3) : ['uboot', 'linux'];
+const linuxDir = fileURLToPath(new URL('../../../guests/linux/images/', import.meta.url));
+const LINUX = { kernel: `${linuxDir}Image`, initrd: `${linuxDir}initramfs.cpio.gz`, append: 'console=ttyS0' };
 
-function ours(): { seconds: number; instructions: number } {
+interface Ours {
+  readonly seconds: number;
+  readonly instructions: number;
+}
+
+function ours(what: string, translate: boolean): Ours {
   const t0 = process.hrtime.bigint();
   const con = new ScriptedConsole();
-  const m = new VirtMachine({ memory: 256 << 20, console: con.sink });
+  const m = new VirtMachine({ memory: 256 << 20, console: con.sink, translate });
   con.attach(m);
-  bootVirt(m, { bios: file(FIRMWARE.fwJump), kernel: file(FIRMWARE.ubootS) });
-  con.expect('Hit any key to stop autoboot');
-  con.type(' ');
-  con.expect('=> ');
+  if (what === 'uboot') {
+    bootVirt(m, { bios: file(FIRMWARE.fwJump), kernel: file(FIRMWARE.ubootS) });
+    con.expect('Hit any key to stop autoboot');
+    con.type(' ');
+    con.expect('=> ');
+  } else {
+    bootVirt(m, { bios: file(FIRMWARE.fwJump), kernel: file(LINUX.kernel), initrd: file(LINUX.initrd), append: LINUX.append });
+    const exit = con.runToExit();
+    if (exit.reason !== 'poweroff' || exit.code !== 0) throw new Error(`linux: ended with ${JSON.stringify(exit)}; console: ${con.output.slice(-300)}`);
+  }
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, instructions: m.retired };
 }
 
-function qemu(): Promise<number> {
+function qemu(what: string): Promise<number> {
+  const args = ['-M', 'virt', '-m', '256M', '-smp', '1', '-nographic', '-bios', FIRMWARE.fwJump];
+  if (what === 'uboot') args.push('-kernel', FIRMWARE.ubootS);
+  else args.push('-kernel', LINUX.kernel, '-initrd', LINUX.initrd, '-append', LINUX.append);
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn('qemu-system-riscv64', ['-M', 'virt', '-m', '256M', '-nographic', '-bios', FIRMWARE.fwJump, '-kernel', FIRMWARE.ubootS]);
+    const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
+    const p = spawn('qemu-system-riscv64', args);
     let out = '';
     let keyed = false;
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString('latin1');
+      if (what !== 'uboot') return;
       if (!keyed && out.includes('Hit any key')) {
         keyed = true;
         p.stdin.write(' ');
       }
       if (keyed && out.includes('=> ')) {
-        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        resolve(elapsed());
         p.kill();
-        resolve(s);
       }
     });
     p.on('error', reject);
+    p.on('exit', (code) => {
+      if (what === 'linux') {
+        if (code === 0) resolve(elapsed());
+        else reject(new Error(`qemu linux: exit ${code}: ${out.slice(-300)}`));
+      }
+    });
   });
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const haveQemu = existsSync('/usr/bin/qemu-system-riscv64');
 
-const mine: number[] = [];
-let instructions = 0;
-for (let i = 0; i < runs; i++) {
-  const r = ours();
-  mine.push(r.seconds);
-  instructions = r.instructions;
-}
-console.log(`vm:   OpenSBI + U-Boot prompt in ${median(mine).toFixed(2)} s (median of ${runs}; ${instructions} instructions, ${(instructions / median(mine) / 1e6).toFixed(1)} MIPS)`);
-if (existsSync('/usr/bin/qemu-system-riscv64')) {
+for (const what of which) {
+  if (what !== 'uboot' && what !== 'linux') throw new Error(`unknown boot ${what} (uboot, linux)`);
+  const tr: number[] = [];
+  const interp: number[] = [];
   const q: number[] = [];
-  for (let i = 0; i < runs; i++) q.push(await qemu());
-  console.log(`qemu: OpenSBI + U-Boot prompt in ${median(q).toFixed(2)} s (median of ${runs})`);
+  let instructions = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = ours(what, true);
+    tr.push(r.seconds);
+    instructions = r.instructions;
+    interp.push(ours(what, false).seconds);
+    if (haveQemu) q.push(await qemu(what));
+  }
+  const label = what === 'uboot' ? 'OpenSBI + U-Boot prompt' : 'Linux 6.1 to poweroff';
+  const ratio = (xs: number[]): string => (haveQemu ? `  ${(median(xs) / median(q)).toFixed(2)}x QEMU` : '');
+  console.log(`${label}, median of ${runs} (${(instructions / 1e6).toFixed(1)} M instructions):`);
+  console.log(`  vm, translator    ${median(tr).toFixed(2)} s${ratio(tr)}`);
+  console.log(`  vm, interpreter   ${median(interp).toFixed(2)} s${ratio(interp)}`);
+  if (haveQemu) console.log(`  qemu tcg          ${median(q).toFixed(2)} s`);
 }

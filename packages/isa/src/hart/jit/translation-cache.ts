@@ -21,11 +21,13 @@ import type { CompiledBlock } from './block-compiler.js';
 /**
  * Times a block head is reached before it is translated: cold code stays interpreted. Translating
  * costs ~0.5 ms a block (V8 parses and compiles the function on its first call) — what the
- * interpreter needs for ~10k instructions — so a block must be hot to pay back: with 2 the Linux
- * boot took 4x the interpreter's time (29k blocks), with 4000 about 1.3x, while CPU-bound loops
- * gain the same either way.
+ * interpreter needs for ~10k instructions — and a short block entered from the dispatcher costs
+ * more per instruction than the interpreter does, so only code that is hot for long pays back:
+ * with 2 the Linux boot took 4x the interpreter's time (29k blocks); with 4000, 1.5x, and Debian's
+ * bzip2 1.4-1.8x; with 50,000 both run as fast as the interpreter or faster while the `cpu`
+ * workload keeps its 2x gain (packages/machine/bench/boot.ts, docs/translator.md).
  */
-export const HOT_THRESHOLD = 4000;
+export const HOT_THRESHOLD = 50_000;
 /** Invalidations after which a page is interpreted only (self-modifying code). */
 export const SMC_LIMIT = 16;
 export const MAX_BLOCKS = 16_384;
