@@ -42,7 +42,7 @@ export class NativeSession implements GuestSession<VmSnapshot> {
 
   run(budget: number): SessionSlice {
     const r = this.hv.run(budget);
-    return { ran: r.instructions, end: r.reason };
+    return { ran: r.instructions, trapped: r.trapSteps, end: r.reason };
   }
 
   input(bytes: readonly number[]): number {
