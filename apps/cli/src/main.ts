@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { VmError } from '@vm/core';
+import { InternalFault, internalErrorLine } from './internal-error.js';
 import { RUN_OPTIONS, UP_OPTIONS } from './options.js';
 import { VERSION } from './version.js';
 
@@ -117,17 +118,35 @@ async function main(argvIn: string[]): Promise<number> {
   }
 }
 
+/**
+ * Every failure ends here: bad input (a VmError) is one line and status 2; anything else is an
+ * internal fault, one line with where the guest was and status 1 — never a Node stack trace
+ * (VM_DEBUG=1 keeps the trace). Faults outside main's promise (timers, sockets) come through
+ * uncaughtException and unhandledRejection.
+ */
+function fail(err: unknown): never {
+  // A fault outside the driver skipped its cleanup: give the terminal back its line mode.
+  try {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  } catch {
+    // not a terminal we can set
+  }
+  if (err instanceof VmError) {
+    process.stderr.write(`vm: ${err.message.split('\n')[0]}\n`);
+    process.exit(2);
+  }
+  if (process.env.VM_DEBUG === '1') {
+    process.stderr.write(`${err instanceof InternalFault && err.fault instanceof Error ? err.fault.stack : err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.stderr.write(internalErrorLine(err));
+  process.exit(1);
+}
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 main(process.argv.slice(2)).then(
   // Exit only once stdout has drained: a piped console must not lose its last lines.
   (code) => process.stdout.write('', () => process.exit(code)),
-  (err: unknown) => {
-    if (err instanceof VmError) {
-      process.stderr.write(`vm: ${err.message}\n`);
-      process.exit(2);
-    }
-    // Never a Node stack trace: one line saying what failed (VM_DEBUG=1 keeps the trace).
-    if (process.env.VM_DEBUG === '1') throw err;
-    process.stderr.write(`vm: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
+  fail,
 );
