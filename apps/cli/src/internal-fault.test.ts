@@ -31,12 +31,13 @@ describe('an internal fault while a guest runs', () => {
     ['rejection', 'bare'],
     ['slice', 'native'],
     ['async', 'native'],
+    ['slice', 'hosted'],
   ] as const)('%s on %s: one report line with the pc and state, status 1', (fault, stack) => {
-    const r = vm(fault, 'run', ...(stack === 'native' ? ['--hypervisor', 'native'] : []), '-bios', 'none', '-kernel', spin, '--max-instructions', '50000000', '-nographic');
+    const r = vm(fault, 'run', ...(stack === 'bare' ? [] : ['--hypervisor', stack]), '-bios', 'none', '-kernel', spin, '--max-instructions', '50000000', '-nographic');
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^vm: internal error: injected fault \\(VM_TEST_FAULT=${fault}\\) \\(pc=0x[0-9a-f]+, .*(M-mode|VM \\S+ \\w+ in v\\w-mode).*\\d+ guest instructions\\)$`));
+    expect(lines[0]).toMatch(new RegExp(`^vm: internal error: injected fault \\(VM_TEST_FAULT=${fault}\\) \\(pc=0x[0-9a-f]+, .*(hart 0 in [USM]-mode|VM \\S+ \\w+ in v\\w-mode).*\\d+ guest instructions\\)$`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 90_000);
 });
