@@ -1,6 +1,7 @@
-import { driveSession, type DriveOptions, type DriveResult, type GuestSession } from '@vm/core';
+import { VmError, driveSession, type DriveOptions, type DriveResult, type GuestSession } from '@vm/core';
 import type { HostConsole } from './console.js';
 import { quitOnSignals } from './image-write-back.js';
+import { InternalFault, faultContext, injectTestFault, whereIs } from './internal-error.js';
 
 /** Where end messages and `--stats` go (process.stderr, or a test's stream). */
 export interface ErrStream {
@@ -41,6 +42,8 @@ export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd>
   con.start();
   const started = process.hrtime.bigint();
   let end: DriveResult;
+  const fault = injectTestFault();
+  faultContext(o.session);
   try {
     end = await driveSession(o.session, con, {
       max: o.max,
@@ -50,11 +53,17 @@ export async function runInteractive(o: InteractiveRun): Promise<InteractiveEnd>
       afterRun: () => {
         o.flush?.();
         o.afterRun?.();
+        fault?.();
       },
     });
     const e = o.session.exit();
     if (end.end === 'stopped' && e.reason === 'poweroff') o.control?.exited(e.code);
+  } catch (e) {
+    // A bug of ours while the guest ran: note where the guest is before the session closes.
+    if (e instanceof VmError) throw e;
+    throw new InternalFault(e, whereIs(o.session));
   } finally {
+    faultContext(undefined);
     unhook();
     o.control?.close();
     con.flush();

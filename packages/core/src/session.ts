@@ -52,6 +52,8 @@ export interface GuestSession<Snap = unknown> {
   endInput?(): void;
   /** Write disks back and release host files; once, at the end. */
   close(): void;
+  /** The (first) guest's pc and state now (`pc=0x80000000, M-mode`), for the one line an internal fault prints. */
+  where?(): string;
 }
 
 /** Why the driver stopped: every guest ended, the user quit, `max` was reached, nothing can wake the guests, or a debugger killed them. */

@@ -114,6 +114,12 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
     return this.first.snapshot();
   }
 
+  /** Read through the VMM's own snapshot of its guest (rare: only an internal fault asks). */
+  where(): string {
+    const h = this.first.snapshot().harts[0]!.hart;
+    return `pc=0x${h.pc.toString(16)}, guest hart 0 in ${'USHM'[h.priv] ?? h.priv}-mode`;
+  }
+
   statsLines(): readonly string[] {
     const k = this.host.kernel;
     const vmm = this.first;

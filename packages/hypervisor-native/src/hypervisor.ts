@@ -47,6 +47,8 @@ export interface HypervisorRunResult {
   readonly reason: 'budget' | 'idle' | 'stopped';
   /** Guest instructions executed during this call. */
   readonly instructions: number;
+  /** Steps that retired no instruction: traps taken inside guests (VmStats.trapSteps), bounded by the budget too. */
+  readonly trapSteps: number;
 }
 
 export type ExitHook = (vm: Vm, exit: GuestExit) => ExitVerdict | undefined;
@@ -188,26 +190,34 @@ export class NativeHypervisor {
   /** Run the VMs for up to `budget` guest instructions in total. */
   run(budget: number): HypervisorRunResult {
     let done = 0;
-    while (done < budget) {
+    // Steps that retired nothing (a guest's trap loop inside its own S/VS-mode) are bounded by the
+    // budget too, apart, as on the bare board: a VM that never retires still gives control back.
+    let stalled = 0;
+    while (done < budget && stalled < budget) {
       const all = this.vms.filter((v) => v.state !== 'stopped');
-      if (all.length === 0) return { reason: 'stopped', instructions: done };
+      if (all.length === 0) return { reason: 'stopped', instructions: done, trapSteps: stalled };
       const live = this.held.size === 0 ? all : all.filter((v) => !this.held.has(v));
       const runnable = live.filter((v) => v.state === 'running');
       const vm = this.scheduler.pick(runnable);
       if (vm === undefined) {
         // Work-conserving: nobody can run, so jump the waiting VMs' time to the next deadline.
-        if (!this.skipToDeadline(live)) return { reason: 'idle', instructions: done };
+        if (!this.skipToDeadline(live)) return { reason: 'idle', instructions: done, trapSteps: stalled };
         continue;
       }
       this.sliceBase = this.host.hart.retired;
-      const n = this.runSlice(vm, Math.min(this.quantum, budget - done));
+      const trapsBefore = vm.stats.trapSteps;
+      const n = this.runSlice(vm, Math.min(this.quantum, budget - done, budget - stalled));
       this.sliceBase = -1;
-      this.scheduler.charge(vm, Math.max(n, 1));
+      const t = vm.stats.trapSteps - trapsBefore;
+      // Trap steps are CPU time: charged to the VM that spent it, and passing for those waiting,
+      // so a VM in a trap loop neither wins the scheduler nor freezes its neighbours' clocks.
+      this.scheduler.charge(vm, Math.max(n + t, 1));
       done += n;
+      stalled += t;
       this.executed += n;
-      for (const w of live) if (w !== vm && w.state === 'waiting') this.passTime(w, n);
+      for (const w of live) if (w !== vm && w.state === 'waiting') this.passTime(w, n + t);
     }
-    return { reason: 'budget', instructions: done };
+    return { reason: 'budget', instructions: done, trapSteps: stalled };
   }
 
   // ---------------------------------------------------------------- one slice of one VM

@@ -28,6 +28,12 @@ export class NativeSession implements GuestSession<VmSnapshot> {
     this.starts = vms.map((vm) => vm.stats.guestInstructions);
   }
 
+  where(): string {
+    const vm = this.vms[0]!;
+    const pc = vm.vcpu.resident ? this.hv.host.hart.pc : vm.vhart.hart.pc;
+    return `pc=0x${pc.toString(16)}, VM ${vm.name} ${vm.state} in v${'USHM'[vm.vhart.vpriv] ?? vm.vhart.vpriv}-mode`;
+  }
+
   get instructions(): number {
     return this.vms.reduce((n, vm, i) => n + vm.stats.guestInstructions - this.starts[i]!, 0);
   }
@@ -42,7 +48,7 @@ export class NativeSession implements GuestSession<VmSnapshot> {
 
   run(budget: number): SessionSlice {
     const r = this.hv.run(budget);
-    return { ran: r.instructions, end: r.reason };
+    return { ran: r.instructions, trapped: r.trapSteps, end: r.reason };
   }
 
   input(bytes: readonly number[]): number {

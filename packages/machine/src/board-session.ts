@@ -32,6 +32,11 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
     this.start = machine.retired;
   }
 
+  where(): string {
+    const h = this.machine.harts[0]!;
+    return `pc=0x${h.pc.toString(16)}, hart 0 in ${'USHM'[h.priv] ?? h.priv}-mode`;
+  }
+
   get instructions(): number {
     return this.machine.retired - this.start;
   }

@@ -3,6 +3,7 @@ import { ConfigError } from '@vm/core';
 import type { FdtNode } from '@vm/devices';
 import type { SystemBus } from '@vm/mmu';
 import { SnapshotRestoreError } from './snapshot/restore-error.js';
+import { checkStateShape, restoreComponent } from './snapshot/state-shape.js';
 
 /** Where a device's FDT node builder writes: its own node under /soc, plus the tree around it. */
 export interface FdtContext {
@@ -132,12 +133,21 @@ export class DeviceRegistry {
     for (const id of ids) {
       if (!(id in states)) throw new SnapshotRestoreError(`device '${id}'`, 'on this board but missing from the snapshot');
     }
+    // Each state has the shape this build's device gives (same format version only: another
+    // version is the device's to refuse, with its own message).
+    for (const e of this.list) {
+      if (e.snapshot === null) continue;
+      const ref = e.snapshot.snapshot();
+      const state = states[e.snapshotId] as unknown;
+      if (typeof state !== 'object' || state === null) throw new SnapshotRestoreError(`device '${e.snapshotId}'`, 'state is not an object');
+      if ((state as VersionedState).version === ref.version) checkStateShape(`device '${e.snapshotId}'`, ref, state);
+    }
   }
 
   /** Load every device's state, in registration order (check() first). */
   restore(states: Readonly<Record<string, VersionedState>>): void {
     this.check(states);
-    for (const e of this.list) if (e.snapshot !== null) e.snapshot.restore(states[e.snapshotId]!);
+    for (const e of this.list) if (e.snapshot !== null) restoreComponent(`device '${e.snapshotId}'`, () => e.snapshot!.restore(states[e.snapshotId]!));
   }
 }
 

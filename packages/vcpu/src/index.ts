@@ -3,7 +3,7 @@ export { TrapVcpu } from './trap-vcpu.js';
 export type { TrapVcpuOptions } from './trap-vcpu.js';
 export { HextVcpu } from './hext-vcpu.js';
 export type { HextVcpuOptions } from './hext-vcpu.js';
-export { DEFAULT_TRAP_STORM_LIMIT } from './vcpu-base.js';
+export { DEFAULT_TRAP_STORM_LIMIT, TRAP_STEP_LIMIT } from './vcpu-base.js';
 export { Vm, GUEST_RAM_BASE, sbiModeOf } from './vm.js';
 export type { VmConfig, VmDisk, VmState, VmReport, HostRegion } from './vm.js';
 export { VirtualHart } from './virtual-hart.js';

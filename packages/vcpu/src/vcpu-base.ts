@@ -9,6 +9,13 @@ const SBI_DENIED = BigInt.asUintN(64, -4n);
 /** Exits in a row without one guest instruction retired before a VM is stopped (default). */
 export const DEFAULT_TRAP_STORM_LIMIT = 10_000;
 
+/**
+ * Trap steps in a row (traps the real hart takes inside the guest, delegated to its S/VS-mode,
+ * retiring nothing and leaving no exit) before a VM is stopped: a handler that faults on its own
+ * first instruction loops there for ever. A million steps are well under a second of host time.
+ */
+export const TRAP_STEP_LIMIT = 1_000_000;
+
 /** What both back ends share: the run loop, exit accounting and policy, the hypervisor's SBI, device exits. */
 export abstract class VcpuBase {
   abstract readonly resident: boolean;
@@ -50,15 +57,28 @@ export abstract class VcpuBase {
         if (blocked !== undefined) return blocked;
         const before = real.retired;
         let exit = real.run(remaining);
+        // Hart.run(n) ends 'budget' after exactly n steps, each a retired instruction or a trap:
+        // the traps among them were taken inside the guest (no exit), or the last one to M.
+        let inside = exit.reason === 'budget' ? remaining - (real.retired - before) : 0;
         // A trap on the last instruction of the budget leaves its exit pending in the hart (it is
         // back in M-mode): collect it now, or it would surface in whichever vCPU runs next.
-        if (exit.reason === 'budget' && real.priv === PRIV_M) exit = real.run(1);
+        if (exit.reason === 'budget' && real.priv === PRIV_M) {
+          inside--;
+          exit = real.run(1);
+        }
         const ran = real.retired - before;
         vm.stats.direct += ran;
         vm.vhart.hart.addRetired(ran);
         remaining -= ran;
         vm.idleExits = ran === 0 ? vm.idleExits + 1 : 0;
+        if (inside > 0) {
+          vm.stats.trapSteps += inside;
+          // Trap steps use the budget as instructions do: a trap loop inside the guest returns.
+          remaining -= inside;
+        }
+        vm.idleSteps = ran === 0 ? vm.idleSteps + Math.max(0, inside) : 0;
         this.ran();
+        if (vm.idleSteps > TRAP_STEP_LIMIT) return this.stopped('trap-storm', `${vm.idleSteps} trap steps in a row inside the guest retired no instruction (a trap loop at pc 0x${real.pc.toString(16)})`, real.pc);
         if (exit.reason === 'budget') {
           this.suspended();
           const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: this.guestPriv, at: vm.stats.guestInstructions });

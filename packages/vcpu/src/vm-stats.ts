@@ -15,6 +15,12 @@ export class VmStats {
   emulated = 0;
   /** Exits of every reason. */
   exitCount = 0;
+  /**
+   * Steps of the real hart that retired no instruction and left no exit: traps taken inside the
+   * guest (delegated to its S/VS-mode, priv spec 3.1.8 medeleg, H 8.2.2 hedeleg). A guest whose
+   * trap handler faults again spins here without one exit; the loops bound these steps too.
+   */
+  trapSteps = 0;
   private readonly counts = new Map<string, number>();
   private readonly history: GuestExit[] = [];
 

@@ -129,6 +129,8 @@ export class Vm {
   lastRun = 0;
   /** Exits in a row during which the real hart retired nothing (trap-storm detection). */
   idleExits = 0;
+  /** Trap steps in a row taken inside the guest with no instruction retired (trap-loop detection). */
+  idleSteps = 0;
   private readonly out: number[] = [];
   private readonly sink: ((byte: number) => void) | undefined;
 

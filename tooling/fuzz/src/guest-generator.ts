@@ -1,6 +1,6 @@
 /**
- * The one generator of wild guests (moved here from hypervisor-native's fuzz.test.ts and machine's
- * wild-guest.test.ts, which each had a copy): seeded random instruction streams mixing random
+ * The one generator of wild guests (hypervisor-native's fuzz.test.ts and machine's
+ * wild-guest.test.ts had copies; both are gone, their checks run here through guest-runners.ts): seeded random instruction streams mixing random
  * words, CSR accesses on any CSR, loads and stores aimed at every device page of the virt board,
  * RAM edges and beyond RAM, privileged instructions and compressed pairs. The same seed always
  * gives the same bytes (xorshift32), so any failure is replayed from its seed alone.

@@ -115,7 +115,8 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   // Slices of a quarter budget: the wild guest is held once it has had its budget, so the
   // neighbour finishes alone (it needs far fewer instructions than NEIGHBOUR_BUDGET).
   for (let spent = 0; spent < budget + NEIGHBOUR_BUDGET; ) {
-    if (wild.stats.guestInstructions >= budget && !hv.isPaused(wild)) hv.pause(wild);
+    // Its budget counts steps: instructions and the traps it took inside itself (VmStats.trapSteps).
+    if (wild.stats.guestInstructions + wild.stats.trapSteps >= budget && !hv.isPaused(wild)) hv.pause(wild);
     const r = hv.run(hv.quantum);
     spent += Math.max(1, r.instructions);
     if (r.reason !== 'budget' && (hv.isPaused(wild) || wild.state === 'stopped')) break;

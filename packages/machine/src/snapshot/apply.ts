@@ -8,6 +8,7 @@ import { hartStateOf } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
 import { SnapshotRestoreError } from './restore-error.js';
 import { applySparseToRam } from './sparse-image.js';
+import { checkStateShape, restoreComponent } from './state-shape.js';
 
 /**
  * Load a checkpoint into a board built from the same configuration. `loadDisks` false skips the
@@ -33,7 +34,7 @@ export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boo
     m.harts.forEach((h, i) => {
       const hs = s.harts[i]!;
       h.setState(hartStateOf(hs.hart, hs.hext));
-      h.mmu.restore(hs.mmu);
+      restoreComponent(`hart ${i} mmu`, () => h.mmu.restore(hs.mmu));
     });
   };
   loadHarts();
@@ -70,6 +71,7 @@ function checkShape(m: VirtMachine, s: MachineSnapshot): ReturnType<typeof descr
   if (s.harts.length !== m.harts.length) throw new SnapshotRestoreError('harts', `${s.harts.length} in the snapshot, ${m.harts.length} here`);
   s.harts.forEach((h, i) => {
     if ((h.hext !== null) !== m.harts[i]!.hExtension) throw new SnapshotRestoreError(`hart ${i}`, 'H-extension state does not match the board');
+    checkStateShape(`hart ${i} mmu`, m.harts[i]!.mmu.snapshot(), h.mmu);
   });
   if (s.ram.size !== m.ram.size) throw new SnapshotRestoreError('ram', `${s.ram.size} bytes in the snapshot, ${m.ram.size} here`);
   if (s.rom.length > m.rom.size) throw new SnapshotRestoreError('rom', `${s.rom.length} bytes do not fit the ${m.rom.size}-byte ROM`);

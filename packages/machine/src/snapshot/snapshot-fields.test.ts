@@ -10,6 +10,7 @@ import { VirtMachine } from '../virt.js';
 import { snapshotMachine } from './capture.js';
 import type { MachineSnapshot } from './machine-snapshot.js';
 import { restoreMachine } from './rebuild.js';
+import { SnapshotRestoreError } from './restore-error.js';
 import { decodeSnapshot, encodeSnapshot } from './vmsnap-format.js';
 
 /**
@@ -71,6 +72,28 @@ describe('snapshot headers are checked field by field', () => {
     const e = refusal(edit(f));
     expect(e.field).toBe(`header field ${field}`);
     expect(e.message).toContain('edited.vmsnap');
+  });
+
+  // Component states are checked against the shape this build's own components give, before
+  // they load (they threw TypeErrors: a bigint mixed with numbers, BigInt(-0.5), an object).
+  it.each([
+    ["device 'uart'", 'divisor', (s: Record<string, any>): void => void (s.devices.uart.divisor = 12n)],
+    ["device 'uart'", 'lcr', (s: Record<string, any>): void => void (s.devices.uart.lcr = 0.5)],
+    ["device 'rtc'", 'offsetNs', (s: Record<string, any>): void => void (s.devices.rtc.offsetNs = { a: 1 })],
+    ["device 'clint'", 'mtimecmp', (s: Record<string, any>): void => void (s.devices.clint.mtimecmp = [1n, 2n])],
+    ["device 'plic'", 'priority[3]', (s: Record<string, any>): void => void (s.devices.plic.priority[3] = 'x')],
+    ['hart 0 mmu', 'pmp.cfg[0]', (s: Record<string, any>): void => void (s.harts[0].mmu.pmp.cfg[0] = -0.5)],
+    ['hart 0 mmu', 'pmp.addr', (s: Record<string, any>): void => void (s.harts[0].mmu.pmp.addr = [0])],
+  ] as const)('%s state field %s', (component, field, f) => {
+    const s = decodeSnapshot(reencode(edit(f) as MachineSnapshot), 'edited.vmsnap');
+    let e: unknown;
+    try {
+      restoreMachine(s, { console: () => {} });
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(SnapshotRestoreError);
+    expect((e as Error).message).toMatch(new RegExp(`^cannot restore snapshot: ${component.replace(/'/g, "'")}: ${field.replace(/[[\]]/g, (c) => `\\${c}`)}`));
   });
 
   it('names a wrong header version plainly', () => {

@@ -38,7 +38,10 @@ export function readSnapshot(file: string): MachineSnapshot {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new FormatError(file, 0, 'file', e instanceof Error ? e.message : String(e));
+    // Node's own words (EISDIR: illegal operation on a directory, read) made plain.
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'ERR_FS_FILE_TOO_LARGE' ? 'too large to be a snapshot (over 2 GiB)' : e instanceof Error ? e.message : String(e);
+    throw new FormatError(file, 0, 'file', why);
   }
   return decodeSnapshot(bytes, file);
 }

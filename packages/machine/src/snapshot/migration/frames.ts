@@ -22,14 +22,36 @@ export interface Frame {
   readonly payload: Uint8Array;
 }
 
-/** Queue a frame; resolves when the socket can take more (backpressure). */
+/**
+ * Queue a frame; resolves when the socket can take more (backpressure). Rejects when the socket
+ * is closed, ended or fails before it can: a peer that went away must not leave the sender
+ * waiting for a 'drain' that never comes.
+ */
 export function writeFrame(socket: Socket, type: FrameType, payload: Uint8Array): Promise<void> {
+  if (socket.destroyed || socket.writableEnded) return Promise.reject(new Error('the connection is closed'));
   const head = Buffer.alloc(5);
   head.writeUInt8(type, 0);
   head.writeUInt32LE(payload.length, 1);
-  socket.write(head);
-  const more = socket.write(payload);
-  return more ? Promise.resolve() : new Promise((resolve) => socket.once('drain', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error): void => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      socket.off('error', done);
+      if (e === undefined) resolve();
+      else reject(e);
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(new Error('the connection closed'));
+    socket.on('error', done);
+    socket.once('close', onClose);
+    socket.write(head);
+    // The write's callback reports a failed write (a reset peer) even when no 'error' follows.
+    const more = socket.write(payload, (e) => {
+      if (e !== null && e !== undefined) done(e);
+    });
+    if (more) done();
+    else socket.once('drain', onDrain);
+  });
 }
 
 export function jsonPayload(value: unknown): Uint8Array {

@@ -7,6 +7,9 @@ import { restoreMachine, type RestoreHost, type RestoredMachine } from '../rebui
 import { decodeSnapshot } from '../vmsnap-format.js';
 import { FRAME, FrameReader, MIGRATION_PROTOCOL_VERSION, PAGE_SIZE, jsonPayload, parseJson, writeFrame } from './frames.js';
 
+/** Pages one PAGES frame may carry (migrateOut sends 256). */
+const MAX_PAGES_PER_FRAME = 4096;
+
 export interface MigrateInResult extends RestoredMachine {
   /** Pages received in total (a page sent in several rounds counts each time). */
   readonly pagesReceived: number;
@@ -39,7 +42,15 @@ export async function migrateIn(socket: Socket, host: Omit<RestoreHost, 'ramCont
     for (;;) {
       const f = await reader.next();
       if (f.type === FRAME.pages) {
-        const raw = inflateRawSync(f.payload);
+        // A PAGES frame holds at most the whole RAM once: inflating is capped there, so a small
+        // frame cannot make the receiver allocate gigabytes (a deflate bomb), and a corrupt
+        // deflate stream is a clear error, not zlib's.
+        let raw: Buffer;
+        try {
+          raw = inflateRawSync(f.payload, { maxOutputLength: Math.min(pageCount, MAX_PAGES_PER_FRAME) * (4 + PAGE_SIZE) });
+        } catch (e) {
+          throw new FormatError(peer, 0, 'pages', e instanceof RangeError ? `inflates beyond ${MAX_PAGES_PER_FRAME} pages` : `not a deflate stream (${(e as Error).message})`);
+        }
         if (raw.length % (4 + PAGE_SIZE) !== 0) throw new FormatError(peer, 0, 'pages', `frame of ${raw.length} bytes is not whole pages`);
         for (let at = 0; at < raw.length; at += 4 + PAGE_SIZE) {
           const page = raw.readUInt32LE(at);
