@@ -1,7 +1,7 @@
 import { checkHostMemory } from './memory-limit.js';
 import { readInputFile } from './input-file.js';
 import { ConfigError, parseSize } from '@vm/core';
-import type { VmConfig } from '@vm/hypervisor-native';
+import { sbiModeOf, type VmConfig } from '@vm/hypervisor-native';
 import { machineFlags } from './machine-flags.js';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { bootSpecOf, openDrive } from './run.js';
@@ -80,7 +80,12 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   const cpu = one(args, 'cpu') ?? 'rv64';
   if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
   const smp = one(args, 'smp');
-  if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VM of --hypervisor native has one vCPU`);
+  let vcpus: number | undefined;
+  if (smp !== undefined) {
+    const n = smp.replace(/^cpus=/, '').split(',')[0]!;
+    vcpus = /^[0-9]+$/.test(n) ? Number(n) : NaN;
+    if (!(vcpus >= 1 && vcpus <= 8)) throw new ConfigError(`-smp ${smp}: a VM of --hypervisor native has 1 to 8 vCPUs`);
+  }
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a VM's time is virtual under --hypervisor native`);
   const mText = one(args, 'm') ?? '128M';
@@ -90,7 +95,10 @@ export function vmConfigFromArgs(args: ParsedArgs, name: string, console: (b: nu
   const spec = bootSpecOf(args);
   const disks = disksOfArgs(args);
   const { virtioForceLegacy } = parseGlobals(args);
-  return { name, memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, disks, console, virtioForceLegacy, sbi: kernelModeOf(args, spec.bios !== undefined) };
+  const sbi = kernelModeOf(args, spec.bios !== undefined);
+  const config: VmConfig = { name, memory, bios: spec.bios, kernel: spec.kernel, initrd: spec.initrd, append: spec.append, disks, console, virtioForceLegacy, sbi, vcpus };
+  if ((vcpus ?? 1) > 1 && sbiModeOf(config) !== 'hypervisor') throw new ConfigError(`-smp ${smp}: several vCPUs need the hypervisor's SBI (-bios none -kernel S-payload); a VM firmware runs on one vCPU`);
+  return config;
 }
 
 /**

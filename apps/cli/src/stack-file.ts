@@ -31,6 +31,8 @@ export interface StackVm {
   readonly append: string | undefined;
   /** `kernel-mode: s | m` (VmConfig.sbi): who a kernel without bios is; undefined lets the file decide. */
   readonly sbi: 'firmware' | 'hypervisor' | undefined;
+  /** `vcpus: N` (1..8, native only): the VM's vCPUs, as `-smp N`. */
+  readonly vcpus: number | undefined;
   readonly weight: number | undefined;
   readonly cap: number | undefined;
   readonly drives: readonly StackDrive[];
@@ -62,7 +64,7 @@ export interface StackSpec {
 
 const TOP = ['hypervisor', 'vms'];
 const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
-const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore', 'gdb'];
+const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'vcpus', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore', 'gdb'];
 const SNAPSHOT = ['at', 'file'];
 /** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
 const BOOT_KEYS = ['bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'drives', 'force-legacy'];
@@ -151,6 +153,13 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string, ho
   if (kernelMode !== undefined && kernelMode !== 's' && kernelMode !== 'm') y.fail(`${path}.kernel-mode`, m.get('kernel-mode') ?? null, `'${kernelMode}': s (S-mode payload on the hypervisor's SBI) or m (M-mode program)`);
   if (kernelMode !== undefined && bios !== undefined) y.fail(`${path}.kernel-mode`, m.get('kernel-mode') ?? null, 'only without a bios (with a firmware the kernel is its S-mode payload)');
   if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
+  const vcpus = (): number | undefined => {
+    if (!m.has('vcpus')) return undefined;
+    if (hosted) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "the hosted VMM runs one vCPU (leave vcpus out)");
+    const n = y.integer(`${path}.vcpus`, m.get('vcpus') ?? null, 1, 8);
+    if (n > 1 && (bios !== undefined || kernelMode === 'm')) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several vCPUs need the hypervisor's SBI: no bios, an S-mode kernel");
+    return n;
+  };
   const drivesNode = m.get('drives');
   const drives = drivesNode === undefined ? [] : y.list(`${path}.drives`, drivesNode).map((d, i) => readDrive(y, `${path}.drives[${i}]`, d, base, hosted));
   drives.forEach((d, i) => {
@@ -166,6 +175,7 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string, ho
     initrd,
     append: opt('append', (p, n) => y.string(p, n)),
     sbi: kernelMode === undefined ? undefined : kernelMode === 's' ? 'hypervisor' : 'firmware',
+    vcpus: vcpus(),
     weight: opt('weight', (p, n) => y.integer(p, n, 1, 65535)),
     cap: opt('cap', (p, n) => y.integer(p, n, 0, 100)),
     drives,

@@ -41,6 +41,7 @@ function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: stri
       initrd: guestFile(v.initrd, `${spec.file}: vms[${i}].initrd`),
       append: v.append,
       sbi: v.sbi,
+      vcpus: v.vcpus,
       weight: v.weight,
       cap: v.cap,
       disks: v.drives.map((d, j) => ({ ...readDisk(d.file, d.bus, `${spec.file}: vms[${i}].drives[${j}]`), slot: d.slot })),

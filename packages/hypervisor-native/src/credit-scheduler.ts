@@ -1,4 +1,12 @@
-/** What the scheduler needs to know about a VM. */
+/** A group of schedulable entities sharing one weight and one cap: a VM and its vCPUs (Xen's domain). */
+export interface SchedDomain {
+  readonly weight: number;
+  /** Upper bound for the whole domain in percent of the CPU, 0 = none. */
+  readonly cap: number;
+  usedThisPeriod: number;
+}
+
+/** What the scheduler needs to know about a vCPU (or a VM of one vCPU). */
 export interface Schedulable {
   /** Relative share of the CPU (Xen credit scheduler: default 256). */
   readonly weight: number;
@@ -8,6 +16,8 @@ export interface Schedulable {
   usedThisPeriod: number;
   /** Sequence number of the slice it last ran in (round robin within a priority). */
   lastRun: number;
+  /** The domain (VM) whose weight and cap it shares with its siblings; undefined: its own. */
+  readonly domain?: SchedDomain;
 }
 
 /**
@@ -17,6 +27,12 @@ export interface Schedulable {
  * class, so the scheduler is work-conserving — OVER VMs run whenever no UNDER VM wants the CPU.
  * A cap parks a VM for the rest of the period once it has used its percentage of the period.
  * Time is counted in guest instructions (the hypervisor's deterministic time base).
+ *
+ * The entities are vCPUs. A VM's weight and cap belong to the VM (Xen's domain), not to each vCPU:
+ * each period the VM's share (by weight among the VMs with a runnable vCPU) is split evenly among
+ * its runnable vCPUs, so a VM of 4 vCPUs gets no more CPU than a VM of 1 with the same weight,
+ * and a VM whose other vCPUs wait gives the whole share to the one that runs; a cap bounds what
+ * all its vCPUs together use in a period.
  */
 export class CreditScheduler {
   private slices = 0;
@@ -61,11 +77,13 @@ export class CreditScheduler {
   charge(vm: Schedulable, instructions: number): void {
     vm.credit -= instructions;
     vm.usedThisPeriod += instructions;
+    if (vm.domain !== undefined) vm.domain.usedThisPeriod += instructions;
     this.periodLeft -= instructions;
   }
 
   private capped(vm: Schedulable): boolean {
-    return vm.cap > 0 && vm.usedThisPeriod >= (this.period * vm.cap) / 100;
+    const d = vm.domain ?? vm;
+    return d.cap > 0 && d.usedThisPeriod >= (this.period * d.cap) / 100;
   }
 
   private periodLength(vms: number): number {
@@ -74,10 +92,22 @@ export class CreditScheduler {
 
   private newPeriod(runnable: readonly Schedulable[]): void {
     const period = (this.period = this.periodLength(runnable.length));
-    const total = runnable.reduce((s, vm) => s + vm.weight, 0) || 1;
+    // Runnable entities per domain: the domain's share is split among them.
+    const members = new Map<SchedDomain, number>();
     for (const vm of runnable) {
+      const d = vm.domain ?? vm;
+      members.set(d, (members.get(d) ?? 0) + 1);
+    }
+    let total = 0;
+    for (const d of members.keys()) {
+      total += d.weight;
+      d.usedThisPeriod = 0;
+    }
+    total ||= 1;
+    for (const vm of runnable) {
+      const d = vm.domain ?? vm;
       // Credit does not pile up beyond one period's share (Xen clips it the same way).
-      const share = (period * vm.weight) / total;
+      const share = (period * d.weight) / total / members.get(d)!;
       vm.credit = Math.min(vm.credit + share, share);
       vm.usedThisPeriod = 0;
     }

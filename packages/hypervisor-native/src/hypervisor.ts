@@ -17,8 +17,9 @@ import {
   type VmConfig,
   type VmOps,
   type VmSnapshot,
+  type Vcpu,
 } from '@vm/vcpu';
-import { CreditScheduler } from './credit-scheduler.js';
+import { CreditScheduler, type Schedulable } from './credit-scheduler.js';
 import { HostBoard } from './host-board.js';
 
 export interface NativeHypervisorOptions {
@@ -39,6 +40,20 @@ export interface NativeHypervisorOptions {
   readonly mode?: 'trap' | 'hext';
   /** Give the real hart the H extension (default: when mode is 'hext'); needed by any 'hext' VM. */
   readonly hExtension?: boolean;
+  /**
+   * Yield on IPI: a vCPU that sends an SBI IPI to another vCPU of its VM ends its slice, so the
+   * target runs next instead of the sender spinning for the rest of its slice on the answer
+   * (smp_call_function's csd lock, a TLB shootdown): the lock-holder/waiter-preemption remedy of
+   * this scheduler (README "Several vCPUs"). Default true.
+   */
+  readonly yieldOnIpi?: boolean;
+}
+
+/** One vCPU as the credit scheduler sees it: its VM is its domain (weight and cap are the VM's). */
+interface VcpuEntry extends Schedulable {
+  readonly vm: Vm;
+  readonly index: number;
+  readonly cpu: Vcpu;
 }
 
 /** Why `run` returned. */
@@ -79,7 +94,11 @@ export class NativeHypervisor {
   private readonly ipt: number;
   /** undefined: the vCPU layer's DEFAULT_TRAP_STORM_LIMIT. */
   private readonly stormLimit: number | undefined;
-  private resident: Vm | undefined;
+  /** The vCPU whose state is in the real hart. */
+  private resident: VcpuEntry | undefined;
+  /** Every VM's vCPUs, as scheduled. */
+  private readonly entries = new Map<Vm, VcpuEntry[]>();
+  private readonly yieldOnIpi: boolean;
   /** Instructions a waiting VM has been idle for, not yet turned into clock ticks. */
   private readonly idleCarry = new Map<Vm, number>();
   /** VMs held by the operator (a monitor's vm_pause, a debugger): not scheduled, their time stands still. */
@@ -92,6 +111,7 @@ export class NativeHypervisor {
     this.ipt = options.instructionsPerTick ?? 10;
     this.stormLimit = options.trapStormLimit;
     this.mode = options.mode ?? 'trap';
+    this.yieldOnIpi = options.yieldOnIpi ?? true;
     // Host time advances with the real hart inside a slice too, so a guest under H that reads
     // `time` without exits (hcounteren.TM) sees it move between instructions, not per slice.
     this.hostClock = new VirtualClock(() => this.executed + (this.sliceBase < 0 ? 0 : this.host.hart.retired - this.sliceBase), this.ipt);
@@ -111,13 +131,20 @@ export class NativeHypervisor {
     const vm = new Vm(config, window, this.host.ram, shadow, this.ipt, mode);
     const host = { hart: this.host.hart, ram: this.host.ram };
     const ops: VmOps = { exit: (e) => this.record(vm, e), hostTime: () => this.hostClock.now() };
-    if (mode === 'hext') {
-      const region = this.host.allocate(GStageTable.regionSize(GUEST_RAM_BASE, window.size), `${config.name} G-stage table`);
-      const g = new GStageTable(this.host.ram, region, GUEST_RAM_BASE, window, ++this.vmids);
-      vm.attach(new HextVcpu(vm, host, ops, { hgatp: g.hgatp, trapStormLimit: this.stormLimit }));
-    } else {
-      vm.attach(new TrapVcpu(vm, host, ops, { pvMmu: config.pvMmu, trapStormLimit: this.stormLimit }));
+    // One G-stage (H) or one set of shadow tables (trap) per VM, shared by its vCPUs: README "Several vCPUs".
+    const hgatp = mode === 'hext'
+      ? new GStageTable(this.host.ram, this.host.allocate(GStageTable.regionSize(GUEST_RAM_BASE, window.size), `${config.name} G-stage table`), GUEST_RAM_BASE, window, ++this.vmids).hgatp
+      : 0n;
+    const entries: VcpuEntry[] = [];
+    for (let index = 0; index < vm.vcpuCount; index++) {
+      const cpu = mode === 'hext'
+        ? new HextVcpu(vm, host, ops, { hgatp, trapStormLimit: this.stormLimit, index })
+        : new TrapVcpu(vm, host, ops, { pvMmu: config.pvMmu, trapStormLimit: this.stormLimit, index });
+      vm.attach(cpu);
+      entries.push({ vm, index, cpu, domain: vm, weight: vm.weight, cap: vm.cap, credit: 0, usedThisPeriod: 0, lastRun: 0 });
     }
+    vm.select(0);
+    this.entries.set(vm, entries);
     this.vms.push(vm);
     return vm;
   }
@@ -128,8 +155,9 @@ export class NativeHypervisor {
    */
   snapshotVm(vm: Vm): VmSnapshot {
     if (!this.vms.includes(vm)) throw new ConfigError(`${vm.name} is not a VM of this hypervisor`);
-    if (this.resident === vm) vm.vhart.save(this.host.hart);
-    return captureVm(vm, vm.state === 'waiting', this.resident === vm ? this.host.hart : undefined);
+    const resident = this.resident?.vm === vm;
+    if (resident) vm.vhart.save(this.host.hart);
+    return captureVm(vm, vm.state === 'waiting', resident ? this.host.hart : undefined);
   }
 
   /**
@@ -144,6 +172,7 @@ export class NativeHypervisor {
       vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
     } catch (e) {
       this.vms.splice(this.vms.indexOf(vm), 1);
+      this.entries.delete(vm);
       throw e;
     }
     return vm;
@@ -197,41 +226,54 @@ export class NativeHypervisor {
       const all = this.vms.filter((v) => v.state !== 'stopped');
       if (all.length === 0) return { reason: 'stopped', instructions: done, trapSteps: stalled };
       const live = this.held.size === 0 ? all : all.filter((v) => !this.held.has(v));
-      const runnable = live.filter((v) => v.state === 'running');
-      const vm = this.scheduler.pick(runnable);
-      if (vm === undefined) {
+      const runnable: VcpuEntry[] = [];
+      for (const v of live) for (const e of this.entries.get(v)!) if (v.cpuState(e.index) === 'running') runnable.push(e);
+      const entry = this.scheduler.pick(runnable);
+      if (entry === undefined) {
         // Work-conserving: nobody can run, so jump the waiting VMs' time to the next deadline.
         if (!this.skipToDeadline(live)) return { reason: 'idle', instructions: done, trapSteps: stalled };
         continue;
       }
       this.sliceBase = this.host.hart.retired;
+      const vm = entry.vm;
       const trapsBefore = vm.stats.trapSteps;
-      const n = this.runSlice(vm, Math.min(this.quantum, budget - done, budget - stalled));
+      const n = this.runSlice(entry, Math.min(this.quantum, budget - done, budget - stalled));
       this.sliceBase = -1;
       const t = vm.stats.trapSteps - trapsBefore;
-      // Trap steps are CPU time: charged to the VM that spent it, and passing for those waiting,
+      // Trap steps are CPU time: charged to the vCPU that spent it, and passing for those waiting,
       // so a VM in a trap loop neither wins the scheduler nor freezes its neighbours' clocks.
-      this.scheduler.charge(vm, Math.max(n + t, 1));
+      this.scheduler.charge(entry, Math.max(n + t, 1));
       done += n;
       stalled += t;
       this.executed += n;
-      for (const w of live) if (w !== vm && w.state === 'waiting') this.passTime(w, n + t);
+      // A VM none of whose vCPUs runs waits: its time passes as the host's does (a VM with a
+      // runnable vCPU moves its clock by its own instructions).
+      for (const w of live) if (w !== vm && w.state !== 'stopped' && w.idle) this.passTime(w, n + t);
     }
     return { reason: 'budget', instructions: done, trapSteps: stalled };
   }
 
-  // ---------------------------------------------------------------- one slice of one VM
+  // ---------------------------------------------------------------- one slice of one vCPU
 
-  /** Run `vm`'s vCPU for one slice: exits it returns are accounted; the slice ends at a wait or a stop. */
-  private runSlice(vm: Vm, slice: number): number {
-    this.switchTo(vm);
+  /** Run one vCPU for one slice: exits it returns are accounted; the slice ends at a wait, a stop or a yield. */
+  private runSlice(entry: VcpuEntry, slice: number): number {
+    const vm = entry.vm;
+    this.switchTo(entry);
+    vm.select(entry.index);
     const start = vm.stats.guestInstructions;
     const limit = Math.min(slice, this.untilDeadline(vm));
+    const platform = vm.sbiPlatform;
+    if (platform !== undefined) platform.ipiToOther = false;
     while (vm.state === 'running') {
       const left = limit - (vm.stats.guestInstructions - start);
       if (left <= 0) break;
-      const exit = vm.vcpu.run(left);
+      const exit = entry.cpu.run(left);
       if (exit.kind === 'budget' || exit.kind === 'interrupt') break;
+      if (this.yieldOnIpi && platform?.ipiToOther === true) {
+        // The IPI's target (woken already) runs next: it has not run since this vCPU did.
+        vm.stats.count('yield.ipi');
+        break;
+      }
     }
     this.service(vm);
     return vm.stats.guestInstructions - start;
@@ -248,28 +290,36 @@ export class NativeHypervisor {
     return verdict;
   }
 
-  /** World switch: park the resident vCPU's state and load `vm`'s. */
-  private switchTo(vm: Vm): void {
-    if (this.resident === vm) return;
-    this.resident?.vcpu.save();
-    vm.vcpu.load();
-    this.resident = vm;
+  /** World switch: park the resident vCPU's state and load `entry`'s (another VM's or a sibling's). */
+  private switchTo(entry: VcpuEntry): void {
+    if (this.resident === entry) return;
+    this.resident?.cpu.save();
+    entry.cpu.load();
+    this.resident = entry;
     this.worldSwitches++;
-    vm.stats.count('world-switch');
+    entry.vm.stats.count('world-switch');
   }
 
-  /** Time-driven devices of the VM's board, and WFI wake-up. */
+  /** Time-driven devices of the VM's board, and the wake-up of its waiting vCPUs. */
   private service(vm: Vm): void {
     vm.board.tickDevices();
-    if (vm.state === 'waiting' && this.wakeable(vm)) vm.state = 'running';
+    const platform = vm.sbiPlatform;
+    for (const e of this.entries.get(vm)!) {
+      if (vm.cpuState(e.index) !== 'waiting') continue;
+      if (platform !== undefined) platform.wake(e.index);
+      else if (e.cpu.wakeable()) vm.setCpuState(e.index, 'running');
+    }
   }
 
-  private wakeable(vm: Vm): boolean {
-    return vm.vcpu.wakeable();
-  }
-
+  /** The earliest timer deadline among the VM's vCPUs that are not offline. */
   private deadline(vm: Vm): bigint | undefined {
-    return vm.vcpu.deadline();
+    let best: bigint | undefined;
+    for (const e of this.entries.get(vm)!) {
+      if (vm.cpuState(e.index) === 'offline') continue;
+      const d = e.cpu.deadline();
+      if (d !== undefined && (best === undefined || d < best)) best = d;
+    }
+    return best;
   }
 
   /** Guest instructions until the VM's next timer deadline (so interrupts arrive on time). */
@@ -304,7 +354,7 @@ export class NativeHypervisor {
     }
     if (best === undefined) {
       for (const vm of live) this.service(vm);
-      return live.some((v) => v.state === 'running');
+      return live.some((v) => v.state !== 'stopped' && !v.idle);
     }
     for (const vm of live) {
       vm.board.clock.skip(best);

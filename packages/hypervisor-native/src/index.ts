@@ -1,12 +1,12 @@
 export { NativeHypervisor } from './hypervisor.js';
 export type { NativeHypervisorOptions, HypervisorRunResult, ExitHook } from './hypervisor.js';
 export { CreditScheduler } from './credit-scheduler.js';
-export type { Schedulable } from './credit-scheduler.js';
+export type { Schedulable, SchedDomain } from './credit-scheduler.js';
 export { HostBoard, HOST_RAM_BASE } from './host-board.js';
 export { NativeSession } from './native-session.js';
 export type { NativeSessionOptions } from './native-session.js';
 export { vmStatus, stoppedByHypervisor, formatReport, totalExits, exitsByReason, summaryLine } from './vm-report.js';
 export { nativeTrapStack, nativePvStack, nativeHextStack, nativeStack } from './native-stacks.js';
 // The VM and its vCPU come from the vCPU layer; re-exported so a stack can be composed from this package alone.
-export { Vm, GUEST_RAM_BASE, VmStats, EXIT_HISTORY, sbiModeOf, captureVm, checkVmSnapshot, disksOf, loadVmState } from '@vm/vcpu';
-export type { VmConfig, VmDisk, VmState, VmReport, HostRegion, ExitReason, GuestExit, ExitVerdict, VmSnapshot, VmSnapshotInfo, Vcpu, VcpuExit } from '@vm/vcpu';
+export { Vm, GUEST_RAM_BASE, MAX_VCPUS, VmStats, EXIT_HISTORY, sbiModeOf, vcpusOf, captureVm, checkVmSnapshot, disksOf, loadVmState } from '@vm/vcpu';
+export type { VmConfig, VmDisk, VmState, VcpuState, VmReport, HostRegion, ExitReason, GuestExit, ExitVerdict, VmSnapshot, VmSnapshotInfo, Vcpu, VcpuExit } from '@vm/vcpu';

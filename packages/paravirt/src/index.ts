@@ -1,11 +1,12 @@
 export { SbiServer } from './sbi/sbi-server.js';
 export type { SbiServerOptions, SbiRegisters, SbiOutcome } from './sbi/sbi-server.js';
-export type { SbiPlatform, FenceRequest, ResetType } from './sbi/sbi-platform.js';
+export type { SbiPlatform, SbiHarts, FenceRequest, ResetType } from './sbi/sbi-platform.js';
 export type { SbiCall, SbiExtension } from './sbi/sbi-extension.js';
 export * from './sbi/sbi-ids.js';
 export * from './sbi/sbi-error.js';
 export { PvMmuExtension, PV_ENTRY_SIZE, PV_MAX_BATCH, PV_CMD_PT_UPDATE, PV_CMD_PT_REGISTER, PV_CMD_PT_RELEASE, PV_CMD_NEW_BASEPTR, PV_CMD_TLB_FLUSH } from './sbi/pv-mmu.js';
 export { PvPageTables } from './sbi/pv-page-tables.js';
 export type { PvMmuBackend } from './sbi/pv-page-tables.js';
-export { HSM_STATE_STARTED, HSM_STATE_STOPPED } from './sbi/hsm.js';
+export { HSM_STATE_STARTED, HSM_STATE_STOPPED, HSM_STATE_START_PENDING, HSM_STATE_STOP_PENDING, HSM_STATE_SUSPENDED } from './sbi/sbi-platform.js';
+export { HSM_SUSPEND_RETENTIVE, HSM_SUSPEND_NON_RETENTIVE } from './sbi/hsm.js';
 export { SRST_REASON_NONE, SRST_REASON_SYSTEM_FAILURE } from './sbi/srst.js';

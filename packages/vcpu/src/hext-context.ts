@@ -4,6 +4,7 @@ import {
   CSR_MENVCFG, CSR_SCOUNTEREN, CSR_VSATP, CSR_VSCAUSE, CSR_VSEPC, CSR_VSSCRATCH, CSR_VSSTATUS, CSR_VSTIMECMP, CSR_VSTVAL, CSR_VSTVEC,
   HSTATUS_VTW, MIP_VSEIP, MIP_VSSIP, MIP_VSTIP, PRIV_M,
 } from '@vm/isa';
+import type { VirtualHart } from './virtual-hart.js';
 import type { Vm } from './vm.js';
 
 /** hip/hie/hideleg bits of the VS-level interrupts (priv spec 8.2.3). */
@@ -92,8 +93,12 @@ export class HextContext {
   resident = false;
   private readonly saved = new Map<number, bigint>();
 
-  constructor(readonly vm: Vm, hgatp: bigint) {
-    const v = vm.vhart.hart;
+  /** The virtual hart of this vCPU (its board hart: pc and privilege mirrored for the VM's tools). */
+  readonly vhart: VirtualHart;
+
+  constructor(readonly vm: Vm, hgatp: bigint, vhart: VirtualHart = vm.vhart) {
+    this.vhart = vhart;
+    const v = vhart.hart;
     this.pc = v.pc;
     this.priv = v.priv;
     for (const n of CONTEXT_CSRS) this.saved.set(n, 0n);
@@ -155,7 +160,7 @@ export class HextContext {
     this.saved.set(CSR_SCOUNTEREN, s.scounteren ?? 7n);
     this.pc = s.pc;
     this.priv = s.priv;
-    this.vm.vhart.hart.setPc(s.pc);
+    this.vhart.hart.setPc(s.pc);
   }
 
   /** World switch in: the guest's H state into the real hart. */
@@ -179,7 +184,7 @@ export class HextContext {
   exited(real: Hart, epc: bigint): void {
     this.pc = epc;
     this.priv = (real.mstatus >> 11) & 3;
-    this.vm.vhart.hart.setPc(epc);
+    this.vhart.hart.setPc(epc);
   }
 
   /** After a budget exit the hart is still in the guest: note where, and return to M. */
@@ -187,7 +192,7 @@ export class HextContext {
     this.pc = real.pc;
     this.priv = real.priv;
     real.enter(PRIV_M, real.pc, false);
-    this.vm.vhart.hart.setPc(this.pc);
+    this.vhart.hart.setPc(this.pc);
   }
 
   /** Resume at `pc` in the guest's privilege (V=1). */
@@ -204,7 +209,7 @@ export class HextContext {
     real.takeTrap(cause, tval, false);
     this.pc = real.pc;
     this.priv = real.priv;
-    this.vm.vhart.hart.setPc(this.pc);
+    this.vhart.hart.setPc(this.pc);
   }
 
   /** VS interrupts pending (hvip, vstimecmp against the VM's time, the PLIC's S line) and enabled in vsie. */

@@ -2,14 +2,15 @@ import { ConfigError } from '@vm/core';
 import {
   CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
   CAUSE_STORE_GUEST_PAGE_FAULT, CSR_HTIMEDELTA, CSR_HVIP, CSR_MIP, CSR_VSTIMECMP, FS_DIRTY, MIP_SEIP, MIP_VSEIP, MIP_VSSIP,
-  MSTATUS_FS,
+  MSTATUS_FS, CSR_VSATP, CSR_VSSTATUS, PRIV_S,
 } from '@vm/isa';
-import { SbiServer } from '@vm/paravirt';
+
+const SSTATUS_SIE = 2n;
 import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import { VcpuBase } from './vcpu-base.js';
-import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
+import type { VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
 export interface HextVcpuOptions {
@@ -17,6 +18,8 @@ export interface HextVcpuOptions {
   readonly hgatp: bigint;
   /** Exits in a row without one guest instruction retired before the VM is stopped (default 10 000). */
   readonly trapStormLimit?: number;
+  /** Which vCPU of the VM (its hart id; default 0). */
+  readonly index?: number;
 }
 
 /**
@@ -32,13 +35,13 @@ export class HextVcpu extends VcpuBase implements Vcpu {
   private readonly emulator: HextEmulator;
 
   constructor(vm: Vm, host: VcpuHost, ops: VmOps, options: HextVcpuOptions) {
-    super(vm, host, ops, options.trapStormLimit);
+    super(vm, host, ops, options.trapStormLimit, options.index);
     if (!host.hart.hExtension) throw new ConfigError(`${vm.name}: mode 'hext' needs a host hart with the H extension`);
     if (vm.sbiMode !== 'hypervisor') throw new ConfigError(`${vm.name}: mode 'hext' runs S-mode guests on the hypervisor's SBI only`);
-    this.context = new HextContext(vm, options.hgatp);
-    vm.hext = this.context;
+    this.context = new HextContext(vm, options.hgatp, this.vhart);
+    vm.hexts[this.index] = this.context;
     this.emulator = new HextEmulator(host.hart, host.ram);
-    vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.sbiHooks()), { waitForInterrupt: () => void (vm.state = 'waiting') });
+    this.joinSbi(this.sbiHooks());
   }
 
   get resident(): boolean {
@@ -47,15 +50,19 @@ export class HextVcpu extends VcpuBase implements Vcpu {
 
   load(): void {
     const real = this.host.hart;
-    this.vm.vhart.load(real);
+    this.vm.select(this.index);
+    this.vhart.load(real);
     this.context.load(real);
     real.clearReservation();
+    // The vCPUs of a VM share its VMID: the VS-stage translations of the one before are not this one's.
+    real.mmu.flushAll();
+    real.translationChanged();
   }
 
   save(): void {
     const real = this.host.hart;
     this.context.save(real);
-    this.vm.vhart.save(real);
+    this.vhart.save(real);
   }
 
   wakeable(): boolean {
@@ -70,7 +77,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
   }
 
   private plicSeip(): boolean {
-    return (this.vm.vhart.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n;
+    return (this.vhart.hart.readCsr(CSR_MIP) & MIP_SEIP) !== 0n;
   }
 
   /**
@@ -122,16 +129,32 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     }
     const retired = this.emulator.apply(vm, h, reason, cause, tval, epc);
     if (retired) vm.stats.emulated++;
-    vm.vhart.hart.setPc(h.pc);
+    this.vhart.hart.setPc(h.pc);
     if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
     if (reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: this.emulator.faultGpa(tval), write: cause === CAUSE_STORE_GUEST_PAGE_FAULT } };
     return { retired };
   }
 
-  /** The SBI's hart-level effects under H: vstimecmp (Sstc), hvip.VSSIP, the hart's TLB. */
+  /**
+   * The SBI's hart-level effects under H: this vCPU's vstimecmp (Sstc), hvip.VSSIP (latched until
+   * the guest clears sip.SSIP, its alias: priv spec 8.2.3), the real hart's TLB.
+   */
   private sbiHooks(): VcpuSbiHooks {
     const real = this.host.hart;
+    const ctx = this.context;
     return {
+      start: (addr, opaque) => {
+        // SBI 9.1: S-mode (VS here) at addr, satp (vsatp) = 0, sstatus.SIE (vsstatus.SIE) = 0.
+        ctx.setCsr(real, CSR_VSATP, 0n);
+        ctx.setCsr(real, CSR_VSSTATUS, ctx.csr(real, CSR_VSSTATUS) & ~SSTATUS_SIE);
+        ctx.pc = addr;
+        ctx.priv = PRIV_S;
+        this.vhart.hart.setPc(addr);
+        this.writeRegister(10, BigInt(this.index));
+        this.writeRegister(11, opaque);
+      },
+      wakeable: () => this.wakeable(),
+      satp: () => ctx.csr(real, CSR_VSATP),
       setTimer: (stime) => {
         this.context.setCsr(real, CSR_VSTIMECMP, stime);
         if (this.context.resident) real.updateSstc();
@@ -140,6 +163,8 @@ export class HextVcpu extends VcpuBase implements Vcpu {
         const v = this.context.csr(real, CSR_HVIP);
         this.context.setCsr(real, CSR_HVIP, p ? v | MIP_VSSIP : v & ~MIP_VSSIP);
       },
+      // The real hart's TLB holds the VM's translations of every vCPU (one VMID): flush it. A vCPU
+      // not resident is flushed again when it is loaded (load()).
       fence: () => {
         real.mmu.flushAll();
         real.translationChanged();

@@ -1,15 +1,16 @@
 import { hex } from '@vm/core';
 import {
-  CAUSE_ILLEGAL_INSTRUCTION, CSR_MCAUSE, CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, FS_DIRTY, MIP_SSIP, MIP_STIP, MSTATUS_FS,
+  CAUSE_ILLEGAL_INSTRUCTION, CSR_MCAUSE, CSR_SATP, CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, FS_DIRTY, MIP_SSIP, MIP_STIP, MSTATUS_FS,
   PRIV_M, PRIV_S, PRIV_U,
 } from '@vm/isa';
-import { SbiServer, type FenceRequest } from '@vm/paravirt';
+import type { FenceRequest } from '@vm/paravirt';
+import { startPayloadHart } from './s-payload-boot.js';
 import type { GuestExit } from './exit-reason.js';
 import { ShadowPvMmu } from './shadow-pv-mmu.js';
 import { TrapEmulator } from './trap-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import { VcpuBase } from './vcpu-base.js';
-import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
+import type { VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
 const SFENCE_VMA_MASK = 0xfe00_7fff;
@@ -20,6 +21,8 @@ export interface TrapVcpuOptions {
   readonly pvMmu?: boolean;
   /** Exits in a row without one guest instruction retired before the VM is stopped (default 10 000). */
   readonly trapStormLimit?: number;
+  /** Which vCPU of the VM (its hart id; default 0). */
+  readonly index?: number;
 }
 
 /**
@@ -37,30 +40,28 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   private generation = -1;
 
   constructor(vm: Vm, host: VcpuHost, ops: VmOps = {}, options: TrapVcpuOptions = {}) {
-    super(vm, host, ops, options.trapStormLimit);
+    super(vm, host, ops, options.trapStormLimit, options.index);
     this.emulator = new TrapEmulator(host.hart);
-    if (vm.sbiMode === 'hypervisor') {
-      const pv = options.pvMmu === false ? undefined : new ShadowPvMmu(vm, host.hart);
-      vm.sbi = new SbiServer(new VmSbiPlatform(vm, this.sbiHooks()), { pvMmu: pv, waitForInterrupt: () => void (vm.state = 'waiting') });
-    }
+    if (vm.sbiMode === 'hypervisor') this.joinSbi(this.sbiHooks(), options.pvMmu === false ? undefined : new ShadowPvMmu(vm, host.hart));
   }
 
   load(): void {
     const real = this.host.hart;
-    this.vm.vhart.load(real);
+    this.vm.select(this.index);
+    this.vhart.load(real);
     real.clearReservation();
     this.generation = -1;
     this.resident = true;
   }
 
   save(): void {
-    this.vm.vhart.save(this.host.hart);
+    this.vhart.save(this.host.hart);
     this.resident = false;
   }
 
   /** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
   wakeable(): boolean {
-    const h = this.vm.vhart.hart;
+    const h = this.vhart.hart;
     h.updateSstc();
     return (h.readCsr(CSR_MIP) & h.readCsr(CSR_MIE)) !== 0n;
   }
@@ -68,7 +69,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   /** The VM's next timer deadline: CLINT mtimecmp or an armed Sstc stimecmp (menvcfg.STCE, mie.STIE). */
   deadline(): bigint | undefined {
     let next = this.vm.board.clint.nextDeadline();
-    const h = this.vm.vhart.hart;
+    const h = this.vhart.hart;
     if (h.readCsr(CSR_MENVCFG) >> 63n !== 0n && (h.readCsr(CSR_MIE) & MIP_STIP) !== 0n) {
       const cmp = h.readCsr(CSR_STIMECMP);
       if (cmp !== (1n << 64n) - 1n && (next === undefined || cmp < next)) next = cmp;
@@ -80,7 +81,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   protected enter(): VcpuExit | undefined {
     const vm = this.vm;
     const real = this.host.hart;
-    const vhart = vm.vhart;
+    const vhart = this.vhart;
     if (real.virt) real.enter(real.priv, real.pc, false);
     // Interrupts are taken at instruction boundaries by the guest's own rules (priv spec 3.1.9).
     if (vhart.injectInterrupt() >= 0) vm.stats.count('exit.interrupt');
@@ -104,27 +105,27 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   }
 
   protected get guestPriv(): number {
-    return this.vm.vhart.vpriv;
+    return this.vhart.vpriv;
   }
 
   /** The guest may have dirtied FP state on the real hart: its own mstatus.FS follows (priv spec 3.1.6.6). */
   protected ran(): void {
-    const vhart = this.vm.vhart;
+    const vhart = this.vhart;
     if ((this.host.hart.mstatus & MSTATUS_FS) >> 13 === FS_DIRTY && vhart.fs !== 0) vhart.hart.markFpDirty();
   }
 
   protected suspended(): void {
-    this.vm.vhart.hart.setPc(this.host.hart.pc);
+    this.vhart.hart.setPc(this.host.hart.pc);
   }
 
   protected exited(epc: bigint): void {
-    this.vm.vhart.hart.setPc(epc);
+    this.vhart.hart.setPc(epc);
   }
 
   /** Handle one trap of the guest: whether it retired a guest instruction, and an exit for the VMM. */
   protected handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
     const vm = this.vm;
-    const vhart = vm.vhart;
+    const vhart = this.vhart;
     const c = this.emulator.classify(vm, cause, tval);
     if (c.reason === 'ecall' && vm.sbi !== undefined && vhart.vpriv === PRIV_S) return { retired: true, exit: this.sbiCall(tval, epc, false) };
     const exit: GuestExit = { reason: c.reason, cause: BigInt(cause), tval, epc, vpriv: vhart.vpriv, at: vm.stats.guestInstructions };
@@ -163,7 +164,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     const sfence = reason === 'privileged' && (insn & SFENCE_VMA_MASK) === SFENCE_VMA;
     const rs1 = (insn >> 15) & 31;
     const va = sfence && rs1 !== 0 ? real.x[rs1]! : undefined;
-    const { exit, retired } = vm.vhart.step(real, epc);
+    const { exit, retired } = this.vhart.step(real, epc);
     if (retired) vm.stats.emulated++;
     else vm.stats.count('inject.exception');
     // Write-protected guest tables keep the shadows coherent already (guest-page-tables.ts).
@@ -179,17 +180,33 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     return retired;
   }
 
-  /** The SBI's hart-level effects in trap mode: on the virtual hart (Sstc stimecmp, mip.SSIP) and the shadows. */
+  /**
+   * The SBI's hart-level effects in trap mode: on this vCPU's virtual hart (Sstc stimecmp,
+   * mip.SSIP — latched there until the guest clears sip.SSIP, priv spec 3.1.9) and the shadows.
+   */
   private sbiHooks(): VcpuSbiHooks {
-    const v = this.vm.vhart.hart;
+    const v = this.vhart.hart;
     return {
       setTimer: (stime) => v.writeCsr(CSR_STIMECMP, stime),
       setSoftwareInterrupt: (p) => v.writeCsr(CSR_MIP, p ? v.readCsr(CSR_MIP) | MIP_SSIP : v.readCsr(CSR_MIP) & ~MIP_SSIP),
       fence: (r: FenceRequest) => this.fenceShadows(r),
+      start: (addr, opaque) => {
+        startPayloadHart(v, addr);
+        this.writeRegister(10, BigInt(this.index));
+        this.writeRegister(11, opaque);
+      },
+      wakeable: () => this.wakeable(),
+      satp: () => v.readCsr(CSR_SATP),
     };
   }
 
-  /** RFENCE from the guest: its shadows follow (the whole range, or page by page when small). */
+  /**
+   * RFENCE to this vCPU (from itself or another): the shadows follow (the whole range, or page by
+   * page when small). The VM's shadow tables are shared by its vCPUs, so dropping entries here
+   * shoots them down for every vCPU; this vCPU's own cached translations (its virtual hart's TLB,
+   * the real TLB when resident) go too. A vCPU not resident flushes the real TLB when it is next
+   * loaded, and entering after a shadow flush (a new generation) does too.
+   */
   private fenceShadows(r: FenceRequest): void {
     if (r.kind === 'fence.i') return;
     const vm = this.vm;
@@ -197,7 +214,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     if (all) vm.shadow.flush();
     else for (let va = r.start & ~0xfffn; va < r.start + r.size; va += 4096n) vm.shadow.unmap(va);
     vm.stats.count('shadow.flush');
-    const v = vm.vhart.hart;
+    const v = this.vhart.hart;
     v.mmu.flushAll();
     v.translationChanged();
     if (this.resident) {

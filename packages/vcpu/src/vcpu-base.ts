@@ -1,4 +1,7 @@
 import { CAUSE_ECALL_S, CAUSE_ECALL_VS, PRIV_M } from '@vm/isa';
+import { SbiServer, type PvMmuBackend } from '@vm/paravirt';
+import type { VirtualHart } from './virtual-hart.js';
+import { VmSbiPlatform, type VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { ExitVerdict, GuestExit } from './exit-reason.js';
 import type { VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import type { Vm, VmReport } from './vm.js';
@@ -22,22 +25,43 @@ export abstract class VcpuBase {
 
   /** Exits in a row without one guest instruction retired before the VM is stopped. */
   protected readonly stormLimit: number;
+  /** This vCPU's virtual hart (hart `index` of the VM's board). */
+  readonly vhart: VirtualHart;
 
   constructor(
     readonly vm: Vm,
     protected readonly host: VcpuHost,
     protected readonly ops: VmOps,
     stormLimit: number | undefined,
+    /** The vCPU's hart id in its VM (0 boots). */
+    readonly index = 0,
   ) {
     this.stormLimit = stormLimit ?? DEFAULT_TRAP_STORM_LIMIT;
+    const vhart = vm.vharts[index];
+    if (vhart === undefined) throw new Error(`${vm.name}: no hart ${index} for a vCPU`);
+    this.vhart = vhart;
   }
 
   readRegister(i: number): bigint {
-    return this.resident ? this.host.hart.x[i]! : this.vm.vhart.hart.x[i]!;
+    return this.resident ? this.host.hart.x[i]! : this.vhart.hart.x[i]!;
   }
 
   writeRegister(i: number, value: bigint): void {
-    if (i !== 0) (this.resident ? this.host.hart.x : this.vm.vhart.hart.x)[i] = BigInt.asUintN(64, value);
+    if (i !== 0) (this.resident ? this.host.hart.x : this.vhart.hart.x)[i] = BigInt.asUintN(64, value);
+  }
+
+  /**
+   * With the hypervisor as the guest's SBI: the VM's one SbiServer (made by its first vCPU) learns
+   * how this vCPU's mode realises timers, IPIs, fences and starts.
+   */
+  protected joinSbi(hooks: VcpuSbiHooks, pvMmu?: PvMmuBackend): void {
+    const vm = this.vm;
+    if (vm.sbiPlatform === undefined) {
+      const platform = new VmSbiPlatform(vm);
+      vm.sbiPlatform = platform;
+      vm.sbi = new SbiServer(platform, { pvMmu, harts: vm.vcpuCount, waitForInterrupt: () => platform.suspendRetentive() });
+    }
+    vm.sbiPlatform.register(this.index, hooks);
   }
 
   /**
@@ -47,6 +71,7 @@ export abstract class VcpuBase {
    */
   run(budget: number): VcpuExit {
     const vm = this.vm;
+    vm.select(this.index);
     const real = this.host.hart;
     let remaining = budget;
     while (remaining > 0) {

@@ -53,6 +53,8 @@ export interface VcpuHost {
  */
 export interface Vcpu {
   readonly mode: 'trap' | 'hext';
+  /** Its hart id in the VM (0..vcpus-1). */
+  readonly index: number;
   /** True between `load()` and `save()`: the guest's registers are in the real hart. */
   readonly resident: boolean;
   /** World switch in: the guest's state into the real hart. */

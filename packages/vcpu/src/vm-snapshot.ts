@@ -52,6 +52,8 @@ export type VmSnapshot = MachineSnapshot & { readonly vm?: VmSnapshotInfo };
  * snapshot (any board) continues from `timeline`.
  */
 export function captureVm(vm: Vm, waiting: boolean, real?: Hart): VmSnapshot {
+  // The VM header holds one vCPU's run state and H state; several are not captured (yet).
+  if (vm.vcpuCount > 1) throw new ConfigError(`${vm.name}: snapshots of a VM with ${vm.vcpuCount} vCPUs are not supported (one vCPU only)`);
   const h = vm.hext;
   if (h?.resident === true && real === undefined) throw new ConfigError(`${vm.name}: its H state is in the real hart, which the caller did not give`);
   const s = snapshotMachine(vm.board);

@@ -9,6 +9,7 @@ import type { HextContext } from './hext-context.js';
 import { bootSPayload, looksLikeSPayload } from './s-payload-boot.js';
 import type { ShadowPageTable } from './shadow-page-table.js';
 import { VirtualHart } from './virtual-hart.js';
+import type { VmSbiPlatform } from './vm-sbi-platform.js';
 import type { Vcpu } from './vcpu.js';
 import { VmBoard } from './vm-board.js';
 import { VmStats } from './vm-stats.js';
@@ -60,9 +61,16 @@ export interface VmConfig {
   readonly virtioForceLegacy?: boolean;
   /** Called with every byte the guest prints (the text is also kept in `Vm.console`). */
   readonly console?: (byte: number) => void;
-  /** Credit-scheduler weight (Xen's default 256). */
+  /**
+   * vCPUs (QEMU's `-smp N`), 1..8; default 1. Each is a hart of the VM's board (its own virtual
+   * hart, CLINT and PLIC contexts, device-tree cpu node) run by its own vCPU back end. Several
+   * need the hypervisor's SBI (`sbi: 'hypervisor'`): vCPU 0 boots, the others are STOPPED until
+   * the guest starts them (SBI HSM hart_start), as under OpenSBI or KVM.
+   */
+  readonly vcpus?: number;
+  /** Credit-scheduler weight (Xen's default 256): the VM's, shared by its runnable vCPUs. */
   readonly weight?: number;
-  /** Credit-scheduler cap in percent of the CPU; 0 = no cap. */
+  /** Credit-scheduler cap in percent of the CPU, for all its vCPUs together; 0 = no cap. */
   readonly cap?: number;
   /**
    * Who answers the guest's S-mode ecalls: 'firmware' — an M-mode firmware in the VM (the `bios`,
@@ -89,6 +97,22 @@ export function sbiModeOf(config: VmConfig): 'firmware' | 'hypervisor' {
 
 export type VmState = 'running' | 'waiting' | 'stopped';
 
+/**
+ * Where one vCPU of a running VM is: running (or runnable), waiting for an interrupt (WFI, SBI
+ * retentive or non-retentive suspend), or offline (SBI HSM STOPPED: not started yet, or hart_stop).
+ */
+export type VcpuState = 'running' | 'waiting' | 'offline';
+
+/** The most vCPUs a VM has (the virt board's harts). */
+export const MAX_VCPUS = 8;
+
+/** The vCPU count a config asks for, checked (1..8). */
+export function vcpusOf(config: Pick<VmConfig, 'name' | 'vcpus'>): number {
+  const n = config.vcpus ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VCPUS) throw new ConfigError(`${config.name}: vcpus must be an integer from 1 to ${MAX_VCPUS}, got ${n}`);
+  return n;
+}
+
 /** Why a VM stopped, for its owner. */
 export interface VmReport {
   readonly reason: 'poweroff' | 'reset' | 'guest-error' | 'hypervisor-error' | 'hook' | 'trap-storm';
@@ -100,33 +124,44 @@ export interface VmReport {
 
 /**
  * One virtual machine: a window of host RAM as its guest-physical RAM, its own virt board (devices,
- * DTB, boot ROM) and one vCPU, plus accounting and its scheduling parameters.
+ * DTB, boot ROM) and its vCPUs (one per hart of the board), plus accounting and its scheduling
+ * parameters.
+ *
+ * The vCPUs of a VM run one at a time on the host's hart; `select(i)` makes vCPU i the VM's
+ * current one, and what is per vCPU — `vhart`, `hext`, `vcpu`, `state` — is the current vCPU's,
+ * so the code that handles an exit sees the vCPU that exited. The hypervisor selects a vCPU
+ * before running it (its `load()` and `run()` do).
  */
 export class Vm {
   readonly name: string;
   readonly board: VmBoard;
-  /** The guest's architectural state: the virtual hart (privileged state, and x/f while not resident). */
-  readonly vhart: VirtualHart;
+  /** Each vCPU's architectural state: its virtual hart (privileged state, and x/f while not resident). */
+  readonly vharts: readonly VirtualHart[];
   readonly ram: Ram;
   readonly stats = new VmStats();
   /** See VmConfig.sbi. */
   readonly sbiMode: 'firmware' | 'hypervisor';
   readonly mode: 'trap' | 'hext';
-  /** The hypervisor's SBI for this VM (sbiMode 'hypervisor'). */
+  /** The hypervisor's SBI for this VM (sbiMode 'hypervisor'), one for all its vCPUs. */
   sbi: SbiServer | undefined;
-  /** Its H-extension vCPU state (mode 'hext'). */
-  hext: HextContext | undefined;
-  private cpu: Vcpu | undefined;
-  state: VmState = 'running';
+  /** What that SBI acts on: the VM, per calling vCPU. */
+  sbiPlatform: VmSbiPlatform | undefined;
+  /** Each vCPU's H-extension state (mode 'hext'). */
+  readonly hexts: (HextContext | undefined)[] = [];
+  private readonly cpus: Vcpu[] = [];
+  /** Each vCPU's run state. */
+  private readonly cpuStates: VcpuState[];
+  /** The VM is stopped (powered off, reset, error). */
+  private halted = false;
+  /** The current vCPU (see the class comment). */
+  current = 0;
   /** Exit status once powered off (sifive_test / SBI SRST); undefined while it runs or on error. */
   exitStatus: number | undefined;
   report: VmReport | undefined;
   readonly weight: number;
   readonly cap: number;
-  /** Credit-scheduler state. */
-  credit = 0;
+  /** Credit-scheduler state of the VM as a whole (its vCPUs' share and cap). */
   usedThisPeriod = 0;
-  lastRun = 0;
   /** Exits in a row during which the real hart retired nothing (trap-storm detection). */
   idleExits = 0;
   /** Trap steps in a row taken inside the guest with no instruction retired (trap-loop detection). */
@@ -147,12 +182,17 @@ export class Vm {
     this.sbiMode = sbiModeOf(config);
     this.weight = config.weight ?? 256;
     this.cap = config.cap ?? 0;
+    const vcpus = vcpusOf(config);
+    if (vcpus > 1 && this.sbiMode !== 'hypervisor') throw new ConfigError(`${config.name}: ${vcpus} vCPUs need the hypervisor's SBI (-bios none -kernel S-payload): a VM firmware on several vCPUs is not supported`);
+    // vCPU 0 boots; the others wait, STOPPED, for an SBI hart_start (SBI spec 9).
+    this.cpuStates = Array.from({ length: vcpus }, (_, i): VcpuState => (i === 0 ? 'running' : 'offline'));
     // Guest RAM aliases the VM's partition of host memory: guest code runs on it directly.
     this.ram = hostRam.window(window.offset, window.size, GUEST_RAM_BASE);
     const sink = config.console;
     this.board = new VmBoard({
       ram: this.ram,
       instructionsPerTick,
+      harts: vcpus,
       virtioForceLegacy: config.virtioForceLegacy,
       console: (b) => {
         this.out.push(b);
@@ -175,31 +215,87 @@ export class Vm {
       // Restored from a snapshot: the caller loads the board's state.
     } else if (this.sbiMode === 'hypervisor') {
       if (config.kernel === undefined || config.bios !== undefined) throw new ConfigError(`${config.name}: the hypervisor's SBI needs a kernel and no bios`);
-      bootSPayload(this.board, this.board.harts[0]!, config.kernel, config.append, config.initrd);
+      bootSPayload(this.board, this.board.harts, config.kernel, config.append, config.initrd);
     } else {
       if (mode === 'hext') throw new ConfigError(`${config.name}: mode 'hext' runs S-mode guests only (sbi: 'hypervisor')`);
       bootVirt(this.board, { bios: config.bios, kernel: config.kernel, initrd: config.initrd, append: config.append });
     }
-    this.vhart = new VirtualHart(this.board.harts[0]!);
-    // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).
-    const pmp = this.vhart.hart.mmu.pmp;
-    const flushTlb = pmp.onChange;
-    pmp.onChange = () => {
-      flushTlb?.();
-      this.shadow.flush();
-    };
+    this.vharts = this.board.harts.map((h) => new VirtualHart(h));
+    for (const v of this.vharts) {
+      // Any change of the guest's PMP changes what its shadows may allow (priv spec 3.7.2).
+      const pmp = v.hart.mmu.pmp;
+      const flushTlb = pmp.onChange;
+      pmp.onChange = () => {
+        flushTlb?.();
+        this.shadow.flush();
+      };
+    }
   }
 
-  /** The vCPU that runs this VM (trap-and-emulate or H extension), once its hypervisor attached one. */
+  /** The current vCPU's virtual hart. */
+  get vhart(): VirtualHart {
+    return this.vharts[this.current]!;
+  }
+
+  /** The current vCPU's H state (mode 'hext'). */
+  get hext(): HextContext | undefined {
+    return this.hexts[this.current];
+  }
+
+  /** How many vCPUs the VM has. */
+  get vcpuCount(): number {
+    return this.vharts.length;
+  }
+
+  /** Make vCPU `i` the current one. */
+  select(i: number): void {
+    this.current = i;
+  }
+
+  /**
+   * The VM's state: 'stopped' once stopped; otherwise the current vCPU's ('offline' reads as
+   * 'waiting': it waits for a hart_start). Setting 'running' or 'waiting' sets the current vCPU's.
+   */
+  get state(): VmState {
+    if (this.halted) return 'stopped';
+    return this.cpuStates[this.current] === 'running' ? 'running' : 'waiting';
+  }
+
+  set state(s: VmState) {
+    if (s === 'stopped') this.halted = true;
+    else this.cpuStates[this.current] = s;
+  }
+
+  /** The run state of vCPU `i`. */
+  cpuState(i: number): VcpuState {
+    return this.cpuStates[i]!;
+  }
+
+  setCpuState(i: number, s: VcpuState): void {
+    this.cpuStates[i] = s;
+  }
+
+  /** True when no vCPU of the (not stopped) VM is running: its time passes only by skipping. */
+  get idle(): boolean {
+    return !this.cpuStates.includes('running');
+  }
+
+  /** The current vCPU (trap-and-emulate or H extension), once its hypervisor attached them. */
   get vcpu(): Vcpu {
-    if (this.cpu === undefined) throw new ConfigError(`${this.name}: no vCPU attached`);
-    return this.cpu;
+    const c = this.cpus[this.current];
+    if (c === undefined) throw new ConfigError(`${this.name}: no vCPU attached`);
+    return c;
   }
 
-  /** Attach the vCPU back end (createTrapVcpu / createHextVcpu). */
+  /** Every vCPU, in hart order. */
+  get vcpus(): readonly Vcpu[] {
+    return this.cpus;
+  }
+
+  /** Attach the next vCPU back end (TrapVcpu / HextVcpu), vCPU 0 first. */
   attach(vcpu: Vcpu): void {
-    if (this.cpu !== undefined) throw new ConfigError(`${this.name}: a vCPU is attached already`);
-    this.cpu = vcpu;
+    if (this.cpus.length >= this.vharts.length) throw new ConfigError(`${this.name}: all ${this.vharts.length} vCPUs are attached already`);
+    this.cpus.push(vcpu);
   }
 
   /** Everything the guest printed. */
@@ -224,8 +320,8 @@ export class Vm {
   }
 
   stop(reason: VmReport['reason'], message: string, pc: bigint): void {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
+    if (this.halted) return;
+    this.halted = true;
     this.report = { reason, message, pc, vpriv: this.vhart.vpriv, lastExits: this.stats.lastExits() };
   }
 

@@ -11,3 +11,14 @@ export function hartMaskSelects(mask: bigint, base: bigint, hartId: number, hart
   const selects = hartId >= Number(base) && ((mask >> BigInt(hartId - Number(base))) & 1n) === 1n;
   return { selects, valid };
 }
+
+/** The harts of `harts` a (mask, base) pair names, or undefined when it names one that does not exist. */
+export function hartsSelected(mask: bigint, base: bigint, harts: number): number[] | undefined {
+  const out: number[] = [];
+  for (let h = 0; h < harts; h++) {
+    const m = hartMaskSelects(mask, base, h, harts);
+    if (!m.valid) return undefined;
+    if (m.selects) out.push(h);
+  }
+  return out;
+}

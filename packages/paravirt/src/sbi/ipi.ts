@@ -1,10 +1,14 @@
 import { fail, NOT_SUPPORTED, ok, SBI_ERR_INVALID_PARAM, type SbiRet } from './sbi-error.js';
 import { arg, type SbiCall, type SbiExtension } from './sbi-extension.js';
-import { hartMaskSelects } from './hart-mask.js';
+import { hartsSelected } from './hart-mask.js';
 import { EID_IPI, FID_IPI_SEND_IPI } from './sbi-ids.js';
 import type { SbiPlatform } from './sbi-platform.js';
 
-/** IPI extension (SBI spec 7.1): sbi_send_ipi raises SSIP on the selected harts (one here). */
+/**
+ * IPI extension (SBI spec 7.1): sbi_send_ipi makes SSIP pending on every hart the mask names; on a
+ * platform of one hart, that hart. The bit stays pending until the target's S-mode clears it
+ * (priv spec 3.1.9: SSIP is cleared by software only).
+ */
 export class IpiExtension implements SbiExtension {
   readonly name = 'ipi';
   readonly eids = [EID_IPI];
@@ -17,9 +21,13 @@ export class IpiExtension implements SbiExtension {
 
   call(c: SbiCall): SbiRet {
     if (c.fid !== FID_IPI_SEND_IPI) return NOT_SUPPORTED;
-    const m = hartMaskSelects(arg(c, 0), arg(c, 1), 0, this.harts);
-    if (!m.valid) return fail(SBI_ERR_INVALID_PARAM);
-    if (m.selects) this.platform.setSoftwareInterrupt(true);
+    const many = this.platform.harts;
+    const targets = hartsSelected(arg(c, 0), arg(c, 1), many?.count ?? this.harts);
+    if (targets === undefined) return fail(SBI_ERR_INVALID_PARAM);
+    for (const h of targets) {
+      if (many !== undefined) many.sendIpi(h);
+      else this.platform.setSoftwareInterrupt(true);
+    }
     return ok();
   }
 }

@@ -1,6 +1,6 @@
 import { fail, NOT_SUPPORTED, ok, SBI_ERR_INVALID_PARAM, type SbiRet } from './sbi-error.js';
 import { arg, type SbiCall, type SbiExtension } from './sbi-extension.js';
-import { hartMaskSelects } from './hart-mask.js';
+import { hartsSelected } from './hart-mask.js';
 import { EID_RFENCE, FID_RFENCE_REMOTE_FENCE_I, FID_RFENCE_REMOTE_SFENCE_VMA, FID_RFENCE_REMOTE_SFENCE_VMA_ASID } from './sbi-ids.js';
 import type { FenceRequest, SbiPlatform } from './sbi-platform.js';
 
@@ -27,9 +27,13 @@ export class RfenceExtension implements SbiExtension {
       case FID_RFENCE_REMOTE_SFENCE_VMA_ASID: req = { kind: 'sfence.vma.asid', start: arg(c, 2), size: arg(c, 3), asid: arg(c, 4) }; break;
       default: return NOT_SUPPORTED;
     }
-    const m = hartMaskSelects(arg(c, 0), arg(c, 1), 0, this.harts);
-    if (!m.valid) return fail(SBI_ERR_INVALID_PARAM);
-    if (m.selects) this.platform.fence(req);
+    const many = this.platform.harts;
+    const targets = hartsSelected(arg(c, 0), arg(c, 1), many?.count ?? this.harts);
+    if (targets === undefined) return fail(SBI_ERR_INVALID_PARAM);
+    for (const h of targets) {
+      if (many !== undefined) many.fence(h, req);
+      else this.platform.fence(req);
+    }
     return ok();
   }
 }

@@ -3,7 +3,8 @@ import { SbiServer } from './sbi-server.js';
 import {
   EID_BASE, EID_DBCN, EID_HSM, EID_IPI, EID_RFENCE, EID_SRST, EID_TIME, EID_VMPV, SBI_IMPL_ID, SBI_SPEC_VERSION,
 } from './sbi-ids.js';
-import { SBI_ERR_ALREADY_AVAILABLE, SBI_ERR_INVALID_PARAM, SBI_ERR_NOT_SUPPORTED } from './sbi-error.js';
+import { SBI_ERR_ALREADY_AVAILABLE, SBI_ERR_INVALID_ADDRESS, SBI_ERR_INVALID_PARAM, SBI_ERR_NOT_SUPPORTED } from './sbi-error.js';
+import { HSM_STATE_STARTED, HSM_STATE_STOPPED, HSM_STATE_SUSPENDED, type FenceRequest, type SbiHarts } from './sbi-platform.js';
 import { FakePlatform, RAM_BASE, registers } from './test-support/fake-platform.js';
 
 const setup = () => {
@@ -99,6 +100,77 @@ describe('HSM (SBI spec 9)', () => {
     expect(call(sbi, EID_HSM, 3, 0, 0, 0).error).toBe(0);
     expect(waits).toBe(1);
     expect(call(sbi, EID_HSM, 3, 0x8000_0000, 0, 0).error).toBe(SBI_ERR_NOT_SUPPORTED);
+  });
+});
+
+/** A platform of four harts that records what the server asked of them. */
+class FakeHarts implements SbiHarts {
+  readonly count = 4;
+  caller = 0;
+  readonly states = [HSM_STATE_STARTED, HSM_STATE_STOPPED, HSM_STATE_STOPPED, HSM_STATE_STOPPED];
+  readonly log: string[] = [];
+  status(h: number): number {
+    return this.states[h]!;
+  }
+  start(h: number, addr: bigint, opaque: bigint): void {
+    this.states[h] = HSM_STATE_STARTED;
+    this.log.push(`start ${h} ${addr.toString(16)} ${opaque}`);
+  }
+  stop(): void {
+    this.states[this.caller] = HSM_STATE_STOPPED;
+    this.log.push(`stop ${this.caller}`);
+  }
+  suspend(addr: bigint, opaque: bigint): void {
+    this.states[this.caller] = HSM_STATE_SUSPENDED;
+    this.log.push(`suspend ${this.caller} ${addr.toString(16)} ${opaque}`);
+  }
+  sendIpi(h: number): void {
+    this.log.push(`ipi ${h}`);
+  }
+  fence(h: number, r: FenceRequest): void {
+    this.log.push(`${r.kind} ${h}`);
+  }
+  readHartMask(address: bigint): bigint | undefined {
+    return address === 0x1000n ? 0b1010n : undefined;
+  }
+}
+
+describe('several harts (a multi-vCPU VM): IPI, RFENCE, HSM per hart', () => {
+  const setupMany = () => {
+    const harts = new FakeHarts();
+    const p = Object.assign(new FakePlatform(), { harts });
+    return { harts, sbi: new SbiServer(p) };
+  };
+  it('send_ipi and remote fences reach exactly the harts the mask names (SBI 3.1, 7.1, 8)', () => {
+    const { harts, sbi } = setupMany();
+    expect(call(sbi, EID_IPI, 0, 0b110, 0).error).toBe(0);
+    expect(call(sbi, EID_IPI, 0, 0b1, 3).error).toBe(0);
+    expect(call(sbi, EID_RFENCE, 1, 0, ALL_ONES, 0, 0).error).toBe(0);
+    expect(harts.log).toEqual(['ipi 1', 'ipi 2', 'ipi 3', 'sfence.vma 0', 'sfence.vma 1', 'sfence.vma 2', 'sfence.vma 3']);
+    expect(call(sbi, EID_IPI, 0, 0b1, 4).error).toBe(SBI_ERR_INVALID_PARAM);
+    expect(call(sbi, EID_RFENCE, 0, 0b10000, 0).error).toBe(SBI_ERR_INVALID_PARAM);
+  });
+  it('legacy send_ipi reads its mask from memory; 0 names every hart (SBI 5.5)', () => {
+    const { harts, sbi } = setupMany();
+    expect(call(sbi, 0x04, 0, 0x1000).error).toBe(0);
+    expect(harts.log).toEqual(['ipi 1', 'ipi 3']);
+    expect(call(sbi, 0x06, 0, 0).error).toBe(0);
+    expect(harts.log.slice(2)).toEqual(['sfence.vma 0', 'sfence.vma 1', 'sfence.vma 2', 'sfence.vma 3']);
+    expect(call(sbi, 0x04, 0, 0x2000).error).toBe(SBI_ERR_INVALID_ADDRESS);
+  });
+  it('hart_start / get_status / stop / non-retentive suspend (SBI 9.1-9.4)', () => {
+    const { harts, sbi } = setupMany();
+    expect(call(sbi, EID_HSM, 2, 1)).toEqual({ error: 0, value: BigInt(HSM_STATE_STOPPED) });
+    expect(call(sbi, EID_HSM, 0, 1, 0x8020_0000, 7).error).toBe(0);
+    expect(call(sbi, EID_HSM, 2, 1)).toEqual({ error: 0, value: BigInt(HSM_STATE_STARTED) });
+    expect(call(sbi, EID_HSM, 0, 1, 0x8020_0000, 7).error).toBe(SBI_ERR_ALREADY_AVAILABLE);
+    expect(call(sbi, EID_HSM, 0, 4, 0x8020_0000, 7).error).toBe(SBI_ERR_INVALID_PARAM);
+    harts.caller = 1;
+    expect(call(sbi, EID_HSM, 1).error).toBe(0);
+    expect(call(sbi, EID_HSM, 3, 0x8000_0000, 0x8030_0000, 9).error).toBe(0);
+    expect(call(sbi, EID_HSM, 3, 0x0000_0001, 0, 0).error).toBe(SBI_ERR_INVALID_PARAM);
+    expect(call(sbi, EID_HSM, 3, 0x1000_0000, 0, 0).error).toBe(SBI_ERR_NOT_SUPPORTED);
+    expect(harts.log).toEqual(['start 1 80200000 7', 'stop 1', 'suspend 1 80300000 9']);
   });
 });
 

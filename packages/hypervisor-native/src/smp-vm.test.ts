@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { assemble } from '@vm/isa';
+import { HSM_STATE_STARTED, HSM_STATE_STOPPED } from '@vm/paravirt';
+import { NativeHypervisor } from './hypervisor.js';
+import { runToEnd } from './test-support/guest-runs.js';
+
+/**
+ * An S-mode payload (`-bios none`, the hypervisor's SBI) for a VM of two vCPUs. Results at RES:
+ *  +0  hart_get_status(1) before the start (STOPPED)      +8  hart_start's error (0)
+ *  +24 hart_get_status(1) once it runs (STARTED)          +48/+56 a0/a1 hart 1 started with (1, 0x55)
+ *  +104 sip.SSIP hart 1 saw after a long busy loop (the IPI latched across world switches)
+ *  +72 what hart 1 read at va 0x4000_0000 before the remap (0x1111), +96 after hart 0 remapped it
+ *      and sent a remote SFENCE.VMA to hart 1 only (0x2222; hart 1 runs no fence of its own)
+ *  +40 1 once hart_get_status(1) reported STOPPED after hart 1's hart_stop;  +64 0xbad if hart_stop returned
+ * Hart 0 then powers the VM off (SRST). Sv39 tables: root 0x8040_0000 maps the DRAM gigapage
+ * identically and va 0x4000_0000 through 0x8040_1000 / 0x8040_2000 to the page 0x8050_0000.
+ */
+const RES = 0x8030_0000;
+const GUEST = assemble(`
+  li s11, ${RES}
+  li t0, 0x80400000
+  li t1, 0x20100401
+  sd t1, 8(t0)
+  li t1, 0x200000cf
+  sd t1, 16(t0)
+  li t0, 0x80401000
+  li t1, 0x20100801
+  sd t1, 0(t0)
+  li t0, 0x80402000
+  li t1, 0x201400c7
+  sd t1, 0(t0)
+  li t0, 0x80500000
+  li t1, 0x1111
+  sd t1, 0(t0)
+  li t0, 0x80501000
+  li t1, 0x2222
+  sd t1, 0(t0)
+  li a7, 0x48534d
+  li a6, 2
+  li a0, 1
+  ecall
+  sd a1, 0(s11)
+  li a7, 0x48534d
+  li a6, 0
+  li a0, 1
+  la a1, secondary
+  li a2, 0x55
+  ecall
+  sd a0, 8(s11)
+wait1:
+  ld t0, 16(s11)
+  beqz t0, wait1
+  li a7, 0x48534d
+  li a6, 2
+  li a0, 1
+  ecall
+  sd a1, 24(s11)
+  li a7, 0x735049
+  li a6, 0
+  li a0, 2
+  li a1, 0
+  ecall
+wait2:
+  ld t0, 80(s11)
+  beqz t0, wait2
+  li t0, 0x80402000
+  li t1, 0x201404c7
+  sd t1, 0(t0)
+  li a7, 0x52464e43
+  li a6, 1
+  li a0, 2
+  li a1, 0
+  li a2, 0x40000000
+  li a3, 0x1000
+  ecall
+  li t0, 1
+  sd t0, 88(s11)
+wait3:
+  li a7, 0x48534d
+  li a6, 2
+  li a0, 1
+  ecall
+  li t1, 1
+  bne a1, t1, wait3
+  sd t1, 40(s11)
+  li a7, 0x53525354
+  li a6, 0
+  li a0, 0
+  li a1, 0
+  ecall
+1:
+  j 1b
+secondary:
+  li s11, ${RES}
+  sd a0, 48(s11)
+  sd a1, 56(s11)
+  li t0, 2
+  csrs sie, t0
+  li t0, 1
+  sd t0, 16(s11)
+  li t1, 20000
+busy:
+  addi t1, t1, -1
+  bnez t1, busy
+  csrr t0, sip
+  andi t0, t0, 2
+  sd t0, 104(s11)
+waitipi:
+  csrr t0, sip
+  andi t0, t0, 2
+  bnez t0, gotipi
+  wfi
+  j waitipi
+gotipi:
+  li t0, 2
+  csrc sip, t0
+  li t0, 0x8000000000080400
+  csrw satp, t0
+  sfence.vma
+  li s0, 0x40000000
+  ld t0, 0(s0)
+  sd t0, 72(s11)
+  li t0, 1
+  sd t0, 80(s11)
+waitgo:
+  ld t0, 88(s11)
+  beqz t0, waitgo
+  ld t0, 0(s0)
+  sd t0, 96(s11)
+  li a7, 0x48534d
+  li a6, 1
+  ecall
+  li t0, 0xbad
+  sd t0, 64(s11)
+2:
+  j 2b
+`, { base: 0x8020_0000n });
+
+describe('a VM of two vCPUs: SBI HSM, IPI and remote fences per vCPU', () => {
+  for (const mode of ['trap', 'hext'] as const) {
+    it(`${mode}: hart_start/get_status/stop, an IPI latched until cleared, a remote SFENCE.VMA seen by the other vCPU`, () => {
+      // A small quantum: the vCPUs take turns many times, so the IPI must survive world switches.
+      const hv = new NativeHypervisor({ memory: 64 << 20, quantum: 2_000, mode });
+      const vm = hv.createVm({ name: 'smp', memory: 16 << 20, kernel: { file: 'smp.bin', bytes: GUEST.bytes }, sbi: 'hypervisor', vcpus: 2 });
+      expect(vm.vcpus.length).toBe(2);
+      expect(vm.cpuState(1)).toBe('offline');
+      runToEnd(hv, vm, 5);
+      const r = (o: number): bigint => vm.ram.read64(RES + o);
+      expect(vm.describe()).toContain('status 0');
+      expect(r(0)).toBe(BigInt(HSM_STATE_STOPPED));
+      expect(r(8)).toBe(0n);
+      expect(r(24)).toBe(BigInt(HSM_STATE_STARTED));
+      expect([r(48), r(56)]).toEqual([1n, 0x55n]);
+      expect(r(104)).toBe(2n);
+      expect([r(72), r(96)]).toEqual([0x1111n, 0x2222n]);
+      expect(r(40)).toBe(1n);
+      expect(r(64)).toBe(0n);
+      expect(vm.stats.get('sbi.hsm')).toBeGreaterThanOrEqual(4);
+      expect(vm.stats.get('sbi.ipi')).toBe(1);
+      expect(vm.stats.get('sbi.rfence')).toBe(1);
+      expect(vm.cpuState(1)).toBe('offline');
+    });
+  }
+
+  it('refuses 0 or 9 vCPUs, and several vCPUs with a VM firmware', () => {
+    const hv = new NativeHypervisor({ memory: 64 << 20 });
+    const kernel = { file: 'smp.bin', bytes: GUEST.bytes };
+    expect(() => hv.createVm({ name: 'a', memory: 16 << 20, kernel, sbi: 'hypervisor', vcpus: 9 })).toThrow(/vcpus must be an integer from 1 to 8, got 9/);
+    expect(() => hv.createVm({ name: 'b', memory: 16 << 20, kernel, sbi: 'hypervisor', vcpus: 0 })).toThrow(/from 1 to 8/);
+    expect(() => hv.createVm({ name: 'c', memory: 16 << 20, kernel, sbi: 'firmware', vcpus: 2 })).toThrow(/hypervisor's SBI/);
+  });
+
+  it('the credit scheduler splits a VM weight among its runnable vCPUs', () => {
+    const hv = new NativeHypervisor({ memory: 64 << 20 });
+    const spin = assemble('1:\n j 1b', { base: 0x8020_0000n });
+    const a = hv.createVm({ name: 'a', memory: 16 << 20, kernel: { file: 'spin.bin', bytes: spin.bytes }, sbi: 'hypervisor' });
+    const b = hv.createVm({ name: 'b', memory: 16 << 20, kernel: { file: 'spin.bin', bytes: spin.bytes }, sbi: 'hypervisor', vcpus: 2 });
+    // b's second vCPU is started from outside, as an SBI hart_start would.
+    b.sbiPlatform!.harts!.start(1, 0x8020_0000n, 0n);
+    hv.run(6_000_000);
+    // Equal weights: each VM gets about half the CPU, b's half shared by its two vCPUs (a weight
+    // per vCPU would give b two thirds, a ratio of 2).
+    const ratio = b.stats.guestInstructions / a.stats.guestInstructions;
+    expect(ratio).toBeGreaterThan(0.8);
+    expect(ratio).toBeLessThan(1.25);
+  });
+});
