@@ -69,7 +69,8 @@ export class SyncLink {
         this.pending = false;
         return { error: { name: 'Error', message: why, vm: false } };
       }
-      const w = Atomics.waitAsync(this.flag, 0, 0, 200);
+      // Atomics.waitAsync (ES2024, Node ≥ 16) is not in this project's ES lib.
+      const w = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } }).waitAsync(this.flag, 0, 0, 200);
       if (w.async) await w.value;
       else await new Promise((r) => setImmediate(r));
     }
