@@ -58,6 +58,8 @@ riscv-tests program (0 = pass). Console: Ctrl-A X quits.
 
 Translation: hot guest code runs through a block translator (same output and instruction counts
 as the interpreter). --no-translate or -accel interp: interpreter only; -accel tcg: the default.
+-accel tcg,thread=multi: each VM of --hypervisor native / vm up on its own worker thread (host
+core); thread=single (default) runs everything on one thread, deterministically.
 `;
 
 /**
@@ -75,9 +77,16 @@ function takeTranslateFlags(argv: string[]): string[] {
       process.env['VM_TRANSLATE'] = '0';
     } else if (a === '-accel' || a === '--accel') {
       const v = argv[++i] ?? '';
-      const name = v.split(',')[0];
+      const [name, ...props] = v.split(',');
       if (name === 'interp') process.env['VM_TRANSLATE'] = '0';
       else if (name !== 'tcg') throw new VmError(`-accel ${v}: 'tcg' (the block translator, default) or 'interp' (interpreter only)`);
+      // QEMU's thread=single|multi (MTTCG): multi runs each VM on its own worker thread
+      // (parallel-run.ts); read by `vm run --hypervisor native` and `vm up` through VM_ACCEL_THREAD.
+      for (const p of props) {
+        const [k, val] = p.split('=');
+        if (k !== 'thread' || (val !== 'single' && val !== 'multi')) throw new VmError(`-accel ${v}: '${p}': only thread=single (default) or thread=multi`);
+        process.env['VM_ACCEL_THREAD'] = val;
+      }
     } else {
       out.push(a);
     }

@@ -76,6 +76,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
   const hypervisor = one(args, 'hypervisor') ?? 'none';
+  if (process.env['VM_ACCEL_THREAD'] === 'multi') {
+    if (hypervisor === 'native') return (await import('./parallel-run.js')).runNativeParallel(args, argv);
+    throw new ConfigError(`-accel tcg,thread=multi: ${hypervisor === 'hosted' ? 'the hosted hypervisor' : "the bare board's harts"} run on one thread (VMs of --hypervisor native and vm up run on threads)`);
+  }
   if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
   if (hypervisor === 'hosted') return (await import('./hosted-run.js')).runHosted(args);
   if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);

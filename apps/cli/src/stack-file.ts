@@ -56,14 +56,15 @@ export interface StackSnapshotPoint {
 export interface StackSpec {
   readonly file: string;
   readonly hypervisor:
-    | { readonly type: 'native'; readonly mode: 'trap' | 'hext'; readonly memory: number | undefined; readonly quantum: number | undefined }
+    /** thread: `multi` runs each VM on its own worker thread (as `-accel tcg,thread=multi`). */
+    | { readonly type: 'native'; readonly mode: 'trap' | 'hext'; readonly memory: number | undefined; readonly quantum: number | undefined; readonly thread?: 'single' | 'multi' }
     /** The hosted hypervisor: one host OS, one VMM process per VM (its RAM is sized from the VMs'). */
     | { readonly type: 'hosted'; readonly mode: 'accel' | 'soft'; readonly memory: undefined; readonly quantum: number | undefined };
   readonly vms: readonly StackVm[];
 }
 
 const TOP = ['hypervisor', 'vms'];
-const HYPERVISOR = ['type', 'mode', 'memory', 'quantum'];
+const HYPERVISOR = ['type', 'mode', 'memory', 'quantum', 'thread'];
 const VM = ['name', 'memory', 'bios', 'kernel', 'initrd', 'kernel-mode', 'append', 'vcpus', 'weight', 'cap', 'drives', 'force-legacy', 'snapshot', 'restore', 'gdb'];
 const SNAPSHOT = ['at', 'file'];
 /** Keys that boot a VM: a restored VM has its memory, registers and disks from the snapshot instead. */
@@ -112,16 +113,20 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
     const hostedMode = m.has('mode') ? y.string('hypervisor.mode', m.get('mode')) : 'accel';
     if (hostedMode !== 'accel' && hostedMode !== 'soft') y.fail('hypervisor.mode', m.get('mode'), `'${hostedMode}': 'accel' or 'soft' for the hosted hypervisor`);
     if (m.has('memory')) y.fail('hypervisor.memory', m.get('memory'), "the hosted host OS's RAM is sized from its VMs: leave it out");
+    if (m.has('thread')) y.fail('hypervisor.thread', m.get('thread'), 'the hosted hypervisor runs on one thread: leave it out');
     return { type, mode: hostedMode, memory: undefined, quantum };
   }
   if (type !== 'native') y.fail('hypervisor.type', m.get('type'), `'${type}': 'native' or 'hosted'`);
   const mode = m.has('mode') ? y.string('hypervisor.mode', m.get('mode')) : 'trap';
   if (mode !== 'trap' && mode !== 'hext') y.fail('hypervisor.mode', m.get('mode'), `'${mode}': 'trap' or 'hext'`);
+  const thread = m.has('thread') ? y.string('hypervisor.thread', m.get('thread')) : 'single';
+  if (thread !== 'single' && thread !== 'multi') y.fail('hypervisor.thread', m.get('thread'), `'${thread}': 'single' or 'multi'`);
   return {
     type,
     mode,
     memory: m.has('memory') ? y.size('hypervisor.memory', m.get('memory')) : undefined,
     quantum,
+    thread,
   };
 }
 

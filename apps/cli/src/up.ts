@@ -22,7 +22,7 @@ const SHADOW_POOL = 4 << 20;
 const SUPERPAGE = 2 << 20;
 
 /** Host memory for the VMs when the stack file gives none: their RAM, shadow pools and slack. */
-function defaultMemory(vms: readonly StackVm[]): number {
+export function defaultMemory(vms: readonly StackVm[]): number {
   return vms.reduce((n, v) => n + SHADOW_POOL + Math.ceil(v.memory / SUPERPAGE) * SUPERPAGE, 16 << 20);
 }
 
@@ -30,7 +30,7 @@ function guestFile(path: string | undefined, what: string): GuestFile | undefine
   return path === undefined ? undefined : readBootFile(path, what);
 }
 
-function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: string) => (b: number) => void): Vm[] {
+export function createVms(spec: StackSpec, hv: NativeHypervisor, consoleOf: (name: string) => (b: number) => void): Vm[] {
   return spec.vms.map((v, i) => {
     if (v.restore !== undefined) return restoreVm(spec, hv, v, i, consoleOf(v.name));
     const config: VmConfig = {
@@ -90,7 +90,10 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
   const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
   if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
+  if (spec.hypervisor.type === 'hosted' && process.env['VM_ACCEL_THREAD'] === 'multi') throw new ConfigError('-accel tcg,thread=multi: a hosted stack runs on one thread (its VMM processes share the host OS); VMs on threads are for native stacks');
   if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
+
+  if (process.env['VM_ACCEL_THREAD'] === 'multi' || spec.hypervisor.thread === 'multi') return (await import('./parallel-up.js')).upParallel(spec, args, attach, max);
 
   const monitorSpec = consoleFlags(args).monitor;
   const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });

@@ -1,0 +1,51 @@
+/**
+ * The consolidation figure on its own (docs/benchmark.md, "Consolidation on threads"): 1, 2 and 4
+ * VMs running `cpu`, first all on one thread (the default, deterministic mode), then each on its
+ * own worker thread (`-accel tcg,thread=multi`); aggregate MIPS and the speed-up vs 1 VM of each.
+ *
+ *   pnpm --filter @vm/bench consolidation [--size quick|default] [--out FILE.json]
+ *
+ * The result goes to --out (or $VM_CONSOLIDATION_OUT) as JSON, with a markdown table beside it
+ * (FILE.md), and to stdout as the table.
+ */
+import { cpus } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { runConsolidation } from './consolidation.js';
+import type { Consolidation } from './report.js';
+import type { BenchSize } from './workloads.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function table(mode: string, c: Consolidation): string[] {
+  if ('skipped' in c) return [`| ${mode} | skipped: ${c.skipped} | | | |`];
+  return c.points.map((p) => `| ${mode} | ${p.vms} | ${p.wallSeconds.toFixed(2)} | ${p.aggregateMips.toFixed(1)} | ×${p.speedup.toFixed(2)} |`);
+}
+
+const size = (arg('size') ?? 'default') as BenchSize;
+if (size !== 'quick' && size !== 'default') {
+  process.stderr.write(`--size ${String(size)}: 'quick' or 'default'\n`);
+  process.exit(2);
+}
+const out = arg('out') ?? process.env['VM_CONSOLIDATION_OUT'];
+const single = await runConsolidation(size, undefined, 'single');
+const multi = await runConsolidation(size, undefined, 'multi');
+const host = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
+const md = [
+  `Consolidation: cpu (${size}), ${host.cpus} host CPUs (${host.cpu}), Node ${host.node}`,
+  '',
+  '| mode | VMs | wall s | aggregate MIPS | vs 1 VM |',
+  '|---|---|---|---|---|',
+  ...table('one thread', single),
+  ...table('thread per VM', multi),
+  '',
+].join('\n');
+process.stdout.write(md);
+if (out !== undefined) {
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, single, multi }, null, 2) + '\n');
+  writeFileSync(out.replace(/\.json$/, '') + '.md', md);
+}
+const failed = [single, multi].some((c) => 'skipped' in c);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,47 @@
+import type { GuestRunResult, GuestSpec } from '@vm/core';
+import { ParallelSession } from './parallel-session.js';
+import { RemoteVm } from './remote-vm.js';
+
+/** Instructions per slice for all VMs together: the resolution of each VM's completion time. */
+const CHUNK = 1_000_000;
+/** A cpu guest that runs past this is broken (the benchmark's guard, as in single-thread mode). */
+const GUARD = 400_000_000;
+
+/**
+ * The benchmark's consolidation experiment on threads: each spec's VM on its own worker thread
+ * (its own NativeHypervisor), all run at once. Each result's `seconds` is the wall time from the
+ * start of the run (the workers are built before it) until that VM stopped.
+ */
+export async function runConsolidatedOnThreads(specs: readonly GuestSpec[]): Promise<GuestRunResult[]> {
+  const module = new URL(import.meta.url.endsWith('.ts') ? './spec-vm.ts' : './spec-vm.js', import.meta.url).href;
+  const consoles = specs.map(() => [] as number[]);
+  const vms = await RemoteVm.startAll(specs.map((spec, i) => ({ name: `vm${i}`, source: { module, export: 'createSpecVm', args: { name: `vm${i}`, spec } }, console: (b: number) => void consoles[i]!.push(b) })));
+  const session = new ParallelSession(vms, { input: false });
+  try {
+    const started = process.hrtime.bigint();
+    const done = new Map<number, number>();
+    for (;;) {
+      const r = session.run(CHUNK * vms.length);
+      const now = Number(process.hrtime.bigint() - started) / 1e9;
+      vms.forEach((vm, i) => {
+        if (vm.state === 'stopped' && !done.has(i)) done.set(i, now);
+      });
+      if (r.end !== 'budget') break;
+      if (vms.some((vm) => vm.status.guestInstructions > GUARD)) throw new Error(`a VM ran past ${GUARD / 1e6} M instructions`);
+    }
+    const end = Number(process.hrtime.bigint() - started) / 1e9;
+    return vms.map((vm, i) => {
+      const info = vm.info();
+      const s = vm.status;
+      return {
+        exit: s.reportReason === 'poweroff' ? { reason: 'poweroff', code: s.exitStatus ?? 0 } : { reason: 'halt', message: vm.failure ?? info.describe },
+        console: Buffer.from(consoles[i]!).toString('latin1'),
+        guestInstructions: s.guestInstructions,
+        events: info.events,
+        seconds: done.get(i) ?? end,
+      };
+    });
+  } finally {
+    session.close();
+  }
+}

@@ -1,0 +1,5 @@
+export { RemoteVm } from './remote-vm.js';
+export { ParallelSession } from './parallel-session.js';
+export type { ParallelSessionOptions } from './parallel-session.js';
+export type { WorkerVm, WorkerVmFactory, WorkerVmSource, RemoteStatus, RemoteInfo } from './protocol.js';
+export { runConsolidatedOnThreads } from './consolidated.js';

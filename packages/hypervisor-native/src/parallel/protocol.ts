@@ -1,0 +1,80 @@
+import type { EventCounts } from '@vm/core';
+import type { Vm, VmSnapshot } from '@vm/vcpu';
+import type { NativeHypervisor } from '../hypervisor.js';
+
+/**
+ * What a worker thread runs: one NativeHypervisor with one VM (a worker is one host CPU, so it
+ * owns its real hart, as each host CPU of a real type-1 hypervisor does). `close` writes disks back.
+ */
+export interface WorkerVm {
+  readonly hv: NativeHypervisor;
+  readonly vm: Vm;
+  close?(): void;
+}
+
+/**
+ * Builds the worker's VM from `args` (structured-cloneable: a worker gets no closures, no open
+ * files); `console` receives every byte the guest prints. Exported by name from a module the
+ * worker imports (`WorkerVmSource`), so the CLI and the benchmark each build VMs their own way.
+ */
+export type WorkerVmFactory = (args: never, console: (byte: number) => void) => WorkerVm | Promise<WorkerVm>;
+
+/** Where the worker finds its factory: a module URL (file: URL of a .ts or .js file) and an export. */
+export interface WorkerVmSource {
+  readonly module: string;
+  readonly export: string;
+  readonly args: unknown;
+}
+
+/** The VM's state as the main thread mirrors it after each request. */
+export interface RemoteStatus {
+  readonly state: 'running' | 'waiting' | 'stopped';
+  readonly guestInstructions: number;
+  /** The guest's retired count (vhart.hart.retired): snapshot points count these. */
+  readonly retired: number;
+  readonly reportReason: string | undefined;
+  readonly exitStatus: number | undefined;
+  readonly stoppedByHypervisor: boolean;
+  readonly worldSwitches: number;
+}
+
+/** The texts the main thread prints at the end, as `vm-report.ts` formats them in the worker. */
+export interface RemoteInfo {
+  readonly formatReport: string;
+  readonly summaryLine: string;
+  readonly exitsByReason: string;
+  readonly events: EventCounts;
+  readonly describe: string;
+  readonly console: string;
+}
+
+export type Request =
+  | { readonly op: 'run'; readonly budget: number }
+  | { readonly op: 'input'; readonly bytes: readonly number[] }
+  | { readonly op: 'snapshot' }
+  | { readonly op: 'info' }
+  | { readonly op: 'close' };
+
+export interface ErrorReply {
+  readonly error: { readonly name: string; readonly message: string; /** A VmError (a refusal the user can act on), not a bug. */ readonly vm: boolean };
+}
+
+export type Reply =
+  | ErrorReply
+  | {
+      readonly status: RemoteStatus;
+      /** Console bytes printed since the last reply. */
+      readonly out: Uint8Array;
+      readonly ran?: number;
+      readonly reason?: 'budget' | 'idle' | 'stopped';
+      readonly taken?: number;
+      readonly snapshot?: VmSnapshot;
+      readonly info?: RemoteInfo;
+    };
+
+/** workerData of a VM worker. */
+export interface WorkerInit {
+  readonly source: WorkerVmSource;
+  readonly port: import('node:worker_threads').MessagePort;
+  readonly flag: SharedArrayBuffer;
+}

@@ -1,0 +1,87 @@
+/**
+ * The entry of a VM worker thread (spawn.ts starts it): builds one VM from the factory named in
+ * workerData and answers the main thread's requests synchronously (sync-link.ts) — run a slice,
+ * take console input, snapshot, report, close. A throw while handling a request (an emulator bug,
+ * a host allocation failure) is answered as an error and stops only this VM.
+ */
+import { workerData } from 'node:worker_threads';
+import { VmError } from '@vm/core';
+import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from '../vm-report.js';
+import type { RemoteInfo, Reply, Request, RemoteStatus, WorkerInit, WorkerVm, WorkerVmFactory } from './protocol.js';
+import { serveSyncLink } from './sync-link.js';
+
+const init = workerData as WorkerInit;
+const out: number[] = [];
+let made: WorkerVm | undefined;
+
+function status(w: WorkerVm): RemoteStatus {
+  const vm = w.vm;
+  return {
+    state: vm.state,
+    guestInstructions: vm.stats.guestInstructions,
+    retired: vm.vhart.hart.retired,
+    reportReason: vm.report?.reason,
+    exitStatus: vm.exitStatus,
+    stoppedByHypervisor: stoppedByHypervisor(vm),
+    worldSwitches: w.hv.worldSwitches,
+  };
+}
+
+function info(w: WorkerVm): RemoteInfo {
+  const vm = w.vm;
+  return { formatReport: formatReport(vm), summaryLine: summaryLine(vm), exitsByReason: exitsByReason(vm), events: vm.stats.events(), describe: vm.describe(), console: vm.console };
+}
+
+function drain(): Uint8Array {
+  return Uint8Array.from(out.splice(0));
+}
+
+function errorReply(e: unknown): Reply {
+  return { error: { name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e), vm: e instanceof VmError } };
+}
+
+function handle(request: unknown): Reply {
+  const r = request as Request;
+  const w = made;
+  if (w === undefined) return errorReply(new Error('the VM was not created'));
+  try {
+    switch (r.op) {
+      case 'run': {
+        const x = w.hv.run(r.budget);
+        return { ran: x.instructions, reason: x.reason, status: status(w), out: drain() };
+      }
+      case 'input':
+        return { taken: w.vm.sendInput(Buffer.from(r.bytes).toString('latin1')), status: status(w), out: drain() };
+      case 'snapshot':
+        return { snapshot: w.hv.snapshotVm(w.vm), status: status(w), out: drain() };
+      case 'info':
+        return { info: info(w), status: status(w), out: drain() };
+      case 'close':
+        // The end-of-run texts travel with the close reply: the thread ends after it.
+        w.close?.();
+        return { info: info(w), status: status(w), out: drain() };
+    }
+  } catch (e) {
+    return errorReply(e);
+  }
+}
+
+/** The first reply, unasked: the VM is built (or why not). */
+async function start(): Promise<Reply> {
+  try {
+    const mod = (await import(init.source.module)) as Record<string, unknown>;
+    const f = mod[init.source.export];
+    if (typeof f !== 'function') throw new Error(`${init.source.module} exports no function ${init.source.export}`);
+    made = await (f as WorkerVmFactory)(init.source.args as never, (b) => void out.push(b));
+    return { status: status(made), out: drain() };
+  } catch (e) {
+    return errorReply(e);
+  }
+}
+
+const first = await start();
+init.port.postMessage(first);
+const flag = new Int32Array(init.flag);
+Atomics.store(flag, 0, 1);
+Atomics.notify(flag, 0);
+serveSyncLink(init.port, init.flag, handle);
