@@ -133,6 +133,56 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
   });
 });
 
+describe.skipIf(!hasGdb)('vm run -smp 2 -S -gdb with gdb-multiarch: harts are threads', () => {
+  it('info threads lists both harts, a breakpoint only hart 1 reaches stops thread 2, thread N switches registers, stepi, memory', async () => {
+    const mpark = elf.symbols.get('mpark')!;
+    const r = await debugSession(
+      ['-smp', '2', '-m', '128M', '-bios', 'none', '-kernel', kernel],
+      [
+        'info threads',
+        'thread 2',
+        // The boot ROM hands each hart its id in a0 (and mhartid): hart 1 is thread 2.
+        'p $mhartid',
+        'break mpark',
+        'c',
+        'p $mhartid',
+        'p/x $pc',
+        'thread 1',
+        'p $mhartid',
+        'delete',
+        'break kmain',
+        'c',
+        'info threads',
+        'stepi',
+        'p/x $pc',
+        'x/2xw kmain',
+        'thread 2',
+        'p/x $pc',
+        'kill',
+      ],
+    );
+    const g = r.gdb;
+    expect(g).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x0000000000001000 in \?\? \(\)\n +2 +Thread 2 \(CPU#1 \[running\]\) 0x0000000000001000 in \?\? \(\)\n/);
+    expect(g).toContain('[Switching to thread 2 (Thread 2)]');
+    expect(g).toContain('$1 = 1\n');
+    expect(g).toMatch(/Thread 2 hit Breakpoint 1, 0x[0-9a-f]+ in mpark \(\)\n\$2 = 1\n/);
+    const at = BigInt(/\$3 = (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(at >= mpark && at < mpark + 16n).toBe(true);
+    expect(g).toContain('$4 = 0\n');
+    expect(g).toMatch(/Thread 1 hit Breakpoint 2, (0x[0-9a-f]+) in kmain \(\)/);
+    // Hart 1 parked in WFI: QEMU's "halted" in the thread list.
+    expect(g).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x[0-9a-f]+ in kmain \(\)\n +2 +Thread 2 \(CPU#1 \[halted \]\) 0x[0-9a-f]+ in mpark \(\)\n/);
+    const kmainAt = BigInt(/Thread 1 hit Breakpoint 2, (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(g).toMatch(/\$5 = 0x8000[0-9a-f]{4}\n/);
+    expect(g).not.toContain(`$5 = 0x${kmainAt.toString(16)}\n`);
+    expect(g).toContain(`<kmain>:\t${elfWords(kmain, 2).join('\t')}`);
+    const hart1 = BigInt(/\$6 = (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(hart1 >= mpark && hart1 < mpark + 16n).toBe(true);
+    expect(g).toContain('[Inferior 1 (Remote target) killed]');
+    expect(r.vm.status).toBe(0);
+  });
+});
+
 describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
   it('debugs one VM of a stack (held until GDB continues it) while the other runs; GDB sees its exit', async () => {
     const port = await freePort();

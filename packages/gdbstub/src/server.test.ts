@@ -181,6 +181,8 @@ describe('GdbServer', () => {
     expect(await c.ask('Z0,80000108,4')).toBe('OK');
     expect(await c.ask('vCont;c')).toBe('T05thread:02;');
     expect(await c.ask('qC')).toBe('QC02');
+    // The stopped thread becomes the current one for registers without an H packet (as GDB assumes).
+    expect(await c.ask('p20')).toBe('0801008000000000');
     expect(harts[1]!.pc).toBe(0x8000_0108n);
     expect(harts[0]!.pc).toBe(0x8000_0008n);
     expect(await c.ask('z0,80000108,4')).toBe('OK');

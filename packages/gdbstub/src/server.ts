@@ -238,6 +238,10 @@ export class GdbServer {
   }
 
   private stop(reply: string): void {
+    // GDB takes the thread of a stop reply as the stub's current thread for `g`/`m` and `c`/`s`
+    // without sending H (remote.c record_currthread), as QEMU's gdb_set_stop_cpu sets both.
+    this.gCpu = this.stopCpu;
+    this.cCpu = this.stopCpu;
     this.paused = true;
     this.stepping = false;
     this.lastStop = reply;
