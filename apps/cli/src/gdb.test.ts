@@ -33,7 +33,7 @@ async function debugSession(runArgs: string[], gdbCommands: string[], elfFile = 
   let out = '';
   // The stub listens once tsx has loaded the CLI: retry until GDB connects.
   for (let attempt = 0; attempt < 60; attempt++) {
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
     out = r.stdout + r.stderr;
     if (!out.includes('Connection refused')) break;
     await new Promise((res) => setTimeout(res, 500));
@@ -195,7 +195,7 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     for (let attempt = 0; attempt < 60; attempt++) {
-      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
       out = r.stdout + r.stderr;
       if (!out.includes('Connection refused')) break;
       await new Promise((res) => setTimeout(res, 500));
@@ -231,7 +231,7 @@ describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {
     let out = '';
     let gdb;
     for (;;) {
-      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'kill'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'kill'], { stdio: ['ignore', 'pipe', 'pipe'] });
       out = '';
       gdb.stdout.on('data', (b: Buffer) => (out += b.toString()));
       gdb.stderr.on('data', (b: Buffer) => (out += b.toString()));

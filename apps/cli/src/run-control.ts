@@ -122,7 +122,9 @@ export class RunControl {
     const cpus = this.cpus;
     // Tracing executes one instruction at a time: smaller batches keep Ctrl-C and the monitor responsive.
     const step = tracer === undefined || cpus === undefined ? exec : (n: number): E | undefined => tracer.run(cpus, Math.min(n, 10_000), exec);
-    return this.gdb === undefined ? step(budget) : this.gdb.run(budget, step);
+    if (this.gdb === undefined) return step(budget);
+    // With a debugger connected, short slices: Ctrl-C and its packets are read between them.
+    return this.gdb.run(this.gdb.connected ? Math.min(budget, 100_000) : budget, step);
   }
 
   /** The guest powered off with `code`: a connected GDB hears it. */

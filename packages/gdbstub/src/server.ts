@@ -100,6 +100,11 @@ export class GdbServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** A debugger is connected: its packets need answers soon (GDB's remotetimeout is 2 s by default). */
+  get connected(): boolean {
+    return this.socket !== undefined;
+  }
+
   /** True while a debugger (or -S) holds the CPU. */
   get isPaused(): boolean {
     return this.paused;
