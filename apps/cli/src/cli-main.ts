@@ -46,11 +46,14 @@ puts a disk in slot N. In vm up files: 'force-legacy: false' per VM, 'slot: N' p
 Debugging (vm run, bare board or --hypervisor native): -s / -gdb tcp::PORT start a GDB remote stub
 (gdb-multiarch: target remote :PORT; registers, memory through the current translation, break,
 hbreak, watch/rwatch/awatch, stepi, continue, Ctrl-C, kill, detach); -S holds the CPU until GDB or
-the monitor's cont. Under --hypervisor native the stub and monitor see the guest of the VM.
+the monitor's cont. With -smp N each hart is a GDB thread (info threads, thread N; all-stop).
+Under --hypervisor native the stub and monitor see the guest of the VM; in vm up, gdb: PORT per VM
+(native stacks). Refused under --hypervisor hosted (and -monitor, -d, -D there).
 Monitor: Ctrl-A C on the console (Ctrl-A H lists the keys), -monitor stdio or -monitor
 tcp:HOST:PORT,server: info status|registers|mtree|qtree|vms|exits|shadow, stop, cont, x, xp,
 system_reset, system_powerdown, savevm/loadvm FILE (.vmsnap), vm_pause/vm_resume, quit, help.
-Tracing: -d in_asm,exec,cpu,int,mmu,guest_errors,unimp [-D FILE] (-d help).
+Tracing: -d in_asm,exec,cpu,int,mmu,guest_errors,unimp [-D FILE] (-d help); with -smp N every
+hart, each line naming it (Trace N:, hart:N, CPU#N).
 Serial: -serial stdio|mon:stdio|file:FILE|null.
 
 Exit status: the guest's poweroff code (sifive_test / SBI SRST), or the HTIF exit code of a

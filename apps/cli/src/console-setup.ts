@@ -9,7 +9,7 @@ import { consoleFlags, type MonitorSpec } from './machine-flags.js';
  * (the terminal, a file, nowhere), whether Ctrl-A escapes work on pipes (QEMU's mux), and whether
  * stdin belongs to the monitor (-monitor stdio). `close` ends a -serial file.
  */
-export function hostConsoleFor(args: ParsedArgs): { con: HostConsole; monitor: MonitorSpec; close: () => void } {
+export function hostConsoleFor(args: ParsedArgs, noMonitor?: string): { con: HostConsole; monitor: MonitorSpec; close: () => void } {
   const { serial, monitor } = consoleFlags(args);
   let fd: number | undefined;
   let serialOut: ((b: Buffer) => void) | null | undefined;
@@ -30,6 +30,7 @@ export function hostConsoleFor(args: ParsedArgs): { con: HostConsole; monitor: M
     serialOut,
     guestInput: serial.kind === 'stdio' || serial.kind === 'mon:stdio',
     monitorOnly: monitor.kind === 'stdio',
+    noMonitor,
   });
   return {
     con,

@@ -7,6 +7,8 @@ export interface HostConsoleOptions {
   readonly guestInput?: boolean;
   /** -monitor stdio: every line typed goes to the monitor. */
   readonly monitorOnly?: boolean;
+  /** Why Ctrl-A C has no monitor to switch to here (said when it is typed, rather than nothing). */
+  readonly noMonitor?: string;
 }
 
 /** The monitor as the console's mux reaches it: one command line in, the text to print out. */
@@ -137,6 +139,9 @@ export class HostConsole {
             this.term('\n');
             this.showBanner();
           } else this.term('\n');
+        } else if ((b === 0x63 || b === 0x43) && this.options.noMonitor !== undefined) {
+          this.flush();
+          this.term(`\nvm: no monitor: ${this.options.noMonitor}\n`);
         } else if (b === 0x68 || b === 0x48) {
           this.flush();
           this.term('\n' + MUX_HELP.filter((l) => this.monitor !== undefined || !l.includes('monitor')).join('\n') + '\n');

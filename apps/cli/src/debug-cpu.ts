@@ -89,8 +89,11 @@ function implementedCsrs(read: (n: number) => bigint): number[] {
   return out.sort((a, b) => a - b);
 }
 
-/** Hart 0 of the bare board, with addresses translated by its satp when it runs below M-mode. */
-export function hartCpu(hart: Hart): RiscvCpu {
+/**
+ * A hart of the bare board, with addresses translated by its satp when it runs below M-mode;
+ * `halted` says whether the board holds it in WFI.
+ */
+export function hartCpu(hart: Hart, halted?: () => boolean): RiscvCpu {
   const bus = hart.bus;
   const mem = memoryAccess(bus, (va) => (hart.priv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, hart.satp, va)));
   return {
@@ -104,6 +107,9 @@ export function hartCpu(hart: Hart): RiscvCpu {
     setPc: (v) => hart.setPc(v),
     get priv() {
       return hart.priv;
+    },
+    get halted() {
+      return halted?.() ?? false;
     },
     csrs: implementedCsrs((n) => hart.readCsr(n)),
     readCsr: (n) => hart.readCsr(n),

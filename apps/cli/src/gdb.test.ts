@@ -33,7 +33,7 @@ async function debugSession(runArgs: string[], gdbCommands: string[], elfFile = 
   let out = '';
   // The stub listens once tsx has loaded the CLI: retry until GDB connects.
   for (let attempt = 0; attempt < 60; attempt++) {
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
     out = r.stdout + r.stderr;
     if (!out.includes('Connection refused')) break;
     await new Promise((res) => setTimeout(res, 500));
@@ -133,6 +133,56 @@ describe.skipIf(!hasGdb)('vm run -S -gdb with gdb-multiarch', () => {
   });
 });
 
+describe.skipIf(!hasGdb)('vm run -smp 2 -S -gdb with gdb-multiarch: harts are threads', () => {
+  it('info threads lists both harts, a breakpoint only hart 1 reaches stops thread 2, thread N switches registers, stepi, memory', async () => {
+    const mpark = elf.symbols.get('mpark')!;
+    const r = await debugSession(
+      ['-smp', '2', '-m', '128M', '-bios', 'none', '-kernel', kernel],
+      [
+        'info threads',
+        'thread 2',
+        // The boot ROM hands each hart its id in a0 (and mhartid): hart 1 is thread 2.
+        'p $mhartid',
+        'break mpark',
+        'c',
+        'p $mhartid',
+        'p/x $pc',
+        'thread 1',
+        'p $mhartid',
+        'delete',
+        'break kmain',
+        'c',
+        'info threads',
+        'stepi',
+        'p/x $pc',
+        'x/2xw kmain',
+        'thread 2',
+        'p/x $pc',
+        'kill',
+      ],
+    );
+    const g = r.gdb;
+    expect(g).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x0000000000001000 in \?\? \(\)\n +2 +Thread 2 \(CPU#1 \[running\]\) 0x0000000000001000 in \?\? \(\)\n/);
+    expect(g).toContain('[Switching to thread 2 (Thread 2)]');
+    expect(g).toContain('$1 = 1\n');
+    expect(g).toMatch(/Thread 2 hit Breakpoint 1, 0x[0-9a-f]+ in mpark \(\)\n\$2 = 1\n/);
+    const at = BigInt(/\$3 = (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(at >= mpark && at < mpark + 16n).toBe(true);
+    expect(g).toContain('$4 = 0\n');
+    expect(g).toMatch(/Thread 1 hit Breakpoint 2, (0x[0-9a-f]+) in kmain \(\)/);
+    // Hart 1 parked in WFI: QEMU's "halted" in the thread list.
+    expect(g).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x[0-9a-f]+ in kmain \(\)\n +2 +Thread 2 \(CPU#1 \[halted \]\) 0x[0-9a-f]+ in mpark \(\)\n/);
+    const kmainAt = BigInt(/Thread 1 hit Breakpoint 2, (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(g).toMatch(/\$5 = 0x8000[0-9a-f]{4}\n/);
+    expect(g).not.toContain(`$5 = 0x${kmainAt.toString(16)}\n`);
+    expect(g).toContain(`<kmain>:\t${elfWords(kmain, 2).join('\t')}`);
+    const hart1 = BigInt(/\$6 = (0x[0-9a-f]+)/.exec(g)![1]!);
+    expect(hart1 >= mpark && hart1 < mpark + 16n).toBe(true);
+    expect(g).toContain('[Inferior 1 (Remote target) killed]');
+    expect(r.vm.status).toBe(0);
+  });
+});
+
 describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
   it('debugs one VM of a stack (held until GDB continues it) while the other runs; GDB sees its exit', async () => {
     const port = await freePort();
@@ -145,7 +195,7 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     for (let attempt = 0; attempt < 60; attempt++) {
-      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernel}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
       out = r.stdout + r.stderr;
       if (!out.includes('Connection refused')) break;
       await new Promise((res) => setTimeout(res, 500));
@@ -181,7 +231,7 @@ describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {
     let out = '';
     let gdb;
     for (;;) {
-      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'kill'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'kill'], { stdio: ['ignore', 'pipe', 'pipe'] });
       out = '';
       gdb.stdout.on('data', (b: Buffer) => (out += b.toString()));
       gdb.stderr.on('data', (b: Buffer) => (out += b.toString()));

@@ -3,8 +3,7 @@ import type { HostKernel } from '@vm/hostos';
 import { HostedSession, hostedHost, type VmmProgram } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { boolProp } from './globals.js';
-import { HostConsole } from './console.js';
-import { refuseDebugFlags } from './console-setup.js';
+import { hostConsoleFor, refuseDebugFlags } from './console-setup.js';
 import { hostedMode, hostedSpecFromArgs } from './hosted-config.js';
 import { endStatus, runInteractive } from './session-run.js';
 import { ImageWriteBack } from './image-write-back.js';
@@ -23,7 +22,8 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
   refuseDebugFlags(args, 'under --hypervisor hosted');
   const spec = hostedSpecFromArgs(args);
-  const con = new HostConsole();
+  // -nographic: QEMU's mux on pipes too (Ctrl-A X, Ctrl-A H); Ctrl-A C says there is no monitor.
+  const { con } = hostConsoleFor(args, 'not implemented under --hypervisor hosted (vm run and vm run --hypervisor native have it)');
   const host = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
   const disk = diskWriteBack(args, host.kernel, host.vmms[0]!.vmm);
   const session = new HostedSession(host, { closeDisks: () => disk?.close() });

@@ -45,7 +45,7 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
  * `[name] ` line by line (the attached VM gets the terminal and the host console's input).
  */
 export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean): Promise<number> {
-  const con = new HostConsole();
+  const con = new HostConsole(process.stdin, process.stdout, { noMonitor: 'not implemented for a hosted stack (native stacks have it)' });
   const consoles = new StackConsoles(con, attach);
   const consoleOf = consoles.consoleOf;
   const guests: HostedGuest[] = spec.vms.map((v, i) => {

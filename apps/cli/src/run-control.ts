@@ -35,28 +35,32 @@ export class RunControl {
     readonly gdb: GdbServer | undefined,
     startPaused: boolean,
     private readonly tracer: Tracer | undefined,
-    private readonly cpu: RiscvCpu | undefined,
+    private readonly cpus: readonly RiscvCpu[] | undefined,
   ) {
     this.held = startPaused && gdb === undefined;
   }
 
-  /** From `vm run` flags: undefined when no flag asks for any of it (the loop then runs as before). */
-  static async fromArgs(args: ParsedArgs, cpu: () => RiscvCpu, monitor?: (command: string) => string | undefined, guestErrors: () => number = () => 0): Promise<RunControl | undefined> {
+  /**
+   * From `vm run` flags: undefined when no flag asks for any of it (the loop then runs as before).
+   * `cpus` gives the machine's CPUs (the board's harts, a VM's vCPUs): GDB threads 1..N, traced each.
+   */
+  static async fromArgs(args: ParsedArgs, cpus: () => RiscvCpu | readonly RiscvCpu[], monitor?: (command: string) => string | undefined, guestErrors: () => number = () => 0): Promise<RunControl | undefined> {
     const endpoint = gdbEndpoint(args);
     const startPaused = args.flags.has('S');
     const tracer = Tracer.fromArgs(args, guestErrors);
     if (endpoint === undefined && !startPaused && monitor === undefined && tracer === undefined) return undefined;
     if (startPaused && endpoint === undefined && monitor === undefined) throw new ConfigError('-S: nothing could start the CPU (add -gdb tcp::PORT or -s, or a monitor: -monitor stdio, -nographic with Ctrl-A C)');
     let gdb: GdbServer | undefined;
-    const theCpu = endpoint !== undefined || tracer !== undefined ? cpu() : undefined;
+    const given = endpoint !== undefined || tracer !== undefined ? cpus() : undefined;
+    const theCpus = given === undefined ? undefined : Array.isArray(given) ? (given as readonly RiscvCpu[]) : [given as RiscvCpu];
     if (endpoint !== undefined) {
       try {
-        gdb = await GdbServer.listen(theCpu!, endpoint.port, endpoint.host, { startPaused, monitor });
+        gdb = await GdbServer.listen(theCpus!, endpoint.port, endpoint.host, { startPaused, monitor });
       } catch (e) {
         throw new ConfigError(`-gdb tcp:${endpoint.host ?? ''}:${endpoint.port}: cannot listen (${e instanceof Error ? e.message : String(e)})`);
       }
     }
-    return new RunControl(gdb, startPaused, tracer, theCpu);
+    return new RunControl(gdb, startPaused, tracer, theCpus);
   }
 
   /** True when the CPU is held (by -S, the monitor or the debugger). */
@@ -115,10 +119,12 @@ export class RunControl {
     if (this.held) return undefined;
     this.started = true;
     const tracer = this.tracer;
-    const cpu = this.cpu;
+    const cpus = this.cpus;
     // Tracing executes one instruction at a time: smaller batches keep Ctrl-C and the monitor responsive.
-    const step = tracer === undefined || cpu === undefined ? exec : (n: number): E | undefined => tracer.run(cpu, Math.min(n, 10_000), exec);
-    return this.gdb === undefined ? step(budget) : this.gdb.run(budget, step);
+    const step = tracer === undefined || cpus === undefined ? exec : (n: number): E | undefined => tracer.run(cpus, Math.min(n, 10_000), exec);
+    if (this.gdb === undefined) return step(budget);
+    // With a debugger connected, short slices: Ctrl-C and its packets are read between them.
+    return this.gdb.run(this.gdb.connected ? Math.min(budget, 100_000) : budget, step);
   }
 
   /** The guest powered off with `code`: a connected GDB hears it. */

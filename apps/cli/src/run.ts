@@ -101,7 +101,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const late: { monitor?: Monitor } = {};
   const guestErrors = (): number => machine.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
-  const control = (await RunControl.fromArgs(args, () => hartCpu(machine.harts[0]!), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
+  const control = (await RunControl.fromArgs(args, () => machine.harts.map((h, i) => hartCpu(h, () => machine.boardState().waiting[i] === true)), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
   const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
   late.monitor = mon.monitor;
   const session = new BoardSession(machine, {

@@ -3,6 +3,9 @@ import { GdbServer } from '@vm/gdbstub';
 import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
 import { vmCpu } from './debug-cpu.js';
 
+/** Guest instructions per slice while a debugger is connected (tens of milliseconds). */
+const CONNECTED_SLICE = 100_000;
+
 interface VmStub {
   readonly vm: Vm;
   readonly gdb: GdbServer;
@@ -49,7 +52,9 @@ export class StackDebugger {
   run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined {
     const armed = this.stubs.filter((s) => s.gdb.armed);
     let exit: E | undefined;
-    if (armed.length === 0) exit = exec(budget);
+    // While a debugger is connected the other VMs run in short pieces, so that the event loop reads
+    // its packets (the connect handshake included) well within GDB's remotetimeout, even under load.
+    if (armed.length === 0) exit = exec(this.stubs.some((s) => s.gdb.connected) ? Math.min(budget, CONNECTED_SLICE) : budget);
     else {
       const n = Math.min(budget, 20_000);
       for (let i = 0; i < n; i++) {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { assemble } from '@vm/isa';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -42,6 +43,28 @@ describe('-d / -D tracing', () => {
       expect(t).toMatch(/riscv_cpu_tlb_fill address=[0-9a-f]+ ret 0 physical 00000000800[0-9a-f]{5} prot [13]\n/);
     });
   }
+
+  it('on SMP every line names its hart: Trace N, hart:N in int, CPU#N register dumps and IN: blocks', () => {
+    // Both harts run the same program from the boot ROM: each takes one ecall, then waits.
+    const prog = join(dir, 'ecall.bin');
+    writeFileSync(prog, assemble('la t0, 1f\ncsrw mtvec, t0\necall\n1:\nwfi\nj 1b\n', { base: 0x8000_0000n }).bytes);
+    const log = join(dir, 'smp.log');
+    const r = vm('run', '-smp', '2', '-bios', 'none', '-kernel', prog, '-d', 'in_asm,exec,int,cpu', '-D', log);
+    expect(r.stderr).toContain('the guest waits for input');
+    const t = readFileSync(log, 'utf8');
+    for (const hart of [0, 1]) {
+      expect(t).toContain(`Trace ${hart}: 0x0 [00000000/0000000000001000/00000000/00000000] \n`);
+      expect(t).toContain(`Trace ${hart}: 0x0 [00000000/0000000080000010/00000000/00000000] \n`);
+      expect(t).toContain(`riscv_cpu_do_interrupt: hart:${hart}, async:0, cause:000000000000000b, epc:0x000000008000000c, tval:0x0000000000000000, desc=machine_ecall\n`);
+      // The register dump of each hart under its heading: its own mhartid.
+      expect(t).toMatch(new RegExp(`CPU#${hart}\\n V {6}= {3}0\\n pc {7}0000000000001000\\n mhartid  000000000000000${hart}\\n`));
+    }
+    expect(t).toMatch(/^----------------\nIN: CPU#0\n0x0000000000001000: {2}00000297 +auipc +t0,0x0\n/);
+    // Each hart's lines follow its instruction: hart 1's trap is logged after its own ecall, not hart 0's.
+    expect(t).toMatch(/Trace 1: 0x0 \[00000000\/000000008000000c\/00000000\/00000000\] \n(CPU#|riscv_cpu_do_interrupt: hart:1)/);
+    // The waiting harts execute nothing more: the last instruction traced on each is the wfi.
+    expect(t.match(/Trace 1: /g)!.length).toBe(t.match(/Trace 0: /g)!.length);
+  });
 
   it('-d help lists the items; unknown items and -D alone are refused', () => {
     expect(vm('run', '-d', 'help').stdout).toContain('in_asm       show target assembly code');

@@ -8,17 +8,18 @@ import type { RiscvCpu } from './target.js';
  * A CPU whose memory is 64 KiB at 0x8000_0000 holding `addi x1, x1, 1` (0x00108093) everywhere
  * and a `sw x1, 0(x2)` at 0x8000_0010: enough to see the stub's execution control at work.
  */
-function toyCpu(): RiscvCpu & { exec: (n: number) => undefined; executed: number } {
+function toyCpu(startPc = 0x8000_0000n): RiscvCpu & { exec: (n: number) => undefined; executed: number; halted: boolean } {
   const mem = new Uint8Array(0x1_0000);
   const view = new DataView(mem.buffer);
   for (let i = 0; i < mem.length; i += 4) view.setUint32(i, 0x0010_8093, true);
   view.setUint32(0x10, 0x0011_2023, true);
   const x = new BigUint64Array(32);
   x[2] = 0x8000_8000n;
-  let pc = 0x8000_0000n;
+  let pc = startPc;
   const off = (a: bigint, n: number): number | undefined => (a >= 0x8000_0000n && a + BigInt(n) <= 0x8001_0000n ? Number(a - 0x8000_0000n) : undefined);
   const cpu = {
     executed: 0,
+    halted: false,
     readX: (i: number) => x[i]!,
     writeX: (i: number, v: bigint) => void (x[i] = v),
     readF: () => 0n,
@@ -83,7 +84,7 @@ async function client(port: number): Promise<{ ask: (p: string) => Promise<strin
 }
 
 /** The run loop as the CLI runs it: wait while held, execute batches through the stub. */
-function runLoop(stub: GdbServer, cpu: ReturnType<typeof toyCpu>): { stop: () => void } {
+function runLoop(stub: GdbServer, cpu: { exec: (n: number) => undefined }): { stop: () => void } {
   let running = true;
   void (async () => {
     while (running) {
@@ -143,6 +144,62 @@ describe('GdbServer', () => {
     expect(cpu.executed).toBe(held);
     expect(await c.ask('D')).toBe('OK');
     while (cpu.executed === held) await new Promise<void>((r) => setImmediate(r));
+    loop.stop();
+    stub.close();
+  });
+
+  it('shows the CPUs of an SMP machine as threads: list, current, alive, extra info, Hg registers, stop replies and vCont per thread', async () => {
+    const harts = [toyCpu(0x8000_0000n), toyCpu(0x8000_0100n)];
+    harts[1]!.writeX(10, 1n);
+    harts[1]!.halted = true;
+    // The board's step: one instruction on every hart that runs.
+    const board = { exec: (n: number): undefined => void harts.forEach((h) => h.exec(n)) };
+    const stub = await GdbServer.listen(harts, 0, '127.0.0.1', { startPaused: true });
+    const loop = runLoop(stub, board);
+    const c = await client(stub.port);
+    expect(await c.ask('vMustReplyEmpty')).toBe('');
+    expect(await c.ask('?')).toBe('T05thread:01;');
+    expect(await c.ask('qfThreadInfo')).toBe('m01,02');
+    expect(await c.ask('qsThreadInfo')).toBe('l');
+    expect(await c.ask('qC')).toBe('QC01');
+    expect(await c.ask('T02')).toBe('OK');
+    expect(await c.ask('T03')).toBe('E01');
+    expect(await c.ask('Hg3')).toBe('E01');
+    const extra = async (t: string): Promise<string> => Buffer.from(await c.ask(`qThreadExtraInfo,${t}`), 'hex').toString();
+    expect(await extra('1')).toBe('CPU#0 [running]');
+    expect(await extra('2')).toBe('CPU#1 [halted ]');
+    harts[1]!.halted = false;
+    // Registers follow Hg: pc (32) and a0 (10) of each hart.
+    expect(await c.ask('p20')).toBe('0000008000000000');
+    expect(await c.ask('Hg2')).toBe('OK');
+    expect(await c.ask('p20')).toBe('0001008000000000');
+    expect(await c.ask('pa')).toBe('0100000000000000');
+    expect((await c.ask('g')).slice(32 * 16)).toBe('0001008000000000');
+    expect(await c.ask('Hg0')).toBe('OK');
+    expect(await c.ask('pa')).toBe('0000000000000000');
+    // A breakpoint only hart 1 (thread 2) reaches: the stop names it, and qC follows.
+    expect(await c.ask('Z0,80000108,4')).toBe('OK');
+    expect(await c.ask('vCont;c')).toBe('T05thread:02;');
+    expect(await c.ask('qC')).toBe('QC02');
+    // The stopped thread becomes the current one for registers without an H packet (as GDB assumes).
+    expect(await c.ask('p20')).toBe('0801008000000000');
+    expect(harts[1]!.pc).toBe(0x8000_0108n);
+    expect(harts[0]!.pc).toBe(0x8000_0008n);
+    expect(await c.ask('z0,80000108,4')).toBe('OK');
+    // GDB's stepi on thread 1 with the others running: the step is reported for thread 1.
+    expect(await c.ask('vCont;s:1;c')).toBe('T05thread:01;');
+    expect(harts[0]!.pc).toBe(0x8000_000cn);
+    expect(harts[1]!.pc).toBe(0x8000_010cn);
+    expect(await c.ask('vCont;s:2;c')).toBe('T05thread:02;');
+    expect(await c.ask('Hc2')).toBe('OK');
+    expect(await c.ask('s')).toBe('T05thread:02;');
+    expect(harts[1]!.pc).toBe(0x8000_0114n);
+    expect(await c.ask('vCont;x:1')).toBe('E01');
+    c.send(framePacket('c'));
+    while (harts[0]!.executed < 5000) await new Promise<void>((r) => setImmediate(r));
+    c.send('\x03');
+    expect(await c.next()).toMatch(/^T02thread:0[12];$/);
+    expect(await c.ask('D')).toBe('OK');
     loop.stop();
     stub.close();
   });

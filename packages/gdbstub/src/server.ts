@@ -30,13 +30,19 @@ const SIGINT = 2;
 const SIGTRAP = 5;
 
 /**
- * A GDB remote stub over TCP for one RISC-V CPU. It never runs the CPU itself: the run loop that
- * owns the CPU awaits `waitRunnable()` and executes through `run(budget, exec)`, which hands the
- * whole budget to `exec` when nothing is armed, and otherwise executes one instruction at a time,
- * checking the pc against breakpoints and the instruction's data access against watchpoints before
- * each — so the hart's own loop carries no debugging cost. Watchpoints stop *before* the access
- * (GDB's "non-steppable" watchpoints, as riscv-tdep declares them): GDB steps over it itself.
- * Software (Z0) and hardware (Z1) breakpoints are the same pc check; memory is never patched.
+ * A GDB remote stub over TCP for the RISC-V CPUs of one machine (the harts of a board, the vCPUs
+ * of a VM): each CPU is a GDB thread, id = index + 1 (as QEMU numbers its CPUs). It never runs a
+ * CPU itself: the run loop that owns them awaits `waitRunnable()` and executes through
+ * `run(budget, exec)`, which hands the whole budget to `exec` when nothing is armed, and otherwise
+ * executes one step at a time (`exec(1)`: one instruction on every CPU that runs), checking every
+ * CPU's pc against breakpoints and its next data access against watchpoints before each — so the
+ * harts' own loops carry no debugging cost. Watchpoints stop *before* the access (GDB's
+ * "non-steppable" watchpoints, as riscv-tdep declares them): GDB steps over it itself. Software
+ * (Z0) and hardware (Z1) breakpoints are the same pc check; memory is never patched.
+ *
+ * All-stop mode (GDB manual E.9 "Stop Reply Packets", "All-Stop Mode"): a stop holds every CPU,
+ * and a resume lets them all go. The board schedules its harts together, so a single-step of one
+ * thread also lets the others execute one instruction (GDB's `scheduler-locking off`).
  */
 export class GdbServer {
   private socket: Socket | undefined;
@@ -45,8 +51,16 @@ export class GdbServer {
   /** GDB sent c/s and waits for a stop reply. */
   private gdbWaiting = false;
   private stepping = false;
-  /** The first instruction after a resume executes without the breakpoint check (it is where we stopped). */
-  private skipCheck = false;
+  /** Index of the CPU whose first instruction after a resume skips the check (-1: none). */
+  private skipCpu = -1;
+  /** The CPU a stop was reported for (GDB makes it the current thread). */
+  private stopCpu = 0;
+  /** The thread `Hg` selected for registers and memory, and the one `Hc` selected for `c`/`s`. */
+  private gCpu = 0;
+  private cCpu = -1;
+  /** The CPU a single-step is for. */
+  private stepCpu = 0;
+  private readonly cpus: readonly RiscvCpu[];
   private readonly breakpoints = new Set<bigint>();
   private readonly watchpoints: Watchpoint[] = [];
   private waiters: (() => void)[] = [];
@@ -57,16 +71,21 @@ export class GdbServer {
   lastStop = '';
 
   private constructor(
-    private readonly cpu: RiscvCpu,
+    cpus: RiscvCpu | readonly RiscvCpu[],
     private readonly server: Server,
     private readonly options: GdbServerOptions,
   ) {
+    this.cpus = Array.isArray(cpus) ? cpus : [cpus as RiscvCpu];
+    if (this.cpus.length === 0) throw new Error('GdbServer: no CPU to debug');
     this.paused = options.startPaused ?? false;
     server.on('connection', (s) => this.accept(s));
   }
 
-  /** Listen on `port` (0: any free port) at `host` (QEMU's `tcp::PORT` listens on every address). */
-  static listen(cpu: RiscvCpu, port: number, host: string | undefined, options: GdbServerOptions = {}): Promise<GdbServer> {
+  /**
+   * Listen on `port` (0: any free port) at `host` (QEMU's `tcp::PORT` listens on every address)
+   * for the CPU, or the CPUs (threads 1..N), of one machine.
+   */
+  static listen(cpu: RiscvCpu | readonly RiscvCpu[], port: number, host: string | undefined, options: GdbServerOptions = {}): Promise<GdbServer> {
     return new Promise((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
@@ -79,6 +98,11 @@ export class GdbServer {
 
   get port(): number {
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** A debugger is connected: its packets need answers soon (GDB's remotetimeout is 2 s by default). */
+  get connected(): boolean {
+    return this.socket !== undefined;
   }
 
   /** True while a debugger (or -S) holds the CPU. */
@@ -95,7 +119,7 @@ export class GdbServer {
   /** Hold the CPU from outside the debugger (the monitor's `stop`); GDB, if it waits, gets a stop reply. */
   pause(signal = SIGINT): void {
     if (this.paused) return;
-    this.stop(`T${hex2(signal)}thread:01;`);
+    this.stop(this.stopReply(signal, this.stopCpu));
   }
 
   /** Let the CPU run again from outside the debugger (the monitor's `cont`). */
@@ -111,7 +135,7 @@ export class GdbServer {
   run<E>(budget: number, exec: (n: number) => E | undefined): E | undefined {
     if (this.paused) return undefined;
     if (!this.armed) {
-      this.skipCheck = false;
+      this.skipCpu = -1;
       return exec(budget);
     }
     const n = Math.min(budget, CHECKED_CHUNK);
@@ -124,30 +148,36 @@ export class GdbServer {
     return undefined;
   }
 
-  /** A breakpoint, watchpoint or single-step is armed: the CPU must go one instruction at a time. */
+  /** A breakpoint, watchpoint or single-step is armed: the CPUs must go one instruction at a time. */
   get armed(): boolean {
     return !this.paused && (this.stepping || this.breakpoints.size > 0 || this.watchpoints.length > 0);
   }
 
   /**
-   * For a run loop that steps several CPUs (the VMs of a hypervisor): before this CPU executes its
-   * next instruction, stop it if a breakpoint or watchpoint says so. True when it stopped.
+   * For a run loop that steps several machines (the VMs of a hypervisor): before these CPUs execute
+   * their next instruction, stop them if a breakpoint or watchpoint says so. True when they stopped.
    */
   checkBeforeStep(): boolean {
     if (this.paused) return true;
-    if (this.skipCheck) return false;
-    const hit = this.checkStop();
-    if (hit === undefined) return false;
-    this.stop(hit);
-    return true;
+    for (let i = 0; i < this.cpus.length; i++) {
+      if (i === this.skipCpu) continue;
+      const hit = this.checkStop(i);
+      if (hit === undefined) continue;
+      this.stop(hit);
+      return true;
+    }
+    return false;
   }
 
-  /** This CPU executed an instruction (`reportStep`: a single-step ends with a stop reply). */
+  /** The CPUs executed a step (`reportStep`: a single-step ends with a stop reply). */
   stepped(reportStep = true): void {
-    this.skipCheck = false;
+    this.skipCpu = -1;
     if (this.stepping) {
       this.stepping = false;
-      if (reportStep) this.stop(`T${hex2(SIGTRAP)}thread:01;`);
+      if (reportStep) {
+        this.stopCpu = this.stepCpu;
+        this.stop(this.stopReply(SIGTRAP, this.stepCpu));
+      }
     }
   }
 
@@ -195,7 +225,7 @@ export class GdbServer {
   private receive(chunk: Buffer): void {
     for (const ev of this.reader.feed(chunk)) {
       if (ev.kind === 'interrupt') {
-        if (!this.paused) this.stop(`T${hex2(SIGINT)}thread:01;`);
+        if (!this.paused) this.stop(this.stopReply(SIGINT, this.stopCpu));
         continue;
       }
       if (!ev.ok) {
@@ -213,6 +243,10 @@ export class GdbServer {
   }
 
   private stop(reply: string): void {
+    // GDB takes the thread of a stop reply as the stub's current thread for `g`/`m` and `c`/`s`
+    // without sending H (remote.c record_currthread), as QEMU's gdb_set_stop_cpu sets both.
+    this.gCpu = this.stopCpu;
+    this.cCpu = this.stopCpu;
     this.paused = true;
     this.stepping = false;
     this.lastStop = reply;
@@ -223,9 +257,11 @@ export class GdbServer {
     }
   }
 
-  private resumeCpu(step: boolean): void {
+  private resumeCpu(step: boolean, stepCpu = this.stopCpu): void {
     this.stepping = step;
-    this.skipCheck = true;
+    this.stepCpu = stepCpu;
+    // The CPU that stopped at a breakpoint executes it: the others are checked from the start.
+    this.skipCpu = this.stopCpu;
     this.paused = false;
     this.options.onResume?.();
     this.wake();
@@ -237,12 +273,21 @@ export class GdbServer {
     for (const f of w) f();
   }
 
-  /** A stop the instruction at pc triggers before it executes: a breakpoint, or a watched access. */
-  private checkStop(): string | undefined {
-    const pc = this.cpu.pc;
-    if (this.breakpoints.has(pc)) return `T${hex2(SIGTRAP)}thread:01;`;
+  /** `Tss...thread:N;` for CPU index `i` (GDB manual E.3 "Stop Reply Packets"). */
+  private stopReply(signal: number, i: number, extra = ''): string {
+    return `T${hex2(signal)}${extra}thread:${threadId(i)};`;
+  }
+
+  /** A stop the instruction at CPU i's pc triggers before it executes: a breakpoint, or a watched access. */
+  private checkStop(i: number): string | undefined {
+    const cpu = this.cpus[i]!;
+    const pc = cpu.pc;
+    if (this.breakpoints.has(pc)) {
+      this.stopCpu = i;
+      return this.stopReply(SIGTRAP, i);
+    }
     if (this.watchpoints.length === 0) return undefined;
-    const a = dataAccessAt(this.cpu);
+    const a = dataAccessAt(cpu);
     if (a === undefined) return undefined;
     for (const w of this.watchpoints) {
       if (a.addr >= w.addr + BigInt(w.len) || w.addr >= a.addr + BigInt(a.size)) continue;
@@ -250,7 +295,8 @@ export class GdbServer {
       if (!hit) continue;
       const name = w.kind === 2 ? 'watch' : w.kind === 3 ? 'rwatch' : 'awatch';
       const at = a.addr > w.addr ? a.addr : w.addr;
-      return `T${hex2(SIGTRAP)}${name}:${at.toString(16)};thread:01;`;
+      this.stopCpu = i;
+      return this.stopReply(SIGTRAP, i, `${name}:${at.toString(16)};`);
     }
     return undefined;
   }
@@ -258,10 +304,11 @@ export class GdbServer {
   // ---------------------------------------------------------------- packets (GDB manual E.2, E.4)
 
   private handle(p: string): string | undefined {
-    const cpu = this.cpu;
+    // Registers and memory are those of the thread `Hg` selected (GDB manual E.2, 'H op thread-id').
+    const cpu = this.cpus[this.gCpu]!;
     switch (p[0]) {
       case '?':
-        return this.lastStop.startsWith('T') ? this.lastStop : `T${hex2(SIGTRAP)}thread:01;`;
+        return this.lastStop.startsWith('T') ? this.lastStop : this.stopReply(SIGTRAP, this.stopCpu);
       case 'g': {
         let s = '';
         for (let r = 0; r <= REG_PC; r++) s += regToHex(readRegister(cpu, r) ?? 0n, 8);
@@ -314,17 +361,29 @@ export class GdbServer {
       case 'c':
       case 'C':
       case 's':
-      case 'S':
-        this.setPc(p);
+      case 'S': {
+        // The legacy packets act on the thread `Hc` selected (any: the one that stopped).
+        const target = this.cCpu >= 0 ? this.cCpu : this.stopCpu;
+        this.setPc(p, target);
         this.gdbWaiting = true;
-        this.resumeCpu(p[0] === 's' || p[0] === 'S');
+        this.resumeCpu(p[0] === 's' || p[0] === 'S', target);
         return undefined;
+      }
       case 'v':
         return this.vPacket(p);
-      case 'H':
+      case 'H': {
+        // `Hg id` / `Hc id`: 0 is any thread, -1 all of them (both: the first for registers).
+        const id = this.parseThread(p.slice(2));
+        if (id === undefined || (p[1] !== 'g' && p[1] !== 'c')) return 'E01';
+        if (p[1] === 'g') this.gCpu = id < 0 ? 0 : id;
+        else this.cCpu = id;
         return 'OK';
-      case 'T':
-        return p === 'T1' || p === 'T01' ? 'OK' : 'E01';
+      }
+      case 'T': {
+        // Thread alive: every CPU exists for the whole run.
+        const id = this.parseThread(p.slice(1));
+        return id !== undefined && id >= 0 ? 'OK' : 'E01';
+      }
       case 'D':
         this.breakpoints.clear();
         this.watchpoints.length = 0;
@@ -346,20 +405,53 @@ export class GdbServer {
     }
   }
 
-  /** `c [addr]`, `s [addr]`, `C sig[;addr]`: an address resumes there. */
-  private setPc(p: string): void {
+  /**
+   * A thread id as GDB sends it (hex; `-1` all threads, `0` any; `pPID.TID` in multiprocess form):
+   * the CPU index, -1 for all, or undefined when no CPU has it. Any thread is the first CPU.
+   */
+  private parseThread(text: string): number | undefined {
+    const t = text.startsWith('p') ? (text.split('.')[1] ?? '-1') : text;
+    if (t === '-1') return -1;
+    if (!/^[0-9a-fA-F]+$/.test(t)) return undefined;
+    const id = parseInt(t, 16);
+    if (id === 0) return 0;
+    return id <= this.cpus.length ? id - 1 : undefined;
+  }
+
+  /** `c [addr]`, `s [addr]`, `C sig[;addr]`: an address resumes CPU `i` there. */
+  private setPc(p: string, i: number): void {
     const m = /^[cs]([0-9a-fA-F]+)$/.exec(p) ?? /^[CS][0-9a-fA-F]+;([0-9a-fA-F]+)$/.exec(p);
-    if (m) this.cpu.setPc(BigInt('0x' + m[1]!));
+    if (m) this.cpus[i]!.setPc(BigInt('0x' + m[1]!));
   }
 
   private vPacket(p: string): string | undefined {
     if (p === 'vCont?') return 'vCont;c;C;s;S';
     if (p.startsWith('vCont;')) {
-      // One thread: the first action that applies to it (they are in priority order) decides.
-      const action = p.slice(6).split(';')[0]!.split(':')[0]!;
-      if (!/^[cCsS]/.test(action)) return 'E01';
+      // `vCont;action[:thread]...` (GDB manual E.2): for each thread the first action that names
+      // it, or the first without a thread, applies. All CPUs resume together (all-stop, and the
+      // board schedules its harts together); a thread given `s` is the one whose step is reported.
+      let step: number | undefined;
+      const applied = new Set<number>();
+      let others: string | undefined;
+      for (const part of p.slice(6).split(';')) {
+        const [action, thread] = part.split(':') as [string, string | undefined];
+        if (!/^[cCsS]([0-9a-fA-F]{2})?$/.test(action)) return 'E01';
+        if (thread === undefined) {
+          others ??= action;
+          continue;
+        }
+        const id = this.parseThread(thread);
+        if (id === undefined) return 'E01';
+        const targets = id < 0 ? this.cpus.map((_, i) => i) : [id];
+        for (const i of targets) {
+          if (applied.has(i) || others !== undefined) continue;
+          applied.add(i);
+          if ((action[0] === 's' || action[0] === 'S') && step === undefined) step = i;
+        }
+      }
+      if (step === undefined && others !== undefined && (others[0] === 's' || others[0] === 'S')) step = this.stopCpu;
       this.gdbWaiting = true;
-      this.resumeCpu(action[0] === 's' || action[0] === 'S');
+      this.resumeCpu(step !== undefined, step ?? this.stopCpu);
       return undefined;
     }
     if (p.startsWith('vKill')) {
@@ -396,17 +488,23 @@ export class GdbServer {
     if (p.startsWith('qXfer:features:read:')) {
       const m = /^qXfer:features:read:([^:]+):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(p);
       if (!m || m[1] !== 'target.xml') return 'E00';
-      this.xml ??= targetXml(this.cpu);
+      this.xml ??= targetXml(this.cpus[0]!);
       const off = parseInt(m[2]!, 16);
       const len = parseInt(m[3]!, 16);
       const part = this.xml.slice(off, off + len);
       return (off + len >= this.xml.length ? 'l' : 'm') + part;
     }
     if (p === 'qAttached' || p.startsWith('qAttached:')) return '1';
-    if (p === 'qC') return 'QC01';
-    if (p === 'qfThreadInfo') return 'm01';
+    // Threads are the CPUs (GDB manual E.4 "General Query Packets"), numbered as QEMU numbers them.
+    if (p === 'qC') return `QC${threadId(this.stopCpu)}`;
+    if (p === 'qfThreadInfo') return 'm' + this.cpus.map((_, i) => threadId(i)).join(',');
     if (p === 'qsThreadInfo') return 'l';
-    if (p.startsWith('qThreadExtraInfo')) return toHex(new TextEncoder().encode('CPU#0 [running]'));
+    if (p.startsWith('qThreadExtraInfo,')) {
+      const i = this.parseThread(p.slice(17));
+      if (i === undefined || i < 0) return 'E01';
+      // QEMU's wording: "CPU#0 [running]", or "[halted ]" while the CPU waits for an interrupt.
+      return toHex(new TextEncoder().encode(`CPU#${i} [${this.cpus[i]!.halted === true ? 'halted ' : 'running'}]`));
+    }
     if (p.startsWith('qSymbol')) return 'OK';
     if (p.startsWith('qRcmd,')) {
       const cmd = Buffer.from(p.slice(6), 'hex').toString('latin1');
@@ -418,6 +516,11 @@ export class GdbServer {
     }
     return '';
   }
+}
+
+/** GDB thread id of CPU index i: i + 1 (0 and -1 mean any and all), in hex. */
+function threadId(i: number): string {
+  return hex2(i + 1);
 }
 
 function hex2(n: number): string {

@@ -11,6 +11,8 @@ export interface RiscvCpu {
   readF(i: number): bigint;
   writeF(i: number, value: bigint): void;
   readonly pc: bigint;
+  /** True while the CPU waits for an interrupt (WFI): `qThreadExtraInfo` says "halted", as QEMU. */
+  readonly halted?: boolean;
   /** Continue at `value` (a register write of pc, or a resume address). */
   setPc(value: bigint): void;
   /** Privilege of the CPU as the debugged software sees it (0 U, 1 S, 3 M): QEMU's `priv` register. */
