@@ -100,6 +100,10 @@ function takeTranslateFlags(argv: string[]): string[] {
 export async function main(argvIn: string[]): Promise<number> {
   const argv = takeTranslateFlags(argvIn);
   const [cmd, ...rest] = argv;
+  if (process.env['VM_ACCEL_THREAD'] === 'multi' && cmd !== 'run' && cmd !== 'up') {
+    // snapshot/restore/migrate drive one guest to a point on the main thread; vm up's snapshot: points work on threads.
+    throw new VmError(`-accel tcg,thread=multi: only for vm run --hypervisor native and vm up, not vm ${cmd ?? ''} (use vm up with snapshot:/restore: for VMs on threads)`);
+  }
   switch (cmd) {
     case 'run':
       return (await import('./run.js')).runCommand(rest);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -78,6 +78,23 @@ describe('vm up / vm run with -accel tcg,thread=multi (VMs on worker threads)', 
     const fail = vm('-accel', 'tcg,thread=multi', 'run', '--hypervisor', 'native', '-m', '4M', '-bios', 'none', '-kernel', `${fixtures}/uart-fail7.elf`);
     expect(fail.stdout).toContain('hello from M-mode');
     expect(fail.status).toBe(7);
+  }, 240_000);
+
+  it('snapshots a VM on a thread at exactly N instructions (the worker pauses between slices): the same file as thread=single, and it restores', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-par-snap-'));
+    const stack = (thread: string, file: string): string => stackFile(`hypervisor: { thread: ${thread} }\nvms:\n  - { name: cf, memory: 64M, kernel: ${kernelM}, append: workload=cpu cpu.iters=30, snapshot: { at: 1000000, file: ${join(dir, file)} } }\n  - { name: other, memory: 64M, kernel: ${kernelM}, append: workload=fork }\n`);
+    const multi = vm('up', stack('multi', 'multi.vmsnap'));
+    const single = vm('up', stack('single', 'single.vmsnap'));
+    expect(multi.stderr).toMatch(/\[cf\] snapshot at 1000000 → .*multi\.vmsnap \(\d+ bytes\)/);
+    expect(multi.status).toBe(0);
+    expect(single.status).toBe(0);
+    expect(readFileSync(join(dir, 'multi.vmsnap')).equals(readFileSync(join(dir, 'single.vmsnap')))).toBe(true);
+    const restored = vm('up', stackFile(`hypervisor: { thread: multi }\nvms:\n  - { name: cf, restore: ${join(dir, 'multi.vmsnap')} }\n`));
+    expect(restored.stdout).toContain('[cf] DONE pass');
+    expect(restored.status).toBe(0);
+    const refused = vm('-accel', 'tcg,thread=multi', 'snapshot', '-o', join(dir, 'x.vmsnap'), '--at', '1000', '--hypervisor', 'native', '-bios', 'none', '-kernel', kernelM);
+    expect(refused.stderr).toContain('-accel tcg,thread=multi: only for vm run --hypervisor native and vm up, not vm snapshot');
+    expect(refused.status).toBe(2);
   }, 240_000);
 
   it('refuses what it cannot do, naming the flag, with status 2', () => {

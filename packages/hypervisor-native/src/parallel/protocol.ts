@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { EventCounts } from '@vm/core';
 import type { Vm, VmSnapshot } from '@vm/vcpu';
 import type { NativeHypervisor } from '../hypervisor.js';
@@ -75,6 +76,6 @@ export type Reply =
 /** workerData of a VM worker. */
 export interface WorkerInit {
   readonly source: WorkerVmSource;
-  readonly port: import('node:worker_threads').MessagePort;
+  readonly port: MessagePort;
   readonly flag: SharedArrayBuffer;
 }
