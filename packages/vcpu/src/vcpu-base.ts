@@ -103,9 +103,10 @@ export abstract class VcpuBase {
         }
         vm.idleSteps = ran === 0 ? vm.idleSteps + Math.max(0, inside) : 0;
         this.ran();
-        if (vm.idleSteps > TRAP_STEP_LIMIT) return this.stopped('trap-storm', `${vm.idleSteps} trap steps in a row inside the guest retired no instruction (a trap loop at pc 0x${real.pc.toString(16)})`, real.pc);
         if (exit.reason === 'budget') {
           this.suspended();
+          // Only a budget exit adds trap steps: the guest's state is noted above before it stops.
+          if (vm.idleSteps > TRAP_STEP_LIMIT) return this.stopped('trap-storm', `${vm.idleSteps} trap steps in a row inside the guest retired no instruction (a trap loop at pc 0x${real.pc.toString(16)})`, real.pc);
           const verdict = this.record({ reason: 'timer', cause: 0n, tval: 0n, epc: real.pc, vpriv: this.guestPriv, at: vm.stats.guestInstructions });
           if (verdict === 'stop') return this.stopped('hook', 'stopped by an exit hook at a timer exit', real.pc);
           return this.deviceExit() ?? { kind: 'budget' };

@@ -45,14 +45,18 @@ export const DEFAULT_SHAPE: GuestShape = { words: 1024, ram: 4 << 20 };
 
 /**
  * The program of `seed`: it first points mtvec (stvec for an S-mode guest) into itself (so traps keep running random code),
- * then `words - 4` random instructions. Loaded at the DRAM base as an M-mode raw image.
+ * then `words - 4` random instructions. Loaded at the DRAM base as an M-mode raw image, or at
+ * 0x8020_0000 as an S-mode payload.
  */
 export function wildProgram(seed: number, shape: GuestShape = DEFAULT_SHAPE): Uint8Array {
   const r = rng(seed);
   const targets = [...DEVICE_TARGETS, 0x8000_0000 + shape.ram - 0x1000, 0x8000_0000 + shape.ram];
   const out: number[] = [];
-  // lui sign-extends bit 31, so 0x8000_0000 + off is built as 2 × 0x4000_0000 + off.
-  out.push(lui(5, 0x40000), 0x005282b3 /* add t0, t0, t0 */, iType(0x13, 5, 0, 5, 4 * (8 + (r() % 256))), iType(0x73, 0, 1, 5, shape.priv === 'S' ? 0x105 : 0x305) /* csrw mtvec|stvec, t0 */);
+  // lui sign-extends bit 31, so base + off is built as 2 × (base / 2) + off. The base is where
+  // the program is loaded: the DRAM base for an M-mode image, 0x8020_0000 for an S-mode payload
+  // (its trap vector must land in its own code, not in the zero RAM below it: an S guest whose
+  // stvec pointed there looped on its first trap after a handful of instructions).
+  out.push(lui(5, shape.priv === 'S' ? 0x40100 : 0x40000), 0x005282b3 /* add t0, t0, t0 */, iType(0x13, 5, 0, 5, 4 * (8 + (r() % 256))), iType(0x73, 0, 1, 5, shape.priv === 'S' ? 0x105 : 0x305) /* csrw mtvec|stvec, t0 */);
   while (out.length < shape.words) {
     const k = r() % 10;
     const rd = 1 + (r() % 31);

@@ -78,7 +78,7 @@ export function reportMarkdown(t: FuzzTotals, info: RunInfo): string {
   if (info.stoppedEarly) lines.push('', `Stopped by --time-limit: ${guests} of ${info.planned.guests} planned guests and ${Object.values(t.mutations).reduce((n, m) => n + m.cases, 0)} of ${info.planned.mutations} planned mutation cases ran.`);
   if (guests > 0) {
     const outcomeKeys = [...new Set(Object.values(t.guests).flatMap((g) => Object.keys(g.outcomes)))].sort();
-    lines.push('', `### Wild guests (budget ${info.budget} instructions each, beside a healthy neighbour)`, '');
+    lines.push('', `### Wild guests (budget ${info.budget} steps each: instructions and traps taken inside the guest; beside a healthy neighbour)`, '');
     lines.push(`| stack/mode | guests | seeds | instructions | ${outcomeKeys.join(' | ')} |`);
     lines.push(`|---|---:|---|---:|${outcomeKeys.map(() => '---:').join('|')}|`);
     for (const [mode, g] of Object.entries(t.guests) as [Mode, FuzzTotals['guests'][string]][]) {
