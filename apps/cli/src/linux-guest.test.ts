@@ -100,3 +100,39 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP o
     expect(r.status).toBe(0);
   }, 180_000);
 });
+
+/**
+ * The same SMP kernel in a VM of the native hypervisor with N vCPUs (`-smp N`, `-bios none`: the
+ * hypervisor's SBI starts the secondaries with HSM hart_start and carries their IPIs and remote
+ * fences), trap-and-emulate and H extension: the transcript as on QEMU with -smp N.
+ */
+describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP in a multi-vCPU VM of the native hypervisor', () => {
+  const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
+  const qemu = new Map<number, string>();
+  const reference = (n: number): string | undefined => {
+    if (!existsSync(QEMU)) return undefined;
+    if (!qemu.has(n)) {
+      // Under load QEMU's TCG boot of 4 harts can take minutes.
+      const q = spawnSync(QEMU, ['-M', 'virt', '-smp', String(n), '-nographic', '-bios', FW_JUMP, ...SMP_BOOT, '-drive', `file=${disk(`qemu-vsmp${n}`)},if=none,format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'], { encoding: 'utf8', input: '', timeout: 170_000 });
+      qemu.set(n, transcript(q.stdout));
+    }
+    return qemu.get(n);
+  };
+  for (const mode of ['trap', 'hext']) {
+    for (const n of [2, 4]) {
+      it(`--mode ${mode} -smp ${n}: ${n} CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0`, () => {
+        const r = vmBoot(`vsmp-${mode}-${n}`, SMP_BOOT, '--hypervisor', 'native', '--mode', mode, '-bios', 'none', '-smp', String(n));
+        expect(r.transcript).toContain(`\n$ nproc\n${n}\n`);
+        expect(r.transcript).toContain(`\n$ grep -c ^processor /proc/cpuinfo\n${n}\n`);
+        expect(r.transcript).toContain(`\n$ cat /sys/devices/system/cpu/online\n0-${n - 1}\n`);
+        expect(r.transcript).toContain(`\natomics: ${n} threads x 20000 increments\n`);
+        expect(r.transcript).toContain(`\nlr.w/sc.w ${n * 20000}\n`);
+        expect(r.transcript).toContain('\natomics: exact\n');
+        expect(r.transcript).toContain('disk: match');
+        const q = reference(n);
+        if (q !== undefined) expect(r.transcript).toBe(q);
+        expect(r.status).toBe(0);
+      }, 360_000);
+    }
+  }
+});

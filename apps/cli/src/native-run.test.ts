@@ -50,7 +50,10 @@ describe('vm run --hypervisor native', () => {
     expect(mode.stderr).toContain("--mode vmx: 'trap' or 'hext'");
     const smp = vm('run', '--hypervisor', 'native', '-smp', '2', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
     expect(smp.status).toBe(2);
-    expect(smp.stderr).toContain('-smp 2');
+    expect(smp.stderr).toContain("-smp 2: several vCPUs need the hypervisor's SBI");
+    const nine = vm('run', '--hypervisor', 'native', '-smp', '9', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf'));
+    expect(nine.status).toBe(2);
+    expect(nine.stderr).toContain('-smp 9: a VM of --hypervisor native has 1 to 8 vCPUs');
     expect(vm('run', '--hypervisor', 'kvm').stderr).toContain("--hypervisor kvm: 'none', 'native' or 'hosted'");
     expect(vm('run', '--mode', 'trap', '-bios', 'none', '-kernel', join(fixtures, 'uart-hello.elf')).stderr).toContain('only with --hypervisor native');
   });

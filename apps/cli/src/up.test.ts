@@ -45,6 +45,20 @@ describe('vm up', () => {
     expect(bad.stderr).toContain("kernel-mode: 'x': s (S-mode payload on the hypervisor's SBI) or m (M-mode program)");
   }, 240_000);
 
+  it('vcpus: 2 boots the SMP Linux on two vCPUs (hext): both CPUs online, atomics exact; vcpus: 9 refused naming the key', () => {
+    const linux = join(root, 'guests/linux/images');
+    const file = stackFile(`hypervisor: { type: native, mode: hext }\nvms:\n  - { name: smp, memory: 256M, vcpus: 2, kernel: ${linux}/Image-smp, initrd: ${linux}/initramfs.cpio.gz, append: console=ttyS0 }\n`);
+    const r = up(file);
+    expect(r.stdout).toContain('[smp] $ cat /sys/devices/system/cpu/online\n[smp] 0-1\n');
+    expect(r.stdout).toContain('[smp] atomics: 2 threads x 20000 increments');
+    expect(r.stdout).toContain('[smp] atomics: exact');
+    expect(r.stderr).toMatch(/\[smp\] exit 0/);
+    expect(r.status).toBe(0);
+    const bad = up(stackFile(`vms:\n  - { name: a, memory: 64M, vcpus: 9, kernel: ${linux}/Image-smp }\n`));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('vms[0].vcpus');
+  }, 240_000);
+
   it('attaches the terminal to one VM; the others go prefixed to stderr; a failing VM makes status 1', () => {
     const fixtures = join(root, 'packages/machine/fixtures');
     const file = stackFile(`vms:\n  - { name: ok, memory: 4M, kernel: ${fixtures}/uart-hello.elf }\n  - { name: bad, memory: 4M, kernel: ${fixtures}/uart-fail7.elf }\n`);

@@ -43,8 +43,8 @@ export interface NativeHypervisorOptions {
   /**
    * Yield on IPI: a vCPU that sends an SBI IPI to another vCPU of its VM ends its slice, so the
    * target runs next instead of the sender spinning for the rest of its slice on the answer
-   * (smp_call_function's csd lock, a TLB shootdown): the lock-holder/waiter-preemption remedy of
-   * this scheduler (README "Several vCPUs"). Default true.
+   * (smp_call_function's csd lock, a TLB shootdown). Measured worse on 2-vCPU Linux boots
+   * (README "Several vCPUs"), so off by default.
    */
   readonly yieldOnIpi?: boolean;
 }
@@ -111,7 +111,7 @@ export class NativeHypervisor {
     this.ipt = options.instructionsPerTick ?? 10;
     this.stormLimit = options.trapStormLimit;
     this.mode = options.mode ?? 'trap';
-    this.yieldOnIpi = options.yieldOnIpi ?? true;
+    this.yieldOnIpi = options.yieldOnIpi ?? false;
     // Host time advances with the real hart inside a slice too, so a guest under H that reads
     // `time` without exits (hcounteren.TM) sees it move between instructions, not per slice.
     this.hostClock = new VirtualClock(() => this.executed + (this.sliceBase < 0 ? 0 : this.host.hart.retired - this.sliceBase), this.ipt);
