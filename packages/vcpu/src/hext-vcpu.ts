@@ -2,10 +2,11 @@ import { ConfigError } from '@vm/core';
 import {
   CAUSE_FETCH_ACCESS, CAUSE_FETCH_GUEST_PAGE_FAULT, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS,
   CAUSE_STORE_GUEST_PAGE_FAULT, CSR_HTIMEDELTA, CSR_HVIP, CSR_MIP, CSR_VSTIMECMP, FS_DIRTY, MIP_SEIP, MIP_VSEIP, MIP_VSSIP,
-  MSTATUS_FS, CSR_VSATP, CSR_VSSTATUS, PRIV_S,
+  MSTATUS_FS, MSTATUS_SIE, CSR_VSATP, CSR_VSSTATUS, PRIV_S,
 } from '@vm/isa';
 
-const SSTATUS_SIE = 2n;
+// sstatus is a view of mstatus (priv spec 4.1.1): SIE is the same bit.
+const SSTATUS_SIE = BigInt(MSTATUS_SIE);
 import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';

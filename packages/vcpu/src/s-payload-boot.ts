@@ -1,7 +1,7 @@
 import type { GuestFile } from '@vm/core';
 import { ConfigError, hex } from '@vm/core';
 import type { Hart } from '@vm/isa';
-import { CSR_SATP, CSR_SSTATUS, CSR_MCOUNTEREN, CSR_SCOUNTEREN, CSR_MEDELEG, CSR_MENVCFG, CSR_MIDELEG, CSR_PMPADDR0, CSR_PMPCFG0, isElf, PRIV_S } from '@vm/isa';
+import { CSR_SATP, CSR_SSTATUS, CSR_MCOUNTEREN, CSR_SCOUNTEREN, CSR_MEDELEG, CSR_MENVCFG, CSR_MIDELEG, CSR_PMPADDR0, CSR_PMPCFG0, isElf, MSTATUS_SIE, PRIV_S } from '@vm/isa';
 import { buildVirtFdt, fdtAddress, initrdAddress, linuxImageHeader, loadBytes, loadImage, VIRT_KERNEL_BASE, type VirtMachine } from '@vm/machine';
 
 /**
@@ -15,7 +15,8 @@ const MEDELEG_PAYLOAD = 0xb1ffn;
 const MIDELEG_PAYLOAD = 0x222n;
 const MENVCFG_STCE = 1n << 63n;
 const PMP_NAPOT_RWX = 0x1fn;
-const SSTATUS_SIE = 2n;
+// sstatus is a view of mstatus (priv spec 4.1.1): SIE is the same bit.
+const SSTATUS_SIE = BigInt(MSTATUS_SIE);
 
 /**
  * What `-bios none -kernel K` means under a hypervisor, as with QEMU under KVM: a raw image or a
