@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assemble } from '@vm/isa';
+import { assemble, CSR_MIP, IRQ_SEI, MIP_SEIP } from '@vm/isa';
 import { HSM_STATE_STARTED, HSM_STATE_STOPPED } from '@vm/paravirt';
 import { NativeHypervisor } from './hypervisor.js';
 import { runToEnd } from './test-support/guest-runs.js';
@@ -159,6 +159,21 @@ describe('a VM of two vCPUs: SBI HSM, IPI and remote fences per vCPU', () => {
       expect(vm.stats.get('sbi.ipi')).toBe(1);
       expect(vm.stats.get('sbi.rfence')).toBe(1);
       expect(vm.cpuState(1)).toBe('offline');
+    });
+  }
+
+  for (const mode of ['trap', 'hext'] as const) {
+    it(`${mode}: an IPI sent while the target's PLIC SEIP wire is high does not latch SEIP (priv spec 3.1.9)`, () => {
+      // Regression: trap mode set SSIP by writing back mip as read, wire included, so a momentary
+      // PLIC SEIP stuck in the software bit and -smp 2 Linux with a virtio disk livelocked.
+      const hv = new NativeHypervisor({ memory: 64 << 20, mode });
+      const vm = hv.createVm({ name: 'seip', memory: 16 << 20, kernel: { file: 'smp.bin', bytes: GUEST.bytes }, sbi: 'hypervisor', vcpus: 2 });
+      const h1 = vm.vharts[1]!.hart;
+      h1.setInterruptPending(IRQ_SEI, true);
+      vm.sbiPlatform!.harts!.sendIpi(1);
+      h1.setInterruptPending(IRQ_SEI, false);
+      expect(h1.mipSw & (1 << IRQ_SEI)).toBe(0);
+      expect(h1.readCsr(CSR_MIP) & MIP_SEIP).toBe(0n);
     });
   }
 
