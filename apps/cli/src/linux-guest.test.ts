@@ -104,7 +104,7 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP o
 /**
  * The same SMP kernel in a VM of the native hypervisor with N vCPUs (`-smp N`, `-bios none`: the
  * hypervisor's SBI starts the secondaries with HSM hart_start and carries their IPIs and remote
- * fences), H extension: the transcript as on QEMU with -smp N.
+ * fences), trap-and-emulate and H extension: the transcript as on QEMU with -smp N.
  */
 describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP in a multi-vCPU VM of the native hypervisor', () => {
   const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
@@ -118,9 +118,7 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP i
     }
     return qemu.get(n);
   };
-  // Trap-and-emulate is left out: with a virtio disk its SMP boot stalls (vCPU 1 waits in WFI with
-  // nothing pending while vCPU 0 spins), an open defect recorded in the hypervisor-native README.
-  for (const mode of ['hext']) {
+  for (const mode of ['trap', 'hext']) {
     for (const n of [2, 4]) {
       it(`--mode ${mode} -smp ${n}: ${n} CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0`, () => {
         const r = vmBoot(`vsmp-${mode}-${n}`, SMP_BOOT, '--hypervisor', 'native', '--mode', mode, '-bios', 'none', '-smp', String(n));
