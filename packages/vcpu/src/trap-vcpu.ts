@@ -1,6 +1,6 @@
 import { hex } from '@vm/core';
 import {
-  CAUSE_ILLEGAL_INSTRUCTION, CSR_MCAUSE, CSR_SATP, CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, FS_DIRTY, MIP_SEIP, MIP_SSIP, MIP_STIP, MSTATUS_FS,
+  CAUSE_ILLEGAL_INSTRUCTION, CSR_MCAUSE, CSR_SATP, CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, FS_DIRTY, MIP_SSIP, MIP_STIP, MSTATUS_FS,
   PRIV_M, PRIV_S, PRIV_U,
 } from '@vm/isa';
 import type { FenceRequest } from '@vm/paravirt';
@@ -188,15 +188,10 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
     const v = this.vhart.hart;
     return {
       setTimer: (stime) => v.writeCsr(CSR_STIMECMP, stime),
-      // Read-modify-write of mip from the software-writable bits only: reading mip ORs in the
-      // PLIC's SEIP wire (priv spec 3.1.9: "SEIP ... the logical-OR of the software-writable bit
-      // and the signal from the interrupt controller", and CSRRS/CSRRC use only the software bit),
-      // so writing back what readCsr returned latched a momentary PLIC SEIP into the software bit
-      // for good: the target vCPU then takes SEIP forever (claim returns 0) and never progresses.
-      setSoftwareInterrupt: (p) => {
-        const sw = (v.readCsr(CSR_MIP) & ~MIP_SEIP) | (BigInt(v.mipSw) & MIP_SEIP);
-        v.writeCsr(CSR_MIP, p ? sw | MIP_SSIP : sw & ~MIP_SSIP);
-      },
+      // As CSRRS/CSRRC (Hart.setCsrBits): writing back what readCsr(mip) returned would latch a
+      // momentary PLIC SEIP into mip's software bit for good (priv spec 3.1.9), and the vCPU would
+      // take SEIP forever (claim returns 0) and never progress.
+      setSoftwareInterrupt: (p) => v.setCsrBits(CSR_MIP, MIP_SSIP, p),
       fence: (r: FenceRequest) => this.fenceShadows(r),
       start: (addr, opaque) => {
         startPayloadHart(v, addr);

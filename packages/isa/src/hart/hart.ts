@@ -398,6 +398,18 @@ export class Hart implements BlockHart, TranslatingHart {
     this.csrDef(n).write(this, BigInt.asUintN(64, v));
   }
 
+  /**
+   * Set (`on`) or clear `mask` in CSR `n` as CSRRS/CSRRC do: from the value a read-modify-write
+   * reads (`rmwRead`), which for mip is the software-writable SEIP, not the interrupt
+   * controller's wire ORed in (priv spec 3.1.9). A host raising or dropping a bit goes through
+   * this, so it cannot latch a wire into a software bit.
+   */
+  setCsrBits(n: number, mask: bigint, on: boolean): void {
+    const def = this.csrDef(n);
+    const base = def.rmwRead !== undefined ? def.rmwRead(this) : def.read(this);
+    def.write(this, BigInt.asUintN(64, on ? base | mask : base & ~mask));
+  }
+
   private csrDef(n: number): CsrDef {
     const def = CSR_TABLE[n & 0xfff];
     if (def === undefined) throw new VmError(`no CSR 0x${n.toString(16)}`);
