@@ -73,7 +73,7 @@ const wasmRegs = new BigUint64Array(inst.exports.mem.buffer, 0, 32);
 
 function jsLoop(x5: bigint, budget: number): number {
   hart.x[5] = x5;
-  return block.run(hart, 0 | RAM_BASE, 0, budget);
+  return block.run!(hart, 0 | RAM_BASE, 0, budget);
 }
 function wasmLoop(x5: bigint, budget: number): number {
   wasmRegs[5] = x5;

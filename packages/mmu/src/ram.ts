@@ -1,4 +1,5 @@
 import { ConfigError, GuestMemoryError, type GuestMemory } from '@vm/core';
+import { wasmApi, type WasmMemory } from './wasm-api.js';
 
 /**
  * Guest RAM is kept in chunks of this many bytes, each allocated on its first write (or first
@@ -16,6 +17,26 @@ const PAGES_PER_CHUNK = RAM_CHUNK_SIZE / 4096;
  */
 export const MAX_RAM_BYTES = 64 * 2 ** 30;
 
+/**
+ * Bytes kept behind guest RAM in an arena (RamStore.arena) for the code that the translator
+ * compiles to WebAssembly: the translating harts' state and the jump cache (@vm/isa jit/wasm/layout.ts).
+ */
+export const ARENA_TAIL_BYTES = 2 * 2 ** 20;
+/** Largest store kept in an arena: WebAssembly memories (wasm32) address at most 4 GiB, tail included. */
+export const ARENA_MAX_BYTES = 2 ** 32 - ARENA_TAIL_BYTES - 65536;
+
+/**
+ * Where a store's chunks live when they can be reached from WebAssembly: one WebAssembly.Memory
+ * holding the whole store at offset 0 (chunk c at c · RAM_CHUNK_SIZE), then the tail from `tail`.
+ * The memory never grows (growing would detach every view of it); the host commits its pages on
+ * first touch, so an untouched chunk costs address space, not memory.
+ */
+export interface RamArena {
+  readonly memory: WasmMemory;
+  /** Offset of the tail (ARENA_TAIL_BYTES), 64 KiB-aligned. */
+  readonly tail: number;
+}
+
 /** See Ram.writeWatchers. */
 export type RamWriteWatcher = (storeOffset: number, length: number) => void;
 
@@ -30,19 +51,27 @@ export class RamStore {
   readonly watchers: RamWriteWatcher[] = [];
   /** Chunks allocated so far. */
   committed = 0;
+  /** The store in one WebAssembly memory (see RamArena), or undefined: chunks are separate arrays. */
+  readonly arena: RamArena | undefined;
 
-  constructor(readonly size: number) {
+  /**
+   * `arena`: keep the store in a RamArena when it fits one (default: when the host has
+   * WebAssembly and VM_WASM=0 is not in the environment), so that translated code can reach it.
+   */
+  constructor(readonly size: number, arena = arenaByDefault()) {
     const n = Math.ceil(size / RAM_CHUNK_SIZE);
     this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
     this.views = new Array<DataView | undefined>(n).fill(undefined);
+    this.arena = arena && wasmApi !== undefined && size <= ARENA_MAX_BYTES ? makeArena(size) : undefined;
   }
 
   /** Chunk `c`, allocated (zero) when it was not yet. */
   commit(c: number): Uint8Array {
     let b = this.chunks[c];
     if (b === undefined) {
+      const length = Math.min(RAM_CHUNK_SIZE, this.size - c * RAM_CHUNK_SIZE);
       try {
-        b = new Uint8Array(Math.min(RAM_CHUNK_SIZE, this.size - c * RAM_CHUNK_SIZE));
+        b = this.arena === undefined ? new Uint8Array(length) : new Uint8Array(this.arena.memory.buffer, c * RAM_CHUNK_SIZE, length);
       } catch (e) {
         throw new ConfigError(`RAM: the host cannot give another ${RAM_CHUNK_SIZE >> 20} MiB (${this.committed} MiB committed; ${e instanceof Error ? e.message : String(e)})`);
       }
@@ -58,6 +87,23 @@ export class RamStore {
     let n = 0;
     for (const b of this.chunks) if (b !== undefined) n += b.length;
     return n;
+  }
+}
+
+/** Arenas by default unless VM_WASM=0 in the environment (Node). */
+function arenaByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['VM_WASM'] !== '0';
+}
+
+/** An arena for `size` bytes of RAM, or undefined when the host will not reserve one (then: arrays). */
+function makeArena(size: number): RamArena | undefined {
+  const tail = Math.ceil(size / 65536) * 65536;
+  const pages = (tail + ARENA_TAIL_BYTES) / 65536;
+  try {
+    return { memory: new wasmApi!.Memory({ initial: pages, maximum: pages }), tail };
+  } catch {
+    return undefined;
   }
 }
 

@@ -33,6 +33,9 @@ import { mulDiv32, mulDiv64 } from './muldiv.js';
 import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
+import { ST_FETCH, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS } from './jit/wasm/layout.js';
+import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
+import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
 import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
 import {
   DERIVE_ALL, DERIVE_ATTENTION, DERIVE_ROOTS, DERIVE_SSTC, DERIVE_TRANSLATION, resetHartState,
@@ -68,6 +71,12 @@ export interface HartOptions {
    * hart on a RAM, whose translation cache the others share; tests lower it.
    */
   translateThreshold?: number;
+  /**
+   * The translator's back end: 'wasm' (the default) compiles blocks to WebAssembly where the RAM
+   * is in an arena (@vm/mmu RamStore.arena; not for RAM beyond wasm32's 4 GiB), else JavaScript;
+   * 'js' always JavaScript (the two are compared in docs/translator.md).
+   */
+  translateBackend?: 'wasm' | 'js';
 }
 
 /** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node). */
@@ -76,13 +85,22 @@ export function translateByDefault(): boolean {
   return env?.['VM_TRANSLATE'] !== '0';
 }
 
-/** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
-const caches = new WeakMap<Ram, TranslationCache>();
+/** The translator's default back end: WebAssembly, unless VM_TRANSLATE=js in the environment (for comparisons). */
+export function translateBackendByDefault(): 'wasm' | 'js' {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['VM_TRANSLATE'] === 'js' ? 'js' : 'wasm';
+}
 
-function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | undefined): TranslationCache {
-  let tc = caches.get(ram);
+/** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
+/** One cache per RAM and back end (a hart that could not have a WebAssembly slot uses JavaScript). */
+const caches = new WeakMap<Ram, TranslationCache>();
+const wasmCaches = new WeakMap<Ram, TranslationCache>();
+
+function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | undefined, wasm: WasmRuntime | undefined): TranslationCache {
+  const map = wasm === undefined ? caches : wasmCaches;
+  let tc = map.get(ram);
   if (tc === undefined) {
-    const cache = new TranslationCache(ram, cexp, threshold);
+    const cache = new TranslationCache(ram, cexp, threshold, wasm);
     // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
     const base = ram.storeOffset;
     ram.writeWatchers.push((at, len) => {
@@ -90,7 +108,7 @@ function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | und
       const end = Math.min(at - base + len, ram.size);
       if (start < end) cache.noteWrite(start, end - start);
     });
-    caches.set(ram, cache);
+    map.set(ram, cache);
     tc = cache;
   }
   return tc;
@@ -145,7 +163,8 @@ export class Hart implements BlockHart, TranslatingHart {
   /** mie bits that exist (the VS-level ones too with H). */
   readonly interruptsImplemented: number;
 
-  readonly x = new BigUint64Array(32);
+  /** The integer registers (in the WebAssembly translator's slot when the hart has one). */
+  readonly x: BigUint64Array;
   readonly f = new BigUint64Array(32);
   /** FP state handed to the FP unit; `fp.f` is `f`. */
   readonly fp: FpState = { f: this.f, fflags: 0, frm: 0 };
@@ -254,9 +273,9 @@ export class Hart implements BlockHart, TranslatingHart {
   stView = NO_VIEW;
   stBytes = NO_BYTES;
   /** Second level behind the single-entry caches above. */
-  private readonly fetchPages = new PageCache();
-  readonly loadPages = new PageCache();
-  readonly storePages = new PageCache();
+  private readonly fetchPages: PageCache;
+  readonly loadPages: PageCache;
+  readonly storePages: PageCache;
   /** The pc as int32 halves (read and written by translated blocks at their exits). */
   pcLo = 0;
   pcHi = 0;
@@ -278,6 +297,11 @@ export class Hart implements BlockHart, TranslatingHart {
   readonly translations: TranslationCache | null;
   private readonly ram: Ram;
   private readonly cexp: Int32Array;
+  /** The WebAssembly translator's runtime and this hart's slot in it (jit/wasm/layout.ts), when blocks are WebAssembly. */
+  private readonly wasm: WasmRuntime | undefined;
+  private readonly slot: number;
+  /** The slot as int32 words (pc, dispatcher results). */
+  private readonly slotWords: Int32Array;
 
   constructor(opts: HartOptions) {
     this.hartId = opts.hartId;
@@ -289,10 +313,30 @@ export class Hart implements BlockHart, TranslatingHart {
     this.medelegWritable = this.hExtension ? MEDELEG_WRITABLE_H : MEDELEG_WRITABLE;
     this.midelegFixed = this.hExtension ? VS_INTERRUPTS : 0;
     this.interruptsImplemented = this.hExtension ? MIP_IMPLEMENTED | VS_INTERRUPTS : MIP_IMPLEMENTED;
-    this.xw = new Int32Array(this.x.buffer);
     this.ram = opts.bus.ram;
+    const translate = opts.translate ?? translateByDefault();
+    const rt = translate && (opts.translateBackend ?? translateBackendByDefault()) === 'wasm' ? wasmRuntimeFor(this.ram.store) : undefined;
+    const slot = rt?.allocSlot(this) ?? -1;
+    this.wasm = slot < 0 ? undefined : rt;
+    this.slot = slot;
+    if (slot >= 0) {
+      const buffer = rt!.buffer;
+      this.x = new BigUint64Array(buffer, slot + ST_X, 32);
+      this.fetchPages = new PageCache({ buffer, offset: slot + ST_FETCH });
+      this.loadPages = new PageCache({ buffer, offset: slot + ST_LOAD });
+      this.storePages = new PageCache({ buffer, offset: slot + ST_STORE });
+      this.slotWords = new Int32Array(buffer, slot, ST_STORE / 4);
+    } else {
+      this.x = new BigUint64Array(32);
+      this.fetchPages = new PageCache();
+      this.loadPages = new PageCache();
+      this.storePages = new PageCache();
+      this.slotWords = new Int32Array(0);
+    }
+    this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
     this.cexp = compressedTable();
-    this.translations = opts.translate ?? translateByDefault() ? translationCacheFor(opts.bus.ram, this.cexp, opts.translateThreshold) : null;
+    const hotEnv = Number(process.env['VM_HOT'] ?? 'NaN'); // EXPERIMENT
+    this.translations = translate ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold ?? (Number.isFinite(hotEnv) ? hotEnv : undefined), this.wasm) : null;
     this.translations?.attach(this);
     this.reset(0n);
   }
@@ -603,7 +647,59 @@ export class Hart implements BlockHart, TranslatingHart {
   run(budget: number): VmExit {
     this.updateSstc();
     this.updateAttention();
-    return this.translations === null ? this.interpret(budget, false) : this.runTranslated(budget);
+    if (this.translations === null) return this.interpret(budget, false);
+    return this.wasm === undefined ? this.runTranslated(budget) : this.runWasm(budget);
+  }
+
+  /**
+   * runTranslated() for WebAssembly blocks: the runtime's dispatcher runs block after block; this
+   * loop looks up (and translates, once hot) the block it did not find, and interprets where
+   * there is none — the same entry points and budget rule, so the same counts and interrupts.
+   */
+  private runWasm(budget: number): VmExit {
+    const rt = this.wasm!;
+    const st = this.slot;
+    const w = this.slotWords;
+    const PC = ST_PC >> 2;
+    let left = budget;
+    for (;;) {
+      while (!this.attention) {
+        w[PC] = this.pcLo;
+        w[PC + 1] = this.pcHi;
+        let k: number;
+        rt.current = this;
+        try {
+          k = rt.dispatch(st, left);
+        } catch (e) {
+          if (e !== TRAP_SIGNAL) throw e;
+          // A load/store in a block faulted: pc is that instruction; the dispatcher's count so far
+          // plus the block's (blockRetired) retired before it; it uses one unit of budget.
+          this.pcLo = w[PC]!;
+          this.pcHi = w[PC + 1]!;
+          const done = w[ST_TOTAL >> 2]! + this.blockRetired;
+          this.retired += done;
+          left -= done + 1;
+          this.takeTrap(this.trapCause, this.trapTval, false);
+          if (left === 0) return this.budgetExit();
+          continue;
+        }
+        this.pcLo = w[PC]!;
+        this.pcHi = w[PC + 1]!;
+        this.retired += k;
+        left -= k;
+        if (left === 0) return EXIT_BUDGET;
+        if (w[ST_WHY >> 2] !== WHY_MISS) break;
+        // Not in the jump cache: look it up through the fetch page cache the dispatcher reads
+        // (translating it when it has become hot); without one, the interpreter goes on.
+        const slot = this.fetchPages.lookup(this.pcLo, this.pcHi);
+        if (slot < 0) break;
+        const b = this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff);
+        if (b === undefined || b.length > left) break;
+      }
+      const exit = this.interpret(left, true);
+      if (exit !== EXIT_PROBE) return exit;
+      left -= this.interpreted;
+    }
   }
 
   /**
@@ -1097,7 +1193,7 @@ export class Hart implements BlockHart, TranslatingHart {
   private runBlock(pcLo: number, pcHi: number, budget: number): number {
     const b = this.blockAt(pcLo, pcHi);
     if (b === undefined || b.length > budget) return 0;
-    return b.run(this, pcLo, pcHi, budget);
+    return b.run!(this, pcLo, pcHi, budget);
   }
 
   /** The block at pc (found through the fetch translation cache; translated once hot), if any. */

@@ -13,15 +13,30 @@ const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
 const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 export class PageCache {
-  private readonly tagHi = new Int32Array(SIZE);
-  private readonly tagLo = new Int32Array(SIZE).fill(EMPTY);
+  private readonly tagHi: Int32Array;
+  private readonly tagLo: Int32Array;
   /** Per entry: the page's byte offset in its chunk. */
-  readonly off = new Int32Array(SIZE);
+  readonly off: Int32Array;
   /** Per entry: the page's index in RAM (offset from RAM's base / 4096). */
-  readonly page = new Int32Array(SIZE);
+  readonly page: Int32Array;
+  /** Per entry: the page's offset in the chunk's buffer (the arena offset when RAM has an arena). */
+  readonly mem: Int32Array;
   /** Per entry: the chunk's views. */
   readonly views: DataView[] = new Array<DataView>(SIZE).fill(NO_VIEW);
   readonly bytes: Uint8Array[] = new Array<Uint8Array>(SIZE).fill(NO_BYTES);
+
+  /**
+   * `at`: keep the arrays in `at.buffer` from byte `at.offset` (5 KiB: tagHi, tagLo, off, page, mem,
+   * 1 KiB each), where translated WebAssembly code reads them (jit/wasm/layout.ts).
+   */
+  constructor(at?: { readonly buffer: ArrayBuffer; readonly offset: number }) {
+    const arr = (i: number): Int32Array => (at === undefined ? new Int32Array(SIZE) : new Int32Array(at.buffer, at.offset + i * 4 * SIZE, SIZE));
+    this.tagHi = arr(0);
+    this.tagLo = arr(1).fill(EMPTY);
+    this.off = arr(2);
+    this.page = arr(3);
+    this.mem = arr(4);
+  }
 
   /** The entry for the page containing (hi:lo), or -1. */
   lookup(lo: number, hi: number): number {
@@ -35,6 +50,7 @@ export class PageCache {
     this.tagHi[i] = hi;
     this.off[i] = offset;
     this.page[i] = page;
+    this.mem[i] = view.byteOffset + offset;
     this.views[i] = view;
     this.bytes[i] = bytes;
   }

@@ -28,6 +28,8 @@ import {
 import { toBig } from '../int64.js';
 import { mulDiv32, mulDiv64 } from '../muldiv.js';
 import type { PageCache } from '../page-cache.js';
+import { forEachBlockInstruction } from './block-scan.js';
+import type { BlockStep } from './block-scan.js';
 
 /** The hart state a block reads and writes (fields of Hart, named here so the generated code can use them). */
 export interface BlockHart {
@@ -65,7 +67,10 @@ export interface BlockHart {
 export type BlockFn = (h: BlockHart, pl: number, ph: number, budget: number) => number;
 
 export interface CompiledBlock {
-  readonly run: BlockFn;
+  /** The JavaScript back end's function (undefined for a WebAssembly block). */
+  readonly run: BlockFn | undefined;
+  /** The WebAssembly back end's table index (jit/wasm/wasm-runtime.ts), or -1. */
+  readonly wasm: number;
   /** Most instructions one pass retires (the dispatcher enters only with at least this much budget). */
   readonly length: number;
   /** Bytes of guest code covered, from the entry. */
@@ -75,9 +80,6 @@ export interface CompiledBlock {
   /** The block ended at a branch or jump: its successor is a block head worth looking up. */
   readonly endsInJump: boolean;
 }
-
-/** Longest block, in instructions. */
-export const MAX_BLOCK_INSNS = 128;
 
 const SCRATCH = new Int32Array(2);
 
@@ -119,7 +121,7 @@ function setPc(h: BlockHart, pl: number, ph: number, c: number): void {
   h.pcHi = (ph + (c >> 31) + (lo > 0xffff_ffff ? 1 : 0)) | 0;
 }
 
-type Kind = 'next' | 'end' | 'stop';
+type Kind = BlockStep;
 
 /**
  * Compile the block whose first instruction is at RAM byte offset `off`, or return undefined when
@@ -129,9 +131,6 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
   const used = new Set<number>();
   const written = new Set<number>();
   const body: string[] = [];
-  let d = 0;
-  let n = 0;
-  let endsInJump = false;
   // Registers as JS locals: l<r>/h<r> hold the halves; x0 reads as 0 and writes to it are dropped.
   const L = (r: number): string => {
     if (r === 0) return '0';
@@ -149,29 +148,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
   };
   const exitAt = (i: number, at: number): string => `{ WB setPc(h, pl, ph, ${at}); return k + ${i}; }`;
 
-  for (;;) {
-    if (n >= MAX_BLOCK_INSNS) break;
-    const po = (off + d) & 0xfff;
-    let insn = view.getUint16(off + d, true);
-    let len = 2;
-    if ((insn & 3) === 3) {
-      if (po > 0xffc) break; // straddles the page: the interpreter fetches it in two halves
-      insn = view.getInt32(off + d, true);
-      len = 4;
-    } else {
-      insn = cexp[insn]!;
-      if (insn === 0) break; // reserved RVC encoding: the interpreter raises illegal instruction
-    }
-    const kind = emit(insn, d, len, n);
-    if (kind === 'stop') break;
-    d += len;
-    n++;
-    if (kind === 'end') {
-      endsInJump = true;
-      break;
-    }
-    if (((off + d) & 0xfff) === 0) break; // page end
-  }
+  const { count: n, bytes: d, endsInJump } = forEachBlockInstruction(view, cexp, off, emit);
   if (n === 0) return undefined;
   if (!endsInJump) body.push(`${exitAt(n, d)}`);
 
@@ -186,7 +163,7 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
   const factory = new Function('setPc', 'mulDiv', 'mulDiv32', 'S', src) as (
     sp: typeof setPc, md: typeof mulDivHalves, m32: typeof mulDiv32, s: Int32Array,
   ) => BlockFn;
-  return { run: factory(setPc, mulDivHalves, mulDiv32, SCRATCH), length: n, bytes: d, sourceChars: src.length, endsInJump };
+  return { run: factory(setPc, mulDivHalves, mulDiv32, SCRATCH), wasm: -1, length: n, bytes: d, sourceChars: src.length, endsInJump };
 
   /** Emit instruction `i` (at byte offset `at` from the entry); say whether the block goes on. */
   function emit(insn: number, at: number, len: number, i: number): Kind {

@@ -95,11 +95,16 @@ interface Outcome {
   data: number[];
 }
 
-function run(src: string, seed: number, translate: boolean): Outcome {
+/** false: interpreter only; else the translator with that back end. */
+type Mode = false | 'js' | 'wasm';
+
+function run(src: string, seed: number, mode: Mode): Outcome {
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new SystemBus(ram);
   const mmu = new Mmu(bus);
-  const hart = new Hart({ hartId: 0, bus, mmu, clock: new ManualClock(), translate, translateThreshold: 2 });
+  const hart = new Hart({
+    hartId: 0, bus, mmu, clock: new ManualClock(), translate: mode !== false, translateBackend: mode === false ? undefined : mode, translateThreshold: 2,
+  });
   ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
   ram.load(HANDLER, assemble(HANDLER_SRC, { base: BigInt(HANDLER) }).bytes);
   hart.reset(BigInt(RAM_BASE));
@@ -126,27 +131,28 @@ function run(src: string, seed: number, translate: boolean): Outcome {
   return { x: [...hart.x], pc: hart.pc, retired: hart.retired, mcause: hart.readCsr(0x342), mtval: hart.readCsr(0x343), data };
 }
 
-describe('translator vs interpreter on generated programs', () => {
+describe('translator (JavaScript and WebAssembly back ends) vs interpreter on generated programs', () => {
   for (let batch = 0; batch < 10; batch++) {
     it(`programs ${batch * 40}..${batch * 40 + 39} agree register for register`, () => {
       for (let seed = batch * 40 + 1; seed <= batch * 40 + 40; seed++) {
         const src = program(seed);
         const off = run(src, seed, false);
-        const on = run(src, seed, true);
-        expect(on, `seed ${seed}:\n${src}`).toEqual(off);
+        expect(run(src, seed, 'js'), `JavaScript blocks, seed ${seed}:\n${src}`).toEqual(off);
+        expect(run(src, seed, 'wasm'), `WebAssembly blocks, seed ${seed}:\n${src}`).toEqual(off);
       }
     });
   }
 
-  it('translates: a hot loop retires through blocks', () => {
+  it.each(['js', 'wasm'] as const)('translates (%s): a hot loop retires through blocks', (backend) => {
     const ram = new Ram(RAM_BASE, 1 << 20);
     const bus = new SystemBus(ram);
-    const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: true, translateThreshold: 2 });
+    const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: true, translateBackend: backend, translateThreshold: 2 });
     ram.load(RAM_BASE, assemble('li x5, 1000\n1: addi x6, x6, 3\naddi x5, x5, -1\nbnez x5, 1b\nwfi', { base: BigInt(RAM_BASE) }).bytes);
     hart.reset(BigInt(RAM_BASE));
     expect(hart.run(100_000).reason).toBe('wfi');
     expect(hart.x[6]).toBe(3000n);
     expect(hart.retired).toBe(1 + 3000 + 1);
     expect(hart.translations!.stats.translated).toBeGreaterThan(0);
+    expect(hart.translations!.wasm !== undefined).toBe(backend === 'wasm');
   });
 });

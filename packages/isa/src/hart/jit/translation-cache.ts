@@ -17,6 +17,8 @@
 import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
+import { compileWasmBlock } from './wasm/wasm-block-compiler.js';
+import { WasmRuntime } from './wasm/wasm-runtime.js';
 
 /**
  * Times a block head is reached before it is translated: cold code stays interpreted. Translating
@@ -74,6 +76,8 @@ export class TranslationCache {
     private readonly cexp: Int32Array,
     /** See HOT_THRESHOLD (tests use a low one so short programs exercise blocks). */
     private readonly hotThreshold = HOT_THRESHOLD,
+    /** Compile to WebAssembly in this runtime (the RAM's arena); without it, to JavaScript. */
+    readonly wasm?: WasmRuntime,
   ) {
     const pages = ram.size / 4096;
     this.pages = new Array<CodePage | undefined>(pages).fill(undefined);
@@ -94,7 +98,11 @@ export class TranslationCache {
     const i = po >>> 1;
     if (p !== undefined) {
       const b = p.blocks[i];
-      if (b !== undefined) return b ?? undefined;
+      if (b !== undefined) {
+        // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
+        if (b !== NONE && b.wasm >= 0) this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
+        return b ?? undefined;
+      }
       if (++p.heat[i]! < this.hotThreshold) return undefined;
     } else {
       if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
@@ -111,13 +119,29 @@ export class TranslationCache {
     // The page was fetched through a hart's fetch cache, so its chunk is committed.
     const ram = this.ram;
     const c = ram.pageChunk(pageIndex, true);
-    const b = compileBlock(ram.store.views[c]!, this.cexp, ram.pageOffset(pageIndex) + po);
-    page.blocks[po >>> 1] = b ?? NONE;
-    if (b === undefined) return undefined;
+    const view = ram.store.views[c]!;
+    const off = ram.pageOffset(pageIndex) + po;
+    let b: CompiledBlock | undefined;
+    const wb = this.wasm === undefined ? undefined : compileWasmBlock(view, this.cexp, off);
+    if (this.wasm === undefined) {
+      b = compileBlock(view, this.cexp, off);
+    } else if (wb !== undefined) {
+      b = { run: undefined, wasm: -1, length: wb.length, bytes: wb.byteLength, sourceChars: wb.bytes.length, endsInJump: wb.endsInJump };
+    }
+    if (b === undefined) {
+      page.blocks[po >>> 1] = NONE;
+      return undefined;
+    }
     if (this.stats.blocks >= MAX_BLOCKS || this.stats.sourceChars + b.sourceChars > MAX_SOURCE_CHARS) {
       this.flush();
       return undefined;
     }
+    if (this.wasm !== undefined) {
+      const index = this.wasm.install(wb!.bytes);
+      b = { ...b, wasm: index };
+      this.wasm.jcInsert(this.keyOf(pageIndex, po), index, b.length);
+    }
+    page.blocks[po >>> 1] = b;
     this.stats.blocks++;
     this.stats.sourceChars += b.sourceChars;
     this.stats.translated++;
@@ -126,6 +150,11 @@ export class TranslationCache {
       for (const h of this.harts) h.flushStoreCaches();
     }
     return b;
+  }
+
+  /** The jump-cache key of the block at byte `po` of RAM page `pageIndex` (see WasmRuntime.key). */
+  private keyOf(pageIndex: number, po: number): number {
+    return WasmRuntime.key(this.ram.storeOffset + pageIndex * 4096 + po);
   }
 
   /** Bytes [offset, offset + length) of RAM are about to change (or may, through a live view). */
@@ -145,12 +174,16 @@ export class TranslationCache {
     const page = this.pages[p];
     this.code[p] = 0;
     if (page === undefined) return;
-    for (const b of page.blocks) {
+    page.blocks.forEach((b, i) => {
       if (b) {
         this.stats.blocks--;
         this.stats.sourceChars -= b.sourceChars;
+        if (b.wasm >= 0) {
+          this.wasm!.jcDrop(this.keyOf(p, i * 2));
+          this.wasm!.release(b.wasm);
+        }
       }
-    }
+    });
     this.pages[p] = undefined;
     this.stats.invalidations++;
     if (this.smc[p]! < SMC_LIMIT) this.smc[p]!++;
@@ -158,6 +191,10 @@ export class TranslationCache {
 
   /** Drop every translation (cache full, snapshot restored, reset). */
   flush(): void {
+    if (this.wasm !== undefined) {
+      this.wasm.jcClear();
+      for (const page of this.pages) if (page !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) this.wasm.release(b.wasm);
+    }
     this.pages.fill(undefined);
     this.code.fill(0);
     this.stats.blocks = 0;

@@ -1,0 +1,203 @@
+/**
+ * A small WebAssembly binary encoder (wasm core spec 5, "Binary Format"): just what the block
+ * compiler and the dispatcher need — i32/i64 arithmetic, loads and stores, structured control,
+ * direct and indirect calls, one imported memory, imported functions and a table.
+ */
+
+/** Value types (spec 5.3.1). */
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+/** Block type "no result" (spec 5.4.1). */
+const VOID = 0x40;
+
+/** Opcodes used (spec 5.4). */
+export const Op = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
+  return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
+  i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
+  i32_store: 0x36, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_const: 0x41, i64_const: 0x42,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a, i32_gt_u: 0x4b,
+  i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
+  i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55, i64_gt_u: 0x56,
+  i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a,
+  i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_div_s: 0x6d, i32_div_u: 0x6e, i32_rem_s: 0x6f, i32_rem_u: 0x70,
+  i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_s: 0x75, i32_shr_u: 0x76,
+  i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80, i64_rem_s: 0x81, i64_rem_u: 0x82,
+  i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
+  i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+} as const;
+
+function uleb(out: number[], n: number): void {
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+}
+
+function sleb(out: number[], n: bigint): void {
+  for (;;) {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    if ((n === 0n && (b & 0x40) === 0) || (n === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function sleb32(out: number[], n: number): void {
+  n |= 0;
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** The body of one function: its extra locals and its instructions. */
+export class Code {
+  readonly bytes: number[] = [];
+  private readonly locals: number[] = [];
+
+  constructor(private readonly params: number) {}
+
+  /** A new local of type `t`; its index. */
+  local(t: number): number {
+    this.locals.push(t);
+    return this.params + this.locals.length - 1;
+  }
+
+  op(...ops: number[]): this {
+    for (const o of ops) this.bytes.push(o);
+    return this;
+  }
+  get(i: number): this { this.bytes.push(Op.local_get); uleb(this.bytes, i); return this; }
+  set(i: number): this { this.bytes.push(Op.local_set); uleb(this.bytes, i); return this; }
+  tee(i: number): this { this.bytes.push(Op.local_tee); uleb(this.bytes, i); return this; }
+  i32(n: number): this { this.bytes.push(Op.i32_const); sleb32(this.bytes, n); return this; }
+  i64(n: bigint | number): this { this.bytes.push(Op.i64_const); sleb(this.bytes, BigInt.asIntN(64, BigInt(n))); return this; }
+  /** A load or store with a constant offset (memarg: alignment hint 0, offset). */
+  mem(op: number, offset: number): this { this.bytes.push(op, 0); uleb(this.bytes, offset); return this; }
+  block(): this { this.bytes.push(Op.block, VOID); return this; }
+  loop(): this { this.bytes.push(Op.loop, VOID); return this; }
+  if(): this { this.bytes.push(Op.if, VOID); return this; }
+  /** `if` with an i32 result. */
+  ifI32(): this { this.bytes.push(Op.if, I32); return this; }
+  ifI64(): this { this.bytes.push(Op.if, I64); return this; }
+  else(): this { this.bytes.push(Op.else); return this; }
+  end(): this { this.bytes.push(Op.end); return this; }
+  br(depth: number): this { this.bytes.push(Op.br); uleb(this.bytes, depth); return this; }
+  brIf(depth: number): this { this.bytes.push(Op.br_if); uleb(this.bytes, depth); return this; }
+  ret(): this { this.bytes.push(Op.return); return this; }
+  call(f: number): this { this.bytes.push(Op.call); uleb(this.bytes, f); return this; }
+  callIndirect(type: number): this { this.bytes.push(Op.call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
+
+  /** The function body as the code section holds it (spec 5.5.13): size, locals, expr. */
+  encode(): number[] {
+    const body: number[] = [];
+    // Run-length encoded local declarations.
+    const runs: [number, number][] = [];
+    for (const t of this.locals) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    uleb(body, runs.length);
+    for (const [n, t] of runs) {
+      uleb(body, n);
+      body.push(t);
+    }
+    for (const b of this.bytes) body.push(b);
+    body.push(Op.end);
+    const out: number[] = [];
+    uleb(out, body.length);
+    for (const b of body) out.push(b);
+    return out;
+  }
+}
+
+/** A function type: params and results. */
+export interface FuncType {
+  readonly params: readonly number[];
+  readonly results: readonly number[];
+}
+
+export interface ModuleSpec {
+  readonly types: readonly FuncType[];
+  /** Imported functions ("env", name) with their type index; they take function indices 0.. */
+  readonly importFuncs: readonly { readonly name: string; readonly type: number }[];
+  /** Whether the module imports "env" "table" (a funcref table, at least 0 entries). */
+  readonly importTable?: boolean;
+  /** Defined functions: type index and body; exported as "f0", "f1", ... */
+  readonly funcs: readonly { readonly type: number; readonly code: Code }[];
+}
+
+function name(out: number[], s: string): void {
+  uleb(out, s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  uleb(out, body.length);
+  for (const b of body) out.push(b);
+}
+
+/** Encode a module that imports "env" "mem" (the memory, spec 5.5.5) and `spec`'s functions. */
+export function encodeModule(spec: ModuleSpec): Uint8Array {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  const types: number[] = [];
+  uleb(types, spec.types.length);
+  for (const t of spec.types) {
+    types.push(0x60);
+    uleb(types, t.params.length);
+    types.push(...t.params);
+    uleb(types, t.results.length);
+    types.push(...t.results);
+  }
+  section(out, 1, types);
+  const imports: number[] = [];
+  uleb(imports, spec.importFuncs.length + 1 + (spec.importTable === true ? 1 : 0));
+  for (const f of spec.importFuncs) {
+    name(imports, 'env');
+    name(imports, f.name);
+    imports.push(0x00);
+    uleb(imports, f.type);
+  }
+  name(imports, 'env');
+  name(imports, 'mem');
+  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  if (spec.importTable === true) {
+    name(imports, 'env');
+    name(imports, 'table');
+    imports.push(0x01, 0x70, 0x00, 0x00); // table, funcref, min 0, no max
+  }
+  section(out, 2, imports);
+  const funcs: number[] = [];
+  uleb(funcs, spec.funcs.length);
+  for (const f of spec.funcs) uleb(funcs, f.type);
+  section(out, 3, funcs);
+  const exports: number[] = [];
+  uleb(exports, spec.funcs.length);
+  spec.funcs.forEach((_, i) => {
+    name(exports, `f${i}`);
+    exports.push(0x00);
+    uleb(exports, spec.importFuncs.length + i);
+  });
+  section(out, 7, exports);
+  const code: number[] = [];
+  uleb(code, spec.funcs.length);
+  for (const f of spec.funcs) code.push(...f.code.encode());
+  section(out, 10, code);
+  return new Uint8Array(out);
+}

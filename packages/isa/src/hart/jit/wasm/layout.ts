@@ -1,0 +1,47 @@
+/**
+ * Where the WebAssembly translator finds a hart's state: guest RAM lives in one WebAssembly.Memory
+ * (@vm/mmu RamStore.arena), and behind it, in the arena's tail, each translating hart has a slot
+ * of SLOT_BYTES holding what translated code reads and writes — the integer registers (the hart's
+ * own `x` array is a view of them), the pc, and its three page caches (PageCache keeps its arrays
+ * here, so the cache the interpreter fills is the one compiled code reads) — and all harts share
+ * one jump cache, physical address → compiled block, as QEMU's tb_jmp_cache.
+ */
+
+/** Bytes of one hart's slot. */
+export const SLOT_BYTES = 16384;
+/** Slots in an arena's tail (harts of one RAM that translate at the same time). */
+export const SLOTS = 64;
+
+/** x1..x31 as i64 at 8·r (x0 reads as zero; blocks never write it). */
+export const ST_X = 0;
+/** The pc (i64): read by blocks at entry, written at every exit. */
+export const ST_PC = 256;
+/** Instructions the dispatcher retired so far in this call (read when a block's access faults). */
+export const ST_TOTAL = 264;
+/** Why the dispatcher returned: WHY_MISS or WHY_STOP. */
+export const ST_WHY = 268;
+/** The fetch, load and store page caches (PAGE_CACHE_BYTES each). */
+export const ST_FETCH = 1024;
+export const ST_LOAD = ST_FETCH + 5120;
+export const ST_STORE = ST_LOAD + 5120;
+
+/** Inside a page cache region: five Int32Arrays of 256 entries (see PageCache). */
+export const PC_TAG_HI = 0;
+export const PC_TAG_LO = 1024;
+export const PC_OFF = 2048;
+export const PC_PAGE = 3072;
+/** The page's offset in the arena (= its offset in the RAM store). */
+export const PC_MEM = 4096;
+export const PAGE_CACHE_BYTES = 5120;
+
+/** The dispatcher found no block at pc in the jump cache (or no fetch translation): JS looks it up. */
+export const WHY_MISS = 1;
+/** A block left an instruction to the interpreter, or the budget no longer covers the next block. */
+export const WHY_STOP = 2;
+
+/** Jump cache: entries of 16 bytes [key, table index, length, 0]; key = store offset + 1 (odd, never 0). */
+export const JC_ENTRIES = 32768;
+export const JC_BYTES = JC_ENTRIES * 16;
+
+/** Bytes an arena tail needs: the slots, then the jump cache. */
+export const TAIL_BYTES = SLOTS * SLOT_BYTES + JC_BYTES;

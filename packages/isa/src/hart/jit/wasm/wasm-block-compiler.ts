@@ -1,0 +1,480 @@
+/**
+ * The block compiler's WebAssembly back end: the same blocks as block-compiler.ts (what a block may
+ * hold, where it ends, how it stays exact: see there), compiled to a WebAssembly function with
+ * the guest registers as i64 locals — no int32 halves, no carry arithmetic — that reads guest RAM
+ * and the hart's page caches straight from the arena (layout.ts). Measured in docs/translator.md.
+ *
+ * A block is `(st: i32, budget: i32) → i32`: `st` is the hart's slot, the pc is read from it at
+ * entry and written at every exit, the result is the instructions retired. Loads and stores look
+ * up the hart's own 256-entry page cache inline; on a miss they call the runtime's `ldmiss`/`stmiss`
+ * (the interpreter's page lookup, which may raise the access's fault: registers are written back
+ * and the pc and count so far stored first, so the fault is precise) — or leave the block before
+ * the instruction when the answer is -1 (MMIO, a page crossing, a store into a code page).
+ */
+import {
+  OP_AUIPC, OP_BRANCH, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LUI, OP_MISC_MEM, OP_OP, OP_OP_32, OP_STORE,
+} from '../../formats.js';
+import { forEachBlockInstruction } from '../block-scan.js';
+import { Code, encodeModule, I32, I64, Op } from './encoder.js';
+import { PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
+
+/** A compiled block's module bytes and its shape (instantiated by the runtime). */
+export interface WasmBlock {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  readonly byteLength: number;
+  readonly endsInJump: boolean;
+}
+
+/** Type indices of every block module (wasm-runtime.ts instantiates them with these imports). */
+export const TYPE_BLOCK = 0; // (st, budget) → retired
+export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
+const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
+const TYPES = [
+  { params: [I32, I32], results: [I32] },
+  { params: [I32, I32, I32, I32, I32], results: [I32] },
+  { params: [I64, I64], results: [I64] },
+];
+export const IMPORT_LDMISS = 0;
+export const IMPORT_STMISS = 1;
+const FUNC_MULHU = 3; // after the two imports and the block itself
+
+const MIN64 = -(2n ** 63n);
+
+type Kind = 'next' | 'end' | 'stop';
+
+/** Compile the block at byte `off` of `view` (a RAM chunk), or undefined when its first instruction cannot start one. */
+export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number): WasmBlock | undefined {
+  // Pass 1 finds which registers the block writes (every exit writes them all back: a block
+  // looping on itself may exit before an instruction whose write of the last pass is pending).
+  const first = emitBlock(view, cexp, off, undefined);
+  if (first === undefined) return undefined;
+  return emitBlock(view, cexp, off, first.written);
+}
+
+interface Emitted extends WasmBlock {
+  readonly written: Set<number>;
+}
+
+function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Set<number> | undefined): Emitted | undefined {
+  const c = new Code(2);
+  const ST = 0;
+  const BUDGET = 1;
+  const pc0 = c.local(I64);
+  const k = c.local(I32);
+  const a = c.local(I64); // data address
+  const al = c.local(I32);
+  const e = c.local(I32); // page-cache entry address
+  const o = c.local(I32); // arena offset of the access
+  const ta = c.local(I64);
+  const tb = c.local(I64);
+  const regs = new Map<number, number>();
+  const written = new Set<number>();
+  let usesMulh = false;
+
+  const reg = (r: number): number => {
+    let l = regs.get(r);
+    if (l === undefined) {
+      l = c.local(I64);
+      regs.set(r, l);
+    }
+    return l;
+  };
+  const get = (r: number): void => {
+    if (r === 0) c.i64(0);
+    else c.get(reg(r));
+  };
+  /** Pop the value on the stack into rd (dropped for x0). */
+  const put = (rd: number): void => {
+    if (rd === 0) {
+      c.op(Op.drop);
+      return;
+    }
+    written.add(rd);
+    c.set(reg(rd));
+  };
+  const writeBack = (): void => {
+    for (const r of [...(allWritten ?? written)].sort((x, y) => x - y)) {
+      c.get(ST).get(reg(r)).mem(Op.i64_store, ST_X + 8 * r);
+    }
+  };
+  /** Store pc = entry pc + `at`. */
+  const setPc = (at: number): void => {
+    c.get(ST).get(pc0);
+    if (at !== 0) c.i64(at).op(Op.i64_add);
+    c.mem(Op.i64_store, ST_PC);
+  };
+  /** Leave the block: registers back, pc = entry + at, return k + count. */
+  const exit = (at: number, count: number): void => {
+    writeBack();
+    setPc(at);
+    c.get(k);
+    if (count !== 0) c.i32(count).op(Op.i32_add);
+    c.ret();
+  };
+
+  c.loop();
+  const scanned = forEachBlockInstruction(view, cexp, off, emit);
+  if (scanned.count === 0) return undefined;
+  if (!scanned.endsInJump) exit(scanned.bytes, scanned.count);
+  c.end().op(Op.unreachable);
+
+  // Prologue: the pc and every register the block touches, from the slot.
+  const body = c.bytes.splice(0);
+  c.get(ST).mem(Op.i64_load, ST_PC).set(pc0);
+  for (const [r, l] of [...regs].sort((x, y) => x[0] - y[0])) c.get(ST).mem(Op.i64_load, ST_X + 8 * r).set(l);
+  for (const b of body) c.bytes.push(b);
+
+  const funcs = [{ type: TYPE_BLOCK, code: c }];
+  if (usesMulh) funcs.push({ type: TYPE_MULH, code: mulhu() });
+  const bytes = encodeModule({
+    types: TYPES,
+    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }],
+    funcs,
+  });
+  return { bytes, length: scanned.count, byteLength: scanned.bytes, endsInJump: scanned.endsInJump, written };
+
+  /**
+   * o = arena offset of the access at address `a` (already in local a): the hart's page cache
+   * inline, else its page lookup (may fault) or leave before instruction `i` when that says -1.
+   */
+  function access(store: boolean, width: number, at: number, i: number): void {
+    const cache = store ? ST_STORE : ST_LOAD;
+    c.get(a).op(Op.i32_wrap_i64).tee(al);
+    c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+    c.get(e).mem(Op.i32_load, cache + PC_TAG_LO).get(al).i32(-4096).op(Op.i32_and).op(Op.i32_eq);
+    c.get(e).mem(Op.i32_load, cache + PC_TAG_HI).get(a).i64(32).op(Op.i64_shr_u, Op.i32_wrap_i64, Op.i32_eq, Op.i32_and);
+    c.get(al).i32(4095).op(Op.i32_and).i32(4096 - width).op(Op.i32_le_u, Op.i32_and);
+    c.ifI32();
+    c.get(e).mem(Op.i32_load, cache + PC_MEM).get(al).i32(4095).op(Op.i32_and, Op.i32_add);
+    c.else();
+    writeBack();
+    setPc(at);
+    c.get(ST).get(al).get(a).i64(32).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(width).get(k).i32(i).op(Op.i32_add);
+    c.call(store ? IMPORT_STMISS : IMPORT_LDMISS).tee(o).i32(0).op(Op.i32_lt_s);
+    c.if().get(k).i32(i).op(Op.i32_add).ret().end();
+    c.get(o);
+    c.end().set(o);
+  }
+
+  /** Division and remainder (unpriv spec 7.2: x/0 = -1, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0). */
+  function divRem(f3: number, w32: boolean): void {
+    const t = w32 ? I32 : I64;
+    const eqz = w32 ? Op.i32_eqz : Op.i64_eqz;
+    const eq = w32 ? Op.i32_eq : Op.i64_eq;
+    const cnst = (n: bigint): void => {
+      if (w32) c.i32(Number(BigInt.asIntN(32, n)));
+      else c.i64(n);
+    };
+    const ops = w32
+      ? [Op.i32_div_s, Op.i32_div_u, Op.i32_rem_s, Op.i32_rem_u]
+      : [Op.i64_div_s, Op.i64_div_u, Op.i64_rem_s, Op.i64_rem_u];
+    const op = ops[f3 - 4]!;
+    // ta, tb hold the operands (as i64; the W forms wrap them when used).
+    const A = (): void => {
+      c.get(ta);
+      if (w32) c.op(Op.i32_wrap_i64);
+    };
+    const B = (): void => {
+      c.get(tb);
+      if (w32) c.op(Op.i32_wrap_i64);
+    };
+    B();
+    c.op(eqz);
+    if (t === I32) c.ifI32();
+    else c.ifI64();
+    if (f3 < 6) cnst(-1n);
+    else A();
+    c.else();
+    if (f3 === 4) {
+      // Signed overflow: MIN / -1 traps in wasm; RISC-V gives MIN.
+      A();
+      cnst(w32 ? -(2n ** 31n) : MIN64);
+      c.op(eq);
+      B();
+      cnst(-1n);
+      c.op(eq, Op.i32_and);
+      if (t === I32) c.ifI32();
+      else c.ifI64();
+      A();
+      c.else();
+      A();
+      B();
+      c.op(op);
+      c.end();
+    } else {
+      // rem_s of MIN by -1 is 0 in wasm (no trap), as in RISC-V.
+      A();
+      B();
+      c.op(op);
+    }
+    c.end();
+    if (w32) c.op(Op.i64_extend_i32_s);
+  }
+
+  /** Emit instruction `i` (at byte offset `at` from the entry); say whether the block goes on. */
+  function emit(insn: number, at: number, len: number, i: number): Kind {
+    const rd = (insn >> 7) & 31;
+    const rs1 = (insn >> 15) & 31;
+    const rs2 = (insn >> 20) & 31;
+    const f3 = (insn >> 12) & 7;
+    const f7 = insn >>> 25;
+    const imm12 = insn >> 20;
+    /** rd = rs1 op imm (64-bit). */
+    const opImm = (op: number, imm: number | bigint): Kind => {
+      if (rd === 0) return 'next';
+      get(rs1);
+      c.i64(imm).op(op);
+      put(rd);
+      return 'next';
+    };
+    const opReg = (op: number): Kind => {
+      if (rd === 0) return 'next';
+      get(rs1);
+      get(rs2);
+      c.op(op);
+      put(rd);
+      return 'next';
+    };
+    /** rd = sext32(wrap(rs1) op x) with x pushed by `b`. */
+    const op32 = (op: number, b: () => void): Kind => {
+      if (rd === 0) return 'next';
+      get(rs1);
+      c.op(Op.i32_wrap_i64);
+      b();
+      c.op(op, Op.i64_extend_i32_s);
+      put(rd);
+      return 'next';
+    };
+    const reg32 = (): void => {
+      get(rs2);
+      c.op(Op.i32_wrap_i64);
+    };
+    const cmp = (op: number, b: () => void): Kind => {
+      if (rd === 0) return 'next';
+      get(rs1);
+      b();
+      c.op(op, Op.i64_extend_i32_u);
+      put(rd);
+      return 'next';
+    };
+
+    switch (insn & 0x7f) {
+      case OP_IMM:
+        switch (f3) {
+          case 0: return opImm(Op.i64_add, imm12);
+          case 1: return insn >>> 26 !== 0 ? 'stop' : opImm(Op.i64_shl, imm12 & 63);
+          case 2: return cmp(Op.i64_lt_s, () => c.i64(imm12));
+          case 3: return cmp(Op.i64_lt_u, () => c.i64(imm12));
+          case 4: return opImm(Op.i64_xor, imm12);
+          case 5: {
+            const top = insn >>> 26;
+            if (top === 0) return opImm(Op.i64_shr_u, imm12 & 63);
+            if (top === 0x10) return opImm(Op.i64_shr_s, imm12 & 63);
+            return 'stop';
+          }
+          case 6: return opImm(Op.i64_or, imm12);
+          default: return opImm(Op.i64_and, imm12);
+        }
+      case OP_OP:
+        if (f7 === 0) {
+          switch (f3) {
+            case 0: return opReg(Op.i64_add);
+            case 1: return opReg(Op.i64_shl); // wasm shifts by the count mod 64, as RISC-V
+            case 2: return cmp(Op.i64_lt_s, () => get(rs2));
+            case 3: return cmp(Op.i64_lt_u, () => get(rs2));
+            case 4: return opReg(Op.i64_xor);
+            case 5: return opReg(Op.i64_shr_u);
+            case 6: return opReg(Op.i64_or);
+            default: return opReg(Op.i64_and);
+          }
+        }
+        if (f7 === 0x20 && f3 === 0) return opReg(Op.i64_sub);
+        if (f7 === 0x20 && f3 === 5) return opReg(Op.i64_shr_s);
+        if (f7 === 1) {
+          if (rd === 0) return 'next';
+          if (f3 === 0) return opReg(Op.i64_mul);
+          if (f3 >= 4) {
+            get(rs1);
+            c.set(ta);
+            get(rs2);
+            c.set(tb);
+            divRem(f3, false);
+            put(rd);
+            return 'next';
+          }
+          // MULH (f3 1), MULHSU (2), MULHU (3): the unsigned high product, corrected for signed
+          // operands (two's complement: subtract b when a < 0, a when b < 0, mod 2^64).
+          usesMulh = true;
+          get(rs1);
+          c.set(ta);
+          get(rs2);
+          c.set(tb);
+          c.get(ta).get(tb).call(FUNC_MULHU);
+          if (f3 !== 3) {
+            c.get(tb).i64(0).get(ta).i64(0).op(Op.i64_lt_s, Op.select, Op.i64_sub);
+            if (f3 === 1) c.get(ta).i64(0).get(tb).i64(0).op(Op.i64_lt_s, Op.select, Op.i64_sub);
+          }
+          put(rd);
+          return 'next';
+        }
+        return 'stop';
+      case OP_LUI:
+        if (rd === 0) return 'next';
+        c.i64(insn & 0xffff_f000); // sign-extended: the int32 value
+        put(rd);
+        return 'next';
+      case OP_AUIPC:
+        if (rd === 0) return 'next';
+        c.get(pc0).i64(at + (insn & 0xffff_f000)).op(Op.i64_add);
+        put(rd);
+        return 'next';
+      case OP_IMM_32:
+        if (f3 === 0) return op32(Op.i32_add, () => c.i32(imm12));
+        if (f3 === 1 && f7 === 0) return op32(Op.i32_shl, () => c.i32(rs2));
+        if (f3 === 5 && f7 === 0) return op32(Op.i32_shr_u, () => c.i32(rs2));
+        if (f3 === 5 && f7 === 0x20) return op32(Op.i32_shr_s, () => c.i32(rs2));
+        return 'stop';
+      case OP_OP_32:
+        if (f7 === 0) {
+          if (f3 === 0) return op32(Op.i32_add, reg32);
+          if (f3 === 1) return op32(Op.i32_shl, reg32);
+          if (f3 === 5) return op32(Op.i32_shr_u, reg32);
+        } else if (f7 === 0x20) {
+          if (f3 === 0) return op32(Op.i32_sub, reg32);
+          if (f3 === 5) return op32(Op.i32_shr_s, reg32);
+        } else if (f7 === 1) {
+          if (f3 === 0) return op32(Op.i32_mul, reg32);
+          if (f3 >= 4) {
+            if (rd === 0) return 'next';
+            get(rs1);
+            c.set(ta);
+            get(rs2);
+            c.set(tb);
+            divRem(f3, true);
+            put(rd);
+            return 'next';
+          }
+        }
+        return 'stop';
+      case OP_LOAD: {
+        if (f3 === 7) return 'stop';
+        get(rs1);
+        if (imm12 !== 0) c.i64(imm12).op(Op.i64_add);
+        c.set(a);
+        // The access happens even for rd = x0 (it may fault or leave the block, like any load).
+        access(false, 1 << (f3 & 3), at, i);
+        if (rd !== 0) {
+          const ops = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
+          c.get(o).mem(ops[f3]!, 0);
+          put(rd);
+        }
+        return 'next';
+      }
+      case OP_STORE: {
+        if (f3 > 3) return 'stop';
+        const imm = ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f);
+        get(rs1);
+        if (imm !== 0) c.i64(imm).op(Op.i64_add);
+        c.set(a);
+        access(true, 1 << f3, at, i);
+        c.get(o);
+        get(rs2);
+        c.mem([Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store][f3]!, 0);
+        return 'next';
+      }
+      case OP_MISC_MEM:
+        // FENCE orders nothing on one in-order hart; FENCE.I (and reserved funct3) go to the interpreter.
+        return f3 === 0 ? 'next' : 'stop';
+      case OP_JAL: {
+        const imm = ((insn >> 11) & 0xfff0_0000) | (insn & 0x000f_f000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+        if (rd !== 0) {
+          c.get(pc0).i64(at + len).op(Op.i64_add);
+          put(rd);
+        }
+        jumpTo(at + imm, undefined, at + len, i + 1);
+        return 'end';
+      }
+      case OP_JALR: {
+        if (f3 !== 0) return 'stop';
+        // Target first: rd may be rs1 (unpriv spec 2.5: the target uses the old rs1).
+        get(rs1);
+        c.i64(imm12).op(Op.i64_add).i64(-2).op(Op.i64_and).set(ta);
+        if (rd !== 0) {
+          c.get(pc0).i64(at + len).op(Op.i64_add);
+          put(rd);
+        }
+        writeBack();
+        c.get(ST).get(ta).mem(Op.i64_store, ST_PC);
+        c.get(k).i32(i + 1).op(Op.i32_add).ret();
+        return 'end';
+      }
+      case OP_BRANCH: {
+        const ops = [Op.i64_eq, Op.i64_ne, -1, -1, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
+        const op = ops[f3]!;
+        if (op < 0) return 'stop';
+        const imm = ((insn >> 19) & 0xffff_f000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+        jumpTo(at + imm, () => {
+          get(rs1);
+          get(rs2);
+          c.op(op);
+        }, at + len, i + 1);
+        return 'end';
+      }
+      default:
+        return 'stop';
+    }
+  }
+
+  /**
+   * The block's exit: to `target` when `cond` (always when undefined), else to `fall`. A jump back
+   * to the entry loops inside the function while the budget covers another pass.
+   */
+  function jumpTo(target: number, cond: (() => void) | undefined, fall: number, count: number): void {
+    if (target === 0) {
+      if (cond === undefined) c.i32(1);
+      else cond();
+      c.if();
+      c.get(k).i32(count).op(Op.i32_add).tee(k).i32(count).op(Op.i32_add).get(BUDGET).op(Op.i32_gt_s);
+      c.if();
+      exit(0, 0);
+      c.end();
+      c.br(1); // the block's loop (0 is this if)
+      c.end();
+      exit(fall, count);
+      return;
+    }
+    if (cond === undefined) {
+      exit(target, count);
+      return;
+    }
+    writeBack();
+    c.get(ST).get(pc0).i64(target).i64(fall);
+    cond();
+    c.op(Op.select, Op.i64_add).mem(Op.i64_store, ST_PC);
+    c.get(k).i32(count).op(Op.i32_add).ret();
+  }
+}
+
+/** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit partial products. */
+function mulhu(): Code {
+  const f = new Code(2);
+  const A = 0;
+  const B = 1;
+  const p01 = f.local(I64);
+  const p10 = f.local(I64);
+  const mid = f.local(I64);
+  const lo = (x: number): void => { f.get(x).i64(0xffff_ffff).op(Op.i64_and); };
+  const hi = (x: number): void => { f.get(x).i64(32).op(Op.i64_shr_u); };
+  lo(A); hi(B); f.op(Op.i64_mul).set(p01);
+  hi(A); lo(B); f.op(Op.i64_mul).set(p10);
+  // mid = (a0·b0 >> 32) + low32(p01) + low32(p10): < 3·2^32, no overflow.
+  lo(A); lo(B); f.op(Op.i64_mul).i64(32).op(Op.i64_shr_u);
+  lo(p01); f.op(Op.i64_add);
+  lo(p10); f.op(Op.i64_add).set(mid);
+  hi(A); hi(B); f.op(Op.i64_mul);
+  hi(p01); f.op(Op.i64_add);
+  hi(p10); f.op(Op.i64_add);
+  hi(mid); f.op(Op.i64_add);
+  return f;
+}

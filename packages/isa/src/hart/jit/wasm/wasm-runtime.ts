@@ -1,0 +1,197 @@
+/**
+ * The WebAssembly translator's runtime for one RAM store (one arena): the function table that
+ * holds compiled blocks, the jump cache, the harts' slots, and the dispatcher — a small hand-built
+ * WebAssembly function that runs block after block without returning to JavaScript while the
+ * next block is in the jump cache and the budget covers it. A JavaScript call site that reached
+ * hundreds of block functions cost tens of nanoseconds a call (megamorphic; docs/translator.md);
+ * here JavaScript makes one monomorphic call into the dispatcher and blocks are entered through
+ * `call_indirect`, a few nanoseconds each.
+ *
+ * Exactness is the JavaScript back end's (block-compiler.ts): blocks are entered only where the
+ * JavaScript dispatcher would enter them, with nothing able to change `attention` in between
+ * (no CSR access, MMIO or board step happens inside a block or the dispatcher), and a block of n
+ * instructions only with at least n budget left. The fetch translation is the hart's own fetch
+ * page cache (in the slot), filled and cleared by the interpreter, so a block runs only where
+ * the current regime may execute its page.
+ */
+import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
+import { Code, encodeModule, I32, Op } from './encoder.js';
+import {
+  JC_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
+  WHY_MISS, WHY_STOP,
+} from './layout.js';
+import { TYPE_BLOCK } from './wasm-block-compiler.js';
+
+/** What the runtime needs of the hart running a block (Hart implements it). */
+export interface WasmHart {
+  blockRetired: number;
+  readonly ldView: DataView;
+  readonly stView: DataView;
+  /** The interpreter's page lookups (see BlockHart): the page's offset in its chunk, or -1; may raise the access's fault. */
+  jitLoadPage(lo: number, hi: number, width: number): number;
+  jitStorePage(lo: number, hi: number, width: number): number;
+}
+
+if (TAIL_BYTES > ARENA_TAIL_BYTES) throw new Error('jit/wasm layout: the arena tail is too small');
+
+export class WasmRuntime {
+  readonly buffer: ArrayBuffer;
+  /** Runs blocks from the slot's pc: (slot, budget) → instructions retired (see layout.ts ST_WHY). */
+  readonly dispatch: (st: number, budget: number) => number;
+  /** The hart inside dispatch() (the miss helpers act for it). */
+  current: WasmHart | undefined;
+  private readonly table: WasmTable;
+  private readonly free: number[] = [];
+  private next = 0;
+  private readonly owners: (WeakRef<object> | undefined)[] = new Array<WeakRef<object> | undefined>(SLOTS).fill(undefined);
+  private readonly slotBase: number;
+  private readonly jc: Int32Array;
+  private readonly imports: Record<string, Record<string, unknown>>;
+
+  constructor(store: RamStore) {
+    const arena = store.arena!;
+    const api = wasmApi!;
+    this.buffer = arena.memory.buffer;
+    this.slotBase = arena.tail;
+    const jcBase = arena.tail + SLOTS * SLOT_BYTES;
+    this.jc = new Int32Array(this.buffer, jcBase, JC_ENTRIES * 4);
+    this.table = new api.Table({ element: 'anyfunc', initial: 256 });
+    const ldmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
+      const h = this.current!;
+      h.blockRetired = retired;
+      if ((lo & 0xfff) > 4096 - width) return -1; // crosses the page: the interpreter splits it
+      const off = h.jitLoadPage(lo, hi, width);
+      return off < 0 ? -1 : h.ldView.byteOffset + off + (lo & 0xfff);
+    };
+    const stmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
+      const h = this.current!;
+      h.blockRetired = retired;
+      if ((lo & 0xfff) > 4096 - width) return -1;
+      const off = h.jitStorePage(lo, hi, width);
+      return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
+    };
+    this.imports = { env: { mem: arena.memory, ldmiss, stmiss } };
+    const inst = new api.Instance(new api.Module(dispatcherModule(jcBase)), { env: { mem: arena.memory, table: this.table } });
+    this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
+  }
+
+  /** A slot for `hart` (its offset in the arena), or -1 when all are taken by live harts. */
+  allocSlot(hart: object): number {
+    for (let i = 0; i < SLOTS; i++) {
+      const o = this.owners[i];
+      if (o === undefined || o.deref() === undefined) {
+        this.owners[i] = new WeakRef(hart);
+        const st = this.slotBase + i * SLOT_BYTES;
+        new Uint8Array(this.buffer, st, SLOT_BYTES).fill(0);
+        return st;
+      }
+    }
+    return -1;
+  }
+
+  /** Instantiate a compiled block; its table index. */
+  install(bytes: Uint8Array): number {
+    const api = wasmApi!;
+    const fn = new api.Instance(new api.Module(bytes), this.imports).exports['f0'];
+    let index = this.free.pop();
+    if (index === undefined) {
+      index = this.next++;
+      if (index >= this.table.length) this.table.grow(this.table.length);
+    }
+    this.table.set(index, fn);
+    return index;
+  }
+
+  /** The block at table `index` was dropped (its function is released; a running one finishes). */
+  release(index: number): void {
+    this.table.set(index, null);
+    this.free.push(index);
+  }
+
+  /** Jump-cache key of the block starting at store offset `at` (odd, so 0 is never a key). */
+  static key(at: number): number {
+    return (at + 1) | 0;
+  }
+
+  jcInsert(key: number, index: number, length: number): void {
+    const j = ((key >>> 1) & (JC_ENTRIES - 1)) << 2;
+    this.jc[j] = key;
+    this.jc[j + 1] = index;
+    this.jc[j + 2] = length;
+  }
+
+  jcDrop(key: number): void {
+    const j = ((key >>> 1) & (JC_ENTRIES - 1)) << 2;
+    if (this.jc[j] === key) this.jc[j] = 0;
+  }
+
+  jcClear(): void {
+    this.jc.fill(0);
+  }
+}
+
+const runtimes = new WeakMap<RamStore, WasmRuntime>();
+
+/** The runtime of `store`, or undefined when its RAM is not in an arena (then blocks are JavaScript). */
+export function wasmRuntimeFor(store: RamStore): WasmRuntime | undefined {
+  if (store.arena === undefined) return undefined;
+  let rt = runtimes.get(store);
+  if (rt === undefined) {
+    rt = new WasmRuntime(store);
+    runtimes.set(store, rt);
+  }
+  return rt;
+}
+
+/**
+ * The dispatcher: (st, budget) → retired. Loop: the pc's page in the hart's fetch cache, the
+ * block in the jump cache, enough budget for it → call it; stop (ST_WHY = WHY_STOP) when a block
+ * retired nothing (it left its first instruction to the interpreter) or the budget is spent or
+ * short, and return to JavaScript (ST_WHY = WHY_MISS) on a fetch-cache or jump-cache miss.
+ * ST_TOTAL holds the count so far, for a fault inside a block (the exception unwinds through here).
+ */
+function dispatcherModule(jcBase: number): Uint8Array {
+  const c = new Code(2);
+  const ST = 0;
+  const BUDGET = 1;
+  const left = c.local(I32);
+  const total = c.local(I32);
+  const pcl = c.local(I32);
+  const e = c.local(I32);
+  const key = c.local(I32);
+  const j = c.local(I32);
+  const n = c.local(I32);
+  c.get(BUDGET).set(left);
+  c.i32(0).set(total);
+  c.get(ST).i32(0).mem(Op.i32_store, ST_TOTAL);
+  c.block(); // $stop
+  c.block(); // $miss
+  c.loop();
+  c.get(ST).mem(Op.i32_load, ST_PC).tee(pcl);
+  c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+  c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_LO).get(pcl).i32(-4096).op(Op.i32_and, Op.i32_ne);
+  c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_HI).get(ST).mem(Op.i32_load, ST_PC + 4).op(Op.i32_ne, Op.i32_or);
+  c.brIf(1);
+  c.get(e).mem(Op.i32_load, ST_FETCH + PC_MEM).get(pcl).i32(4095).op(Op.i32_and, Op.i32_add).i32(1).op(Op.i32_add).set(key);
+  c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(jcBase).op(Op.i32_add).tee(j);
+  c.mem(Op.i32_load, 0).get(key).op(Op.i32_ne).brIf(1);
+  c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_gt_s).brIf(2);
+  c.get(ST).get(left).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
+  c.get(total).op(Op.i32_add).set(total);
+  c.get(left).get(n).op(Op.i32_sub).set(left);
+  c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
+  c.get(n).op(Op.i32_eqz).brIf(2);
+  c.get(left).op(Op.i32_eqz).brIf(2);
+  c.br(0);
+  c.end(); // loop
+  c.end(); // $miss
+  c.get(ST).i32(WHY_MISS).mem(Op.i32_store, ST_WHY).get(total).ret();
+  c.end(); // $stop
+  c.get(ST).i32(WHY_STOP).mem(Op.i32_store, ST_WHY).get(total);
+  return encodeModule({
+    types: [{ params: [I32, I32], results: [I32] }],
+    importFuncs: [],
+    importTable: true,
+    funcs: [{ type: TYPE_BLOCK, code: c }],
+  });
+}
