@@ -335,8 +335,7 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
     this.cexp = compressedTable();
-    const hotEnv = Number(process.env['VM_HOT'] ?? 'NaN'); // EXPERIMENT
-    this.translations = translate ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold ?? (Number.isFinite(hotEnv) ? hotEnv : undefined), this.wasm) : null;
+    this.translations = translate ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold, this.wasm) : null;
     this.translations?.attach(this);
     this.reset(0n);
   }

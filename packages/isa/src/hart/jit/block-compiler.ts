@@ -69,8 +69,11 @@ export type BlockFn = (h: BlockHart, pl: number, ph: number, budget: number) => 
 export interface CompiledBlock {
   /** The JavaScript back end's function (undefined for a WebAssembly block). */
   readonly run: BlockFn | undefined;
-  /** The WebAssembly back end's table index (jit/wasm/wasm-runtime.ts), or -1. */
-  readonly wasm: number;
+  /**
+   * The WebAssembly back end's table index (jit/wasm/wasm-runtime.ts); -1 for a JavaScript block;
+   * WASM_PENDING while it waits for its batch to be compiled (translation-cache.ts).
+   */
+  wasm: number;
   /** Most instructions one pass retires (the dispatcher enters only with at least this much budget). */
   readonly length: number;
   /** Bytes of guest code covered, from the entry. */

@@ -17,8 +17,18 @@
 import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
-import { compileWasmBlock } from './wasm/wasm-block-compiler.js';
+import type { Code } from './wasm/encoder.js';
+import { compileWasmBlock, encodeBlocks } from './wasm/wasm-block-compiler.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
+
+/** A block translated to WebAssembly and waiting for its batch. */
+interface Pending {
+  readonly block: CompiledBlock;
+  readonly page: CodePage;
+  readonly pageIndex: number;
+  readonly po: number;
+  readonly code: Code;
+}
 
 /**
  * Times a block head is reached before it is translated: cold code stays interpreted. Translating
@@ -30,6 +40,20 @@ import { WasmRuntime } from './wasm/wasm-runtime.js';
  * workload keeps its 2x gain (packages/machine/bench/boot.ts, docs/translator.md).
  */
 export const HOT_THRESHOLD = 50_000;
+/**
+ * The same for WebAssembly blocks, which cost less to make (batched: BATCH_BLOCKS) and to enter
+ * (the wasm dispatcher), so code pays back sooner. Measured in docs/translator.md.
+ */
+export const HOT_THRESHOLD_WASM = 500;
+/** Blocks compiled into one WebAssembly module (a module costs ~0.3 ms to set up, a block ~15 µs more). */
+export const BATCH_BLOCKS = 32;
+/**
+ * Lookups after which a batch is compiled however few blocks it holds: a hot block waits at most
+ * about as long in the interpreter as a module costs to set up.
+ */
+export const BATCH_DELAY = 20_000;
+/** CompiledBlock.wasm of a block waiting for its batch. */
+export const WASM_PENDING = -2;
 /** Invalidations after which a page is interpreted only (self-modifying code). */
 export const SMC_LIMIT = 16;
 export const MAX_BLOCKS = 16_384;
@@ -69,16 +93,24 @@ export class TranslationCache {
   /** Per RAM page: invalidations so far, saturating at SMC_LIMIT (then never translated again). */
   private readonly smc: Uint8Array;
   private readonly harts: TranslatingHart[] = [];
+  private pending: Pending[] = [];
+  /** Lookups since the oldest pending block was queued. */
+  private pendingAge = 0;
+  private readonly hotThreshold: number;
+  private readonly batchDelay: number;
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
 
   constructor(
     private readonly ram: Ram,
     private readonly cexp: Int32Array,
     /** See HOT_THRESHOLD (tests use a low one so short programs exercise blocks). */
-    private readonly hotThreshold = HOT_THRESHOLD,
+    hotThreshold: number | undefined,
     /** Compile to WebAssembly in this runtime (the RAM's arena); without it, to JavaScript. */
     readonly wasm?: WasmRuntime,
   ) {
+    this.hotThreshold = hotThreshold ?? (wasm === undefined ? HOT_THRESHOLD : HOT_THRESHOLD_WASM);
+    // A test's low threshold compiles each block at once, so short programs run through blocks.
+    this.batchDelay = this.hotThreshold <= 16 ? 0 : BATCH_DELAY;
     const pages = ram.size / 4096;
     this.pages = new Array<CodePage | undefined>(pages).fill(undefined);
     this.code = new Uint8Array(pages);
@@ -94,14 +126,20 @@ export class TranslationCache {
    * translating it when it has become hot; undefined when there is none (yet).
    */
   lookup(pageIndex: number, po: number): CompiledBlock | undefined {
+    if (this.pending.length !== 0 && ++this.pendingAge >= this.batchDelay) this.compilePending();
     const p = this.pages[pageIndex];
     const i = po >>> 1;
     if (p !== undefined) {
       const b = p.blocks[i];
       if (b !== undefined) {
-        // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
-        if (b !== NONE && b.wasm >= 0) this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
-        return b ?? undefined;
+        if (b === NONE) return undefined;
+        if (b.wasm >= 0) {
+          // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
+          this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
+        } else if (b.wasm === WASM_PENDING) {
+          return undefined;
+        }
+        return b;
       }
       if (++p.heat[i]! < this.hotThreshold) return undefined;
     } else {
@@ -126,7 +164,7 @@ export class TranslationCache {
     if (this.wasm === undefined) {
       b = compileBlock(view, this.cexp, off);
     } else if (wb !== undefined) {
-      b = { run: undefined, wasm: -1, length: wb.length, bytes: wb.byteLength, sourceChars: wb.bytes.length, endsInJump: wb.endsInJump };
+      b = { run: undefined, wasm: WASM_PENDING, length: wb.length, bytes: wb.byteLength, sourceChars: wb.code.bytes.length, endsInJump: wb.endsInJump };
     }
     if (b === undefined) {
       page.blocks[po >>> 1] = NONE;
@@ -136,11 +174,6 @@ export class TranslationCache {
       this.flush();
       return undefined;
     }
-    if (this.wasm !== undefined) {
-      const index = this.wasm.install(wb!.bytes);
-      b = { ...b, wasm: index };
-      this.wasm.jcInsert(this.keyOf(pageIndex, po), index, b.length);
-    }
     page.blocks[po >>> 1] = b;
     this.stats.blocks++;
     this.stats.sourceChars += b.sourceChars;
@@ -149,7 +182,27 @@ export class TranslationCache {
       this.code[pageIndex] = 1;
       for (const h of this.harts) h.flushStoreCaches();
     }
+    if (wb !== undefined) {
+      // Its page is a code page from now on, so a store into it drops it before it is compiled.
+      if (this.pending.length === 0) this.pendingAge = 0;
+      this.pending.push({ block: b, page, pageIndex, po, code: wb.code });
+      if (this.pending.length >= BATCH_BLOCKS || this.pendingAge >= this.batchDelay) this.compilePending();
+      return b.wasm >= 0 ? b : undefined;
+    }
     return b;
+  }
+
+  /** Compile the pending blocks that are still current (not dropped since) as one module. */
+  private compilePending(): void {
+    const live = this.pending.filter((q) => this.pages[q.pageIndex] === q.page && q.page.blocks[q.po >>> 1] === q.block);
+    this.pending = [];
+    if (live.length === 0) return;
+    const wasm = this.wasm!;
+    const indices = wasm.install(encodeBlocks(live.map((q) => q.code)), live.length);
+    live.forEach((q, n) => {
+      q.block.wasm = indices[n]!;
+      wasm.jcInsert(this.keyOf(q.pageIndex, q.po), q.block.wasm, q.block.length);
+    });
   }
 
   /** The jump-cache key of the block at byte `po` of RAM page `pageIndex` (see WasmRuntime.key). */
@@ -194,6 +247,7 @@ export class TranslationCache {
     if (this.wasm !== undefined) {
       this.wasm.jcClear();
       for (const page of this.pages) if (page !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) this.wasm.release(b.wasm);
+      this.pending = [];
     }
     this.pages.fill(undefined);
     this.code.fill(0);

@@ -102,8 +102,8 @@ export class Code {
   call(f: number): this { this.bytes.push(Op.call); uleb(this.bytes, f); return this; }
   callIndirect(type: number): this { this.bytes.push(Op.call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
 
-  /** The function body as the code section holds it (spec 5.5.13): size, locals, expr. */
-  encode(): number[] {
+  /** Append the function body as the code section holds it (spec 5.5.13): size, locals, expr. */
+  encodeInto(out: number[]): void {
     const body: number[] = [];
     // Run-length encoded local declarations.
     const runs: [number, number][] = [];
@@ -117,12 +117,11 @@ export class Code {
       uleb(body, n);
       body.push(t);
     }
-    for (const b of this.bytes) body.push(b);
-    body.push(Op.end);
-    const out: number[] = [];
-    uleb(out, body.length);
+    uleb(out, body.length + this.bytes.length + 1);
     for (const b of body) out.push(b);
-    return out;
+    const bytes = this.bytes;
+    for (let i = 0; i < bytes.length; i++) out.push(bytes[i]!);
+    out.push(Op.end);
   }
 }
 
@@ -138,8 +137,8 @@ export interface ModuleSpec {
   readonly importFuncs: readonly { readonly name: string; readonly type: number }[];
   /** Whether the module imports "env" "table" (a funcref table, at least 0 entries). */
   readonly importTable?: boolean;
-  /** Defined functions: type index and body; exported as "f0", "f1", ... */
-  readonly funcs: readonly { readonly type: number; readonly code: Code }[];
+  /** Defined functions: type index and body; those with `exported` are exported as "f0", "f1", ... in order. */
+  readonly funcs: readonly { readonly type: number; readonly code: Code; readonly exported?: boolean }[];
 }
 
 function name(out: number[], s: string): void {
@@ -150,7 +149,7 @@ function name(out: number[], s: string): void {
 function section(out: number[], id: number, body: number[]): void {
   out.push(id);
   uleb(out, body.length);
-  for (const b of body) out.push(b);
+  for (let i = 0; i < body.length; i++) out.push(body[i]!);
 }
 
 /** Encode a module that imports "env" "mem" (the memory, spec 5.5.5) and `spec`'s functions. */
@@ -161,9 +160,9 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   for (const t of spec.types) {
     types.push(0x60);
     uleb(types, t.params.length);
-    types.push(...t.params);
+    for (const v of t.params) types.push(v);
     uleb(types, t.results.length);
-    types.push(...t.results);
+    for (const v of t.results) types.push(v);
   }
   section(out, 1, types);
   const imports: number[] = [];
@@ -188,16 +187,17 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   for (const f of spec.funcs) uleb(funcs, f.type);
   section(out, 3, funcs);
   const exports: number[] = [];
-  uleb(exports, spec.funcs.length);
-  spec.funcs.forEach((_, i) => {
-    name(exports, `f${i}`);
+  const exported = spec.funcs.flatMap((f, i) => (f.exported === false ? [] : [i]));
+  uleb(exports, exported.length);
+  exported.forEach((i, n) => {
+    name(exports, `f${n}`);
     exports.push(0x00);
     uleb(exports, spec.importFuncs.length + i);
   });
   section(out, 7, exports);
   const code: number[] = [];
   uleb(code, spec.funcs.length);
-  for (const f of spec.funcs) code.push(...f.code.encode());
+  for (const f of spec.funcs) f.code.encodeInto(code);
   section(out, 10, code);
-  return new Uint8Array(out);
+  return Uint8Array.from(out);
 }

@@ -18,9 +18,9 @@ import { forEachBlockInstruction } from '../block-scan.js';
 import { Code, encodeModule, I32, I64, Op } from './encoder.js';
 import { PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
 
-/** A compiled block's module bytes and its shape (instantiated by the runtime). */
+/** A compiled block: its function (encoded into a module with others by encodeBlocks) and shape. */
 export interface WasmBlock {
-  readonly bytes: Uint8Array;
+  readonly code: Code;
   readonly length: number;
   readonly byteLength: number;
   readonly endsInJump: boolean;
@@ -37,7 +37,8 @@ const TYPES = [
 ];
 export const IMPORT_LDMISS = 0;
 export const IMPORT_STMISS = 1;
-const FUNC_MULHU = 3; // after the two imports and the block itself
+/** Each module's first defined function (after the two imports); its blocks follow. */
+const FUNC_MULHU = 2;
 
 const MIN64 = -(2n ** 63n);
 
@@ -70,7 +71,6 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
   const tb = c.local(I64);
   const regs = new Map<number, number>();
   const written = new Set<number>();
-  let usesMulh = false;
 
   const reg = (r: number): number => {
     let l = regs.get(r);
@@ -93,10 +93,10 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     written.add(rd);
     c.set(reg(rd));
   };
+  // Pass 1's code is dropped, so it writes nothing back.
+  const wbRegs = allWritten === undefined ? [] : [...allWritten].sort((x, y) => x - y);
   const writeBack = (): void => {
-    for (const r of [...(allWritten ?? written)].sort((x, y) => x - y)) {
-      c.get(ST).get(reg(r)).mem(Op.i64_store, ST_X + 8 * r);
-    }
+    for (const r of wbRegs) c.get(ST).get(reg(r)).mem(Op.i64_store, ST_X + 8 * r);
   };
   /** Store pc = entry pc + `at`. */
   const setPc = (at: number): void => {
@@ -125,14 +125,7 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
   for (const [r, l] of [...regs].sort((x, y) => x[0] - y[0])) c.get(ST).mem(Op.i64_load, ST_X + 8 * r).set(l);
   for (const b of body) c.bytes.push(b);
 
-  const funcs = [{ type: TYPE_BLOCK, code: c }];
-  if (usesMulh) funcs.push({ type: TYPE_MULH, code: mulhu() });
-  const bytes = encodeModule({
-    types: TYPES,
-    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }],
-    funcs,
-  });
-  return { bytes, length: scanned.count, byteLength: scanned.bytes, endsInJump: scanned.endsInJump, written };
+  return { code: c, length: scanned.count, byteLength: scanned.bytes, endsInJump: scanned.endsInJump, written };
 
   /**
    * o = arena offset of the access at address `a` (already in local a): the hart's page cache
@@ -305,7 +298,6 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
           }
           // MULH (f3 1), MULHSU (2), MULHU (3): the unsigned high product, corrected for signed
           // operands (two's complement: subtract b when a < 0, a when b < 0, mod 2^64).
-          usesMulh = true;
           get(rs1);
           c.set(ta);
           get(rs2);
@@ -454,6 +446,19 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     c.op(Op.select, Op.i64_add).mem(Op.i64_store, ST_PC);
     c.get(k).i32(count).op(Op.i32_add).ret();
   }
+}
+
+/**
+ * One module holding `blocks` (exported "f0", "f1", ... in order) and the helper they share:
+ * instantiating a module costs a few hundred microseconds whatever its size (V8 sets up a code
+ * space per module), so blocks are compiled in batches (docs/translator.md).
+ */
+export function encodeBlocks(blocks: readonly Code[]): Uint8Array {
+  return encodeModule({
+    types: TYPES,
+    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }],
+    funcs: [{ type: TYPE_MULH, code: mulhu(), exported: false }, ...blocks.map((code) => ({ type: TYPE_BLOCK, code }))],
+  });
 }
 
 /** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit partial products. */

@@ -89,17 +89,21 @@ export class WasmRuntime {
     return -1;
   }
 
-  /** Instantiate a compiled block; its table index. */
-  install(bytes: Uint8Array): number {
+  /** Instantiate a module of `count` blocks (encodeBlocks); their table indices, in order. */
+  install(bytes: Uint8Array, count: number): number[] {
     const api = wasmApi!;
-    const fn = new api.Instance(new api.Module(bytes), this.imports).exports['f0'];
-    let index = this.free.pop();
-    if (index === undefined) {
-      index = this.next++;
-      if (index >= this.table.length) this.table.grow(this.table.length);
+    const exports = new api.Instance(new api.Module(bytes), this.imports).exports;
+    const indices: number[] = [];
+    for (let i = 0; i < count; i++) {
+      let index = this.free.pop();
+      if (index === undefined) {
+        index = this.next++;
+        if (index >= this.table.length) this.table.grow(this.table.length);
+      }
+      this.table.set(index, exports[`f${i}`]);
+      indices.push(index);
     }
-    this.table.set(index, fn);
-    return index;
+    return indices;
   }
 
   /** The block at table `index` was dropped (its function is released; a running one finishes). */
