@@ -1,5 +1,6 @@
 #!/bin/sh
-# Side by side in one run, on the bare board with the translator, without it, and on
+# Side by side in one run, on the bare board with the translator (WebAssembly back end, the
+# default; and the JavaScript back end, VM_TRANSLATE=js), without it, and on
 # qemu-system-riscv64 (TCG), -bios none:
 #   cpu    our `cpu` workload (guests/user/cpu.c in kernel-m)
 #   bzip2  Debian's libbz2 compressing and decompressing 128 KiB per iteration (guests/bzip2)
@@ -12,9 +13,9 @@ cd "$(dirname "$0")/../../.."
 REPS=${1:-3}
 WORKLOADS=${2:-cpu bzip2}
 best() { sort -n | head -1; }
-ours() { # $1 iters, $2 flag -> seconds of guest run (vm --stats)
+ours() { # $1 iters, $2 flag, $3 VM_TRANSLATE (optional) -> seconds of guest run (vm --stats)
   for _ in $(seq "$REPS"); do
-    pnpm -s vm run $2 -bios none -kernel "$img" -append "$(args "$1")" --stats 2>&1 |
+    VM_TRANSLATE=${3:-} pnpm -s vm run $2 -bios none -kernel "$img" -append "$(args "$1")" --stats 2>&1 |
       sed -n 's/.* instructions in \([0-9.]*\) s.*/\1/p'
   done | best
 }
@@ -34,14 +35,16 @@ for w in $WORKLOADS; do
   *) echo "unknown workload $w (cpu, bzip2)" >&2; exit 2 ;;
   esac
   tS=$(ours $SHORT ""); tL=$(ours $LONG "")
+  jS=$(ours $SHORT "" js); jL=$(ours $LONG "" js)
   iS=$(ours $SHORT --no-translate); iL=$(ours $LONG --no-translate)
   qS=$(qemu $SHORT); qL=$(qemu $LONG)
   n=$((LONG - SHORT))
   rate() { echo "scale=2; $n / ($2 - $1)" | bc; }
-  rt=$(rate "$tS" "$tL"); ri=$(rate "$iS" "$iL"); rq=$(rate "$qS" "$qL")
+  rt=$(rate "$tS" "$tL"); rj=$(rate "$jS" "$jL"); ri=$(rate "$iS" "$iL"); rq=$(rate "$qS" "$qL")
   echo "$w workload, iterations/s (from $SHORT vs $LONG iterations, best of $REPS):"
   echo "  translator   $rt   (${tS}s / ${tL}s)"
+  echo "  js blocks    $rj   (${jS}s / ${jL}s)"
   echo "  interpreter  $ri   (${iS}s / ${iL}s)"
   echo "  qemu tcg     $rq   (${qS}s / ${qL}s)"
-  echo "  translator / qemu = $(echo "scale=3; $rt / $rq" | bc)x, interpreter / qemu = $(echo "scale=3; $ri / $rq" | bc)x"
+  echo "  translator / qemu = $(echo "scale=3; $rt / $rq" | bc)x, js blocks / qemu = $(echo "scale=3; $rj / $rq" | bc)x, interpreter / qemu = $(echo "scale=3; $ri / $rq" | bc)x"
 done
