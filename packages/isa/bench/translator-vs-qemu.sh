@@ -30,7 +30,7 @@ qemu() { # $1 iters -> wall seconds
 }
 for w in $WORKLOADS; do
   case $w in
-  cpu) img=guests/images/kernel-m.elf; SHORT=200; LONG=2000; args() { echo "workload=cpu cpu.iters=$1"; } ;;
+  cpu) img=guests/images/kernel-m.elf; SHORT=200; LONG=20000; args() { echo "workload=cpu cpu.iters=$1"; } ;;
   bzip2) img=guests/bzip2/images/bzip2-bench.elf; SHORT=1; LONG=6; args() { echo "bzip2.iters=$1"; } ;;
   *) echo "unknown workload $w (cpu, bzip2)" >&2; exit 2 ;;
   esac

@@ -413,6 +413,7 @@ export class Hart implements BlockHart, TranslatingHart {
   /** Reset (priv spec 3.4): M-mode, MIE = MPRV = 0, no delegation, bare translation. */
   reset(pc: bigint): void {
     this.exitRequest = undefined;
+    this.translations?.flush();
     this.setState(resetHartState(pc, this.midelegFixed));
   }
 
@@ -1925,7 +1926,11 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /**
    * Load an architectural state (a copy: `s` is not kept) and rebuild everything derived from it:
-   * translated blocks, the MMU's TLB and mirrors, page caches, Sstc and interrupt attention.
+   * the MMU's TLB and mirrors, page caches, Sstc and interrupt attention. Translated blocks are
+   * not derived from the hart's state (they are keyed by physical address, and every write to RAM
+   * — snapshot restore included — drops the blocks it overwrites), so they stay: the hosted
+   * stack's world switch loads a vCPU's state on every KVM_RUN, and dropping them there left its
+   * guests without translated code.
    */
   setState(s: HartState): void {
     if (s.version !== 2) throw new VmError(`hart: unknown state version ${String(s.version)}`);
@@ -1987,7 +1992,6 @@ export class Hart implements BlockHart, TranslatingHart {
     this.vstval = s.vstval;
     this.vsatp = s.vsatp;
     this.vstimecmp = s.vstimecmp;
-    this.translations?.flush();
     this.mmu.flushAll();
     this.sstcPending = this.vstcPending = false;
     this.rederive(DERIVE_ALL);
