@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:net';
 import { exitsByReason, type NativeHypervisor, type Vm } from '@vm/hypervisor-native';
 import { readSnapshot, writeSnapshot, type VirtMachine } from '@vm/machine';
 import type { SystemBus } from '@vm/mmu';
+import type { Hart } from '@vm/isa';
+import { vmmExits, vmmSyscalls } from '@vm/hypervisor-hosted';
+import type { HostedGuestView } from './hosted-guest.js';
 import { hartCpu, vmCpu } from './debug-cpu.js';
 import { ConfigError } from '@vm/core';
 import type { HostConsole } from './console.js';
@@ -57,12 +60,12 @@ export function nativeMonitorMachine(hv: NativeHypervisor, vm: Vm, control: () =
     name: vm.name,
     status: () => `${control()?.paused ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
     exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
-    mmuStats: () => mmuStats(hv, vm),
+    mmuStats: () => mmuStats(hv.host, vm),
     pause: () => control()?.stop(),
     resume: () => control()?.cont(),
   };
   return {
-    cpus: () => [vmCpu(hv, vm)],
+    cpus: () => [vmCpu(hv.host, vm)],
     readPhysical: (addr, length) => physical(vm.board.bus, addr, length),
     map: () => mapOf(vm.board.bus, `${vm.name}`),
     reset: () => {
@@ -88,26 +91,80 @@ function monitorVm(hv: NativeHypervisor, vm: Vm): MonitorVm {
     name: vm.name,
     status: () => `${hv.isPaused(vm) ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
     exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
-    mmuStats: () => mmuStats(hv, vm),
+    mmuStats: () => mmuStats(hv.host, vm),
     pause: () => hv.pause(vm),
     resume: () => hv.resume(vm),
   };
 }
 
-function mmuStats(hv: NativeHypervisor, vm: Vm): string {
+/** A VM's shadow page table (trap) or G-stage (hext) statistics; `host` is the machine whose hart runs it. */
+function mmuStats(host: { readonly hart: Hart }, vm: Vm): string {
   const lines: string[] = [];
   if (vm.mode === 'trap') {
     lines.push(`shadow fills ${vm.shadow.fills}`, `shadow flushes ${vm.shadow.flushes}`, `shadow generation ${vm.shadow.generation}`, `shadow views ${vm.shadow.viewCount}`);
-  } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(hv.host.hart, 0x680) ?? 0n).toString(16)}`);
+  } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(host.hart, 0x680) ?? 0n).toString(16)}`);
   for (const [k, v] of Object.entries(vm.stats.events())) if (/shadow|gstage|pv-mmu|tlb|guest-page/.test(k)) lines.push(`${k} ${v}`);
   return lines.join('\n');
+}
+
+/**
+ * The guest of `vm run --hypervisor hosted` for the monitor: its CPU, memory and map as the
+ * debugger sees them (hosted-guest.ts), and the VM commands: `info exits` lists what the vCPU
+ * exited for and what KVM_RUN returned to the VMM process (accel), `vm_pause` holds it as `stop`
+ * does (one guest). A soft VMM interprets its guest: it has no exits and no shadow tables.
+ */
+export function hostedMonitorMachine(view: HostedGuestView, control: () => RunControl | undefined): MonitorMachine {
+  const t = view.target;
+  const vmm = view.vmm;
+  const pc = (): bigint => view.cpus()[0]!.pc;
+  const vmEntry: MonitorVm = {
+    name: 'guest',
+    status: () => {
+      const state = control()?.paused ? 'paused' : t.kind === 'accel' ? t.vm.state : vmm.exit === undefined ? 'running' : 'stopped';
+      const exits = t.kind === 'accel' ? `, ${t.vm.stats.exitCount} exits` : '';
+      return `${state}, hosted ${t.kind}, ${vmm.guestInstructions} guest instructions${exits}, pc 0x${pc().toString(16)}`;
+    },
+    exits: () => {
+      const toVmm = vmmExits(vmm);
+      if (t.kind === 'soft') return `none: the soft VMM interprets its guest (${vmmSyscalls(vmm)})`;
+      const lines = exitsByReason(t.vm).split(', ').filter((l) => l !== '');
+      return [...(lines.length === 0 ? ['no exits'] : lines), `KVM_RUN returned to the VMM: ${toVmm || 'nothing yet'}`].join('\n');
+    },
+    mmuStats: () => (t.kind === 'accel' ? mmuStats(t.host, t.vm) : 'none: the soft VMM interprets its guest (no shadow page tables)'),
+    pause: () => control()?.stop(),
+    resume: () => control()?.cont(),
+  };
+  return {
+    cpus: () => view.cpus(),
+    readPhysical: (addr, length) => physical(view.bus, addr, length),
+    map: () => mapOf(view.bus, 'guest'),
+    reset: () => {
+      // The VMM ends as on the guest's own reset request: a VM does not reboot.
+      if (t.kind === 'soft') t.board.requestExit({ reason: 'reset' });
+      else t.vm.stop('reset', 'system_reset from the monitor', pc());
+      return undefined;
+    },
+    powerdown: () => {
+      if (t.kind === 'soft') t.board.requestExit({ reason: 'poweroff', code: 0 });
+      else {
+        t.vm.exitStatus = 0;
+        t.vm.stop('poweroff', 'system_powerdown from the monitor', pc());
+      }
+    },
+    savevm: (file) => {
+      writeSnapshot(file, vmm.snapshot());
+      return '';
+    },
+    loadvm: () => 'loadvm: a hosted guest is restored by starting it from the file: vm restore FILE --hypervisor hosted',
+    vms: [vmEntry],
+  };
 }
 
 /** The VMs of `vm up` for the monitor: CPU#i is VM i's guest; x and xp look at the first VM. */
 export function stackMonitorMachine(hv: NativeHypervisor, vms: readonly Vm[]): MonitorMachine {
   const first = vms[0]!;
   return {
-    cpus: () => vms.map((vm) => vmCpu(hv, vm)),
+    cpus: () => vms.map((vm) => vmCpu(hv.host, vm)),
     readPhysical: (addr, length) => physical(first.board.bus, addr, length),
     map: () => mapOf(first.board.bus, first.name),
     reset: () => {

@@ -29,7 +29,7 @@ export class StackDebugger {
     for (const { vm, port } of vms) {
       if (port === undefined) continue;
       try {
-        const gdb = await GdbServer.listen(vmCpu(hv, vm), port, undefined, {
+        const gdb = await GdbServer.listen(vmCpu(hv.host, vm), port, undefined, {
           startPaused: true,
           monitor,
           onStop: () => hv.pause(vm),

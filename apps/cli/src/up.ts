@@ -115,7 +115,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   );
 
   const late: { monitor?: Monitor } = {};
-  const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
+  const control = (await RunControl.fromArgs(args, () => vmCpu(hv.host, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
   const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
   late.monitor = mon.monitor;
   let debug: StackDebugger | undefined;
