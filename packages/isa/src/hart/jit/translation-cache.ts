@@ -66,6 +66,13 @@ export class TranslationCache {
   private readonly code: Uint8Array;
   /** Per RAM page: invalidations so far, saturating at SMC_LIMIT (then never translated again). */
   private readonly smc: Uint8Array;
+  /**
+   * Pages given a CodePage since the last flush (may repeat, may since be invalidated): a flush
+   * clears these instead of every page of RAM. The hosted stack's world switch restores the hart
+   * (setState, which flushes) on every KVM_RUN: a debugger stepping its guest one instruction at a
+   * time would otherwise spend most of its time clearing two arrays as long as RAM's pages.
+   */
+  private live: number[] = [];
   private readonly harts: TranslatingHart[] = [];
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
 
@@ -100,6 +107,7 @@ export class TranslationCache {
       if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
       const fresh = new CodePage();
       this.pages[pageIndex] = fresh;
+      this.live.push(pageIndex);
       fresh.heat[i] = 1;
       if (this.hotThreshold > 1) return undefined;
     }
@@ -158,8 +166,16 @@ export class TranslationCache {
 
   /** Drop every translation (cache full, snapshot restored, reset). */
   flush(): void {
-    this.pages.fill(undefined);
-    this.code.fill(0);
+    if (this.live.length >= this.code.length) {
+      this.pages.fill(undefined);
+      this.code.fill(0);
+    } else {
+      for (const p of this.live) {
+        this.pages[p] = undefined;
+        this.code[p] = 0;
+      }
+    }
+    this.live = [];
     this.stats.blocks = 0;
     this.stats.sourceChars = 0;
     this.stats.flushes++;
