@@ -140,8 +140,8 @@ writeFileSync(echo, ECHO);
 const word = (i: number): string => `0x${new DataView(ECHO.buffer, ECHO.byteOffset + 4 * i, 4).getUint32(0, true).toString(16).padStart(8, '0')}`;
 
 /** A `vm run --hypervisor hosted` whose stdin a test types into, waiting for what it prints (never for a time). */
-function session(args: string[]): { type: (s: string) => void; until: (text: string | RegExp) => Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '--hypervisor', 'hosted', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+function session(args: string[], command = ['run', '--hypervisor', 'hosted']): { type: (s: string) => void; until: (text: string | RegExp) => Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...command, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let seen = 0;
   let waiters: (() => void)[] = [];
@@ -276,16 +276,47 @@ describe('what stays refused under --hypervisor hosted', () => {
     expect(f.stderr).toBe(`vm: -serial file:${join(dir, 's.txt')}: not implemented under --hypervisor hosted (only stdio)\n`);
   });
 
-  it('vm up on a hosted stack refuses gdb: PORT and --monitor (exit 2)', () => {
+  it('vm up on a hosted stack refuses gdb: PORT (exit 2)', () => {
     const stack = join(dir, 'hosted.yaml');
     writeFileSync(stack, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, gdb: 1241 }\n`);
     const g = vm('', 'up', stack);
     expect(g.status).toBe(2);
     expect(g.stderr).toBe(`vm: ${stack}: vms[0].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)\n`);
-    const plain = join(dir, 'hosted-plain.yaml');
-    writeFileSync(plain, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM} }\n`);
-    const m = vm('', 'up', plain, '-monitor', 'stdio');
-    expect(m.status).toBe(2);
-    expect(m.stderr).toContain('not implemented for a hosted stack (native stacks have it)');
   });
 });
+
+/** A `vm up` whose stdin (here: its monitor) a test types into. */
+function upSession(args: string[]): ReturnType<typeof session> {
+  return session(args, ['up']);
+}
+
+describe('vm up --monitor on a hosted stack', () => {
+  it('info vms, vm_pause holds one VMM process while the other runs on, vm_resume, info exits, stop/cont of the whole stack, quit', async () => {
+    const stack = join(dir, 'hosted-monitor.yaml');
+    writeFileSync(stack, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${echo}, kernel-mode: m }\n  - { name: b, memory: 64M, kernel: ${echo}, kernel-mode: m }\n`);
+    const s = upSession([stack, '--monitor', 'stdio']);
+    await s.until('(qemu) ');
+    s.type('info vms\n');
+    await s.until(/a: running, hosted accel, \d+ guest instructions, \d+ exits, pc 0x800000[0-9a-f]+\nb: running, hosted accel/);
+    s.type('vm_pause a\ninfo vms\n');
+    const before = await s.until(/a: paused, hosted accel, \d+ guest instructions.*\nb: running, hosted accel, \d+ guest instructions/);
+    const count = (text: string, vmName: string): number => Number(new RegExp(`${vmName}: \\w+, hosted accel, (\\d+) guest instructions`).exec(text)![1]);
+    // Wait until b has run on while a stays where it was.
+    let after = before;
+    for (let i = 0; i < 200 && count(after, 'b') === count(before, 'b'); i++) {
+      s.type('info vms\n');
+      after = await s.until(/b: \w+, hosted accel, \d+ guest instructions.*\n/);
+    }
+    expect(count(after, 'a')).toBe(count(before, 'a'));
+    expect(count(after, 'b')).toBeGreaterThan(count(before, 'b'));
+    s.type('vm_resume a\ninfo exits a\n');
+    await s.until(/mmio \d+\n(.*\n)*KVM_RUN returned to the VMM: .*mmio \d+/);
+    s.type('stop\ninfo status\n');
+    await s.until('VM status: paused');
+    s.type('cont\ninfo status\n');
+    await s.until('VM status: running');
+    s.type('quit\n');
+    expect(await s.exit).toBe(0);
+  }, 60_000);
+});
+

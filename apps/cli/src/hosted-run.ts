@@ -47,7 +47,8 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
         const v = view;
         control = (await RunControl.fromArgs(args, () => v.cpus(), (cmd) => late.monitor?.execute(cmd), () => v.guestErrors()))!;
         const c = control;
-        mon = await attachMonitor(monitorSpec, con, c, hostedMonitorMachine(v, () => c));
+        // One guest: vm_pause holds it as `stop` does.
+        mon = await attachMonitor(monitorSpec, con, c, hostedMonitorMachine([{ name: 'guest', view: v, paused: () => c.paused, pause: () => c.stop(), resume: () => c.cont() }]));
         late.monitor = mon.monitor;
       }
     } catch (e) {

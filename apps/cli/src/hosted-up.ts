@@ -1,8 +1,14 @@
 import { checkHostMemory } from './memory-limit.js';
 import { ConfigError, type GuestFile } from '@vm/core';
 import { DEFAULT_WEIGHT } from '@vm/hostos';
-import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
+import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type HostedHost, type VmmMode } from '@vm/hypervisor-hosted';
 import { HostConsole } from './console.js';
+import type { ParsedArgs } from './args.js';
+import { consoleFlags, type MonitorSpec } from './machine-flags.js';
+import { hostedGuest } from './hosted-guest.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, hostedMonitorMachine, type HostedMonitorGuest } from './monitor-machines.js';
+import { RunControl } from './run-control.js';
 import { ImageWriteBack } from './image-write-back.js';
 import { hostedDisk } from './hosted-config.js';
 import { runInteractive } from './session-run.js';
@@ -40,12 +46,53 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
 }
 
 /**
+ * The stack's monitor (`--monitor`, or Ctrl-A C on a terminal): `stop`/`cont` hold the whole host
+ * OS between slices (RunControl, as for a native stack); `vm_pause NAME` holds one VMM process in
+ * the host kernel (blocked, as SIGSTOP would: the scheduler runs the others) until `vm_resume`.
+ * No monitor: no control, the stack runs as before. (`vm up` has no -S, -gdb or -d: `args` gives
+ * RunControl nothing else to arm.)
+ */
+async function stackMonitor(host: HostedHost, spec: StackSpec, args: ParsedArgs, monitorSpec: MonitorSpec, con: HostConsole): Promise<{ control: RunControl | undefined; monitor: { close: () => void } }> {
+  const none = { control: undefined, monitor: { close: () => undefined } };
+  if (monitorSpec.kind === 'none' || (monitorSpec.kind === 'mux' && !con.muxed)) return none;
+  const guests: HostedMonitorGuest[] = [];
+  host.vmms.forEach(({ process: p }, i) => {
+    const view = hostedGuest(host, i);
+    if (view === undefined) return;
+    const held = { on: false };
+    guests.push({
+      name: spec.vms[i]!.name,
+      view,
+      paused: () => held.on,
+      pause: () => {
+        if (p.state === 'zombie' || held.on) return;
+        held.on = true;
+        host.kernel.block(p, 'event');
+      },
+      resume: () => {
+        if (!held.on) return;
+        held.on = false;
+        host.kernel.wake(p);
+      },
+    });
+  });
+  // Every VMM failed to create its guest: their reports end the run.
+  if (guests.length === 0) return none;
+  const late: { monitor?: Monitor } = {};
+  const control = (await RunControl.fromArgs(args, () => guests.flatMap((g) => g.view.cpus()), (cmd) => late.monitor?.execute(cmd)))!;
+  const mon = await attachMonitor(monitorSpec, con, control, hostedMonitorMachine(guests));
+  late.monitor = mon.monitor;
+  return { control, monitor: mon };
+}
+
+/**
  * `vm up` with `hypervisor: { type: hosted, mode: accel|soft }`: one host OS whose file system
  * holds every VM's images, one VMM process per VM scheduled by weight. Consoles are prefixed
  * `[name] ` line by line (the attached VM gets the terminal and the host console's input).
  */
-export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean): Promise<number> {
-  const con = new HostConsole(process.stdin, process.stdout, { noMonitor: 'not implemented for a hosted stack (native stacks have it)' });
+export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean, args: ParsedArgs): Promise<number> {
+  const monitorSpec = consoleFlags(args).monitor;
+  const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });
   const consoles = new StackConsoles(con, attach);
   const consoleOf = consoles.consoleOf;
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
@@ -98,7 +145,10 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     return inode === undefined ? [] : [new ImageWriteBack(kernel, path, drive.file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode))];
   });
   const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined, closeDisks: () => writeBacks.forEach((w) => w.close()) });
+  const { control, monitor } = await stackMonitor({ kernel, vmms }, spec, args, monitorSpec, con);
   const end = await runInteractive({
+    control,
+    cleanup: () => monitor.close(),
     session,
     console: con,
     max,

@@ -107,56 +107,78 @@ function mmuStats(host: { readonly hart: Hart }, vm: Vm): string {
   return lines.join('\n');
 }
 
-/**
- * The guest of `vm run --hypervisor hosted` for the monitor: its CPU, memory and map as the
- * debugger sees them (hosted-guest.ts), and the VM commands: `info exits` lists what the vCPU
- * exited for and what KVM_RUN returned to the VMM process (accel), `vm_pause` holds it as `stop`
- * does (one guest). A soft VMM interprets its guest: it has no exits and no shadow tables.
- */
-export function hostedMonitorMachine(view: HostedGuestView, control: () => RunControl | undefined): MonitorMachine {
-  const t = view.target;
-  const vmm = view.vmm;
-  const pc = (): bigint => view.cpus()[0]!.pc;
-  const vmEntry: MonitorVm = {
-    name: 'guest',
+/** One guest of a hosted stack for the monitor: what it is, and how `vm_pause` holds it. */
+export interface HostedMonitorGuest {
+  readonly name: string;
+  readonly view: HostedGuestView;
+  paused(): boolean;
+  pause(): void;
+  resume(): void;
+}
+
+/** `info vms` line, `info exits` and `info shadow` of one hosted guest. */
+function hostedMonitorVm(g: HostedMonitorGuest): MonitorVm {
+  const t = g.view.target;
+  const vmm = g.view.vmm;
+  return {
+    name: g.name,
     status: () => {
-      const state = control()?.paused ? 'paused' : t.kind === 'accel' ? t.vm.state : vmm.exit === undefined ? 'running' : 'stopped';
+      const state = g.paused() ? 'paused' : t.kind === 'accel' ? t.vm.state : vmm.exit === undefined ? 'running' : 'stopped';
       const exits = t.kind === 'accel' ? `, ${t.vm.stats.exitCount} exits` : '';
-      return `${state}, hosted ${t.kind}, ${vmm.guestInstructions} guest instructions${exits}, pc 0x${pc().toString(16)}`;
+      return `${state}, hosted ${t.kind}, ${vmm.guestInstructions} guest instructions${exits}, pc 0x${g.view.cpus()[0]!.pc.toString(16)}`;
     },
     exits: () => {
-      const toVmm = vmmExits(vmm);
       if (t.kind === 'soft') return `none: the soft VMM interprets its guest (${vmmSyscalls(vmm)})`;
       const lines = exitsByReason(t.vm).split(', ').filter((l) => l !== '');
-      return [...(lines.length === 0 ? ['no exits'] : lines), `KVM_RUN returned to the VMM: ${toVmm || 'nothing yet'}`].join('\n');
+      return [...(lines.length === 0 ? ['no exits'] : lines), `KVM_RUN returned to the VMM: ${vmmExits(vmm) || 'nothing yet'}`].join('\n');
     },
     mmuStats: () => (t.kind === 'accel' ? mmuStats(t.host, t.vm) : 'none: the soft VMM interprets its guest (no shadow page tables)'),
-    pause: () => control()?.stop(),
-    resume: () => control()?.cont(),
+    pause: () => g.pause(),
+    resume: () => g.resume(),
   };
+}
+
+/**
+ * The guests of the hosted stack for the monitor (`vm run --hypervisor hosted`: one; `vm up`: one
+ * per VMM, CPU#i is guest i, x and xp look at the first): their CPUs, memory and maps as the
+ * debugger sees them (hosted-guest.ts), and the VM commands: `info exits` lists what the vCPU
+ * exited for and what KVM_RUN returned to the VMM process (accel); a soft VMM interprets its guest,
+ * with no exits and no shadow tables.
+ */
+export function hostedMonitorMachine(guests: readonly HostedMonitorGuest[]): MonitorMachine {
+  const first = guests[0]!.view;
+  const pc = (v: HostedGuestView): bigint => v.cpus()[0]!.pc;
   return {
-    cpus: () => view.cpus(),
-    readPhysical: (addr, length) => physical(view.bus, addr, length),
-    map: () => mapOf(view.bus, 'guest'),
+    cpus: () => guests.flatMap((g) => g.view.cpus()),
+    readPhysical: (addr, length) => physical(first.bus, addr, length),
+    map: () => mapOf(first.bus, guests[0]!.name),
     reset: () => {
-      // The VMM ends as on the guest's own reset request: a VM does not reboot.
-      if (t.kind === 'soft') t.board.requestExit({ reason: 'reset' });
-      else t.vm.stop('reset', 'system_reset from the monitor', pc());
+      // Each VMM ends as on its guest's own reset request: a VM does not reboot.
+      for (const { view } of guests) {
+        const t = view.target;
+        if (t.kind === 'soft') t.board.requestExit({ reason: 'reset' });
+        else t.vm.stop('reset', 'system_reset from the monitor', pc(view));
+      }
       return undefined;
     },
     powerdown: () => {
-      if (t.kind === 'soft') t.board.requestExit({ reason: 'poweroff', code: 0 });
-      else {
-        t.vm.exitStatus = 0;
-        t.vm.stop('poweroff', 'system_powerdown from the monitor', pc());
+      for (const { view } of guests) {
+        const t = view.target;
+        if (view.vmm.exit !== undefined) continue;
+        if (t.kind === 'soft') t.board.requestExit({ reason: 'poweroff', code: 0 });
+        else if (t.vm.state !== 'stopped') {
+          t.vm.exitStatus = 0;
+          t.vm.stop('poweroff', 'system_powerdown from the monitor', pc(view));
+        }
       }
     },
     savevm: (file) => {
-      writeSnapshot(file, vmm.snapshot());
+      if (guests.length > 1) return 'savevm: a stack snapshots its VMs with snapshot: { at, file } in the stack file';
+      writeSnapshot(file, first.vmm.snapshot());
       return '';
     },
-    loadvm: () => 'loadvm: a hosted guest is restored by starting it from the file: vm restore FILE --hypervisor hosted',
-    vms: [vmEntry],
+    loadvm: () => (guests.length > 1 ? 'loadvm: a stack starts a VM from a snapshot with restore: FILE in the stack file' : 'loadvm: a hosted guest is restored by starting it from the file: vm restore FILE --hypervisor hosted'),
+    vms: guests.map(hostedMonitorVm),
   };
 }
 

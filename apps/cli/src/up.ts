@@ -87,11 +87,10 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
 
-  if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
   const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
   if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
   if (spec.hypervisor.type === 'hosted' && process.env['VM_ACCEL_THREAD'] === 'multi') throw new ConfigError('-accel tcg,thread=multi: a hosted stack runs on one thread (its VMM processes share the host OS); VMs on threads are for native stacks');
-  if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
+  if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'), args);
 
   if (process.env['VM_ACCEL_THREAD'] === 'multi' || spec.hypervisor.thread === 'multi') return (await import('./parallel-up.js')).upParallel(spec, args, attach, max);
 
