@@ -320,3 +320,42 @@ describe('vm up --monitor on a hosted stack', () => {
   }, 60_000);
 });
 
+describe.skipIf(!hasGdb)('vm run --hypervisor hosted -gdb: Ctrl-C and detach', () => {
+  it('accel: GDB interrupts the running guest (SIGINT sends 0x03) at its pc, detach lets it run on, its poweroff ends the run', async () => {
+    const port = await freePort();
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '--hypervisor', 'hosted', '--kernel-mode', 'm', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let vmOut = '';
+    child.stdout.on('data', (b: Buffer) => (vmOut += b.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (get: () => string, text: string, poke?: () => void): Promise<void> => {
+      while (!get().includes(text)) {
+        poke?.();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    let out = '';
+    let gdb;
+    for (;;) {
+      gdb = spawn('gdb-multiarch', ['-nx', '-batch', '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'c', '-ex', 'p/x $pc', '-ex', 'detach'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      out = '';
+      gdb.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      gdb.stderr.on('data', (b: Buffer) => (out += b.toString()));
+      const code = await Promise.race([new Promise((r) => gdb!.on('exit', r)), waitFor(() => out, 'in ?? ()').then(() => 'connected')]);
+      if (code === 'connected') break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // The guest echoes what it is typed only once GDB's continue let it run.
+    await waitFor(() => vmOut, 'z', () => child.stdin.write('z'));
+    const gdbEnded = new Promise((r) => gdb.on('exit', r));
+    gdb.kill('SIGINT');
+    await gdbEnded;
+    expect(out).toContain('Program received signal SIGINT, Interrupt.');
+    expect(out).toMatch(/\$1 = 0x800000[0-9a-f]{2}\n/);
+    expect(out).toContain('[Inferior 1 (Remote target) detached]');
+    // Detached: the guest runs on, echoes, and 'q' powers it off.
+    await waitFor(() => vmOut, 'y', () => child.stdin.write('y'));
+    child.stdin.write('q');
+    expect(await ended).toBe(0);
+  }, 60_000);
+});
+
