@@ -275,14 +275,6 @@ describe('what stays refused under --hypervisor hosted', () => {
     expect(f.status).toBe(2);
     expect(f.stderr).toBe(`vm: -serial file:${join(dir, 's.txt')}: not implemented under --hypervisor hosted (only stdio)\n`);
   });
-
-  it('vm up on a hosted stack refuses gdb: PORT (exit 2)', () => {
-    const stack = join(dir, 'hosted.yaml');
-    writeFileSync(stack, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, gdb: 1241 }\n`);
-    const g = vm('', 'up', stack);
-    expect(g.status).toBe(2);
-    expect(g.stderr).toBe(`vm: ${stack}: vms[0].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)\n`);
-  });
 });
 
 /** A `vm up` whose stdin (here: its monitor) a test types into. */
@@ -356,6 +348,36 @@ describe.skipIf(!hasGdb)('vm run --hypervisor hosted -gdb: Ctrl-C and detach', (
     await waitFor(() => vmOut, 'y', () => child.stdin.write('y'));
     child.stdin.write('q');
     expect(await ended).toBe(0);
+  }, 60_000);
+});
+
+describe.skipIf(!hasGdb)('vm up on a hosted stack with gdb: PORT', () => {
+  it('debugs one VMM\'s guest (held until GDB continues it) while the other VMM runs; GDB sees its exit', async () => {
+    const image = parseElf(readFileSync(kernelM));
+    const kmain = image.symbols.get('kmain')!;
+    const port = await freePort();
+    const stack = join(dir, 'hosted-gdb.yaml');
+    writeFileSync(stack, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, append: workload=cpu, gdb: ${port} }\n  - { name: b, memory: 64M, kernel: ${kernelM}, append: workload=cpu }\n`);
+    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${kernelM}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'p/x $pc', '-ex', 'break kmain', '-ex', 'c', '-ex', 'monitor info vms', '-ex', 'x/2xw kmain', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+      out = r.stdout + r.stderr;
+      if (!out.includes('Connection refused')) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(out).toContain('$1 = 0x1000');
+    expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
+    // a is held at its breakpoint in the host kernel while b's VMM has run on.
+    expect(out).toMatch(/a: paused, hosted accel, \d+ guest instructions.*\nb: running, hosted accel/);
+    expect(out).toContain(`<kmain>:\t${elfWords(image, kmain, 2).join('\t')}`);
+    expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
+    expect(await ended).toBe(0);
+    expect(stdout).toContain('[a] DONE pass');
+    expect(stdout).toContain('[b] DONE pass');
   }, 60_000);
 });
 

@@ -6,6 +6,7 @@ import { HostConsole } from './console.js';
 import type { ParsedArgs } from './args.js';
 import { consoleFlags, type MonitorSpec } from './machine-flags.js';
 import { hostedGuest } from './hosted-guest.js';
+import { StackDebugger, type DebugTarget } from './stack-debug.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, hostedMonitorMachine, type HostedMonitorGuest } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
@@ -45,44 +46,73 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
   };
 }
 
+/** One VMM's guest of a hosted stack, as the monitor and a gdbstub reach and hold it. */
+interface StackGuest extends HostedMonitorGuest {
+  readonly target: DebugTarget;
+}
+
 /**
- * The stack's monitor (`--monitor`, or Ctrl-A C on a terminal): `stop`/`cont` hold the whole host
- * OS between slices (RunControl, as for a native stack); `vm_pause NAME` holds one VMM process in
- * the host kernel (blocked, as SIGSTOP would: the scheduler runs the others) until `vm_resume`.
- * No monitor: no control, the stack runs as before. (`vm up` has no -S, -gdb or -d: `args` gives
- * RunControl nothing else to arm.)
+ * The guests of the stack's VMMs. Holding one (the monitor's `vm_pause`, its GDB's stop) blocks
+ * that VMM process in the host kernel, as SIGSTOP would: the scheduler runs the others.
  */
-async function stackMonitor(host: HostedHost, spec: StackSpec, args: ParsedArgs, monitorSpec: MonitorSpec, con: HostConsole): Promise<{ control: RunControl | undefined; monitor: { close: () => void } }> {
-  const none = { control: undefined, monitor: { close: () => undefined } };
-  if (monitorSpec.kind === 'none' || (monitorSpec.kind === 'mux' && !con.muxed)) return none;
-  const guests: HostedMonitorGuest[] = [];
-  host.vmms.forEach(({ process: p }, i) => {
+function stackGuests(host: HostedHost, spec: StackSpec): StackGuest[] {
+  const out: StackGuest[] = [];
+  host.vmms.forEach(({ vmm, process: p }, i) => {
     const view = hostedGuest(host, i);
     if (view === undefined) return;
     const held = { on: false };
-    guests.push({
-      name: spec.vms[i]!.name,
+    const hold = (): void => {
+      if (p.state === 'zombie' || held.on) return;
+      held.on = true;
+      host.kernel.block(p, 'event');
+    };
+    const release = (): void => {
+      if (!held.on) return;
+      held.on = false;
+      host.kernel.wake(p);
+    };
+    const name = spec.vms[i]!.name;
+    const t = view.target;
+    out.push({
+      name,
       view,
       paused: () => held.on,
-      pause: () => {
-        if (p.state === 'zombie' || held.on) return;
-        held.on = true;
-        host.kernel.block(p, 'event');
-      },
-      resume: () => {
-        if (!held.on) return;
-        held.on = false;
-        host.kernel.wake(p);
+      pause: hold,
+      resume: release,
+      target: {
+        name,
+        port: spec.vms[i]!.gdb,
+        cpu: () => view.cpus()[0]!,
+        hold,
+        release,
+        kill: () => {
+          release();
+          if (t.kind === 'soft') t.board.requestExit({ reason: 'halt', message: 'killed from GDB' });
+          else t.vm.stop('hook', 'killed from GDB', view.cpus()[0]!.pc);
+        },
+        progress: view.progress,
+        stopped: () => vmm.exit !== undefined || p.state === 'zombie',
+        exitStatus: () => (vmm.exit?.reason === 'poweroff' ? vmm.exit.code : undefined),
       },
     });
   });
+  return out;
+}
+
+/**
+ * The stack's monitor (`--monitor`, or Ctrl-A C on a terminal): `stop`/`cont` hold the whole host
+ * OS between slices (RunControl, as for a native stack); `vm_pause NAME` holds one VMM process.
+ * No monitor: no control, the stack runs as before. (`vm up` has no -S, -gdb or -d: `args` gives
+ * RunControl nothing else to arm.)
+ */
+async function stackMonitor(guests: readonly StackGuest[], args: ParsedArgs, monitorSpec: MonitorSpec, con: HostConsole): Promise<{ control: RunControl | undefined; monitor: Monitor | undefined; close: () => void }> {
   // Every VMM failed to create its guest: their reports end the run.
-  if (guests.length === 0) return none;
+  if (guests.length === 0) return { control: undefined, monitor: undefined, close: () => undefined };
   const late: { monitor?: Monitor } = {};
   const control = (await RunControl.fromArgs(args, () => guests.flatMap((g) => g.view.cpus()), (cmd) => late.monitor?.execute(cmd)))!;
   const mon = await attachMonitor(monitorSpec, con, control, hostedMonitorMachine(guests));
   late.monitor = mon.monitor;
-  return { control, monitor: mon };
+  return { control, monitor: mon.monitor, close: mon.close };
 }
 
 /**
@@ -145,10 +175,27 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     return inode === undefined ? [] : [new ImageWriteBack(kernel, path, drive.file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode))];
   });
   const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined, closeDisks: () => writeBacks.forEach((w) => w.close()) });
-  const { control, monitor } = await stackMonitor({ kernel, vmms }, spec, args, monitorSpec, con);
+  const monitorOn = monitorSpec.kind === 'stdio' || monitorSpec.kind === 'tcp' || (monitorSpec.kind === 'mux' && con.muxed);
+  // A gdbstub's `monitor` command reaches the stack's monitor too (as on a native stack).
+  const wanted = monitorOn || spec.vms.some((v) => v.gdb !== undefined);
+  const debugged = wanted ? stackGuests({ kernel, vmms }, spec) : [];
+  const mon = wanted ? await stackMonitor(debugged, args, monitorSpec, con) : { control: undefined, monitor: undefined, close: () => undefined };
+  let stubs: StackDebugger | undefined;
+  try {
+    stubs = await StackDebugger.start(debugged.map((g) => g.target), (cmd) => mon.monitor?.execute(cmd));
+  } catch (e) {
+    mon.close();
+    session.close();
+    throw e;
+  }
+  const debug = stubs;
   const end = await runInteractive({
-    control,
-    cleanup: () => monitor.close(),
+    control: mon.control,
+    stepper: debug,
+    cleanup: () => {
+      debug?.close();
+      mon.close();
+    },
     session,
     console: con,
     max,

@@ -10,7 +10,7 @@ import { consoleFlags } from './machine-flags.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
-import { StackDebugger } from './stack-debug.js';
+import { nativeDebugTargets, StackDebugger } from './stack-debug.js';
 import { StackConsoles } from './stack-consoles.js';
 import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
@@ -87,8 +87,6 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
 
-  const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
-  if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
   if (spec.hypervisor.type === 'hosted' && process.env['VM_ACCEL_THREAD'] === 'multi') throw new ConfigError('-accel tcg,thread=multi: a hosted stack runs on one thread (its VMM processes share the host OS); VMs on threads are for native stacks');
   if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'), args);
 
@@ -119,7 +117,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   late.monitor = mon.monitor;
   let debug: StackDebugger | undefined;
   try {
-    debug = await StackDebugger.start(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb })), (cmd) => late.monitor?.execute(cmd));
+    debug = await StackDebugger.start(nativeDebugTargets(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb }))), (cmd) => late.monitor?.execute(cmd));
   } catch (e) {
     mon.close();
     throw e;
