@@ -47,8 +47,8 @@ Debugging (vm run, bare board or --hypervisor native): -s / -gdb tcp::PORT start
 (gdb-multiarch: target remote :PORT; registers, memory through the current translation, break,
 hbreak, watch/rwatch/awatch, stepi, continue, Ctrl-C, kill, detach); -S holds the CPU until GDB or
 the monitor's cont. With -smp N each hart is a GDB thread (info threads, thread N; all-stop).
-Under --hypervisor native the stub and monitor see the guest of the VM; in vm up, gdb: PORT per VM
-(native stacks). Refused under --hypervisor hosted (and -monitor, -d, -D there).
+Under --hypervisor native and --hypervisor hosted the stub, monitor and -d see the guest of the VM
+(hosted: of the VMM process); in vm up, gdb: PORT per VM and --monitor.
 Monitor: Ctrl-A C on the console (Ctrl-A H lists the keys), -monitor stdio or -monitor
 tcp:HOST:PORT,server: info status|registers|mtree|qtree|vms|exits|shadow, stop, cont, x, xp,
 system_reset, system_powerdown, savevm/loadvm FILE (.vmsnap), vm_pause/vm_resume, quit, help.

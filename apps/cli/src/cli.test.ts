@@ -137,8 +137,6 @@ describe('QEMU front-end flags: done as QEMU does, or refused naming the flag', 
         ...(hosted
           ? ([
               ['-serial', 'file:/tmp/x', '-serial file:/tmp/x: not implemented under --hypervisor hosted'],
-              ['-monitor', 'stdio', '-monitor: not implemented under --hypervisor hosted'],
-              ['-gdb', 'tcp::1234', '-gdb: not implemented under --hypervisor hosted'],
             ] as const)
           : []),
       ] as const) {

@@ -45,7 +45,13 @@ export function hostConsoleFor(args: ParsedArgs, noMonitor?: string): { con: Hos
 export function refuseDebugFlags(args: ParsedArgs, where: string): void {
   for (const f of ['s', 'S']) if (args.flags.has(f)) throw new ConfigError(`-${f}: not implemented ${where} (vm run and vm run --hypervisor native have the gdbstub)`);
   for (const f of ['gdb', 'd', 'D']) if (args.values.has(f)) throw new ConfigError(`-${f}: not implemented ${where} (vm run and vm run --hypervisor native have it)`);
-  const { serial, monitor } = consoleFlags(args);
-  if (serial.kind === 'file' || serial.kind === 'null') throw new ConfigError(`-serial ${serial.kind === 'file' ? `file:${serial.path}` : 'null'}: not implemented ${where} (only stdio)`);
+  refuseSerialRedirect(args, where);
+  const { monitor } = consoleFlags(args);
   if (monitor.kind === 'stdio' || monitor.kind === 'tcp') throw new ConfigError(`-monitor: not implemented ${where} (vm run and vm run --hypervisor native have the monitor)`);
+}
+
+/** `-serial file:F` and `-serial null`: refused where the guest's console output cannot be redirected. */
+export function refuseSerialRedirect(args: ParsedArgs, where: string): void {
+  const { serial } = consoleFlags(args);
+  if (serial.kind === 'file' || serial.kind === 'null') throw new ConfigError(`-serial ${serial.kind === 'file' ? `file:${serial.path}` : 'null'}: not implemented ${where} (only stdio)`);
 }

@@ -49,6 +49,11 @@ export class HostConsole {
     this.escapes = (this.tty || options.escapes === true) && options.monitorOnly !== true;
   }
 
+  /** Ctrl-A escapes are read (a TTY, or QEMU's mux on pipes): Ctrl-A C can reach a monitor. */
+  get muxed(): boolean {
+    return this.escapes;
+  }
+
   /** Called on Ctrl-A X and the monitor's quit: wakes a run loop that a debugger or the monitor holds. */
   onQuit(f: () => void): void {
     this.quitHook = f;

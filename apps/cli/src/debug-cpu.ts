@@ -6,7 +6,7 @@ import {
 import {
   ACCESS_LOAD, PAGE_SIZE, PRIV_S, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type SystemBus, type WalkStage,
 } from '@vm/mmu';
-import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
+import type { Vm } from '@vm/hypervisor-native';
 
 /** A PTE memory for the debugger: reads PTEs from RAM, never sets A/D (looking must not change the guest). */
 class PeekPteMemory implements PteMemory {
@@ -126,10 +126,11 @@ const S_TO_VS = CSR_VSSTATUS - CSR_SSTATUS;
  * The guest of a VM as it sees itself: its registers wherever they live now (the real hart while
  * its vCPU is resident, the virtual hart or H context otherwise), its privileged state, and its
  * memory — guest physical addresses on its own board, guest virtual ones through its own satp
- * (trap-and-emulate) or vsatp (H extension).
+ * (trap-and-emulate) or vsatp (H extension). `host` is the machine whose hart runs the vCPU: the
+ * native hypervisor's, or the host OS's under /dev/vmm (hosted accel).
  */
-export function vmCpu(hv: NativeHypervisor, vm: Vm): RiscvCpu {
-  const real = hv.host.hart;
+export function vmCpu(host: { readonly hart: Hart }, vm: Vm): RiscvCpu {
+  const real = host.hart;
   const v = vm.vhart.hart;
   const hext = vm.hext;
   const bus = vm.board.bus;

@@ -1,8 +1,15 @@
 import { checkHostMemory } from './memory-limit.js';
 import { ConfigError, type GuestFile } from '@vm/core';
 import { DEFAULT_WEIGHT } from '@vm/hostos';
-import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type VmmMode } from '@vm/hypervisor-hosted';
+import { HOST_RESERVE, HostedSession, hostedHost, vmmExits, vmmOutcome, vmmStatus, vmmSyscalls, type HostedGuest, type HostedHost, type VmmMode } from '@vm/hypervisor-hosted';
 import { HostConsole } from './console.js';
+import type { ParsedArgs } from './args.js';
+import { consoleFlags, type MonitorSpec } from './machine-flags.js';
+import { hostedGuest } from './hosted-guest.js';
+import { StackDebugger, type DebugTarget } from './stack-debug.js';
+import type { Monitor } from './monitor.js';
+import { attachMonitor, hostedMonitorMachine, type HostedMonitorGuest } from './monitor-machines.js';
+import { RunControl } from './run-control.js';
 import { ImageWriteBack } from './image-write-back.js';
 import { hostedDisk } from './hosted-config.js';
 import { runInteractive } from './session-run.js';
@@ -39,13 +46,83 @@ function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 's
   };
 }
 
+/** One VMM's guest of a hosted stack, as the monitor and a gdbstub reach and hold it. */
+interface StackGuest extends HostedMonitorGuest {
+  readonly target: DebugTarget;
+}
+
+/**
+ * The guests of the stack's VMMs. Holding one (the monitor's `vm_pause`, its GDB's stop) blocks
+ * that VMM process in the host kernel, as SIGSTOP would: the scheduler runs the others.
+ */
+function stackGuests(host: HostedHost, spec: StackSpec): StackGuest[] {
+  const out: StackGuest[] = [];
+  host.vmms.forEach(({ vmm, process: p }, i) => {
+    const view = hostedGuest(host, i);
+    if (view === undefined) return;
+    const held = { on: false };
+    const hold = (): void => {
+      if (p.state === 'zombie' || held.on) return;
+      held.on = true;
+      host.kernel.block(p, 'event');
+    };
+    const release = (): void => {
+      if (!held.on) return;
+      held.on = false;
+      host.kernel.wake(p);
+    };
+    const name = spec.vms[i]!.name;
+    const t = view.target;
+    out.push({
+      name,
+      view,
+      paused: () => held.on,
+      pause: hold,
+      resume: release,
+      target: {
+        name,
+        port: spec.vms[i]!.gdb,
+        cpu: () => view.cpus()[0]!,
+        hold,
+        release,
+        kill: () => {
+          release();
+          if (t.kind === 'soft') t.board.requestExit({ reason: 'halt', message: 'killed from GDB' });
+          else t.vm.stop('hook', 'killed from GDB', view.cpus()[0]!.pc);
+        },
+        progress: view.progress,
+        stopped: () => vmm.exit !== undefined || p.state === 'zombie',
+        exitStatus: () => (vmm.exit?.reason === 'poweroff' ? vmm.exit.code : undefined),
+      },
+    });
+  });
+  return out;
+}
+
+/**
+ * The stack's monitor (`--monitor`, or Ctrl-A C on a terminal): `stop`/`cont` hold the whole host
+ * OS between slices (RunControl, as for a native stack); `vm_pause NAME` holds one VMM process.
+ * No monitor: no control, the stack runs as before. (`vm up` has no -S, -gdb or -d: `args` gives
+ * RunControl nothing else to arm.)
+ */
+async function stackMonitor(guests: readonly StackGuest[], args: ParsedArgs, monitorSpec: MonitorSpec, con: HostConsole): Promise<{ control: RunControl | undefined; monitor: Monitor | undefined; close: () => void }> {
+  // Every VMM failed to create its guest: their reports end the run.
+  if (guests.length === 0) return { control: undefined, monitor: undefined, close: () => undefined };
+  const late: { monitor?: Monitor } = {};
+  const control = (await RunControl.fromArgs(args, () => guests.flatMap((g) => g.view.cpus()), (cmd) => late.monitor?.execute(cmd)))!;
+  const mon = await attachMonitor(monitorSpec, con, control, hostedMonitorMachine(guests));
+  late.monitor = mon.monitor;
+  return { control, monitor: mon.monitor, close: mon.close };
+}
+
 /**
  * `vm up` with `hypervisor: { type: hosted, mode: accel|soft }`: one host OS whose file system
  * holds every VM's images, one VMM process per VM scheduled by weight. Consoles are prefixed
  * `[name] ` line by line (the attached VM gets the terminal and the host console's input).
  */
-export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean): Promise<number> {
-  const con = new HostConsole(process.stdin, process.stdout, { noMonitor: 'not implemented for a hosted stack (native stacks have it)' });
+export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | undefined, max: number, stats: boolean, args: ParsedArgs): Promise<number> {
+  const monitorSpec = consoleFlags(args).monitor;
+  const con = new HostConsole(process.stdin, process.stdout, { monitorOnly: monitorSpec.kind === 'stdio' });
   const consoles = new StackConsoles(con, attach);
   const consoleOf = consoles.consoleOf;
   const guests: HostedGuest[] = spec.vms.map((v, i) => {
@@ -98,7 +175,27 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
     return inode === undefined ? [] : [new ImageWriteBack(kernel, path, drive.file, () => vmm.diskBytesWritten, kernel.fs.readAll(inode))];
   });
   const session = new HostedSession({ kernel, vmms }, { input: attach !== undefined, closeDisks: () => writeBacks.forEach((w) => w.close()) });
+  const monitorOn = monitorSpec.kind === 'stdio' || monitorSpec.kind === 'tcp' || (monitorSpec.kind === 'mux' && con.muxed);
+  // A gdbstub's `monitor` command reaches the stack's monitor too (as on a native stack).
+  const wanted = monitorOn || spec.vms.some((v) => v.gdb !== undefined);
+  const debugged = wanted ? stackGuests({ kernel, vmms }, spec) : [];
+  const mon = wanted ? await stackMonitor(debugged, args, monitorSpec, con) : { control: undefined, monitor: undefined, close: () => undefined };
+  let stubs: StackDebugger | undefined;
+  try {
+    stubs = await StackDebugger.start(debugged.map((g) => g.target), (cmd) => mon.monitor?.execute(cmd));
+  } catch (e) {
+    mon.close();
+    session.close();
+    throw e;
+  }
+  const debug = stubs;
   const end = await runInteractive({
+    control: mon.control,
+    stepper: debug,
+    cleanup: () => {
+      debug?.close();
+      mon.close();
+    },
     session,
     console: con,
     max,

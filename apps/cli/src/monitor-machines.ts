@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:net';
 import { exitsByReason, type NativeHypervisor, type Vm } from '@vm/hypervisor-native';
 import { readSnapshot, writeSnapshot, type VirtMachine } from '@vm/machine';
 import type { SystemBus } from '@vm/mmu';
+import type { Hart } from '@vm/isa';
+import { vmmExits, vmmSyscalls } from '@vm/hypervisor-hosted';
+import type { HostedGuestView } from './hosted-guest.js';
 import { hartCpu, vmCpu } from './debug-cpu.js';
 import { ConfigError } from '@vm/core';
 import type { HostConsole } from './console.js';
@@ -57,12 +60,12 @@ export function nativeMonitorMachine(hv: NativeHypervisor, vm: Vm, control: () =
     name: vm.name,
     status: () => `${control()?.paused ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
     exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
-    mmuStats: () => mmuStats(hv, vm),
+    mmuStats: () => mmuStats(hv.host, vm),
     pause: () => control()?.stop(),
     resume: () => control()?.cont(),
   };
   return {
-    cpus: () => [vmCpu(hv, vm)],
+    cpus: () => [vmCpu(hv.host, vm)],
     readPhysical: (addr, length) => physical(vm.board.bus, addr, length),
     map: () => mapOf(vm.board.bus, `${vm.name}`),
     reset: () => {
@@ -88,26 +91,102 @@ function monitorVm(hv: NativeHypervisor, vm: Vm): MonitorVm {
     name: vm.name,
     status: () => `${hv.isPaused(vm) ? 'paused' : vm.state}, ${vm.mode}, ${vm.stats.guestInstructions} guest instructions, ${vm.stats.exitCount} exits, pc 0x${vm.vhart.hart.pc.toString(16)}`,
     exits: () => exitsByReason(vm).split(', ').join('\n') || 'no exits',
-    mmuStats: () => mmuStats(hv, vm),
+    mmuStats: () => mmuStats(hv.host, vm),
     pause: () => hv.pause(vm),
     resume: () => hv.resume(vm),
   };
 }
 
-function mmuStats(hv: NativeHypervisor, vm: Vm): string {
+/** A VM's shadow page table (trap) or G-stage (hext) statistics; `host` is the machine whose hart runs it. */
+function mmuStats(host: { readonly hart: Hart }, vm: Vm): string {
   const lines: string[] = [];
   if (vm.mode === 'trap') {
     lines.push(`shadow fills ${vm.shadow.fills}`, `shadow flushes ${vm.shadow.flushes}`, `shadow generation ${vm.shadow.generation}`, `shadow views ${vm.shadow.viewCount}`);
-  } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(hv.host.hart, 0x680) ?? 0n).toString(16)}`);
+  } else lines.push(`G-stage hgatp 0x${(vm.hext?.csr(host.hart, 0x680) ?? 0n).toString(16)}`);
   for (const [k, v] of Object.entries(vm.stats.events())) if (/shadow|gstage|pv-mmu|tlb|guest-page/.test(k)) lines.push(`${k} ${v}`);
   return lines.join('\n');
+}
+
+/** One guest of a hosted stack for the monitor: what it is, and how `vm_pause` holds it. */
+export interface HostedMonitorGuest {
+  readonly name: string;
+  readonly view: HostedGuestView;
+  paused(): boolean;
+  pause(): void;
+  resume(): void;
+}
+
+/** `info vms` line, `info exits` and `info shadow` of one hosted guest. */
+function hostedMonitorVm(g: HostedMonitorGuest): MonitorVm {
+  const t = g.view.target;
+  const vmm = g.view.vmm;
+  return {
+    name: g.name,
+    status: () => {
+      const state = g.paused() ? 'paused' : t.kind === 'accel' ? t.vm.state : vmm.exit === undefined ? 'running' : 'stopped';
+      const exits = t.kind === 'accel' ? `, ${t.vm.stats.exitCount} exits` : '';
+      return `${state}, hosted ${t.kind}, ${vmm.guestInstructions} guest instructions${exits}, pc 0x${g.view.cpus()[0]!.pc.toString(16)}`;
+    },
+    exits: () => {
+      if (t.kind === 'soft') return `none: the soft VMM interprets its guest (${vmmSyscalls(vmm)})`;
+      const lines = exitsByReason(t.vm).split(', ').filter((l) => l !== '');
+      return [...(lines.length === 0 ? ['no exits'] : lines), `KVM_RUN returned to the VMM: ${vmmExits(vmm) || 'nothing yet'}`].join('\n');
+    },
+    mmuStats: () => (t.kind === 'accel' ? mmuStats(t.host, t.vm) : 'none: the soft VMM interprets its guest (no shadow page tables)'),
+    pause: () => g.pause(),
+    resume: () => g.resume(),
+  };
+}
+
+/**
+ * The guests of the hosted stack for the monitor (`vm run --hypervisor hosted`: one; `vm up`: one
+ * per VMM, CPU#i is guest i, x and xp look at the first): their CPUs, memory and maps as the
+ * debugger sees them (hosted-guest.ts), and the VM commands: `info exits` lists what the vCPU
+ * exited for and what KVM_RUN returned to the VMM process (accel); a soft VMM interprets its guest,
+ * with no exits and no shadow tables.
+ */
+export function hostedMonitorMachine(guests: readonly HostedMonitorGuest[]): MonitorMachine {
+  const first = guests[0]!.view;
+  const pc = (v: HostedGuestView): bigint => v.cpus()[0]!.pc;
+  return {
+    cpus: () => guests.flatMap((g) => g.view.cpus()),
+    readPhysical: (addr, length) => physical(first.bus, addr, length),
+    map: () => mapOf(first.bus, guests[0]!.name),
+    reset: () => {
+      // Each VMM ends as on its guest's own reset request: a VM does not reboot.
+      for (const { view } of guests) {
+        const t = view.target;
+        if (t.kind === 'soft') t.board.requestExit({ reason: 'reset' });
+        else t.vm.stop('reset', 'system_reset from the monitor', pc(view));
+      }
+      return undefined;
+    },
+    powerdown: () => {
+      for (const { view } of guests) {
+        const t = view.target;
+        if (view.vmm.exit !== undefined) continue;
+        if (t.kind === 'soft') t.board.requestExit({ reason: 'poweroff', code: 0 });
+        else if (t.vm.state !== 'stopped') {
+          t.vm.exitStatus = 0;
+          t.vm.stop('poweroff', 'system_powerdown from the monitor', pc(view));
+        }
+      }
+    },
+    savevm: (file) => {
+      if (guests.length > 1) return 'savevm: a stack snapshots its VMs with snapshot: { at, file } in the stack file';
+      writeSnapshot(file, first.vmm.snapshot());
+      return '';
+    },
+    loadvm: () => (guests.length > 1 ? 'loadvm: a stack starts a VM from a snapshot with restore: FILE in the stack file' : 'loadvm: a hosted guest is restored by starting it from the file: vm restore FILE --hypervisor hosted'),
+    vms: guests.map(hostedMonitorVm),
+  };
 }
 
 /** The VMs of `vm up` for the monitor: CPU#i is VM i's guest; x and xp look at the first VM. */
 export function stackMonitorMachine(hv: NativeHypervisor, vms: readonly Vm[]): MonitorMachine {
   const first = vms[0]!;
   return {
-    cpus: () => vms.map((vm) => vmCpu(hv, vm)),
+    cpus: () => vms.map((vm) => vmCpu(hv.host, vm)),
     readPhysical: (addr, length) => physical(first.board.bus, addr, length),
     map: () => mapOf(first.board.bus, first.name),
     reset: () => {

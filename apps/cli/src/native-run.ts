@@ -35,7 +35,7 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   let mon;
   try {
     const guestErrors = (): number => vm.board.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
-    control = (await RunControl.fromArgs(args, () => vmCpu(hv, vm), (cmd) => monitor?.execute(cmd), guestErrors))!;
+    control = (await RunControl.fromArgs(args, () => vmCpu(hv.host, vm), (cmd) => monitor?.execute(cmd), guestErrors))!;
     mon = await attachMonitor(monitorSpec, con, control, nativeMonitorMachine(hv, vm, () => control));
     monitor = mon.monitor;
   } catch (e) {

@@ -10,7 +10,7 @@ import { consoleFlags } from './machine-flags.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
 import { RunControl } from './run-control.js';
-import { StackDebugger } from './stack-debug.js';
+import { nativeDebugTargets, StackDebugger } from './stack-debug.js';
 import { StackConsoles } from './stack-consoles.js';
 import { readDisk } from './native-config.js';
 import { UP_OPTIONS } from './options.js';
@@ -87,11 +87,8 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     throw new ConfigError(`--attach ${attach}: no VM of that name in ${file} (${spec.vms.map((v) => v.name).join(', ')})`);
   }
 
-  if (spec.hypervisor.type === 'hosted' && one(args, 'monitor') !== undefined) throw new ConfigError(`--monitor ${one(args, 'monitor')}: not implemented for a hosted stack (native stacks have it)`);
-  const gdbVm = spec.vms.find((v) => v.gdb !== undefined);
-  if (spec.hypervisor.type === 'hosted' && gdbVm !== undefined) throw new ConfigError(`${file}: vms[${spec.vms.indexOf(gdbVm)}].gdb: not implemented for a hosted stack (native stacks have per-VM gdbstubs)`);
   if (spec.hypervisor.type === 'hosted' && process.env['VM_ACCEL_THREAD'] === 'multi') throw new ConfigError('-accel tcg,thread=multi: a hosted stack runs on one thread (its VMM processes share the host OS); VMs on threads are for native stacks');
-  if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'));
+  if (spec.hypervisor.type === 'hosted') return (await import('./hosted-up.js')).upHosted(spec, spec.hypervisor.mode, attach, max, args.flags.has('stats'), args);
 
   if (process.env['VM_ACCEL_THREAD'] === 'multi' || spec.hypervisor.thread === 'multi') return (await import('./parallel-up.js')).upParallel(spec, args, attach, max);
 
@@ -115,12 +112,12 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   );
 
   const late: { monitor?: Monitor } = {};
-  const control = (await RunControl.fromArgs(args, () => vmCpu(hv, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
+  const control = (await RunControl.fromArgs(args, () => vmCpu(hv.host, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
   const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
   late.monitor = mon.monitor;
   let debug: StackDebugger | undefined;
   try {
-    debug = await StackDebugger.start(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb })), (cmd) => late.monitor?.execute(cmd));
+    debug = await StackDebugger.start(nativeDebugTargets(hv, vms.map((vm, i) => ({ vm, port: spec.vms[i]!.gdb }))), (cmd) => late.monitor?.execute(cmd));
   } catch (e) {
     mon.close();
     throw e;

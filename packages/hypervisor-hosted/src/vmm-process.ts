@@ -83,6 +83,16 @@ export class VmmProgram implements NativeProgram {
     this.name = `vmm-${options.mode}`;
   }
 
+  /** The guest exists (the first step created it: KVM_CREATE_VCPU, or the soft board). */
+  get started(): boolean {
+    return this.phase !== 'setup';
+  }
+
+  /** The soft VMM's board (its guest's harts, bus and devices); undefined in accel mode or before setup. */
+  get softBoard(): VirtMachine | undefined {
+    return this.soft;
+  }
+
   get console(): string {
     return Buffer.from(this.out).toString('latin1');
   }
@@ -114,7 +124,7 @@ export class VmmProgram implements NativeProgram {
     }
     if (this.phase === 'done') return { kind: 'exit', used: 0, code: 0 };
     if (this.options.interactive === true) this.pollInput(sys);
-    return this.options.mode === 'accel' ? this.stepAccel(sys) : this.stepSoft(budget);
+    return this.options.mode === 'accel' ? this.stepAccel(sys, budget) : this.stepSoft(budget);
   }
 
   private call(nr: number, ...args: (bigint | number)[]): number {
@@ -252,13 +262,16 @@ export class VmmProgram implements NativeProgram {
     this.call(SYS.write, 1, this.buffer, Math.min(data.length, BUFFER));
   }
 
-  private stepAccel(sys: NativeSyscalls): NativeStep {
+  private stepAccel(sys: NativeSyscalls, budget: number): NativeStep {
     let used = 0;
+    let ran = 0;
     for (let i = 0; i < 100_000; i++) {
       this.syscalls++;
       const before = this.sysInstructions();
       sys.ioctlObject(this.vcpuFd, KVM.RUN, this.runState);
-      this.guestInstructions += this.sysInstructions() - before;
+      const n = this.sysInstructions() - before;
+      this.guestInstructions += n;
+      ran += n;
       const r = this.runState.exitReason;
       this.exits[r] = (this.exits[r] ?? 0) + 1;
       used++;
@@ -277,6 +290,10 @@ export class VmmProgram implements NativeProgram {
         break;
       }
       if (r === 'intr') break;
+      // The slice is spent: after an MMIO or SBI exit at its very end another KVM_RUN would run
+      // one more instruction beyond it (a debugger stepping the guest one instruction at a time
+      // would see two).
+      if (ran >= budget) break;
     }
     return { kind: 'ran', used };
   }

@@ -103,8 +103,20 @@ export class KvmDevice implements CharDevice {
   /** Exits the vCPU recorded (every trap and preemption, those also returned to user space included). */
   inKernelExits = 0;
   guestInstructions = 0;
+  /** The VM each process created, by pid (a process has at most one vCPU here). */
+  private readonly vmsByPid = new Map<number, Vm>();
   constructor(private readonly kernel: HostKernel) {
     this.world = new WorldSwitch(kernel.machine.hart);
+  }
+
+  /**
+   * The VM process `pid` created (undefined before its KVM_CREATE_VCPU): the host's view of a guest
+   * for a debugger or monitor outside the VMM, where QEMU's gdbstub would ask KVM_GET_REGS and read
+   * guest memory through its own mapping. Between KVM_RUNs the guest's registers are in the VM's
+   * virtual hart (run() saves them there).
+   */
+  vmOf(pid: number): Vm | undefined {
+    return this.vmsByPid.get(pid);
   }
 
   read(): Uint8Array {
@@ -149,6 +161,7 @@ export class KvmDevice implements CharDevice {
           // The VMM's device models go into the board's virtio-mmio slots before boot, so the device tree lists them.
           const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console }, state.window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
           state.vcpu = new KvmVcpu(vm, this.kernel.machine);
+          this.vmsByPid.set(proc.pid, vm);
         } catch (e) {
           void e;
           return fail('EINVAL');
@@ -192,6 +205,7 @@ export class KvmDevice implements CharDevice {
       const vc = new KvmVcpu(vm, this.kernel.machine);
       if (loadVmState(vm, s, false)) vm.state = 'waiting';
       state.vcpu = vc;
+      this.vmsByPid.set(proc.pid, vm);
     } catch (e) {
       void e;
       return fail('EINVAL');

@@ -92,6 +92,13 @@ export class TranslationCache {
   private readonly code: Uint8Array;
   /** Per RAM page: invalidations so far, saturating at SMC_LIMIT (then never translated again). */
   private readonly smc: Uint8Array;
+  /**
+   * Pages given a CodePage since the last flush (may repeat, may since be invalidated): a flush
+   * clears these instead of every page of RAM, which a reset of a small guest in a large RAM
+   * paid for (and, before Hart.setState stopped flushing, every world switch of the hosted stack:
+   * a debugger stepping a hosted guest spent most of its time there).
+   */
+  private live: number[] = [];
   private readonly harts: TranslatingHart[] = [];
   private pending: Pending[] = [];
   /** Lookups since the oldest pending block was queued. */
@@ -146,6 +153,7 @@ export class TranslationCache {
       if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
       const fresh = new CodePage();
       this.pages[pageIndex] = fresh;
+      this.live.push(pageIndex);
       fresh.heat[i] = 1;
       if (this.hotThreshold > 1) return undefined;
     }
@@ -244,13 +252,24 @@ export class TranslationCache {
 
   /** Drop every translation (cache full, snapshot restored, reset). */
   flush(): void {
-    if (this.wasm !== undefined) {
-      this.wasm.jcClear();
-      for (const page of this.pages) if (page !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) this.wasm.release(b.wasm);
+    const wasm = this.wasm;
+    if (wasm !== undefined) {
+      if (this.stats.blocks > 0) wasm.jcClear();
       this.pending = [];
     }
-    this.pages.fill(undefined);
-    this.code.fill(0);
+    const drop = (p: number): void => {
+      const page = this.pages[p];
+      if (wasm !== undefined && page !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) wasm.release(b.wasm);
+      this.pages[p] = undefined;
+      this.code[p] = 0;
+    };
+    if (this.live.length >= this.code.length) {
+      for (let p = 0; p < this.pages.length; p++) if (this.pages[p] !== undefined) drop(p);
+      this.code.fill(0);
+    } else {
+      for (const p of this.live) drop(p);
+    }
+    this.live = [];
     this.stats.blocks = 0;
     this.stats.sourceChars = 0;
     this.stats.flushes++;
