@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '@vm/core';
 import { assemble } from '@vm/isa';
+import { loadStack } from './stack-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -103,10 +105,18 @@ describe('vm up with snapshot: and restore:', () => {
       [`  - { name: a, memory: 64M, kernel: ${kernelM}, snapshot: 5 }`, 'vms[0].snapshot: expected a mapping'],
       [`  - { name: a, restore: cf.vmsnap, snapshot: { at: 5, file: x } }\n  - { name: b, restore: cf.vmsnap, snapshot: { at: 5, file: x } }`, "vms[1].snapshot.file: '" + join(dir, 'x') + "' is already the snapshot file of vms[0]"],
     ];
-    for (const [vms, message] of cases) {
-      const bad = up(`vms:\n${vms}\n`);
-      expect(bad.status, message).toBe(2);
-      expect(bad.stderr).toContain(message);
+    // The vm command turns a stack file's error into status 2 and its message on stderr (one
+    // spawned `vm up` shows it); the messages themselves are loadStack's, checked in this process
+    // (a `vm up` per case cost three seconds of start-up each).
+    const [first, ...rest] = cases;
+    const bad = up(`vms:\n${first![0]}\n`);
+    expect(bad.status, first![1]).toBe(2);
+    expect(bad.stderr).toContain(first![1]);
+    for (const [vms, message] of rest) {
+      const file = join(dir, `stack-${stacks++}.yaml`);
+      writeFileSync(file, `vms:\n${vms}\n`);
+      expect(() => loadStack(file), message).toThrow(ConfigError);
+      expect(() => loadStack(file)).toThrow(message);
     }
   }, 240_000);
 });
