@@ -320,6 +320,9 @@ function sh(script: string, cwd: string, input: string, timeoutMs: number): Prom
       output += `\n[killed after ${timeoutMs / 1000} s]`;
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
     }, timeoutMs);
+    // A command that ends without reading its input (most do) may close the pipe before this
+    // write: EPIPE then says nothing about the command, and unhandled it would fail the run.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
     child.on('close', (status) => {
       clearTimeout(timer);

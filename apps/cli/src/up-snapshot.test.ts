@@ -7,10 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '@vm/core';
 import { assemble } from '@vm/isa';
 import { loadStack } from './stack-file.js';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 
 interface Run {
@@ -26,7 +26,7 @@ let stacks = 0;
 function up(text: string): Run {
   const file = join(dir, `stack-${stacks++}.yaml`);
   writeFileSync(file, text);
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('up', file), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
