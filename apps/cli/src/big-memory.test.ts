@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
 const fixtures = join(root, 'packages/machine/fixtures');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'vm-bigmem-'));
 
 /**
@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vm-bigmem-'));
  * depend on the machine's own size (guest RAM is committed lazily: the guests here touch a few MiB).
  */
 function vm(hostMemory: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], {
+  const r = spawnSync(process.execPath, vmArgs(...args), {
     encoding: 'utf8', input: '', timeout: 120_000, cwd: root, env: { ...process.env, VM_HOST_MEMORY: hostMemory },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -5,15 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFdt } from '@vm/devices';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
 const fixtures = join(root, 'packages/machine/fixtures');
-const tsx = join(root, 'node_modules/.bin/tsx');
 
 /** Run the `vm` command as a user would (`pnpm vm ...`), with stdin closed. */
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 60_000 });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -99,7 +99,7 @@ describe('vm run and disk images', () => {
     writeFileSync(img, new Uint8Array(8 << 20));
     // kernel-m's disk workload writes patterns to virtio-blk (held in the write-back cache), then a
     // long cpu workload keeps the guest running: SIGTERM arrives while it runs.
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '-m', '128M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,if=virtio`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('run', '-m', '128M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,if=virtio`), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

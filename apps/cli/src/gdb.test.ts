@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, parseElf } from '@vm/isa';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernel = join(root, 'guests/images/kernel-m.elf');
 const hasGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
 
@@ -26,7 +26,7 @@ function freePort(): Promise<number> {
 /** `vm run ... -S -gdb tcp::PORT`, then Debian's gdb-multiarch in batch mode against it. */
 async function debugSession(runArgs: string[], gdbCommands: string[], elfFile = kernel): Promise<{ gdb: string; vm: { status: number | null; stderr: string } }> {
   const port = await freePort();
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...runArgs, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, vmArgs('run', ...runArgs, '-S', '-gdb', `tcp::${port}`), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -189,7 +189,7 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vm-up-gdb-'));
     const stack = join(dir, 'stack.yaml');
     writeFileSync(stack, `hypervisor: { type: native, mode: trap }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernel}, append: workload=cpu, gdb: ${port} }\n  - { name: b, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n`);
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('up', stack), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -218,7 +218,7 @@ describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {
     // Echoes UART input forever: a guest that never stops by itself.
     writeFileSync(echo, assemble('li t0, 0x10000000\n1:\nlbu t1, 5(t0)\nandi t1, t1, 1\nbeqz t1, 1b\nlbu a0, 0(t0)\nsb a0, 0(t0)\nj 1b\n', { base: 0x8000_0000n }).bytes);
     const port = await freePort();
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('run', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let vmOut = '';
     child.stdout.on('data', (b: Buffer) => (vmOut += b.toString()));
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

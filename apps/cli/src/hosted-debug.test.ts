@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble, parseElf, type ElfImage } from '@vm/isa';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const hello = join(root, 'packages/machine/fixtures/uart-hello.elf');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 const kernelS = join(root, 'guests/images/kernel-s.elf');
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vm-hosted-debug-'));
 const hasGdb = spawnSync('gdb-multiarch', ['--version']).status === 0;
 
 function vm(input: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input, timeout: 120_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input, timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,12 +34,12 @@ function freePort(): Promise<number> {
 /** `vm run --hypervisor hosted ... -S -gdb tcp::PORT`, then Debian's gdb-multiarch in batch mode against it (as gdb.test.ts does for bare and native). */
 async function debugSession(runArgs: string[], gdbCommands: string[], elfFile: string): Promise<{ gdb: string; vm: { status: number | null; stderr: string } }> {
   const port = await freePort();
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '--hypervisor', 'hosted', ...runArgs, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, vmArgs('run', '--hypervisor', 'hosted', ...runArgs, '-S', '-gdb', `tcp::${port}`), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
-  // The stub listens once tsx has loaded the CLI: retry until GDB connects.
+  // The stub listens once the CLI has loaded: retry until GDB connects.
   for (let attempt = 0; attempt < 60; attempt++) {
     const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
     out = r.stdout + r.stderr;
@@ -141,7 +141,7 @@ const word = (i: number): string => `0x${new DataView(ECHO.buffer, ECHO.byteOffs
 
 /** A `vm run --hypervisor hosted` whose stdin a test types into, waiting for what it prints (never for a time). */
 function session(args: string[], command = ['run', '--hypervisor', 'hosted']): { type: (s: string) => void; until: (text: string | RegExp) => Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...command, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, vmArgs(...command, ...args), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let seen = 0;
   let waiters: (() => void)[] = [];
@@ -315,7 +315,7 @@ describe('vm up --monitor on a hosted stack', () => {
 describe.skipIf(!hasGdb)('vm run --hypervisor hosted -gdb: Ctrl-C and detach', () => {
   it('accel: GDB interrupts the running guest (SIGINT sends 0x03) at its pc, detach lets it run on, its poweroff ends the run', async () => {
     const port = await freePort();
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '--hypervisor', 'hosted', '--kernel-mode', 'm', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('run', '--hypervisor', 'hosted', '--kernel-mode', 'm', '-bios', 'none', '-kernel', echo, '-S', '-gdb', `tcp::${port}`), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let vmOut = '';
     child.stdout.on('data', (b: Buffer) => (vmOut += b.toString()));
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -358,7 +358,7 @@ describe.skipIf(!hasGdb)('vm up on a hosted stack with gdb: PORT', () => {
     const port = await freePort();
     const stack = join(dir, 'hosted-gdb.yaml');
     writeFileSync(stack, `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, append: workload=cpu, gdb: ${port} }\n  - { name: b, memory: 64M, kernel: ${kernelM}, append: workload=cpu }\n`);
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('up', stack), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

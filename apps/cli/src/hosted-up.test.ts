@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 
 function up(text: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'vm-up-hosted-')), 'stack.yaml');
   writeFileSync(file, text);
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', file, ...args], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('up', file, ...args), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,12 +50,12 @@ function diskStack(mode: string, snapshot: boolean, then = ''): { file: string; 
 describe('vm up hosted: disk images written back (snapshot: false), as vm run --hypervisor hosted', () => {
   it('at exit; snapshot: true (the default) leaves the image alone; a native stack refuses snapshot: false', () => {
     const back = diskStack('accel', false);
-    const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', back.file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+    const r = spawnSync(process.execPath, vmArgs('up', back.file), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
     expect(r.stdout).toMatch(/\[d\] RESULT disk .* ok/);
     expect(r.status).toBe(0);
     expect(readFileSync(back.img).some((b) => b !== 0)).toBe(true);
     const copy = diskStack('accel', true);
-    expect(spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', copy.file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root }).status).toBe(0);
+    expect(spawnSync(process.execPath, vmArgs('up', copy.file), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root }).status).toBe(0);
     expect(readFileSync(copy.img).every((b) => b === 0)).toBe(true);
     const native = up(`vms:\n  - { name: a, memory: 64M, kernel: ${kernelM}, drives: [ { file: ${back.img}, snapshot: false } ] }\n`);
     expect(native.stderr).toContain("vms[0].drives[0].snapshot: a native VM's disk is an in-memory copy");
@@ -66,7 +66,7 @@ describe('vm up hosted: disk images written back (snapshot: false), as vm run --
     it(`on ${signal} (status ${status}), sent once the guest reported its disk writes`, async () => {
       const { file, img } = diskStack(signal === 'SIGTERM' ? 'soft' : 'accel', false, ',cpu cpu.iters=1000000');
       // Node itself with tsx's loader, not the tsx wrapper: the wrapper relays SIGINT and SIGTERM only.
-      const child = spawn(process.execPath, ['--import', 'tsx/esm', '--conditions=@vm/source', join(here, 'main.ts'), 'up', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+      const child = spawn(process.execPath, vmArgs('up', file), { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();

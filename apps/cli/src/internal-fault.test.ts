@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 /**
  * Issue 16: an internal fault (a bug of ours while a guest runs) is exactly one line,
@@ -11,16 +11,13 @@ import { describe, expect, it } from 'vitest';
  * whether it is thrown in the run loop, from a timer (uncaughtException) or as an unhandled
  * rejection. The fault comes from the VM_TEST_FAULT hook (internal-error.ts).
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'vm-fault-'));
 /** `j .`: spins for ever on every stack, so the run is still going when a timer fires. */
 const spin = join(dir, 'spin.bin');
 writeFileSync(spin, new Uint8Array([0x6f, 0, 0, 0]));
 
 function vm(fault: string, ...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 60_000, env: { ...process.env, VM_TEST_FAULT: fault, VM_DEBUG: '' } });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 60_000, env: { ...process.env, VM_TEST_FAULT: fault, VM_DEBUG: '' } });
   return { status: r.status, stderr: r.stderr };
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 /**
  * Linux 6.1 from Debian's linux-source-6.1 with Debian's busybox as its userland
@@ -13,7 +14,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const IMAGE = join(root, 'guests/linux/images/Image');
 const INITRD = join(root, 'guests/linux/images/initramfs.cpio.gz');
 const IMAGE_SMP = join(root, 'guests/linux/images/Image-smp');
@@ -44,7 +44,7 @@ function vm(name: string, ...args: string[]): { status: number | null; transcrip
 }
 
 function vmBoot(name: string, boot: string[], ...args: string[]): { status: number | null; transcript: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...args, ...boot, '-drive', `file=${disk(name)},format=raw,if=virtio`], { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('run', ...args, ...boot, '-drive', `file=${disk(name)},format=raw,if=virtio`), { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
   return { status: r.status, transcript: transcript(r.stdout) };
 }
 

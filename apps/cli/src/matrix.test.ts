@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'vm-matrix-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 60_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 60_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

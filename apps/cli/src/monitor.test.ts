@@ -6,10 +6,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@vm/isa';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 
 /**
  * An M-mode program that echoes what arrives on the UART; 'q' powers off (sifive_test). It counts
@@ -27,7 +27,7 @@ const word = (i: number): string => `0x${new DataView(ECHO.buffer, ECHO.byteOffs
 
 /** A `vm run` whose stdin a test types into, waiting for what it prints (never for a time). */
 function session(args: string[]): { type: (s: string) => void; until: (text: string | RegExp) => Promise<string>; exit: Promise<number | null>; out: () => string } {
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, vmArgs('run', ...args), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let seen = 0;
   let waiters: (() => void)[] = [];
@@ -125,7 +125,7 @@ describe('the monitor', () => {
     await s.until('VM status: paused');
     s.type('system_reset\ncont\n');
     expect(await s.exit).toBe(0);
-    const restored = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'restore', snap, '--max-instructions', '100000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const restored = spawn(process.execPath, vmArgs('restore', snap, '--max-instructions', '100000'), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     expect(await new Promise((res) => restored.on('exit', (c) => res(c)))).toBe(124);
   });
 
@@ -176,7 +176,7 @@ describe('the monitor of vm up', () => {
     const kernel = join(root, 'guests/images/kernel-m.elf');
     const stack = join(dir, 'stack.yaml');
     writeFileSync(stack, `hypervisor: { type: native, mode: trap }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n  - { name: b, memory: 64M, kernel: ${kernel}, append: workload=cpu }\n`);
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', stack, '--monitor', 'stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('up', stack, '--monitor', 'stdio'), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     const waiters: (() => void)[] = [];
     child.stdout.on('data', (b: Buffer) => {

@@ -5,15 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@vm/isa';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 const fixtures = join(root, 'packages/machine/fixtures');
 
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

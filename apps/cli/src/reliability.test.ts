@@ -5,18 +5,18 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 /** Issue 16: bad guests, bad input and faults end in a clear message and the documented status. */
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'vm-rel-'));
 /** 4 KiB of zeros: an illegal instruction, and mtvec 0 where nothing is mapped: traps forever. */
 const zeros = join(dir, 'zeros.bin');
 writeFileSync(zeros, new Uint8Array(4096));
 
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 60_000 });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,7 +28,7 @@ describe('item 1: a guest trapping forever on the bare board', () => {
   });
 
   it('ends on SIGTERM with status 143', async () => {
-    const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', '--stats', '-bios', 'none', '-kernel', zeros], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, vmArgs('run', '--stats', '-bios', 'none', '-kernel', zeros), { stdio: ['ignore', 'pipe', 'pipe'] });
     // The guest prints nothing; send the signal once the process is surely inside its run loop.
     setTimeout(() => child.kill('SIGTERM'), 3000);
     const status = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -45,7 +45,7 @@ describe('item 1: a guest trapping forever on the bare board', () => {
 function up(text: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'vm-rel-up-')), 'stack.yaml');
   writeFileSync(file, text);
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', file, ...args], { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('up', file, ...args), { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -83,7 +83,7 @@ describe('item 3: hosted VMs that fault or wait for ever stop themselves; the ne
 async function killedAfterDiskWrites(stack: string[], drive: string, signal: NodeJS.Signals): Promise<{ status: number | null; image: Uint8Array }> {
   const img = join(mkdtempSync(join(tmpdir(), 'vm-rel-disk-')), 'disk.img');
   writeFileSync(img, new Uint8Array(8 << 20));
-  const child = spawn(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'run', ...stack, '-m', '64M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,${drive}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, vmArgs('run', ...stack, '-m', '64M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-m.elf'), '-append', 'workload=disk,cpu cpu.iters=1000000', '-drive', `file=${img},format=raw,${drive}`), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();

@@ -162,7 +162,7 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string, ho
     if (!m.has('vcpus')) return undefined;
     if (hosted) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "the hosted VMM runs one vCPU (leave vcpus out)");
     const n = y.integer(`${path}.vcpus`, m.get('vcpus') ?? null, 1, 8);
-    if (n > 1 && m.has('restore')) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, 'a VM restored from a snapshot has one vCPU (multi-vCPU snapshots are not supported)');
+    if (restore !== undefined && n !== restore.snapshot.config.harts) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, `${n}, but the snapshot in restore has ${restore.snapshot.config.harts} (leave vcpus out with restore)`);
     if (n > 1 && (bios !== undefined || kernelMode === 'm')) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several vCPUs need the hypervisor's SBI: no bios, an S-mode kernel");
     return n;
   };

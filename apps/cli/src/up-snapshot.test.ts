@@ -1,13 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '@vm/core';
+import { assemble } from '@vm/isa';
+import { loadStack } from './stack-file.js';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 
 interface Run {
@@ -23,7 +26,7 @@ let stacks = 0;
 function up(text: string): Run {
   const file = join(dir, `stack-${stacks++}.yaml`);
   writeFileSync(file, text);
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', file], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('up', file), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -90,6 +93,7 @@ describe('vm up with snapshot: and restore:', () => {
       ['  - { name: a, restore: cf.vmsnap, append: workload=cpu }', 'vms[0].append: not with restore'],
       ['  - { name: a, restore: cf.vmsnap, drives: [] }', 'vms[0].drives: not with restore'],
       ['  - { name: a, restore: cf.vmsnap, memory: 32M }', 'vms[0].memory: 32M, but the snapshot in restore has 64M'],
+      ['  - { name: a, restore: cf.vmsnap, vcpus: 2 }', 'vms[0].vcpus: 2, but the snapshot in restore has 1'],
       ['  - { name: a, restore: nowhere.vmsnap }', "vms[0].restore: 'nowhere.vmsnap': no such file"],
       ['  - { name: a, restore: stack-0.yaml }', 'vms[0].restore: not a readable snapshot'],
       ['  - { name: a, memory: 4M }', 'vms[0]: needs a kernel, a bios or restore'],
@@ -101,10 +105,48 @@ describe('vm up with snapshot: and restore:', () => {
       [`  - { name: a, memory: 64M, kernel: ${kernelM}, snapshot: 5 }`, 'vms[0].snapshot: expected a mapping'],
       [`  - { name: a, restore: cf.vmsnap, snapshot: { at: 5, file: x } }\n  - { name: b, restore: cf.vmsnap, snapshot: { at: 5, file: x } }`, "vms[1].snapshot.file: '" + join(dir, 'x') + "' is already the snapshot file of vms[0]"],
     ];
-    for (const [vms, message] of cases) {
-      const bad = up(`vms:\n${vms}\n`);
-      expect(bad.status, message).toBe(2);
-      expect(bad.stderr).toContain(message);
+    // The vm command turns a stack file's error into status 2 and its message on stderr (one
+    // spawned `vm up` shows it); the messages themselves are loadStack's, checked in this process
+    // (a `vm up` per case cost three seconds of start-up each).
+    const [first, ...rest] = cases;
+    const bad = up(`vms:\n${first![0]}\n`);
+    expect(bad.status, first![1]).toBe(2);
+    expect(bad.stderr).toContain(first![1]);
+    for (const [vms, message] of rest) {
+      const file = join(dir, `stack-${stacks++}.yaml`);
+      writeFileSync(file, `vms:\n${vms}\n`);
+      expect(() => loadStack(file), message).toThrow(ConfigError);
+      expect(() => loadStack(file)).toThrow(message);
     }
+  }, 240_000);
+});
+
+/**
+ * A VM of two vCPUs (packages/hypervisor-native/fixtures/smp-print.s: both print, vCPU 1 waits in
+ * WFI and in HSM suspends, with SBI timer ticks) snapshotted by `vm up` mid-run, both vCPUs
+ * started, and restored by another `vm up`: the restored console is exactly the rest of the
+ * uninterrupted run's, character for character (the interleaving of the two vCPUs' output follows
+ * the order they ran in, so it is a check of the scheduler state too).
+ */
+describe.each(['trap', 'hext'])('vm up: a 2-vCPU VM (%s) snapshotted and restored resumes exactly', (mode) => {
+  it('the restored console is the rest of the uninterrupted one, status 0', () => {
+    const bin = join(dir, 'smp-print.bin');
+    writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
+    const hv = `hypervisor: { mode: ${mode}, quantum: 7000 }\n`;
+    const file = `smp-${mode}.vmsnap`;
+    const booted = up(`${hv}vms:\n  - { name: smp, memory: 16M, kernel: ${bin}, vcpus: 2, snapshot: { at: 400000, file: ${file} } }\n`);
+    expect(booted.stderr).toMatch(new RegExp(`\\[smp\\] snapshot at \\d+ → .*${file}`));
+    expect(booted.status, booted.stderr).toBe(0);
+    const restored = up(`${hv}vms:\n  - { name: smp, restore: ${file} }\n`);
+    expect(restored.status, restored.stderr).toBe(0);
+    // The guest's output without the stack's line prefixes and line breaks.
+    const stream = (stdout: string): string => stdout.replace(/^\[smp\] /gm, '').replace(/\n/g, '');
+    const all = stream(booted.stdout);
+    const rest = stream(restored.stdout);
+    // vCPU 0 prints vCPU 1's HSM status 300 times; vCPU 1 a letter per IPI and '.' per tick.
+    expect(all.replace(/[^0-9]/g, '')).toHaveLength(300);
+    expect(rest.length).toBeGreaterThan(all.length / 2);
+    expect(rest.length).toBeLessThan(all.length);
+    expect(all.endsWith(rest)).toBe(true);
   }, 240_000);
 });

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 
 function up(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), 'up', ...args], { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs('up', ...args), { encoding: 'utf8', input: '', timeout: 240_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

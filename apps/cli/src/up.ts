@@ -100,13 +100,13 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   checkHostMemory(`${spec.file}: hypervisor.memory: ${Math.floor(memory / 2 ** 20)}M${spec.hypervisor.memory === undefined ? " (the VMs' memory, 4M of shadow page tables each and 16M)" : ''}`, memory);
   const hv = new NativeHypervisor({ memory, quantum: spec.hypervisor.quantum, mode: spec.hypervisor.mode });
   const vms = createVms(spec, hv, consoleOf);
-  const starts = vms.map((vm) => vm.vhart.hart.retired);
+  const starts = vms.map((vm) => vm.board.retired);
   const points = new SnapshotPoints(
     spec.vms.flatMap((v, i) => {
       const vm = vms[i]!;
       return v.snapshot === undefined
         ? []
-        : [{ name: v.name, point: v.snapshot, ran: () => vm.vhart.hart.retired - starts[i]!, live: () => vm.state !== 'stopped', take: () => hv.snapshotVm(vm) }];
+        : [{ name: v.name, point: v.snapshot, ran: () => vm.board.retired - starts[i]!, live: () => vm.state !== 'stopped', take: () => hv.snapshotVm(vm) }];
     }),
     1,
   );

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '@vm/isa';
+import { vmArgs } from './test-support/vm-process.js';
 
 /*
  * issue 13: QEMU's virtio-mmio flags as a teaching kernel's Makefile (xv6) passes them:
@@ -14,11 +15,10 @@ import { assemble } from '@vm/isa';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const kernelM = join(root, 'guests/images/kernel-m.elf');
 
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(tsx, ['--conditions=@vm/source', join(here, 'main.ts'), ...args], { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
+  const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 120_000, cwd: root });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { assemble } from '@vm/isa';
 import { restoreCommand, snapshotCommand, type CommandIo } from './snapshot-command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -95,4 +96,19 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     await expect(snapshotCommand(['--hypervisor', 'native', '--mode', 'hext', ...guest, '-o', file, '--at', '1'], terminal())).rejects.toThrow(/vm snapshot: --mode hext: .*trap mode only/);
     await expect(restoreCommand([join(dir, 'missing.vmsnap'), '--hypervisor', 'native'], terminal())).rejects.toThrow(/missing\.vmsnap/);
   });
+
+  it('-smp 2 under native: both vCPUs started at the snapshot continue to poweroff 0; a hosted VMM refuses the 2 harts', async () => {
+    // packages/hypervisor-native/fixtures/smp-print.s: vCPU 0 prints vCPU 1's HSM status 300 times, vCPU 1 a letter per IPI.
+    const bin = join(dir, 'smp-print.bin');
+    writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
+    const file = join(dir, 'smp.vmsnap');
+    const a = terminal();
+    expect(await snapshotCommand(['--hypervisor', 'native', '-smp', '2', '-m', '16M', '-bios', 'none', '-kernel', bin, '-o', file, '--at', '400000'], a)).toBe(0);
+    expect(a.err()).toMatch(/vm snapshot: \d+ guest instructions \(native\)/);
+    const b = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'native'], b)).toBe(0);
+    expect(b.out()).toMatch(/[a-p]/);
+    expect((a.out() + b.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
+    await expect(restoreCommand([file, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(/2 harts; the hosted VMM runs one vCPU/);
+  }, 120_000);
 });

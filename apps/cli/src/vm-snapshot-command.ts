@@ -57,16 +57,16 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
   const vm = hv.createVm(config);
   // Up to the point, or to where the guest waits for input (a snapshot is taken there too).
   const session = new NativeSession(hv, [vm], { input: false });
-  runSession(session, { max: at - vm.vhart.hart.retired, slice: SLICE });
+  runSession(session, { max: at - vm.board.retired, slice: SLICE });
   con.flush();
   if (vm.state === 'stopped') {
-    io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.vhart.hart.retired} instructions, before --at ${at}\n`);
+    io.stderr.write(`vm snapshot: the guest stopped (${vm.report?.reason ?? 'stopped'}, status ${vmStatus(vm)}) after ${vm.board.retired} instructions, before --at ${at}\n`);
     return 1;
   }
-  if (vm.vhart.hart.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.vhart.hart.retired} instructions; snapshotting there\n`);
+  if (vm.board.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.board.retired} instructions; snapshotting there\n`);
   const t0 = performance.now();
   const snap = session.snapshot();
-  wrote(io, file, vm.vhart.hart.retired, 'native', snap, t0, writeSnapshot(file, snap));
+  wrote(io, file, vm.board.retired, 'native', snap, t0, writeSnapshot(file, snap));
   return 0;
 }
 
@@ -97,7 +97,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
   const con = new HostConsole(io.stdin, io.stdout);
   const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
   const vm = hv.restoreVm(snap, { name: snap.vm?.name ?? 'guest', console: (b) => con.write(b) });
-  const start = vm.vhart.hart.retired;
+  const start = vm.board.retired;
   const session = new NativeSession(hv, [vm], { closeDisks: () => flushVmDisks(vm) });
   if (args.flags.has('stats')) io.stderr.write(`vm: restored at ${start} instructions under native\n`);
   const end = await runInteractive({ session, console: con, max, stats: args.flags.has('stats'), stderr: io.stderr });

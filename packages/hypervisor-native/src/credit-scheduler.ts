@@ -1,3 +1,5 @@
+import type { VmScheduleState } from '@vm/vcpu';
+
 /** A group of schedulable entities sharing one weight and one cap: a VM and its vCPUs (Xen's domain). */
 export interface SchedDomain {
   readonly weight: number;
@@ -71,6 +73,40 @@ export class CreditScheduler {
     }
     if (best !== undefined) best.lastRun = ++this.slices;
     return best;
+  }
+
+  /**
+   * The schedule of one domain's members (a VM's vCPUs) for its snapshot: the period, the domain's
+   * and each member's use of it and credit, and when each last ran relative to now (so the order
+   * survives into a scheduler whose slice count is elsewhere).
+   */
+  capture(domain: SchedDomain, members: readonly Schedulable[]): VmScheduleState {
+    return {
+      version: 1,
+      period: this.period,
+      periodLeft: this.periodLeft,
+      usedThisPeriod: domain.usedThisPeriod,
+      vcpus: members.map((m) => ({ credit: m.credit, usedThisPeriod: m.usedThisPeriod, lastRun: m.lastRun - this.slices })),
+    };
+  }
+
+  /**
+   * Take back `capture`'s state for a restored domain. `alone`: it is the only domain here, so the
+   * period it was in continues too, and its members run in exactly the order they would have;
+   * beside other domains the period is theirs and only the members' standing carries over.
+   */
+  restore(domain: SchedDomain, members: readonly Schedulable[], s: VmScheduleState, alone: boolean): void {
+    if (alone) {
+      this.period = s.period;
+      this.periodLeft = s.periodLeft;
+    }
+    domain.usedThisPeriod = s.usedThisPeriod;
+    members.forEach((m, i) => {
+      const v = s.vcpus[i]!;
+      m.credit = v.credit;
+      m.usedThisPeriod = v.usedThisPeriod;
+      m.lastRun = this.slices + v.lastRun;
+    });
   }
 
   /** Charge `instructions` to `vm` (after its slice). */

@@ -155,21 +155,27 @@ export class NativeHypervisor {
    */
   snapshotVm(vm: Vm): VmSnapshot {
     if (!this.vms.includes(vm)) throw new ConfigError(`${vm.name} is not a VM of this hypervisor`);
-    const resident = this.resident?.vm === vm;
-    if (resident) vm.vhart.save(this.host.hart);
-    return captureVm(vm, vm.state === 'waiting', resident ? this.host.hart : undefined);
+    const resident = this.resident?.vm === vm ? this.resident : undefined;
+    // A copy into the virtual hart: the vCPU stays loaded, so taking a snapshot does not disturb the run.
+    if (resident !== undefined) vm.vharts[resident.index]!.save(this.host.hart);
+    const entries = this.entries.get(vm)!;
+    // One vCPU keeps the header it always had; several need their turns to resume exactly.
+    const schedule = vm.vcpuCount > 1 ? this.scheduler.capture(vm, entries) : undefined;
+    return captureVm(vm, resident === undefined ? undefined : this.host.hart, schedule);
   }
 
   /**
    * Create a VM from a snapshot (of a native VM, a hosted VMM or a bare virt board): same memory
-   * and disks, not booted, its board loaded from the snapshot; its vCPU resumes exactly there, in
-   * the snapshot's mode ('hext' needs an H-capable hart; its G-stage and VMID are new).
+   * and disks, not booted, its board loaded from the snapshot; its vCPUs resume exactly there (each
+   * in its HSM state, the scheduler's turns as they were: vm-snapshot.ts), in the snapshot's mode ('hext' needs an H-capable hart; its G-stage and VMID are new).
    */
   restoreVm(snapshot: VmSnapshot, config: Pick<VmConfig, 'name' | 'console'> & Partial<Pick<VmConfig, 'weight' | 'cap' | 'pvMmu' | 'boardDevices'>>): Vm {
     const info = checkVmSnapshot(snapshot, config.name, this.ipt);
-    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), virtioForceLegacy: snapshot.config.forceLegacy, sbi: info.sbiMode, mode: info.mode ?? 'trap', boot: false });
+    const vm = this.createVm({ weight: info.weight, cap: info.cap, ...config, memory: snapshot.config.memory, disks: disksOf(snapshot), virtioForceLegacy: snapshot.config.forceLegacy, sbi: info.sbiMode, vcpus: snapshot.config.harts, mode: info.mode ?? 'trap', boot: false });
     try {
-      vm.state = loadVmState(vm, snapshot, false) ? 'waiting' : 'running';
+      loadVmState(vm, snapshot, false);
+      const schedule = snapshot.vm?.schedule;
+      if (schedule !== undefined) this.scheduler.restore(vm, this.entries.get(vm)!, schedule, this.vms.length === 1);
     } catch (e) {
       this.vms.splice(this.vms.indexOf(vm), 1);
       this.entries.delete(vm);

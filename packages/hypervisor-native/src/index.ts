@@ -9,7 +9,7 @@ export { vmStatus, stoppedByHypervisor, formatReport, totalExits, exitsByReason,
 export { nativeTrapStack, nativePvStack, nativeHextStack, nativeStack } from './native-stacks.js';
 // The VM and its vCPU come from the vCPU layer; re-exported so a stack can be composed from this package alone.
 export { Vm, GUEST_RAM_BASE, MAX_VCPUS, VmStats, EXIT_HISTORY, sbiModeOf, vcpusOf, captureVm, checkVmSnapshot, disksOf, loadVmState } from '@vm/vcpu';
-export type { VmConfig, VmDisk, VmState, VcpuState, VmReport, HostRegion, ExitReason, GuestExit, ExitVerdict, VmSnapshot, VmSnapshotInfo, Vcpu, VcpuExit } from '@vm/vcpu';
+export type { VmConfig, VmDisk, VmState, VcpuState, VmReport, HostRegion, ExitReason, GuestExit, ExitVerdict, VmSnapshot, VmSnapshotInfo, VcpuSnapshotInfo, VmScheduleState, Vcpu, VcpuExit } from '@vm/vcpu';
 // VMs on worker threads (-accel tcg,thread=multi).
 export { RemoteVm, ParallelSession, runConsolidatedOnThreads } from './parallel/index.js';
 export type { ParallelSessionOptions, WorkerVm, WorkerVmFactory, WorkerVmSource, RemoteStatus, RemoteInfo } from './parallel/index.js';

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assemble, CSR_MIP, IRQ_SEI, MIP_SEIP } from '@vm/isa';
 import { HSM_STATE_STARTED, HSM_STATE_STOPPED } from '@vm/paravirt';
 import { NativeHypervisor } from './hypervisor.js';
+import type { Vm, VmSnapshot } from '@vm/vcpu';
 import { runToEnd } from './test-support/guest-runs.js';
+import { throughFile } from './test-support/snapshot-runs.js';
 
 /**
  * An S-mode payload (`-bios none`, the hypervisor's SBI) for a VM of two vCPUs. Results at RES:
@@ -198,5 +201,91 @@ describe('a VM of two vCPUs: SBI HSM, IPI and remote fences per vCPU', () => {
     const ratio = b.stats.guestInstructions / a.stats.guestInstructions;
     expect(ratio).toBeGreaterThan(0.8);
     expect(ratio).toBeLessThan(1.25);
+  });
+});
+
+/** fixtures/smp-print.s (what it does is described there): results at SMP_RES. */
+const SMP_RES = 0x8030_0000;
+const PRINTING = assemble(readFileSync(new URL('../fixtures/smp-print.s', import.meta.url), 'utf8'), { base: 0x8020_0000n });
+
+describe('snapshots of a VM of two vCPUs (issue 17)', () => {
+  // hv.run() in equal chunks, as `vm up` and `vm run` drive it: a restored VM continues with the
+  // chunks the uninterrupted run has from the same point, so its vCPUs take the same turns.
+  const CHUNK = 50_000;
+  const smpGuest = (mode: 'trap' | 'hext'): { hv: NativeHypervisor; vm: Vm } => {
+    const hv = new NativeHypervisor({ memory: 64 << 20, quantum: 7_000, mode });
+    const vm = hv.createVm({ name: 'smp', memory: 16 << 20, kernel: { file: 'smp-print.bin', bytes: PRINTING.bytes }, sbi: 'hypervisor', vcpus: 2 });
+    return { hv, vm };
+  };
+  const toEnd = (hv: NativeHypervisor, vm: Vm): void => {
+    for (let i = 0; i < 400 && vm.state !== 'stopped'; i++) hv.run(CHUNK);
+  };
+  /** What must be equal to the uninterrupted run's: console, each vCPU's retired count, the guest's counters. */
+  const outcome = (vm: Vm, before = '') => ({
+    console: before + vm.console,
+    retired: vm.vharts.map((v) => v.hart.retired),
+    counters: [0, 8, 16, 24, 40].map((o) => vm.ram.read64(SMP_RES + o)),
+    status: vm.exitStatus,
+  });
+
+  for (const mode of ['trap', 'hext'] as const) {
+    it(`${mode}: snapshots with vCPU 1 running, in WFI, in a retentive and a non-retentive HSM suspend resume exactly`, () => {
+      const ref = smpGuest(mode);
+      toEnd(ref.hv, ref.vm);
+      const want = outcome(ref.vm);
+      expect(want.status).toBe(0);
+      // Both vCPUs ran, vCPU 1 in every way of waiting (its suspend statuses '4' printed by vCPU 0).
+      expect(want.counters[0]).toBeGreaterThan(300n);
+      expect(want.counters[3]).toBeGreaterThan(0n);
+      expect(want.counters[4]).toBe(0x99n);
+      expect(want.console).toMatch(/4/);
+
+      // The same run, snapshotted (through the .vmsnap format) at the first chunk boundary of each kind.
+      const { hv, vm } = smpGuest(mode);
+      const wanted: Record<string, (s: VmSnapshot) => boolean> = {
+        running: (s) => s.vm?.vcpus?.[1]?.state === 'running',
+        wfi: (s) => s.vm?.vcpus?.[1]?.state === 'waiting' && s.vm.vcpus[1].suspended === undefined,
+        retentive: (s) => s.vm?.vcpus?.[1]?.suspended?.retentive === true,
+        'non-retentive': (s) => s.vm?.vcpus?.[1]?.suspended?.retentive === false,
+      };
+      const taken: { kind: string; snap: VmSnapshot; console: string }[] = [];
+      for (let i = 0; i < 400 && vm.state !== 'stopped'; i++) {
+        hv.run(CHUNK);
+        if (vm.report !== undefined || vm.cpuState(1) === 'offline') continue;
+        const s = hv.snapshotVm(vm);
+        const kind = Object.keys(wanted).find((k) => wanted[k]!(s) && !taken.some((t) => t.kind === k));
+        if (kind !== undefined) taken.push({ kind, snap: throughFile(s).snapshot, console: vm.console });
+      }
+      // Taking snapshots did not disturb the run.
+      expect(outcome(vm)).toEqual(want);
+      expect(taken.map((t) => t.kind).sort()).toEqual(Object.keys(wanted).sort());
+      for (const t of taken) {
+        const s = t.snap;
+        expect(s.config.harts).toBe(2);
+        expect(s.vm?.vcpus?.[0]?.state).not.toBe('offline');
+        expect(s.vm?.schedule?.vcpus).toHaveLength(2);
+        if (mode === 'hext') expect(s.vm?.vcpus?.every((v) => v.hext !== undefined)).toBe(true);
+        const hv2 = new NativeHypervisor({ memory: 64 << 20, quantum: 7_000, mode });
+        const vm2 = hv2.restoreVm(s, { name: 'b' });
+        expect(vm2.vcpuCount).toBe(2);
+        expect([0, 1].map((i) => vm2.cpuState(i))).toEqual(s.vm!.vcpus!.map((v) => v.state));
+        toEnd(hv2, vm2);
+        console.log(`${mode} -smp 2 snapshot with vCPU 1 ${t.kind} at ${s.harts.map((h) => h.hart.retired).join('+')} instructions: restored run ${vm2.vharts.map((v) => v.hart.retired).join('+')}, reference ${want.retired.join('+')}`);
+        expect({ kind: t.kind, ...outcome(vm2, t.console) }).toEqual({ kind: t.kind, ...want });
+      }
+    }, 120_000);
+  }
+
+  it('refuses a two-vCPU snapshot without its per-vCPU state, or into another mode', () => {
+    const { hv, vm } = smpGuest('trap');
+    for (let i = 0; i < 6; i++) hv.run(CHUNK);
+    const s = hv.snapshotVm(vm);
+    const fresh = (): NativeHypervisor => new NativeHypervisor({ memory: 64 << 20, mode: 'hext' });
+    expect(() => fresh().restoreVm({ ...s, vm: { ...s.vm!, vcpus: undefined } }, { name: 'x' })).toThrow(/no per-vCPU state for its 2 harts/);
+    expect(() => fresh().restoreVm({ ...s, vm: { ...s.vm!, vcpus: [s.vm!.vcpus![0]!, { state: 'asleep' as 'waiting' }] } }, { name: 'x' })).toThrow(/vCPU 1: state asleep/);
+    expect(() => fresh().restoreVm({ ...s, vm: { ...s.vm!, schedule: undefined } }, { name: 'x' })).toThrow(/no valid scheduler state/);
+    expect(() => fresh().restoreVm({ ...s, vm: undefined }, { name: 'x' })).toThrow(/2 harts and no VM header/);
+    // A trap VM's snapshot restores as a trap VM on an H-capable hypervisor too.
+    expect(fresh().restoreVm(s, { name: 'y' }).mode).toBe('trap');
   });
 });

@@ -3,7 +3,8 @@ import { FileBlockBackend, MemoryBlockBackend, OverlayBlockBackend, type BlockBa
 import { applySnapshot, MACHINE_SNAPSHOT_VERSION, snapshotMachine, SnapshotRestoreError, type DiskSnapshot, type MachineSnapshot, type SparseImage } from '@vm/machine';
 import type { Hart } from '@vm/isa';
 import { hextStateProblem, type HextVcpuState } from './hext-context.js';
-import type { Vm, VmDisk } from './vm.js';
+import { MAX_VCPUS, type Vm, type VcpuState, type VmDisk } from './vm.js';
+import type { Suspension } from './vm-sbi-platform.js';
 
 /**
  * Hypervisor-level facts about a VM that its virt board does not hold. Everything else the guest
@@ -23,6 +24,14 @@ import type { Vm, VmDisk } from './vm.js';
  * are accounting, and the PV-MMU's registered-table tracker is a cache: after a restore a PTE
  * update in a tree the guest registered before the snapshot is handled as one in an unknown
  * table (drop every shadow), which is correct, only slower.
+ *
+ * A VM of several vCPUs (config.harts > 1, always on the hypervisor's SBI) adds `vcpus` and
+ * `schedule`; readers that predate them refuse such a snapshot by its hart count already, so the
+ * header versions stay. Each vCPU's virtual hart — registers, CSRs with its timer (stimecmp) and
+ * latched SSIP, retired count — is hart i of the board snapshot, as on a bare -smp N board. What
+ * the board does not hold: each vCPU's SBI HSM state (SBI spec 9: STARTED, STOPPED, SUSPENDED
+ * with how it resumes), its H state under 'hext', and the credit scheduler's state, without which
+ * the restored vCPUs would take turns in another order and the guest would run differently.
  */
 export interface VmSnapshotInfo {
   readonly version: 1 | 2;
@@ -33,8 +42,37 @@ export interface VmSnapshotInfo {
   readonly cap: number;
   /** Version 2: execution mode (absent: 'trap'). */
   readonly mode?: 'trap' | 'hext';
-  /** Version 2: the guest's H state. */
+  /** Version 2: the guest's H state (vCPU 0's when there are several; each is in `vcpus` then). */
   readonly hext?: HextVcpuState;
+  /** Several vCPUs only: each one's state, in hart order (absent: one vCPU, its wait in board.waiting[0]). */
+  readonly vcpus?: readonly VcpuSnapshotInfo[];
+  /** Several vCPUs only: where the credit scheduler was with the VM's vCPUs. */
+  readonly schedule?: VmScheduleState;
+}
+
+/** One vCPU of a VM of several. */
+export interface VcpuSnapshotInfo {
+  /** running, waiting (WFI or an SBI hart_suspend) or offline (SBI HSM STOPPED: never started, or hart_stop). */
+  readonly state: VcpuState;
+  /** How a waiting vCPU was suspended by SBI hart_suspend (SBI spec 9.4); absent: WFI, or not waiting. */
+  readonly suspended?: Suspension;
+  /** Mode 'hext': the vCPU's H state. */
+  readonly hext?: HextVcpuState;
+}
+
+/**
+ * The credit scheduler (NativeHypervisor's) with a VM's vCPUs: its accounting period, the VM's use
+ * of it, and per vCPU its credit, its use and when it last ran, in slices before the snapshot
+ * (0 or less), so the restored vCPUs keep their order.
+ */
+export interface VmScheduleState {
+  readonly version: 1;
+  /** The accounting period's length and what is left of it, in instructions. */
+  readonly period: number;
+  readonly periodLeft: number;
+  /** What the VM (its vCPUs together) used of the period. */
+  readonly usedThisPeriod: number;
+  readonly vcpus: readonly { readonly credit: number; readonly usedThisPeriod: number; readonly lastRun: number }[];
 }
 
 /**
@@ -45,29 +83,43 @@ export interface VmSnapshotInfo {
 export type VmSnapshot = MachineSnapshot & { readonly vm?: VmSnapshotInfo };
 
 /**
- * Capture a VM between hypervisor runs. The caller has parked the guest's registers in the virtual
- * hart (`Vcpu.save`) and says whether the vCPU waits in WFI; for a 'hext' VM resident on the real
- * hart it gives that hart, where the guest's VS CSRs are. The board's timeline is normalised:
- * a VM board is never run(), its time is its hart's retired count, and a board restored from the
- * snapshot (any board) continues from `timeline`.
+ * Capture a VM between hypervisor runs. The caller has parked the resident vCPU's registers in its
+ * virtual hart (`Vcpu.save`); for a 'hext' VM with a vCPU resident on the real hart it gives that
+ * hart, where the guest's VS CSRs are; the native hypervisor gives its scheduler's state of a VM
+ * of several vCPUs. The board's timeline is normalised: a VM board is never run(), its time is
+ * its harts' retired counts, and a board restored from the snapshot (any board) continues from
+ * `timeline` (hart 0's progress, the board's `current`).
  */
-export function captureVm(vm: Vm, waiting: boolean, real?: Hart): VmSnapshot {
-  // The VM header holds one vCPU's run state and H state; several are not captured (yet).
-  if (vm.vcpuCount > 1) throw new ConfigError(`${vm.name}: snapshots of a VM with ${vm.vcpuCount} vCPUs are not supported (one vCPU only)`);
-  const h = vm.hext;
-  if (h?.resident === true && real === undefined) throw new ConfigError(`${vm.name}: its H state is in the real hart, which the caller did not give`);
+export function captureVm(vm: Vm, real?: Hart, schedule?: VmScheduleState): VmSnapshot {
+  if (vm.hexts.some((h) => h?.resident === true) && real === undefined) throw new ConfigError(`${vm.name}: its H state is in the real hart, which the caller did not give`);
+  const several = vm.vcpuCount > 1;
+  if (several && schedule === undefined) throw new ConfigError(`${vm.name}: a VM of ${vm.vcpuCount} vCPUs is captured with its scheduler's state`);
   const s = snapshotMachine(vm.board);
   // Board time = timeline + (hart retired − currentStart); VirtMachine keeps currentStart private
   // (read structurally, as capture.ts reads Htif's options). Saved as one timeline value.
   const start = (vm.board as unknown as { readonly currentStart?: unknown }).currentStart;
   if (typeof start !== 'number') throw new ConfigError(`${vm.name}: cannot read the board's time base (VirtMachine.currentStart)`);
-  const timeline = s.board.timeline + vm.vhart.hart.retired - start;
+  const timeline = s.board.timeline + vm.vharts[0]!.hart.retired - start;
+  const hextOf = (i: number): HextVcpuState | undefined => {
+    const h = vm.hexts[i];
+    return h?.capture(h.resident ? real : undefined);
+  };
+  const vcpus = several
+    ? vm.vharts.map((_, i): VcpuSnapshotInfo => {
+        const state = vm.cpuState(i);
+        const suspended = state === 'waiting' ? vm.sbiPlatform?.suspended[i] : undefined;
+        const hext = hextOf(i);
+        return { state, ...(suspended === undefined ? {} : { suspended }), ...(hext === undefined ? {} : { hext }) };
+      })
+    : undefined;
+  const hext = vcpus === undefined ? hextOf(0) : vcpus[0]!.hext;
+  const base = { name: vm.name, sbiMode: vm.sbiMode, weight: vm.weight, cap: vm.cap };
+  const info: VmSnapshotInfo = hext === undefined ? { version: 1, ...base } : { version: 2, ...base, mode: 'hext', hext };
   return {
     ...s,
-    board: { ...s.board, timeline, current: 0, waiting: [waiting] },
-    vm: h === undefined
-      ? { version: 1, name: vm.name, sbiMode: vm.sbiMode, weight: vm.weight, cap: vm.cap }
-      : { version: 2, name: vm.name, sbiMode: vm.sbiMode, weight: vm.weight, cap: vm.cap, mode: 'hext', hext: h.capture(real) },
+    // A vCPU not running (WFI, suspended, stopped) is a waiting hart to a board that loads this.
+    board: { ...s.board, timeline, current: 0, waiting: vm.vharts.map((_, i) => vm.cpuState(i) !== 'running') },
+    vm: vcpus === undefined ? info : { ...info, vcpus, schedule },
   };
 }
 
@@ -75,7 +127,7 @@ export function captureVm(vm: Vm, waiting: boolean, real?: Hart): VmSnapshot {
 export function checkVmSnapshot(s: VmSnapshot, what: string, instructionsPerTick?: number): VmSnapshotInfo {
   if (typeof s !== 'object' || s === null || s.version !== MACHINE_SNAPSHOT_VERSION || typeof s.config !== 'object') throw new ConfigError(`${what}: not a machine snapshot (version ${String((s as { version?: unknown }).version)})`);
   const c = s.config;
-  if (c.harts !== 1) throw new ConfigError(`${what}: the snapshot has ${c.harts} harts; a VM has one vCPU`);
+  if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_VCPUS) throw new ConfigError(`${what}: the snapshot has ${c.harts} harts; a VM has 1 to ${MAX_VCPUS} vCPUs`);
   if (c.hExtension) throw new ConfigError(`${what}: the snapshot's hart has the H extension; VM boards do not`);
   if (c.clock !== 'virtual') throw new ConfigError(`${what}: the snapshot has a wall clock; VMs keep virtual time`);
   if (instructionsPerTick !== undefined && c.instructionsPerTick !== instructionsPerTick) {
@@ -95,7 +147,37 @@ export function checkVmSnapshot(s: VmSnapshot, what: string, instructionsPerTick
   } else if (info !== undefined && (info.mode !== undefined || info.hext !== undefined)) {
     throw new ConfigError(`${what}: VM header version 1 with H state`);
   }
+  const p = severalProblem(c.harts, info);
+  if (p !== undefined) throw new ConfigError(`${what}: ${p}`);
   return info ?? { version: 1, name: 'vm', sbiMode: 'firmware', weight: 256, cap: 0 };
+}
+
+const VCPU_STATES: readonly unknown[] = ['running', 'waiting', 'offline'] satisfies VcpuState[];
+const isU64 = (v: unknown): boolean => typeof v === 'bigint' && v >= 0n && v < 1n << 64n;
+const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/** What is wrong with the per-vCPU part of a snapshot of `harts` harts, or undefined. */
+function severalProblem(harts: number, info: VmSnapshotInfo | undefined): string | undefined {
+  if (harts === 1) return info?.vcpus !== undefined || info?.schedule !== undefined ? 'a snapshot of one hart with per-vCPU state' : undefined;
+  // Several vCPUs run on the hypervisor's SBI only (VmConfig.vcpus): a bare -smp N board's snapshot has its firmware in RAM.
+  if (info === undefined || info.sbiMode !== 'hypervisor') return `the snapshot has ${harts} harts and no VM header of the hypervisor's SBI; a VM of several vCPUs needs one (a bare -smp ${harts} board's snapshot continues on the bare board)`;
+  const v = info.vcpus as readonly Partial<VcpuSnapshotInfo>[] | undefined;
+  if (!Array.isArray(v) || v.length !== harts) return `the VM header has no per-vCPU state for its ${harts} harts`;
+  for (const [i, e] of v.entries()) {
+    if (typeof e !== 'object' || e === null || !VCPU_STATES.includes(e.state)) return `vCPU ${i}: state ${String(e?.state)} (running, waiting or offline expected)`;
+    const s = e.suspended as Partial<{ retentive: unknown; addr: unknown; opaque: unknown }> | undefined;
+    if (s !== undefined && (e.state !== 'waiting' || (s.retentive !== true && (s.retentive !== false || !isU64(s.addr) || !isU64(s.opaque))))) return `vCPU ${i}: bad SBI suspension ${String(s.retentive)} in state ${e.state}`;
+    if (info.mode === 'hext') {
+      const h = hextStateProblem(e.hext);
+      if (h !== undefined) return `vCPU ${i}: bad H state: ${h}`;
+    } else if (e.hext !== undefined) return `vCPU ${i}: H state in a '${info.mode ?? 'trap'}' VM`;
+  }
+  const q = info.schedule as Partial<VmScheduleState> | undefined;
+  if (q?.version !== 1 || !isNumber(q.period) || !isNumber(q.periodLeft) || !isNumber(q.usedThisPeriod) || !Array.isArray(q.vcpus) || q.vcpus.length !== harts ||
+    !q.vcpus.every((e) => isNumber(e.credit) && isNumber(e.usedThisPeriod) && isNumber(e.lastRun) && e.lastRun <= 0)) {
+    return `the VM header has no valid scheduler state for its ${harts} vCPUs`;
+  }
+  return undefined;
 }
 
 /** The VM's disks as the snapshot's board had them: virtio-blk in slot order, then the PIO disk. */
@@ -118,21 +200,29 @@ export function disksOf(s: MachineSnapshot): VmDisk[] {
 }
 
 /**
- * Load a snapshot into a VM built (not booted) with the same board. `loadDisks`: also make the
- * board's disk back ends show the recorded contents (false when they were opened from the
- * snapshot). Returns whether the vCPU waits in WFI. Throws SnapshotRestoreError naming what does
- * not fit.
+ * Load a snapshot into a VM built (not booted) with the same board, checked by checkVmSnapshot.
+ * `loadDisks`: also make the board's disk back ends show the recorded contents (false when they
+ * were opened from the snapshot). Sets every vCPU's run state (and SBI suspension); the scheduler
+ * state (`s.vm.schedule`) is the hypervisor's to load. Throws SnapshotRestoreError naming what
+ * does not fit.
  */
-export function loadVmState(vm: Vm, s: VmSnapshot, loadDisks: boolean): boolean {
+export function loadVmState(vm: Vm, s: VmSnapshot, loadDisks: boolean): void {
   const hext = s.vm?.version === 2 ? s.vm.hext : undefined;
   if ((vm.hext !== undefined) !== (hext !== undefined)) {
     throw new SnapshotRestoreError('vm', `the snapshot is of a '${hext === undefined ? 'trap' : 'hext'}' VM, ${vm.name} is a '${vm.mode}' VM`);
   }
+  const vcpus = s.vm?.vcpus;
+  if ((vcpus?.length ?? 1) !== vm.vcpuCount) throw new SnapshotRestoreError('vm', `the snapshot has ${vcpus?.length ?? 1} vCPUs, ${vm.name} has ${vm.vcpuCount}`);
   applySnapshot(vm.board, s, loadDisks, 'load');
-  if (vm.hext !== undefined && hext !== undefined) vm.hext.restore(hext);
+  for (let i = 0; i < vm.vcpuCount; i++) {
+    const v = vcpus?.[i];
+    const h = v === undefined ? hext : v.hext;
+    if (h !== undefined) vm.hexts[i]?.restore(h);
+    vm.setCpuState(i, v?.state ?? (s.board.waiting[i] === true ? 'waiting' : 'running'));
+    if (vm.sbiPlatform !== undefined) vm.sbiPlatform.suspended[i] = v?.suspended;
+  }
   // New shadows: the guest's page tables and PMP came from elsewhere.
   vm.shadow.flush();
-  return s.board.waiting[0] === true;
 }
 
 function openDisk(d: DiskSnapshot, what: string): BlockBackend {

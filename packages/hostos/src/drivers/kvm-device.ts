@@ -179,7 +179,7 @@ export class KvmDevice implements CharDevice {
         const out = object as VcpuSnapshot | undefined;
         if (!(state instanceof KvmVcpu) || out === undefined) return fail('EINVAL');
         // Between KVM_RUNs the guest's registers are parked in the virtual hart (run() saves them).
-        out.snapshot = captureVm(state.vm, state.vm.state === 'waiting');
+        out.snapshot = captureVm(state.vm);
         return 0n;
       }
       case KVM.UART_INPUT: {
@@ -203,7 +203,7 @@ export class KvmDevice implements CharDevice {
       const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
       const vc = new KvmVcpu(vm, this.kernel.machine);
-      if (loadVmState(vm, s, false)) vm.state = 'waiting';
+      loadVmState(vm, s, false);
       state.vcpu = vc;
       this.vmsByPid.set(proc.pid, vm);
     } catch (e) {

@@ -31,7 +31,7 @@ export interface WorkerVmSource {
 export interface RemoteStatus {
   readonly state: 'running' | 'waiting' | 'stopped';
   readonly guestInstructions: number;
-  /** The guest's retired count (vhart.hart.retired): snapshot points count these. */
+  /** The guest's retired count, all its vCPUs together (VmBoard.retired): snapshot points count these. */
   readonly retired: number;
   readonly reportReason: string | undefined;
   readonly exitStatus: number | undefined;

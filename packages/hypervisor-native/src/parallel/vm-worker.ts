@@ -19,7 +19,7 @@ function status(w: WorkerVm): RemoteStatus {
   return {
     state: vm.state,
     guestInstructions: vm.stats.guestInstructions,
-    retired: vm.vhart.hart.retired,
+    retired: vm.board.retired,
     reportReason: vm.report?.reason,
     exitStatus: vm.exitStatus,
     stoppedByHypervisor: stoppedByHypervisor(vm),
