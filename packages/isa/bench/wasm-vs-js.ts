@@ -13,6 +13,7 @@ import { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { assemble } from '../src/asm/assemble.js';
 import { Hart } from '../src/hart/hart.js';
 import { compileBlock } from '../src/hart/jit/block-compiler.js';
+import { uleb as encodeUleb } from '../src/hart/jit/wasm/encoder.js';
 import { compressedTable } from '../src/hart/compressed.js';
 
 const RAM_BASE = 0x8000_0000;
@@ -27,12 +28,7 @@ const block = compileBlock(ram.store.views[ram.pageChunk(0, true)]!, compressedT
 // ---- (b) WebAssembly, assembled by hand (wasm core spec 5: binary format)
 const uleb = (n: number): number[] => {
   const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
+  encodeUleb(out, n);
   return out;
 };
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];

@@ -30,7 +30,8 @@ export const Op = {
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
 } as const;
 
-function uleb(out: number[], n: number): void {
+/** Append `n` as unsigned LEB128 (spec 5.2.2). */
+export function uleb(out: number[], n: number): void {
   do {
     let b = n & 0x7f;
     n >>>= 7;
