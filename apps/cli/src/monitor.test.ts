@@ -112,8 +112,34 @@ describe('the monitor', () => {
     await s.until('(qemu) ');
     s.type('info status\nhelp info\n');
     await s.until('VM status: running');
-    await s.until('info registers -- show the cpu registers');
+    await s.until('info registers [-a|vcpu] -- show the cpu registers');
     s.type('system_powerdown\n');
+    expect(await s.exit).toBe(0);
+  });
+
+  it('-smp 2: info cpus marks the current CPU, cpu N picks the one info registers and x use, as QEMU does', async () => {
+    const s = session(['-smp', '2', '-monitor', 'stdio', '-serial', 'null', '-bios', 'none', '-kernel', echo]);
+    await s.until('(qemu) ');
+    s.type('stop\ninfo cpus\n');
+    await s.until(/\* CPU #0: thread_id=\d+\n {2}CPU #1: thread_id=\d+\n/);
+    s.type('info registers\n');
+    expect(await s.until(/x28\/t3 .*\n/)).toMatch(/CPU#0\n(.*\n)* mhartid  0000000000000000\n/);
+    s.type('cpu 1\ninfo cpus\n');
+    await s.until(/ {2}CPU #0: thread_id=\d+\n\* CPU #1: thread_id=\d+\n/);
+    s.type('info registers\n');
+    const one = await s.until(/x28\/t3 .*\n/);
+    expect(one).toMatch(/CPU#1\n(.*\n)* mhartid  0000000000000001\n/);
+    expect(one).not.toContain('CPU#0');
+    s.type('x /1i $pc\n');
+    await s.until(/0x00000000800000[0-9a-f]{2}: /);
+    s.type('cpu 2\n');
+    await s.until('invalid CPU index');
+    s.type('info registers -a\n');
+    const all = await s.until(/CPU#1\n(.*\n)*? x28\/t3 .*\n/);
+    expect(all).toContain('CPU#0');
+    s.type('info registers 0\n');
+    expect(await s.until(/x28\/t3 .*\n/)).toMatch(/CPU#0\n/);
+    s.type('quit\n');
     expect(await s.exit).toBe(0);
   });
 

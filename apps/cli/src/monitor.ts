@@ -25,7 +25,7 @@ export interface MonitorVm {
 
 /** What the monitor reaches of the machine: the bare board or a hypervisor and its VMs. */
 export interface MonitorMachine {
-  /** Every CPU, in order (`info registers` prints them all; `x` uses the first). */
+  /** Every CPU, in order (`cpu N` picks the one `info registers`, `x` and `$reg` use; 0 first). */
   cpus(): RiscvCpu[];
   /** Physical memory (`xp`): RAM and ROM only, undefined where unreadable. */
   readPhysical(addr: bigint, length: number): Uint8Array | undefined;
@@ -44,9 +44,11 @@ export interface MonitorMachine {
 
 const HELP: [string, string][] = [
   ['cont|c', 'resume emulation'],
+  ['cpu index', 'set the default CPU'],
   ['help|? [cmd]', 'show the help'],
   ['info status', 'show the current VM status (running|paused)'],
-  ['info registers', 'show the cpu registers'],
+  ['info cpus', 'show infos for each CPU'],
+  ['info registers [-a|vcpu]', "show the cpu registers (-a: show register info for all cpus; vcpu: specific vCPU to query; show the current CPU's registers if omitted)"],
   ['info mtree', 'show memory tree'],
   ['info qtree', 'show device tree'],
   ['info vms', 'list the VMs of the hypervisor (vm run --hypervisor native)'],
@@ -72,6 +74,8 @@ export class Monitor {
   /** Defaults of `x`/`xp` as QEMU keeps them: the last format and size used. */
   private lastFormat = 'x';
   private lastSize = 4;
+  /** The monitor's current CPU (QEMU's `cpu N`): what `info registers`, `x` and `$reg` use. */
+  private current = 0;
 
   constructor(
     private readonly machine: MonitorMachine,
@@ -98,6 +102,12 @@ export class Monitor {
         return HELP.filter(([c]) => args[0] === undefined || c.split(/[| ]/).includes(args[0])).map(([c, h]) => `${c} -- ${h}\n`).join('');
       case 'info':
         return this.info(args);
+      case 'cpu': {
+        const n = Number(args[0]);
+        if (args[0] === undefined || !Number.isInteger(n) || n < 0 || n >= this.machine.cpus().length) return 'invalid CPU index\n';
+        this.current = n;
+        return '';
+      }
       case 'stop':
       case 's':
         this.control.stop();
@@ -139,8 +149,17 @@ export class Monitor {
     switch (args[0]) {
       case 'status':
         return `VM status: ${this.control.status()}\n`;
-      case 'registers':
-        return this.machine.cpus().map((c, i) => registers(c, i)).join('');
+      case 'registers': {
+        // QEMU 7.2 (hmp_info_registers): the current CPU, `-a` every CPU, a number that CPU.
+        const cpus = this.machine.cpus();
+        if (args[1] === '-a') return cpus.map((c, i) => registers(c, i)).join('');
+        const n = args[1] === undefined ? this.current : Number(args[1]);
+        const cpu = Number.isInteger(n) ? cpus[n] : undefined;
+        return cpu === undefined ? `CPU#${args[1] ?? n} not available\n` : registers(cpu, n);
+      }
+      case 'cpus':
+        // QEMU's hmp_info_cpus; one host thread runs every CPU unless -accel tcg,thread=multi.
+        return this.machine.cpus().map((_, i) => `${i === this.current ? '*' : ' '} CPU #${i}: thread_id=${process.pid}\n`).join('');
       case 'mtree':
         return mtree(this.machine.map());
       case 'qtree':
@@ -159,6 +178,12 @@ export class Monitor {
       default:
         return args[0] === undefined ? HELP.filter(([c]) => c.startsWith('info ')).map(([c, h]) => `${c} -- ${h}\n`).join('') : `info: unknown item '${args[0]}'\n`;
     }
+  }
+
+  /** The current CPU (the first when the machine has fewer than `cpu N` chose, e.g. after a restore). */
+  private cpu(): RiscvCpu {
+    const cpus = this.machine.cpus();
+    return cpus[this.current] ?? cpus[0]!;
   }
 
   /** The VM a command names (the only one when there is one), or the error text. */
@@ -190,7 +215,7 @@ export class Monitor {
     const addrText = rest.trim();
     const addr = this.address(addrText);
     if (addr === undefined) return `invalid address '${addrText}'\n`;
-    const cpu = this.machine.cpus()[0]!;
+    const cpu = this.cpu();
     const read = (a: bigint, n: number): Uint8Array | undefined => (physical ? this.machine.readPhysical(a, n) : cpu.readMemory(a, n));
     if (fmt === 'i') {
       let out = '';
@@ -246,7 +271,7 @@ export class Monitor {
     if (/^\d+$/.test(text)) return BigInt(text);
     const m = /^\$(\w+)$/.exec(text);
     if (!m) return undefined;
-    const cpu = this.machine.cpus()[0]!;
+    const cpu = this.cpu();
     if (m[1] === 'pc') return cpu.pc;
     const x = ABI.indexOf(m[1]!);
     if (x >= 0) return cpu.readX(x);
