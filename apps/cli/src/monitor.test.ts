@@ -123,12 +123,12 @@ describe('the monitor', () => {
     s.type('stop\ninfo cpus\n');
     await s.until(/\* CPU #0: thread_id=\d+\n {2}CPU #1: thread_id=\d+\n/);
     s.type('info registers\n');
-    expect(await s.until(/x28\/t3 .*\n/)).toMatch(/CPU#0\n(.*\n)* mhartid  0000000000000000\n/);
+    expect(await s.until(/x28\/t3 .*\n/)).toMatch(/CPU#0\n(.*\n)* mhartid {2}0000000000000000\n/);
     s.type('cpu 1\ninfo cpus\n');
     await s.until(/ {2}CPU #0: thread_id=\d+\n\* CPU #1: thread_id=\d+\n/);
     s.type('info registers\n');
     const one = await s.until(/x28\/t3 .*\n/);
-    expect(one).toMatch(/CPU#1\n(.*\n)* mhartid  0000000000000001\n/);
+    expect(one).toMatch(/CPU#1\n(.*\n)* mhartid {2}0000000000000001\n/);
     expect(one).not.toContain('CPU#0');
     s.type('x /1i $pc\n');
     await s.until(/0x00000000800000[0-9a-f]{2}: /);
