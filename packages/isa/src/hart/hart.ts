@@ -91,8 +91,10 @@ export function translateBackendByDefault(): 'wasm' | 'js' {
   return env?.['VM_TRANSLATE'] === 'js' ? 'js' : 'wasm';
 }
 
-/** One translation cache per RAM: blocks are keyed by physical address and shared by its harts. */
-/** One cache per RAM and back end (a hart that could not have a WebAssembly slot uses JavaScript). */
+/**
+ * One translation cache per RAM and back end: blocks are keyed by physical address and shared by
+ * the RAM's harts (a hart that could not have a WebAssembly slot uses the JavaScript one).
+ */
 const caches = new WeakMap<Ram, TranslationCache>();
 const wasmCaches = new WeakMap<Ram, TranslationCache>();
 
