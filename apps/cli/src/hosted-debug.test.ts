@@ -371,8 +371,11 @@ describe.skipIf(!hasGdb)('vm up on a hosted stack with gdb: PORT', () => {
     }
     expect(out).toContain('$1 = 0x1000');
     expect(out).toMatch(/Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)/);
-    // a is held at its breakpoint in the host kernel while b's VMM has run on.
-    expect(out).toMatch(/a: paused, hosted accel, \d+ guest instructions.*\nb: running, hosted accel/);
+    // a is held at its breakpoint in the host kernel while b's VMM has run on: b is still running,
+    // or (its guest translated to WebAssembly runs fast) already done, far ahead of a either way.
+    const vms = /a: paused, hosted accel, (\d+) guest instructions.*\nb: (running|stopped), hosted accel, (\d+) guest instructions/.exec(out);
+    expect(vms, out).not.toBeNull();
+    expect(Number(vms![3])).toBeGreaterThan(Number(vms![1]));
     expect(out).toContain(`<kmain>:\t${elfWords(image, kmain, 2).join('\t')}`);
     expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
     expect(await ended).toBe(0);
