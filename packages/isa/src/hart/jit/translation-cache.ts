@@ -18,7 +18,7 @@ import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
 import type { Code } from './wasm/encoder.js';
-import { compileWasmBlock, encodeBlocks } from './wasm/wasm-block-compiler.js';
+import { compileWasmBlock, encodeBlocks, type WasmBlock } from './wasm/wasm-block-compiler.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 
 /** A block translated to WebAssembly and waiting for its batch. */
@@ -168,11 +168,12 @@ export class TranslationCache {
     const view = ram.store.views[c]!;
     const off = ram.pageOffset(pageIndex) + po;
     let b: CompiledBlock | undefined;
-    const wb = this.wasm === undefined ? undefined : compileWasmBlock(view, this.cexp, off);
+    let wb: WasmBlock | undefined;
     if (this.wasm === undefined) {
       b = compileBlock(view, this.cexp, off);
-    } else if (wb !== undefined) {
-      b = { run: undefined, wasm: WASM_PENDING, length: wb.length, bytes: wb.byteLength, sourceChars: wb.code.bytes.length, endsInJump: wb.endsInJump };
+    } else {
+      wb = compileWasmBlock(view, this.cexp, off, this.wasm.chainInfo(ram.storeOffset + pageIndex * 4096));
+      if (wb !== undefined) b = { run: undefined, wasm: WASM_PENDING, length: wb.length, bytes: wb.byteLength, sourceChars: wb.code.bytes.length, endsInJump: wb.endsInJump };
     }
     if (b === undefined) {
       page.blocks[po >>> 1] = NONE;

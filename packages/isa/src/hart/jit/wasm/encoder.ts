@@ -13,7 +13,7 @@ const VOID = 0x40;
 /** Opcodes used (spec 5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b,
+  return: 0x0f, call: 0x10, call_indirect: 0x11, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22,
   i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
   i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
@@ -102,6 +102,8 @@ export class Code {
   ret(): this { this.bytes.push(Op.return); return this; }
   call(f: number): this { this.bytes.push(Op.call); uleb(this.bytes, f); return this; }
   callIndirect(type: number): this { this.bytes.push(Op.call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
+  /** Tail call through table 0 (the tail-call proposal, in V8 since 11.2 / Node 20). */
+  returnCallIndirect(type: number): this { this.bytes.push(Op.return_call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
 
   /** Append the function body as the code section holds it (spec 5.5.13): size, locals, expr. */
   encodeInto(out: number[]): void {

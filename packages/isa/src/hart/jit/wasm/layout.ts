@@ -43,5 +43,10 @@ export const WHY_STOP = 2;
 export const JC_ENTRIES = 32768;
 export const JC_BYTES = JC_ENTRIES * 16;
 
+/** Jump-cache key of the block starting at store offset `at` (odd, so 0 is never a key). */
+export function jcKey(at: number): number {
+  return (at + 1) | 0;
+}
+
 /** Bytes an arena tail needs: the slots, then the jump cache. */
 export const TAIL_BYTES = SLOTS * SLOT_BYTES + JC_BYTES;

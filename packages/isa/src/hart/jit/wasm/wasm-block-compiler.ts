@@ -4,8 +4,14 @@
  * the guest registers as i64 locals — no int32 halves, no carry arithmetic — that reads guest RAM
  * and the hart's page caches straight from the arena (layout.ts). Measured in docs/translator.md.
  *
- * A block is `(st: i32, budget: i32) → i32`: `st` is the hart's slot, the pc is read from it at
- * entry and written at every exit, the result is the instructions retired. Loads and stores look
+ * A block is `(st: i32, budget: i32, base: i32) → i32`: `st` is the hart's slot, the pc is read
+ * from it at entry and written at every exit; `base` is what the blocks before it in a chain
+ * retired, the result `base` plus its own instructions, and `budget` the dispatcher's budget for
+ * the whole chain. A block whose exit goes to a known address in its own page — a branch, a jump,
+ * falling through — continues straight into the block there when the jump cache has it and the
+ * budget covers it (a tail call: `return_call_indirect`), the check the dispatcher would make,
+ * so a chain retires and stops exactly where the dispatcher would (QEMU's direct block chaining,
+ * without patching: the jump cache entry is read each time). Loads and stores look
  * up the hart's own 256-entry page cache inline; on a miss they call the runtime's `ldmiss`/`stmiss`
  * (the interpreter's page lookup, which may raise the access's fault: registers are written back
  * and the pc and count so far stored first, so the fault is precise) — or leave the block before
@@ -16,7 +22,7 @@ import {
 } from '../../formats.js';
 import { forEachBlockInstruction } from '../block-scan.js';
 import { Code, encodeModule, I32, I64, Op } from './encoder.js';
-import { PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
+import { JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
 
 /** A compiled block: its function (encoded into a module with others by encodeBlocks) and shape. */
 export interface WasmBlock {
@@ -27,11 +33,12 @@ export interface WasmBlock {
 }
 
 /** Type indices of every block module (wasm-runtime.ts instantiates them with these imports). */
-export const TYPE_BLOCK = 0; // (st, budget) → retired
+export const TYPE_BLOCK = 0; // (st, budget, base) → base + retired
 export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
 const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
+export const BLOCK_SIGNATURE = { params: [I32, I32, I32], results: [I32] };
 const TYPES = [
-  { params: [I32, I32], results: [I32] },
+  BLOCK_SIGNATURE,
   { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I64, I64], results: [I64] },
 ];
@@ -44,23 +51,36 @@ const MIN64 = -(2n ** 63n);
 
 type Kind = 'next' | 'end' | 'stop';
 
-/** Compile the block at byte `off` of `view` (a RAM chunk), or undefined when its first instruction cannot start one. */
-export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number): WasmBlock | undefined {
+/** Where a block finds the blocks it may chain to (see the header). */
+export interface ChainInfo {
+  /** Arena address of the jump cache (layout.ts JC_*). */
+  readonly jcBase: number;
+  /** Store offset of the block's page: the jump-cache key of page offset po is jcKey(pageStore + po). */
+  readonly pageStore: number;
+}
+
+/**
+ * Compile the block at byte `off` of `view` (a RAM chunk), or undefined when its first instruction
+ * cannot start one. Without `chain`, every exit returns to the dispatcher.
+ */
+export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number, chain?: ChainInfo): WasmBlock | undefined {
   // Pass 1 finds which registers the block writes (every exit writes them all back: a block
   // looping on itself may exit before an instruction whose write of the last pass is pending).
-  const first = emitBlock(view, cexp, off, undefined);
+  const first = emitBlock(view, cexp, off, undefined, chain);
   if (first === undefined) return undefined;
-  return emitBlock(view, cexp, off, first.written);
+  return emitBlock(view, cexp, off, first.written, chain);
 }
 
 interface Emitted extends WasmBlock {
   readonly written: Set<number>;
 }
 
-function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Set<number> | undefined): Emitted | undefined {
-  const c = new Code(2);
+function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Set<number> | undefined, chain: ChainInfo | undefined): Emitted | undefined {
+  const c = new Code(3);
   const ST = 0;
   const BUDGET = 1;
+  const BASE = 2;
+  const po0 = off & 0xfff;
   const pc0 = c.local(I64);
   const k = c.local(I32);
   const a = c.local(I64); // data address
@@ -104,23 +124,56 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     if (at !== 0) c.i64(at).op(Op.i64_add);
     c.mem(Op.i64_store, ST_PC);
   };
-  /** Leave the block: registers back, pc = entry + at, return k + count. */
-  const exit = (at: number, count: number): void => {
+  /**
+   * With the pc stored: return k + count, or first go on into the block at `at` (bytes from the
+   * entry) when it is in this page, in the jump cache, and the budget left covers it.
+   */
+  const leave = (at: number, count: number): void => {
+    const po = po0 + at;
+    if (chain !== undefined && po >= 0 && po < 4096) {
+      const key = jcKey(chain.pageStore + po);
+      const j = chain.jcBase + (((key >>> 1) & (JC_ENTRIES - 1)) << 4);
+      c.get(k).i32(count).op(Op.i32_add).set(k);
+      c.i32(j).mem(Op.i32_load, 0).i32(key).op(Op.i32_eq);
+      c.i32(j).mem(Op.i32_load, 8).get(BUDGET).get(k).op(Op.i32_sub, Op.i32_le_s, Op.i32_and);
+      c.if();
+      c.get(ST).get(BUDGET).get(k).i32(j).mem(Op.i32_load, 4).returnCallIndirect(TYPE_BLOCK);
+      c.end();
+      c.get(k).ret();
+      return;
+    }
+    c.get(k);
+    if (count !== 0) c.i32(count).op(Op.i32_add);
+    c.ret();
+  };
+  /** Leave the block: registers back, pc = entry + at, return k + count (or chain: leave). */
+  const exit = (at: number, count: number, chained = true): void => {
     writeBack();
     setPc(at);
+    if (chained) {
+      leave(at, count);
+      return;
+    }
     c.get(k);
     if (count !== 0) c.i32(count).op(Op.i32_add);
     c.ret();
   };
 
   c.loop();
-  const scanned = forEachBlockInstruction(view, cexp, off, emit);
+  let stopped = false;
+  const scanned = forEachBlockInstruction(view, cexp, off, (insn, at, len, i) => {
+    const step = emit(insn, at, len, i);
+    if (step === 'stop') stopped = true;
+    return step;
+  });
   if (scanned.count === 0) return undefined;
-  if (!scanned.endsInJump) exit(scanned.bytes, scanned.count);
+  // Ended before an instruction left to the interpreter: no block starts there, so no chaining.
+  if (!scanned.endsInJump) exit(scanned.bytes, scanned.count, stopped === false);
   c.end().op(Op.unreachable);
 
-  // Prologue: the pc and every register the block touches, from the slot.
+  // Prologue: the count so far, the pc and every register the block touches, from the slot.
   const body = c.bytes.splice(0);
+  c.get(BASE).set(k);
   c.get(ST).mem(Op.i64_load, ST_PC).set(pc0);
   for (const [r, l] of [...regs].sort((x, y) => x[0] - y[0])) c.get(ST).mem(Op.i64_load, ST_X + 8 * r).set(l);
   for (const b of body) c.bytes.push(b);
@@ -429,7 +482,7 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
       c.if();
       c.get(k).i32(count).op(Op.i32_add).tee(k).i32(count).op(Op.i32_add).get(BUDGET).op(Op.i32_gt_s);
       c.if();
-      exit(0, 0);
+      exit(0, 0, false);
       c.end();
       c.br(1); // the block's loop (0 is this if)
       c.end();
@@ -441,10 +494,20 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
       return;
     }
     writeBack();
-    c.get(ST).get(pc0).i64(target).i64(fall);
+    if (chain === undefined) {
+      c.get(ST).get(pc0).i64(target).i64(fall);
+      cond();
+      c.op(Op.select, Op.i64_add).mem(Op.i64_store, ST_PC);
+      c.get(k).i32(count).op(Op.i32_add).ret();
+      return;
+    }
     cond();
-    c.op(Op.select, Op.i64_add).mem(Op.i64_store, ST_PC);
-    c.get(k).i32(count).op(Op.i32_add).ret();
+    c.if();
+    setPc(target);
+    leave(target, count);
+    c.end();
+    setPc(fall);
+    leave(fall, count);
   }
 }
 
@@ -457,6 +520,7 @@ export function encodeBlocks(blocks: readonly Code[]): Uint8Array {
   return encodeModule({
     types: TYPES,
     importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }],
+    importTable: true, // the blocks' table, for chaining
     funcs: [{ type: TYPE_MULH, code: mulhu(), exported: false }, ...blocks.map((code) => ({ type: TYPE_BLOCK, code }))],
   });
 }

@@ -17,10 +17,10 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Op } from './encoder.js';
 import {
-  JC_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
+  JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
   WHY_MISS, WHY_STOP,
 } from './layout.js';
-import { TYPE_BLOCK } from './wasm-block-compiler.js';
+import { BLOCK_SIGNATURE, type ChainInfo, TYPE_BLOCK } from './wasm-block-compiler.js';
 
 /** What the runtime needs of the hart running a block (Hart implements it). */
 export interface WasmHart {
@@ -46,6 +46,9 @@ export class WasmRuntime {
   private readonly owners: (WeakRef<object> | undefined)[] = new Array<WeakRef<object> | undefined>(SLOTS).fill(undefined);
   private readonly slotBase: number;
   private readonly jc: Int32Array;
+  private readonly jcBase: number;
+  /** Whether this engine has WebAssembly tail calls (blocks chain only then). */
+  private readonly tailCalls: boolean;
   private readonly imports: Record<string, Record<string, unknown>>;
 
   constructor(store: RamStore) {
@@ -54,6 +57,8 @@ export class WasmRuntime {
     this.buffer = arena.memory.buffer;
     this.slotBase = arena.tail;
     const jcBase = arena.tail + SLOTS * SLOT_BYTES;
+    this.jcBase = jcBase;
+    this.tailCalls = hasTailCalls();
     this.jc = new Int32Array(this.buffer, jcBase, JC_ENTRIES * 4);
     this.table = new api.Table({ element: 'anyfunc', initial: 256 });
     const ldmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
@@ -70,7 +75,7 @@ export class WasmRuntime {
       const off = h.jitStorePage(lo, hi, width);
       return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
     };
-    this.imports = { env: { mem: arena.memory, ldmiss, stmiss } };
+    this.imports = { env: { mem: arena.memory, table: this.table, ldmiss, stmiss } };
     const inst = new api.Instance(new api.Module(dispatcherModule(jcBase)), { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
@@ -112,9 +117,14 @@ export class WasmRuntime {
     this.free.push(index);
   }
 
-  /** Jump-cache key of the block starting at store offset `at` (odd, so 0 is never a key). */
+  /** Jump-cache key of the block starting at store offset `at` (layout.ts jcKey). */
   static key(at: number): number {
-    return (at + 1) | 0;
+    return jcKey(at);
+  }
+
+  /** What blocks need to chain to each other (wasm-block-compiler.ts ChainInfo). */
+  chainInfo(pageStore: number): ChainInfo | undefined {
+    return this.tailCalls ? { jcBase: this.jcBase, pageStore } : undefined;
   }
 
   jcInsert(key: number, index: number, length: number): void {
@@ -180,7 +190,7 @@ function dispatcherModule(jcBase: number): Uint8Array {
   c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(jcBase).op(Op.i32_add).tee(j);
   c.mem(Op.i32_load, 0).get(key).op(Op.i32_ne).brIf(1);
   c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_gt_s).brIf(2);
-  c.get(ST).get(left).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
+  c.get(ST).get(left).i32(0).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
   c.get(total).op(Op.i32_add).set(total);
   c.get(left).get(n).op(Op.i32_sub).set(left);
   c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
@@ -193,9 +203,27 @@ function dispatcherModule(jcBase: number): Uint8Array {
   c.end(); // $stop
   c.get(ST).i32(WHY_STOP).mem(Op.i32_store, ST_WHY).get(total);
   return encodeModule({
-    types: [{ params: [I32, I32], results: [I32] }],
+    // Type 0 is the blocks' (TYPE_BLOCK, for call_indirect), type 1 the dispatcher's own.
+    types: [BLOCK_SIGNATURE, { params: [I32, I32], results: [I32] }],
     importFuncs: [],
     importTable: true,
-    funcs: [{ type: TYPE_BLOCK, code: c }],
+    funcs: [{ type: 1, code: c }],
   });
+}
+
+let tailCallSupport: boolean | undefined;
+
+/** Whether WebAssembly.Module accepts `return_call_indirect` (the tail-call proposal). */
+function hasTailCalls(): boolean {
+  if (tailCallSupport === undefined) {
+    const c = new Code(1);
+    c.get(0).i32(0).returnCallIndirect(0);
+    try {
+      new wasmApi!.Module(encodeModule({ types: [{ params: [I32], results: [I32] }], importFuncs: [], importTable: true, funcs: [{ type: 0, code: c }] }));
+      tailCallSupport = true;
+    } catch {
+      tailCallSupport = false;
+    }
+  }
+  return tailCallSupport;
 }
