@@ -79,7 +79,9 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
 /** `vm snapshot --hypervisor hosted [--mode accel|soft]`: a VMM on the host OS until about `at` guest instructions. */
 export async function snapshotHosted(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
   const mode = hostedMode(one(args, 'mode'), 'vm snapshot: --mode');
-  const spec = hostedSpecFromArgs(args);
+  const spec = hostedSpecFromArgs(args, mode);
+  // Refused before the run rather than after it (VmmProgram.snapshot says the same).
+  if (mode === 'accel' && (spec.vcpus ?? 1) > 1) throw new ConfigError(`vm snapshot: -smp ${spec.vcpus}: a VMM of several vCPUs cannot be snapshotted under --mode accel (use --hypervisor native for -smp N snapshots)`);
   const con = new HostConsole(io.stdin, io.stdout);
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec }], mode, { console: (b) => con.write(b) });
   const { vmm, process: proc } = vmms[0]!;
