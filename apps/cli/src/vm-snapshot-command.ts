@@ -141,7 +141,7 @@ export function vmmRestoreSpec(moved: MachineSnapshot): GuestSpec {
  */
 export function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
   const c = snap.config;
-  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; the hosted VMM runs one vCPU`);
+  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; a hosted VMM restores snapshots of one hart`);
   if (c.pioDisk !== null) throw new ConfigError(`${file}: the snapshot has a PIO disk; the hosted VMM has virtio-blk only`);
   if (c.virtio.length > 1 || c.virtio.some((v) => v.kind !== 'blk')) throw new ConfigError(`${file}: the snapshot has virtio devices ${c.virtio.map((v) => v.kind).join(', ')}; the hosted VMM has one virtio-blk disk only`);
   const v = c.virtio[0];
