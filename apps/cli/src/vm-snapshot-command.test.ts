@@ -46,7 +46,7 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     const file = join(dir, 'native.vmsnap');
     const a = terminal();
     expect(await snapshotCommand(['--hypervisor', 'native', ...guest, '-o', file, '--at', '5000000'], a)).toBe(0);
-    expect(a.err()).toMatch(/vm snapshot: 5000000 guest instructions \(native\); wrote .*native\.vmsnap \(\d+ bytes/);
+    expect(a.err()).toMatch(/vm snapshot: 5000000 guest instructions \(native trap\); wrote .*native\.vmsnap \(\d+ bytes/);
     expect(results(a.out())).not.toContain('DONE pass');
     const b = terminal();
     expect(await restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'accel'], b)).toBe(0);
