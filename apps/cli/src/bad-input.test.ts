@@ -104,6 +104,10 @@ const cases: [string, () => Promise<string[]> | string[], RegExp][] = [
   ['-m 1T (bare)', () => ['run', '-m', '1T', ...K], /-m 1T/],
   ['-m 1T (native)', () => ['run', '--hypervisor', 'native', '-m', '1T', ...K], /-m 1T/],
   ['-m 1T (hosted)', () => ['run', '--hypervisor', 'hosted', '-m', '1T', ...K], /-m 1T/],
+  // vCPUs
+  ['-smp 9 (hosted)', () => ['run', '--hypervisor', 'hosted', '-smp', '9', ...K], /-smp 9: a VMM of --hypervisor hosted has 1 to 8 vCPUs/],
+  ['-smp 2 (hosted accel, an M-mode program)', () => ['run', '--hypervisor', 'hosted', '-smp', '2', ...K], /-smp 2: 2 vCPUs need the driver's SBI \(-bios none -kernel S-payload\)/],
+  ['-smp 2 (hosted soft, no firmware)', () => ['run', '--hypervisor', 'hosted', '--mode', 'soft', '-smp', '2', ...K], /-smp 2: 2 harts of the soft VMM's board need a firmware/],
   // snapshots
   ['vm restore a truncated snapshot', () => ['restore', snaps.truncated], /cut\.vmsnap/],
   ['vm restore a crafted header (quantum 0, checksums valid)', () => ['restore', snaps.crafted], /config\.quantum/],

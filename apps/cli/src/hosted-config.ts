@@ -1,7 +1,7 @@
 import { checkHostMemory } from './memory-limit.js';
 import { readInputFile } from './input-file.js';
 import { ConfigError, parseSize, type GuestSpec } from '@vm/core';
-import { HOST_RESERVE, type VmmMode } from '@vm/hypervisor-hosted';
+import { HOST_RESERVE, vcpusProblem, type VmmMode } from '@vm/hypervisor-hosted';
 import { one, parseProps, type ParsedArgs } from './args.js';
 import { machineFlags } from './machine-flags.js';
 import { kernelModeOf } from './native-config.js';
@@ -38,13 +38,18 @@ function driveOf(text: string): DriveOf<HostedDisk> {
   return { disk: hostedDisk(file, none ? 'virtio' : iface, `-drive ${text}`), id: props.get('id'), none };
 }
 
-/** One hosted guest from `vm run` flags (-m -bios -kernel -append -drive), refusing what the VMM cannot give. */
-export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
+/** One hosted guest from `vm run` flags (-m -smp -bios -kernel -append -drive), refusing what a VMM of `mode` cannot give. */
+export function hostedSpecFromArgs(args: ParsedArgs, mode: VmmMode): GuestSpec {
   machineFlags(args, 'hosted');
   const cpu = one(args, 'cpu') ?? 'rv64';
   if (cpu.split(',')[0] !== 'rv64') throw new ConfigError(`-cpu ${cpu}: only 'rv64' exists`);
   const smp = one(args, 'smp');
-  if (smp !== undefined && smp.replace(/^cpus=/, '').split(',')[0] !== '1') throw new ConfigError(`-smp ${smp}: a VMM of --hypervisor hosted runs one vCPU`);
+  let vcpus: number | undefined;
+  if (smp !== undefined) {
+    const n = smp.replace(/^cpus=/, '').split(',')[0]!;
+    vcpus = /^[0-9]+$/.test(n) ? Number(n) : NaN;
+    if (!(vcpus >= 1 && vcpus <= 8)) throw new ConfigError(`-smp ${smp}: a VMM of --hypervisor hosted has 1 to 8 vCPUs`);
+  }
   const clock = one(args, 'clock');
   if (clock !== undefined && clock !== 'virtual') throw new ConfigError(`--clock ${clock}: a guest's time is virtual under --hypervisor hosted`);
   const { virtioForceLegacy } = parseGlobals(args);
@@ -59,5 +64,8 @@ export function hostedSpecFromArgs(args: ParsedArgs): GuestSpec {
     if (d.kind === 'disk') disks.push({ ...d.disk, slot: d.slot });
   }
   if (disks.length > 1) throw new ConfigError(`-drive ${args.values.get('drive')![1]}: the hosted VMM has one disk`);
-  return { memory, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), virtioForceLegacy, disks };
+  const spec: GuestSpec = { memory, vcpus, bios: boot.bios, kernel: boot.kernel, initrd: boot.initrd, append: boot.append, sbi: kernelModeOf(args, boot.bios !== undefined), virtioForceLegacy, disks };
+  const problem = vcpusProblem(spec, mode);
+  if (problem !== undefined) throw new ConfigError(`-smp ${smp}: ${problem}`);
+  return spec;
 }

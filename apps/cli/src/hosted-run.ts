@@ -28,7 +28,7 @@ export async function runHosted(args: ParsedArgs): Promise<number> {
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);
   // The guest's output is the host OS console's: not redirected to a file (or nowhere) yet.
   refuseSerialRedirect(args, 'under --hypervisor hosted');
-  const spec = hostedSpecFromArgs(args);
+  const spec = hostedSpecFromArgs(args, mode);
   const { con, monitor: monitorSpec, close: closeSerial } = hostConsoleFor(args);
   const host = hostedHost([{ name: 'guest', spec, interactive: true }], mode, { console: (b) => con.write(b) });
   const disk = diskWriteBack(args, host.kernel, host.vmms[0]!.vmm);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assemble } from '@vm/isa';
 import { vmArgs } from './test-support/vm-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,24 @@ describe('vm up with hypervisor: { type: hosted }', () => {
       expect(r.status).toBe(0);
     }, 240_000);
   }
+
+  it('vcpus: 2 (accel): both vCPUs of smp-print.s print and the guest powers off 0; vcpus refused where a VMM cannot have them', () => {
+    // packages/hypervisor-native/fixtures/smp-print.s: vCPU 0 prints vCPU 1's HSM status ('0' / '4') 300 times, vCPU 1 a letter per IPI.
+    const bin = join(mkdtempSync(join(tmpdir(), 'vm-up-hosted-smp-')), 'smp-print.bin');
+    writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
+    const r = up(`hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: smp, memory: 16M, kernel: ${bin}, vcpus: 2 }\n`);
+    const text = r.stdout.replaceAll('[smp] ', '');
+    expect(text.replace(/[^0-9]/g, '')).toHaveLength(300);
+    expect(text).toMatch(/[a-p]/);
+    expect(r.stderr).toMatch(/\[smp\] exit 0/);
+    expect(r.status).toBe(0);
+    const firmware = up(`hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: m, memory: 64M, kernel: ${kernelM}, vcpus: 2 }\n`);
+    expect(firmware.stderr).toContain("m: 2 vCPUs need the driver's SBI (-bios none -kernel S-payload)");
+    expect(firmware.status).toBe(2);
+    const snap = up(`hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: s, memory: 16M, kernel: ${bin}, vcpus: 2, snapshot: { at: 1000, file: s.vmsnap } }\n`);
+    expect(snap.stderr).toContain('vms[0].vcpus: a hosted accel VMM of several vCPUs cannot be snapshotted');
+    expect(snap.status).toBe(2);
+  }, 240_000);
 
   it('names the key of a bad hosted stack file', () => {
     const bad = up(`hypervisor: { type: hosted, mode: trap }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM} }\n`);

@@ -139,6 +139,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
       ...common,
       spec: {
         memory: v.memory,
+        vcpus: v.vcpus,
         bios: guestFile(v.bios, `${where}.bios`),
         kernel: guestFile(v.kernel, `${where}.kernel`),
         initrd: guestFile(v.initrd, `${where}.initrd`),

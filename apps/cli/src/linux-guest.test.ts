@@ -104,9 +104,11 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP o
 /**
  * The same SMP kernel in a VM of the native hypervisor with N vCPUs (`-smp N`, `-bios none`: the
  * hypervisor's SBI starts the secondaries with HSM hart_start and carries their IPIs and remote
- * fences), trap-and-emulate and H extension: the transcript as on QEMU with -smp N.
+ * fences), trap-and-emulate and H extension, and in a hosted VMM of N vCPUs (one KVM_CREATE_VCPU
+ * each, run in turns by the VMM process; /dev/vmm's SBI does the same): the transcript as on QEMU
+ * with -smp N.
  */
-describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP in a multi-vCPU VM of the native hypervisor', () => {
+describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP in a multi-vCPU VM of the native and the hosted hypervisor', () => {
   const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
   const qemu = new Map<number, string>();
   const reference = (n: number): string | undefined => {
@@ -118,10 +120,10 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP i
     }
     return qemu.get(n);
   };
-  for (const mode of ['trap', 'hext']) {
+  for (const [hypervisor, mode] of [['native', 'trap'], ['native', 'hext'], ['hosted', 'accel']] as const) {
     for (const n of [2, 4]) {
-      it(`--mode ${mode} -smp ${n}: ${n} CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0`, () => {
-        const r = vmBoot(`vsmp-${mode}-${n}`, SMP_BOOT, '--hypervisor', 'native', '--mode', mode, '-bios', 'none', '-smp', String(n));
+      it(`--hypervisor ${hypervisor} --mode ${mode} -smp ${n}: ${n} CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0`, () => {
+        const r = vmBoot(`vsmp-${mode}-${n}`, SMP_BOOT, '--hypervisor', hypervisor, '--mode', mode, '-bios', 'none', '-smp', String(n));
         expect(r.transcript).toContain(`\n$ nproc\n${n}\n`);
         expect(r.transcript).toContain(`\n$ grep -c ^processor /proc/cpuinfo\n${n}\n`);
         expect(r.transcript).toContain(`\n$ cat /sys/devices/system/cpu/online\n0-${n - 1}\n`);

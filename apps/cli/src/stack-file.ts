@@ -31,7 +31,7 @@ export interface StackVm {
   readonly append: string | undefined;
   /** `kernel-mode: s | m` (VmConfig.sbi): who a kernel without bios is; undefined lets the file decide. */
   readonly sbi: 'firmware' | 'hypervisor' | undefined;
-  /** `vcpus: N` (1..8, native only): the VM's vCPUs, as `-smp N`. */
+  /** `vcpus: N` (1..8): the VM's vCPUs, as `-smp N` (native, hosted accel: vCPUs on the hypervisor's SBI; hosted soft: harts under its bios). */
   readonly vcpus: number | undefined;
   readonly weight: number | undefined;
   readonly cap: number | undefined;
@@ -86,7 +86,7 @@ export function loadStack(file: string): StackSpec {
   const items = y.list('vms', vmsNode);
   if (items.length === 0) y.fail('vms', vmsNode, 'the stack has no VMs');
   const base = dirname(resolve(file));
-  const vms = items.map((n, i) => readVm(y, `vms[${i}]`, n, base, hypervisor.type === 'hosted'));
+  const vms = items.map((n, i) => readVm(y, `vms[${i}]`, n, base, hypervisor.type === 'hosted', hypervisor.type === 'hosted' && hypervisor.mode === 'soft'));
   const seen = new Map<string, number>();
   vms.forEach((vm, i) => {
     const prev = seen.get(vm.name);
@@ -130,7 +130,8 @@ function readHypervisor(y: YamlFields, node: Node | null | undefined): StackSpec
   };
 }
 
-function readVm(y: YamlFields, path: string, node: Node | null, base: string, hosted: boolean): StackVm {
+/** `soft`: the VM is a soft hosted VMM's (its harts are started by its firmware, not by an SBI of the hypervisor). */
+function readVm(y: YamlFields, path: string, node: Node | null, base: string, hosted: boolean, soft: boolean): StackVm {
   const m = y.map(path, node, VM);
   const opt = <T>(key: string, read: (p: string, n: Node | null) => T): T | undefined => (m.has(key) ? read(`${path}.${key}`, m.get(key) ?? null) : undefined);
   const name = opt('name', (p, n) => y.string(p, n));
@@ -160,10 +161,13 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string, ho
   if (restore === undefined && bios === undefined && kernel === undefined) y.fail(path, node, 'needs a kernel, a bios or restore');
   const vcpus = (): number | undefined => {
     if (!m.has('vcpus')) return undefined;
-    if (hosted) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "the hosted VMM runs one vCPU (leave vcpus out)");
     const n = y.integer(`${path}.vcpus`, m.get('vcpus') ?? null, 1, 8);
+    if (hosted && restore !== undefined && n > 1) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, 'a hosted VMM restores a snapshot on one vCPU (leave vcpus out with restore)');
+    if (hosted && !soft && m.has('snapshot') && n > 1) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, 'a hosted accel VMM of several vCPUs cannot be snapshotted (leave snapshot out, or use the native hypervisor)');
     if (restore !== undefined && n !== restore.snapshot.config.harts) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, `${n}, but the snapshot in restore has ${restore.snapshot.config.harts} (leave vcpus out with restore)`);
-    if (n > 1 && (bios !== undefined || kernelMode === 'm')) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several vCPUs need the hypervisor's SBI: no bios, an S-mode kernel");
+    if (soft) {
+      if (n > 1 && bios === undefined) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several harts of a soft VMM need a bios (e.g. OpenSBI's fw_jump.bin) to start them");
+    } else if (n > 1 && (bios !== undefined || kernelMode === 'm')) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several vCPUs need the hypervisor's SBI: no bios, an S-mode kernel");
     return n;
   };
   const drivesNode = m.get('drives');

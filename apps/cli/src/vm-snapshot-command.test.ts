@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@vm/isa';
 import { restoreCommand, snapshotCommand, type CommandIo } from './snapshot-command.js';
+import { vmArgs } from './test-support/vm-process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const kernel = join(root, 'guests/images/kernel-m.elf');
@@ -44,7 +46,7 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     const file = join(dir, 'native.vmsnap');
     const a = terminal();
     expect(await snapshotCommand(['--hypervisor', 'native', ...guest, '-o', file, '--at', '5000000'], a)).toBe(0);
-    expect(a.err()).toMatch(/vm snapshot: 5000000 guest instructions \(native\); wrote .*native\.vmsnap \(\d+ bytes/);
+    expect(a.err()).toMatch(/vm snapshot: 5000000 guest instructions \(native trap\); wrote .*native\.vmsnap \(\d+ bytes/);
     expect(results(a.out())).not.toContain('DONE pass');
     const b = terminal();
     expect(await restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'accel'], b)).toBe(0);
@@ -93,7 +95,7 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     await expect(restoreCommand([file, '--hypervisor', 'kvm'], terminal())).rejects.toThrow("vm restore: --hypervisor kvm: 'none', 'native' or 'hosted'");
     await expect(restoreCommand([file, '--mode', 'soft'], terminal())).rejects.toThrow('vm restore: --mode soft: only with --hypervisor native or hosted');
     await expect(restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'trap'], terminal())).rejects.toThrow("vm restore: --mode trap: 'accel' or 'soft'");
-    await expect(snapshotCommand(['--hypervisor', 'native', '--mode', 'hext', ...guest, '-o', file, '--at', '1'], terminal())).rejects.toThrow(/vm snapshot: --mode hext: .*trap mode only/);
+    await expect(snapshotCommand(['--hypervisor', 'native', '--mode', 'hvm', ...guest, '-o', file, '--at', '1'], terminal())).rejects.toThrow("vm snapshot: --mode hvm: 'trap' or 'hext'");
     await expect(restoreCommand([join(dir, 'missing.vmsnap'), '--hypervisor', 'native'], terminal())).rejects.toThrow(/missing\.vmsnap/);
   });
 
@@ -104,11 +106,35 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     const file = join(dir, 'smp.vmsnap');
     const a = terminal();
     expect(await snapshotCommand(['--hypervisor', 'native', '-smp', '2', '-m', '16M', '-bios', 'none', '-kernel', bin, '-o', file, '--at', '400000'], a)).toBe(0);
-    expect(a.err()).toMatch(/vm snapshot: \d+ guest instructions \(native\)/);
+    expect(a.err()).toMatch(/vm snapshot: \d+ guest instructions \(native trap\)/);
     const b = terminal();
     expect(await restoreCommand([file, '--hypervisor', 'native'], b)).toBe(0);
     expect(b.out()).toMatch(/[a-p]/);
     expect((a.out() + b.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
-    await expect(restoreCommand([file, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(/2 harts; the hosted VMM runs one vCPU/);
+    await expect(restoreCommand([file, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(/2 harts; a hosted VMM restores snapshots of one hart/);
   }, 120_000);
+
+  it('--mode hext: kernel-s snapshotted under the H extension resumes exactly (the console and instruction count of an uninterrupted run)', async () => {
+    const sGuest = ['-m', '128M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-s.elf'), '-append', 'workload=cpu,fork'];
+    const ref = spawnSync(process.execPath, vmArgs('run', '--hypervisor', 'native', '--mode', 'hext', ...sGuest, '--stats'), { encoding: 'latin1', input: '', cwd: root, timeout: 120_000 });
+    expect(ref.status).toBe(0);
+    const total = Number(/vm: (\d+) guest instructions in/.exec(ref.stderr)?.[1]);
+    expect(results(ref.stdout)).toEqual(EXPECTED);
+    const file = join(dir, 'hext.vmsnap');
+    const a = terminal();
+    expect(await snapshotCommand(['--hypervisor', 'native', '--mode', 'hext', ...sGuest, '-o', file, '--at', '5000000'], a)).toBe(0);
+    expect(a.err()).toMatch(/vm snapshot: \d+ guest instructions \(native hext\)/);
+    // The file says hext: its VM header is version 2 with the guest's VS state.
+    const b = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'native', '--stats'], b)).toBe(0);
+    expect(b.err()).toMatch(/vm: restored at \d+ instructions under native/);
+    // The snapshot run stopped after exactly --at guest instructions (its session's count, the one
+    // --stats prints): the restored run retires the rest of the uninterrupted run's, to the one.
+    const ran = Number(/vm: (\d+) guest instructions in/.exec(b.err())?.[1]);
+    expect(total).toBeGreaterThan(5_000_000);
+    expect(5_000_000 + ran).toBe(total);
+    expect(a.out() + b.out()).toBe(ref.stdout);
+    // The snapshot restores in the mode it was taken in; naming the other one is an error, not ignored.
+    await expect(restoreCommand([file, '--hypervisor', 'native', '--mode', 'trap'], terminal())).rejects.toThrow("vm restore: --mode trap: the snapshot is of a 'hext' VM");
+  }, 180_000);
 });

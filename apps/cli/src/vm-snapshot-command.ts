@@ -25,11 +25,17 @@ export function hypervisorOf(args: ParsedArgs, command: string): SnapshotHypervi
   return h;
 }
 
-/** `--mode` for a snapshot under the native hypervisor: trap only ('hext' VMs cannot be snapshotted). */
-function nativeMode(args: ParsedArgs, command: string): 'trap' {
-  const mode = checkMode(one(args, 'mode'), `${command}: --mode`);
-  if (mode !== 'trap') throw new ConfigError(`${command}: --mode ${mode}: VM snapshots are taken and restored in trap mode only under --hypervisor native`);
-  return mode;
+/**
+ * `--mode` under the native hypervisor: the VM's execution mode, trap (default) or hext. A
+ * snapshot records its mode (vm-snapshot.ts, header version 2 for hext) and restores in it: a
+ * `vm restore --mode` that names the other one is refused rather than silently ignored.
+ */
+function nativeMode(args: ParsedArgs, command: string, snapshotMode?: 'trap' | 'hext'): 'trap' | 'hext' {
+  const given = one(args, 'mode');
+  const mode = checkMode(given, `${command}: --mode`);
+  if (snapshotMode === undefined) return mode;
+  if (given !== undefined && mode !== snapshotMode) throw new ConfigError(`${command}: --mode ${mode}: the snapshot is of a '${snapshotMode}' VM and restores in that mode (leave --mode out)`);
+  return snapshotMode;
 }
 
 /** `ParsedArgs` without the -drive values (the native VM's disks are read into memory here instead). */
@@ -44,16 +50,16 @@ function wrote(io: CommandIo, file: string, at: number, where: string, snap: Mac
 }
 
 /**
- * `vm snapshot --hypervisor native`: the guest as a VM (trap mode) until `at` guest instructions.
+ * `vm snapshot --hypervisor native [--mode trap|hext]`: the guest as a VM until `at` guest instructions.
  * Its -drive images are read into memory, so the snapshot carries the disk contents and can move
  * into a hosted VMM too.
  */
 export async function snapshotNative(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
-  nativeMode(args, 'vm snapshot');
+  const mode = nativeMode(args, 'vm snapshot');
   const con = new HostConsole(io.stdin, io.stdout);
   const base = vmConfigFromArgs(withoutDrives(args), 'guest', (b) => con.write(b));
   const config = { ...base, disks: (args.values.get('drive') ?? []).map(diskOf) };
-  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
+  const hv = new NativeHypervisor({ memory: config.memory + HYPERVISOR_HEADROOM, mode });
   const vm = hv.createVm(config);
   // Up to the point, or to where the guest waits for input (a snapshot is taken there too).
   const session = new NativeSession(hv, [vm], { input: false });
@@ -66,14 +72,16 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
   if (vm.board.retired < at) io.stderr.write(`vm snapshot: the guest waits for input at ${vm.board.retired} instructions; snapshotting there\n`);
   const t0 = performance.now();
   const snap = session.snapshot();
-  wrote(io, file, vm.board.retired, 'native', snap, t0, writeSnapshot(file, snap));
+  wrote(io, file, vm.board.retired, `native ${mode}`, snap, t0, writeSnapshot(file, snap));
   return 0;
 }
 
 /** `vm snapshot --hypervisor hosted [--mode accel|soft]`: a VMM on the host OS until about `at` guest instructions. */
 export async function snapshotHosted(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
   const mode = hostedMode(one(args, 'mode'), 'vm snapshot: --mode');
-  const spec = hostedSpecFromArgs(args);
+  const spec = hostedSpecFromArgs(args, mode);
+  // Refused before the run rather than after it (VmmProgram.snapshot says the same).
+  if (mode === 'accel' && (spec.vcpus ?? 1) > 1) throw new ConfigError(`vm snapshot: -smp ${spec.vcpus}: a VMM of several vCPUs cannot be snapshotted under --mode accel (use --hypervisor native for -smp N snapshots)`);
   const con = new HostConsole(io.stdin, io.stdout);
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec }], mode, { console: (b) => con.write(b) });
   const { vmm, process: proc } = vmms[0]!;
@@ -91,11 +99,11 @@ export async function snapshotHosted(args: ParsedArgs, file: string, at: number,
   return 0;
 }
 
-/** `vm restore FILE --hypervisor native`: the snapshot continues as a VM of the type-1 hypervisor. */
+/** `vm restore FILE --hypervisor native`: the snapshot (in the mode it was taken in) continues as a VM of the type-1 hypervisor. */
 export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: number, io: CommandIo): Promise<number> {
-  nativeMode(args, 'vm restore');
+  const mode = nativeMode(args, 'vm restore', snap.vm?.mode ?? 'trap');
   const con = new HostConsole(io.stdin, io.stdout);
-  const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode: 'trap' });
+  const hv = new NativeHypervisor({ memory: snap.config.memory + HYPERVISOR_HEADROOM, mode });
   const vm = hv.restoreVm(snap, { name: snap.vm?.name ?? 'guest', console: (b) => con.write(b) });
   const start = vm.board.retired;
   const session = new NativeSession(hv, [vm], { closeDisks: () => flushVmDisks(vm) });
@@ -133,7 +141,7 @@ export function vmmRestoreSpec(moved: MachineSnapshot): GuestSpec {
  */
 export function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
   const c = snap.config;
-  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; the hosted VMM runs one vCPU`);
+  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; a hosted VMM restores snapshots of one hart`);
   if (c.pioDisk !== null) throw new ConfigError(`${file}: the snapshot has a PIO disk; the hosted VMM has virtio-blk only`);
   if (c.virtio.length > 1 || c.virtio.some((v) => v.kind !== 'blk')) throw new ConfigError(`${file}: the snapshot has virtio devices ${c.virtio.map((v) => v.kind).join(', ')}; the hosted VMM has one virtio-blk disk only`);
   const v = c.virtio[0];

@@ -29,6 +29,8 @@ export interface GuestSpec {
   readonly virtioForceLegacy?: boolean;
   /** Guest RAM in bytes. */
   readonly memory: number;
+  /** vCPUs of the guest (QEMU's -smp N; default 1): read by the hosted VMM (hostedHost); the bare and native Stack objects run one hart. */
+  readonly vcpus?: number;
   /** Raw disk images: on virtio-blk, or on the legacy register-level PIO disk. */
   readonly disks?: readonly { readonly bytes: Uint8Array; readonly bus: 'virtio' | 'pio'; /** virtio-mmio slot 0..7 (QEMU's `bus=virtio-mmio-bus.N`); default the highest free one. */ readonly slot?: number }[];
   /** Stop after this many guest instructions (a guard for benchmarks and tests). */

@@ -406,8 +406,8 @@ export class HostKernel {
         const r = this.syscall(p, nr, args.map((a) => BigInt(a)));
         return r === RESTART ? -11n : r;
       },
-      ioctlObject: (fd, request, arg) => {
-        const r = this.syscall(p, 29, [BigInt(fd), BigInt(request), 0n], arg);
+      ioctlObject: (fd, request, object, arg = 0n) => {
+        const r = this.syscall(p, 29, [BigInt(fd), BigInt(request), arg], object);
         return r === RESTART ? -11n : r;
       },
       peek: (va, length) => p.memory.read(va, length),

@@ -27,8 +27,9 @@ export interface NativeSyscalls {
   /**
    * ioctl with an in-process object argument — for native processes only, where the argument is
    * a TypeScript object (a device model handed to a driver) rather than a struct in memory.
+   * `arg` is the ioctl's integer argument beside it (default 0; KVM_CREATE_VCPU: the vCPU id).
    */
-  ioctlObject(fd: number, request: number, arg: object): bigint;
+  ioctlObject(fd: number, request: number, object: object | undefined, arg?: bigint): bigint;
   /** Load and store the process's own memory (what its code's loads and stores would do). */
   peek(va: number, length: number): Uint8Array | undefined;
   poke(va: number, data: Uint8Array): boolean;

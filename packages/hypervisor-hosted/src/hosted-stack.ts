@@ -1,4 +1,5 @@
-import { sessionResult, type GuestRunResult, type GuestSpec, type Stack } from '@vm/core';
+import { ConfigError, sessionResult, type GuestRunResult, type GuestSpec, type Stack } from '@vm/core';
+import { MAX_VCPUS, sbiModeOf } from '@vm/vcpu';
 import { HostedSession } from './hosted-session.js';
 import { HostKernel, mkfs, type MkfsFile, type Process } from '@vm/hostos';
 import type { MachineSnapshot } from '@vm/machine';
@@ -38,6 +39,22 @@ export interface HostedHostOptions {
   /** Bytes the host OS's console (its UART) transmits: the VMMs' write(2)s of guest output. */
   readonly console?: (byte: number) => void;
   readonly quantum?: number;
+  /** Guest instructions per KVM_RUN of a VMM's vCPU when it has several (VmmOptions.vcpuQuantum). */
+  readonly vcpuQuantum?: number;
+}
+
+/**
+ * Why `spec`'s vCPU count cannot run in a VMM of `mode` (undefined: it can). accel: several vCPUs
+ * are started by the driver's SBI (HSM), so the kernel must be an S-mode payload on it, as under
+ * the native hypervisor; soft: the board's harts are started by its own firmware (e.g. OpenSBI).
+ */
+export function vcpusProblem(spec: Pick<GuestSpec, 'vcpus' | 'bios' | 'kernel' | 'sbi'>, mode: VmmMode): string | undefined {
+  const n = spec.vcpus ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VCPUS) return `a hosted VMM has 1 to ${MAX_VCPUS} vCPUs, got ${n}`;
+  if (n === 1) return undefined;
+  if (mode === 'soft') return spec.bios === undefined ? `${n} harts of the soft VMM's board need a firmware to start them (-bios, e.g. OpenSBI's fw_jump.bin)` : undefined;
+  const sbi = sbiModeOf({ name: 'guest', memory: 0, bios: spec.bios, kernel: spec.kernel, sbi: spec.sbi });
+  return sbi === 'hypervisor' ? undefined : `${n} vCPUs need the driver's SBI (-bios none -kernel S-payload); a VM firmware runs on one vCPU`;
 }
 
 /**
@@ -56,13 +73,15 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
     if (g.spec.kernel === undefined && g.spec.bios === undefined && g.snapshot === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
     if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
     if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
+    const problem = g.snapshot !== undefined && (g.spec.vcpus ?? 1) > 1 ? 'a VMM restores a snapshot on one vCPU' : vcpusProblem(g.spec, mode);
+    if (problem !== undefined) throw new ConfigError(`${g.name}: ${problem}`);
     return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), initrdPath: at('initrd.img', g.spec.initrd?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes), diskSlot: g.spec.disks?.[0]?.slot };
   });
   const size = files.reduce((n, f) => n + f.bytes.length + 4096, 8 << 20);
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
   const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
   const vmms = guests.map((g, i) => {
-    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, virtioForceLegacy: g.spec.virtioForceLegacy, memory: g.spec.memory, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
+    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, virtioForceLegacy: g.spec.virtioForceLegacy, memory: g.spec.memory, vcpus: g.spec.vcpus, vcpuQuantum: options.vcpuQuantum, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
     vmm.accelCounter = () => kernel.vmm.guestInstructions;
     return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
   });

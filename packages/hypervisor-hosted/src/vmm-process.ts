@@ -13,6 +13,12 @@ const O_RDWR = 2;
 const BUFFER = 64 << 10;
 /** Traps in a row retiring nothing before the soft VMM stops its guest (the native default's order). */
 const SOFT_TRAP_STORM_LIMIT = 10_000;
+/**
+ * Guest instructions per KVM_RUN of one vCPU when the VMM runs several in turns: the native
+ * hypervisor's default quantum, so a vCPU spinning on a sibling (an IPI's answer, a lock) waits
+ * about as long under both hypervisors.
+ */
+export const VCPU_QUANTUM = 100_000;
 
 export type VmmMode = 'accel' | 'soft';
 
@@ -32,6 +38,15 @@ export interface VmmOptions {
   readonly virtioForceLegacy?: boolean;
   /** Guest RAM in bytes. */
   readonly memory: number;
+  /**
+   * vCPUs (QEMU's -smp N; default 1), 1..8. accel: one KVM_CREATE_VCPU each, run by this process in
+   * turns (see stepAccel); several need the driver's SBI (`sbi: 'hypervisor'`), which starts, stops
+   * and suspends them (SBI HSM) and carries their IPIs and remote fences, as KVM does in the kernel.
+   * soft: harts of the interpreted board (its firmware, e.g. OpenSBI, starts them).
+   */
+  readonly vcpus?: number;
+  /** Guest instructions per KVM_RUN of one of several vCPUs (default VCPU_QUANTUM). */
+  readonly vcpuQuantum?: number;
   /** Read standard input (fd 0, non-blocking) each step and type it into the guest's UART. */
   readonly interactive?: boolean;
   /** Every byte the guest prints, as the VMM sees it (before its write(2) to the host console). */
@@ -58,7 +73,12 @@ export class VmmProgram implements NativeProgram {
   private pending: number[] = [];
   private sys: NativeSyscalls | undefined;
   private phase: 'setup' | 'running' | 'done' = 'setup';
-  private vcpuFd = -1;
+  /** The vCPUs' descriptors, vCPU 0 first. */
+  private vcpuFds: number[] = [];
+  /** Whose turn it is among several vCPUs (index into vcpuFds). */
+  private turn = 0;
+  /** vCPUs in a row whose KVM_RUN said the whole VM waits with nothing to wake it (stillWaiting). */
+  private stuck = 0;
   private buffer = 0;
   private soft: VirtMachine | undefined;
   private readonly typed: number[] = [];
@@ -81,6 +101,8 @@ export class VmmProgram implements NativeProgram {
 
   constructor(readonly options: VmmOptions) {
     this.name = `vmm-${options.mode}`;
+    const q = options.vcpuQuantum;
+    if (q !== undefined && !(Number.isInteger(q) && q >= 1)) throw new ConfigError(`vcpuQuantum must be a positive integer, got ${q}`);
   }
 
   /** The guest exists (the first step created it: KVM_CREATE_VCPU, or the soft board). */
@@ -193,7 +215,7 @@ export class VmmProgram implements NativeProgram {
       const ram = sys.memoryRam(guestRam, o.memory, GUEST_RAM_BASE);
       if (ram === undefined) return 'guest RAM is not contiguous';
       const legacy = o.snapshot?.config.forceLegacy ?? o.virtioForceLegacy;
-      const m = new VirtMachine({ ram, console, virtioForceLegacy: legacy });
+      const m = new VirtMachine({ ram, console, virtioForceLegacy: legacy, harts: o.snapshot?.config.harts ?? o.vcpus });
       for (const d of virtio) m.addVirtio(d.device, d);
       try {
         if (o.snapshot !== undefined) applySnapshot(m, o.snapshot, false, 'load');
@@ -216,9 +238,15 @@ export class VmmProgram implements NativeProgram {
     sys.poke(this.buffer, new Uint8Array(region.buffer));
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
-    this.syscalls++;
-    this.vcpuFd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtioForceLegacy: o.virtioForceLegacy, virtio, console, snapshot: o.snapshot }));
-    if (this.vcpuFd < 0) return 'KVM_CREATE_VCPU failed';
+    const vcpus = o.vcpus ?? 1;
+    // vCPU 0 brings the board (its device tree lists `vcpus` cpus); the others are its further harts.
+    for (let id = 0; id < vcpus; id++) {
+      const setup = id === 0 ? { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtioForceLegacy: o.virtioForceLegacy, virtio, console, snapshot: o.snapshot, vcpus } : undefined;
+      this.syscalls++;
+      const fd = Number(sys.ioctlObject(vmFd, KVM.CREATE_VCPU, setup, BigInt(id)));
+      if (fd < 0) return `KVM_CREATE_VCPU ${id} failed`;
+      this.vcpuFds.push(fd);
+    }
     return undefined;
   }
 
@@ -229,9 +257,11 @@ export class VmmProgram implements NativeProgram {
   snapshot(): MachineSnapshot {
     if (this.phase !== 'running' || this.sys === undefined) throw new ConfigError(`${this.name}: can snapshot only a running guest (phase ${this.phase})`);
     if (this.soft !== undefined) return snapshotMachine(this.soft);
+    // Each vCPU's HSM state and the VMM's turns would have to be saved and restored to resume exactly: refused instead.
+    if (this.vcpuFds.length > 1) throw new ConfigError(`${this.name}: a VMM of ${this.vcpuFds.length} vCPUs cannot be snapshotted (accel snapshots are of one vCPU; use --hypervisor native for -smp N snapshots)`);
     const out: VcpuSnapshot = { snapshot: undefined };
     this.syscalls++;
-    if (this.sys.ioctlObject(this.vcpuFd, KVM.SNAPSHOT, out) !== 0n || out.snapshot === undefined) throw new ConfigError(`${this.name}: KVM.SNAPSHOT failed`);
+    if (this.sys.ioctlObject(this.vcpuFds[0]!, KVM.SNAPSHOT, out) !== 0n || out.snapshot === undefined) throw new ConfigError(`${this.name}: KVM.SNAPSHOT failed`);
     return out.snapshot;
   }
 
@@ -246,7 +276,7 @@ export class VmmProgram implements NativeProgram {
     else {
       const input: UartInput = { bytes, taken: 0 };
       this.syscalls++;
-      sys.ioctlObject(this.vcpuFd, KVM.UART_INPUT, input);
+      sys.ioctlObject(this.vcpuFds[0]!, KVM.UART_INPUT, input);
       taken = input.taken;
     }
     this.typed.splice(0, taken);
@@ -262,13 +292,21 @@ export class VmmProgram implements NativeProgram {
     this.call(SYS.write, 1, this.buffer, Math.min(data.length, BUFFER));
   }
 
+  /**
+   * KVM_RUN until the time slice is spent or the guest waits. Several vCPUs run in turns within
+   * this one process (the host OS has no threads), each for up to VCPU_QUANTUM instructions per
+   * KVM_RUN, the next one after each quantum or wait: deterministic, where QEMU would run one
+   * host thread per vCPU.
+   */
   private stepAccel(sys: NativeSyscalls, budget: number): NativeStep {
     let used = 0;
     let ran = 0;
+    const several = this.vcpuFds.length > 1;
+    this.runState.budget = several ? (this.options.vcpuQuantum ?? VCPU_QUANTUM) : undefined;
     for (let i = 0; i < 100_000; i++) {
       this.syscalls++;
       const before = this.sysInstructions();
-      sys.ioctlObject(this.vcpuFd, KVM.RUN, this.runState);
+      sys.ioctlObject(this.vcpuFds[this.turn]!, KVM.RUN, this.runState);
       const n = this.sysInstructions() - before;
       this.guestInstructions += n;
       ran += n;
@@ -280,6 +318,20 @@ export class VmmProgram implements NativeProgram {
         this.exit = r === 'shutdown' ? { reason: 'poweroff', code: this.runState.status } : { reason: 'halt', message: this.runState.message };
         this.phase = 'done';
         return { kind: 'exit', used, code: 0 };
+      }
+      if (several) {
+        if (r === 'wfi' || r === 'intr') {
+          // Its quantum is spent or it waits (a WFI, an HSM suspend, STOPPED): the next vCPU's turn.
+          this.stuck = r === 'wfi' && this.runState.stillWaiting === true ? this.stuck + 1 : 0;
+          this.turn = (this.turn + 1) % this.vcpuFds.length;
+          // Every vCPU in a row found the whole VM waiting, its time already skipped: as with one vCPU.
+          if (this.stuck >= this.vcpuFds.length) {
+            if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);
+            break;
+          }
+        } else this.stuck = 0;
+        if (ran >= budget) break;
+        continue;
       }
       if (r === 'wfi') {
         // /dev/vmm already let time pass to the guest's next deadline: it still waits, so only
@@ -316,13 +368,14 @@ export class VmmProgram implements NativeProgram {
   private stepSoft(budget: number): NativeStep {
     const m = this.soft!;
     const hart = m.harts[0]!;
-    const before = hart.retired;
+    // Every hart of the board (-smp N) is the guest's.
+    const before = m.retired;
     const trapsBefore = m.trapSteps;
     const exit = m.run(budget);
     const traps = m.trapSteps - trapsBefore;
     // Traps that retired nothing are CPU time too: charged, so a trapping guest cannot starve others.
-    const used = Math.max(1, hart.retired - before + traps);
-    this.guestInstructions += hart.retired - before;
+    const used = Math.max(1, m.retired - before + traps);
+    this.guestInstructions += m.retired - before;
     this.flushConsole();
     if (exit.reason === 'poweroff' || exit.reason === 'reset' || exit.reason === 'halt') {
       this.exit = exit;
@@ -330,7 +383,7 @@ export class VmmProgram implements NativeProgram {
       return { kind: 'exit', used, code: 0 };
     }
     if (exit.reason === 'wfi' && (this.options.interactive !== true || this.inputEnded)) return this.stopWaiting(used);
-    this.idleTrapSteps = hart.retired === before ? this.idleTrapSteps + traps : 0;
+    this.idleTrapSteps = m.retired === before ? this.idleTrapSteps + traps : 0;
     if (this.idleTrapSteps > SOFT_TRAP_STORM_LIMIT) {
       // The native hypervisor's trap-storm limit, in the soft VMM's terms: traps in a row, nothing retired.
       const hex = (v: bigint): string => `0x${v.toString(16)}`;

@@ -34,8 +34,18 @@ export interface UartInput {
 
 const SHADOW_PAGES = 1024;
 
-/** The vCPU's boot: what the VMM hands to KVM_CREATE_VCPU (a native-process ioctl object). */
+/**
+ * The VM's boot: what the VMM hands to KVM_CREATE_VCPU of vCPU 0 (a native-process ioctl object).
+ * Further vCPUs (KVM_CREATE_VCPU 1..vcpus-1) take no object: they are harts of the board vCPU 0
+ * built. (Real KVM leaves the board to user space; here the driver builds it, device tree included,
+ * so it must know the hart count up front: `vcpus`.)
+ */
 export interface KvmVcpuSetup {
+  /**
+   * Harts of the VM's board (QEMU's -smp N; default 1): its device tree lists N cpus, vCPU 0 boots
+   * and the others are SBI HSM STOPPED until the guest starts them. Several need `sbi: 'hypervisor'`.
+   */
+  readonly vcpus?: number;
   readonly kernel?: GuestFile;
   readonly bios?: GuestFile;
   readonly initrd?: GuestFile;
@@ -69,21 +79,30 @@ export interface KvmRun {
    * still cannot wake, so only input from user space can wake it (false for the first WFI exit).
    */
   stillWaiting?: boolean;
+  /**
+   * Ours: the most guest instructions this KVM_RUN may run (undefined: the caller's time slice).
+   * A VMM running several vCPUs in turns gives each a quantum, where KVM's vCPU threads would be
+   * preempted by the host scheduler.
+   */
+  budget?: number;
 }
 
-/** Per-descriptor state. */
+/** Per-descriptor state of a VM: its RAM window, its board (made by KVM_CREATE_VCPU 0) and its vCPUs. */
 class KvmVm {
   window: { base: number; size: number; offset: number } | undefined;
-  vcpu: KvmVcpu | undefined;
+  vm: Vm | undefined;
+  readonly vcpus: KvmVcpu[] = [];
 }
 
+/** A vCPU's descriptor: hart `index` of its VM, run by a trap-and-emulate vCPU on the host's hart. */
 class KvmVcpu {
   readonly vcpu: TrapVcpu;
   constructor(
     readonly vm: Vm,
     real: HostKernel['machine'],
+    readonly index: number,
   ) {
-    this.vcpu = new TrapVcpu(vm, { hart: real.hart, ram: real.ram });
+    this.vcpu = new TrapVcpu(vm, { hart: real.hart, ram: real.ram }, {}, { index });
     vm.attach(this.vcpu);
   }
 }
@@ -103,7 +122,7 @@ export class KvmDevice implements CharDevice {
   /** Exits the vCPU recorded (every trap and preemption, those also returned to user space included). */
   inKernelExits = 0;
   guestInstructions = 0;
-  /** The VM each process created, by pid (a process has at most one vCPU here). */
+  /** The VM each process created, by pid (a process has at most one VM here; it may have several vCPUs). */
   private readonly vmsByPid = new Map<number, Vm>();
   constructor(private readonly kernel: HostKernel) {
     this.world = new WorldSwitch(kernel.machine.hart);
@@ -113,7 +132,8 @@ export class KvmDevice implements CharDevice {
    * The VM process `pid` created (undefined before its KVM_CREATE_VCPU): the host's view of a guest
    * for a debugger or monitor outside the VMM, where QEMU's gdbstub would ask KVM_GET_REGS and read
    * guest memory through its own mapping. Between KVM_RUNs the guest's registers are in the VM's
-   * virtual hart (run() saves them there).
+   * virtual hart (run() saves them there). Between KVM_RUNs the VM's current vCPU is vCPU 0, so
+   * such a debugger or monitor addresses vCPU 0 of a VM with several.
    */
   vmOf(pid: number): Vm | undefined {
     return this.vmsByPid.get(pid);
@@ -150,7 +170,10 @@ export class KvmDevice implements CharDevice {
         return 0n;
       }
       case KVM.CREATE_VCPU: {
-        if (!(state instanceof KvmVm) || state.window === undefined || state.vcpu !== undefined) return fail('EINVAL');
+        if (!(state instanceof KvmVm) || state.window === undefined) return fail('EINVAL');
+        // KVM_CREATE_VCPU's argument is the vCPU id; ids come in order, 0 first (0 builds the board).
+        if (arg !== BigInt(state.vcpus.length)) return fail('EINVAL');
+        if (state.vm !== undefined) return this.addVcpu(proc, state, state.vm);
         const setup = object as KvmVcpuSetup | undefined;
         if (setup === undefined || (setup.kernel === undefined && setup.bios === undefined && setup.snapshot === undefined)) return fail('EINVAL');
         const pool = this.kernel.frames.allocateContiguous(SHADOW_PAGES);
@@ -159,16 +182,16 @@ export class KvmDevice implements CharDevice {
         if (setup.snapshot !== undefined) return this.restoreVcpu(proc, state, setup, setup.snapshot, pool);
         try {
           // The VMM's device models go into the board's virtio-mmio slots before boot, so the device tree lists them.
-          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console }, state.window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
-          state.vcpu = new KvmVcpu(vm, this.kernel.machine);
+          // One set of shadow tables for all the VM's vCPUs (as the native hypervisor's): a remote
+          // sfence.vma (SBI RFENCE) drops the entries every vCPU walks through (TrapVcpu.fenceShadows).
+          const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console, vcpus: setup.vcpus }, state.window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
+          state.vm = vm;
           this.vmsByPid.set(proc.pid, vm);
         } catch (e) {
           void e;
           return fail('EINVAL');
         }
-        const f = new OpenFile('anon:vmm-vcpu', 2, undefined, this);
-        f.private = state.vcpu;
-        return BigInt(proc.allocateFd(f));
+        return this.addVcpu(proc, state, state.vm);
       }
       case KVM.RUN: {
         if (!(state instanceof KvmVcpu) || object === undefined) return fail('EINVAL');
@@ -178,6 +201,8 @@ export class KvmDevice implements CharDevice {
       case KVM.SNAPSHOT: {
         const out = object as VcpuSnapshot | undefined;
         if (!(state instanceof KvmVcpu) || out === undefined) return fail('EINVAL');
+        // A VM of several vCPUs would need every vCPU's run state and the VMM's turns: not supported.
+        if (state.vm.vcpuCount > 1) return fail('ENOSYS');
         // Between KVM_RUNs the guest's registers are parked in the virtual hart (run() saves them).
         out.snapshot = captureVm(state.vm);
         return 0n;
@@ -185,8 +210,14 @@ export class KvmDevice implements CharDevice {
       case KVM.UART_INPUT: {
         const input = object as UartInput | undefined;
         if (!(state instanceof KvmVcpu) || input === undefined) return fail('EINVAL');
-        input.taken = state.vm.sendInput(Buffer.from(input.bytes).toString('latin1'));
-        if (input.taken > 0 && state.vm.state === 'waiting') state.vm.state = 'running';
+        const vm = state.vm;
+        input.taken = vm.sendInput(Buffer.from(input.bytes).toString('latin1'));
+        if (input.taken > 0) {
+          // One vCPU: it waits for this input. Several: the UART's interrupt wakes whichever vCPU it
+          // is routed to (PLIC), as after any device event.
+          if (vm.vcpuCount === 1 && vm.state === 'waiting') vm.state = 'running';
+          else if (vm.vcpuCount > 1) this.service(vm);
+        }
         return BigInt(input.taken);
       }
       default:
@@ -202,16 +233,29 @@ export class KvmDevice implements CharDevice {
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
       const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
-      const vc = new KvmVcpu(vm, this.kernel.machine);
+      const vc = new KvmVcpu(vm, this.kernel.machine, 0);
       loadVmState(vm, s, false);
-      state.vcpu = vc;
+      state.vm = vm;
+      state.vcpus.push(vc);
       this.vmsByPid.set(proc.pid, vm);
+      return this.vcpuFd(proc, vc);
     } catch (e) {
       void e;
       return fail('EINVAL');
     }
+  }
+
+  /** The next vCPU of the VM (its hart `state.vcpus.length`), as a new descriptor. */
+  private addVcpu(proc: Process, state: KvmVm, vm: Vm): bigint {
+    if (state.vcpus.length >= vm.vcpuCount) return fail('EINVAL');
+    const vc = new KvmVcpu(vm, this.kernel.machine, state.vcpus.length);
+    state.vcpus.push(vc);
+    return this.vcpuFd(proc, vc);
+  }
+
+  private vcpuFd(proc: Process, vc: KvmVcpu): bigint {
     const f = new OpenFile('anon:vmm-vcpu', 2, undefined, this);
-    f.private = state.vcpu;
+    f.private = vc;
     return BigInt(proc.allocateFd(f));
   }
 
@@ -220,7 +264,18 @@ export class KvmDevice implements CharDevice {
     const vm = vc.vm;
     run.message = '';
     run.stillWaiting = false;
-    if (vm.state === 'waiting') {
+    if (vm.vcpuCount > 1) {
+      vm.select(vc.index);
+      if (vm.state !== 'stopped' && vm.cpuState(vc.index) !== 'running' && !this.runnable(vc)) {
+        // It stays in WFI, suspended or STOPPED: KVM would block this thread until it is kicked;
+        // here KVM_RUN returns so the VMM runs its other vCPUs in turn. stillWaiting: no vCPU of
+        // the VM runs and none woke after the time skip, so only input can wake the VM now.
+        run.stillWaiting = vm.idle;
+        this.finish(run, 'wfi');
+        vm.select(0);
+        return;
+      }
+    } else if (vm.state === 'waiting') {
       // WFI: time passes to the guest's next deadline (the host is idle meanwhile).
       const d = vc.vcpu.deadline();
       const now = vm.board.clock.now();
@@ -236,6 +291,7 @@ export class KvmDevice implements CharDevice {
     if (vm.state === 'stopped') {
       run.exitReason = 'shutdown';
       run.status = vm.exitStatus ?? -1;
+      vm.select(0);
       return;
     }
     const real = this.kernel.machine.hart;
@@ -247,18 +303,58 @@ export class KvmDevice implements CharDevice {
     vc.vcpu.load();
     const before = vm.stats.guestInstructions;
     const exits = vm.stats.exitCount;
-    const exit = vc.vcpu.run(Math.max(1, this.kernel.sliceLeft));
+    const exit = vc.vcpu.run(Math.max(1, Math.min(this.kernel.sliceLeft, run.budget ?? Number.MAX_SAFE_INTEGER)));
     vc.vcpu.save();
     this.world.leave();
     const ran = vm.stats.guestInstructions - before;
     this.guestInstructions += ran;
     this.kernel.sliceLeft -= ran;
     this.inKernelExits += vm.stats.exitCount - exits;
-    vm.board.tickDevices();
+    if (vm.vcpuCount > 1) {
+      // Its devices ran, its IPIs are latched: the VM's waiting vCPUs that can now wake do
+      // (kvm_vcpu_kick); vCPU 0 is the current one again for a debugger between runs (vmOf).
+      this.service(vm);
+      vm.select(0);
+    } else vm.board.tickDevices();
     this.finish(run, kvmReason(exit));
     if (exit.kind === 'mmio') run.address = exit.gpa;
     else if (exit.kind === 'shutdown') run.status = vm.exitStatus ?? -1;
     else if (exit.kind === 'internal-error') run.message = vm.describe();
+  }
+
+  /**
+   * Whether a waiting or STOPPED vCPU of a VM of several can run now: its devices ticked, it wakes
+   * if an interrupt it waits for is pending (or, for a non-retentive suspend, resumes: SBI 9.4). When
+   * no vCPU of the VM runs, its time jumps to its earliest deadline first, as the native
+   * hypervisor's does when nothing can run (the host is idle meanwhile): time never jumps under a
+   * running sibling, whose instructions are the VM's clock.
+   */
+  private runnable(vc: KvmVcpu): boolean {
+    const vm = vc.vm;
+    this.service(vm);
+    if (vm.cpuState(vc.index) === 'running') return true;
+    if (!vm.idle) return false;
+    let d: bigint | undefined;
+    for (let i = 0; i < vm.vcpuCount; i++) {
+      if (vm.cpuState(i) === 'offline') continue;
+      const t = vm.vcpus[i]!.deadline();
+      if (t !== undefined && (d === undefined || t < d)) d = t;
+    }
+    const now = vm.board.clock.now();
+    if (d !== undefined && d > now) vm.board.clock.skip(Number(d - now));
+    this.service(vm);
+    return vm.cpuState(vc.index) === 'running';
+  }
+
+  /** The VM's devices tick; each waiting vCPU an enabled pending interrupt wakes becomes runnable (priv spec 3.3.3). */
+  private service(vm: Vm): void {
+    vm.board.tickDevices();
+    const platform = vm.sbiPlatform;
+    for (let i = 0; i < vm.vcpuCount; i++) {
+      if (vm.cpuState(i) !== 'waiting') continue;
+      if (platform !== undefined) platform.wake(i);
+      else if (vm.vcpus[i]!.wakeable()) vm.setCpuState(i, 'running');
+    }
   }
 
   private finish(run: KvmRun, reason: KvmExitReason): void {
