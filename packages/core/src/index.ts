@@ -10,3 +10,4 @@ export type { SliceEnd, SessionSlice, GuestSession, DriveEnd, DriveResult, Sessi
 export { driveSession, runSession, sessionResult } from './session.js';
 export { VmError, FormatError, ConfigError, GuestMemoryError } from './errors.js';
 export { MASK64, MASK32, u64, s64, sext32, hex, parseSize } from './bits.js';
+export { envVar } from './env.js';

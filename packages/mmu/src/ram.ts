@@ -1,4 +1,4 @@
-import { ConfigError, GuestMemoryError, type GuestMemory } from '@vm/core';
+import { ConfigError, envVar, GuestMemoryError, type GuestMemory } from '@vm/core';
 import { wasmApi, type WasmMemory } from './wasm-api.js';
 
 /**
@@ -92,8 +92,7 @@ export class RamStore {
 
 /** Arenas by default unless VM_WASM=0 in the environment (Node). */
 function arenaByDefault(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.['VM_WASM'] !== '0';
+  return envVar('VM_WASM') !== '0';
 }
 
 /** An arena for `size` bytes of RAM, or undefined when the host will not reserve one (then: arrays). */

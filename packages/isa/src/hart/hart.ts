@@ -1,5 +1,5 @@
 import type { Clock, VmExit } from '@vm/core';
-import { VmError } from '@vm/core';
+import { envVar, VmError } from '@vm/core';
 import type { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT } from '@vm/mmu';
 import type { AccessType } from '@vm/mmu';
@@ -81,14 +81,12 @@ export interface HartOptions {
 
 /** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node). */
 export function translateByDefault(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.['VM_TRANSLATE'] !== '0';
+  return envVar('VM_TRANSLATE') !== '0';
 }
 
 /** The translator's default back end: WebAssembly, unless VM_TRANSLATE=js in the environment (for comparisons). */
 export function translateBackendByDefault(): 'wasm' | 'js' {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.['VM_TRANSLATE'] === 'js' ? 'js' : 'wasm';
+  return envVar('VM_TRANSLATE') === 'js' ? 'js' : 'wasm';
 }
 
 /**
