@@ -198,8 +198,10 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   const hostRam = hv.host.ram;
   const canaryStart = hostRam.size - hv.host.free;
   const canary = canaryBytes(canaryStart, hostRam.size - canaryStart);
+  // Live views of those bytes (the host RAM never moves): filled now, compared after the run.
+  const canaryViews = hostRam.views(hostRam.base + canaryStart, canary.length);
   let at = 0;
-  for (const view of hostRam.views(hostRam.base + canaryStart, canary.length)) {
+  for (const view of canaryViews) {
     view.set(canary.subarray(at, at + view.length));
     at += view.length;
   }
@@ -220,10 +222,14 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   for (const vm of [wild, healthy]) {
     if (vm.report?.reason === 'hypervisor-error') return { outcome: 'host-exception', instructions, detail: `${vm.name}: ${vm.report.message} at pc 0x${vm.report.pc.toString(16)}` };
   }
-  const hostBytes = hostRam.copyOut(hostRam.base + canaryStart, canary.length);
-  if (!Buffer.from(hostBytes.buffer, hostBytes.byteOffset, hostBytes.length).equals(canary)) {
-    const k = hostBytes.findIndex((b, j) => b !== canary[j]);
-    return { outcome: 'escape', instructions, detail: `host byte 0x${(canaryStart + k).toString(16)} changed` };
+  at = 0;
+  for (const view of canaryViews) {
+    const expected = canary.subarray(at, at + view.length);
+    if (!Buffer.from(view.buffer, view.byteOffset, view.length).equals(expected)) {
+      const k = view.findIndex((b, j) => b !== expected[j]);
+      return { outcome: 'escape', instructions, detail: `host byte 0x${(canaryStart + at + k).toString(16)} changed` };
+    }
+    at += view.length;
   }
   if (healthy.console !== HELLO_OUTPUT || healthy.exitStatus !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${healthy.describe()}` };
   if (wild.state === 'stopped') {
