@@ -9,7 +9,7 @@ import {
 const SSTATUS_SIE = BigInt(MSTATUS_SIE);
 import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
-import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
+import type { Vcpu, VcpuHost, VmOps } from './vcpu.js';
 import { VcpuBase, type TrapOutcome } from './vcpu-base.js';
 import type { VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
