@@ -9,8 +9,8 @@ import {
 const SSTATUS_SIE = BigInt(MSTATUS_SIE);
 import { HextContext } from './hext-context.js';
 import { HextEmulator } from './hext-emulator.js';
-import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
-import { VcpuBase } from './vcpu-base.js';
+import type { Vcpu, VcpuHost, VmOps } from './vcpu.js';
+import { VcpuBase, type TrapOutcome } from './vcpu-base.js';
 import type { VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
@@ -115,7 +115,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
   }
 
   /** Handle one exit of the guest: whether it retired a guest instruction, and an exit for the VMM. */
-  protected handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+  protected handleTrap(cause: number, tval: bigint, epc: bigint): TrapOutcome {
     const vm = this.vm;
     const real = this.host.hart;
     const h = this.context;
@@ -126,7 +126,7 @@ export class HextVcpu extends VcpuBase implements Vcpu {
     if (verdict === 'deny') {
       h.inject(real, reason === 'mmio' ? (cause === CAUSE_STORE_GUEST_PAGE_FAULT ? CAUSE_STORE_ACCESS : cause === CAUSE_FETCH_GUEST_PAGE_FAULT ? CAUSE_FETCH_ACCESS : CAUSE_LOAD_ACCESS) : CAUSE_ILLEGAL_INSTRUCTION, tval, epc);
       vm.stats.count('inject.exception');
-      return { retired: false };
+      return { retired: false, injected: true };
     }
     const retired = this.emulator.apply(vm, h, reason, cause, tval, epc);
     if (retired) vm.stats.emulated++;

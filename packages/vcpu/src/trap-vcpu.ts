@@ -9,7 +9,7 @@ import type { GuestExit } from './exit-reason.js';
 import { ShadowPvMmu } from './shadow-pv-mmu.js';
 import { TrapEmulator } from './trap-emulator.js';
 import type { Vcpu, VcpuExit, VcpuHost, VmOps } from './vcpu.js';
-import { VcpuBase } from './vcpu-base.js';
+import { VcpuBase, type TrapOutcome } from './vcpu-base.js';
 import type { VcpuSbiHooks } from './vm-sbi-platform.js';
 import type { Vm } from './vm.js';
 
@@ -123,7 +123,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
   }
 
   /** Handle one trap of the guest: whether it retired a guest instruction, and an exit for the VMM. */
-  protected handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit } {
+  protected handleTrap(cause: number, tval: bigint, epc: bigint): TrapOutcome {
     const vm = this.vm;
     const vhart = this.vhart;
     const c = this.emulator.classify(vm, cause, tval);
@@ -135,7 +135,7 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
       const denied = c.reason === 'mmio' ? TrapEmulator.accessFault(c.access) : CAUSE_ILLEGAL_INSTRUCTION;
       vhart.inject(denied, c.reason === 'mmio' ? tval : cause === CAUSE_ILLEGAL_INSTRUCTION ? tval : 0n, epc);
       vm.stats.count('inject.exception');
-      return { retired: false };
+      return { retired: false, injected: true };
     }
     switch (c.action) {
       case 'fill':
@@ -145,13 +145,14 @@ export class TrapVcpu extends VcpuBase implements Vcpu {
         const inj = TrapEmulator.injection(vm, cause, tval, epc, c);
         vhart.inject(inj.cause, inj.tval, epc);
         if (c.reason !== 'ecall') vm.stats.count('inject.exception');
-        return { retired: false };
+        return { retired: false, injected: true };
       }
       default: {
         const retired = this.emulate(c.reason, tval, epc);
         if (vm.state === 'waiting') return { retired, exit: { kind: 'wfi' } };
         if (c.reason === 'mmio' && retired) return { retired, exit: { kind: 'mmio', gpa: c.gpa ?? -1, write: c.access === 2 } };
-        return { retired };
+        // Not retired on the virtual hart: it took the instruction's trap into the guest.
+        return { retired, injected: !retired && vm.state !== 'stopped' };
       }
     }
   }

@@ -20,6 +20,16 @@ export const DEFAULT_TRAP_STORM_LIMIT = 10_000;
 export const TRAP_STEP_LIMIT = 1_000_000;
 
 /** What both back ends share: the run loop, exit accounting and policy, the hypervisor's SBI, device exits. */
+/**
+ * What handling one trap of the guest did: whether it retired a guest instruction, whether it
+ * delivered a trap into the guest instead (a trap step: VmStats.trapSteps), and an exit for the VMM.
+ */
+export interface TrapOutcome {
+  readonly retired: boolean;
+  readonly injected?: boolean;
+  readonly exit?: VcpuExit;
+}
+
 export abstract class VcpuBase {
   abstract readonly resident: boolean;
 
@@ -121,6 +131,14 @@ export abstract class VcpuBase {
         }
         const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
         if (out.retired) remaining--;
+        else if (out.injected === true) {
+          // The guest's own trap, delivered by the hypervisor into its trap vector: a step that
+          // retired nothing, as when the real hart takes it inside the guest (above) or a bare
+          // board's hart takes it (Hart.run counts a trap as a step). Without this a trap loop in
+          // trap-and-emulate mode ran on for the whole exit-storm limit, past any budget.
+          vm.stats.trapSteps++;
+          remaining--;
+        }
         const device = this.deviceExit();
         if (device !== undefined) return device;
         if (out.exit !== undefined) return out.exit;
@@ -143,7 +161,7 @@ export abstract class VcpuBase {
   /** A trap of the guest at `epc` came back to the host. */
   protected abstract exited(epc: bigint): void;
   /** Handle one trap: whether it retired a guest instruction, and an exit for the VMM. */
-  protected abstract handleTrap(cause: number, tval: bigint, epc: bigint): { retired: boolean; exit?: VcpuExit };
+  protected abstract handleTrap(cause: number, tval: bigint, epc: bigint): TrapOutcome;
 
   /** Count the exit, remember it for the stop report, and ask the policy. */
   protected record(exit: GuestExit): ExitVerdict {

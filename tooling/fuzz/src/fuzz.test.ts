@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { wildProgram } from './guest-generator.js';
-import { FAILURES, MODES, runGuest } from './guest-runners.js';
+import { FAILURES, MODES, runGuest, type GuestResult } from './guest-runners.js';
 import { FORMATS, MutationFuzzer } from './mutation-fuzz.js';
 
 /**
@@ -20,6 +20,24 @@ describe('the fuzz engine (CI slice)', () => {
       const r = runGuest(mode, seed, { budget: 20_000 });
       expect(FAILURES, `${mode} seed ${seed}: ${r.outcome} ${r.detail ?? ''}`).not.toContain(r.outcome);
     }
+  }, 120_000);
+
+  // The bare stack is built once per process and put back to its power-on checkpoint before each
+  // seed: a seed's result must not depend on the seeds run before it, so `--start SEED --seeds 1`
+  // replays what a long run saw. Seeds run in one process, in both orders, against boards built
+  // for each seed alone.
+  it('a reused bare stack gives every seed the outcome, instruction count and end state it has alone', () => {
+    const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
+    const key = (r: GuestResult): string => `${r.seed} ${r.outcome} ${r.instructions} ${r.fingerprint}`;
+    const alone = seeds.map((s) => key(runGuest('bare', s, { budget: 2000, fresh: true, fingerprint: true })));
+    const forward = seeds.map((s) => key(runGuest('bare', s, { budget: 2000, fingerprint: true })));
+    const backward = [...seeds].reverse().map((s) => key(runGuest('bare', s, { budget: 2000, fingerprint: true }))).reverse();
+    expect(forward).toEqual(alone);
+    expect(backward).toEqual(alone);
+    // Not a vacuous comparison: among these seeds some run their whole budget, some trap forever
+    // after a few instructions, one waits in WFI.
+    expect(new Set(alone.map((k) => k.split(' ')[1])).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(alone.map((k) => k.split(' ')[2])).size).toBeGreaterThanOrEqual(4);
   }, 120_000);
 
   const fuzzer = new MutationFuzzer();

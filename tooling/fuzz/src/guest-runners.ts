@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MemoryBlockBackend, NetLoopback, VirtioBlock, VirtioNet, VirtioRng } from '@vm/devices';
 import { NativeHypervisor } from '@vm/hypervisor-native';
 import { hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
-import { VirtMachine, bootVirt } from '@vm/machine';
+import { VirtMachine, applySnapshot, bootVirt, type MachineSnapshot } from '@vm/machine';
 import { wildProgram, type GuestShape } from './guest-generator.js';
 
 /**
@@ -41,12 +42,21 @@ export interface GuestResult {
   readonly instructions: number;
   /** What went wrong, for a failure. */
   readonly detail?: string;
+  /** SHA-256 of the wild board's checkpoint at the end (harts, clock, devices, RAM, disks), when asked for. */
+  readonly fingerprint?: string;
 }
 
 export interface GuestRunOptions {
   /** Instructions for the wild guest (the neighbour gets what it needs besides). */
   readonly budget: number;
   readonly shape?: GuestShape;
+  /**
+   * Build the stack for this guest alone instead of reusing this process's stack for the mode
+   * (the replay check in fuzz.test.ts compares both).
+   */
+  readonly fresh?: boolean;
+  /** Return GuestResult.fingerprint (bare only): the replay check compares whole end states. */
+  readonly fingerprint?: boolean;
 }
 
 /** A run past this is a hang, whatever its instruction count says. */
@@ -57,17 +67,20 @@ const root = new URL('../../../', import.meta.url).pathname;
 const HELLO = { file: 'uart-hello.elf', bytes: new Uint8Array(readFileSync(root + 'packages/machine/fixtures/uart-hello.elf')) };
 const HELLO_OUTPUT = 'hello from M-mode\n';
 const WILD_RAM = 4 << 20;
+const WILD_WORDS = 1024;
 /** Instructions the neighbour needs to finish on every stack, with room. */
 const NEIGHBOUR_BUDGET = 200_000;
 
 export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): GuestResult {
-  const shape = options.shape ?? (mode === 'native-hext' ? { words: 1024, ram: 2 * WILD_RAM, priv: 'S' } : { words: 1024, ram: WILD_RAM });
+  const shape = options.shape ?? (mode === 'native-hext' ? { words: WILD_WORDS, ram: 2 * WILD_RAM, priv: 'S' } : { words: WILD_WORDS, ram: WILD_RAM });
   const bytes = wildProgram(seed, shape);
   const t0 = performance.now();
   let r: Omit<GuestResult, 'mode' | 'seed'>;
   try {
-    r = mode === 'bare' ? runBare(bytes, shape.ram, options.budget) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, options.budget, seed) : runHosted(mode === 'hosted-soft' ? 'soft' : 'accel', bytes, shape.ram, options.budget);
+    r = mode === 'bare' ? bareStack(shape, options.fresh === true).run(bytes, options.budget, options.fingerprint === true) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, options.budget, seed) : runHosted(mode === 'hosted-soft' ? 'soft' : 'accel', bytes, shape.ram, options.budget);
   } catch (e) {
+    // Whatever the exception left behind, the next seed gets boards built afresh.
+    bareStacks.clear();
     r = { outcome: 'host-exception', instructions: 0, detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
   const ms = performance.now() - t0;
@@ -77,27 +90,103 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
 
 /**
  * The bare board with every kind of device attached (virtio blk, net, rng, the PIO disk), the
- * neighbour a second board in the same host process, run in turns with it.
+ * neighbour a second board in the same host process, run in turns with it. Both boards are built
+ * once per worker: before each seed they are put back to their power-on checkpoint (harts, clock,
+ * every device and virtqueue, RAM, disks: VirtMachine.restore) and the seed's program is copied in,
+ * so a seed's result does not depend on the seeds run before it (fuzz.test.ts checks it against
+ * fresh boards). Building them per guest was most of a guest's cost.
  */
-function runBare(bytes: Uint8Array, ram: number, budget: number): Omit<GuestResult, 'mode' | 'seed'> {
-  const m = new VirtMachine({ memory: ram, console: () => {} });
-  m.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(64 << 10) }));
-  m.addVirtio(new VirtioNet({ backend: new NetLoopback() }));
-  m.addVirtio(new VirtioRng({}));
-  m.addPioDisk(new MemoryBlockBackend(64 << 10));
-  bootVirt(m, { kernel: { file: 'wild.bin', bytes } });
-  let out = '';
-  const n = new VirtMachine({ memory: 4 << 20, console: (b) => (out += String.fromCharCode(b)) });
-  bootVirt(n, { kernel: HELLO });
-  let neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
-  let exit = m.run(budget);
-  // A guest waiting in WFI, or one the budget cut short, is fine; the loop ends at the budget.
-  if (neighbourExit.reason === 'budget') neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
-  if (exit.reason === 'halt') return { outcome: 'host-exception', instructions: m.retired, detail: exit.message };
-  if (neighbourExit.reason !== 'poweroff' || neighbourExit.code !== 0 || out !== HELLO_OUTPUT) return { outcome: 'neighbour', instructions: m.retired, detail: `neighbour ${neighbourExit.reason}, printed ${JSON.stringify(out)}` };
-  if (exit.reason === 'trap') exit = { reason: 'budget' };
-  return { outcome: exit.reason, instructions: m.retired };
+/** This process's reusable stacks, by shape. */
+const bareStacks = new Map<string, BareStack>();
+
+function bareStack(shape: GuestShape, fresh: boolean): BareStack {
+  const key = `${shape.ram}:${shape.words}`;
+  if (fresh) return new BareStack(shape.ram, shape.words);
+  let s = bareStacks.get(key);
+  if (s === undefined) bareStacks.set(key, (s = new BareStack(shape.ram, shape.words)));
+  return s;
 }
+
+class BareStack {
+  private readonly wild: VirtMachine;
+  private readonly neighbour: VirtMachine;
+  private readonly wildAtBoot: MachineSnapshot;
+  private readonly neighbourAtBoot: MachineSnapshot;
+  private out = '';
+
+  constructor(ram: number, private readonly words: number) {
+    this.wild = new VirtMachine({ memory: ram, console: () => {} });
+    this.wild.addVirtio(new VirtioBlock({ backend: new MemoryBlockBackend(64 << 10) }));
+    this.wild.addVirtio(new VirtioNet({ backend: new NetLoopback() }));
+    this.wild.addVirtio(new VirtioRng({}));
+    this.wild.addPioDisk(new MemoryBlockBackend(64 << 10));
+    // Booted with an all-zero program of a wild guest's size: where a program is loaded, the
+    // device tree and the reset vector depend only on its size and the RAM size (boot.ts).
+    bootVirt(this.wild, { kernel: { file: 'wild.bin', bytes: new Uint8Array(words * 4) } });
+    this.wildAtBoot = this.wild.snapshot();
+    this.neighbour = new VirtMachine({ memory: 4 << 20, console: (b) => (this.out += String.fromCharCode(b)) });
+    bootVirt(this.neighbour, { kernel: HELLO });
+    this.neighbourAtBoot = this.neighbour.snapshot();
+  }
+
+  run(bytes: Uint8Array, budget: number, fingerprint: boolean): Omit<GuestResult, 'mode' | 'seed'> {
+    const m = this.wild;
+    const n = this.neighbour;
+    // applySnapshot, not VirtMachine.restore: these checkpoints were taken from these very boards,
+    // so the rollback copy that restore takes first (a copy of RAM) is not needed.
+    applySnapshot(m, this.wildAtBoot, true);
+    m.ram.load(m.ram.base, bytes);
+    applySnapshot(n, this.neighbourAtBoot, true);
+    this.out = '';
+    let neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
+    const retiredAtBoot = m.retired;
+    let exit = m.run(budget);
+    const retired = m.retired - retiredAtBoot;
+    // A guest waiting in WFI, or one the budget cut short, is fine; the loop ends at the budget.
+    if (neighbourExit.reason === 'budget') neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
+    if (exit.reason === 'halt') return { outcome: 'host-exception', instructions: retired, detail: exit.message };
+    if (neighbourExit.reason !== 'poweroff' || neighbourExit.code !== 0 || this.out !== HELLO_OUTPUT) return { outcome: 'neighbour', instructions: retired, detail: `neighbour ${neighbourExit.reason}, printed ${JSON.stringify(this.out)}` };
+    if (exit.reason === 'trap') exit = { reason: 'budget' };
+    return { outcome: exit.reason, instructions: retired, ...(fingerprint ? { fingerprint: digest(m.snapshot()) } : {}) };
+  }
+}
+
+/** SHA-256 of a checkpoint's every field, byte arrays and bigints included (JSON has neither). */
+function digest(snapshot: MachineSnapshot): string {
+  const h = createHash('sha256');
+  const feed = (v: unknown): void => {
+    if (v instanceof Uint8Array) h.update(v);
+    else if (ArrayBuffer.isView(v)) h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    else if (Array.isArray(v)) {
+      h.update(`[${v.length}`);
+      v.forEach(feed);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        h.update(`,${k}:`);
+        feed(x);
+      }
+    } else h.update(`${typeof v}:${String(v)};`);
+  };
+  feed(snapshot);
+  return h.digest('hex');
+}
+
+/**
+ * The canary of host bytes [start, start + length): byte i holds (i · 131) mod 256, so a stray copy
+ * of one host region to another shows as well as a stray constant. Made once per region and copied
+ * in (a byte loop per guest cost more than the guest).
+ */
+function canaryBytes(start: number, length: number): Buffer {
+  const key = `${start}:${length}`;
+  let c = canaries.get(key);
+  if (c === undefined) {
+    c = Buffer.alloc(length);
+    for (let k = 0; k < length; k++) c[k] = ((start + k) * 131) & 0xff;
+    canaries.set(key, c);
+  }
+  return c;
+}
+const canaries = new Map<string, Buffer>();
 
 function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget: number, seed: number): Omit<GuestResult, 'mode' | 'seed'> {
   const hv = new NativeHypervisor({ memory: 2 * ram + (8 << 20), quantum: Math.max(1000, budget >> 2), mode, shadowPages: 64 });
@@ -108,9 +197,13 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   // Host memory nobody owns holds a canary: a guest reaching it would show.
   const hostRam = hv.host.ram;
   const canaryStart = hostRam.size - hv.host.free;
-  let at = canaryStart;
-  for (const view of hostRam.views(hostRam.base + canaryStart, hostRam.size - canaryStart)) {
-    for (let k = 0; k < view.length; k++, at++) view[k] = (at * 131) & 0xff;
+  const canary = canaryBytes(canaryStart, hostRam.size - canaryStart);
+  // Live views of those bytes (the host RAM never moves): filled now, compared after the run.
+  const canaryViews = hostRam.views(hostRam.base + canaryStart, canary.length);
+  let at = 0;
+  for (const view of canaryViews) {
+    view.set(canary.subarray(at, at + view.length));
+    at += view.length;
   }
   // Slices of a quarter budget: the wild guest is held once it has had its budget, so the
   // neighbour finishes alone (it needs far fewer instructions than NEIGHBOUR_BUDGET).
@@ -120,16 +213,23 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
     const r = hv.run(hv.quantum);
     spent += Math.max(1, r.instructions);
     if (r.reason !== 'budget' && (hv.isPaused(wild) || wild.state === 'stopped')) break;
+    // Idle: every live VM waits with nothing to wake it, and the next run would say so again at
+    // once (a wild guest in WFI beside a finished neighbour spun here up to the loop's bound).
+    if (r.reason === 'idle') break;
     if (healthy.state === 'stopped' && (wild.state === 'stopped' || hv.isPaused(wild))) break;
   }
   const instructions = wild.stats.guestInstructions;
   for (const vm of [wild, healthy]) {
     if (vm.report?.reason === 'hypervisor-error') return { outcome: 'host-exception', instructions, detail: `${vm.name}: ${vm.report.message} at pc 0x${vm.report.pc.toString(16)}` };
   }
-  const hostBytes = hostRam.copyOut(hostRam.base + canaryStart, hostRam.size - canaryStart);
-  for (let k = 0; k < hostBytes.length; k++) {
-    const i = canaryStart + k;
-    if (hostBytes[k] !== ((i * 131) & 0xff)) return { outcome: 'escape', instructions, detail: `host byte 0x${i.toString(16)} changed` };
+  at = 0;
+  for (const view of canaryViews) {
+    const expected = canary.subarray(at, at + view.length);
+    if (!Buffer.from(view.buffer, view.byteOffset, view.length).equals(expected)) {
+      const k = view.findIndex((b, j) => b !== expected[j]);
+      return { outcome: 'escape', instructions, detail: `host byte 0x${(canaryStart + at + k).toString(16)} changed` };
+    }
+    at += view.length;
   }
   if (healthy.console !== HELLO_OUTPUT || healthy.exitStatus !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${healthy.describe()}` };
   if (wild.state === 'stopped') {
