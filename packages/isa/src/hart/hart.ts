@@ -120,6 +120,14 @@ const TRAP_SIGNAL: { readonly trap: true } = { trap: true };
 const EXIT_BUDGET: VmExit = { reason: 'budget' };
 const EXIT_WFI: VmExit = { reason: 'wfi' };
 /** interpret() stopped where a translated block may start (never leaves the hart). */
+/**
+ * An AMO's operand as the register holds it: a W form's 32 bits sign-extended (unpriv spec 8.4).
+ * (A function, not a closure in execAmo: a closure per AMO cost a measurable share of a Linux boot.)
+ */
+function amoSext(v: bigint, width: 4 | 8): bigint {
+  return width === 4 ? BigInt.asUintN(64, BigInt.asIntN(32, v)) : v;
+}
+
 const EXIT_PROBE: VmExit = { reason: 'budget' };
 
 /** Results of the out-of-line SYSTEM executor. */
@@ -502,14 +510,21 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** Write vsstatus (already masked): its SUM and MXR drive the VS-stage (8.2.11). */
   setVsstatus(v: number): void {
+    const changed = this.vsstatus ^ v;
     this.vsstatus = v;
-    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
+    this.rederive((changed & (MSTATUS_SUM | MSTATUS_MXR)) !== 0 ? DERIVE_TRANSLATION | DERIVE_ATTENTION : DERIVE_ATTENTION);
   }
 
-  /** Write the stored low word of mstatus (WARL-legalised). */
+  /**
+   * Write the stored low word of mstatus (WARL-legalised). Only SUM, MXR, MPRV and MPP change how
+   * loads and stores translate (priv spec 3.1.6.3); a write of other bits — Linux's interrupt
+   * enable and disable, 30,000 `csrs`/`csrc sstatus` in a boot — keeps the page caches.
+   */
   setMstatus(v: number): void {
-    this.mstatus = legalizeMstatus(this.mstatus, v);
-    this.rederive(DERIVE_TRANSLATION | DERIVE_ATTENTION);
+    const old = this.mstatus;
+    this.mstatus = legalizeMstatus(old, v);
+    const translation = ((old ^ this.mstatus) & (MSTATUS_SUM | MSTATUS_MXR | MSTATUS_MPRV | MSTATUS_MPP)) !== 0;
+    this.rederive(translation ? DERIVE_TRANSLATION | DERIVE_ATTENTION : DERIVE_ATTENTION);
   }
 
   /**
@@ -693,7 +708,7 @@ export class Hart implements BlockHart, TranslatingHart {
         // (translating it when it has become hot); without one, the interpreter goes on.
         const slot = this.fetchSlot(this.pcLo, this.pcHi);
         if (slot < 0) break;
-        const b = this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff);
+        const b = this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff, this.retired);
         if (b === undefined || b.length > left) break;
       }
       const exit = this.interpret(left, true);
@@ -783,7 +798,7 @@ export class Hart implements BlockHart, TranslatingHart {
         // Leave the interpreter only for a block that exists (or has just become hot): in cold
         // code a round trip through the dispatcher per branch cost more than it saved.
         probe = false;
-        const b = this.blockAt(pcLo, pcHi);
+        const b = this.blockAt(pcLo, pcHi, ret);
         if (b !== undefined && b.length <= budget - n) {
           this.pcLo = pcLo;
           this.pcHi = pcHi;
@@ -1209,19 +1224,19 @@ export class Hart implements BlockHart, TranslatingHart {
    * the page is known to be executable RAM in the current regime with page-uniform PMP.
    */
   private runBlock(pcLo: number, pcHi: number, budget: number): number {
-    const b = this.blockAt(pcLo, pcHi);
+    const b = this.blockAt(pcLo, pcHi, this.retired);
     if (b === undefined || b.length > budget) return 0;
     return b.run!(this, pcLo, pcHi, budget);
   }
 
   /** The block at pc (found through the fetch translation cache; translated once hot), if any. */
-  private blockAt(pcLo: number, pcHi: number): CompiledBlock | undefined {
+  private blockAt(pcLo: number, pcHi: number, retired: number): CompiledBlock | undefined {
     if (pcHi !== this.fHi || (pcLo & ~0xfff) !== this.fLo) {
       const slot = this.fetchSlot(pcLo, pcHi);
       if (slot < 0) return undefined;
       this.fetchHit(pcLo, pcHi, slot);
     }
-    return this.translations!.lookup(this.fPage, pcLo & 0xfff);
+    return this.translations!.lookup(this.fPage, pcLo & 0xfff, retired);
   }
 
   // ---------------------------------------------------------------- exceptions and traps
@@ -1585,7 +1600,6 @@ export class Hart implements BlockHart, TranslatingHart {
     const va = this.x[(insn >> 15) & 31];
     const misaligned = (Number(va & 7n) & (width - 1)) !== 0;
     const x = this.x;
-    const sext = (v: bigint): bigint => (width === 4 ? BigInt.asUintN(64, BigInt.asIntN(32, v)) : v);
     if (funct5 === 2) {
       // LR
       if (rs2 !== 0) this.illegal(raw);
@@ -1593,7 +1607,7 @@ export class Hart implements BlockHart, TranslatingHart {
       const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
       const v = this.readAt(pa, width, va, CAUSE_LOAD_ACCESS);
       this.reservation = va;
-      if (rd !== 0) x[rd] = sext(v);
+      if (rd !== 0) x[rd] = amoSext(v, width);
       return;
     }
     if (funct5 === 3) {
@@ -1613,8 +1627,8 @@ export class Hart implements BlockHart, TranslatingHart {
     if (misaligned) this.raise(CAUSE_MISALIGNED_STORE, va);
     const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
     // An AMO is a store for fault reporting, including a bus error on its read half.
-    const old = sext(this.readAt(pa, width, va, CAUSE_STORE_ACCESS));
-    const src = sext(x[rs2]);
+    const old = amoSext(this.readAt(pa, width, va, CAUSE_STORE_ACCESS), width);
+    const src = amoSext(x[rs2], width);
     this.writeAt(pa, width, op(old, src, width), va);
     if (rd !== 0) x[rd] = old;
   }

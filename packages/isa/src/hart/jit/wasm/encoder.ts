@@ -30,8 +30,49 @@ export const Op = {
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
 } as const;
 
+/**
+ * A growable byte buffer: what the encoder writes into. (Plain arrays of numbers, pushed byte by
+ * byte and copied section into module, made encoding cost more than generating the code.)
+ */
+export class Bytes {
+  data = new Uint8Array(512);
+  length = 0;
+
+  push(b: number): void {
+    if (this.length === this.data.length) this.grow(1);
+    this.data[this.length++] = b;
+  }
+
+  push2(a: number, b: number): void {
+    if (this.length + 2 > this.data.length) this.grow(2);
+    this.data[this.length++] = a;
+    this.data[this.length++] = b;
+  }
+
+  /** Append `src[from, to)`. */
+  append(src: Uint8Array, from = 0, to = src.length): void {
+    const n = to - from;
+    if (this.length + n > this.data.length) this.grow(n);
+    this.data.set(src.subarray(from, to), this.length);
+    this.length += n;
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  view(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+
+  private grow(n: number): void {
+    let size = this.data.length * 2;
+    while (size < this.length + n) size *= 2;
+    const d = new Uint8Array(size);
+    d.set(this.data.subarray(0, this.length));
+    this.data = d;
+  }
+}
+
 /** Append `n` as unsigned LEB128 (spec 5.2.2). */
-export function uleb(out: number[], n: number): void {
+export function uleb(out: { push(b: number): unknown }, n: number): void {
   do {
     let b = n & 0x7f;
     n >>>= 7;
@@ -40,7 +81,8 @@ export function uleb(out: number[], n: number): void {
   } while (n !== 0);
 }
 
-function sleb(out: number[], n: bigint): void {
+/** Signed LEB128 of a 64-bit value (spec 5.2.2); values that fit 32 bits take sleb32's path. */
+function sleb(out: Bytes, n: bigint): void {
   for (;;) {
     const b = Number(n & 0x7fn);
     n >>= 7n;
@@ -52,7 +94,8 @@ function sleb(out: number[], n: bigint): void {
   }
 }
 
-function sleb32(out: number[], n: number): void {
+/** Signed LEB128 of an int32 (the same bytes as sleb of that value sign-extended). */
+function sleb32(out: Bytes, n: number): void {
   n |= 0;
   for (;;) {
     const b = n & 0x7f;
@@ -67,8 +110,10 @@ function sleb32(out: number[], n: number): void {
 
 /** The body of one function: its extra locals and its instructions. */
 export class Code {
-  readonly bytes: number[] = [];
+  readonly bytes = new Bytes();
   private readonly locals: number[] = [];
+  /** Offsets in `bytes` where fill() inserts code (see hole()). */
+  private readonly holes: number[] = [];
 
   constructor(private readonly params: number) {}
 
@@ -78,23 +123,32 @@ export class Code {
     return this.params + this.locals.length - 1;
   }
 
-  op(...ops: number[]): this {
-    for (const o of ops) this.bytes.push(o);
+  op(o: number, o2?: number, o3?: number, o4?: number): this {
+    const b = this.bytes;
+    b.push(o);
+    if (o2 !== undefined) b.push(o2);
+    if (o3 !== undefined) b.push(o3);
+    if (o4 !== undefined) b.push(o4);
     return this;
   }
   get(i: number): this { this.bytes.push(Op.local_get); uleb(this.bytes, i); return this; }
   set(i: number): this { this.bytes.push(Op.local_set); uleb(this.bytes, i); return this; }
   tee(i: number): this { this.bytes.push(Op.local_tee); uleb(this.bytes, i); return this; }
   i32(n: number): this { this.bytes.push(Op.i32_const); sleb32(this.bytes, n); return this; }
-  i64(n: bigint | number): this { this.bytes.push(Op.i64_const); sleb(this.bytes, BigInt.asIntN(64, BigInt(n))); return this; }
+  i64(n: bigint | number): this {
+    this.bytes.push(Op.i64_const);
+    if (typeof n === 'number' && n === (n | 0)) sleb32(this.bytes, n);
+    else sleb(this.bytes, BigInt.asIntN(64, BigInt(n)));
+    return this;
+  }
   /** A load or store with a constant offset (memarg: alignment hint 0, offset). */
-  mem(op: number, offset: number): this { this.bytes.push(op, 0); uleb(this.bytes, offset); return this; }
-  block(): this { this.bytes.push(Op.block, VOID); return this; }
-  loop(): this { this.bytes.push(Op.loop, VOID); return this; }
-  if(): this { this.bytes.push(Op.if, VOID); return this; }
+  mem(op: number, offset: number): this { this.bytes.push2(op, 0); uleb(this.bytes, offset); return this; }
+  block(): this { this.bytes.push2(Op.block, VOID); return this; }
+  loop(): this { this.bytes.push2(Op.loop, VOID); return this; }
+  if(): this { this.bytes.push2(Op.if, VOID); return this; }
   /** `if` with an i32 result. */
-  ifI32(): this { this.bytes.push(Op.if, I32); return this; }
-  ifI64(): this { this.bytes.push(Op.if, I64); return this; }
+  ifI32(): this { this.bytes.push2(Op.if, I32); return this; }
+  ifI64(): this { this.bytes.push2(Op.if, I64); return this; }
   else(): this { this.bytes.push(Op.else); return this; }
   end(): this { this.bytes.push(Op.end); return this; }
   br(depth: number): this { this.bytes.push(Op.br); uleb(this.bytes, depth); return this; }
@@ -105,25 +159,50 @@ export class Code {
   /** Tail call through table 0 (the tail-call proposal, in V8 since 11.2 / Node 20). */
   returnCallIndirect(type: number): this { this.bytes.push(Op.return_call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
 
+  /**
+   * Mark this point for code known only once the whole body is written (the block compiler's
+   * register write-back: which registers a block writes is known at its end); fill() puts it in.
+   */
+  hole(): this {
+    this.holes.push(this.bytes.length);
+    return this;
+  }
+
+  /** Put `prologue` before the body and `fill` into every hole(). */
+  fill(prologue: Uint8Array, fill: Uint8Array): void {
+    const old = this.bytes.data;
+    const oldLength = this.bytes.length;
+    const out = new Bytes();
+    out.append(prologue);
+    let at = 0;
+    for (const h of this.holes) {
+      out.append(old, at, h);
+      out.append(fill);
+      at = h;
+    }
+    out.append(old, at, oldLength);
+    this.holes.length = 0;
+    this.bytes.data = out.data;
+    this.bytes.length = out.length;
+  }
+
   /** Append the function body as the code section holds it (spec 5.5.13): size, locals, expr. */
-  encodeInto(out: number[]): void {
-    const body: number[] = [];
+  encodeInto(out: Bytes): void {
+    const head = new Bytes();
     // Run-length encoded local declarations.
-    const runs: [number, number][] = [];
-    for (const t of this.locals) {
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last[1] === t) last[0]++;
-      else runs.push([1, t]);
+    let runs = 0;
+    for (let i = 0; i < this.locals.length; i++) if (i === 0 || this.locals[i] !== this.locals[i - 1]) runs++;
+    uleb(head, runs);
+    for (let i = 0; i < this.locals.length;) {
+      let j = i;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      uleb(head, j - i);
+      head.push(this.locals[i]!);
+      i = j;
     }
-    uleb(body, runs.length);
-    for (const [n, t] of runs) {
-      uleb(body, n);
-      body.push(t);
-    }
-    uleb(out, body.length + this.bytes.length + 1);
-    for (const b of body) out.push(b);
-    const bytes = this.bytes;
-    for (let i = 0; i < bytes.length; i++) out.push(bytes[i]!);
+    uleb(out, head.length + this.bytes.length + 1);
+    out.append(head.view());
+    out.append(this.bytes.view());
     out.push(Op.end);
   }
 }
@@ -144,21 +223,22 @@ export interface ModuleSpec {
   readonly funcs: readonly { readonly type: number; readonly code: Code; readonly exported?: boolean }[];
 }
 
-function name(out: number[], s: string): void {
+function name(out: Bytes, s: string): void {
   uleb(out, s.length);
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
 }
 
-function section(out: number[], id: number, body: number[]): void {
+function section(out: Bytes, id: number, body: Bytes): void {
   out.push(id);
   uleb(out, body.length);
-  for (let i = 0; i < body.length; i++) out.push(body[i]!);
+  out.append(body.view());
 }
 
 /** Encode a module that imports "env" "mem" (the memory, spec 5.5.5) and `spec`'s functions. */
 export function encodeModule(spec: ModuleSpec): Uint8Array {
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
-  const types: number[] = [];
+  const out = new Bytes();
+  out.append(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+  const types = new Bytes();
   uleb(types, spec.types.length);
   for (const t of spec.types) {
     types.push(0x60);
@@ -168,7 +248,7 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
     for (const v of t.results) types.push(v);
   }
   section(out, 1, types);
-  const imports: number[] = [];
+  const imports = new Bytes();
   uleb(imports, spec.importFuncs.length + 1 + (spec.importTable === true ? 1 : 0));
   for (const f of spec.importFuncs) {
     name(imports, 'env');
@@ -178,29 +258,32 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   }
   name(imports, 'env');
   name(imports, 'mem');
-  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  imports.append(Uint8Array.of(0x02, 0x00, 0x00)); // memory, limits: min 0, no max
   if (spec.importTable === true) {
     name(imports, 'env');
     name(imports, 'table');
-    imports.push(0x01, 0x70, 0x00, 0x00); // table, funcref, min 0, no max
+    imports.append(Uint8Array.of(0x01, 0x70, 0x00, 0x00)); // table, funcref, min 0, no max
   }
   section(out, 2, imports);
-  const funcs: number[] = [];
+  const funcs = new Bytes();
   uleb(funcs, spec.funcs.length);
   for (const f of spec.funcs) uleb(funcs, f.type);
   section(out, 3, funcs);
-  const exports: number[] = [];
-  const exported = spec.funcs.flatMap((f, i) => (f.exported === false ? [] : [i]));
-  uleb(exports, exported.length);
-  exported.forEach((i, n) => {
-    name(exports, `f${n}`);
+  const exports = new Bytes();
+  let exported = 0;
+  for (const f of spec.funcs) if (f.exported !== false) exported++;
+  uleb(exports, exported);
+  let n = 0;
+  spec.funcs.forEach((f, i) => {
+    if (f.exported === false) return;
+    name(exports, `f${n++}`);
     exports.push(0x00);
     uleb(exports, spec.importFuncs.length + i);
   });
   section(out, 7, exports);
-  const code: number[] = [];
+  const code = new Bytes();
   uleb(code, spec.funcs.length);
   for (const f of spec.funcs) f.code.encodeInto(code);
   section(out, 10, code);
-  return Uint8Array.from(out);
+  return out.view().slice();
 }

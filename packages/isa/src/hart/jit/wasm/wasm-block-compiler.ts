@@ -64,72 +64,135 @@ export interface ChainInfo {
  * cannot start one. Without `chain`, every exit returns to the dispatcher.
  */
 export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number, chain?: ChainInfo): WasmBlock | undefined {
-  // Pass 1 finds which registers the block writes (every exit writes them all back: a block
-  // looping on itself may exit before an instruction whose write of the last pass is pending).
-  const first = emitBlock(view, cexp, off, undefined, chain);
-  if (first === undefined) return undefined;
-  return emitBlock(view, cexp, off, first.written, chain);
+  return new BlockEmitter(off & 0xfff, chain).compile(view, cexp, off);
 }
 
-interface Emitted extends WasmBlock {
-  readonly written: Set<number>;
-}
+// The block function's parameters.
+const ST = 0;
+const BUDGET = 1;
+const BASE = 2;
+const DIV_OPS_64 = [Op.i64_div_s, Op.i64_div_u, Op.i64_rem_s, Op.i64_rem_u];
+const DIV_OPS_32 = [Op.i32_div_s, Op.i32_div_u, Op.i32_rem_s, Op.i32_rem_u];
+const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
+const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+const BRANCH_OPS = [Op.i64_eq, Op.i64_ne, -1, -1, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
+/** jumpTo's `cond` for an unconditional jump. */
+const ALWAYS = -1;
 
-function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Set<number> | undefined, chain: ChainInfo | undefined): Emitted | undefined {
-  const c = new Code(3);
-  const ST = 0;
-  const BUDGET = 1;
-  const BASE = 2;
-  const po0 = off & 0xfff;
-  const pc0 = c.local(I64);
-  const k = c.local(I32);
-  const a = c.local(I64); // data address
-  const al = c.local(I32);
-  const e = c.local(I32); // page-cache entry address
-  const o = c.local(I32); // arena offset of the access
-  const ta = c.local(I64);
-  const tb = c.local(I64);
-  const regs = new Map<number, number>();
-  const written = new Set<number>();
+/**
+ * One block's code generation, in one pass: every exit writes back the registers the block
+ * writes, which are known only at its end, so exits leave a hole (Code.hole) that the write-back
+ * fills once the whole block is emitted. (Methods, not closures: a closure per instruction cost
+ * more than the code it generated.)
+ */
+class BlockEmitter {
+  private readonly c = new Code(3);
+  private readonly pc0: number;
+  private readonly k: number;
+  private readonly a: number; // data address
+  private readonly al: number;
+  private readonly e: number; // page-cache entry address
+  private readonly o: number; // arena offset of the access
+  private readonly ta: number;
+  private readonly tb: number;
+  /** Local of guest register r, or -1. */
+  private readonly regs = new Int32Array(32).fill(-1);
+  /** Bit r: the block writes register r. */
+  private written = 0;
+  // The current instruction's fields.
+  private rd = 0;
+  private rs1 = 0;
+  private rs2 = 0;
+  private f3 = 0;
 
-  const reg = (r: number): number => {
-    let l = regs.get(r);
-    if (l === undefined) {
-      l = c.local(I64);
-      regs.set(r, l);
+  constructor(private readonly po0: number, private readonly chain: ChainInfo | undefined) {
+    const c = this.c;
+    this.pc0 = c.local(I64);
+    this.k = c.local(I32);
+    this.a = c.local(I64);
+    this.al = c.local(I32);
+    this.e = c.local(I32);
+    this.o = c.local(I32);
+    this.ta = c.local(I64);
+    this.tb = c.local(I64);
+  }
+
+  compile(view: DataView, cexp: Int32Array, off: number): WasmBlock | undefined {
+    const c = this.c;
+    c.loop();
+    let stopped = false;
+    const scanned = forEachBlockInstruction(view, cexp, off, (insn, at, len, i) => {
+      const step = this.emit(insn, at, len, i);
+      if (step === 'stop') stopped = true;
+      return step;
+    });
+    if (scanned.count === 0) return undefined;
+    // Ended before an instruction left to the interpreter: no block starts there, so no chaining.
+    if (!scanned.endsInJump) this.exit(scanned.bytes, scanned.count, stopped === false);
+    c.end().op(Op.unreachable);
+
+    // Prologue: the count so far, the pc and every register the block touches, from the slot;
+    // and the write-back at every exit: the registers it writes, in order.
+    const pro = new Code(0);
+    pro.get(BASE).set(this.k);
+    pro.get(ST).mem(Op.i64_load, ST_PC).set(this.pc0);
+    const wb = new Code(0);
+    for (let r = 1; r < 32; r++) {
+      const l = this.regs[r]!;
+      if (l < 0) continue;
+      pro.get(ST).mem(Op.i64_load, ST_X + 8 * r).set(l);
+      if (this.written & (1 << r)) wb.get(ST).get(l).mem(Op.i64_store, ST_X + 8 * r);
+    }
+    c.fill(pro.bytes.view(), wb.bytes.view());
+    return { code: c, length: scanned.count, byteLength: scanned.bytes, endsInJump: scanned.endsInJump };
+  }
+
+  private reg(r: number): number {
+    let l = this.regs[r]!;
+    if (l < 0) {
+      l = this.c.local(I64);
+      this.regs[r] = l;
     }
     return l;
-  };
-  const get = (r: number): void => {
-    if (r === 0) c.i64(0);
-    else c.get(reg(r));
-  };
+  }
+
+  private get(r: number): void {
+    if (r === 0) this.c.i64(0);
+    else this.c.get(this.reg(r));
+  }
+
   /** Pop the value on the stack into rd (dropped for x0). */
-  const put = (rd: number): void => {
+  private put(rd: number): void {
     if (rd === 0) {
-      c.op(Op.drop);
+      this.c.op(Op.drop);
       return;
     }
-    written.add(rd);
-    c.set(reg(rd));
-  };
-  // Pass 1's code is dropped, so it writes nothing back.
-  const wbRegs = allWritten === undefined ? [] : [...allWritten].sort((x, y) => x - y);
-  const writeBack = (): void => {
-    for (const r of wbRegs) c.get(ST).get(reg(r)).mem(Op.i64_store, ST_X + 8 * r);
-  };
+    this.written |= 1 << rd;
+    this.c.set(this.reg(rd));
+  }
+
+  /** Every register the block writes, back to the slot (filled in at the end: compile()). */
+  private writeBack(): void {
+    this.c.hole();
+  }
+
   /** Store pc = entry pc + `at`. */
-  const setPc = (at: number): void => {
-    c.get(ST).get(pc0);
+  private setPc(at: number): void {
+    const c = this.c;
+    c.get(ST).get(this.pc0);
     if (at !== 0) c.i64(at).op(Op.i64_add);
     c.mem(Op.i64_store, ST_PC);
-  };
+  }
+
   /**
    * With the pc stored: return k + count, or first go on into the block at `at` (bytes from the
    * entry) when it is in this page, in the jump cache, and the budget left covers it.
    */
-  const leave = (at: number, count: number): void => {
-    const po = po0 + at;
+  private leave(at: number, count: number): void {
+    const c = this.c;
+    const k = this.k;
+    const po = this.po0 + at;
+    const chain = this.chain;
     if (chain !== undefined && po >= 0 && po < 4096) {
       const key = jcKey(chain.pageStore + po);
       const j = chain.jcBase + (((key >>> 1) & (JC_ENTRIES - 1)) << 4);
@@ -142,49 +205,30 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
       c.get(k).ret();
       return;
     }
-    c.get(k);
-    if (count !== 0) c.i32(count).op(Op.i32_add);
-    c.ret();
-  };
+    this.returnCount(count);
+  }
+
+  /** return k + count. */
+  private returnCount(count: number): void {
+    this.c.get(this.k);
+    if (count !== 0) this.c.i32(count).op(Op.i32_add);
+    this.c.ret();
+  }
+
   /** Leave the block: registers back, pc = entry + at, return k + count (or chain: leave). */
-  const exit = (at: number, count: number, chained = true): void => {
-    writeBack();
-    setPc(at);
-    if (chained) {
-      leave(at, count);
-      return;
-    }
-    c.get(k);
-    if (count !== 0) c.i32(count).op(Op.i32_add);
-    c.ret();
-  };
-
-  c.loop();
-  let stopped = false;
-  const scanned = forEachBlockInstruction(view, cexp, off, (insn, at, len, i) => {
-    const step = emit(insn, at, len, i);
-    if (step === 'stop') stopped = true;
-    return step;
-  });
-  if (scanned.count === 0) return undefined;
-  // Ended before an instruction left to the interpreter: no block starts there, so no chaining.
-  if (!scanned.endsInJump) exit(scanned.bytes, scanned.count, stopped === false);
-  c.end().op(Op.unreachable);
-
-  // Prologue: the count so far, the pc and every register the block touches, from the slot.
-  const body = c.bytes.splice(0);
-  c.get(BASE).set(k);
-  c.get(ST).mem(Op.i64_load, ST_PC).set(pc0);
-  for (const [r, l] of [...regs].sort((x, y) => x[0] - y[0])) c.get(ST).mem(Op.i64_load, ST_X + 8 * r).set(l);
-  for (const b of body) c.bytes.push(b);
-
-  return { code: c, length: scanned.count, byteLength: scanned.bytes, endsInJump: scanned.endsInJump, written };
+  private exit(at: number, count: number, chained = true): void {
+    this.writeBack();
+    this.setPc(at);
+    if (chained) this.leave(at, count);
+    else this.returnCount(count);
+  }
 
   /**
    * o = arena offset of the access at address `a` (already in local a): the hart's page cache
    * inline, else its page lookup (may fault) or leave before instruction `i` when that says -1.
    */
-  function access(store: boolean, width: number, at: number, i: number): void {
+  private access(store: boolean, width: number, at: number, i: number): void {
+    const { c, a, al, e, k, o } = this;
     const cache = store ? ST_STORE : ST_LOAD;
     c.get(a).op(Op.i32_wrap_i64).tee(al);
     c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
@@ -194,8 +238,8 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     c.ifI32();
     c.get(e).mem(Op.i32_load, cache + PC_MEM).get(al).i32(4095).op(Op.i32_and, Op.i32_add);
     c.else();
-    writeBack();
-    setPc(at);
+    this.writeBack();
+    this.setPc(at);
     c.get(ST).get(al).get(a).i64(32).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(width).get(k).i32(i).op(Op.i32_add);
     c.call(store ? IMPORT_STMISS : IMPORT_LDMISS).tee(o).i32(0).op(Op.i32_lt_s);
     c.if().get(k).i32(i).op(Op.i32_add).ret().end();
@@ -203,229 +247,239 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     c.end().set(o);
   }
 
-  /** Division and remainder (unpriv spec 7.2: x/0 = -1, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0). */
-  function divRem(f3: number, w32: boolean): void {
-    const t = w32 ? I32 : I64;
+  /** Push operand ta or tb (as i32 for the W forms). */
+  private operand(l: number, w32: boolean): void {
+    this.c.get(l);
+    if (w32) this.c.op(Op.i32_wrap_i64);
+  }
+
+  private constant(n: bigint, w32: boolean): void {
+    if (w32) this.c.i32(Number(BigInt.asIntN(32, n)));
+    else this.c.i64(n);
+  }
+
+  /** rd = rs1 (div|rem)[u][w] rs2 (unpriv spec 7.2: x/0 = -1, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0). */
+  private divRem(w32: boolean): void {
+    const { c, ta, tb, f3 } = this;
     const eqz = w32 ? Op.i32_eqz : Op.i64_eqz;
     const eq = w32 ? Op.i32_eq : Op.i64_eq;
-    const cnst = (n: bigint): void => {
-      if (w32) c.i32(Number(BigInt.asIntN(32, n)));
-      else c.i64(n);
-    };
-    const ops = w32
-      ? [Op.i32_div_s, Op.i32_div_u, Op.i32_rem_s, Op.i32_rem_u]
-      : [Op.i64_div_s, Op.i64_div_u, Op.i64_rem_s, Op.i64_rem_u];
-    const op = ops[f3 - 4]!;
-    // ta, tb hold the operands (as i64; the W forms wrap them when used).
-    const A = (): void => {
-      c.get(ta);
-      if (w32) c.op(Op.i32_wrap_i64);
-    };
-    const B = (): void => {
-      c.get(tb);
-      if (w32) c.op(Op.i32_wrap_i64);
-    };
-    B();
+    const op = (w32 ? DIV_OPS_32 : DIV_OPS_64)[f3 - 4]!;
+    this.get(this.rs1);
+    c.set(ta);
+    this.get(this.rs2);
+    c.set(tb);
+    this.operand(tb, w32);
     c.op(eqz);
-    if (t === I32) c.ifI32();
+    if (w32) c.ifI32();
     else c.ifI64();
-    if (f3 < 6) cnst(-1n);
-    else A();
+    if (f3 < 6) this.constant(-1n, w32);
+    else this.operand(ta, w32);
     c.else();
     if (f3 === 4) {
       // Signed overflow: MIN / -1 traps in wasm; RISC-V gives MIN.
-      A();
-      cnst(w32 ? -(2n ** 31n) : MIN64);
+      this.operand(ta, w32);
+      this.constant(w32 ? -(2n ** 31n) : MIN64, w32);
       c.op(eq);
-      B();
-      cnst(-1n);
+      this.operand(tb, w32);
+      this.constant(-1n, w32);
       c.op(eq, Op.i32_and);
-      if (t === I32) c.ifI32();
+      if (w32) c.ifI32();
       else c.ifI64();
-      A();
+      this.operand(ta, w32);
       c.else();
-      A();
-      B();
+      this.operand(ta, w32);
+      this.operand(tb, w32);
       c.op(op);
       c.end();
     } else {
       // rem_s of MIN by -1 is 0 in wasm (no trap), as in RISC-V.
-      A();
-      B();
+      this.operand(ta, w32);
+      this.operand(tb, w32);
       c.op(op);
     }
     c.end();
     if (w32) c.op(Op.i64_extend_i32_s);
+    this.put(this.rd);
+  }
+
+  /** rd = rs1 op imm (64-bit). */
+  private opImm(op: number, imm: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.c.i64(imm).op(op);
+    this.put(this.rd);
+    return 'next';
+  }
+
+  /** rd = rs1 op rs2 (64-bit). */
+  private opReg(op: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.get(this.rs2);
+    this.c.op(op);
+    this.put(this.rd);
+    return 'next';
+  }
+
+  /** rd = sext32(wrap(rs1) op n). */
+  private op32Imm(op: number, n: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.c.op(Op.i32_wrap_i64).i32(n).op(op, Op.i64_extend_i32_s);
+    this.put(this.rd);
+    return 'next';
+  }
+
+  /** rd = sext32(wrap(rs1) op wrap(rs2)). */
+  private op32Reg(op: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.c.op(Op.i32_wrap_i64);
+    this.get(this.rs2);
+    this.c.op(Op.i32_wrap_i64, op, Op.i64_extend_i32_s);
+    this.put(this.rd);
+    return 'next';
+  }
+
+  /** rd = rs1 <op> imm ? 1 : 0. */
+  private cmpImm(op: number, imm: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.c.i64(imm).op(op, Op.i64_extend_i32_u);
+    this.put(this.rd);
+    return 'next';
+  }
+
+  /** rd = rs1 <op> rs2 ? 1 : 0. */
+  private cmpReg(op: number): Kind {
+    if (this.rd === 0) return 'next';
+    this.get(this.rs1);
+    this.get(this.rs2);
+    this.c.op(op, Op.i64_extend_i32_u);
+    this.put(this.rd);
+    return 'next';
   }
 
   /** Emit instruction `i` (at byte offset `at` from the entry); say whether the block goes on. */
-  function emit(insn: number, at: number, len: number, i: number): Kind {
-    const rd = (insn >> 7) & 31;
-    const rs1 = (insn >> 15) & 31;
-    const rs2 = (insn >> 20) & 31;
-    const f3 = (insn >> 12) & 7;
+  private emit(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    const rd = (this.rd = (insn >> 7) & 31);
+    const rs1 = (this.rs1 = (insn >> 15) & 31);
+    const rs2 = (this.rs2 = (insn >> 20) & 31);
+    const f3 = (this.f3 = (insn >> 12) & 7);
     const f7 = insn >>> 25;
     const imm12 = insn >> 20;
-    /** rd = rs1 op imm (64-bit). */
-    const opImm = (op: number, imm: number | bigint): Kind => {
-      if (rd === 0) return 'next';
-      get(rs1);
-      c.i64(imm).op(op);
-      put(rd);
-      return 'next';
-    };
-    const opReg = (op: number): Kind => {
-      if (rd === 0) return 'next';
-      get(rs1);
-      get(rs2);
-      c.op(op);
-      put(rd);
-      return 'next';
-    };
-    /** rd = sext32(wrap(rs1) op x) with x pushed by `b`. */
-    const op32 = (op: number, b: () => void): Kind => {
-      if (rd === 0) return 'next';
-      get(rs1);
-      c.op(Op.i32_wrap_i64);
-      b();
-      c.op(op, Op.i64_extend_i32_s);
-      put(rd);
-      return 'next';
-    };
-    const reg32 = (): void => {
-      get(rs2);
-      c.op(Op.i32_wrap_i64);
-    };
-    const cmp = (op: number, b: () => void): Kind => {
-      if (rd === 0) return 'next';
-      get(rs1);
-      b();
-      c.op(op, Op.i64_extend_i32_u);
-      put(rd);
-      return 'next';
-    };
 
     switch (insn & 0x7f) {
       case OP_IMM:
         switch (f3) {
-          case 0: return opImm(Op.i64_add, imm12);
-          case 1: return insn >>> 26 !== 0 ? 'stop' : opImm(Op.i64_shl, imm12 & 63);
-          case 2: return cmp(Op.i64_lt_s, () => c.i64(imm12));
-          case 3: return cmp(Op.i64_lt_u, () => c.i64(imm12));
-          case 4: return opImm(Op.i64_xor, imm12);
+          case 0: return this.opImm(Op.i64_add, imm12);
+          case 1: return insn >>> 26 !== 0 ? 'stop' : this.opImm(Op.i64_shl, imm12 & 63);
+          case 2: return this.cmpImm(Op.i64_lt_s, imm12);
+          case 3: return this.cmpImm(Op.i64_lt_u, imm12);
+          case 4: return this.opImm(Op.i64_xor, imm12);
           case 5: {
             const top = insn >>> 26;
-            if (top === 0) return opImm(Op.i64_shr_u, imm12 & 63);
-            if (top === 0x10) return opImm(Op.i64_shr_s, imm12 & 63);
+            if (top === 0) return this.opImm(Op.i64_shr_u, imm12 & 63);
+            if (top === 0x10) return this.opImm(Op.i64_shr_s, imm12 & 63);
             return 'stop';
           }
-          case 6: return opImm(Op.i64_or, imm12);
-          default: return opImm(Op.i64_and, imm12);
+          case 6: return this.opImm(Op.i64_or, imm12);
+          default: return this.opImm(Op.i64_and, imm12);
         }
       case OP_OP:
         if (f7 === 0) {
           switch (f3) {
-            case 0: return opReg(Op.i64_add);
-            case 1: return opReg(Op.i64_shl); // wasm shifts by the count mod 64, as RISC-V
-            case 2: return cmp(Op.i64_lt_s, () => get(rs2));
-            case 3: return cmp(Op.i64_lt_u, () => get(rs2));
-            case 4: return opReg(Op.i64_xor);
-            case 5: return opReg(Op.i64_shr_u);
-            case 6: return opReg(Op.i64_or);
-            default: return opReg(Op.i64_and);
+            case 0: return this.opReg(Op.i64_add);
+            case 1: return this.opReg(Op.i64_shl); // wasm shifts by the count mod 64, as RISC-V
+            case 2: return this.cmpReg(Op.i64_lt_s);
+            case 3: return this.cmpReg(Op.i64_lt_u);
+            case 4: return this.opReg(Op.i64_xor);
+            case 5: return this.opReg(Op.i64_shr_u);
+            case 6: return this.opReg(Op.i64_or);
+            default: return this.opReg(Op.i64_and);
           }
         }
-        if (f7 === 0x20 && f3 === 0) return opReg(Op.i64_sub);
-        if (f7 === 0x20 && f3 === 5) return opReg(Op.i64_shr_s);
+        if (f7 === 0x20 && f3 === 0) return this.opReg(Op.i64_sub);
+        if (f7 === 0x20 && f3 === 5) return this.opReg(Op.i64_shr_s);
         if (f7 === 1) {
           if (rd === 0) return 'next';
-          if (f3 === 0) return opReg(Op.i64_mul);
+          if (f3 === 0) return this.opReg(Op.i64_mul);
           if (f3 >= 4) {
-            get(rs1);
-            c.set(ta);
-            get(rs2);
-            c.set(tb);
-            divRem(f3, false);
-            put(rd);
+            this.divRem(false);
             return 'next';
           }
           // MULH (f3 1), MULHSU (2), MULHU (3): the unsigned high product, corrected for signed
           // operands (two's complement: subtract b when a < 0, a when b < 0, mod 2^64).
-          get(rs1);
+          const { ta, tb } = this;
+          this.get(rs1);
           c.set(ta);
-          get(rs2);
+          this.get(rs2);
           c.set(tb);
           c.get(ta).get(tb).call(FUNC_MULHU);
           if (f3 !== 3) {
             c.get(tb).i64(0).get(ta).i64(0).op(Op.i64_lt_s, Op.select, Op.i64_sub);
             if (f3 === 1) c.get(ta).i64(0).get(tb).i64(0).op(Op.i64_lt_s, Op.select, Op.i64_sub);
           }
-          put(rd);
+          this.put(rd);
           return 'next';
         }
         return 'stop';
       case OP_LUI:
         if (rd === 0) return 'next';
         c.i64(insn & 0xffff_f000); // sign-extended: the int32 value
-        put(rd);
+        this.put(rd);
         return 'next';
       case OP_AUIPC:
         if (rd === 0) return 'next';
-        c.get(pc0).i64(at + (insn & 0xffff_f000)).op(Op.i64_add);
-        put(rd);
+        c.get(this.pc0).i64(at + (insn & 0xffff_f000)).op(Op.i64_add);
+        this.put(rd);
         return 'next';
       case OP_IMM_32:
-        if (f3 === 0) return op32(Op.i32_add, () => c.i32(imm12));
-        if (f3 === 1 && f7 === 0) return op32(Op.i32_shl, () => c.i32(rs2));
-        if (f3 === 5 && f7 === 0) return op32(Op.i32_shr_u, () => c.i32(rs2));
-        if (f3 === 5 && f7 === 0x20) return op32(Op.i32_shr_s, () => c.i32(rs2));
+        if (f3 === 0) return this.op32Imm(Op.i32_add, imm12);
+        if (f3 === 1 && f7 === 0) return this.op32Imm(Op.i32_shl, rs2);
+        if (f3 === 5 && f7 === 0) return this.op32Imm(Op.i32_shr_u, rs2);
+        if (f3 === 5 && f7 === 0x20) return this.op32Imm(Op.i32_shr_s, rs2);
         return 'stop';
       case OP_OP_32:
         if (f7 === 0) {
-          if (f3 === 0) return op32(Op.i32_add, reg32);
-          if (f3 === 1) return op32(Op.i32_shl, reg32);
-          if (f3 === 5) return op32(Op.i32_shr_u, reg32);
+          if (f3 === 0) return this.op32Reg(Op.i32_add);
+          if (f3 === 1) return this.op32Reg(Op.i32_shl);
+          if (f3 === 5) return this.op32Reg(Op.i32_shr_u);
         } else if (f7 === 0x20) {
-          if (f3 === 0) return op32(Op.i32_sub, reg32);
-          if (f3 === 5) return op32(Op.i32_shr_s, reg32);
+          if (f3 === 0) return this.op32Reg(Op.i32_sub);
+          if (f3 === 5) return this.op32Reg(Op.i32_shr_s);
         } else if (f7 === 1) {
-          if (f3 === 0) return op32(Op.i32_mul, reg32);
+          if (f3 === 0) return this.op32Reg(Op.i32_mul);
           if (f3 >= 4) {
-            if (rd === 0) return 'next';
-            get(rs1);
-            c.set(ta);
-            get(rs2);
-            c.set(tb);
-            divRem(f3, true);
-            put(rd);
+            if (rd !== 0) this.divRem(true);
             return 'next';
           }
         }
         return 'stop';
       case OP_LOAD: {
         if (f3 === 7) return 'stop';
-        get(rs1);
+        this.get(rs1);
         if (imm12 !== 0) c.i64(imm12).op(Op.i64_add);
-        c.set(a);
+        c.set(this.a);
         // The access happens even for rd = x0 (it may fault or leave the block, like any load).
-        access(false, 1 << (f3 & 3), at, i);
+        this.access(false, 1 << (f3 & 3), at, i);
         if (rd !== 0) {
-          const ops = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
-          c.get(o).mem(ops[f3]!, 0);
-          put(rd);
+          c.get(this.o).mem(LOAD_OPS[f3]!, 0);
+          this.put(rd);
         }
         return 'next';
       }
       case OP_STORE: {
         if (f3 > 3) return 'stop';
         const imm = ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f);
-        get(rs1);
+        this.get(rs1);
         if (imm !== 0) c.i64(imm).op(Op.i64_add);
-        c.set(a);
-        access(true, 1 << f3, at, i);
-        c.get(o);
-        get(rs2);
-        c.mem([Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store][f3]!, 0);
+        c.set(this.a);
+        this.access(true, 1 << f3, at, i);
+        c.get(this.o);
+        this.get(rs2);
+        c.mem(STORE_OPS[f3]!, 0);
         return 'next';
       }
       case OP_MISC_MEM:
@@ -434,36 +488,31 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
       case OP_JAL: {
         const imm = ((insn >> 11) & 0xfff0_0000) | (insn & 0x000f_f000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
         if (rd !== 0) {
-          c.get(pc0).i64(at + len).op(Op.i64_add);
-          put(rd);
+          c.get(this.pc0).i64(at + len).op(Op.i64_add);
+          this.put(rd);
         }
-        jumpTo(at + imm, undefined, at + len, i + 1);
+        this.jumpTo(at + imm, ALWAYS, at + len, i + 1);
         return 'end';
       }
       case OP_JALR: {
         if (f3 !== 0) return 'stop';
         // Target first: rd may be rs1 (unpriv spec 2.5: the target uses the old rs1).
-        get(rs1);
-        c.i64(imm12).op(Op.i64_add).i64(-2).op(Op.i64_and).set(ta);
+        this.get(rs1);
+        c.i64(imm12).op(Op.i64_add).i64(-2).op(Op.i64_and).set(this.ta);
         if (rd !== 0) {
-          c.get(pc0).i64(at + len).op(Op.i64_add);
-          put(rd);
+          c.get(this.pc0).i64(at + len).op(Op.i64_add);
+          this.put(rd);
         }
-        writeBack();
-        c.get(ST).get(ta).mem(Op.i64_store, ST_PC);
-        c.get(k).i32(i + 1).op(Op.i32_add).ret();
+        this.writeBack();
+        c.get(ST).get(this.ta).mem(Op.i64_store, ST_PC);
+        this.returnCount(i + 1);
         return 'end';
       }
       case OP_BRANCH: {
-        const ops = [Op.i64_eq, Op.i64_ne, -1, -1, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
-        const op = ops[f3]!;
+        const op = BRANCH_OPS[f3]!;
         if (op < 0) return 'stop';
         const imm = ((insn >> 19) & 0xffff_f000) | ((insn << 4) & 0x800) | ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
-        jumpTo(at + imm, () => {
-          get(rs1);
-          get(rs2);
-          c.op(op);
-        }, at + len, i + 1);
+        this.jumpTo(at + imm, op, at + len, i + 1);
         return 'end';
       }
       default:
@@ -471,43 +520,55 @@ function emitBlock(view: DataView, cexp: Int32Array, off: number, allWritten: Se
     }
   }
 
+  /** Push the branch condition: rs1 `op` rs2 (or 1 for ALWAYS). */
+  private cond(op: number): void {
+    if (op === ALWAYS) {
+      this.c.i32(1);
+      return;
+    }
+    this.get(this.rs1);
+    this.get(this.rs2);
+    this.c.op(op);
+  }
+
   /**
-   * The block's exit: to `target` when `cond` (always when undefined), else to `fall`. A jump back
-   * to the entry loops inside the function while the budget covers another pass.
+   * The block's exit: to `target` when `cond` holds (always for ALWAYS), else to `fall`. A jump
+   * back to the entry loops inside the function while the budget covers another pass.
    */
-  function jumpTo(target: number, cond: (() => void) | undefined, fall: number, count: number): void {
+  private jumpTo(target: number, cond: number, fall: number, count: number): void {
+    const c = this.c;
+    const k = this.k;
     if (target === 0) {
-      if (cond === undefined) c.i32(1);
-      else cond();
+      this.cond(cond);
       c.if();
       c.get(k).i32(count).op(Op.i32_add).tee(k).i32(count).op(Op.i32_add).get(BUDGET).op(Op.i32_gt_s);
       c.if();
-      exit(0, 0, false);
+      this.exit(0, 0, false);
       c.end();
       c.br(1); // the block's loop (0 is this if)
       c.end();
-      exit(fall, count);
+      this.exit(fall, count);
       return;
     }
-    if (cond === undefined) {
-      exit(target, count);
+    if (cond === ALWAYS) {
+      this.exit(target, count);
       return;
     }
-    writeBack();
-    if (chain === undefined) {
-      c.get(ST).get(pc0).i64(target).i64(fall);
-      cond();
+    this.writeBack();
+    if (this.chain === undefined) {
+      c.get(ST).get(this.pc0).i64(target).i64(fall);
+      this.cond(cond);
       c.op(Op.select, Op.i64_add).mem(Op.i64_store, ST_PC);
-      c.get(k).i32(count).op(Op.i32_add).ret();
+      this.returnCount(count);
       return;
     }
-    cond();
+    this.cond(cond);
     c.if();
-    setPc(target);
-    leave(target, count);
+    this.setPc(target);
+    this.leave(target, count);
     c.end();
-    setPc(fall);
-    leave(fall, count);
+    this.setPc(fall);
+    this.leave(fall, count);
   }
 }
 
