@@ -30,7 +30,7 @@ const t = { gen: 0, encode: 0, module: 0, instance: 0 };
 const hash = createHash('sha256');
 let blocks = 0;
 let bytes = 0;
-let off = 0x10000;
+let off: number;
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 for (let round = 0; round < 3; round++) {
   const r = { gen: 0, encode: 0, module: 0, instance: 0 };

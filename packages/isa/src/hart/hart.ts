@@ -33,7 +33,7 @@ import { mulDiv32, mulDiv64 } from './muldiv.js';
 import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
-import { ST_FETCH, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS } from './jit/wasm/layout.js';
+import { ST_FETCH, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS, WHY_YIELD } from './jit/wasm/layout.js';
 import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
 import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
 import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
@@ -131,6 +131,21 @@ function amoSext(v: bigint, width: 4 | 8): bigint {
 const EXIT_PROBE: VmExit = { reason: 'budget' };
 
 /** Results of the out-of-line SYSTEM executor. */
+/**
+ * CSRs whose access leaves instruction fetch, the page caches' validity for blocks and the
+ * translation of the block's own code as they were, so a WebAssembly block goes on after one
+ * (Hart.jitExec): the trap-handling and interrupt-enable CSRs Linux and OpenSBI touch on hot
+ * paths, the FP status, and counter reads. (mstatus/sstatus writes that change SUM/MXR/MPRV clear
+ * the page caches, which blocks read afresh; an interrupt they enable sets attention.) Any other
+ * CSR — satp, PMP, hgatp, delegation, misa, ... — makes the block return after it.
+ */
+const CONTINUE_CSRS = new Set([
+  0x001, 0x002, 0x003, // fflags, frm, fcsr
+  0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, 0x14d, // sstatus, sie, stvec, sscratch, sepc, scause, stval, sip, stimecmp
+  0x300, 0x304, 0x305, 0x340, 0x341, 0x342, 0x343, 0x344, // mstatus, mie, mtvec, mscratch, mepc, mcause, mtval, mip
+  0xc00, 0xc01, 0xc02, 0xb00, 0xb02, // cycle, time, instret, mcycle, minstret
+  0xf11, 0xf12, 0xf13, 0xf14, // mvendorid, marchid, mimpid, mhartid
+]);
 const SYS_NEXT = 0; // continue at pc + len
 const SYS_JUMPED = 1; // pc already set (xRET)
 const SYS_WFI = 2; // continue at pc + len, then leave run() with 'wfi'
@@ -703,7 +718,9 @@ export class Hart implements BlockHart, TranslatingHart {
         this.retired += k;
         left -= k;
         if (left === 0) return EXIT_BUDGET;
-        if (w[ST_WHY >> 2] !== WHY_MISS) break;
+        const why = w[ST_WHY >> 2];
+        if (why === WHY_YIELD) continue;
+        if (why !== WHY_MISS) break;
         // Not in the jump cache: look it up through the fetch page cache the dispatcher reads
         // (translating it when it has become hot); without one, the interpreter goes on.
         const slot = this.fetchSlot(this.pcLo, this.pcHi);
@@ -1145,6 +1162,46 @@ export class Hart implements BlockHart, TranslatingHart {
   /** BlockHart.jitLoadPage: the interpreter's own lookup (second level, then the MMU). */
   jitLoadPage(lo: number, hi: number, width: number): number {
     return this.loadPage(lo, hi, width);
+  }
+
+  /**
+   * WasmHart.jitExec: a CSR access, AMO, ECALL/EBREAK, xRET or SFENCE.VMA inside a WebAssembly
+   * block, run by the interpreter's own code (execAmo, execSystem) with the state it would see:
+   * the pc the block stored, the registers it wrote back, and the instructions retired so far
+   * (counters and virtual time read them). The block goes on (0) only when nothing an instruction
+   * fetch or the dispatcher depends on changed: no interrupt became takeable, the pc moved on by
+   * `len`, no translation was dropped (an AMO into code), and the CSR is one of CONTINUE_CSRS;
+   * otherwise it returns and the dispatcher yields (1).
+   */
+  jitExec(insn: number, len: number, retired: number): number {
+    const w = this.slotWords;
+    const PC = ST_PC >> 2;
+    this.pcLo = w[PC]!;
+    this.pcHi = w[PC + 1]!;
+    this.blockRetired = retired;
+    const done = w[ST_TOTAL >> 2]! + retired;
+    const tc = this.translations!.stats;
+    const dropped = tc.invalidations + tc.flushes;
+    let r = SYS_NEXT;
+    this.retired += done;
+    try {
+      if ((insn & 0x7f) === OP_AMO) this.execAmo(insn, insn);
+      else r = this.execSystem(insn, insn);
+    } finally {
+      this.retired -= done;
+    }
+    if (r !== SYS_JUMPED) {
+      // pc + len, carrying into the high word.
+      const lo = (this.pcLo + len) | 0;
+      if ((lo >>> 0) < (this.pcLo >>> 0)) this.pcHi = (this.pcHi + 1) | 0;
+      this.pcLo = lo;
+    }
+    w[PC] = this.pcLo;
+    w[PC + 1] = this.pcHi;
+    const f3 = (insn >> 12) & 7;
+    const goOn = r === SYS_NEXT && !this.attention && tc.invalidations + tc.flushes === dropped &&
+      ((insn & 0x7f) === OP_AMO || (f3 !== 0 && CONTINUE_CSRS.has(insn >>> 20)));
+    return goOn ? 0 : 1;
   }
 
   /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */

@@ -2,7 +2,8 @@
  * Translator on vs interpreter, register for register: generated programs over every instruction
  * the block compiler handles, with edge operands (INT64_MIN, -1, shifts ≥ 32, x0 as destination),
  * misaligned and page-crossing accesses, accesses that miss the page caches, faulting loads and
- * stores (precise mepc/mtval), compressed forms, short forward branches and jumps. Each program
+ * stores (precise mepc/mtval), compressed forms, short forward branches and jumps, and what blocks
+ * hand to the hart mid-block (CSR accesses, counter reads, AMOs, LR/SC, their faults). Each program
  * loops so its blocks become hot, and runs in uneven slices so block entry meets the budget edge.
  */
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,7 @@ const I_OPS = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
 const SHIFTS: [string, number][] = [['slli', 64], ['srli', 64], ['srai', 64], ['slliw', 32], ['srliw', 32], ['sraiw', 32]];
 const LOADS = ['lb', 'lh', 'lw', 'ld', 'lbu', 'lhu', 'lwu'];
 const STORES = ['sb', 'sh', 'sw', 'sd'];
+const AMOS = ['amoadd.d', 'amoswap.w', 'amoxor.d', 'amoand.w', 'amoor.d', 'amomin.w', 'amomax.d', 'amominu.d', 'amomaxu.w'];
 
 function program(seed: number): string {
   const r = rng(seed);
@@ -72,8 +74,19 @@ function program(seed: number): string {
     } else if (k < 96) {
       // jalr whose link register is also its base (the target must use the old value).
       lines.push('auipc x27, 0', 'addi x27, x27, 16', 'jalr x27, 0(x27)', 'addi x1, x0, 5', 'addi x27, x0, 0');
-    } else if (k < 97) lines.push('fence');
-    else lines.push(`jal x${pick([0, 1, 5])}, 1f`, '1:');
+    } else if (k < 97) {
+      // Run by the hart from inside a WebAssembly block (Hart.jitExec): CSR accesses, counters
+      // read mid-block, AMOs and LR/SC — aligned (x19), misaligned (x20) and faulting (x22).
+      const j = r() % 8;
+      if (j === 0) lines.push(`${pick(['csrrw', 'csrrs', 'csrrc'])} ${reg()}, mscratch, ${src()}`);
+      else if (j === 1) lines.push(`${pick(['csrrwi', 'csrrsi', 'csrrci'])} ${reg()}, mscratch, ${r() % 32}`);
+      else if (j === 2) lines.push(`csrr ${reg()}, ${pick(['minstret', 'mcycle', 'mstatus'])}`);
+      else if (j === 3) lines.push(`${pick(AMOS)} ${reg()}, ${src()}, (x19)`);
+      else if (j === 4) lines.push(`${pick(AMOS)} ${reg()}, ${src()}, (${pick(['x20', 'x22'])})`);
+      else if (j === 5) lines.push(`lr.d ${reg()}, (x19)`, `sc.d ${reg()}, ${src()}, (x19)`);
+      else if (j === 6) lines.push(`sc.w ${reg()}, ${src()}, (x19)`);
+      else lines.push('fence');
+    } else lines.push(`jal x${pick([0, 1, 5])}, 1f`, '1:');
     if (last !== 'x0') lines.push(`xor x24, x24, ${last}`, `srli x23, x24, 7`, `add x24, x24, x23`, `sub x25, x25, ${last}`);
     last = 'x0';
   }
@@ -142,6 +155,35 @@ describe('translator (JavaScript and WebAssembly back ends) vs interpreter on ge
       }
     });
   }
+
+  it('takes an interrupt that a CSR write inside a block enables at the same instruction', () => {
+    // SSIP pending and enabled in mie from the start; each pass enables interrupts (mstatus.MIE)
+    // in the middle of a block: the trap comes right after that csrsi, as in the interpreter.
+    const src = [
+      'li x5, 200', 'li x6, 2', 'csrs mie, x6',
+      'loop: csrs mip, x6', 'addi x7, x7, 1', 'csrr x9, minstret', 'csrsi mstatus, 8', 'addi x8, x8, 1', 'add x10, x10, x9',
+      'addi x5, x5, -1', 'bnez x5, loop', 'wfi',
+    ].join('\n');
+    const handler = ['csrci mip, 2', 'csrr x11, mepc', 'add x12, x12, x11', 'csrr x13, minstret', 'add x14, x14, x13', 'li x15, 0x80', 'csrc mstatus, 8', 'csrs mstatus, x15', 'mret'].join('\n');
+    const outcome = (mode: Mode): Outcome & { traps: bigint } => {
+      const ram = new Ram(RAM_BASE, 1 << 20);
+      const bus = new SystemBus(ram);
+      const hart = new Hart({
+        hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: mode !== false, translateBackend: mode === false ? undefined : mode, translateThreshold: 2,
+      });
+      ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
+      ram.load(HANDLER, assemble(handler, { base: BigInt(HANDLER) }).bytes);
+      hart.reset(BigInt(RAM_BASE));
+      hart.writeCsr(0x305, BigInt(HANDLER));
+      for (let guard = 0; guard < 10_000; guard++) if (hart.run(7).reason === 'wfi') break;
+      return { x: [...hart.x], pc: hart.pc, retired: hart.retired, mcause: hart.readCsr(0x342), mtval: hart.readCsr(0x343), data: [], traps: hart.x[12]! };
+    };
+    const off = outcome(false);
+    expect(off.mcause).toBe((1n << 63n) | 1n); // supervisor software interrupt, taken in M
+    expect(off.x[8]).toBe(200n);
+    expect(outcome('wasm')).toEqual(off);
+    expect(outcome('js')).toEqual(off);
+  });
 
   it.each(['js', 'wasm'] as const)('translates (%s): a hot loop retires through blocks', (backend) => {
     const ram = new Ram(RAM_BASE, 1 << 20);

@@ -38,6 +38,12 @@ export const PAGE_CACHE_BYTES = 5120;
 export const WHY_MISS = 1;
 /** A block left an instruction to the interpreter, or the budget no longer covers the next block. */
 export const WHY_STOP = 2;
+/**
+ * A block ran an instruction through the hart (its `exec` import: a CSR access, an AMO, an xRET)
+ * after which blocks must not go on: an interrupt may be takeable, or the fetch regime changed.
+ * The pc is the next instruction's; JavaScript checks attention and dispatches again.
+ */
+export const WHY_YIELD = 3;
 
 /** Jump cache: entries of 16 bytes [key, table index, length, 0]; key = store offset + 1 (odd, never 0). */
 export const JC_ENTRIES = 32768;

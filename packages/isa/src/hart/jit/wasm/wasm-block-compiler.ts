@@ -18,7 +18,8 @@
  * the instruction when the answer is -1 (MMIO, a page crossing, a store into a code page).
  */
 import {
-  OP_AUIPC, OP_BRANCH, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LUI, OP_MISC_MEM, OP_OP, OP_OP_32, OP_STORE,
+  OP_AMO, OP_AUIPC, OP_BRANCH, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LUI, OP_MISC_MEM, OP_OP, OP_OP_32, OP_STORE,
+  OP_SYSTEM,
 } from '../../formats.js';
 import { forEachBlockInstruction } from '../block-scan.js';
 import { Code, encodeModule, I32, I64, Op } from './encoder.js';
@@ -36,16 +37,21 @@ export interface WasmBlock {
 export const TYPE_BLOCK = 0; // (st, budget, base) → base + retired
 export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
 const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
+const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield (WasmHart.jitExec)
 export const BLOCK_SIGNATURE = { params: [I32, I32, I32], results: [I32] };
 const TYPES = [
   BLOCK_SIGNATURE,
   { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I64, I64], results: [I64] },
+  { params: [I32, I32, I32, I32], results: [I32] },
 ];
 export const IMPORT_LDMISS = 0;
 export const IMPORT_STMISS = 1;
-/** Each module's first defined function (after the two imports); its blocks follow. */
-const FUNC_MULHU = 2;
+export const IMPORT_EXEC = 2;
+/** Each module's first defined function (after the three imports); its blocks follow. */
+const FUNC_MULHU = 3;
+/** WFI: it ends run() (EXIT_WFI), so the interpreter executes it. */
+const INSN_WFI = 0x1050_0073;
 
 const MIN64 = -(2n ** 63n);
 
@@ -485,6 +491,12 @@ class BlockEmitter {
       case OP_MISC_MEM:
         // FENCE orders nothing on one in-order hart; FENCE.I (and reserved funct3) go to the interpreter.
         return f3 === 0 ? 'next' : 'stop';
+      case OP_AMO:
+        return this.exec(insn, at, len, i);
+      case OP_SYSTEM:
+        // CSR accesses, ECALL/EBREAK, xRET, SFENCE.VMA: through the hart; not WFI (it ends run())
+        // nor the hypervisor loads and stores (funct3 4).
+        return insn === INSN_WFI || f3 === 4 ? 'stop' : this.exec(insn, at, len, i);
       case OP_JAL: {
         const imm = ((insn >> 11) & 0xfff0_0000) | (insn & 0x000f_f000) | ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
         if (rd !== 0) {
@@ -518,6 +530,23 @@ class BlockEmitter {
       default:
         return 'stop';
     }
+  }
+
+  /**
+   * Instruction `i` run by the hart itself (WasmHart.jitExec: the interpreter's own code for it,
+   * so each keeps one implementation): registers back and the pc stored first, as for a fault;
+   * then either on in the block with rd reloaded, or out with ~(count) so the dispatcher yields.
+   */
+  private exec(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    this.writeBack();
+    this.setPc(at);
+    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).call(IMPORT_EXEC);
+    c.if();
+    c.get(this.k).i32(i + 1).op(Op.i32_add).i32(-1).op(Op.i32_xor).ret();
+    c.end();
+    if (this.rd !== 0) c.get(ST).mem(Op.i64_load, ST_X + 8 * this.rd).set(this.reg(this.rd));
+    return 'next';
   }
 
   /** Push the branch condition: rs1 `op` rs2 (or 1 for ALWAYS). */
@@ -580,7 +609,7 @@ class BlockEmitter {
 export function encodeBlocks(blocks: readonly Code[]): Uint8Array {
   return encodeModule({
     types: TYPES,
-    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }],
+    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
     importTable: true, // the blocks' table, for chaining
     funcs: [{ type: TYPE_MULH, code: mulhu(), exported: false }, ...blocks.map((code) => ({ type: TYPE_BLOCK, code }))],
   });

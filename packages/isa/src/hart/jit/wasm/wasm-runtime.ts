@@ -18,7 +18,7 @@ import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mm
 import { Code, encodeModule, I32, Op } from './encoder.js';
 import {
   JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
-  WHY_MISS, WHY_STOP,
+  WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
 import { BLOCK_SIGNATURE, type ChainInfo, TYPE_BLOCK } from './wasm-block-compiler.js';
 
@@ -30,6 +30,12 @@ export interface WasmHart {
   /** The interpreter's page lookups (see BlockHart): the page's offset in its chunk, or -1; may raise the access's fault. */
   jitLoadPage(lo: number, hi: number, width: number): number;
   jitStorePage(lo: number, hi: number, width: number): number;
+  /**
+   * Execute, as the interpreter would, the instruction `insn` (`len` bytes) at the pc the block
+   * stored, `retired` instructions into its chain (read if it traps); the pc is left at the next
+   * instruction. 0: the block goes on; 1: it must return to the dispatcher, which yields.
+   */
+  jitExec(insn: number, len: number, retired: number): number;
 }
 
 if (TAIL_BYTES > ARENA_TAIL_BYTES) throw new Error('jit/wasm layout: the arena tail is too small');
@@ -75,7 +81,8 @@ export class WasmRuntime {
       const off = h.jitStorePage(lo, hi, width);
       return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
     };
-    this.imports = { env: { mem: arena.memory, table: this.table, ldmiss, stmiss } };
+    const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
+    this.imports = { env: { mem: arena.memory, table: this.table, ldmiss, stmiss, exec } };
     const inst = new api.Instance(new api.Module(dispatcherModule(jcBase)), { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
@@ -161,7 +168,8 @@ export function wasmRuntimeFor(store: RamStore): WasmRuntime | undefined {
  * The dispatcher: (st, budget) → retired. Loop: the pc's page in the hart's fetch cache, the
  * block in the jump cache, enough budget for it → call it; stop (ST_WHY = WHY_STOP) when a block
  * retired nothing (it left its first instruction to the interpreter) or the budget is spent or
- * short, and return to JavaScript (ST_WHY = WHY_MISS) on a fetch-cache or jump-cache miss.
+ * short, and return to JavaScript (ST_WHY = WHY_MISS) on a fetch-cache or jump-cache miss. A
+ * block that returns ~n (negative) retired n and asks to yield (WHY_YIELD: see layout.ts).
  * ST_TOTAL holds the count so far, for a fault inside a block (the exception unwinds through here).
  */
 function dispatcherModule(jcBase: number): Uint8Array {
@@ -175,10 +183,12 @@ function dispatcherModule(jcBase: number): Uint8Array {
   const key = c.local(I32);
   const j = c.local(I32);
   const n = c.local(I32);
+  const why = c.local(I32);
   c.get(BUDGET).set(left);
   c.i32(0).set(total);
+  c.i32(WHY_STOP).set(why);
   c.get(ST).i32(0).mem(Op.i32_store, ST_TOTAL);
-  c.block(); // $stop
+  c.block(); // $out
   c.block(); // $miss
   c.loop();
   c.get(ST).mem(Op.i32_load, ST_PC).tee(pcl);
@@ -191,17 +201,23 @@ function dispatcherModule(jcBase: number): Uint8Array {
   c.mem(Op.i32_load, 0).get(key).op(Op.i32_ne).brIf(1);
   c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_gt_s).brIf(2);
   c.get(ST).get(left).i32(0).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
-  c.get(total).op(Op.i32_add).set(total);
+  c.i32(0).op(Op.i32_lt_s);
+  c.if();
+  c.get(n).i32(-1).op(Op.i32_xor).set(n);
+  c.i32(WHY_YIELD).set(why);
+  c.end();
+  c.get(n).get(total).op(Op.i32_add).set(total);
   c.get(left).get(n).op(Op.i32_sub).set(left);
   c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
+  c.get(why).i32(WHY_YIELD).op(Op.i32_eq).brIf(2);
   c.get(n).op(Op.i32_eqz).brIf(2);
   c.get(left).op(Op.i32_eqz).brIf(2);
   c.br(0);
   c.end(); // loop
   c.end(); // $miss
-  c.get(ST).i32(WHY_MISS).mem(Op.i32_store, ST_WHY).get(total).ret();
-  c.end(); // $stop
-  c.get(ST).i32(WHY_STOP).mem(Op.i32_store, ST_WHY).get(total);
+  c.i32(WHY_MISS).set(why);
+  c.end(); // $out
+  c.get(ST).get(why).mem(Op.i32_store, ST_WHY).get(total);
   return encodeModule({
     // Type 0 is the blocks' (TYPE_BLOCK, for call_indirect), type 1 the dispatcher's own.
     types: [BLOCK_SIGNATURE, { params: [I32, I32], results: [I32] }],
