@@ -100,6 +100,13 @@ export class HostKernel {
   private seed = 0x9e3779b9;
   /** Instructions the running process may still use in its slice (read by drivers such as /dev/vmm). */
   sliceLeft = 0;
+  /**
+   * Steps of guest code run on the hart for processes (/dev/vmm's KVM_RUN) that took a trap and
+   * retired nothing. The hart's `retired` does not see them, yet they are CPU time: runNative
+   * charges them to the process, so a VMM whose guest traps on every step uses up its slice and
+   * its fair share as one doing real work does, instead of being charged next to nothing.
+   */
+  guestTrapSteps = 0;
 
   constructor(options: HostKernelOptions) {
     const sink = options.console;
@@ -446,16 +453,18 @@ export class HostKernel {
   private runNative(p: Process, slice: number): number {
     const hart = this.machine.hart;
     const before = hart.retired;
+    const trapsBefore = this.guestTrapSteps;
     this.sliceLeft = slice;
     let step;
     try {
       step = p.native!.step(this.nativeSyscalls(p), slice);
     } catch (e) {
       this.kill(p, SIGSEGV, `native program threw: ${e instanceof Error ? e.message : String(e)}`);
-      return Math.max(1, hart.retired - before);
+      return Math.max(1, hart.retired - before + this.guestTrapSteps - trapsBefore);
     }
-    // Guest code run on the hart on the process's behalf (/dev/vmm) is the process's time too.
-    const used = step.used + (hart.retired - before);
+    // Guest code run on the hart on the process's behalf (/dev/vmm) is the process's time too,
+    // its trap steps included.
+    const used = step.used + (hart.retired - before) + (this.guestTrapSteps - trapsBefore);
     this.machine.nativeInstructions += step.used;
     if (step.kind === 'exit') this.exitProcess(p, { status: step.code & 0xff, message: `native exit(${step.code})` });
     else if (step.kind === 'yield' && p.state === 'runnable' && used === 0) this.block(p, 'event');

@@ -44,6 +44,7 @@ export interface HostedSessionOptions {
  */
 export class HostedSession implements GuestSession<MachineSnapshot> {
   private readonly starts: readonly number[];
+  private readonly trapStarts: readonly number[];
 
   constructor(
     readonly host: HostedHost,
@@ -51,6 +52,7 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
   ) {
     if (host.vmms.length === 0) throw new Error('HostedSession: no VMM');
     this.starts = host.vmms.map((v) => v.vmm.guestInstructions);
+    this.trapStarts = host.vmms.map((v) => v.vmm.trapSteps);
   }
 
   private get first(): VmmProgram {
@@ -59,6 +61,11 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
 
   get instructions(): number {
     return this.host.vmms.reduce((n, v, i) => n + v.vmm.guestInstructions - this.starts[i]!, 0);
+  }
+
+  /** Trap steps of every VMM's guest since the session started (VmmProgram.trapSteps). */
+  get trapSteps(): number {
+    return this.host.vmms.reduce((n, v, i) => n + v.vmm.trapSteps - this.trapStarts[i]!, 0);
   }
 
   get inputOpen(): boolean {
@@ -71,10 +78,13 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
 
   run(budget: number): SessionSlice {
     const before = this.instructions;
+    const trapsBefore = this.trapSteps;
     const r = this.host.kernel.run(budget);
     const ran = this.instructions - before;
-    if (r.reason === 'no-processes' || this.stopped()) return { ran, end: 'stopped' };
-    return { ran, end: 'budget' };
+    // Reported apart, as the native session does: the driver bounds them by `max` too.
+    const trapped = this.trapSteps - trapsBefore;
+    if (r.reason === 'no-processes' || this.stopped()) return { ran, trapped, end: 'stopped' };
+    return { ran, trapped, end: 'budget' };
   }
 
   input(bytes: readonly number[]): number {

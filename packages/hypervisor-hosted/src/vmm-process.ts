@@ -87,6 +87,12 @@ export class VmmProgram implements NativeProgram {
   exit: VmExit | undefined;
   guestInstructions = 0;
   /**
+   * Steps of the guest that took a trap and retired nothing (accel: KvmRun.trapSteps; soft: its
+   * board's). They are bounded by a run's limit apart from instructions (SessionSlice.trapped), as
+   * the native hypervisor's are, so a trap loop cannot run past `--max-instructions`.
+   */
+  trapSteps = 0;
+  /**
    * Set by whoever feeds standard input when it has ended: an interactive guest waiting in WFI
    * with no timer deadline can then never wake, and the VMM stops it as a non-interactive one.
    */
@@ -308,8 +314,12 @@ export class VmmProgram implements NativeProgram {
       const before = this.sysInstructions();
       sys.ioctlObject(this.vcpuFds[this.turn]!, KVM.RUN, this.runState);
       const n = this.sysInstructions() - before;
+      const traps = this.runState.trapSteps ?? 0;
       this.guestInstructions += n;
-      ran += n;
+      this.trapSteps += traps;
+      // Trap steps used the slice as instructions do (the driver charged them): a guest trapping
+      // on every step gives the hart back after its slice, not after `budget` retired instructions.
+      ran += n + traps;
       const r = this.runState.exitReason;
       this.exits[r] = (this.exits[r] ?? 0) + 1;
       used++;
@@ -376,6 +386,7 @@ export class VmmProgram implements NativeProgram {
     // Traps that retired nothing are CPU time too: charged, so a trapping guest cannot starve others.
     const used = Math.max(1, m.retired - before + traps);
     this.guestInstructions += m.retired - before;
+    this.trapSteps += traps;
     this.flushConsole();
     if (exit.reason === 'poweroff' || exit.reason === 'reset' || exit.reason === 'halt') {
       this.exit = exit;

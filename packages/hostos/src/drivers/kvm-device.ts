@@ -85,6 +85,13 @@ export interface KvmRun {
    * preempted by the host scheduler.
    */
   budget?: number;
+  /**
+   * Ours: steps of this KVM_RUN that took a trap inside the guest and retired nothing (the vCPU's
+   * VmStats.trapSteps). They are CPU time as instructions are: the driver charges them to the
+   * caller's time slice, and a VMM counts them against its guest's limits, so a guest trapping on
+   * every step ends its slices as real work does instead of running free beside its neighbours.
+   */
+  trapSteps?: number;
 }
 
 /** Per-descriptor state of a VM: its RAM window, its board (made by KVM_CREATE_VCPU 0) and its vCPUs. */
@@ -264,6 +271,7 @@ export class KvmDevice implements CharDevice {
     const vm = vc.vm;
     run.message = '';
     run.stillWaiting = false;
+    run.trapSteps = 0;
     if (vm.vcpuCount > 1) {
       vm.select(vc.index);
       if (vm.state !== 'stopped' && vm.cpuState(vc.index) !== 'running' && !this.runnable(vc)) {
@@ -303,12 +311,17 @@ export class KvmDevice implements CharDevice {
     vc.vcpu.load();
     const before = vm.stats.guestInstructions;
     const exits = vm.stats.exitCount;
+    const trapsBefore = vm.stats.trapSteps;
     const exit = vc.vcpu.run(Math.max(1, Math.min(this.kernel.sliceLeft, run.budget ?? Number.MAX_SAFE_INTEGER)));
     vc.vcpu.save();
     this.world.leave();
     const ran = vm.stats.guestInstructions - before;
+    const traps = vm.stats.trapSteps - trapsBefore;
     this.guestInstructions += ran;
-    this.kernel.sliceLeft -= ran;
+    run.trapSteps = traps;
+    // Both use the caller's slice: a trap loop that retires nothing must end it too.
+    this.kernel.sliceLeft -= ran + traps;
+    this.kernel.guestTrapSteps += traps;
     this.inKernelExits += vm.stats.exitCount - exits;
     if (vm.vcpuCount > 1) {
       // Its devices ran, its IPIs are latched: the VM's waiting vCPUs that can now wake do
