@@ -257,6 +257,9 @@ export class AddressSpace {
   /** Free every frame: owned pages and page tables. */
   destroy(): void {
     for (const pa of this.owned.values()) this.frames.free(pa);
+    // Physically contiguous areas (a VMM's guest RAM) are this space's too: without this a VMM
+    // that exits left its guest's RAM allocated for as long as the host ran.
+    for (const a of this.areas) if (a.physical !== undefined) for (let pa = a.physical; pa < a.physical + (a.end - a.start); pa += PAGE_SIZE) this.frames.free(pa);
     this.owned.clear();
     for (const t of this.tables) this.frames.free(t);
     this.tables.length = 0;

@@ -10,6 +10,12 @@ export class FrameAllocator {
   /** Copy-on-write faults that copied a shared frame, and those that found it no longer shared. */
   cowCopies = 0;
   cowReuses = 0;
+  /**
+   * Told of each frame as it becomes free again. A watcher of free memory (the fuzzer keeps a
+   * canary in every free frame of a host it reuses, to see a guest's stray store) refills it here;
+   * allocation zeroes a frame whatever it holds, so no process sees what a watcher wrote.
+   */
+  onFree: ((pa: number) => void) | undefined;
 
   constructor(private readonly ram: Ram) {
     this.used = new Uint8Array(ram.size / PAGE_SIZE);
@@ -76,6 +82,12 @@ export class FrameAllocator {
     if (this.used[i] === 1) {
       this.used[i] = 0;
       this.freeFrames++;
+      this.onFree?.(pa);
     }
+  }
+
+  /** Whether the frame at `pa` is free (owned by no page table, process or driver). */
+  isFree(pa: number): boolean {
+    return this.used[(pa - this.ram.base) / PAGE_SIZE] === 0;
   }
 }

@@ -88,8 +88,6 @@ export class HostKernel {
   readonly console: ConsoleDevice;
   /** /dev/vmm. */
   readonly vmm: KvmDevice;
-  /** Physically contiguous areas handed to native processes (base → size). */
-  readonly contiguous = new Map<number, number>();
   /** Kernel event counts: syscall, page-fault, timer-interrupt, context-switch... */
   readonly events = new Map<string, number>();
   private readonly devices = new Map<string, CharDevice>();

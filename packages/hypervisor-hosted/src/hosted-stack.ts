@@ -3,7 +3,7 @@ import { MAX_VCPUS, sbiModeOf } from '@vm/vcpu';
 import { HostedSession } from './hosted-session.js';
 import { HostKernel, mkfs, type MkfsFile, type Process } from '@vm/hostos';
 import type { MachineSnapshot } from '@vm/machine';
-import { VmmProgram, type VmmMode } from './vmm-process.js';
+import { VmmProgram, type VmmMode, type VmmOptions } from './vmm-process.js';
 
 const DEFAULT_MAX_INSTRUCTIONS = 400_000_000;
 const RUN_CHUNK = 5_000_000;
@@ -57,13 +57,17 @@ export function vcpusProblem(spec: Pick<GuestSpec, 'vcpus' | 'bios' | 'kernel' |
   return sbi === 'hypervisor' ? undefined : `${n} vCPUs need the driver's SBI (-bios none -kernel S-payload); a VM firmware runs on one vCPU`;
 }
 
+/** Where a guest's images lie on the host file system: the VMM's paths for it. */
+export type HostedImages = Pick<VmmOptions, 'biosPath' | 'kernelPath' | 'initrdPath' | 'diskPath' | 'diskSlot'>;
+
 /**
- * A host OS whose file system (mkfs) holds every guest's firmware, kernel and disk image, with one
- * VMM process per guest (spawned in order, pids 1..n).
+ * A host OS whose file system (mkfs) holds every guest's firmware, kernel and disk image, with RAM
+ * for them all, and no process yet: `images[i]` says where guest i's files are (spawnVmm starts its
+ * VMM). Several VMMs of the same guests may run on it one after another (the fuzzer reuses it).
  */
-export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, options: HostedHostOptions = {}): HostedHost {
+export function hostedKernel(guests: readonly HostedGuest[], mode: VmmMode, options: HostedHostOptions = {}): { readonly kernel: HostKernel; readonly images: readonly HostedImages[] } {
   const files: MkfsFile[] = [];
-  const placed = guests.map((g) => {
+  const images = guests.map((g) => {
     const at = (leaf: string, bytes: Uint8Array | undefined): string | undefined => {
       if (bytes === undefined) return undefined;
       const path = `/images/${g.name}/${leaf}`;
@@ -80,12 +84,23 @@ export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, option
   const size = files.reduce((n, f) => n + f.bytes.length + 4096, 8 << 20);
   const memory = guests.reduce((n, g) => n + g.spec.memory + HOST_RESERVE, 0);
   const kernel = new HostKernel({ disk: mkfs({ size, files }), memory, console: options.console, quantum: options.quantum });
-  const vmms = guests.map((g, i) => {
-    const vmm = new VmmProgram({ mode, ...placed[i]!, append: g.spec.append, sbi: g.spec.sbi, virtioForceLegacy: g.spec.virtioForceLegacy, memory: g.spec.memory, vcpus: g.spec.vcpus, vcpuQuantum: options.vcpuQuantum, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
-    vmm.accelCounter = () => kernel.vmm.guestInstructions;
-    return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
-  });
-  return { kernel, vmms };
+  return { kernel, images };
+}
+
+/** Start guest `g`'s VMM process on `kernel`, its images at `images` (hostedKernel). */
+export function spawnVmm(kernel: HostKernel, g: HostedGuest, images: HostedImages, mode: VmmMode, options: HostedHostOptions = {}): { readonly vmm: VmmProgram; readonly process: Process } {
+  const vmm = new VmmProgram({ mode, ...images, append: g.spec.append, sbi: g.spec.sbi, virtioForceLegacy: g.spec.virtioForceLegacy, memory: g.spec.memory, vcpus: g.spec.vcpus, vcpuQuantum: options.vcpuQuantum, interactive: g.interactive, console: g.console, snapshot: g.snapshot, instructionsPerTick: kernel.machine.instructionsPerTick });
+  vmm.accelCounter = () => kernel.vmm.guestInstructions;
+  return { vmm, process: kernel.spawnNative(vmm, { weight: g.weight }) };
+}
+
+/**
+ * A host OS whose file system (mkfs) holds every guest's firmware, kernel and disk image, with one
+ * VMM process per guest (spawned in order, pids 1..n).
+ */
+export function hostedHost(guests: readonly HostedGuest[], mode: VmmMode, options: HostedHostOptions = {}): HostedHost {
+  const { kernel, images } = hostedKernel(guests, mode, options);
+  return { kernel, vmms: guests.map((g, i) => spawnVmm(kernel, g, images[i]!, mode, options)) };
 }
 
 export function hostedSetup(spec: GuestSpec, mode: VmmMode, weight?: number): HostedSetup {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { GuestSpec } from '@vm/core';
 import { describe, expect, it } from 'vitest';
 import { readFileSync as read } from 'node:fs';
-import { hostedAccelStack, hostedSetup, hostedSoftStack } from './hosted-stack.js';
+import { hostedAccelStack, hostedHost, hostedSetup, hostedSoftStack } from './hosted-stack.js';
 
 const image = fileURLToPath(new URL('../../../guests/images/kernel-m.elf', import.meta.url));
 const spec = (): GuestSpec => ({
@@ -41,6 +41,28 @@ describe('@vm/hypervisor-hosted: the VMM competes with a CPU-bound host process'
       expect(ratio).toBeGreaterThan(2 * 0.85);
       expect(ratio).toBeLessThan(2 * 1.15);
       expect(vmm.guestInstructions).toBeGreaterThan(1_000_000);
+    });
+  }
+});
+
+describe('@vm/hypervisor-hosted: a VMM that ends gives its host memory back', () => {
+  const hello = fileURLToPath(new URL('../../machine/fixtures/uart-hello.elf', import.meta.url));
+  for (const mode of ['accel', 'soft'] as const) {
+    it(`${mode}: guest RAM, shadow tables and the VM itself are freed when the VMM exits or is killed`, () => {
+      const guest = { memory: 4 << 20, kernel: { file: 'uart-hello.elf', bytes: readFileSync(hello) }, sbi: 'firmware' as const };
+      const host = hostedHost([{ name: 'done', spec: guest }, { name: 'killed', spec: guest }], mode);
+      const k = host.kernel;
+      const frames = k.machine.ram.size / 4096;
+      const [done, killed] = host.vmms;
+      // Both set up (guest RAM mapped, VM made), the first one's guest powered off.
+      while (done!.process.state !== 'zombie') k.run(10_000);
+      expect(done!.vmm.exit).toEqual({ reason: 'poweroff', code: 0 });
+      expect(killed!.vmm.started).toBe(true);
+      expect(k.vmm.vmOf(done!.process.pid)).toBeUndefined();
+      k.kill(killed!.process, 9, 'test');
+      expect(k.vmm.vmOf(killed!.process.pid)).toBeUndefined();
+      // Every frame free: nothing of either VMM (its pages, its guest's RAM, its VM's shadow tables) stays allocated.
+      expect(k.frames.freeFrames).toBe(frames);
     });
   }
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { wildProgram } from './guest-generator.js';
-import { FAILURES, MODES, runGuest, type GuestResult } from './guest-runners.js';
+import { FAILURES, MODES, WILD_RAM, hostedFuzzStack, runGuest, type GuestResult } from './guest-runners.js';
 import { FORMATS, MutationFuzzer } from './mutation-fuzz.js';
 
 /**
@@ -39,6 +39,40 @@ describe('the fuzz engine (CI slice)', () => {
     expect(new Set(alone.map((k) => k.split(' ')[1])).size).toBeGreaterThanOrEqual(2);
     expect(new Set(alone.map((k) => k.split(' ')[2])).size).toBeGreaterThanOrEqual(4);
   }, 120_000);
+
+  // The hosted stacks reuse one host OS per mode: each guest's VMMs are killed and reaped after it,
+  // the host checked to hold no process and no frame in use. A seed must see the same there as on a
+  // host built for it alone.
+  it.each(['hosted-accel', 'hosted-soft'] as const)('a reused %s host gives every seed the outcome and instruction count it has alone', (mode) => {
+    // Seed 26 waits in WFI after 11 instructions; the others run to their budget, most of it traps.
+    const seeds = Array.from({ length: 12 }, (_, i) => i + 19);
+    const key = (r: GuestResult): string => `${r.seed} ${r.outcome} ${r.instructions}`;
+    const alone = seeds.map((s) => key(runGuest(mode, s, { budget: 2000, fresh: true })));
+    const forward = seeds.map((s) => key(runGuest(mode, s, { budget: 2000 })));
+    const backward = [...seeds].reverse().map((s) => key(runGuest(mode, s, { budget: 2000 }))).reverse();
+    expect(forward).toEqual(alone);
+    expect(backward).toEqual(alone);
+    // Not vacuous: the seeds end in different ways after different instruction counts.
+    expect(new Set(alone.map((k) => k.split(' ')[1])).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(alone.map((k) => k.split(' ')[2])).size).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
+  it.each(['accel', 'soft'] as const)('a reused hosted %s host sees a stray store into free host memory as an escape, then starts clean', (mode) => {
+    const name = mode === 'accel' ? 'hosted-accel' : 'hosted-soft';
+    const clean = runGuest(name, 5, { budget: 2000, fresh: true });
+    expect(runGuest(name, 5, { budget: 2000 })).toEqual(clean);
+    // What a guest escaping its RAM would do: change a byte of host memory that no one owns.
+    const stack = hostedFuzzStack(mode, WILD_RAM, 2000);
+    const ram = stack.kernel.machine.ram;
+    let pa = ram.base + ram.size - 4096;
+    while (!stack.kernel.frames.isFree(pa)) pa -= 4096;
+    ram.write8(pa + 100, ram.read8(pa + 100) ^ 0x5a);
+    const hit = runGuest(name, 5, { budget: 2000 });
+    expect(hit.outcome).toBe('escape');
+    expect(hit.detail).toBe(`host byte 0x${(pa + 100).toString(16)} changed`);
+    // The failure is not charged to the next seed: the host is rebuilt.
+    expect(runGuest(name, 5, { budget: 2000 })).toEqual(clean);
+  }, 60_000);
 
   const fuzzer = new MutationFuzzer();
   afterAll(() => fuzzer.close());

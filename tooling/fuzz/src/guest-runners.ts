@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { MemoryBlockBackend, NetLoopback, VirtioBlock, VirtioNet, VirtioRng } from '@vm/devices';
 import { NativeHypervisor } from '@vm/hypervisor-native';
-import { hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
+import { hostedKernel, spawnVmm, vmmOutcome, type HostedGuest, type HostedImages, type VmmMode } from '@vm/hypervisor-hosted';
 import { VirtMachine, applySnapshot, bootVirt, type MachineSnapshot } from '@vm/machine';
 import { wildProgram, type GuestShape } from './guest-generator.js';
 
@@ -13,7 +13,8 @@ import { wildProgram, type GuestShape } from './guest-generator.js';
  *     'hypervisor-error' report (the vCPU catches its own exceptions and stops the VM with one:
  *     still a host bug) nor a VMM process killed because it threw;
  *   - no hang past the budget: the run is bounded by instructions, and by wall time (HANG_MS);
- *   - no escape: host memory outside every VM's partition keeps its canary (native);
+ *   - no escape: host memory outside every VM's partition keeps its canary (native), every free
+ *     frame of the host OS keeps its canary (hosted);
  *   - the neighbour unchanged: it prints its line and exits 0, as when it runs alone.
  */
 
@@ -52,7 +53,7 @@ export interface GuestRunOptions {
   readonly shape?: GuestShape;
   /**
    * Build the stack for this guest alone instead of reusing this process's stack for the mode
-   * (the replay check in fuzz.test.ts compares both).
+   * (bare and hosted; the replay checks in fuzz.test.ts compare both).
    */
   readonly fresh?: boolean;
   /** Return GuestResult.fingerprint (bare only): the replay check compares whole end states. */
@@ -66,7 +67,7 @@ const root = new URL('../../../', import.meta.url).pathname;
 /** The neighbour: prints one line on the UART and powers off with 0 (M-mode, -bios none). */
 const HELLO = { file: 'uart-hello.elf', bytes: new Uint8Array(readFileSync(root + 'packages/machine/fixtures/uart-hello.elf')) };
 const HELLO_OUTPUT = 'hello from M-mode\n';
-const WILD_RAM = 4 << 20;
+export const WILD_RAM = 4 << 20;
 const WILD_WORDS = 1024;
 /** Instructions the neighbour needs to finish on every stack, with room. */
 const NEIGHBOUR_BUDGET = 200_000;
@@ -77,11 +78,18 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
   const t0 = performance.now();
   let r: Omit<GuestResult, 'mode' | 'seed'>;
   try {
-    r = mode === 'bare' ? bareStack(shape, options.fresh === true).run(bytes, options.budget, options.fingerprint === true) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, options.budget, seed) : runHosted(mode === 'hosted-soft' ? 'soft' : 'accel', bytes, shape.ram, options.budget);
+    r = mode === 'bare' ? bareStack(shape, options.fresh === true).run(bytes, options.budget, options.fingerprint === true) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, options.budget, seed) : hostedFuzzStack(mode === 'hosted-soft' ? 'soft' : 'accel', shape.ram, options.budget, options.fresh === true).run(bytes);
   } catch (e) {
     // Whatever the exception left behind, the next seed gets boards built afresh.
     bareStacks.clear();
+    hostedStacks.clear();
     r = { outcome: 'host-exception', instructions: 0, detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+  if (FAILURES.includes(r.outcome)) {
+    // A failed check (a canary hit, a broken neighbour) may have left the stack changed: the next
+    // seed gets it built afresh, so one failure is not charged to the seeds after it.
+    bareStacks.clear();
+    hostedStacks.clear();
   }
   const ms = performance.now() - t0;
   if (ms > HANG_MS && r.outcome !== 'host-exception') r = { ...r, outcome: 'hang', detail: `${ms.toFixed(0)} ms for ${r.instructions} instructions` };
@@ -239,33 +247,149 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
   return { outcome: wild.state === 'waiting' ? 'wfi' : 'budget', instructions };
 }
 
-function runHosted(mode: VmmMode, bytes: Uint8Array, ram: number, budget: number): Omit<GuestResult, 'mode' | 'seed'> {
-  const host = hostedHost(
-    [
-      { name: 'wild', spec: { memory: ram, kernel: { file: 'wild.bin', bytes }, sbi: 'firmware' } },
+/** This process's reusable hosted stacks, by VMM mode, wild RAM size and budget. */
+const hostedStacks = new Map<string, HostedStack>();
+
+/** The hosted stack this process reuses for `mode` (a new one of its own when `fresh`). */
+export function hostedFuzzStack(mode: VmmMode, ram: number, budget: number, fresh = false): HostedStack {
+  if (fresh) return new HostedStack(mode, ram, budget);
+  const key = `${mode}:${ram}:${budget}`;
+  let s = hostedStacks.get(key);
+  if (s === undefined) hostedStacks.set(key, (s = new HostedStack(mode, ram, budget)));
+  return s;
+}
+
+type HostKernel = ReturnType<typeof hostedKernel>['kernel'];
+/** The host OS's frame (an Sv39 page). */
+const PAGE_SIZE = 4096;
+
+/**
+ * A host OS with the wild guest's and the neighbour's images, built once per worker and mode; each
+ * guest gets two new VMM processes on it (the wild one and the neighbour), as `vm up` would start
+ * them. Building the host (its RAM, file system, devices) was most of a hosted guest's cost.
+ *
+ * Between guests the host goes back to where it was built, and is checked to be there: every
+ * process is killed and reaped, which frees everything a VMM had (its memory, its guest's RAM,
+ * its VM's shadow tables: AddressSpace.destroy, KvmDevice.release); then no process is left, no VM,
+ * and every frame of host RAM is free again. Nothing of a guest's VMM survives it but counters.
+ * Every free frame holds a canary (filled when the host is built and whenever a frame is freed:
+ * FrameAllocator.onFree; allocation zeroes a frame), so a guest's store outside its own RAM, now or
+ * left by an earlier guest, shows as an escape. fuzz.test.ts checks that a seed sees the same on a
+ * reused host as on its own.
+ */
+export class HostedStack {
+  readonly kernel: HostKernel;
+  private readonly images: readonly HostedImages[];
+  private readonly guests: readonly HostedGuest[];
+  private readonly canary: Buffer;
+  private readonly quantum: number;
+
+  constructor(
+    readonly mode: VmmMode,
+    ram: number,
+    private readonly budget: number,
+  ) {
+    this.guests = [
+      { name: 'wild', spec: { memory: ram, kernel: { file: 'wild.bin', bytes: new Uint8Array(0) }, sbi: 'firmware' } },
       { name: 'healthy', spec: { memory: 4 << 20, kernel: HELLO, sbi: 'firmware' } },
-    ],
-    mode,
-    { quantum: Math.max(1000, budget >> 2) },
-  );
-  const [wild, healthy] = host.vmms;
-  // The wild VMM is killed once its guest has had its budget; the neighbour then finishes alone.
-  for (let spent = 0; spent < budget + 4 * NEIGHBOUR_BUDGET; ) {
-    if (wild!.vmm.guestInstructions >= budget && wild!.process.state !== 'zombie' && wild!.vmm.exit === undefined) host.kernel.kill(wild!.process, 9, 'fuzz budget spent');
-    const r = host.kernel.run(Math.max(1000, budget >> 2));
-    spent += Math.max(1, r.instructions);
-    if (r.reason !== 'budget') break;
+    ];
+    this.quantum = Math.max(1000, budget >> 2);
+    const { kernel, images } = hostedKernel(this.guests, mode, { quantum: this.quantum });
+    this.kernel = kernel;
+    this.images = images;
+    const hostRam = kernel.machine.ram;
+    this.canary = canaryBytes(0, hostRam.size);
+    for (const [pa, length] of this.freeRuns()) this.fill(pa, length);
+    kernel.frames.onFree = (pa) => this.fill(pa, PAGE_SIZE);
   }
-  const instructions = wild!.vmm.guestInstructions;
-  for (const { vmm, process } of host.vmms) {
-    const message = process.exit?.message ?? '';
-    if (message.includes('native program threw')) return { outcome: 'host-exception', instructions, detail: message };
-    const e = vmm.exit;
-    if (e?.reason === 'halt' && /Error|hypervisor-error/.test(e.message)) return { outcome: 'host-exception', instructions, detail: e.message };
+
+  run(bytes: Uint8Array): Omit<GuestResult, 'mode' | 'seed'> {
+    const k = this.kernel;
+    const image = k.fs.lookup(this.images[0]!.kernelPath!)!;
+    k.fs.truncate(image);
+    k.fs.write(image, 0, bytes);
+    const wild = spawnVmm(k, this.guests[0]!, this.images[0]!, this.mode);
+    const healthy = spawnVmm(k, this.guests[1]!, this.images[1]!, this.mode);
+    try {
+      return this.outcome(wild, healthy);
+    } finally {
+      this.clear();
+    }
   }
-  if (healthy!.vmm.console !== HELLO_OUTPUT || healthy!.vmm.exit?.reason !== 'poweroff' || healthy!.vmm.exit.code !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${vmmOutcome(healthy!.vmm)}, printed ${JSON.stringify(healthy!.vmm.console)}` };
-  const e = wild!.vmm.exit;
-  if (e === undefined) return { outcome: 'budget', instructions };
-  if (e.reason === 'halt') return { outcome: /wfi/.test(e.message) ? 'wfi' : 'stopped', instructions };
-  return { outcome: e.reason === 'poweroff' || e.reason === 'reset' || e.reason === 'wfi' ? e.reason : 'budget', instructions };
+
+  private outcome(wild: ReturnType<typeof spawnVmm>, healthy: ReturnType<typeof spawnVmm>): Omit<GuestResult, 'mode' | 'seed'> {
+    const budget = this.budget;
+    const k = this.kernel;
+    // The wild VMM is killed once its guest has had its budget, counted in steps (instructions and
+    // the traps it took: VmmProgram.trapSteps), as on the native stacks; the neighbour then finishes alone.
+    for (let spent = 0; spent < budget + 4 * NEIGHBOUR_BUDGET; ) {
+      if (wild.vmm.guestInstructions + wild.vmm.trapSteps >= budget && wild.process.state !== 'zombie' && wild.vmm.exit === undefined) k.kill(wild.process, 9, 'fuzz budget spent');
+      const r = k.run(this.quantum);
+      spent += Math.max(1, r.instructions);
+      if (r.reason !== 'budget') break;
+    }
+    const instructions = wild.vmm.guestInstructions;
+    for (const { vmm, process } of [wild, healthy]) {
+      const message = process.exit?.message ?? '';
+      if (message.includes('native program threw')) return { outcome: 'host-exception', instructions, detail: message };
+      const e = vmm.exit;
+      if (e?.reason === 'halt' && /Error|hypervisor-error/.test(e.message)) return { outcome: 'host-exception', instructions, detail: e.message };
+    }
+    const stray = this.stray();
+    if (stray !== undefined) return { outcome: 'escape', instructions, detail: `host byte 0x${stray.toString(16)} changed` };
+    if (healthy.vmm.console !== HELLO_OUTPUT || healthy.vmm.exit?.reason !== 'poweroff' || healthy.vmm.exit.code !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${vmmOutcome(healthy.vmm)}, printed ${JSON.stringify(healthy.vmm.console)}` };
+    const e = wild.vmm.exit;
+    if (e === undefined) return { outcome: 'budget', instructions };
+    if (e.reason === 'halt') return { outcome: /wfi/.test(e.message) ? 'wfi' : 'stopped', instructions };
+    return { outcome: e.reason === 'poweroff' || e.reason === 'reset' || e.reason === 'wfi' ? e.reason : 'budget', instructions };
+  }
+
+  /** Back to the host as built: every process gone; throws (the stack is then dropped) if anything is left. */
+  private clear(): void {
+    const k = this.kernel;
+    for (const p of [...k.processes]) {
+      if (p.state !== 'zombie') k.kill(p, 9, 'fuzz: next guest');
+      k.reap(p);
+    }
+    const total = k.machine.ram.size / PAGE_SIZE;
+    if (k.processes.length > 0 || k.scheduler.processes.length > 0 || k.frames.freeFrames !== total) {
+      throw new Error(`the reused host kept state after its VMMs ended: ${k.processes.length} processes, ${total - k.frames.freeFrames} frames in use`);
+    }
+  }
+
+  /** Runs of free frames: [physical address, bytes]. */
+  private freeRuns(): [number, number][] {
+    const hostRam = this.kernel.machine.ram;
+    const runs: [number, number][] = [];
+    for (let pa = hostRam.base; pa < hostRam.base + hostRam.size; pa += PAGE_SIZE) {
+      if (!this.kernel.frames.isFree(pa)) continue;
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[0] + last[1] === pa) last[1] += PAGE_SIZE;
+      else runs.push([pa, PAGE_SIZE]);
+    }
+    return runs;
+  }
+
+  private fill(pa: number, length: number): void {
+    const hostRam = this.kernel.machine.ram;
+    let at = pa - hostRam.base;
+    for (const view of hostRam.views(pa, length)) {
+      view.set(this.canary.subarray(at, at + view.length));
+      at += view.length;
+    }
+  }
+
+  /** The first free host byte that lost its canary, if any. */
+  private stray(): number | undefined {
+    const hostRam = this.kernel.machine.ram;
+    for (const [pa, length] of this.freeRuns()) {
+      let at = pa - hostRam.base;
+      for (const view of hostRam.views(pa, length)) {
+        const expected = this.canary.subarray(at, at + view.length);
+        if (!Buffer.from(view.buffer, view.byteOffset, view.length).equals(expected)) return hostRam.base + at + view.findIndex((b, j) => b !== expected[j]);
+        at += view.length;
+      }
+    }
+    return undefined;
+  }
 }

@@ -99,12 +99,18 @@ class KvmVm {
   window: { base: number; size: number; offset: number } | undefined;
   vm: Vm | undefined;
   readonly vcpus: KvmVcpu[] = [];
+  /** The shadow page tables' frames (SHADOW_PAGES from here), once vCPU 0 made the board. */
+  pool: number | undefined;
+  /** Open descriptors of the VM and its vCPUs: the last one closed frees it, as KVM's refcount does. */
+  descriptors = 1;
+  constructor(readonly pid: number) {}
 }
 
 /** A vCPU's descriptor: hart `index` of its VM, run by a trap-and-emulate vCPU on the host's hart. */
 class KvmVcpu {
   readonly vcpu: TrapVcpu;
   constructor(
+    readonly owner: KvmVm,
     readonly vm: Vm,
     real: HostKernel['machine'],
     readonly index: number,
@@ -159,7 +165,7 @@ export class KvmDevice implements CharDevice {
     switch (request) {
       case KVM.CREATE_VM: {
         const f = new OpenFile('anon:vmm-vm', 2, undefined, this);
-        f.private = new KvmVm();
+        f.private = new KvmVm(proc.pid);
         return BigInt(proc.allocateFd(f));
       }
       case KVM.SET_USER_MEMORY_REGION: {
@@ -183,8 +189,10 @@ export class KvmDevice implements CharDevice {
         if (state.vm !== undefined) return this.addVcpu(proc, state, state.vm);
         const setup = object as KvmVcpuSetup | undefined;
         if (setup === undefined || (setup.kernel === undefined && setup.bios === undefined && setup.snapshot === undefined)) return fail('EINVAL');
-        const pool = this.kernel.frames.allocateContiguous(SHADOW_PAGES);
+        // A failed KVM_CREATE_VCPU 0 keeps its pool for the next try (freed with the VM).
+        const pool = state.pool ?? this.kernel.frames.allocateContiguous(SHADOW_PAGES);
         if (pool < 0) return fail('ENOMEM');
+        state.pool = pool;
         const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
         if (setup.snapshot !== undefined) return this.restoreVcpu(proc, state, setup, setup.snapshot, pool);
         try {
@@ -240,7 +248,7 @@ export class KvmDevice implements CharDevice {
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
       const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
-      const vc = new KvmVcpu(vm, this.kernel.machine, 0);
+      const vc = new KvmVcpu(state, vm, this.kernel.machine, 0);
       loadVmState(vm, s, false);
       state.vm = vm;
       state.vcpus.push(vc);
@@ -255,7 +263,7 @@ export class KvmDevice implements CharDevice {
   /** The next vCPU of the VM (its hart `state.vcpus.length`), as a new descriptor. */
   private addVcpu(proc: Process, state: KvmVm, vm: Vm): bigint {
     if (state.vcpus.length >= vm.vcpuCount) return fail('EINVAL');
-    const vc = new KvmVcpu(vm, this.kernel.machine, state.vcpus.length);
+    const vc = new KvmVcpu(state, vm, this.kernel.machine, state.vcpus.length);
     state.vcpus.push(vc);
     return this.vcpuFd(proc, vc);
   }
@@ -263,7 +271,22 @@ export class KvmDevice implements CharDevice {
   private vcpuFd(proc: Process, vc: KvmVcpu): bigint {
     const f = new OpenFile('anon:vmm-vcpu', 2, undefined, this);
     f.private = vc;
+    vc.owner.descriptors++;
     return BigInt(proc.allocateFd(f));
+  }
+
+  /**
+   * A descriptor's last reference is gone (close, or its process exited). When it was the VM's
+   * last, the VM goes: its shadow page tables' frames back to the host and the VM out of vmOf.
+   * Without this every VMM that ended left 4 MiB of host RAM allocated and its VM reachable.
+   */
+  release(file: OpenFile): void {
+    const state = file.private;
+    const vm = state instanceof KvmVm ? state : state instanceof KvmVcpu ? state.owner : undefined;
+    if (vm === undefined || --vm.descriptors > 0) return;
+    if (vm.pool !== undefined) for (let i = 0; i < SHADOW_PAGES; i++) this.kernel.frames.free(vm.pool + i * PAGE_SIZE);
+    vm.pool = undefined;
+    if (vm.vm !== undefined && this.vmsByPid.get(vm.pid) === vm.vm) this.vmsByPid.delete(vm.pid);
   }
 
   /** Enter the guest until an exit that user space must see, or the caller's time slice ends. */

@@ -47,7 +47,6 @@ export function defineMemorySyscalls(t: SyscallTable): void {
       const physical = k.frames.allocateContiguous(length / PAGE_SIZE, TWO_MIB);
       if (physical < 0) return fail('ENOMEM');
       as.addArea({ start, end: start + length, prot: protection, name: 'contiguous', physical });
-      k.contiguous.set(physical, length);
     } else as.addArea({ start, end: start + length, prot: protection, name: 'anon' });
     return BigInt(start);
   });
