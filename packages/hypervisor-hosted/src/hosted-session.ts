@@ -84,18 +84,27 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
     // Reported apart, as the native session does: the driver bounds them by `max` too.
     const trapped = this.trapSteps - trapsBefore;
     if (r.reason === 'no-processes' || this.stopped()) return { ran, trapped, end: 'stopped' };
+    // Every VMM sleeps until input (VmmProgram waits for it there): only typed bytes wake one.
+    if (r.reason === 'idle') return { ran, trapped, end: 'idle' };
     return { ran, trapped, end: 'budget' };
   }
 
   input(bytes: readonly number[]): number {
     if (this.o.input === false) return 0;
     this.host.kernel.console.type(bytes);
+    this.wakeVmms();
     return bytes.length;
   }
 
   endInput(): void {
     // A VMM whose guest waits only for console input can then stop it (a `wfi:` report).
     for (const v of this.host.vmms) v.vmm.inputEnded = true;
+    this.wakeVmms();
+  }
+
+  /** VMM processes asleep until input (VmmProgram.waitForInput) run again: they read it, or see it has ended. */
+  private wakeVmms(): void {
+    for (const v of this.host.vmms) if (v.process.state === 'blocked' && v.process.waitingFor === 'event') this.host.kernel.wake(v.process);
   }
 
   events(): EventCounts {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GuestSpec } from '@vm/core';
 import { describe, expect, it } from 'vitest';
+import { HostedSession } from './hosted-session.js';
 import { hostedAccelStack, hostedHost, hostedSoftStack } from './hosted-stack.js';
 
 /**
@@ -87,6 +88,23 @@ describe('@vm/hypervisor-hosted: limits of a trapping guest in the VMM process',
       expect(r.exit.reason).toBe('halt');
       expect(r.exit.reason === 'halt' ? r.exit.message : '').toMatch(/^wfi: /);
       expect(r.guestInstructions).toBeLessThan(10);
+    });
+
+    it(`${stack.name}: an interactive guest in WFI with interrupts off sleeps until input ends, then stops`, () => {
+      const host = hostedHost([{ name: 'guest', spec: raw(WFI_MASKED), interactive: true }], stack === hostedAccelStack ? 'accel' : 'soft');
+      const session = new HostedSession(host);
+      // Its VMM sleeps (blocked until input) instead of spinning: the host is idle at once.
+      const first = session.run(2_000_000);
+      expect(first.end).toBe('idle');
+      expect(host.vmms[0]!.process.state).toBe('blocked');
+      const slices = host.vmms[0]!.process.stats.slices;
+      expect(session.run(2_000_000).end).toBe('idle');
+      expect(host.vmms[0]!.process.stats.slices).toBe(slices);
+      // Input has ended: the VMM wakes and stops its guest with the report.
+      session.endInput();
+      expect(session.run(2_000_000).end).toBe('stopped');
+      expect(session.exit().reason).toBe('halt');
+      expect(session.report()).toMatch(/wfi: the guest waits for an interrupt that nothing will raise.*standard input has ended/);
     });
   }
 });

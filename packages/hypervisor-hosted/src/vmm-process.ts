@@ -337,7 +337,7 @@ export class VmmProgram implements NativeProgram {
           // Every vCPU in a row found the whole VM waiting, its time already skipped: as with one vCPU.
           if (this.stuck >= this.vcpuFds.length) {
             if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);
-            break;
+            return this.waitForInput();
           }
         } else this.stuck = 0;
         if (ran >= budget) break;
@@ -348,7 +348,7 @@ export class VmmProgram implements NativeProgram {
         // input can wake it. Without input it never will (interrupts off, no timer): stop the VM,
         // as the native hypervisor does, rather than spin in KVM_RUN and starve the other processes.
         // The first WFI exit comes before that time skip: only a vCPU still waiting after it is stuck.
-        if (this.runState.stillWaiting === true && (this.options.interactive !== true || this.inputEnded)) return this.stopWaiting(used);
+        if (this.runState.stillWaiting === true) return this.options.interactive !== true || this.inputEnded ? this.stopWaiting(used) : this.waitForInput();
         break;
       }
       if (r === 'intr') break;
@@ -358,6 +358,16 @@ export class VmmProgram implements NativeProgram {
       if (ran >= budget) break;
     }
     return { kind: 'ran', used };
+  }
+
+  /**
+   * The guest waits for input alone (no timer, the time already skipped): the process sleeps until
+   * input comes (HostedSession.input wakes it) rather than spin in KVM_RUN. A yield that used no
+   * time blocks it (HostKernel.runNative); with every process asleep the host is idle and the
+   * session says so, as the native hypervisor's does, and the driver waits for input.
+   */
+  private waitForInput(): NativeStep {
+    return { kind: 'yield', used: 0 };
   }
 
   private stopWaiting(used: number): NativeStep {
@@ -393,7 +403,11 @@ export class VmmProgram implements NativeProgram {
       this.phase = 'done';
       return { kind: 'exit', used, code: 0 };
     }
-    if (exit.reason === 'wfi' && (this.options.interactive !== true || this.inputEnded)) return this.stopWaiting(used);
+    if (exit.reason === 'wfi') {
+      if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);
+      // Every hart waits and no timer will wake one: asleep until input, as in accel mode.
+      if (m.retired === before && traps === 0) return this.waitForInput();
+    }
     this.idleTrapSteps = m.retired === before ? this.idleTrapSteps + traps : 0;
     if (this.idleTrapSteps > SOFT_TRAP_STORM_LIMIT) {
       // The native hypervisor's trap-storm limit, in the soft VMM's terms: traps in a row, nothing retired.
