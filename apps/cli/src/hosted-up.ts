@@ -64,7 +64,8 @@ function stackGuests(host: HostedHost, spec: StackSpec): StackGuest[] {
     const hold = (): void => {
       if (p.state === 'zombie' || held.on) return;
       held.on = true;
-      host.kernel.block(p, 'event');
+      // 'stop', not 'event': input that wakes a VMM asleep until input (HostedSession) must not let a held one run.
+      host.kernel.block(p, 'stop');
     };
     const release = (): void => {
       if (!held.on) return;

@@ -351,7 +351,7 @@ export class HostKernel {
     this.count('reaped');
   }
 
-  block(p: Process, on: 'child' | 'event'): void {
+  block(p: Process, on: 'child' | 'event' | 'stop'): void {
     p.state = 'blocked';
     p.waitingFor = on;
   }

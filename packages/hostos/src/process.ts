@@ -48,8 +48,12 @@ export class Process {
   exit: ExitReport | undefined;
   /** Scheduler: virtual runtime (instructions × 1024 / weight). */
   vruntime = 0;
-  /** What a blocked process waits for. */
-  waitingFor: 'child' | 'event' | undefined;
+  /**
+   * What a blocked process waits for: a child's exit, an event (a native program's yield: e.g. a
+   * VMM whose guest waits for input), or to be let go by whoever stopped it from outside (a
+   * debugger or monitor holding a VMM, as SIGSTOP would), whom nothing else wakes.
+   */
+  waitingFor: 'child' | 'event' | 'stop' | undefined;
   /** Pending wait4 arguments while blocked in wait4. */
   wait: { pid: number; status: number } | undefined;
   cwd = '/';

@@ -68,6 +68,14 @@ export class HostedSession implements GuestSession<MachineSnapshot> {
     return this.host.vmms.reduce((n, v, i) => n + v.vmm.trapSteps - this.trapStarts[i]!, 0);
   }
 
+  /**
+   * Some VMM process is held from outside (a debugger or the monitor blocked it: 'stop'): a host
+   * idle then waits for whoever holds it, not only for input, as a native session with a held VM.
+   */
+  get held(): boolean {
+    return this.host.vmms.some((v) => v.process.state === 'blocked' && v.process.waitingFor === 'stop');
+  }
+
   get inputOpen(): boolean {
     return this.o.input !== false && !this.stopped();
   }
