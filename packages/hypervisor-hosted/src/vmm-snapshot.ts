@@ -6,13 +6,17 @@ import type { DiskSnapshot, MachineSnapshot } from '@vm/machine';
 const WRITE_CHUNK = 64 << 10;
 
 /**
- * Check that the VMM can start from `s` (a snapshot of a native VM, a VMM or a bare virt board):
- * one hart, virtual time, the same RAM size, and exactly the VMM's devices (one virtio-blk disk
- * when it has a disk file, none otherwise). Returns the snapshot's disk for that virtio-blk.
+ * Check that a VMM in `mode` can start from `s` (a snapshot of a native VM, a VMM or a bare virt
+ * board): virtual time, the same RAM size, and exactly the VMM's devices (one virtio-blk disk when
+ * it has a disk file, none otherwise). A snapshot taken on the hypervisor's SBI (an S-mode kernel
+ * without firmware, one vCPU or several) continues in accel mode only: /dev/vmm answers its SBI
+ * calls, a soft VMM's interpreted board has no SBI of its own. Returns the snapshot's disk for that
+ * virtio-blk.
  */
-export function checkVmmSnapshot(s: MachineSnapshot, memory: number, hasDisk: boolean, instructionsPerTick: number): DiskSnapshot | undefined {
+export function checkVmmSnapshot(s: MachineSnapshot, memory: number, hasDisk: boolean, instructionsPerTick: number, mode: 'accel' | 'soft'): DiskSnapshot | undefined {
   const info = checkVmSnapshot(s, 'vmm snapshot', instructionsPerTick);
-  if (info.sbiMode !== 'firmware') throw new ConfigError("vmm snapshot: taken with the hypervisor's SBI; the VMM runs guests with their own firmware only");
+  if (info.sbiMode !== 'firmware' && mode === 'soft') throw new ConfigError("vmm snapshot: taken with the hypervisor's SBI (no firmware in the guest); a soft VMM runs guests with their own firmware only (use --mode accel)");
+  if (info.mode === 'hext') throw new ConfigError("vmm snapshot: taken under the H extension; it continues on the native hypervisor's hext mode only");
   if (s.config.memory !== memory) throw new ConfigError(`vmm snapshot: guest RAM is ${s.config.memory} bytes in the snapshot, ${memory} here`);
   if (s.config.pioDisk !== null) throw new ConfigError('vmm snapshot: has a PIO disk; the VMM has virtio-blk only');
   const blk = s.config.virtio;
