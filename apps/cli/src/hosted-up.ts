@@ -82,7 +82,7 @@ function stackGuests(host: HostedHost, spec: StackSpec): StackGuest[] {
       target: {
         name,
         port: spec.vms[i]!.gdb,
-        cpu: () => view.cpus()[0]!,
+        cpus: () => view.cpus(),
         hold,
         release,
         kill: () => {

@@ -142,7 +142,8 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     // The VMM's turns are checked field by field, before any VMM runs (exit status 2 from the command).
     const snap = readSnapshot(file) as VmSnapshot;
     const bad = join(dir, 'smp-bad.vmsnap');
-    writeSnapshot(bad, { ...snap, vm: { ...snap.vm!, turns: { ...snap.vm!.turns!, turn: 5 } } });
+    const badTurns: VmSnapshot = { ...snap, vm: { ...snap.vm!, turns: { ...snap.vm!.turns!, turn: 5 } } };
+    writeSnapshot(bad, badTurns);
     await expect(restoreCommand([bad, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(`${bad}: vmm snapshot: VMM turns: turn 5 (a vCPU 0 to 1 expected)`);
   }, 180_000);
 
