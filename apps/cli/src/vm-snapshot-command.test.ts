@@ -139,6 +139,10 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     expect(total).toBeGreaterThan(at);
     expect(at + ran).toBe(total);
     expect(a.out() + b.out()).toBe(ref.stdout);
+    // Under the native hypervisor too, its credit scheduler taking the turns from there.
+    const n = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'native'], n)).toBe(0);
+    expect((a.out() + n.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
     // The VMM's turns are checked field by field, before any VMM runs (exit status 2 from the command).
     const snap = readSnapshot(file) as VmSnapshot;
     const bad = join(dir, 'smp-bad.vmsnap');
