@@ -137,8 +137,8 @@ export class KvmDevice implements CharDevice {
    * The VM process `pid` created (undefined before its KVM_CREATE_VCPU): the host's view of a guest
    * for a debugger or monitor outside the VMM, where QEMU's gdbstub would ask KVM_GET_REGS and read
    * guest memory through its own mapping. Between KVM_RUNs the guest's registers are in the VM's
-   * virtual hart (run() saves them there). Between KVM_RUNs the VM's current vCPU is vCPU 0, so
-   * such a debugger or monitor addresses vCPU 0 of a VM with several.
+   * virtual hart (run() saves them there), every vCPU's in its own: a debugger or monitor
+   * reads each vCPU of a VM with several through `vm.vharts[i]`, not the VM's current vCPU.
    */
   vmOf(pid: number): Vm | undefined {
     return this.vmsByPid.get(pid);
