@@ -255,6 +255,35 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     expect(stdout).toContain('[a] DONE pass');
     expect(stdout).toContain('[b] DONE pass');
   });
+
+  for (const type of ['native', 'hosted'] as const) {
+    it(`${type}: a VM of vcpus: 2 has a thread per vCPU; a breakpoint only vCPU 1 reaches stops thread 2`, async () => {
+      // packages/hypervisor-native/fixtures/smp-print.s: vCPU 1 starts at `secondary` (SBI HSM hart_start).
+      const smp = assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n });
+      const dir = mkdtempSync(join(tmpdir(), 'vm-up-gdb-smp-'));
+      const bin = join(dir, 'smp-print.bin');
+      writeFileSync(bin, smp.bytes);
+      const secondary = smp.symbols.get('secondary')!;
+      const port = await freePort();
+      const stack = join(dir, 'stack.yaml');
+      const hv = type === 'native' ? '{ type: native, mode: trap }' : '{ type: hosted, mode: accel }';
+      writeFileSync(stack, `hypervisor: ${hv}\nvms:\n  - { name: s, memory: 16M, kernel: ${bin}, vcpus: 2, gdb: ${port} }\n`);
+      const child = spawn(process.execPath, vmArgs('up', stack), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let out = '';
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'info threads', '-ex', `break *0x${secondary.toString(16)}`, '-ex', 'c', '-ex', 'p $a0', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+        out = r.stdout + r.stderr;
+        if (!out.includes('Connection refused')) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(out).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x0*80200000 in \?\? \(\)\n +2 +Thread 2 \(CPU#1 \[halted \]\)/);
+      expect(out).toMatch(new RegExp(`Thread 2 hit Breakpoint 1, 0x0*${secondary.toString(16)} in \\?\\? \\(\\)`));
+      expect(out).toContain('$1 = 1\n');
+      expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
+      expect(await ended).toBe(0);
+    }, 120_000);
+  }
 });
 
 describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {
