@@ -123,28 +123,34 @@ const VS_OF_S = new Set([CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC
 const S_TO_VS = CSR_VSSTATUS - CSR_SSTATUS;
 
 /**
- * The guest of a VM as it sees itself: its registers wherever they live now (the real hart while
- * its vCPU is resident, the virtual hart or H context otherwise), its privileged state, and its
- * memory — guest physical addresses on its own board, guest virtual ones through its own satp
- * (trap-and-emulate) or vsatp (H extension). `host` is the machine whose hart runs the vCPU: the
- * native hypervisor's, or the host OS's under /dev/vmm (hosted accel).
+ * vCPU `index` of a VM as its guest sees it: its registers wherever they live now (the real hart
+ * while the vCPU is resident, its virtual hart or H context otherwise), its privileged state, and
+ * its memory — guest physical addresses on the VM's board, guest virtual ones through the vCPU's
+ * own satp (trap-and-emulate) or vsatp (H extension). `host` is the machine whose hart runs the
+ * vCPU: the native hypervisor's, or the host OS's under /dev/vmm (hosted accel). It reads the
+ * vCPU's own state, never the VM's current vCPU's (`vm.vhart`), so a debugger or monitor can
+ * address any vCPU between runs. `halted`: the vCPU waits (WFI, an SBI suspend) or is STOPPED;
+ * `retired`: what it has executed, so that a single-step of it waits for its turn to run.
  */
-export function vmCpu(host: { readonly hart: Hart }, vm: Vm): RiscvCpu {
+export function vmCpu(host: { readonly hart: Hart }, vm: Vm, index = 0): RiscvCpu {
   const real = host.hart;
-  const v = vm.vhart.hart;
-  const hext = vm.hext;
+  const vhart = vm.vharts[index];
+  if (vhart === undefined) throw new Error(`${vm.name}: no vCPU ${index}`);
+  const v = vhart.hart;
+  const hext = vm.hexts[index];
+  const vcpu = (): Vm['vcpu'] => vm.vcpus[index]!;
   const bus = vm.board.bus;
   const readCsr = (n: number): bigint => (hext !== undefined && VS_OF_S.has(n) ? hext.csr(real, n + S_TO_VS) : v.readCsr(n));
   const mem = memoryAccess(bus, (va) => {
     if (hext !== undefined) return walkSatp(bus, hext.csr(real, CSR_VSATP), va);
-    return vm.vhart.vpriv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, v.satp, va);
+    return vhart.vpriv === PRIV_M ? (va < 2n ** 56n ? Number(va) : undefined) : walkSatp(bus, v.satp, va);
   });
-  const fregs = (): BigUint64Array => (vm.vcpu.resident ? real.f : v.f);
+  const fregs = (): BigUint64Array => (vcpu().resident ? real.f : v.f);
   return {
-    readX: (i) => vm.vcpu.readRegister(i),
-    writeX: (i, value) => vm.vcpu.writeRegister(i, value),
+    readX: (i) => vcpu().readRegister(i),
+    writeX: (i, value) => vcpu().writeRegister(i, value),
     readF: (i) => fregs()[i]!,
-    writeF: (i, value) => (vm.vcpu.resident ? real : v).setF(i, value),
+    writeF: (i, value) => (vcpu().resident ? real : v).setF(i, value),
     get pc() {
       return hext !== undefined ? hext.pc : v.pc;
     },
@@ -153,11 +159,22 @@ export function vmCpu(host: { readonly hart: Hart }, vm: Vm): RiscvCpu {
       if (hext !== undefined) hext.pc = value;
     },
     get priv() {
-      return hext !== undefined ? hext.priv : vm.vhart.vpriv;
+      return hext !== undefined ? hext.priv : vhart.vpriv;
+    },
+    get halted() {
+      return vm.cpuState(index) !== 'running';
+    },
+    get retired() {
+      return v.retired;
     },
     csrs: implementedCsrs(readCsr),
     readCsr,
     writeCsr: (n, value) => (hext !== undefined && VS_OF_S.has(n) ? hext.setCsr(real, n + S_TO_VS, value) : v.writeCsr(n, value)),
     ...mem,
   };
+}
+
+/** Every vCPU of a VM (GDB threads 1..N, the monitor's CPUs 0..N-1), in hart order. */
+export function vmCpus(host: { readonly hart: Hart }, vm: Vm): RiscvCpu[] {
+  return vm.vharts.map((_, i) => vmCpu(host, vm, i));
 }

@@ -33,7 +33,9 @@ async function debugSession(runArgs: string[], gdbCommands: string[], elfFile = 
   let out = '';
   // The stub listens once tsx has loaded the CLI: retry until GDB connects.
   for (let attempt = 0; attempt < 60; attempt++) {
-    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', `file ${elfFile}`, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
+    // No ELF (''): a raw binary guest; GDB takes the architecture from the stub's target.xml.
+    const file = elfFile === '' ? [] : ['-ex', `file ${elfFile}`];
+    const r = spawnSync('gdb-multiarch', ['-nx', '-batch', ...file, '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, ...gdbCommands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 120_000 });
     out = r.stdout + r.stderr;
     if (!out.includes('Connection refused')) break;
     await new Promise((res) => setTimeout(res, 500));
@@ -183,6 +185,50 @@ describe.skipIf(!hasGdb)('vm run -smp 2 -S -gdb with gdb-multiarch: harts are th
   });
 });
 
+describe.skipIf(!hasGdb)('vm run -smp 2 -S -gdb on a VM with gdb-multiarch: vCPUs are threads', () => {
+  // packages/hypervisor-native/fixtures/smp-print.s: vCPU 0 starts vCPU 1 at `secondary` (SBI HSM
+  // hart_start, opaque 0x77), then both print; vCPU 1 runs only from there.
+  const smp = assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n });
+  const bin = join(mkdtempSync(join(tmpdir(), 'vm-gdb-smp-')), 'smp-print.bin');
+  writeFileSync(bin, smp.bytes);
+  const secondary = smp.symbols.get('secondary')!;
+  for (const [name, flags] of [
+    ['a native VM (trap-and-emulate)', ['--hypervisor', 'native']],
+    ['a native VM under the H extension', ['--hypervisor', 'native', '--mode', 'hext']],
+    ['a hosted accel VMM', ['--hypervisor', 'hosted', '--mode', 'accel']],
+  ] as const) {
+    it(`on ${name}: info threads lists both vCPUs, a breakpoint only vCPU 1 reaches stops thread 2 with its registers, stepi steps it, thread 1 is vCPU 0`, async () => {
+      const r = await debugSession(
+        [...flags, '-smp', '2', '-m', '16M', '-bios', 'none', '-kernel', bin],
+        ['info threads', `break *0x${secondary.toString(16)}`, 'c', 'p/x $pc', 'p $a0', 'p/x $a1', 'stepi', 'p/x $pc', 'info threads', 'thread 1', 'p/x $pc', 'p/x $s11', 'thread 2', 'p/x $s11', 'set var $t5 = 0x4242', 'thread 1', 'p/x $t5', 'thread 2', 'p/x $t5', 'kill'],
+        '',
+      );
+      const g = r.gdb;
+      // vCPU 1 is STOPPED (SBI HSM) until vCPU 0 starts it: QEMU's "halted".
+      expect(g).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x0*80200000 in \?\? \(\)\n +2 +Thread 2 \(CPU#1 \[halted \]\)/);
+      expect(g).toMatch(new RegExp(`Thread 2 hit Breakpoint 1, 0x0*${secondary.toString(16)} in \\?\\? \\(\\)`));
+      expect(g).toContain(`$1 = 0x${secondary.toString(16)}\n`);
+      // SBI hart_start: a0 the hart id, a1 the opaque value.
+      expect(g).toContain('$2 = 1\n$3 = 0x77\n');
+      const stepped = BigInt(/\$4 = (0x[0-9a-f]+)/.exec(g)![1]!);
+      expect(stepped > secondary && stepped <= secondary + 8n).toBe(true);
+      expect(g).toMatch(/ +1 +Thread 1 \(CPU#0 \[running\]\) 0x[0-9a-f]+ in \?\? \(\)\n\* 2 +Thread 2 \(CPU#1 \[running\]\)/);
+      const vcpu0 = BigInt(/\$5 = (0x[0-9a-f]+)/.exec(g)![1]!);
+      expect(vcpu0 >= 0x8020_0000n && vcpu0 < secondary).toBe(true);
+      // Each thread its own registers: vCPU 0 set s11 long ago, vCPU 1 is still building it.
+      expect(g).toContain('$6 = 0x80300000\n');
+      expect(g).toMatch(/\$7 = 0x[0-9a-f]+\n/);
+      expect(g).not.toContain('$7 = 0x80300000\n');
+      // A register write goes to the selected thread's vCPU only.
+      expect(g).toMatch(/\$8 = 0x[0-9a-f]+\n/);
+      expect(g).not.toContain('$8 = 0x4242\n');
+      expect(g).toContain('$9 = 0x4242\n');
+      expect(g).toContain('[Inferior 1 (Remote target) killed]');
+      expect(r.vm.status).toBe(0);
+    }, 120_000);
+  }
+});
+
 describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
   it('debugs one VM of a stack (held until GDB continues it) while the other runs; GDB sees its exit', async () => {
     const port = await freePort();
@@ -209,6 +255,35 @@ describe.skipIf(!hasGdb)('vm up with gdb: PORT', () => {
     expect(stdout).toContain('[a] DONE pass');
     expect(stdout).toContain('[b] DONE pass');
   });
+
+  for (const type of ['native', 'hosted'] as const) {
+    it(`${type}: a VM of vcpus: 2 has a thread per vCPU; a breakpoint only vCPU 1 reaches stops thread 2`, async () => {
+      // packages/hypervisor-native/fixtures/smp-print.s: vCPU 1 starts at `secondary` (SBI HSM hart_start).
+      const smp = assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n });
+      const dir = mkdtempSync(join(tmpdir(), 'vm-up-gdb-smp-'));
+      const bin = join(dir, 'smp-print.bin');
+      writeFileSync(bin, smp.bytes);
+      const secondary = smp.symbols.get('secondary')!;
+      const port = await freePort();
+      const stack = join(dir, 'stack.yaml');
+      const hv = type === 'native' ? '{ type: native, mode: trap }' : '{ type: hosted, mode: accel }';
+      writeFileSync(stack, `hypervisor: ${hv}\nvms:\n  - { name: s, memory: 16M, kernel: ${bin}, vcpus: 2, gdb: ${port} }\n`);
+      const child = spawn(process.execPath, vmArgs('up', stack), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let out = '';
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const r = spawnSync('gdb-multiarch', ['-nx', '-batch', '-ex', 'set remotetimeout 60', '-ex', `target remote :${port}`, '-ex', 'info threads', '-ex', `break *0x${secondary.toString(16)}`, '-ex', 'c', '-ex', 'p $a0', '-ex', 'delete', '-ex', 'c'], { encoding: 'utf8', timeout: 120_000 });
+        out = r.stdout + r.stderr;
+        if (!out.includes('Connection refused')) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      expect(out).toMatch(/\* 1 +Thread 1 \(CPU#0 \[running\]\) 0x0*80200000 in \?\? \(\)\n +2 +Thread 2 \(CPU#1 \[halted \]\)/);
+      expect(out).toMatch(new RegExp(`Thread 2 hit Breakpoint 1, 0x0*${secondary.toString(16)} in \\?\\? \\(\\)`));
+      expect(out).toContain('$1 = 1\n');
+      expect(out).toContain('[Inferior 1 (Remote target) exited normally]');
+      expect(await ended).toBe(0);
+    }, 120_000);
+  }
 });
 
 describe.skipIf(!hasGdb)('Ctrl-C from gdb-multiarch', () => {

@@ -5,7 +5,7 @@ import type { Vm } from '@vm/hypervisor-native';
 import type { VirtMachine } from '@vm/machine';
 import type { SystemBus } from '@vm/mmu';
 import type { Hart } from '@vm/isa';
-import { hartCpu, vmCpu } from './debug-cpu.js';
+import { hartCpu, vmCpus } from './debug-cpu.js';
 
 /**
  * One guest of the hosted stack as the gdbstub, the monitor and `-d` see it — from outside its VMM
@@ -53,7 +53,7 @@ export function hostedGuest(host: HostedHost, index = 0): HostedGuestView | unde
   if (vm === undefined) return undefined;
   return {
     vmm,
-    cpus: () => [vmCpu(host.kernel.machine, vm)],
+    cpus: () => vmCpus(host.kernel.machine, vm),
     bus: vm.board.bus,
     progress: () => `${vm.stats.guestInstructions}@${vm.vhart.hart.pc}`,
     guestErrors: () => vm.board.virtio.reduce((n, s) => n + s.transport.guestErrors, 0),

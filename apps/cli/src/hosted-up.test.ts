@@ -44,9 +44,27 @@ describe('vm up with hypervisor: { type: hosted }', () => {
     const firmware = up(`hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: m, memory: 64M, kernel: ${kernelM}, vcpus: 2 }\n`);
     expect(firmware.stderr).toContain("m: 2 vCPUs need the driver's SBI (-bios none -kernel S-payload)");
     expect(firmware.status).toBe(2);
-    const snap = up(`hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: s, memory: 16M, kernel: ${bin}, vcpus: 2, snapshot: { at: 1000, file: s.vmsnap } }\n`);
-    expect(snap.stderr).toContain('vms[0].vcpus: a hosted accel VMM of several vCPUs cannot be snapshotted');
-    expect(snap.status).toBe(2);
+  }, 240_000);
+
+  it('vcpus: 2 (accel) with snapshot: and restore: continues exactly (the uninterrupted console and instruction count)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'vm-up-hosted-smpsnap-'));
+    const bin = join(d, 'smp-print.bin');
+    writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
+    const snapFile = join(d, 's.vmsnap');
+    const stack = (vm: string): string => `hypervisor: { type: hosted, mode: accel }\nvms:\n  - { name: s, ${vm} }\n`;
+    const count = (stderr: string): number => Number(/\[s\] exit 0, (\d+) instructions/.exec(stderr)?.[1]);
+    // The uninterrupted run: `snapshot:` writes the file at (or just after) the point and keeps running.
+    const whole = up(stack(`memory: 16M, kernel: ${bin}, vcpus: 2, snapshot: { at: 250000, file: ${snapFile} }`));
+    expect(whole.status).toBe(0);
+    const at = Number(/\[s\] snapshot at (\d+) →/.exec(whole.stderr)?.[1]);
+    expect(at).toBeGreaterThanOrEqual(250_000);
+    const rest = up(stack(`restore: ${snapFile}, vcpus: 2`));
+    expect(rest.status).toBe(0);
+    expect(at + count(rest.stderr)).toBe(count(whole.stderr));
+    // The restored VM prints the uninterrupted run's console from the snapshot point on.
+    const text = (r: { stdout: string }): string => r.stdout.replaceAll('[s] ', '');
+    expect(text(rest).replace(/[^0-9]/g, '').length).toBeGreaterThan(0);
+    expect(text(whole).endsWith(text(rest))).toBe(true);
   }, 240_000);
 
   it('names the key of a bad hosted stack file', () => {

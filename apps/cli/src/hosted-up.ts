@@ -30,11 +30,11 @@ function guestFile(path: string | undefined, what: string): GuestFile | undefine
 const SNAPSHOT_SLICE_FLOOR = 10_000;
 
 /** `restore: PATH` under the hosted hypervisor: the snapshot as the VMM's starting point, its disk a blank file of the recorded size. */
-function restoredGuest(v: StackVm, where: string): Pick<HostedGuest, 'spec' | 'snapshot' | 'weight'> {
+function restoredGuest(v: StackVm, where: string, mode: VmmMode): Pick<HostedGuest, 'spec' | 'snapshot' | 'weight'> {
   const r = v.restore!;
   let moved;
   try {
-    moved = movableIntoVmm(r.snapshot, r.file);
+    moved = movableIntoVmm(r.snapshot, r.file, mode);
   } catch (e) {
     throw new ConfigError(`${where}.restore (${v.name}): ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -83,7 +83,7 @@ function stackGuests(host: HostedHost, spec: StackSpec): StackGuest[] {
       target: {
         name,
         port: spec.vms[i]!.gdb,
-        cpu: () => view.cpus()[0]!,
+        cpus: () => view.cpus(),
         hold,
         release,
         kill: () => {
@@ -135,7 +135,7 @@ export async function upHosted(spec: StackSpec, mode: VmmMode, attach: string | 
       // The guest's output as its VMM sees it; the VMMs' write(2)s to the host console are not shown.
       console: consoleOf(v.name),
     };
-    if (v.restore !== undefined) return { ...common, ...restoredGuest(v, where) };
+    if (v.restore !== undefined) return { ...common, ...restoredGuest(v, where, mode) };
     return {
       ...common,
       spec: {

@@ -5,7 +5,7 @@ import type { SystemBus } from '@vm/mmu';
 import type { Hart } from '@vm/isa';
 import { vmmExits, vmmSyscalls } from '@vm/hypervisor-hosted';
 import type { HostedGuestView } from './hosted-guest.js';
-import { hartCpu, vmCpu } from './debug-cpu.js';
+import { hartCpu, vmCpus } from './debug-cpu.js';
 import { ConfigError } from '@vm/core';
 import type { HostConsole } from './console.js';
 import type { MonitorSpec } from './machine-flags.js';
@@ -65,7 +65,7 @@ export function nativeMonitorMachine(hv: NativeHypervisor, vm: Vm, control: () =
     resume: () => control()?.cont(),
   };
   return {
-    cpus: () => [vmCpu(hv.host, vm)],
+    cpus: () => vmCpus(hv.host, vm),
     readPhysical: (addr, length) => physical(vm.board.bus, addr, length),
     map: () => mapOf(vm.board.bus, `${vm.name}`),
     reset: () => {
@@ -186,7 +186,7 @@ export function hostedMonitorMachine(guests: readonly HostedMonitorGuest[]): Mon
 export function stackMonitorMachine(hv: NativeHypervisor, vms: readonly Vm[]): MonitorMachine {
   const first = vms[0]!;
   return {
-    cpus: () => vms.map((vm) => vmCpu(hv.host, vm)),
+    cpus: () => vms.flatMap((vm) => vmCpus(hv.host, vm)),
     readPhysical: (addr, length) => physical(first.board.bus, addr, length),
     map: () => mapOf(first.board.bus, first.name),
     reset: () => {

@@ -143,6 +143,62 @@ describe('the monitor', () => {
     expect(await s.exit).toBe(0);
   });
 
+  /**
+   * An S-mode payload for a VM of two vCPUs (-bios none, on the hypervisor's SBI): vCPU 0 starts
+   * vCPU 1 at `sec` (SBI HSM hart_start, opaque 0x77); each then marks a register (s0 = 0xaaaa on
+   * vCPU 0, s1 = 0x5555 on vCPU 1) and spins, so each vCPU's registers say which one they are.
+   */
+  const SMP = assemble(
+    'li a7, 0x48534d\nli a6, 0\nli a0, 1\nla a1, sec\nli a2, 0x77\necall\nli s0, 0xaaaa\nspin0: j spin0\nsec:\nli s1, 0x5555\nspin1: j spin1\n',
+    { base: 0x8020_0000n },
+  );
+  const smp = join(dir, 'smp-spin.bin');
+  writeFileSync(smp, SMP.bytes);
+  const spin1 = SMP.symbols.get('spin1')!.toString(16).padStart(16, '0');
+  for (const [name, flags] of [
+    ['a native VM', ['--hypervisor', 'native']],
+    ['a native VM under the H extension', ['--hypervisor', 'native', '--mode', 'hext']],
+    ['a hosted accel VMM', ['--hypervisor', 'hosted', '--mode', 'accel']],
+  ] as const) {
+    it(`-smp 2 on ${name}: info cpus lists every vCPU, cpu N picks the vCPU info registers and x show`, async () => {
+      // The console multiplexed with the monitor (-nographic, Ctrl-A C): what a hosted VMM has.
+      const s = session([...flags, '-smp', '2', '-m', '16M', '-nographic', '-bios', 'none', '-kernel', smp]);
+      s.type('\x01c');
+      await s.until('(qemu) ');
+      // Until vCPU 0 has started vCPU 1 and vCPU 1 has run to its loop (its registers say so).
+      for (let i = 0; ; i++) {
+        s.type('info registers 1\n');
+        if (/ x9\/s1 {4}0000000000005555/.test(await s.until(/x28\/t3 .*\n/))) break;
+        expect(i).toBeLessThan(10_000);
+      }
+      s.type('stop\ninfo cpus\n');
+      await s.until(/\* CPU #0: thread_id=\d+\n {2}CPU #1: thread_id=\d+\n/);
+      s.type('info registers\n');
+      const zero = await s.until(/x28\/t3 .*\n/);
+      expect(zero).toMatch(/CPU#0\n/);
+      expect(zero).toContain(' x8/s0    000000000000aaaa');
+      expect(zero).not.toMatch(/ x9\/s1 {4}0000000000005555/);
+      s.type('cpu 1\ninfo cpus\n');
+      await s.until(/ {2}CPU #0: thread_id=\d+\n\* CPU #1: thread_id=\d+\n/);
+      s.type('info registers\n');
+      const one = await s.until(/x28\/t3 .*\n/);
+      expect(one).toMatch(/CPU#1\n/);
+      expect(one).not.toContain('CPU#0');
+      expect(one).toContain(`\n pc       ${spin1}\n`);
+      // SBI hart_start: a0 = the hart id, a1 = the opaque value.
+      expect(one).toMatch(/ x10\/a0 {3}0000000000000001 x11\/a1 {3}0000000000000077/);
+      s.type('x /1i $pc\n');
+      await s.until(new RegExp(`0x${spin1}: `));
+      s.type('cpu 2\n');
+      await s.until('invalid CPU index');
+      s.type('info registers -a\n');
+      const all = await s.until(/CPU#1\n(.*\n)*? x28\/t3 .*\n/);
+      expect(all).toContain('CPU#0');
+      s.type('quit\n');
+      expect(await s.exit).toBe(0);
+    }, 120_000);
+  }
+
   it('savevm writes a .vmsnap that loadvm and vm restore take; system_reset with -no-reboot ends the run', async () => {
     const snap = join(dir, 'm.vmsnap');
     const s = session(['-monitor', 'stdio', '-serial', 'null', '-no-reboot', '-bios', 'none', '-kernel', echo]);

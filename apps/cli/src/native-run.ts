@@ -4,7 +4,7 @@ import { one, type ParsedArgs } from './args.js';
 import { hostConsoleFor } from './console-setup.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, nativeMonitorMachine } from './monitor-machines.js';
-import { vmCpu } from './debug-cpu.js';
+import { vmCpus } from './debug-cpu.js';
 import { RunControl } from './run-control.js';
 import { checkMode, closeDisks, HYPERVISOR_HEADROOM, vmConfigFromArgs } from './native-config.js';
 import { endStatus, runInteractive } from './session-run.js';
@@ -35,7 +35,7 @@ export async function runNative(args: ParsedArgs): Promise<number> {
   let mon;
   try {
     const guestErrors = (): number => vm.board.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
-    control = (await RunControl.fromArgs(args, () => vmCpu(hv.host, vm), (cmd) => monitor?.execute(cmd), guestErrors))!;
+    control = (await RunControl.fromArgs(args, () => vmCpus(hv.host, vm), (cmd) => monitor?.execute(cmd), guestErrors))!;
     mon = await attachMonitor(monitorSpec, con, control, nativeMonitorMachine(hv, vm, () => control));
     monitor = mon.monitor;
   } catch (e) {

@@ -1,7 +1,7 @@
 import { ConfigError } from '@vm/core';
 import { GdbServer, type RiscvCpu } from '@vm/gdbstub';
 import type { NativeHypervisor, Vm } from '@vm/hypervisor-native';
-import { vmCpu } from './debug-cpu.js';
+import { vmCpus } from './debug-cpu.js';
 
 /** Guest instructions per slice while a debugger is connected (tens of milliseconds). */
 const CONNECTED_SLICE = 100_000;
@@ -13,7 +13,7 @@ const CONNECTED_SLICE = 100_000;
 export interface DebugTarget {
   readonly name: string;
   readonly port: number | undefined;
-  cpu(): RiscvCpu;
+  cpus(): readonly RiscvCpu[];
   /** Hold this VM alone; the others run on. */
   hold(): void;
   release(): void;
@@ -31,7 +31,7 @@ export function nativeDebugTargets(hv: NativeHypervisor, vms: readonly { vm: Vm;
   return vms.map(({ vm, port }) => ({
     name: vm.name,
     port,
-    cpu: () => vmCpu(hv.host, vm),
+    cpus: () => vmCpus(hv.host, vm),
     hold: () => hv.pause(vm),
     release: () => hv.resume(vm),
     kill: () => {
@@ -68,7 +68,7 @@ export class StackDebugger {
       const port = target.port;
       if (port === undefined) continue;
       try {
-        const gdb = await GdbServer.listen(target.cpu(), port, undefined, {
+        const gdb = await GdbServer.listen(target.cpus(), port, undefined, {
           startPaused: true,
           monitor,
           onStop: () => target.hold(),

@@ -162,8 +162,6 @@ function readVm(y: YamlFields, path: string, node: Node | null, base: string, ho
   const vcpus = (): number | undefined => {
     if (!m.has('vcpus')) return undefined;
     const n = y.integer(`${path}.vcpus`, m.get('vcpus') ?? null, 1, 8);
-    if (hosted && restore !== undefined && n > 1) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, 'a hosted VMM restores a snapshot on one vCPU (leave vcpus out with restore)');
-    if (hosted && !soft && m.has('snapshot') && n > 1) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, 'a hosted accel VMM of several vCPUs cannot be snapshotted (leave snapshot out, or use the native hypervisor)');
     if (restore !== undefined && n !== restore.snapshot.config.harts) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, `${n}, but the snapshot in restore has ${restore.snapshot.config.harts} (leave vcpus out with restore)`);
     if (soft) {
       if (n > 1 && bios === undefined) y.fail(`${path}.vcpus`, m.get('vcpus') ?? null, "several harts of a soft VMM need a bios (e.g. OpenSBI's fw_jump.bin) to start them");

@@ -34,6 +34,8 @@ interface Before {
   readonly pc: bigint;
   readonly insn: { word: number; len: 2 | 4 } | undefined;
   readonly instret: bigint | undefined;
+  /** A vCPU of a VM that was not running (WFI, suspended, STOPPED) before the step. */
+  readonly idle: boolean;
   readonly trap: TrapState | undefined;
   readonly mmu: MmuProbe | undefined;
   readonly text: string;
@@ -117,7 +119,7 @@ export class Tracer {
         const insn = fetch(cpu, pc);
         // The state before the step, logged (and remembered) only once we know the hart ran.
         const text = it.has('cpu') ? (smp ? `CPU#${i}\n` : '') + cpuState(cpu) : '';
-        return { pc, insn, instret: smp ? instret(cpu) : undefined, trap: traps ? trapState(cpu) : undefined, mmu: it.has('mmu') ? mmuProbe(cpu) : undefined, text };
+        return { pc, insn, instret: smp ? instret(cpu) : undefined, idle: cpu.retired !== undefined && cpu.halted === true, trap: traps ? trapState(cpu) : undefined, mmu: it.has('mmu') ? mmuProbe(cpu) : undefined, text };
       });
       const exit = exec(1);
       const ran: number[] = [];
@@ -125,6 +127,12 @@ export class Tracer {
         const b = before[i]!;
         // On SMP a hart waiting for an interrupt does not run in a step: it logs nothing.
         if (smp && cpu.pc === b.pc && instret(cpu) === b.instret) return;
+        // A VM's vCPU that was idle executed nothing even if its pc moved (a sibling's SBI
+        // hart_start set it, or the interrupt that woke it was delivered): only a trap is logged.
+        if (smp && b.idle && instret(cpu) === b.instret) {
+          if (b.trap !== undefined) this.afterStep(i, cpu, b.pc, b.insn, b.trap, smp);
+          return;
+        }
         ran.push(i);
         let text = it.has('in_asm') ? this.inAsm(i, b.pc, b.insn, smp) : '';
         text += b.text;

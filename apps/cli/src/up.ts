@@ -5,7 +5,7 @@ import { exitsByReason, formatReport, NativeHypervisor, NativeSession, stoppedBy
 import { one, parseArgs } from './args.js';
 import { HostConsole } from './console.js';
 import { runInteractive } from './session-run.js';
-import { vmCpu } from './debug-cpu.js';
+import { vmCpus } from './debug-cpu.js';
 import { consoleFlags } from './machine-flags.js';
 import type { Monitor } from './monitor.js';
 import { attachMonitor, stackMonitorMachine } from './monitor-machines.js';
@@ -112,7 +112,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   );
 
   const late: { monitor?: Monitor } = {};
-  const control = (await RunControl.fromArgs(args, () => vmCpu(hv.host, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
+  const control = (await RunControl.fromArgs(args, () => vmCpus(hv.host, vms[0]!), (cmd) => late.monitor?.execute(cmd)))!;
   const mon = await attachMonitor(monitorSpec, con, control, stackMonitorMachine(hv, vms));
   late.monitor = mon.monitor;
   let debug: StackDebugger | undefined;

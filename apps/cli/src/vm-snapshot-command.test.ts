@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '@vm/isa';
+import { readSnapshot, writeSnapshot } from '@vm/machine';
+import type { VmSnapshot } from '@vm/vcpu';
 import { restoreCommand, snapshotCommand, type CommandIo } from './snapshot-command.js';
 import { vmArgs } from './test-support/vm-process.js';
 
@@ -99,7 +101,7 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     await expect(restoreCommand([join(dir, 'missing.vmsnap'), '--hypervisor', 'native'], terminal())).rejects.toThrow(/missing\.vmsnap/);
   });
 
-  it('-smp 2 under native: both vCPUs started at the snapshot continue to poweroff 0; a hosted VMM refuses the 2 harts', async () => {
+  it('-smp 2 under native: both vCPUs started at the snapshot continue to poweroff 0, under native and in a hosted accel VMM', async () => {
     // packages/hypervisor-native/fixtures/smp-print.s: vCPU 0 prints vCPU 1's HSM status 300 times, vCPU 1 a letter per IPI.
     const bin = join(dir, 'smp-print.bin');
     writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
@@ -111,8 +113,43 @@ describe('vm snapshot / vm restore across hypervisors (issue 9)', () => {
     expect(await restoreCommand([file, '--hypervisor', 'native'], b)).toBe(0);
     expect(b.out()).toMatch(/[a-p]/);
     expect((a.out() + b.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
-    await expect(restoreCommand([file, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(/2 harts; a hosted VMM restores snapshots of one hart/);
+    // Into a VMM of two vCPUs: the credit scheduler's turns are the native hypervisor's, so the
+    // VMM's own turns start at vCPU 0; each vCPU continues in its HSM state.
+    const c = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'accel'], c)).toBe(0);
+    expect((a.out() + c.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
+    await expect(restoreCommand([file, '--hypervisor', 'hosted', '--mode', 'soft'], terminal())).rejects.toThrow(`${file}: vmm snapshot: taken with the hypervisor's SBI (no firmware in the guest); a soft VMM runs guests with their own firmware only (use --mode accel)`);
   }, 120_000);
+
+  it('-smp 2 under hosted accel: a snapshot mid-run resumes exactly (the console and instruction count of an uninterrupted run); bad VMM turns are refused', async () => {
+    const bin = join(dir, 'smp-print-h.bin');
+    writeFileSync(bin, assemble(readFileSync(join(root, 'packages/hypervisor-native/fixtures/smp-print.s'), 'utf8'), { base: 0x8020_0000n }).bytes);
+    const smp = ['--hypervisor', 'hosted', '--mode', 'accel', '-smp', '2', '-m', '16M', '-bios', 'none', '-kernel', bin];
+    const ref = spawnSync(process.execPath, vmArgs('run', ...smp, '--stats'), { encoding: 'latin1', input: '', cwd: root, timeout: 120_000 });
+    expect(ref.status).toBe(0);
+    const total = Number(/vm: (\d+) guest instructions in/.exec(ref.stderr)?.[1]);
+    const file = join(dir, 'smp-hosted.vmsnap');
+    const a = terminal();
+    expect(await snapshotCommand([...smp, '-o', file, '--at', '300000'], a)).toBe(0);
+    const at = Number(/vm snapshot: (\d+) guest instructions \(hosted accel\)/.exec(a.err())?.[1]);
+    expect(at).toBeGreaterThanOrEqual(300_000);
+    const b = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'hosted', '--stats'], b)).toBe(0);
+    const ran = Number(/vm: (\d+) guest instructions in/.exec(b.err())?.[1]);
+    expect(total).toBeGreaterThan(at);
+    expect(at + ran).toBe(total);
+    expect(a.out() + b.out()).toBe(ref.stdout);
+    // Under the native hypervisor too, its credit scheduler taking the turns from there.
+    const n = terminal();
+    expect(await restoreCommand([file, '--hypervisor', 'native'], n)).toBe(0);
+    expect((a.out() + n.out()).replace(/[^0-9]/g, '')).toHaveLength(300);
+    // The VMM's turns are checked field by field, before any VMM runs (exit status 2 from the command).
+    const snap = readSnapshot(file) as VmSnapshot;
+    const bad = join(dir, 'smp-bad.vmsnap');
+    const badTurns: VmSnapshot = { ...snap, vm: { ...snap.vm!, turns: { ...snap.vm!.turns!, turn: 5 } } };
+    writeSnapshot(bad, badTurns);
+    await expect(restoreCommand([bad, '--hypervisor', 'hosted'], terminal())).rejects.toThrow(`${bad}: vmm snapshot: VMM turns: turn 5 (a vCPU 0 to 1 expected)`);
+  }, 180_000);
 
   it('--mode hext: kernel-s snapshotted under the H extension resumes exactly (the console and instruction count of an uninterrupted run)', async () => {
     const sGuest = ['-m', '128M', '-bios', 'none', '-kernel', join(root, 'guests/images/kernel-s.elf'), '-append', 'workload=cpu,fork'];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readInputFile } from './input-file.js';
 import { ConfigError, runSession, type GuestSpec } from '@vm/core';
 import { VirtioBlock, type BlockBackend } from '@vm/devices';
-import { HostedSession, hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
+import { checkVmmHeader, HostedSession, hostedHost, vmmOutcome, type VmmMode } from '@vm/hypervisor-hosted';
 import { NativeHypervisor, NativeSession, vmStatus, type Vm, type VmSnapshot } from '@vm/hypervisor-native';
 import { CHUNK_SIZE, writeSnapshot, type DiskSnapshot, type ImageChunk, type MachineSnapshot } from '@vm/machine';
 import { one, type ParsedArgs } from './args.js';
@@ -80,8 +80,6 @@ export async function snapshotNative(args: ParsedArgs, file: string, at: number,
 export async function snapshotHosted(args: ParsedArgs, file: string, at: number, io: CommandIo): Promise<number> {
   const mode = hostedMode(one(args, 'mode'), 'vm snapshot: --mode');
   const spec = hostedSpecFromArgs(args, mode);
-  // Refused before the run rather than after it (VmmProgram.snapshot says the same).
-  if (mode === 'accel' && (spec.vcpus ?? 1) > 1) throw new ConfigError(`vm snapshot: -smp ${spec.vcpus}: a VMM of several vCPUs cannot be snapshotted under --mode accel (use --hypervisor native for -smp N snapshots)`);
   const con = new HostConsole(io.stdin, io.stdout);
   const { kernel, vmms } = hostedHost([{ name: 'guest', spec }], mode, { console: (b) => con.write(b) });
   const { vmm, process: proc } = vmms[0]!;
@@ -115,7 +113,7 @@ export async function restoreNative(snap: VmSnapshot, args: ParsedArgs, max: num
 /** `vm restore FILE --hypervisor hosted [--mode accel|soft]`: the snapshot continues in a VMM on the host OS. */
 export async function restoreHosted(snap: MachineSnapshot, file: string, args: ParsedArgs, max: number, io: CommandIo): Promise<number> {
   const mode: VmmMode = hostedMode(one(args, 'mode'), 'vm restore: --mode');
-  const moved = movableIntoVmm(snap, file);
+  const moved = movableIntoVmm(snap, file, mode);
   const spec = vmmRestoreSpec(moved);
   const con = new HostConsole(io.stdin, io.stdout);
   const host = hostedHost([{ name: 'guest', spec, snapshot: moved, interactive: true }], mode, { console: (b) => con.write(b) });
@@ -125,13 +123,14 @@ export async function restoreHosted(snap: MachineSnapshot, file: string, args: P
 }
 
 /**
- * The guest a VMM restores `moved` (from movableIntoVmm) into: its RAM size, and its disk as a blank
- * file of the recorded size in the recorded slot; the VMM writes the snapshot's contents into it.
+ * The guest a VMM restores `moved` (from movableIntoVmm) into: its RAM size, its vCPUs (the
+ * snapshot's harts), and its disk as a blank file of the recorded size in the recorded slot; the
+ * VMM writes the snapshot's contents into it.
  */
 export function vmmRestoreSpec(moved: MachineSnapshot): GuestSpec {
   const blk = moved.config.virtio[0];
   const disk = blk?.kind === 'blk' ? moved.disks[blk.disk] : undefined;
-  return { memory: moved.config.memory, disks: blk === undefined || disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio', slot: blk.slot }] };
+  return { memory: moved.config.memory, vcpus: moved.config.harts, disks: blk === undefined || disk === undefined ? [] : [{ bytes: new Uint8Array(disk.size), bus: 'virtio', slot: blk.slot }] };
 }
 
 /**
@@ -139,9 +138,14 @@ export function vmmRestoreSpec(moved: MachineSnapshot): GuestSpec {
  * a host file of the snapshotting machine (a bare `vm snapshot -drive file=...`) into its contents:
  * the file must still be what the snapshot recorded.
  */
-export function movableIntoVmm(snap: MachineSnapshot, file: string): MachineSnapshot {
+export function movableIntoVmm(snap: MachineSnapshot, file: string, mode: VmmMode): MachineSnapshot {
   const c = snap.config;
-  if (c.harts !== 1) throw new ConfigError(`${file}: the snapshot has ${c.harts} harts; a hosted VMM restores snapshots of one hart`);
+  // The VM header (its vCPUs, their run states, the VMM's turns) field by field, as the VMM will.
+  try {
+    checkVmmHeader(snap, mode);
+  } catch (e) {
+    throw new ConfigError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (c.pioDisk !== null) throw new ConfigError(`${file}: the snapshot has a PIO disk; the hosted VMM has virtio-blk only`);
   if (c.virtio.length > 1 || c.virtio.some((v) => v.kind !== 'blk')) throw new ConfigError(`${file}: the snapshot has virtio devices ${c.virtio.map((v) => v.kind).join(', ')}; the hosted VMM has one virtio-blk disk only`);
   const v = c.virtio[0];

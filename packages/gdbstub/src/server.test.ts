@@ -203,4 +203,45 @@ describe('GdbServer', () => {
     loop.stop();
     stub.close();
   });
+
+  it("shows a VM's vCPUs as threads: they take turns, so a step or a breakpoint's skip waits for that vCPU's turn", async () => {
+    // Two vCPUs of a VM on one real hart, in turns of 3 instructions (a hypervisor's quantum).
+    const vcpus = [toyCpu(0x8000_0000n), toyCpu(0x8000_0100n)].map((c) => Object.defineProperty(c, 'retired', { get: () => c.executed }) as typeof c & { readonly retired: number });
+    let turn = 0;
+    let used = 0;
+    const vm = {
+      exec: (n: number): undefined => {
+        for (let i = 0; i < n; i++) {
+          vcpus[turn]!.exec(1);
+          if (++used === 3) [turn, used] = [1 - turn, 0];
+        }
+        return undefined;
+      },
+    };
+    const stub = await GdbServer.listen(vcpus, 0, '127.0.0.1', { startPaused: true });
+    const loop = runLoop(stub, vm);
+    const c = await client(stub.port);
+    expect(await c.ask('qfThreadInfo')).toBe('m01,02');
+    // vCPU 1 reaches 0x8000_010c with its third instruction of a turn: vCPU 0's turn comes next.
+    expect(await c.ask('Z0,8000010c,4')).toBe('OK');
+    expect(await c.ask('vCont;c')).toBe('T05thread:02;');
+    expect([vcpus[0]!.pc, vcpus[1]!.pc, turn]).toEqual([0x8000_000cn, 0x8000_010cn, 0]);
+    expect(await c.ask('p20')).toBe('0c01008000000000');
+    // Continuing with the breakpoint still set: vCPU 1 executes it on its next turn, not stopping
+    // again at once while vCPU 0 runs; the next breakpoint stops it.
+    expect(await c.ask('Z0,80000114,4')).toBe('OK');
+    expect(await c.ask('vCont;c')).toBe('T05thread:02;');
+    expect([vcpus[0]!.pc, vcpus[1]!.pc]).toEqual([0x8000_0018n, 0x8000_0114n]);
+    // A step of thread 2 in its turn: one instruction; in vCPU 0's turn: vCPU 0 runs its turn first.
+    expect(await c.ask('vCont;s:2;c')).toBe('T05thread:02;');
+    expect([vcpus[0]!.pc, vcpus[1]!.pc, turn]).toEqual([0x8000_0018n, 0x8000_0118n, 0]);
+    expect(await c.ask('vCont;s:2;c')).toBe('T05thread:02;');
+    expect([vcpus[0]!.pc, vcpus[1]!.pc]).toEqual([0x8000_0024n, 0x8000_011cn]);
+    // Thread 1's registers through Hg, while thread 2 is the one that stopped.
+    expect(await c.ask('Hg1')).toBe('OK');
+    expect(await c.ask('p20')).toBe('2400008000000000');
+    expect(await c.ask('D')).toBe('OK');
+    loop.stop();
+    stub.close();
+  });
 });

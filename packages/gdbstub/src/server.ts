@@ -16,6 +16,12 @@ export interface GdbServerOptions {
   readonly onKill?: () => void;
 }
 
+/** A CPU's count of executed instructions and pc at a resume. */
+interface CpuMark {
+  readonly retired: number;
+  readonly pc: bigint;
+}
+
 /** Watchpoint kinds as Z2/Z3/Z4 number them: write, read, access. */
 type WatchKind = 2 | 3 | 4;
 interface Watchpoint {
@@ -42,7 +48,9 @@ const SIGTRAP = 5;
  *
  * All-stop mode (GDB manual E.9 "Stop Reply Packets", "All-Stop Mode"): a stop holds every CPU,
  * and a resume lets them all go. The board schedules its harts together, so a single-step of one
- * thread also lets the others execute one instruction (GDB's `scheduler-locking off`).
+ * thread also lets the others execute one instruction (GDB's `scheduler-locking off`). The vCPUs
+ * of a VM take turns instead (`RiscvCpu.retired` says so): a single-step of one runs the others
+ * until that vCPU has executed its instruction, as they would run meanwhile on QEMU's threads.
  */
 export class GdbServer {
   private socket: Socket | undefined;
@@ -60,6 +68,9 @@ export class GdbServer {
   private cCpu = -1;
   /** The CPU a single-step is for. */
   private stepCpu = 0;
+  /** Where the step CPU and the skip CPU were when they were let go (see `moved`). */
+  private stepFrom: CpuMark | undefined;
+  private skipFrom: CpuMark | undefined;
   private readonly cpus: readonly RiscvCpu[];
   private readonly breakpoints = new Set<bigint>();
   private readonly watchpoints: Watchpoint[] = [];
@@ -171,7 +182,10 @@ export class GdbServer {
 
   /** The CPUs executed a step (`reportStep`: a single-step ends with a stop reply). */
   stepped(reportStep = true): void {
-    this.skipCpu = -1;
+    // The vCPUs of a VM run in turns: the step may have been another vCPU's, so the one that
+    // stopped at a breakpoint keeps skipping it, and a single-step waits, until that CPU has run.
+    if (this.skipCpu < 0 || this.moved(this.skipCpu, this.skipFrom)) this.skipCpu = -1;
+    if (this.stepping && reportStep && !this.moved(this.stepCpu, this.stepFrom)) return;
     if (this.stepping) {
       this.stepping = false;
       if (reportStep) {
@@ -260,8 +274,10 @@ export class GdbServer {
   private resumeCpu(step: boolean, stepCpu = this.stopCpu): void {
     this.stepping = step;
     this.stepCpu = stepCpu;
+    this.stepFrom = this.mark(stepCpu);
     // The CPU that stopped at a breakpoint executes it: the others are checked from the start.
     this.skipCpu = this.stopCpu;
+    this.skipFrom = this.mark(this.stopCpu);
     this.paused = false;
     this.options.onResume?.();
     this.wake();
@@ -271,6 +287,21 @@ export class GdbServer {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+
+  /** Where CPU i is now, when it counts what it executes (the vCPUs of a VM). */
+  private mark(i: number): CpuMark | undefined {
+    const cpu = this.cpus[i]!;
+    return cpu.retired === undefined ? undefined : { retired: cpu.retired, pc: cpu.pc };
+  }
+
+  /**
+   * Whether CPU i executed something since `from` (an instruction, or a trap that moved its pc);
+   * always true for CPUs that step together (no count: the harts of a board).
+   */
+  private moved(i: number, from: CpuMark | undefined): boolean {
+    const cpu = this.cpus[i]!;
+    return from === undefined || cpu.retired !== from.retired || cpu.pc !== from.pc;
   }
 
   /** `Tss...thread:N;` for CPU index `i` (GDB manual E.3 "Stop Reply Packets"). */

@@ -13,6 +13,12 @@ export interface RiscvCpu {
   readonly pc: bigint;
   /** True while the CPU waits for an interrupt (WFI): `qThreadExtraInfo` says "halted", as QEMU. */
   readonly halted?: boolean;
+  /**
+   * Instructions the CPU has executed, for CPUs that do not all run together: the vCPUs of a VM
+   * take turns on one real hart, so a step of one is over only once that vCPU has run (its count
+   * or its pc moved). Undefined for the harts of a board, which step together.
+   */
+  readonly retired?: number;
   /** Continue at `value` (a register write of pc, or a resume address). */
   setPc(value: bigint): void;
   /** Privilege of the CPU as the debugged software sees it (0 U, 1 S, 3 M): QEMU's `priv` register. */

@@ -39,7 +39,7 @@ export interface HostedHostOptions {
   /** Bytes the host OS's console (its UART) transmits: the VMMs' write(2)s of guest output. */
   readonly console?: (byte: number) => void;
   readonly quantum?: number;
-  /** Guest instructions per KVM_RUN of a VMM's vCPU when it has several (VmmOptions.vcpuQuantum). */
+  /** Guest instructions per turn of a VMM's vCPU when it has several (VmmOptions.vcpuQuantum). */
   readonly vcpuQuantum?: number;
 }
 
@@ -77,7 +77,8 @@ export function hostedKernel(guests: readonly HostedGuest[], mode: VmmMode, opti
     if (g.spec.kernel === undefined && g.spec.bios === undefined && g.snapshot === undefined) throw new Error(`${g.name}: a hosted guest needs a kernel or a bios`);
     if ((g.spec.disks ?? []).some((d) => d.bus !== 'virtio')) throw new Error(`${g.name}: the hosted VMM has virtio-blk disks only`);
     if ((g.spec.disks ?? []).length > 1) throw new Error(`${g.name}: the hosted VMM has one disk`);
-    const problem = g.snapshot !== undefined && (g.spec.vcpus ?? 1) > 1 ? 'a VMM restores a snapshot on one vCPU' : vcpusProblem(g.spec, mode);
+    // A snapshot brings its vCPUs and their SBI; the VMM checks that they fit (checkVmmSnapshot).
+    const problem = g.snapshot !== undefined ? undefined : vcpusProblem(g.spec, mode);
     if (problem !== undefined) throw new ConfigError(`${g.name}: ${problem}`);
     return { biosPath: at('bios.bin', g.spec.bios?.bytes), kernelPath: at('kernel.elf', g.spec.kernel?.bytes), initrdPath: at('initrd.img', g.spec.initrd?.bytes), diskPath: at('disk.img', g.spec.disks?.[0]?.bytes), diskSlot: g.spec.disks?.[0]?.slot };
   });

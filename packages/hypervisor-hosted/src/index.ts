@@ -5,3 +5,4 @@ export { HOST_RESERVE, hostedAccelStack, hostedHost, hostedKernel, hostedSoftSta
 export type { HostedGuest, HostedHost, HostedHostOptions, HostedImages, HostedSetup } from './hosted-stack.js';
 export { HostedSession, vmmStatus, vmmOutcome, vmmExits, vmmSyscalls } from './hosted-session.js';
 export type { HostedSessionOptions } from './hosted-session.js';
+export { checkVmmHeader } from './vmm-snapshot.js';

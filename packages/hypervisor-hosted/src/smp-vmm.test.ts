@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { GuestSpec } from '@vm/core';
 import { assemble } from '@vm/isa';
-import { buildVirtFdt } from '@vm/machine';
+import { buildVirtFdt, decodeSnapshot, encodeSnapshot } from '@vm/machine';
+import type { VmmTurnState, VmSnapshot } from '@vm/vcpu';
 import { HSM_STATE_STARTED, HSM_STATE_STOPPED } from '@vm/paravirt';
 import { HostedSession } from './hosted-session.js';
 import { hostedHost, vcpusProblem, type HostedHost } from './hosted-stack.js';
@@ -75,10 +76,61 @@ describe('a hosted VMM of two vCPUs (KVM_CREATE_VCPU each, run in turns by the V
     expect(counts[1]).toEqual(counts[0]);
   });
 
-  it('accel: a VMM of several vCPUs refuses a snapshot, naming why', () => {
+  it('accel: a snapshot mid-run (vCPU 1 started, a turn half used) restores exactly: the same results, per-vCPU and total instruction counts', () => {
+    const reference = smpHost('accel');
+    // The VM while its VMM runs (the setup step made it): /dev/vmm forgets it when the VMM exits.
+    reference.kernel.run(1);
+    const refVm = reference.kernel.vmm.vmOf(reference.vmms[0]!.process.pid)!;
+    runToEnd(reference);
+    const total = reference.vmms[0]!.vmm.guestInstructions;
+    const perVcpu = refVm.vharts.map((v) => v.hart.retired);
     const host = smpHost('accel');
-    host.kernel.run(100_000);
-    expect(() => host.vmms[0]!.vmm.snapshot()).toThrow('vmm-accel: a VMM of 2 vCPUs cannot be snapshotted');
+    // The setup step, then a budget that ends inside a turn (quantum 2,000).
+    host.kernel.run(1);
+    host.kernel.run(31_234);
+    const taken = host.vmms[0]!.vmm;
+    const at = taken.guestInstructions;
+    expect(host.kernel.vmm.vmOf(host.vmms[0]!.process.pid)!.cpuState(1)).not.toBe('offline');
+    // Through .vmsnap bytes, as `vm snapshot` writes and `vm restore` reads.
+    const snap = decodeSnapshot(Buffer.concat(encodeSnapshot(taken.snapshot())), 'smp.vmsnap') as VmSnapshot;
+    expect(snap.config.harts).toBe(2);
+    expect(snap.vm?.vcpus?.map((v) => v.state)).toHaveLength(2);
+    expect(snap.vm?.schedule).toBeUndefined();
+    expect(snap.vm?.turns).toMatchObject({ version: 1, quantum: 2_000 });
+    expect(snap.vm?.turns?.used).toBeGreaterThan(0);
+    const restored = hostedHost([{ name: 'smp', spec: { memory: 64 << 20 }, snapshot: snap }], 'accel', { vcpuQuantum: 2_000 });
+    restored.kernel.run(1);
+    const vm = restored.kernel.vmm.vmOf(restored.vmms[0]!.process.pid)!;
+    runToEnd(restored);
+    const { vmm } = restored.vmms[0]!;
+    expect(vmm.exit).toEqual({ reason: 'poweroff', code: 0 });
+    expect(at + vmm.guestInstructions).toBe(total);
+    expect(vm.vharts.map((v) => v.hart.retired)).toEqual(perVcpu);
+    for (let o = 0; o <= 104; o += 8) expect(vm.ram.read64(RES + o)).toBe(refVm.ram.read64(RES + o));
+  });
+
+  it('accel: a snapshot whose VMM turns are bad is refused field by field; a soft VMM refuses a snapshot on the SBI of /dev/vmm', () => {
+    const host = smpHost('accel');
+    host.kernel.run(1);
+    host.kernel.run(20_000);
+    const snap = host.vmms[0]!.vmm.snapshot() as VmSnapshot;
+    const withTurns = (turns: unknown): VmSnapshot => ({ ...snap, vm: { ...snap.vm!, turns: turns as VmmTurnState } });
+    const refused = (s: VmSnapshot, mode: VmmMode = 'accel', vcpuQuantum = 2_000): string => {
+      const h = hostedHost([{ name: 'smp', spec: { memory: 64 << 20 }, snapshot: s }], mode, { vcpuQuantum });
+      runToEnd(h);
+      const e = h.vmms[0]!.vmm.exit;
+      return e?.reason === 'halt' ? e.message : JSON.stringify(e);
+    };
+    const t = snap.vm!.turns!;
+    expect(refused(withTurns({ ...t, turn: 2 }))).toBe('vmm snapshot: VMM turns: turn 2 (a vCPU 0 to 1 expected)');
+    expect(refused(withTurns({ ...t, used: 2_000 }))).toBe('vmm snapshot: VMM turns: used 2000 (0 to 1999 of the quantum expected)');
+    expect(refused(withTurns({ ...t, quantum: 0 }))).toBe('vmm snapshot: VMM turns: quantum 0 (a positive integer expected)');
+    expect(refused(withTurns({ ...t, version: 2 }))).toBe('vmm snapshot: VMM turns: version 2 (1 expected)');
+    expect(refused(withTurns({ ...t, stuck: -1 }))).toBe('vmm snapshot: VMM turns: stuck -1 (0 to 2 expected)');
+    expect(refused(withTurns('x'))).toBe('vmm snapshot: VMM turns: x (an object expected)');
+    expect(refused({ ...snap, vm: { ...snap.vm!, schedule: { version: 1, period: 1, periodLeft: 1, usedThisPeriod: 0, vcpus: [] } } })).toBe('vmm snapshot: the VM header has both a scheduler state and VMM turns');
+    expect(refused(snap, 'accel', 1_000)).toBe('vmm snapshot: its vCPUs took turns of 2000 instructions, the VMM was given 1000');
+    expect(refused(snap, 'soft')).toMatch(/^vmm snapshot: taken with the hypervisor's SBI \(no firmware in the guest\); a soft VMM runs guests with their own firmware only/);
   });
 
   it.skipIf(!existsSync(FW_JUMP))("soft: two harts of the VMM's board under OpenSBI run the same guest (OpenSBI's HSM, IPI and RFENCE)", () => {

@@ -2,6 +2,7 @@ import { ConfigError, type EventCounts, type VmExit } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
 import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput, type VcpuSnapshot } from '@vm/hostos';
 import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot, type PlacedVirtio } from '@vm/machine';
+import type { VmmTurnState, VmSnapshot } from '@vm/vcpu';
 import { HostFileBackend } from './host-file-backend.js';
 import { checkVmmSnapshot, writeDiskContents } from './vmm-snapshot.js';
 
@@ -45,7 +46,7 @@ export interface VmmOptions {
    * soft: harts of the interpreted board (its firmware, e.g. OpenSBI, starts them).
    */
   readonly vcpus?: number;
-  /** Guest instructions per KVM_RUN of one of several vCPUs (default VCPU_QUANTUM). */
+  /** Guest instructions per turn of one of several vCPUs (default VCPU_QUANTUM; a snapshot's turns bring theirs). */
   readonly vcpuQuantum?: number;
   /** Read standard input (fd 0, non-blocking) each step and type it into the guest's UART. */
   readonly interactive?: boolean;
@@ -75,8 +76,11 @@ export class VmmProgram implements NativeProgram {
   private phase: 'setup' | 'running' | 'done' = 'setup';
   /** The vCPUs' descriptors, vCPU 0 first. */
   private vcpuFds: number[] = [];
-  /** Whose turn it is among several vCPUs (index into vcpuFds). */
+  /** Whose turn it is among several vCPUs (index into vcpuFds), and what it has run of it. */
   private turn = 0;
+  private turnUsed = 0;
+  /** Guest instructions per turn of one of several vCPUs. */
+  private quantum: number;
   /** vCPUs in a row whose KVM_RUN said the whole VM waits with nothing to wake it (stillWaiting). */
   private stuck = 0;
   private buffer = 0;
@@ -109,6 +113,7 @@ export class VmmProgram implements NativeProgram {
     this.name = `vmm-${options.mode}`;
     const q = options.vcpuQuantum;
     if (q !== undefined && !(Number.isInteger(q) && q >= 1)) throw new ConfigError(`vcpuQuantum must be a positive integer, got ${q}`);
+    this.quantum = q ?? VCPU_QUANTUM;
   }
 
   /** The guest exists (the first step created it: KVM_CREATE_VCPU, or the soft board). */
@@ -203,7 +208,8 @@ export class VmmProgram implements NativeProgram {
     }
     if (o.snapshot !== undefined) {
       try {
-        const disk = checkVmmSnapshot(o.snapshot, o.memory, this.backend !== undefined, o.instructionsPerTick ?? 10);
+        const disk = checkVmmSnapshot(o.snapshot, o.memory, this.backend !== undefined, o.instructionsPerTick ?? 10, o.mode);
+        if (o.mode === 'accel') this.restoreTurns(o.snapshot);
         if (disk !== undefined) writeDiskContents(this.backend!, disk);
       } catch (e) {
         return e instanceof Error ? e.message : String(e);
@@ -244,7 +250,8 @@ export class VmmProgram implements NativeProgram {
     sys.poke(this.buffer, new Uint8Array(region.buffer));
     this.syscalls++;
     if (sys.syscall(SYS.ioctl, vmFd, KVM.SET_USER_MEMORY_REGION, this.buffer) !== 0n) return 'KVM_SET_USER_MEMORY_REGION failed';
-    const vcpus = o.vcpus ?? 1;
+    // A snapshot brings its vCPUs (restoreTurns checked that `vcpus` agrees).
+    const vcpus = o.snapshot?.config.harts ?? o.vcpus ?? 1;
     // vCPU 0 brings the board (its device tree lists `vcpus` cpus); the others are its further harts.
     for (let id = 0; id < vcpus; id++) {
       const setup = id === 0 ? { bios, kernel: file, initrd, append: o.append, sbi: o.sbi, virtioForceLegacy: o.virtioForceLegacy, virtio, console, snapshot: o.snapshot, vcpus } : undefined;
@@ -257,15 +264,33 @@ export class VmmProgram implements NativeProgram {
   }
 
   /**
+   * The turns of a snapshot's several vCPUs become this VMM's, so that it hands out the same turns
+   * at the same guest instructions as the VMM that took it. A snapshot without them (one vCPU, or a
+   * native VM's, whose credit scheduler took other turns) starts at vCPU 0's turn.
+   */
+  private restoreTurns(s: VmSnapshot): void {
+    const harts = s.config.harts;
+    if (this.options.vcpus !== undefined && this.options.vcpus !== harts) throw new ConfigError(`vmm snapshot: it has ${harts} vCPUs, the VMM was given ${this.options.vcpus}`);
+    const t = s.vm?.turns;
+    if (t === undefined) return;
+    const q = this.options.vcpuQuantum;
+    if (q !== undefined && q !== t.quantum) throw new ConfigError(`vmm snapshot: its vCPUs took turns of ${t.quantum} instructions, the VMM was given ${q}`);
+    this.quantum = t.quantum;
+    this.turn = t.turn;
+    this.turnUsed = t.used;
+    this.stuck = t.stuck;
+  }
+
+  /**
    * Snapshot the guest between steps: soft — the VMM's own board; accel — KVM.SNAPSHOT (the VM's
-   * board and header from /dev/vmm). Disk contents are read from the disk file into the snapshot.
+   * board and header from /dev/vmm, every vCPU's state in it), with the VMM's turns when it runs
+   * several vCPUs. Disk contents are read from the disk file into the snapshot.
    */
   snapshot(): MachineSnapshot {
     if (this.phase !== 'running' || this.sys === undefined) throw new ConfigError(`${this.name}: can snapshot only a running guest (phase ${this.phase})`);
     if (this.soft !== undefined) return snapshotMachine(this.soft);
-    // Each vCPU's HSM state and the VMM's turns would have to be saved and restored to resume exactly: refused instead.
-    if (this.vcpuFds.length > 1) throw new ConfigError(`${this.name}: a VMM of ${this.vcpuFds.length} vCPUs cannot be snapshotted (accel snapshots are of one vCPU; use --hypervisor native for -smp N snapshots)`);
-    const out: VcpuSnapshot = { snapshot: undefined };
+    const turns: VmmTurnState | undefined = this.vcpuFds.length > 1 ? { version: 1, turn: this.turn, quantum: this.quantum, used: this.turnUsed, stuck: this.stuck } : undefined;
+    const out: VcpuSnapshot = { snapshot: undefined, ...(turns === undefined ? {} : { turns }) };
     this.syscalls++;
     if (this.sys.ioctlObject(this.vcpuFds[0]!, KVM.SNAPSHOT, out) !== 0n || out.snapshot === undefined) throw new ConfigError(`${this.name}: KVM.SNAPSHOT failed`);
     return out.snapshot;
@@ -300,16 +325,19 @@ export class VmmProgram implements NativeProgram {
 
   /**
    * KVM_RUN until the time slice is spent or the guest waits. Several vCPUs run in turns within
-   * this one process (the host OS has no threads), each for up to VCPU_QUANTUM instructions per
-   * KVM_RUN, the next one after each quantum or wait: deterministic, where QEMU would run one
-   * host thread per vCPU.
+   * this one process (the host OS has no threads), each for up to `quantum` instructions a turn,
+   * the next one after each quantum or wait: deterministic, where QEMU would run one host thread
+   * per vCPU. A turn is counted in guest instructions, not KVM_RUNs: a KVM_RUN cut short by the
+   * end of the host's time slice (or an MMIO or SBI exit) leaves the rest of the turn to the next
+   * KVM_RUN, so where the host's slices fall never changes the guest's interleaving (a snapshot,
+   * a debugger's single steps and an uninterrupted run all give the same turns).
    */
   private stepAccel(sys: NativeSyscalls, budget: number): NativeStep {
     let used = 0;
     let ran = 0;
     const several = this.vcpuFds.length > 1;
-    this.runState.budget = several ? (this.options.vcpuQuantum ?? VCPU_QUANTUM) : undefined;
     for (let i = 0; i < 100_000; i++) {
+      this.runState.budget = several ? this.quantum - this.turnUsed : undefined;
       this.syscalls++;
       const before = this.sysInstructions();
       sys.ioctlObject(this.vcpuFds[this.turn]!, KVM.RUN, this.runState);
@@ -330,10 +358,13 @@ export class VmmProgram implements NativeProgram {
         return { kind: 'exit', used, code: 0 };
       }
       if (several) {
-        if (r === 'wfi' || r === 'intr') {
+        // Its turn is counted in steps, as the budget KVM_RUN ran it by: a vCPU in a trap loop yields its turn too.
+        this.turnUsed += n + traps;
+        if (r === 'wfi' || this.turnUsed >= this.quantum) {
           // Its quantum is spent or it waits (a WFI, an HSM suspend, STOPPED): the next vCPU's turn.
           this.stuck = r === 'wfi' && this.runState.stillWaiting === true ? this.stuck + 1 : 0;
           this.turn = (this.turn + 1) % this.vcpuFds.length;
+          this.turnUsed = 0;
           // Every vCPU in a row found the whole VM waiting, its time already skipped: as with one vCPU.
           if (this.stuck >= this.vcpuFds.length) {
             if (this.options.interactive !== true || this.inputEnded) return this.stopWaiting(used);

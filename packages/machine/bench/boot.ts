@@ -4,12 +4,15 @@
  *          U-Boot offers to stop autoboot, as a person would)
  *   linux  Linux 6.1 + busybox (guests/linux) on OpenSBI fw_jump, from power-on to its init's
  *          poweroff (SBI SRST)
- * Ours runs in this process with the block translator and without it (no Node start-up: the
- * `vm` command adds about 1 s of tsx start-up on top); QEMU 7.2 TCG as qemu-system-riscv64
- * -M virt, timed from spawn. Runs are interleaved (ours, ours without translator, QEMU; repeat)
- * and the median counts, since the machine is shared.
+ * Each of our runs is a fresh Node process (this script again, with `--one`), timed inside it
+ * from creating the machine to the end: what `vm run` costs less Node's and tsx's start-up — the
+ * JIT warming up our own code, V8 compiling every block module anew, the host faulting in guest
+ * RAM. With `--warm`, all our runs share this process instead (V8 keeps the code it optimized and,
+ * keyed by their bytes, the block modules it compiled: a lower bound, not what a user sees).
+ * QEMU 7.2 TCG as qemu-system-riscv64 -M virt, timed from spawn. Runs are interleaved (ours,
+ * ours without translator, QEMU; repeat) and the median counts, since the machine is shared.
  *
- *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs] [uboot linux]
+ *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs] [uboot linux] [--warm]
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,8 +21,12 @@ import { bootVirt, VirtMachine } from '../src/index.js';
 import { ScriptedConsole } from '../src/test-support/scripted-console.js';
 import { FIRMWARE, file } from '../src/test-support/firmware.js';
 
-const runs = Number(process.argv[2] ?? 3);
-const which = process.argv.length > 3 ? process.argv.slice(3) : ['uboot', 'linux'];
+const args = process.argv.slice(2);
+const one = args[0] === '--one';
+const warm = args.includes('--warm');
+const rest = args.filter((a) => !a.startsWith('--'));
+const runs = Number(rest[0] ?? 3);
+const which = rest.length > 1 ? rest.slice(1) : ['uboot', 'linux'];
 const linuxDir = fileURLToPath(new URL('../../../guests/linux/images/', import.meta.url));
 const LINUX = { kernel: `${linuxDir}Image`, initrd: `${linuxDir}initramfs.cpio.gz`, append: 'console=ttyS0' };
 
@@ -78,6 +85,26 @@ function qemu(what: string): Promise<number> {
   });
 }
 
+/** One of our runs: in this process with --warm, else in a fresh one (see the header). */
+function oursRun(what: string, translate: boolean): Promise<Ours> {
+  if (warm) return Promise.resolve(ours(what, translate));
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', what, String(translate)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`${what}: the run exited with ${code}`));
+      else resolve(JSON.parse(out) as Ours);
+    });
+  });
+}
+
+if (one) {
+  process.stdout.write(JSON.stringify(ours(rest[0]!, rest[1] === 'true')));
+  process.exit(0);
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const haveQemu = existsSync('/usr/bin/qemu-system-riscv64');
 
@@ -88,15 +115,15 @@ for (const what of which) {
   const q: number[] = [];
   let instructions = 0;
   for (let i = 0; i < runs; i++) {
-    const r = ours(what, true);
+    const r = await oursRun(what, true);
     tr.push(r.seconds);
     instructions = r.instructions;
-    interp.push(ours(what, false).seconds);
+    interp.push((await oursRun(what, false)).seconds);
     if (haveQemu) q.push(await qemu(what));
   }
   const label = what === 'uboot' ? 'OpenSBI + U-Boot prompt' : 'Linux 6.1 to poweroff';
   const ratio = (xs: number[]): string => (haveQemu ? `  ${(median(xs) / median(q)).toFixed(2)}x QEMU` : '');
-  console.log(`${label}, median of ${runs} (${(instructions / 1e6).toFixed(1)} M instructions):`);
+  console.log(`${label}, median of ${runs}, ${warm ? 'ours in one process (warm)' : 'each of ours in a fresh process'} (${(instructions / 1e6).toFixed(1)} M instructions):`);
   console.log(`  vm, translator    ${median(tr).toFixed(2)} s${ratio(tr)}`);
   console.log(`  vm, interpreter   ${median(interp).toFixed(2)} s${ratio(interp)}`);
   if (haveQemu) console.log(`  qemu tcg          ${median(q).toFixed(2)} s`);

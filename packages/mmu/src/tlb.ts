@@ -34,6 +34,8 @@ export class Tlb {
   private readonly page: Float64Array;
   private readonly asid: Int32Array;
   private readonly level: Uint8Array;
+  /** First VPN of the leaf each entry came from (the granule's own VPN for a 4 KiB page): flushPage's range test. */
+  private readonly leafStart: Float64Array;
 
   constructor(size = 1024) {
     if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0) {
@@ -46,6 +48,7 @@ export class Tlb {
     this.page = new Float64Array(size);
     this.asid = new Int32Array(size);
     this.level = new Uint8Array(size);
+    this.leafStart = new Float64Array(size).fill(NaN);
   }
 
   /** Index salt of a context id (an odd multiplier spreads consecutive ids over the slots). */
@@ -82,6 +85,7 @@ export class Tlb {
     this.page[i] = page;
     this.asid[i] = asid;
     this.level[i] = level;
+    this.leafStart[i] = level === 0 ? vpn : Math.floor(vpn / LEAF_SPAN[level]!) * LEAF_SPAN[level]!;
   }
 
   flushAll(): void {
@@ -91,17 +95,19 @@ export class Tlb {
   /**
    * Drop the entries that translate `vpn`: of any context when `asid` is undefined, else only the
    * non-global entries of that ASID (priv spec 4.2.1). Entries of one ASID may sit in several
-   * slots (one per root, one per superpage granule), so this scans; fences are rare next to hits.
+   * slots (one per root, one per superpage granule), so this scans — one range test an entry
+   * (Linux fences single pages about 10,000 times in a boot, so the scan is kept to that).
    */
   flushPage(vpn: number, asid: number | undefined): void {
+    const start = this.leafStart;
     for (let i = 0; i < this.size; i++) {
-      const tag = this.tag[i];
+      // The entry covers vpn when vpn falls in the leaf page it came from.
+      const first = start[i]!;
+      if (!(vpn >= first && vpn < first + LEAF_SPAN[this.level[i]!]!)) continue;
+      const tag = this.tag[i]!;
       if (tag !== tag) continue; // empty
-      const entryVpn = Math.floor(tag / CTX_RADIX);
-      if (asid !== undefined && (tag - entryVpn * CTX_RADIX === TLB_GLOBAL || this.asid[i] !== asid)) continue;
-      // The entry covers vpn when both fall in the same leaf page of the entry's level.
-      const span = 2 ** (LEVEL_BITS * this.level[i]);
-      if (Math.floor(entryVpn / span) === Math.floor(vpn / span)) this.tag[i] = NaN;
+      if (asid !== undefined && (tag - Math.floor(tag / CTX_RADIX) * CTX_RADIX === TLB_GLOBAL || this.asid[i] !== asid)) continue;
+      this.tag[i] = NaN;
     }
   }
 
@@ -114,6 +120,9 @@ export class Tlb {
     }
   }
 }
+
+/** 4 KiB granules a leaf of each level spans (Sv39/48/57: 1, 512, 512², ...). */
+const LEAF_SPAN = [0, 1, 2, 3, 4].map((level) => 2 ** (LEVEL_BITS * level));
 
 /** VPN of a virtual address held as an exact integer number (negative in the upper half). */
 export const vpnOf = (va: number): number => Math.floor(va / PAGE_SIZE);

@@ -24,4 +24,4 @@ export { bootSPayload, looksLikeSPayload, startPayloadHart } from './s-payload-b
 export { decodeMmio } from './mmio-decode.js';
 export type { MmioAccess } from './mmio-decode.js';
 export { captureVm, checkVmSnapshot, disksOf, loadVmState } from './vm-snapshot.js';
-export type { VmSnapshot, VmSnapshotInfo, VcpuSnapshotInfo, VmScheduleState } from './vm-snapshot.js';
+export type { VmSnapshot, VmSnapshotInfo, VcpuSnapshotInfo, VmScheduleState, VmmTurnState } from './vm-snapshot.js';

@@ -30,8 +30,9 @@ import type { Suspension } from './vm-sbi-platform.js';
  * header versions stay. Each vCPU's virtual hart — registers, CSRs with its timer (stimecmp) and
  * latched SSIP, retired count — is hart i of the board snapshot, as on a bare -smp N board. What
  * the board does not hold: each vCPU's SBI HSM state (SBI spec 9: STARTED, STOPPED, SUSPENDED
- * with how it resumes), its H state under 'hext', and the credit scheduler's state, without which
- * the restored vCPUs would take turns in another order and the guest would run differently.
+ * with how it resumes), its H state under 'hext', and the credit scheduler's state (native) or the VMM's
+ * turns (hosted: `turns`), without which the restored vCPUs would take turns in another order and
+ * the guest would run differently.
  */
 export interface VmSnapshotInfo {
   readonly version: 1 | 2;
@@ -46,8 +47,10 @@ export interface VmSnapshotInfo {
   readonly hext?: HextVcpuState;
   /** Several vCPUs only: each one's state, in hart order (absent: one vCPU, its wait in board.waiting[0]). */
   readonly vcpus?: readonly VcpuSnapshotInfo[];
-  /** Several vCPUs only: where the credit scheduler was with the VM's vCPUs. */
+  /** Several vCPUs of the native hypervisor only: where the credit scheduler was with the VM's vCPUs. */
   readonly schedule?: VmScheduleState;
+  /** Several vCPUs of a hosted VMM only (instead of `schedule`): where the VMM was in its vCPUs' turns. */
+  readonly turns?: VmmTurnState;
 }
 
 /** One vCPU of a VM of several. */
@@ -76,6 +79,23 @@ export interface VmScheduleState {
 }
 
 /**
+ * A hosted VMM's turns with the vCPUs of its VM (hypervisor-hosted's VmmProgram runs them one
+ * KVM_RUN after another, each for up to `quantum` instructions a turn): whose turn it is and how
+ * much of its quantum that vCPU has used, so the restored VMM hands out the same turns at the same
+ * instructions; `stuck` counts the vCPUs in a row that found the whole VM waiting (its stop test).
+ */
+export interface VmmTurnState {
+  readonly version: 1;
+  /** The vCPU whose turn it is: the next KVM_RUN is its. */
+  readonly turn: number;
+  /** Guest instructions per turn. */
+  readonly quantum: number;
+  /** What that vCPU already ran of its turn (0 to quantum − 1). */
+  readonly used: number;
+  readonly stuck: number;
+}
+
+/**
  * A VM snapshot: exactly a MachineSnapshot of the VM's board (so a bare VirtMachine, a native VM
  * and a hosted VMM can load it), plus an optional `vm` header field. `.vmsnap` files carry the
  * extra field in their header section unchanged (writeSnapshot / readSnapshot).
@@ -86,14 +106,16 @@ export type VmSnapshot = MachineSnapshot & { readonly vm?: VmSnapshotInfo };
  * Capture a VM between hypervisor runs. The caller has parked the resident vCPU's registers in its
  * virtual hart (`Vcpu.save`); for a 'hext' VM with a vCPU resident on the real hart it gives that
  * hart, where the guest's VS CSRs are; the native hypervisor gives its scheduler's state of a VM
- * of several vCPUs. The board's timeline is normalised: a VM board is never run(), its time is
+ * of several vCPUs (`order`: a VmScheduleState), a hosted VMM its turns (a VmmTurnState). The board's timeline is normalised: a VM board is never run(), its time is
  * its harts' retired counts, and a board restored from the snapshot (any board) continues from
  * `timeline` (hart 0's progress, the board's `current`).
  */
-export function captureVm(vm: Vm, real?: Hart, schedule?: VmScheduleState): VmSnapshot {
+export function captureVm(vm: Vm, real?: Hart, order?: VmScheduleState | VmmTurnState): VmSnapshot {
   if (vm.hexts.some((h) => h?.resident === true) && real === undefined) throw new ConfigError(`${vm.name}: its H state is in the real hart, which the caller did not give`);
   const several = vm.vcpuCount > 1;
-  if (several && schedule === undefined) throw new ConfigError(`${vm.name}: a VM of ${vm.vcpuCount} vCPUs is captured with its scheduler's state`);
+  if (several && order === undefined) throw new ConfigError(`${vm.name}: a VM of ${vm.vcpuCount} vCPUs is captured with its scheduler's state`);
+  const turns = order !== undefined && 'turn' in order ? order : undefined;
+  const schedule = order !== undefined && !('turn' in order) ? order : undefined;
   const s = snapshotMachine(vm.board);
   // Board time = timeline + (hart retired − currentStart); VirtMachine keeps currentStart private
   // (read structurally, as capture.ts reads Htif's options). Saved as one timeline value.
@@ -119,7 +141,7 @@ export function captureVm(vm: Vm, real?: Hart, schedule?: VmScheduleState): VmSn
     ...s,
     // A vCPU not running (WFI, suspended, stopped) is a waiting hart to a board that loads this.
     board: { ...s.board, timeline, current: 0, waiting: vm.vharts.map((_, i) => vm.cpuState(i) !== 'running') },
-    vm: vcpus === undefined ? info : { ...info, vcpus, schedule },
+    vm: vcpus === undefined ? info : { ...info, vcpus, ...(turns === undefined ? { schedule } : { turns }) },
   };
 }
 
@@ -158,7 +180,7 @@ const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFini
 
 /** What is wrong with the per-vCPU part of a snapshot of `harts` harts, or undefined. */
 function severalProblem(harts: number, info: VmSnapshotInfo | undefined): string | undefined {
-  if (harts === 1) return info?.vcpus !== undefined || info?.schedule !== undefined ? 'a snapshot of one hart with per-vCPU state' : undefined;
+  if (harts === 1) return info?.vcpus !== undefined || info?.schedule !== undefined || info?.turns !== undefined ? 'a snapshot of one hart with per-vCPU state' : undefined;
   // Several vCPUs run on the hypervisor's SBI only (VmConfig.vcpus): a bare -smp N board's snapshot has its firmware in RAM.
   if (info === undefined || info.sbiMode !== 'hypervisor') return `the snapshot has ${harts} harts and no VM header of the hypervisor's SBI; a VM of several vCPUs needs one (a bare -smp ${harts} board's snapshot continues on the bare board)`;
   const v = info.vcpus as readonly Partial<VcpuSnapshotInfo>[] | undefined;
@@ -172,11 +194,28 @@ function severalProblem(harts: number, info: VmSnapshotInfo | undefined): string
       if (h !== undefined) return `vCPU ${i}: bad H state: ${h}`;
     } else if (e.hext !== undefined) return `vCPU ${i}: H state in a '${info.mode ?? 'trap'}' VM`;
   }
+  if (info.turns !== undefined) {
+    if (info.schedule !== undefined) return 'the VM header has both a scheduler state and VMM turns';
+    return turnsProblem(info.turns as unknown, harts);
+  }
   const q = info.schedule as Partial<VmScheduleState> | undefined;
   if (q?.version !== 1 || !isNumber(q.period) || !isNumber(q.periodLeft) || !isNumber(q.usedThisPeriod) || !Array.isArray(q.vcpus) || q.vcpus.length !== harts ||
     !q.vcpus.every((e) => isNumber(e.credit) && isNumber(e.usedThisPeriod) && isNumber(e.lastRun) && e.lastRun <= 0)) {
     return `the VM header has no valid scheduler state for its ${harts} vCPUs`;
   }
+  return undefined;
+}
+
+/** What is wrong with a hosted VMM's turns of `harts` vCPUs, field by field, or undefined. */
+function turnsProblem(t: unknown, harts: number): string | undefined {
+  if (typeof t !== 'object' || t === null) return `VMM turns: ${String(t)} (an object expected)`;
+  const q = t as Partial<Record<keyof VmmTurnState, unknown>>;
+  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+  if (q.version !== 1) return `VMM turns: version ${String(q.version)} (1 expected)`;
+  if (!int(q.quantum) || q.quantum < 1) return `VMM turns: quantum ${String(q.quantum)} (a positive integer expected)`;
+  if (!int(q.turn) || q.turn < 0 || q.turn >= harts) return `VMM turns: turn ${String(q.turn)} (a vCPU 0 to ${harts - 1} expected)`;
+  if (!int(q.used) || q.used < 0 || q.used >= q.quantum) return `VMM turns: used ${String(q.used)} (0 to ${q.quantum - 1} of the quantum expected)`;
+  if (!int(q.stuck) || q.stuck < 0 || q.stuck > harts) return `VMM turns: stuck ${String(q.stuck)} (0 to ${harts} expected)`;
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { GuestFile } from '@vm/core';
 import type { PlacedVirtio } from '@vm/machine';
 import { CSR_MCOUNTEREN } from '@vm/isa';
-import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmSnapshot } from '@vm/vcpu';
+import { captureVm, checkVmSnapshot, GUEST_RAM_BASE, loadVmState, ShadowPageTable, TrapVcpu, Vm, type VcpuExit, type VmmTurnState, type VmSnapshot } from '@vm/vcpu';
 import { PAGE_SIZE } from '@vm/mmu';
 import type { HostKernel } from '../kernel.js';
 import { fail } from '../linux-abi.js';
@@ -21,9 +21,14 @@ export const KVM = {
   SNAPSHOT: 0xaef1,
 } as const;
 
-/** KVM.SNAPSHOT's object: the driver stores the VM's snapshot (board + VM header) here. */
+/**
+ * KVM.SNAPSHOT's object: the driver stores the VM's snapshot (board + VM header) here. A VMM that
+ * runs several vCPUs in turns gives its turns (`turns`): which vCPU runs next is the VMM's, not the
+ * driver's, and a restored VM must get the same turns to run the same way.
+ */
 export interface VcpuSnapshot {
   snapshot: VmSnapshot | undefined;
+  readonly turns?: VmmTurnState;
 }
 
 /** KVM.UART_INPUT's object: the bytes to type; the driver sets how many the UART's FIFO took. */
@@ -145,8 +150,8 @@ export class KvmDevice implements CharDevice {
    * The VM process `pid` created (undefined before its KVM_CREATE_VCPU): the host's view of a guest
    * for a debugger or monitor outside the VMM, where QEMU's gdbstub would ask KVM_GET_REGS and read
    * guest memory through its own mapping. Between KVM_RUNs the guest's registers are in the VM's
-   * virtual hart (run() saves them there). Between KVM_RUNs the VM's current vCPU is vCPU 0, so
-   * such a debugger or monitor addresses vCPU 0 of a VM with several.
+   * virtual hart (run() saves them there), every vCPU's in its own: a debugger or monitor
+   * reads each vCPU of a VM with several through `vm.vharts[i]`, not the VM's current vCPU.
    */
   vmOf(pid: number): Vm | undefined {
     return this.vmsByPid.get(pid);
@@ -216,10 +221,15 @@ export class KvmDevice implements CharDevice {
       case KVM.SNAPSHOT: {
         const out = object as VcpuSnapshot | undefined;
         if (!(state instanceof KvmVcpu) || out === undefined) return fail('EINVAL');
-        // A VM of several vCPUs would need every vCPU's run state and the VMM's turns: not supported.
-        if (state.vm.vcpuCount > 1) return fail('ENOSYS');
-        // Between KVM_RUNs the guest's registers are parked in the virtual hart (run() saves them).
-        out.snapshot = captureVm(state.vm);
+        // Several vCPUs: each one's run state is the VM's (captureVm reads it), their turns the VMM's.
+        if (state.vm.vcpuCount > 1 && out.turns === undefined) return fail('EINVAL');
+        // Between KVM_RUNs every vCPU's registers are parked in its virtual hart (run() saves them).
+        try {
+          out.snapshot = captureVm(state.vm, undefined, state.vm.vcpuCount > 1 ? out.turns : undefined);
+        } catch (e) {
+          void e;
+          return fail('EINVAL');
+        }
         return 0n;
       }
       case KVM.UART_INPUT: {
@@ -240,13 +250,18 @@ export class KvmDevice implements CharDevice {
     }
   }
 
-  /** KVM_CREATE_VCPU from a snapshot: a VM board built like the snapshot's, loaded, not booted. */
+  /**
+   * KVM_CREATE_VCPU from a snapshot: a VM board built like the snapshot's (its harts are the VM's
+   * vCPUs, on the SBI it was taken with), loaded, not booted; each vCPU in its recorded run state.
+   * The VMM creates the further vCPUs as it would for a boot.
+   */
   private restoreVcpu(proc: Process, state: KvmVm, setup: KvmVcpuSetup, s: VmSnapshot, pool: number): bigint {
     const window = state.window!;
     try {
-      if (checkVmSnapshot(s, 'KVM_CREATE_VCPU', this.kernel.machine.instructionsPerTick).sbiMode !== 'firmware') return fail('EINVAL');
+      const info = checkVmSnapshot(s, 'KVM_CREATE_VCPU', this.kernel.machine.instructionsPerTick);
+      if (info.mode === 'hext' || s.config.harts !== (setup.vcpus ?? 1)) return fail('EINVAL');
       const shadow = new ShadowPageTable(this.kernel.machine.ram, pool, SHADOW_PAGES);
-      const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: 'firmware', virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
+      const vm = new Vm({ name: `pid${proc.pid}`, memory: window.size, console: setup.console, sbi: info.sbiMode, vcpus: s.config.harts, virtioForceLegacy: s.config.forceLegacy, boot: false }, window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
       for (const d of setup.virtio ?? []) vm.board.addVirtio(d.device, d);
       const vc = new KvmVcpu(state, vm, this.kernel.machine, 0);
       loadVmState(vm, s, false);

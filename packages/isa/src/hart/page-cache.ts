@@ -58,6 +58,19 @@ export class PageCache {
   clear(): void {
     this.tagLo.fill(EMPTY);
   }
+
+  /**
+   * Drop the pages of the naturally aligned 2^shift-byte region of virtual addresses that holds
+   * (hi:lo), 12 <= shift <= 63 (a fence of one address: Hart.fenceAddress).
+   */
+  dropRegion(lo: number, hi: number, shift: number): void {
+    const tagLo = this.tagLo;
+    const tagHi = this.tagHi;
+    for (let i = 0; i < SIZE; i++) {
+      const same = shift < 32 ? tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> shift) === 0 : ((tagHi[i]! ^ hi) >>> (shift - 32)) === 0;
+      if (same) tagLo[i] = EMPTY;
+    }
+  }
 }
 
 export { NO_VIEW, NO_BYTES };

@@ -58,6 +58,20 @@ describe('translation through the MMU (priv spec 4.3)', () => {
     expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 12));
   });
 
+  it('sfence.vma of one address drops every page of the superpage that maps it (priv spec 4.2.1)', () => {
+    // Pages A and B of one 1 GiB leaf are both cached; the leaf is unmapped and only A is fenced:
+    // the fence covers the leaf PTE, so a load from B faults too.
+    const A3 = 13;
+    const m = sv39([E.ldd(A0, A1, 0), E.ldd(A0, A3, 0), E.sd(0, A2, 0), E.sfenceVma(A1, 0), E.ldd(A0, A3, 0), E.ECALL]);
+    m.hart.x[A1] = 0xc000_8000n;
+    m.hart.x[A3] = 0xc000_a000n;
+    m.hart.x[A2] = BigInt(0x8000_0000 + 0x10000 + 3 * 8);
+    runToWfi(m);
+    expect(m.hart.mcause).toBe(13n);
+    expect(m.hart.mtval).toBe(0xc000_a000n);
+    expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 16));
+  });
+
   it('a misaligned load across into an unmapped page reports the second page address', () => {
     const m = sv39([E.ldd(A0, A1, 0)]);
     m.hart.x[A1] = 0x3fff_fffcn + 0x8000_0000n + 0x4000_0000n; // last bytes of the 0xc... gigapage

@@ -42,17 +42,26 @@ interface Pending {
 export const HOT_THRESHOLD = 50_000;
 /**
  * The same for WebAssembly blocks, which cost less to make (batched: BATCH_BLOCKS) and to enter
- * (the wasm dispatcher), so code pays back sooner. Measured in docs/translator.md.
+ * (the wasm dispatcher), so code pays back sooner — and here heat counts instructions as well as
+ * visits: each visit of a head without a block adds 1 and then what the interpreter ran from it
+ * up to the next lookup (at most MAX_CREDIT), so a long block is hot after fewer visits than a
+ * short one, as what it saves is per instruction while what it costs is per block. Linux boot
+ * (100.0 M instructions): 500 visits: 2,018 blocks, 21.1 M instructions interpreted; 3000
+ * (visits + instructions): 1,827 blocks, 11.6 M (docs/translator.md).
  */
-export const HOT_THRESHOLD_WASM = 500;
+export const HOT_THRESHOLD_WASM = 3000;
+/** Most instructions one visit credits to a head (another hart's count, a long trap, ...). */
+const MAX_CREDIT = 4096;
 /** Blocks compiled into one WebAssembly module (a module costs ~0.3 ms to set up, a block ~15 µs more). */
 export const BATCH_BLOCKS = 32;
 /**
- * Retired instructions after which a batch is compiled however few blocks it holds: a hot block
- * waits at most about as long in the interpreter as a module costs to set up. Counted in
- * instructions, not lookups: in straight-line code (Linux's unrolled ChaCha and BLAKE2s at boot)
- * the interpreter looks up a block only every few hundred instructions, and 20,000 lookups kept
- * hot blocks interpreted for millions of instructions.
+ * Instructions the interpreter runs from the heads of pending blocks (what the batch would have
+ * run) after which the batch is compiled however few blocks it holds: what waiting loses is then
+ * about what a module costs to set up. Counted in instructions, not lookups (in straight-line
+ * code, Linux's unrolled ChaCha and BLAKE2s at boot, the interpreter looks up a block only every
+ * few hundred instructions), and only those of pending blocks, not all retired ones: counting
+ * every instruction compiled blocks that became hot one at a time in modules of three (Linux
+ * boot: 574 modules for 1,827 blocks; a module costs 0.5-1 ms to make on a cold V8).
  */
 export const BATCH_DELAY = 50_000;
 /** CompiledBlock.wasm of a block waiting for its batch. */
@@ -73,6 +82,9 @@ class CodePage {
   readonly blocks: Slot[] = new Array<Slot>(2048).fill(undefined);
   readonly heat = new Uint16Array(2048); // saturates below 65536 > any threshold used
 }
+
+/** lastHead when the last head looked up was a pending block's: what follows counts as waited. */
+const PENDING_HEAD = new CodePage();
 
 /** What the cache needs from each hart on its RAM. */
 export interface TranslatingHart {
@@ -104,9 +116,15 @@ export class TranslationCache {
   private live: number[] = [];
   private readonly harts: TranslatingHart[] = [];
   private pending: Pending[] = [];
-  /** The looking-up hart's retired count when the oldest pending block was queued. */
-  private pendingSince = 0;
+  /** Instructions interpreted from pending heads since the batch began (BATCH_DELAY). */
+  private waited = 0;
   private readonly hotThreshold: number;
+  /** Whether heat counts instructions too (WebAssembly; JavaScript blocks count visits: HOT_THRESHOLD). */
+  private readonly creditRuns: boolean;
+  /** The last head looked up that has no block yet, and the retired count then (heat by instructions). */
+  private lastHead: CodePage | undefined;
+  private lastIndex = 0;
+  private lastRetired = 0;
   private readonly batchDelay: number;
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
 
@@ -119,6 +137,7 @@ export class TranslationCache {
     readonly wasm?: WasmRuntime,
   ) {
     this.hotThreshold = hotThreshold ?? (wasm === undefined ? HOT_THRESHOLD : HOT_THRESHOLD_WASM);
+    this.creditRuns = wasm !== undefined;
     // A test's low threshold compiles each block at once, so short programs run through blocks.
     this.batchDelay = this.hotThreshold <= 16 ? 0 : BATCH_DELAY;
     const pages = ram.size / 4096;
@@ -136,7 +155,16 @@ export class TranslationCache {
    * translating it when it has become hot; undefined when there is none (yet).
    */
   lookup(pageIndex: number, po: number, retired: number): CompiledBlock | undefined {
-    if (this.pending.length !== 0 && retired - this.pendingSince >= this.batchDelay) this.compilePending();
+    const last = this.lastHead;
+    if (last !== undefined) {
+      // What the interpreter ran from the last head looked up without a block to here (from
+      // another hart, or across a trap, the count means little: MAX_CREDIT bounds it).
+      const ran = Math.min(Math.max(retired - this.lastRetired, 0), MAX_CREDIT);
+      if (last === PENDING_HEAD) this.waited += ran;
+      else last.heat[this.lastIndex] = Math.min(0xffff, last.heat[this.lastIndex]! + ran);
+      this.lastHead = undefined;
+    }
+    if (this.pending.length !== 0 && this.waited >= this.batchDelay) this.compilePending();
     const p = this.pages[pageIndex];
     const i = po >>> 1;
     if (p !== undefined) {
@@ -147,23 +175,36 @@ export class TranslationCache {
           // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
           this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
         } else if (b.wasm === WASM_PENDING) {
+          this.noteHead(PENDING_HEAD, 0, retired);
           return undefined;
         }
         return b;
       }
-      if (++p.heat[i]! < this.hotThreshold) return undefined;
+      if (++p.heat[i]! < this.hotThreshold) {
+        if (this.creditRuns) this.noteHead(p, i, retired);
+        return undefined;
+      }
     } else {
       if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
       const fresh = new CodePage();
       this.pages[pageIndex] = fresh;
       this.live.push(pageIndex);
       fresh.heat[i] = 1;
-      if (this.hotThreshold > 1) return undefined;
+      if (this.hotThreshold > 1) {
+        if (this.creditRuns) this.noteHead(fresh, i, retired);
+        return undefined;
+      }
     }
-    return this.translate(pageIndex, po, retired);
+    return this.translate(pageIndex, po);
   }
 
-  private translate(pageIndex: number, po: number, retired: number): CompiledBlock | undefined {
+  private noteHead(page: CodePage, i: number, retired: number): void {
+    this.lastHead = page;
+    this.lastIndex = i;
+    this.lastRetired = retired;
+  }
+
+  private translate(pageIndex: number, po: number): CompiledBlock | undefined {
     const page = this.pages[pageIndex]!;
     // The page was fetched through a hart's fetch cache, so its chunk is committed.
     const ram = this.ram;
@@ -196,9 +237,9 @@ export class TranslationCache {
     }
     if (wb !== undefined) {
       // Its page is a code page from now on, so a store into it drops it before it is compiled.
-      if (this.pending.length === 0) this.pendingSince = retired;
+      if (this.pending.length === 0) this.waited = 0;
       this.pending.push({ block: b, page, pageIndex, po, code: wb.code });
-      if (this.pending.length >= BATCH_BLOCKS || retired - this.pendingSince >= this.batchDelay) this.compilePending();
+      if (this.pending.length >= BATCH_BLOCKS || this.waited >= this.batchDelay) this.compilePending();
       return b.wasm >= 0 ? b : undefined;
     }
     return b;

@@ -13,8 +13,9 @@
  * so a chain retires and stops exactly where the dispatcher would (QEMU's direct block chaining,
  * without patching: the jump cache entry is read each time). Loads and stores look
  * up the hart's own 256-entry page cache inline; on a miss they call the runtime's `ldmiss`/`stmiss`
- * (the interpreter's page lookup, which may raise the access's fault: registers are written back
- * and the pc and count so far stored first, so the fault is precise) — or leave the block before
+ * through the table (installBlockHelpers): the interpreter's page lookup, which may raise the
+ * access's fault (registers are written back and the pc and count so far stored first, so the
+ * fault is precise) — or leave the block before
  * the instruction when the answer is -1 (MMIO, a page crossing, a store into a code page).
  */
 import {
@@ -22,6 +23,7 @@ import {
   OP_SYSTEM,
 } from '../../formats.js';
 import { forEachBlockInstruction } from '../block-scan.js';
+import { type WasmMemory, type WasmTable, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, I64, Op } from './encoder.js';
 import { JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
 
@@ -45,11 +47,16 @@ const TYPES = [
   { params: [I64, I64], results: [I64] },
   { params: [I32, I32, I32, I32], results: [I32] },
 ];
-export const IMPORT_LDMISS = 0;
-export const IMPORT_STMISS = 1;
-export const IMPORT_EXEC = 2;
-/** Each module's first defined function (after the three imports); its blocks follow. */
-const FUNC_MULHU = 3;
+/**
+ * Slots of the blocks' table that hold the helpers (blockHelpers): blocks reach them by
+ * `call_indirect`, and the runtime puts blocks from HELPER_SLOTS on.
+ */
+export const SLOT_LDMISS = 0;
+export const SLOT_STMISS = 1;
+export const SLOT_EXEC = 2;
+export const HELPER_SLOTS = 3;
+/** Each module's first function (block modules import no functions); its blocks follow. */
+const FUNC_MULHU = 0;
 /** WFI: it ends run() (EXIT_WFI), so the interpreter executes it. */
 const INSN_WFI = 0x1050_0073;
 
@@ -247,7 +254,7 @@ class BlockEmitter {
     this.writeBack();
     this.setPc(at);
     c.get(ST).get(al).get(a).i64(32).op(Op.i64_shr_u, Op.i32_wrap_i64).i32(width).get(k).i32(i).op(Op.i32_add);
-    c.call(store ? IMPORT_STMISS : IMPORT_LDMISS).tee(o).i32(0).op(Op.i32_lt_s);
+    c.i32(store ? SLOT_STMISS : SLOT_LDMISS).callIndirect(TYPE_MISS).tee(o).i32(0).op(Op.i32_lt_s);
     c.if().get(k).i32(i).op(Op.i32_add).ret().end();
     c.get(o);
     c.end().set(o);
@@ -541,7 +548,7 @@ class BlockEmitter {
     const c = this.c;
     this.writeBack();
     this.setPc(at);
-    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).call(IMPORT_EXEC);
+    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).i32(SLOT_EXEC).callIndirect(TYPE_EXEC);
     c.if();
     c.get(this.k).i32(i + 1).op(Op.i32_add).i32(-1).op(Op.i32_xor).ret();
     c.end();
@@ -609,10 +616,45 @@ class BlockEmitter {
 export function encodeBlocks(blocks: readonly Code[]): Uint8Array {
   return encodeModule({
     types: TYPES,
-    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
-    importTable: true, // the blocks' table, for chaining
+    importFuncs: [],
+    importTable: true, // the blocks' table: chaining and the helpers
     funcs: [{ type: TYPE_MULH, code: mulhu(), exported: false }, ...blocks.map((code) => ({ type: TYPE_BLOCK, code }))],
   });
+}
+
+/** The JavaScript functions blocks call: WasmHart's page lookups on a cache miss and jitExec. */
+export interface BlockHelpers {
+  readonly ldmiss: (st: number, lo: number, hi: number, width: number, retired: number) => number;
+  readonly stmiss: (st: number, lo: number, hi: number, width: number, retired: number) => number;
+  readonly exec: (st: number, insn: number, len: number, retired: number) => number;
+}
+
+/**
+ * Put `helpers` into slots SLOT_LDMISS.. of `table` as WebAssembly functions (of a small module that
+ * imports them). Block modules call them through the table and so import no functions: a module
+ * that imports a JavaScript function has V8 compile an import wrapper for it (TurboFan, when the
+ * module is compiled and again when it is instantiated; the wrapper cache is per module), which
+ * was about a third of what a block module cost to make. Here the wrappers are compiled once.
+ */
+export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, table: WasmTable): void {
+  const api = wasmApi!;
+  const forward = (type: number, target: number): { type: number; code: Code } => {
+    const n = TYPES[type]!.params.length;
+    const c = new Code(n);
+    for (let i = 0; i < n; i++) c.get(i);
+    c.call(target);
+    return { type, code: c };
+  };
+  const bytes = encodeModule({
+    types: TYPES,
+    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
+    funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2)],
+  });
+  const e = new api.Instance(new api.Module(bytes), { env: { mem: memory, ...helpers } }).exports;
+  if (table.length < HELPER_SLOTS) table.grow(HELPER_SLOTS - table.length);
+  table.set(SLOT_LDMISS, e['f0']);
+  table.set(SLOT_STMISS, e['f1']);
+  table.set(SLOT_EXEC, e['f2']);
 }
 
 /** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit partial products. */

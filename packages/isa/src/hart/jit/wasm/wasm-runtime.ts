@@ -20,7 +20,7 @@ import {
   JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
   WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { BLOCK_SIGNATURE, type ChainInfo, TYPE_BLOCK } from './wasm-block-compiler.js';
+import { BLOCK_SIGNATURE, type ChainInfo, HELPER_SLOTS, installBlockHelpers, TYPE_BLOCK } from './wasm-block-compiler.js';
 
 /** What the runtime needs of the hart running a block (Hart implements it). */
 export interface WasmHart {
@@ -48,7 +48,8 @@ export class WasmRuntime {
   current: WasmHart | undefined;
   private readonly table: WasmTable;
   private readonly free: number[] = [];
-  private next = 0;
+  /** The next table slot never used (slots below HELPER_SLOTS hold the helpers). */
+  private next = HELPER_SLOTS;
   private readonly owners: (WeakRef<object> | undefined)[] = new Array<WeakRef<object> | undefined>(SLOTS).fill(undefined);
   private readonly slotBase: number;
   private readonly jc: Int32Array;
@@ -82,7 +83,8 @@ export class WasmRuntime {
       return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
     };
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
-    this.imports = { env: { mem: arena.memory, table: this.table, ldmiss, stmiss, exec } };
+    installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table);
+    this.imports = { env: { mem: arena.memory, table: this.table } };
     const inst = new api.Instance(new api.Module(dispatcherModule(jcBase)), { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
