@@ -207,8 +207,7 @@ export class KvmDevice implements CharDevice {
           const vm = new Vm({ name: `pid${proc.pid}`, memory: state.window.size, kernel: setup.kernel, bios: setup.bios, initrd: setup.initrd, append: setup.append, sbi: setup.sbi, virtioForceLegacy: setup.virtioForceLegacy, devices: setup.virtio, console: setup.console, vcpus: setup.vcpus }, state.window, this.kernel.machine.ram, shadow, this.kernel.machine.instructionsPerTick);
           state.vm = vm;
           this.vmsByPid.set(proc.pid, vm);
-        } catch (e) {
-          void e;
+        } catch {
           return fail('EINVAL');
         }
         return this.addVcpu(proc, state, state.vm);
@@ -226,8 +225,7 @@ export class KvmDevice implements CharDevice {
         // Between KVM_RUNs every vCPU's registers are parked in its virtual hart (run() saves them).
         try {
           out.snapshot = captureVm(state.vm, undefined, state.vm.vcpuCount > 1 ? out.turns : undefined);
-        } catch (e) {
-          void e;
+        } catch {
           return fail('EINVAL');
         }
         return 0n;
