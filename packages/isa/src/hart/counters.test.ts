@@ -53,6 +53,21 @@ describe('Zicntr counters (unpriv spec ch. 10, priv spec 3.1.10–3.1.13)', () =
     expect(m.hart.mcause).toBe(allowed ? BigInt(8 + priv) : 2n);
   });
 
+  it('counteren registers hold 32 bits: all ones reads back unsigned, in the state too, and bit 31 gates hpmcounter31', () => {
+    const m = machine([E.csrr(A0, C.CSR_HPMCOUNTER3 + 28), E.ECALL]);
+    installWfiHandler(m);
+    for (const csr of [C.CSR_MCOUNTEREN, C.CSR_SCOUNTEREN]) m.hart.writeCsr(csr, (1n << 64n) - 1n);
+    expect(m.hart.readCsr(C.CSR_MCOUNTEREN)).toBe(0xffff_ffffn);
+    const s = m.hart.getState();
+    expect([s.mcounteren, s.scounteren]).toEqual([0xffff_ffff, 0xffff_ffff]);
+    m.hart.writeCsr(C.CSR_MCOUNTEREN, 0n);
+    m.hart.setState(s);
+    expect(m.hart.readCsr(C.CSR_MCOUNTEREN)).toBe(0xffff_ffffn);
+    m.hart.enter(0);
+    runToWfi(m);
+    expect(m.hart.mcause).toBe(8n); // U-mode read allowed; then its ecall
+  });
+
   it('counteren bits are per counter (TM gates time, HPM bits gate hpmcounterN)', () => {
     const m = machine([E.csrr(A0, C.CSR_HPMCOUNTER3 + 1), E.csrr(A0, C.CSR_TIME), E.ECALL]);
     installWfiHandler(m);

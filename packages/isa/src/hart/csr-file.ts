@@ -41,6 +41,13 @@ export function csrAccessAllowed(h: Hart, csr: number, def: CsrDef, writes: bool
 const ignore = (): void => {};
 const zero = (): bigint => 0n;
 const u32 = (v: bigint): number => Number(v & 0xffff_ffffn);
+/**
+ * A 32-bit CSR held as int32 (bit 31 as the sign): the counter-enable registers, whose all-ones
+ * value (OpenSBI writes it to mcounteren) is not a small integer to V8 as an unsigned number.
+ * Stored so, its first write changed the Hart's hidden class two million instructions into a
+ * Linux boot and deoptimized everything compiled for the old one (docs/translator.md).
+ */
+export const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 const MASK64 = (1n << 64n) - 1n;
 
 function define(n: number, def: CsrDef): void {
@@ -227,8 +234,8 @@ function counterVirtualAllowed(h: Hart, bit: number): boolean {
   return h.priv === PRIV_S || ((h.scounteren >>> bit) & 1) === 1;
 }
 
-define(N.CSR_MCOUNTEREN, { read: (h) => BigInt(h.mcounteren), write: (h, v) => void (h.mcounteren = u32(v)) });
-define(N.CSR_SCOUNTEREN, { read: (h) => BigInt(h.scounteren), write: (h, v) => void (h.scounteren = u32(v)) });
+define(N.CSR_MCOUNTEREN, { read: (h) => BigInt(h.mcounteren >>> 0), write: (h, v) => void (h.mcounteren = i32(v)) });
+define(N.CSR_SCOUNTEREN, { read: (h) => BigInt(h.scounteren >>> 0), write: (h, v) => void (h.scounteren = i32(v)) });
 define(N.CSR_MCOUNTINHIBIT, {
   read: (h) => BigInt(h.mcountinhibit),
   // Bit 1 (TM) is hard-wired zero: time cannot be inhibited.

@@ -219,6 +219,7 @@ export class Hart implements BlockHart, TranslatingHart {
   mscratch = 0n;
   sscratch = 0n;
   satp = 0n;
+  /** The counter-enable CSRs (and hcounteren) as int32 (csr-file.ts i32: all ones is -1); HartState holds them unsigned. */
   mcounteren = 0;
   scounteren = 0;
   mcountinhibit = 0;
@@ -2002,8 +2003,8 @@ export class Hart implements BlockHart, TranslatingHart {
       mscratch: this.mscratch,
       sscratch: this.sscratch,
       satp: this.satp,
-      mcounteren: this.mcounteren,
-      scounteren: this.scounteren,
+      mcounteren: this.mcounteren >>> 0,
+      scounteren: this.scounteren >>> 0,
       mcountinhibit: this.mcountinhibit,
       menvcfg: this.menvcfg,
       senvcfg: this.senvcfg,
@@ -2015,7 +2016,7 @@ export class Hart implements BlockHart, TranslatingHart {
       hedeleg: this.hedeleg,
       hideleg: this.hideleg,
       hvip: this.hvip,
-      hcounteren: this.hcounteren,
+      hcounteren: this.hcounteren >>> 0,
       htval: this.htval,
       htinst: this.htinst,
       hgatp: this.hgatp,
@@ -2073,8 +2074,8 @@ export class Hart implements BlockHart, TranslatingHart {
     this.mscratch = s.mscratch;
     this.sscratch = s.sscratch;
     this.satp = s.satp;
-    this.mcounteren = s.mcounteren;
-    this.scounteren = s.scounteren;
+    this.mcounteren = s.mcounteren | 0;
+    this.scounteren = s.scounteren | 0;
     this.mcountinhibit = s.mcountinhibit;
     this.cycleOffset = this.cycleFrozen = s.cycleOffset;
     this.instretOffset = this.instretFrozen = s.instretOffset;
@@ -2086,7 +2087,7 @@ export class Hart implements BlockHart, TranslatingHart {
     this.hedeleg = s.hedeleg;
     this.hideleg = s.hideleg;
     this.hvip = s.hvip;
-    this.hcounteren = s.hcounteren;
+    this.hcounteren = s.hcounteren | 0;
     this.htval = s.htval;
     this.htinst = s.htinst;
     this.hgatp = s.hgatp;

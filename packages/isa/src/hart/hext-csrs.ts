@@ -5,7 +5,7 @@
  * the VS CSR that V=1 accesses reach instead (8.2: "when V=1, ... substitutes for the S CSR").
  */
 import { IRQ_SGEI, IRQ_VSSI, HEDELEG_WRITABLE, VS_INTERRUPTS } from './causes.js';
-import { CSR_TABLE } from './csr-file.js';
+import { CSR_TABLE, i32 } from './csr-file.js';
 import type { CsrDef } from './csr-file.js';
 import { legalizeHgatp } from '@vm/mmu';
 import * as N from './csr-numbers.js';
@@ -88,7 +88,7 @@ define(N.CSR_HGEIP, { read: () => 0n, write: ignore });
 
 // ---------------------------------------------------------------- 8.2.6–8.2.7 hcounteren, htimedelta
 
-define(N.CSR_HCOUNTEREN, { read: (h) => BigInt(h.hcounteren), write: (h, v) => void (h.hcounteren = u32(v)) });
+define(N.CSR_HCOUNTEREN, { read: (h) => BigInt(h.hcounteren >>> 0), write: (h, v) => void (h.hcounteren = i32(v)) });
 define(N.CSR_HTIMEDELTA, {
   read: (h) => h.htimedelta,
   write: (h, v) => {
