@@ -1,0 +1,53 @@
+// @ts-check
+/**
+ * Whether this checkout's build (`pnpm build`: dist/ of every package) runs today's sources, so
+ * that the `vm` launcher (bin/vm) and the CLI tests can start apps/cli/dist/main.js with node
+ * alone instead of compiling the sources through tsx: 0.1 s instead of about 0.9 s for
+ * `vm --version`, 0.6 s of CPU less for a short `vm run`.
+ *
+ * Fresh means: every source file (src/**.ts less tests and test-support) of every package under
+ * apps/ and packages/ with a build has its dist/ counterpart, written no earlier than the source
+ * (tsc's incremental builds leave unchanged outputs as they were, so the test is per file; an
+ * edit, a checkout or a pull makes the edited files newer). VM_CLI_FROM=source forces the sources.
+ *
+ * Run as a program (`node bin/built.js`), it exits 0 when fresh and 1 when not.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository root (this file is apps/cli/bin/built.js). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The built command. */
+export const BUILT_MAIN = join(ROOT, 'apps/cli/dist/main.js');
+
+/** @returns {boolean} */
+export function builtIsFresh() {
+  if (process.env['VM_CLI_FROM'] === 'source' || !existsSync(BUILT_MAIN)) return false;
+  return ['apps', 'packages'].every((group) =>
+    readdirSync(join(ROOT, group)).every((pkg) => {
+      const dir = join(ROOT, group, pkg);
+      return !existsSync(join(dir, 'tsconfig.build.json')) || builtFrom(join(dir, 'src'), join(dir, 'dist'));
+    }));
+}
+
+/**
+ * @param {string} srcDir
+ * @param {string} distDir
+ * @returns {boolean}
+ */
+function builtFrom(srcDir, distDir) {
+  for (const e of readdirSync(srcDir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      if (e.name !== 'test-support' && !builtFrom(join(srcDir, e.name), join(distDir, e.name))) return false;
+      continue;
+    }
+    if (!e.name.endsWith('.ts') || e.name.endsWith('.test.ts') || e.name.endsWith('.d.ts')) continue;
+    const out = join(distDir, e.name.slice(0, -3) + '.js');
+    if (!existsSync(out) || statSync(out).mtimeMs < statSync(join(srcDir, e.name)).mtimeMs) return false;
+  }
+  return true;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(builtIsFresh() ? 0 : 1);
