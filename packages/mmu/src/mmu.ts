@@ -41,6 +41,11 @@ export const LEAF_UNTRANSLATED = 4;
 export class Mmu implements Snapshottable<MmuState> {
   readonly pmp = new Pmp();
   readonly stats = new MmuStats();
+  /**
+   * TLB flushes so far (whole or partial), never reset: a hart keeps its page caches across a
+   * round trip to another privilege level only while this is unchanged (Hart.rederive).
+   */
+  flushCount = 0;
   /** Exception cause of the last failed translate(). */
   faultCause = 0;
   /**
@@ -259,11 +264,13 @@ export class Mmu implements Snapshottable<MmuState> {
       this.tlb.flushPage(vpnOf(Number(BigInt.asIntN(64, va))), a);
     }
     this.stats.flushes++;
+    this.flushCount++;
   }
 
   flushAll(): void {
     this.tlb.flushAll();
     this.stats.flushes++;
+    this.flushCount++;
   }
 
   snapshot(): MmuState {

@@ -298,6 +298,18 @@ export class Hart implements BlockHart, TranslatingHart {
   stBytes = NO_BYTES;
   /** Second level behind the single-entry caches above. */
   private readonly fetchPages: PageCache;
+  /**
+   * The translation regime (privilege, V, the effective privilege and V of loads and stores,
+   * SUM/MXR of both stages: rederive) now, the one the page caches were filled under, and the
+   * MMU's flush count then. A change of regime marks the caches stale and raises attention; they
+   * are cleared only before the next instruction runs — so a round trip that runs nothing in
+   * between (a trap a hypervisor handles on the host and returns from, with no TLB flush) keeps
+   * them (see syncPageCaches).
+   */
+  private regime = 0;
+  private cacheRegime = -1;
+  private cacheFlushes = -1;
+  private cachesStale = false;
   readonly loadPages: PageCache;
   readonly storePages: PageCache;
   /** The pc as int32 halves (read and written by translated blocks at their exits). */
@@ -575,9 +587,13 @@ export class Hart implements BlockHart, TranslatingHart {
       this.dataPriv = mprv ? (ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT : this.privLevel;
       this.dataVirt = this.virtMode || (mprv && this.mpv && this.dataPriv !== PRIV_M);
       this.fLo = this.ldLo = this.stLo = NO_PAGE;
-      this.fetchPages.clear();
-      this.loadPages.clear();
-      this.storePages.clear();
+      this.regime = this.privLevel | (this.virtMode ? 4 : 0) | (this.dataPriv << 3) | (this.dataVirt ? 32 : 0) |
+        (sum ? 64 : 0) | (mxr ? 128 : 0) | (mmu.vsum ? 256 : 0) | (mmu.vmxr ? 512 : 0);
+      if (what & DERIVE_ROOTS) this.clearPageCaches();
+      else {
+        this.cachesStale = this.regime !== this.cacheRegime || mmu.flushCount !== this.cacheFlushes;
+        if (this.cachesStale) this.attention = true;
+      }
     }
     if (what & DERIVE_SSTC) this.updateSstc();
     if (what & DERIVE_ATTENTION) this.updateAttention();
@@ -586,6 +602,28 @@ export class Hart implements BlockHart, TranslatingHart {
   /** Forget cached translations after satp, privilege, mstatus, PMP or sfence changes. */
   translationChanged(): void {
     this.rederive(DERIVE_TRANSLATION);
+    this.clearPageCaches();
+  }
+
+  /** Empty the page caches: from now on they hold translations of the current regime. */
+  private clearPageCaches(): void {
+    this.fLo = this.ldLo = this.stLo = NO_PAGE;
+    this.fetchPages.clear();
+    this.loadPages.clear();
+    this.storePages.clear();
+    this.cacheRegime = this.regime;
+    this.cacheFlushes = this.mmu.flushCount;
+    this.cachesStale = false;
+  }
+
+  /**
+   * Before an instruction runs (the attention path): page caches filled under another regime, or
+   * before a TLB flush, are cleared. A regime left and re-entered with nothing run in between
+   * finds them as they were.
+   */
+  private syncPageCaches(): void {
+    this.clearPageCaches();
+    this.updateAttention();
   }
 
   /**
@@ -608,6 +646,8 @@ export class Hart implements BlockHart, TranslatingHart {
     this.fetchPages.dropRegion(lo, hi, shift);
     this.loadPages.dropRegion(lo, hi, shift);
     this.storePages.dropRegion(lo, hi, shift);
+    // The caches now agree with the TLB the fence flushed (mmu.sfence counted it).
+    this.cacheFlushes = this.mmu.flushCount;
   }
 
   /** A RAM page became code: no cached store may reach it any more (see jit/translation-cache.ts). */
@@ -617,7 +657,7 @@ export class Hart implements BlockHart, TranslatingHart {
   }
 
   updateAttention(): void {
-    this.attention = this.exitRequest !== undefined || this.pendingInterrupt() >= 0;
+    this.attention = this.exitRequest !== undefined || this.pendingInterrupt() >= 0 || this.cachesStale;
   }
 
   /** The interrupt to take now, or -1 (priv spec 3.1.9 enables and priority). */
@@ -833,6 +873,7 @@ export class Hart implements BlockHart, TranslatingHart {
         } else {
           this.attention = false;
         }
+        if (this.cachesStale) this.syncPageCaches();
       }
       if (probe) {
         // Leave the interpreter only for a block that exists (or has just become hot): in cold

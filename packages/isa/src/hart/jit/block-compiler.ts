@@ -19,7 +19,8 @@
  *
  * The generated code does not depend on the translation regime (privilege, V, satp, MPRV, PMP):
  * pc-relative values are computed from the virtual pc passed in at entry, and every data access
- * goes through the hart's page caches, which the hart clears whenever the regime changes. So a
+ * goes through the hart's page caches, which hold translations of the current regime only
+ * (the hart clears them before an instruction runs under another one). So a
  * block is keyed by physical address only and is shared by every virtual mapping of its page.
  */
 import {
