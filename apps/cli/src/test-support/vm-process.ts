@@ -9,11 +9,12 @@ let fromBuild: boolean | undefined;
 
 /**
  * The arguments of `node` (process.execPath) that start the vm command for a test, as the `vm`
- * launcher (apps/cli/bin/vm) does: the build when it is as new as the sources (bin/built.js) — as
- * under `pnpm test`, where turbo builds @vm/cli before its tests — else the sources, with tsx's
- * loader inside node itself and the @vm/source condition. A start from the build costs about
- * 0.6 s of CPU less (0.75 s instead of 1.57 s of wall time for a short `vm run`), over the
- * hundreds of starts of this package's tests.
+ * launcher (apps/cli/bin/vm) does: the build when it is as new as the sources (bin/built.js: after
+ * `pnpm build`), else the sources, with tsx's loader inside node itself and the @vm/source
+ * condition. A start from the build costs about 0.6 s of CPU less (0.75 s instead of 1.57 s of
+ * wall time for a short `vm run`), over the hundreds of starts of this package's tests. CI does
+ * not build @vm/cli before them: its tests would then wait for the whole chain of package builds
+ * (turbo.json; tried: at concurrency 3 the test tasks took the slots and the builds crawled).
  */
 export function vmArgs(...args: readonly string[]): string[] {
   fromBuild ??= builtIsFresh();
