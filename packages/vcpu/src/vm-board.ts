@@ -13,7 +13,11 @@ export class VmBoard extends VirtMachine {
   requested: VmExit | undefined;
 
   constructor(options: VirtMachineOptions) {
-    super(options);
+    // Its harts only ever step one instruction at a time (VirtualHart.step: an emulated CSR
+    // access, xRET, WFI, SFENCE.VMA or MMIO access): a block translator would look each one up,
+    // count its heat and in the end compile blocks that never run, on every exit. The guest's
+    // code runs on the real hart, through the real hart's translator.
+    super({ ...options, translate: false });
   }
 
   override requestExit(exit: VmExit): void {
