@@ -1,7 +1,8 @@
 /**
  * The consolidation figure on its own (docs/benchmark.md, "Consolidation on threads"): 1, 2 and 4
  * VMs running `cpu`, first all on one thread (the default, deterministic mode), then each on its
- * own worker thread (`-accel tcg,thread=multi`); aggregate MIPS and the speed-up vs 1 VM of each.
+ * own worker thread (`-accel tcg,thread=multi`); aggregate MIPS and the speed-up vs 1 VM of each,
+ * over the whole run and while every VM ran warm (consolidation.ts steadyMips).
  *
  *   pnpm --filter @vm/bench consolidation [--size quick|default] [--out FILE.json]
  *
@@ -20,8 +21,8 @@ function arg(name: string): string | undefined {
 }
 
 function table(mode: string, c: Consolidation): string[] {
-  if ('skipped' in c) return [`| ${mode} | skipped: ${c.skipped} | | | |`];
-  return c.points.map((p) => `| ${mode} | ${p.vms} | ${p.wallSeconds.toFixed(2)} | ${p.aggregateMips.toFixed(1)} | ×${p.speedup.toFixed(2)} |`);
+  if ('skipped' in c) return [`| ${mode} | skipped: ${c.skipped} | | | | | |`];
+  return c.points.map((p) => `| ${mode} | ${p.vms} | ${p.wallSeconds.toFixed(2)} | ${p.aggregateMips.toFixed(1)} | ×${p.speedup.toFixed(2)} | ${p.steadyMips === undefined ? '– | –' : `${p.steadyMips.toFixed(1)} | ×${p.steadySpeedup!.toFixed(2)}`} |`);
 }
 
 const size = (arg('size') ?? 'default') as BenchSize;
@@ -36,8 +37,8 @@ const host = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model
 const md = [
   `Consolidation: cpu (${size}), ${host.cpus} host CPUs (${host.cpu}), Node ${host.node}`,
   '',
-  '| mode | VMs | wall s | aggregate MIPS | vs 1 VM |',
-  '|---|---|---|---|---|',
+  '| mode | VMs | wall s | aggregate MIPS | vs 1 VM | warm aggregate MIPS | vs 1 VM |',
+  '|---|---|---|---|---|---|---|',
   ...table('one thread', single),
   ...table('thread per VM', multi),
   '',

@@ -33,10 +33,12 @@ function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): Gu
   const hv = new Hv({ memory: specs.reduce((a, s) => a + s.memory + RESERVE_PER_VM, 0) });
   const vms = specs.map((s, i) => hv.createVm({ name: `vm${i}`, memory: s.memory, kernel: s.kernel, bios: s.bios, append: s.append, disks: s.disks }));
   const done = new Map<number, number>();
+  const progress = vms.map((): [number, number][] => [[0, 0]]);
   while (done.size < vms.length) {
     const r = hv.run(CHUNK);
     const now = Number(process.hrtime.bigint() - started) / 1e9;
     vms.forEach((vm, i) => {
+      if (!done.has(i)) progress[i]!.push([now, vm.stats.guestInstructions]);
       if (vm.state === 'stopped' && !done.has(i)) done.set(i, now);
     });
     if (r.reason === 'idle' || r.reason === 'stopped') break;
@@ -49,7 +51,40 @@ function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): Gu
     guestInstructions: vm.stats.guestInstructions,
     events: vm.stats.events(),
     seconds: done.get(i) ?? end,
+    progress: progress[i]!,
   }));
+}
+
+/** Share of its instructions after which a VM counts as warmed up (V8 has compiled its hot code). */
+const WARM_SHARE = 0.2;
+
+/** Guest instructions a VM had retired at `t` seconds (linear between its progress samples). */
+function retiredAt(p: readonly (readonly [number, number])[], t: number): number {
+  let k = 1;
+  while (k < p.length && p[k]![0] < t) k++;
+  if (k >= p.length) return p[p.length - 1]![1];
+  const [t0, i0] = p[k - 1]!;
+  const [t1, i1] = p[k]!;
+  return t1 === t0 ? i1 : i0 + ((i1 - i0) * (t - t0)) / (t1 - t0);
+}
+
+/**
+ * Aggregate MIPS while every VM ran warm: from the moment the last VM passed WARM_SHARE of its
+ * instructions to the moment the first one stopped. Each VM's JIT warm-up (V8 compiling on its
+ * background threads, which on a 2-core host take CPU from the other VM) and the tail where some
+ * VMs have finished are left out. Undefined without progress samples or with too short a window.
+ */
+export function steadyMips(results: readonly GuestRunResult[]): number | undefined {
+  if (results.some((r) => r.progress === undefined || r.progress.length < 3)) return undefined;
+  const from = Math.max(...results.map((r) => {
+    const p = r.progress!;
+    const warm = p.find(([, n]) => n >= WARM_SHARE * r.guestInstructions);
+    return warm === undefined ? Infinity : warm[0];
+  }));
+  const to = Math.min(...results.map((r) => r.seconds));
+  if (!(to - from > 0.1 * to)) return undefined;
+  const instructions = results.reduce((a, r) => a + retiredAt(r.progress!, to) - retiredAt(r.progress!, from), 0);
+  return instructions / (to - from) / 1e6;
 }
 
 /**
@@ -84,7 +119,12 @@ export async function runConsolidation(size: BenchSize, progress?: (done: number
       const perVm = results.map((r) => r.guestInstructions / r.seconds / 1e6);
       const aggregate = results.reduce((a, r) => a + r.guestInstructions, 0) / wall / 1e6;
       const one = points[0]?.aggregateMips ?? aggregate;
-      points.push({ vms: n, wallSeconds: wall, aggregateMips: aggregate, speedup: aggregate / one, perVmMips: perVm, jainIndex: jainIndex(perVm) });
+      const steady = steadyMips(results);
+      const steadyOne = points.length === 0 ? steady : points[0]!.steadyMips;
+      points.push({
+        vms: n, wallSeconds: wall, aggregateMips: aggregate, speedup: aggregate / one, perVmMips: perVm, jainIndex: jainIndex(perVm),
+        ...(steady !== undefined && steadyOne !== undefined ? { steadyMips: steady, steadySpeedup: steady / steadyOne } : {}),
+      });
     }
   } catch (e) {
     return { skipped: `${CONSOLIDATION_EXPORT} failed: ${e instanceof Error ? e.message : String(e)}` };

@@ -53,7 +53,7 @@ export function renderHtml(r: BenchReport): string {
   const consolidation =
     'skipped' in r.consolidation
       ? `<p>Skipped: ${esc(r.consolidation.skipped)}</p>`
-      : `<table><tr><th>VMs</th><th>wall s</th><th>aggregate MIPS</th><th>vs 1 VM</th><th>Jain</th></tr>${r.consolidation.points.map((c) => `<tr><td>${c.vms}</td><td>${fixed(c.wallSeconds, 2)}</td><td>${fixed(c.aggregateMips, 1)}</td><td>×${fixed(c.speedup, 2)}</td><td>${fixed(c.jainIndex, 3)}</td></tr>`).join('')}</table>`;
+      : `<table><tr><th>VMs</th><th>wall s</th><th>aggregate MIPS</th><th>vs 1 VM</th><th>Jain</th><th>warm MIPS</th><th>vs 1 VM</th></tr>${r.consolidation.points.map((c) => `<tr><td>${c.vms}</td><td>${fixed(c.wallSeconds, 2)}</td><td>${fixed(c.aggregateMips, 1)}</td><td>×${fixed(c.speedup, 2)}</td><td>${fixed(c.jainIndex, 3)}</td><td>${c.steadyMips === undefined ? '–' : fixed(c.steadyMips, 1)}</td><td>${c.steadySpeedup === undefined ? '–' : `×${fixed(c.steadySpeedup, 2)}`}</td></tr>`).join('')}</table>`;
 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vm bench — ${esc(r.date)}</title>

@@ -68,6 +68,9 @@ export interface ConsolidationPoint {
   readonly speedup: number;
   readonly perVmMips: readonly number[];
   readonly jainIndex: number;
+  /** Aggregate MIPS while every VM ran warm (consolidation.ts steadyMips), and ÷ the 1-VM figure. */
+  readonly steadyMips?: number;
+  readonly steadySpeedup?: number;
 }
 
 export type Consolidation = { readonly stack: string; readonly workload: 'cpu'; readonly points: readonly ConsolidationPoint[] } | { readonly skipped: string };

@@ -64,7 +64,12 @@ export function formatTable(r: BenchReport): string {
   }
   out.push('', 'consolidation:');
   if ('skipped' in r.consolidation) out.push(`  skipped: ${r.consolidation.skipped}`);
-  else for (const c of r.consolidation.points) out.push(`  ${c.vms} VM(s): ${fixed(c.aggregateMips, 1)} MIPS aggregate, ×${fixed(c.speedup, 2)} vs 1 VM, Jain ${fixed(c.jainIndex, 3)}`);
+  else {
+    for (const c of r.consolidation.points) {
+      const warm = c.steadyMips === undefined ? '' : `; warm ${fixed(c.steadyMips, 1)} MIPS, ×${fixed(c.steadySpeedup!, 2)}`;
+      out.push(`  ${c.vms} VM(s): ${fixed(c.aggregateMips, 1)} MIPS aggregate, ×${fixed(c.speedup, 2)} vs 1 VM, Jain ${fixed(c.jainIndex, 3)}${warm}`);
+    }
+  }
   if (r.problems.length > 0) {
     out.push('', '!!! PROBLEMS !!!');
     for (const p of r.problems) out.push(`  ${p}`);

@@ -55,6 +55,12 @@ export interface GuestRunResult {
   readonly events: EventCounts;
   /** Wall-clock seconds this run took on the host. */
   readonly seconds: number;
+  /**
+   * Optional: samples of (wall seconds since the run's start, guest instructions retired so far),
+   * taken between the runner's slices — for throughput over a window of the run, e.g. the
+   * benchmark's steady-state consolidation figure, which leaves out each VM's warm-up.
+   */
+  readonly progress?: readonly (readonly [seconds: number, instructions: number])[];
 }
 
 /** A way of running one guest. */

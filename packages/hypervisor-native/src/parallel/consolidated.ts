@@ -20,10 +20,12 @@ export async function runConsolidatedOnThreads(specs: readonly GuestSpec[]): Pro
   try {
     const started = process.hrtime.bigint();
     const done = new Map<number, number>();
+    const progress = vms.map((): [number, number][] => [[0, 0]]);
     for (;;) {
       const r = session.run(CHUNK * vms.length);
       const now = Number(process.hrtime.bigint() - started) / 1e9;
       vms.forEach((vm, i) => {
+        if (!done.has(i)) progress[i]!.push([now, vm.status.guestInstructions]);
         if (vm.state === 'stopped' && !done.has(i)) done.set(i, now);
       });
       if (r.end !== 'budget') break;
@@ -39,6 +41,7 @@ export async function runConsolidatedOnThreads(specs: readonly GuestSpec[]): Pro
         guestInstructions: s.guestInstructions,
         events: info.events,
         seconds: done.get(i) ?? end,
+        progress: progress[i]!,
       };
     });
   } finally {
