@@ -34,6 +34,9 @@ export class ShadowPageTable {
   readonly guestTables = new GuestPageTables();
   private next = 0;
   private readonly views = new Map<string, number>();
+  /** The root and satp value satpFor returned last (asked at every resume of a vCPU). */
+  private lastRoot = -1;
+  private lastSatp = 0n;
 
   constructor(
     private readonly ram: Ram,
@@ -47,6 +50,7 @@ export class ShadowPageTable {
   /** satp value (MODE=Sv48, ASID 0) of the root of `key`'s view, creating the view if needed. */
   satpFor(key: string): bigint {
     let root = this.views.get(key);
+    if (root === this.lastRoot && root !== undefined) return this.lastSatp;
     if (root === undefined) {
       if (this.views.size >= this.maxViews) this.flush();
       root = this.alloc();
@@ -56,7 +60,9 @@ export class ShadowPageTable {
       }
       this.views.set(key, root);
     }
-    return (BigInt(SATP_MODE_SV48) << 60n) | BigInt(root / PAGE_SIZE);
+    this.lastRoot = root;
+    this.lastSatp = (BigInt(SATP_MODE_SV48) << 60n) | BigInt(root / PAGE_SIZE);
+    return this.lastSatp;
   }
 
   /**

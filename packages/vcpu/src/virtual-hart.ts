@@ -13,6 +13,12 @@ import { SATP_MODE_BARE } from '@vm/mmu';
  * the real hart while the vCPU is resident and is parked in the virtual hart otherwise.
  */
 export class VirtualHart {
+  /** viewKey's inputs and result the last time (it is asked at every resume of the vCPU). */
+  private keySatp = -1n;
+  private keyPriv = -1;
+  private keyStatus = -1;
+  private key = '';
+
   constructor(readonly hart: Hart) {}
 
   /** The guest's virtual privilege (0 U, 1 S, 3 M). */
@@ -42,6 +48,18 @@ export class VirtualHart {
    * (priv spec 4.1.11); what a leaf allows depends on the privilege, SUM (S only) and MXR (4.3.1).
    */
   viewKey(): string {
+    const h = this.hart;
+    const p = h.priv;
+    const status = h.mstatus & (MSTATUS_SUM | MSTATUS_MXR | MSTATUS_MPRV | MSTATUS_MPP);
+    if (p === this.keyPriv && h.satp === this.keySatp && status === this.keyStatus) return this.key;
+    this.keyPriv = p;
+    this.keySatp = h.satp;
+    this.keyStatus = status;
+    this.key = this.computeViewKey();
+    return this.key;
+  }
+
+  private computeViewKey(): string {
     const h = this.hart;
     const p = h.priv;
     if (p === PRIV_M) return this.mprvActive ? 'M+mprv' : 'M';

@@ -319,6 +319,8 @@ export class Hart implements BlockHart, TranslatingHart {
   blockRetired = 0;
   /** Instructions the last interpret() that returned EXIT_PROBE ran (incl. ones that trapped). */
   private interpreted = 0;
+  /** jitExec took the trap of the instruction it ran (it returned 2): runWasm charges its budget unit. */
+  private execTrapped = false;
   /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
   private trapCause = 0;
   private trapTval = 0n;
@@ -780,6 +782,13 @@ export class Hart implements BlockHart, TranslatingHart {
         this.pcHi = w[PC + 1]!;
         this.retired += k;
         left -= k;
+        if (this.execTrapped) {
+          // jitExec took the trap of an instruction a block left to it (pc is its handler's): the
+          // trap used one unit of budget, as in the catch above.
+          this.execTrapped = false;
+          if (--left === 0) return this.budgetExit();
+          continue;
+        }
         if (left === 0) return EXIT_BUDGET;
         const why = w[ST_WHY >> 2];
         if (why === WHY_YIELD) continue;
@@ -1251,6 +1260,19 @@ export class Hart implements BlockHart, TranslatingHart {
     try {
       if ((insn & 0x7f) === OP_AMO) this.execAmo(insn, insn);
       else r = this.execSystem(insn, insn);
+    } catch (e) {
+      if (e !== TRAP_SIGNAL) throw e;
+      // The instruction trapped (a CSR access or xRET a hypervisor emulates, an AMO's page
+      // fault): take the trap here, as runWasm's catch would, instead of throwing it through the
+      // block's and the dispatcher's WebAssembly frames (about 2 us an exception, half of what a
+      // trap-and-emulate exit cost). The block returns the count before this instruction.
+      this.pcLo = w[PC]!;
+      this.pcHi = w[PC + 1]!;
+      this.takeTrap(this.trapCause, this.trapTval, false);
+      w[PC] = this.pcLo;
+      w[PC + 1] = this.pcHi;
+      this.execTrapped = true;
+      return 2;
     } finally {
       this.retired -= done;
     }

@@ -39,7 +39,7 @@ export interface WasmBlock {
 export const TYPE_BLOCK = 0; // (st, budget, base) → base + retired
 export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
 const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
-const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield (WasmHart.jitExec)
+const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield, 2 trapped (WasmHart.jitExec)
 export const BLOCK_SIGNATURE = { params: [I32, I32, I32], results: [I32] };
 const TYPES = [
   BLOCK_SIGNATURE,
@@ -108,6 +108,7 @@ class BlockEmitter {
   private readonly o: number; // arena offset of the access
   private readonly ta: number;
   private readonly tb: number;
+  private readonly r: number; // what jitExec returned
   /** Local of guest register r, or -1. */
   private readonly regs = new Int32Array(32).fill(-1);
   /** Bit r: the block writes register r. */
@@ -128,6 +129,7 @@ class BlockEmitter {
     this.o = c.local(I32);
     this.ta = c.local(I64);
     this.tb = c.local(I64);
+    this.r = c.local(I32);
   }
 
   compile(view: DataView, cexp: Int32Array, off: number): WasmBlock | undefined {
@@ -548,9 +550,10 @@ class BlockEmitter {
     const c = this.c;
     this.writeBack();
     this.setPc(at);
-    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).i32(SLOT_EXEC).callIndirect(TYPE_EXEC);
+    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).i32(SLOT_EXEC).callIndirect(TYPE_EXEC).tee(this.r);
     c.if();
-    c.get(this.k).i32(i + 1).op(Op.i32_add).i32(-1).op(Op.i32_xor).ret();
+    // ~(count): i + 1 when it ran (1), i when it trapped (2: the hart took the trap).
+    c.get(this.k).i32(i + 1).op(Op.i32_add).get(this.r).i32(1).op(Op.i32_shr_u, Op.i32_sub).i32(-1).op(Op.i32_xor).ret();
     c.end();
     if (this.rd !== 0) c.get(ST).mem(Op.i64_load, ST_X + 8 * this.rd).set(this.reg(this.rd));
     return 'next';

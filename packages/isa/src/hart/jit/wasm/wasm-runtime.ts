@@ -33,7 +33,9 @@ export interface WasmHart {
   /**
    * Execute, as the interpreter would, the instruction `insn` (`len` bytes) at the pc the block
    * stored, `retired` instructions into its chain (read if it traps); the pc is left at the next
-   * instruction. 0: the block goes on; 1: it must return to the dispatcher, which yields.
+   * instruction. 0: the block goes on; 1: it must return to the dispatcher, which yields; 2: the
+   * instruction trapped and the hart took the trap (pc at its handler): the block returns the
+   * count before it and yields.
    */
   jitExec(insn: number, len: number, retired: number): number;
 }
