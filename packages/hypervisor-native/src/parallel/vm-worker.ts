@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { VmError } from '@vm/core';
 import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from '../vm-report.js';
 import type { RemoteInfo, Reply, Request, RemoteStatus, WorkerInit, WorkerVm, WorkerVmFactory } from './protocol.js';
-import { serveSyncLink } from './sync-link.js';
+import { serveSyncLink } from '@vm/machine';
 
 const init = workerData as WorkerInit;
 const out: number[] = [];
