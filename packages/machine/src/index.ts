@@ -19,3 +19,6 @@ export { buildVirtFdt } from './virt-fdt.js';
 export * from './snapshot/index.js';
 export { SyncLink, SyncServer, DEFER, serveSyncLink } from './threads/sync-link.js';
 export { spawnWorker } from './threads/spawn-worker.js';
+export { ThreadedBoard } from './threads/threaded-board.js';
+export type { BoardEngine } from './threads/threaded-board.js';
+export { SharedBoard } from './threads/shared-board.js';
