@@ -159,8 +159,9 @@ async function boardOnThreads(harts: number, kernel: Uint8Array): Promise<{ m: V
   return { m, t };
 }
 
+/** Run to the guest's exit; 200 M instructions at most (a lost update to "done" would spin forever). */
 function runToExit(t: ThreadedBoard): VmExit {
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 200; i++) {
     const exit = t.run(1_000_000);
     if (exit.reason !== 'budget') return exit;
   }
