@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { VmExit } from '@vm/core';
 import { assemble } from '@vm/isa';
 import { bootVirt } from '../boot.js';
+import { BoardSession } from '../board-session.js';
 import { VIRT } from '../memory-map.js';
 import { snapshotMachine } from '../snapshot/capture.js';
 import { restoreMachine } from '../snapshot/rebuild.js';
@@ -204,6 +205,54 @@ describe('harts on worker threads', () => {
     for (const off of [0, 16]) expect(machine.ram.read32(COUNTERS + off)).toBe(harts * ITERATIONS);
     for (const off of [8, 24, 40]) expect(Number(machine.ram.read64(COUNTERS + off))).toBe(harts * ITERATIONS);
   }, 60_000);
+
+  it('a guest reset reboots the board with its harts on threads (BoardSession reboot), and time goes on', async () => {
+    // Hart 0: the first boot stores 1 and mtime at FLAGS and resets (sifive_test 0x7777); the
+    // second finds the 1 (RAM outlives a reset), stores its mtime and powers off. Hart 1 waits.
+    const resetTwice = assemble(
+      `
+  csrr t0, mhartid
+  bnez t0, 3f
+  li s0, ${COUNTERS}
+  li s1, ${VIRT.clint.base + 0xbff8}
+  li t4, ${VIRT.test.base}
+  ld t1, 0(s0)
+  bnez t1, 1f
+  li t1, 1
+  sd t1, 0(s0)
+  ld t2, 0(s1)
+  sd t2, 8(s0)
+  li t5, 0x7777
+  sw t5, 0(t4)
+1:
+  ld t2, 0(s1)
+  sd t2, 16(s0)
+  li t5, 0x5555
+  sw t5, 0(t4)
+3:
+  wfi
+  j 3b
+`,
+      { base: 0x8000_0000n },
+    ).bytes;
+    const { m, t } = await boardOnThreads(2, resetTwice);
+    let reboots = 0;
+    const session = new BoardSession(m, {
+      engine: t,
+      reboot: () => {
+        reboots++;
+        bootVirt(m, { kernel: { file: 'test.bin', bytes: resetTwice } });
+      },
+    });
+    let end = 'budget';
+    for (let i = 0; i < 50 && end !== 'stopped'; i++) end = session.run(1_000_000).end;
+    expect(session.exit()).toEqual({ reason: 'poweroff', code: 0 });
+    expect(reboots).toBe(1);
+    // The second boot read a later time than the first (Hart.reset zeroes retired counts; the board keeps time).
+    expect(m.ram.read64(COUNTERS + 16)).toBeGreaterThan(m.ram.read64(COUNTERS + 8));
+    session.close();
+    open = undefined;
+  }, 30_000);
 
   it('a CLINT timer wakes a hart in WFI on its thread (time skipped while all wait), and an IPI another', async () => {
     const { m, t } = await boardOnThreads(2, WAKE);
