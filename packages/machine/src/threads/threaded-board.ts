@@ -97,6 +97,8 @@ export class ThreadedBoard implements BoardEngine {
       await new Promise((r) => setTimeout(r, 2));
     }
     for (let h = 0; h < threads.length; h++) board.setRetired(h, machine.harts[h]!.retired);
+    // Started: the threads no longer keep the process alive by themselves (close ends them).
+    for (const x of threads) x.worker.unref();
     return t;
   }
 
@@ -148,6 +150,11 @@ export class ThreadedBoard implements BoardEngine {
     this.pause();
   }
 
+  /**
+   * After a reboot (bootVirt: images reloaded into the shared RAM, harts reset): each hart starts
+   * from the board's state. The workers keep the boot ROM they copied at start, which a reboot
+   * rebuilds from the same images and so the same bytes.
+   */
   reloaded(): void {
     for (const t of this.threads) t.push = true;
     this.exit = undefined;
