@@ -88,9 +88,11 @@ function applyWires(): number {
 
 /** Hand the state to the main thread and wait for its word; false: stop. */
 function park(exit?: VmExit, error?: string): boolean {
-  const r = call({ op: 'park', state: started ? hart.getState() : null, waiting, exit, error }) as ParkReply;
+  const r = call({ op: 'park', state: started ? hart.getState() : null, mmu: hart.mmu.snapshot(), waiting, exit, error }) as ParkReply;
   if (r.cmd === 'stop') return false;
   if (r.state !== undefined) {
+    // The MMU first: setState rederives the hart's page caches from both.
+    if (r.mmu !== undefined) hart.mmu.restore(r.mmu);
     hart.setState(r.state);
     waiting = r.waiting ?? false;
     applied = -1;

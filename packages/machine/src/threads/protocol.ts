@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { AccessWidth, VmExit } from '@vm/core';
 import type { HartState } from '@vm/isa';
+import type { MmuState } from '@vm/mmu';
 import type { SharedBoard } from './shared-board.js';
 
 /** workerData of a hart's worker thread (hart-worker.ts). */
@@ -27,9 +28,12 @@ export type HartRequest =
    * The hart stops and hands over its state: the board paused it (a snapshot, the end), it left its
    * loop with `exit`, or something threw (`error`). Answered with a ParkReply when it may go on.
    */
-  | { readonly op: 'park'; readonly state: HartState | null; readonly waiting: boolean; readonly exit?: VmExit; readonly error?: string };
+  | { readonly op: 'park'; readonly state: HartState | null; readonly mmu: MmuState; readonly waiting: boolean; readonly exit?: VmExit; readonly error?: string };
 
 export type HartReply = { readonly value: bigint } | { readonly ok: boolean } | ParkReply;
 
-/** Go on (from `state` when given: boot, reboot, restore), or end the thread's loop. */
-export type ParkReply = { readonly cmd: 'run'; readonly state?: HartState; readonly waiting?: boolean } | { readonly cmd: 'stop' };
+/**
+ * Go on (from `state` and `mmu` when given: boot, reboot), or end the thread's loop. A hart's
+ * architectural state is its HartState plus its MMU's (PMP: priv spec 3.7), kept apart as in snapshots.
+ */
+export type ParkReply = { readonly cmd: 'run'; readonly state?: HartState; readonly mmu?: MmuState; readonly waiting?: boolean } | { readonly cmd: 'stop' };

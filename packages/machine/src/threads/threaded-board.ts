@@ -219,7 +219,11 @@ export class ThreadedBoard implements BoardEngine {
       case 'write':
         return { ok: bus.write(r.pa, r.width, r.value) } satisfies HartReply;
       case 'park':
-        if (r.state !== null) this.machine.harts[h]!.setState(r.state);
+        if (r.state !== null) {
+          const hart = this.machine.harts[h]!;
+          hart.mmu.restore(r.mmu);
+          hart.setState(r.state);
+        }
         if (r.error !== undefined) this.failure ??= `hart ${h}: ${r.error}`;
         else if (r.exit !== undefined) this.failure ??= `hart ${h} stopped: ${r.exit.reason}${'message' in r.exit ? `: ${r.exit.message}` : ''}`;
         t.parked = true;
@@ -240,7 +244,7 @@ export class ThreadedBoard implements BoardEngine {
         const hart = this.machine.harts[h]!;
         this.board.setRetired(h, hart.retired);
         this.board.setWaiting(h, waiting[h] === true);
-        t.server.reply({ cmd: 'run', state: hart.getState(), waiting: waiting[h] === true } satisfies HartReply);
+        t.server.reply({ cmd: 'run', state: hart.getState(), mmu: hart.mmu.snapshot(), waiting: waiting[h] === true } satisfies HartReply);
         t.push = false;
       } else {
         t.server.reply({ cmd: 'run' } satisfies HartReply);
