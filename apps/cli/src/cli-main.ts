@@ -61,8 +61,10 @@ riscv-tests program (0 = pass). Console: Ctrl-A X quits.
 
 Translation: hot guest code runs through a block translator (same output and instruction counts
 as the interpreter). --no-translate or -accel interp: interpreter only; -accel tcg: the default.
--accel tcg,thread=multi: each VM of --hypervisor native / vm up on its own worker thread (host
-core); thread=single (default) runs everything on one thread, deterministically.
+-accel tcg,thread=multi: each hart of the bare board (-smp N), and each VM of --hypervisor native /
+vm up, on its own worker thread (host core), guest RAM shared; the translator is off on a hart's
+thread, and the gdbstub, monitor and -d tracing are refused. thread=single (default) runs
+everything on one thread, deterministically.
 `;
 
 /**
@@ -83,8 +85,9 @@ function takeTranslateFlags(argv: string[]): string[] {
       const [name, ...props] = v.split(',');
       if (name === 'interp') process.env['VM_TRANSLATE'] = '0';
       else if (name !== 'tcg') throw new VmError(`-accel ${v}: 'tcg' (the block translator, default) or 'interp' (interpreter only)`);
-      // QEMU's thread=single|multi (MTTCG): multi runs each VM on its own worker thread
-      // (parallel-run.ts); read by `vm run --hypervisor native` and `vm up` through VM_ACCEL_THREAD.
+      // QEMU's thread=single|multi (MTTCG): multi runs each hart of the bare board (@vm/machine
+      // threads/) or each VM (parallel-run.ts) on its own worker thread; read by `vm run` and
+      // `vm up` through VM_ACCEL_THREAD.
       for (const p of props) {
         const [k, val] = p.split('=');
         if (k !== 'thread' || (val !== 'single' && val !== 'multi')) throw new VmError(`-accel ${v}: '${p}': only thread=single (default) or thread=multi`);
@@ -100,9 +103,10 @@ function takeTranslateFlags(argv: string[]): string[] {
 export async function main(argvIn: string[]): Promise<number> {
   const argv = takeTranslateFlags(argvIn);
   const [cmd, ...rest] = argv;
-  if (process.env['VM_ACCEL_THREAD'] === 'multi' && cmd !== 'run' && cmd !== 'up') {
-    // snapshot/restore/migrate drive one guest to a point on the main thread; vm up's snapshot: points work on threads.
-    throw new VmError(`-accel tcg,thread=multi: only for vm run --hypervisor native and vm up, not vm ${cmd ?? ''} (use vm up with snapshot:/restore: for VMs on threads)`);
+  if (process.env['VM_ACCEL_THREAD'] === 'multi' && cmd !== 'run' && cmd !== 'up' && cmd !== 'snapshot') {
+    // restore/migrate drive one guest on the main thread; vm snapshot runs the bare board's harts
+    // on threads to its point, vm up's snapshot: points work on threads.
+    throw new VmError(`-accel tcg,thread=multi: only for vm run, vm snapshot (the bare board) and vm up, not vm ${cmd ?? ''} (use vm up with snapshot:/restore: for VMs on threads)`);
   }
   switch (cmd) {
     case 'run':

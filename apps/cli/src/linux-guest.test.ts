@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { vmArgs } from './test-support/vm-process.js';
+import { disk as diskIn, expectSmpTranscript, FW_JUMP, IMAGE, IMAGE_SMP, INITRD, QEMU, SMP_BOOT, transcript, vmBoot as vmBootIn } from './test-support/linux-guest.js';
 
 /**
  * Linux 6.1 from Debian's linux-source-6.1 with Debian's busybox as its userland
@@ -12,40 +11,16 @@ import { vmArgs } from './test-support/vm-process.js';
  * sha256sum of a block written to /dev/vda and read back) and powers off. The transcript must be
  * the same on every stack, and the same as on QEMU.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../../..');
-const IMAGE = join(root, 'guests/linux/images/Image');
-const INITRD = join(root, 'guests/linux/images/initramfs.cpio.gz');
-const IMAGE_SMP = join(root, 'guests/linux/images/Image-smp');
-const FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
-const QEMU = '/usr/bin/qemu-system-riscv64';
 const BOOT = ['-m', '256M', '-kernel', IMAGE, '-initrd', INITRD, '-append', 'console=ttyS0'];
 
 const dir = mkdtempSync(join(tmpdir(), 'vm-linux-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function disk(name: string): string {
-  const f = join(dir, `${name}.img`);
-  writeFileSync(f, '');
-  truncateSync(f, 8 << 20);
-  return f;
-}
-
-/** The lines between the transcript's markers. */
-function transcript(console: string): string {
-  const text = console.replaceAll('\r', '');
-  const start = text.indexOf('=== transcript begin ===');
-  const end = text.indexOf('=== transcript end ===');
-  return start < 0 || end < 0 ? `(no transcript) ${text.slice(-2000)}` : text.slice(start, end);
-}
+const disk = (name: string): string => diskIn(dir, name);
+const vmBoot = (name: string, boot: string[], ...args: string[]): { status: number | null; transcript: string } => vmBootIn(dir, name, boot, ...args);
 
 function vm(name: string, ...args: string[]): { status: number | null; transcript: string } {
   return vmBoot(name, BOOT, ...args);
-}
-
-function vmBoot(name: string, boot: string[], ...args: string[]): { status: number | null; transcript: string } {
-  const r = spawnSync(process.execPath, vmArgs('run', ...args, ...boot, '-drive', `file=${disk(name)},format=raw,if=virtio`), { encoding: 'utf8', input: '', timeout: 170_000, cwd: root });
-  return { status: r.status, transcript: transcript(r.stdout) };
 }
 
 const STACKS: Record<string, string[]> = {
@@ -82,17 +57,9 @@ describe.skipIf(!existsSync(IMAGE) || !existsSync(FW_JUMP))('Linux 6.1 + busybox
  * /bin/atomics counts from one thread per CPU with amoadd.w/.d and lr/sc loops to exact totals.
  */
 describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP on the bare board', () => {
-  const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
-
   it('-smp 4: four CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0', () => {
     const r = vmBoot('smp4', SMP_BOOT, '-smp', '4', '-bios', FW_JUMP);
-    expect(r.transcript).toContain('\n$ nproc\n4\n');
-    expect(r.transcript).toContain('\n$ grep -c ^processor /proc/cpuinfo\n4\n');
-    expect(r.transcript).toContain('\n$ cat /sys/devices/system/cpu/online\n0-3\n');
-    expect(r.transcript).toContain('\natomics: 4 threads x 20000 increments\n');
-    expect(r.transcript).toContain('\nlr.w/sc.w 80000\n');
-    expect(r.transcript).toContain('\natomics: exact\n');
-    expect(r.transcript).toContain('disk: match');
+    expectSmpTranscript(r.transcript, 4);
     if (existsSync(QEMU)) {
       const q = spawnSync(QEMU, ['-M', 'virt', '-smp', '4', '-nographic', '-bios', FW_JUMP, ...SMP_BOOT, '-drive', `file=${disk('qemu-smp4')},if=none,format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0'], { encoding: 'utf8', input: '', timeout: 60_000 });
       expect(r.transcript).toBe(transcript(q.stdout));
@@ -109,7 +76,6 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP o
  * with -smp N.
  */
 describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP in a multi-vCPU VM of the native and the hosted hypervisor', () => {
-  const SMP_BOOT = ['-m', '256M', '-kernel', IMAGE_SMP, '-initrd', INITRD, '-append', 'console=ttyS0'];
   const qemu = new Map<number, string>();
   const reference = (n: number): string | undefined => {
     if (!existsSync(QEMU)) return undefined;
@@ -124,13 +90,7 @@ describe.skipIf(!existsSync(IMAGE_SMP) || !existsSync(FW_JUMP))('Linux 6.1 SMP i
     for (const n of [2, 4]) {
       it(`--hypervisor ${hypervisor} --mode ${mode} -smp ${n}: ${n} CPUs online, atomics exact, the transcript as on QEMU, poweroff status 0`, () => {
         const r = vmBoot(`vsmp-${mode}-${n}`, SMP_BOOT, '--hypervisor', hypervisor, '--mode', mode, '-bios', 'none', '-smp', String(n));
-        expect(r.transcript).toContain(`\n$ nproc\n${n}\n`);
-        expect(r.transcript).toContain(`\n$ grep -c ^processor /proc/cpuinfo\n${n}\n`);
-        expect(r.transcript).toContain(`\n$ cat /sys/devices/system/cpu/online\n0-${n - 1}\n`);
-        expect(r.transcript).toContain(`\natomics: ${n} threads x 20000 increments\n`);
-        expect(r.transcript).toContain(`\nlr.w/sc.w ${n * 20000}\n`);
-        expect(r.transcript).toContain('\natomics: exact\n');
-        expect(r.transcript).toContain('disk: match');
+        expectSmpTranscript(r.transcript, n);
         const q = reference(n);
         if (q !== undefined) expect(r.transcript).toBe(q);
         expect(r.status).toBe(0);

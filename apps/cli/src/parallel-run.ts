@@ -11,18 +11,27 @@ export function threadMulti(): boolean {
 }
 
 /**
+ * The debugger, monitor and tracing step and inspect the guest from the main thread, one
+ * instruction at a time: with `-accel tcg,thread=multi` the guest (`what`: the VM, the harts)
+ * runs elsewhere, so they are refused by name.
+ */
+export function refuseSteppers(args: ParsedArgs, what: string): void {
+  for (const flag of ['gdb', 'd'] as const) {
+    const v = one(args, flag);
+    if (v !== undefined) throw new ConfigError(`-${flag} ${v}: not with -accel tcg,thread=multi (it steps ${what} on the main thread); use thread=single`);
+  }
+  for (const flag of ['s', 'S'] as const) if (args.flags.has(flag)) throw new ConfigError(`-${flag}: not with -accel tcg,thread=multi (the gdbstub steps ${what} on the main thread); use thread=single`);
+  const monitor = one(args, 'monitor');
+  if (monitor !== undefined && monitor !== 'none') throw new ConfigError(`-monitor ${monitor}: not with -accel tcg,thread=multi (the monitor inspects ${what} on the main thread); use thread=single`);
+}
+
+/**
  * `vm run --hypervisor native -accel tcg,thread=multi ...`: the VM runs on a worker thread (its
  * vCPU loop off the main thread, which keeps the terminal, limits, report and exit status).
  * The debugger, monitor and tracing step the VM from the main thread: refused here by name.
  */
 export async function runNativeParallel(args: ParsedArgs, argv: readonly string[]): Promise<number> {
-  for (const flag of ['gdb', 'd'] as const) {
-    const v = one(args, flag);
-    if (v !== undefined) throw new ConfigError(`-${flag} ${v}: not with -accel tcg,thread=multi (it steps the VM on the main thread); use thread=single`);
-  }
-  for (const flag of ['s', 'S'] as const) if (args.flags.has(flag)) throw new ConfigError(`-${flag}: not with -accel tcg,thread=multi (the gdbstub steps the VM on the main thread); use thread=single`);
-  const monitor = one(args, 'monitor');
-  if (monitor !== undefined && monitor !== 'none') throw new ConfigError(`-monitor ${monitor}: not with -accel tcg,thread=multi (the monitor inspects the VM on the main thread); use thread=single`);
+  refuseSteppers(args, 'the VM');
   const maxText = one(args, 'max-instructions');
   const max = maxText === undefined ? Infinity : Number(maxText);
   if (!(max > 0)) throw new ConfigError(`--max-instructions ${maxText}: not a positive number`);

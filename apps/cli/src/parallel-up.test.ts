@@ -93,7 +93,7 @@ describe('vm up / vm run with -accel tcg,thread=multi (VMs on worker threads)', 
     expect(restored.stdout).toContain('[cf] DONE pass');
     expect(restored.status).toBe(0);
     const refused = vm('-accel', 'tcg,thread=multi', 'snapshot', '-o', join(dir, 'x.vmsnap'), '--at', '1000', '--hypervisor', 'native', '-bios', 'none', '-kernel', kernelM);
-    expect(refused.stderr).toContain('-accel tcg,thread=multi: only for vm run --hypervisor native and vm up, not vm snapshot');
+    expect(refused.stderr).toContain("-accel tcg,thread=multi: vm snapshot runs the bare board's harts on threads, not --hypervisor native");
     expect(refused.status).toBe(2);
   }, 240_000);
 
@@ -101,7 +101,10 @@ describe('vm up / vm run with -accel tcg,thread=multi (VMs on worker threads)', 
     const cases: [string[], string][] = [
       [['-accel', 'tcg,thread=many', 'run', '-bios', 'none', '-kernel', kernelM], "-accel tcg,thread=many: 'thread=many': only thread=single (default) or thread=multi"],
       [['-accel', 'tcg,tb-size=64', 'run', '-bios', 'none', '-kernel', kernelM], "'tb-size=64': only thread=single"],
-      [['-accel', 'tcg,thread=multi', 'run', '-bios', 'none', '-kernel', kernelM], "-accel tcg,thread=multi: the bare board's harts run on one thread"],
+      [['-accel', 'tcg,thread=multi', 'run', '-s', '-bios', 'none', '-kernel', kernelM], "-s: not with -accel tcg,thread=multi (the gdbstub steps the board's harts on the main thread)"],
+      [['-accel', 'tcg,thread=multi', 'run', '-d', 'int', '-bios', 'none', '-kernel', kernelM], "-d int: not with -accel tcg,thread=multi (it steps the board's harts on the main thread)"],
+      [['-accel', 'tcg,thread=multi', 'run', '--hypervisor', 'hosted', '-bios', 'none', '-kernel', kernelM], '-accel tcg,thread=multi: the hosted hypervisor runs on one thread'],
+      [['-accel', 'tcg,thread=multi', 'restore', 'x.vmsnap'], '-accel tcg,thread=multi: only for vm run, vm snapshot (the bare board) and vm up, not vm restore'],
       [['-accel', 'tcg,thread=multi', 'run', '--hypervisor', 'native', '-s', '-bios', 'none', '-kernel', kernelM], '-s: not with -accel tcg,thread=multi'],
       [['-accel', 'tcg,thread=multi', 'run', '--hypervisor', 'native', '-monitor', 'stdio', '-bios', 'none', '-kernel', kernelM], '-monitor stdio: not with -accel tcg,thread=multi'],
       [['up', '-accel', 'tcg,thread=multi', stackFile(`hypervisor: { type: hosted }\nvms:\n  - { name: a, memory: 64M, kernel: ${kernelM} }\n`)], '-accel tcg,thread=multi: a hosted stack runs on one thread'],

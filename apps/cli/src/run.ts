@@ -10,7 +10,7 @@ import {
   VirtioRng,
   type BlockBackend,
 } from '@vm/devices';
-import { BoardSession, bootVirt, VirtMachine, type BootFile } from '@vm/machine';
+import { BoardSession, bootVirt, SharedBoard, ThreadedBoard, VirtMachine, type BootFile } from '@vm/machine';
 import { machineFlags } from './machine-flags.js';
 import { one, parseArgs, parseProps, type ParsedArgs } from './args.js';
 import { RUN_OPTIONS } from './options.js';
@@ -76,17 +76,19 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   if (args.positional.length > 0) throw new ConfigError(`unexpected argument '${args.positional[0]}'`);
   const hypervisor = one(args, 'hypervisor') ?? 'none';
-  if (process.env['VM_ACCEL_THREAD'] === 'multi') {
+  const threaded = process.env['VM_ACCEL_THREAD'] === 'multi';
+  if (threaded) {
     if (hypervisor === 'native') return (await import('./parallel-run.js')).runNativeParallel(args, argv);
-    throw new ConfigError(`-accel tcg,thread=multi: ${hypervisor === 'hosted' ? 'the hosted hypervisor' : "the bare board's harts"} run on one thread (VMs of --hypervisor native and vm up run on threads)`);
+    if (hypervisor === 'hosted') throw new ConfigError('-accel tcg,thread=multi: the hosted hypervisor runs on one thread (the bare board\'s harts, VMs of --hypervisor native and vm up run on threads)');
+    if (hypervisor === 'none') (await import('./parallel-run.js')).refuseSteppers(args, "the board's harts");
   }
   if (hypervisor === 'native') return (await import('./native-run.js')).runNative(args);
   if (hypervisor === 'hosted') return (await import('./hosted-run.js')).runHosted(args);
   if (hypervisor !== 'none') throw new ConfigError(`--hypervisor ${hypervisor}: 'none', 'native' or 'hosted'`);
   if (one(args, 'mode') !== undefined) throw new ConfigError(`--mode ${one(args, 'mode')}: only with --hypervisor native or hosted`);
   if (one(args, 'kernel-mode') !== undefined) throw new ConfigError(`--kernel-mode ${one(args, 'kernel-mode')}: only with --hypervisor native or hosted (on the bare board -bios none -kernel K runs K in M-mode)`);
-  const { con: hostConsole, monitor: monitorSpec, close: closeSerial } = hostConsoleFor(args);
-  const { machine, drives, dtb, dumpDtb } = createMachine(args, (b) => hostConsole.write(b));
+  const { con: hostConsole, monitor: consoleMonitor, close: closeSerial } = hostConsoleFor(args);
+  const { machine, drives, dtb, dumpDtb } = createMachine(args, (b) => hostConsole.write(b), threaded);
   if (dumpDtb !== undefined) {
     // QEMU's -M virt,dumpdtb=FILE: the board's device tree as the guest would get it, then exit.
     writeFileSync(dumpDtb, dtb);
@@ -101,10 +103,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 
   const late: { monitor?: Monitor } = {};
   const guestErrors = (): number => machine.virtio.reduce((n, s) => n + s.transport.guestErrors, 0);
-  const control = (await RunControl.fromArgs(args, () => machine.harts.map((h, i) => hartCpu(h, () => machine.boardState().waiting[i] === true)), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
-  const mon = await attachMonitor(monitorSpec, hostConsole, control, bareMonitorMachine(machine));
-  late.monitor = mon.monitor;
+  // With the harts on threads there is no debugger, tracing or monitor (refused above; the
+  // console's Ctrl-A C monitor is off), as for VMs on threads.
+  const control = threaded ? undefined : (await RunControl.fromArgs(args, () => machine.harts.map((h, i) => hartCpu(h, () => machine.boardState().waiting[i] === true)), (cmd) => late.monitor?.execute(cmd), guestErrors))!;
+  const mon = control === undefined ? { close: () => {} } : await attachMonitor(consoleMonitor, hostConsole, control, bareMonitorMachine(machine));
+  late.monitor = 'monitor' in mon ? mon.monitor : undefined;
+  let engine: ThreadedBoard | undefined;
+  try {
+    // -accel tcg,thread=multi: each hart on a worker thread, the devices here.
+    engine = threaded ? await ThreadedBoard.start(machine) : undefined;
+  } catch (e) {
+    for (const d of drives) d.backend.close();
+    closeSerial();
+    throw e;
+  }
   const session = new BoardSession(machine, {
+    engine,
     reboot: args.flags.has('no-reboot') ? undefined : () => rebootImages(machine, args),
     closeDisks: () => {
       for (const d of drives) {
@@ -152,7 +166,7 @@ function rebootImages(machine: VirtMachine, args: ParsedArgs): void {
 }
 
 /** Build the board from `vm run` flags, and boot it. */
-export function createMachine(args: ParsedArgs, console: (b: number) => void): { machine: VirtMachine; drives: DriveSpec[]; dtb: Uint8Array; dumpDtb: string | undefined } {
+export function createMachine(args: ParsedArgs, console: (b: number) => void, threaded = false): { machine: VirtMachine; drives: DriveSpec[]; dtb: Uint8Array; dumpDtb: string | undefined } {
   const { dumpDtb } = machineFlags(args, 'bare');
   const cpu = one(args, 'cpu') ?? 'rv64';
   const cpuProps = parseProps(cpu, '-cpu');
@@ -177,7 +191,8 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void): {
 
   const spec = bootSpecOf(args);
   const { virtioForceLegacy } = parseGlobals(args);
-  const machine = new VirtMachine({ memory, harts, clock, console, hExtension, virtioForceLegacy });
+  if (threaded && clock === 'wall') throw new ConfigError('--clock wall: not with -accel tcg,thread=multi (the harts on threads share virtual time)');
+  const machine = new VirtMachine({ memory, harts, clock, console, hExtension, virtioForceLegacy, threads: threaded ? new SharedBoard(harts) : undefined });
   const claims = new ImageClaims();
   const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot'), claims));
   for (const d of drives) {

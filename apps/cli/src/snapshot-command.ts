@@ -9,6 +9,7 @@ import {
   readSnapshot,
   BoardSession,
   restoreMachine,
+  ThreadedBoard,
   writeSnapshot,
   type VirtMachine,
 } from '@vm/machine';
@@ -69,13 +70,19 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   const at = count(args, 'at');
   if (at === undefined) throw new ConfigError('vm snapshot: give --at N (instructions)');
   const hypervisor = hypervisorOf(args, 'vm snapshot');
+  const threaded = process.env['VM_ACCEL_THREAD'] === 'multi';
+  if (threaded && hypervisor !== 'none') throw new ConfigError(`-accel tcg,thread=multi: vm snapshot runs the bare board's harts on threads, not --hypervisor ${hypervisor} (use vm up with snapshot: for VMs on threads)`);
   if (hypervisor === 'native') return snapshotNative(args, file, at, io);
   if (hypervisor === 'hosted') return snapshotHosted(args, file, at, io);
   const con = new HostConsole(io.stdin, io.stdout);
-  const { machine, drives } = createMachine(args, (b) => con.write(b));
+  const { machine, drives } = createMachine(args, (b) => con.write(b), threaded);
+  // -accel tcg,thread=multi: the harts run on threads to --at (at least N: each stops at its next
+  // batch boundary), then park with their states in the board, which is snapshotted as on one thread.
+  const engine = threaded ? await ThreadedBoard.start(machine) : undefined;
   try {
-    const session = new BoardSession(machine, { haltOnTrapLoop: true });
+    const session = new BoardSession(machine, { haltOnTrapLoop: true, engine });
     runSession(session, { max: at, slice: SLICE });
+    engine?.sync();
     const exit = session.exit();
     con.flush();
     if (exit.reason !== 'budget' && exit.reason !== 'wfi') {
@@ -90,6 +97,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
     io.stderr.write(`vm snapshot: ${machine.retired} instructions; wrote ${file} (${bytes} bytes, ${snap.ram.chunks.length} RAM chunks, ${ms.toFixed(0)} ms)\n`);
     return 0;
   } finally {
+    engine?.close();
     for (const d of drives) d.backend.close();
   }
 }

@@ -2,6 +2,7 @@ import type { EventCounts, GuestSession, SessionSlice, VmExit } from '@vm/core';
 import { snapshotMachine } from './snapshot/capture.js';
 import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
 import type { VirtMachine } from './virt.js';
+import type { BoardEngine } from './threads/threaded-board.js';
 
 export interface BoardSessionOptions {
   /** A guest reset reboots the board (QEMU without -no-reboot): reload the images here. Without it a reset ends the session. */
@@ -18,18 +19,33 @@ export interface BoardSessionOptions {
   readonly haltOnTrapLoop?: boolean;
   /** Events to report (`GuestRunResult.events`), e.g. the benchmark's counters on the board. */
   readonly events?: () => EventCounts;
+  /**
+   * What runs the harts: the board itself on this thread (the default), or a ThreadedBoard with
+   * each hart on a worker thread (`-accel tcg,thread=multi`), closed with the session.
+   */
+  readonly engine?: BoardEngine;
 }
 
 /** The bare board as a `GuestSession`: the guest's console is the UART, `run` is the board's. */
 export class BoardSession implements GuestSession<MachineSnapshot> {
   private last: VmExit = { reason: 'budget' };
   private readonly start: number;
+  private readonly engine: BoardEngine;
 
   constructor(
     readonly machine: VirtMachine,
     private readonly o: BoardSessionOptions = {},
   ) {
-    this.start = machine.retired;
+    this.engine = o.engine ?? {
+      run: (budget) => machine.run(budget),
+      get retired() {
+        return machine.retired;
+      },
+      sync: () => {},
+      reloaded: () => {},
+      close: () => {},
+    };
+    this.start = this.engine.retired;
   }
 
   where(): string {
@@ -38,7 +54,7 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   }
 
   get instructions(): number {
-    return this.machine.retired - this.start;
+    return this.engine.retired - this.start;
   }
 
   get inputOpen(): boolean {
@@ -47,14 +63,15 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
 
   run(budget: number): SessionSlice {
     if (!this.inputOpen) return { ran: 0, end: 'stopped' };
-    const before = this.machine.retired;
+    const before = this.engine.retired;
     const trapsBefore = this.machine.trapSteps;
-    let exit = this.machine.run(budget);
-    const ran = Math.max(this.machine.retired - before, 0);
+    let exit = this.engine.run(budget);
+    const ran = Math.max(this.engine.retired - before, 0);
     const trapped = this.machine.trapSteps - trapsBefore;
     if (exit.reason === 'budget' && trapped >= budget && this.o.haltOnTrapLoop === true) exit = { reason: 'halt', message: trapLoop(this.machine) };
     if (exit.reason === 'reset' && this.o.reboot !== undefined) {
       this.o.reboot();
+      this.engine.reloaded();
       this.last = { reason: 'budget' };
       return { ran, trapped, end: 'budget' };
     }
@@ -85,6 +102,7 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   }
 
   snapshot(): MachineSnapshot {
+    this.engine.sync();
     return snapshotMachine(this.machine);
   }
 
@@ -94,6 +112,7 @@ export class BoardSession implements GuestSession<MachineSnapshot> {
   }
 
   close(): void {
+    this.engine.close();
     this.o.closeDisks?.();
   }
 }

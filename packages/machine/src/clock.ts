@@ -9,12 +9,26 @@ import { VIRT_TIMEBASE_HZ } from './memory-map.js';
  */
 export class VirtualClock implements Clock {
   readonly frequency = VIRT_TIMEBASE_HZ;
-  private skipped = 0;
-  /** Returns the instructions retired on the board so far, all harts together (VirtMachine.instructionsNow). */
+  private skippedHere = 0;
+  /**
+   * `instructions` returns the instructions retired on the board so far, all harts together
+   * (VirtMachine.instructionsNow). `shared`: the skipped ticks live in this shared word instead
+   * (harts on threads: every thread's clock reads and skips the same time; threads/shared-board.ts).
+   */
   constructor(
     private readonly instructions: () => number,
     readonly instructionsPerTick = 10,
+    private readonly shared?: BigInt64Array,
   ) {}
+
+  private get skipped(): number {
+    return this.shared === undefined ? this.skippedHere : Number(Atomics.load(this.shared, 0));
+  }
+
+  private set skipped(ticks: number) {
+    if (this.shared === undefined) this.skippedHere = ticks;
+    else Atomics.store(this.shared, 0, BigInt(ticks));
+  }
 
   now(): bigint {
     return BigInt(Math.floor(this.instructions() / this.instructionsPerTick) + this.skipped);

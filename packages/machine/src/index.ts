@@ -17,3 +17,8 @@ export { Rom } from './rom.js';
 export { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV, VIRT_TIMEBASE_HZ, VIRT_KERNEL_BASE } from './memory-map.js';
 export { buildVirtFdt } from './virt-fdt.js';
 export * from './snapshot/index.js';
+export { SyncLink, SyncServer, DEFER, serveSyncLink } from './threads/sync-link.js';
+export { spawnWorker } from './threads/spawn-worker.js';
+export { ThreadedBoard } from './threads/threaded-board.js';
+export type { BoardEngine } from './threads/threaded-board.js';
+export { SharedBoard } from './threads/shared-board.js';

@@ -1,6 +1,6 @@
 import type { Clock, IrqLine, MmioDevice, VmExit } from '@vm/core';
 import { ConfigError } from '@vm/core';
-import { Ram, SystemBus, Mmu } from '@vm/mmu';
+import { Ram, RamStore, SystemBus, Mmu } from '@vm/mmu';
 import { Hart } from '@vm/isa';
 // Board wires drive mip bits by interrupt number (priv spec 3.1.9): the MIP_* names here are bit
 // positions, not @vm/isa's 64-bit MIP_* masks.
@@ -25,6 +25,7 @@ import { Rom } from './rom.js';
 import { VIRT, VIRT_IRQ, VIRT_PLIC_NDEV } from './memory-map.js';
 import { DeviceRegistry, type BoardDevice, type BoardDeviceSpec } from './device-registry.js';
 import type { Htif } from './htif.js';
+import type { SharedBoard } from './threads/shared-board.js';
 import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
 import { snapshotMachine } from './snapshot/capture.js';
 import { restoreMachineInPlace } from './snapshot/apply.js';
@@ -71,6 +72,13 @@ export interface VirtMachineOptions {
    * virtio-mmio transports (Version 1, virtio 1.2 §4.2.4); false modern ones (Version 2).
    */
   virtioForceLegacy?: boolean;
+  /**
+   * The harts run on worker threads (`-accel tcg,thread=multi`, threads/threaded-board.ts): RAM is
+   * allocated shared (@vm/mmu RamStore.shared), the devices' interrupt wires and virtual time go
+   * through this shared memory, and the board's own Hart objects only hold the harts' state between
+   * runs (boot, snapshots). Nothing changes on the board's single-thread path.
+   */
+  threads?: SharedBoard;
 }
 
 /** Where addVirtio puts a device. */
@@ -141,17 +149,29 @@ export class VirtMachine {
     this.virtioForceLegacy = options.virtioForceLegacy ?? true;
     this.consoleOutput = options.console ?? ((b) => process.stdout.write(String.fromCharCode(b)));
     if (options.ram !== undefined && options.ram.base !== VIRT.dram.base) throw new ConfigError('virt: RAM must start at 0x80000000');
-    this.ram = options.ram ?? new Ram(VIRT.dram.base, memory);
+    const threads = options.threads;
+    if (threads !== undefined) {
+      if (options.ram !== undefined) throw new ConfigError('virt: harts on threads allocate their own shared RAM');
+      if (options.clock === 'wall') throw new ConfigError('--clock wall: not with -accel tcg,thread=multi (harts on threads share virtual time)');
+      if (threads.harts !== harts) throw new ConfigError(`virt: shared memory for ${threads.harts} harts, the board has ${harts}`);
+    }
+    this.ram = options.ram ?? (threads === undefined ? new Ram(VIRT.dram.base, memory) : new Ram(VIRT.dram.base, memory, { store: RamStore.shared(memory), offset: 0 }));
     this.bus = new SystemBus(this.ram);
     this.clock =
-      options.clock === 'wall' ? new WallClock() : new VirtualClock(() => this.instructionsNow(), options.instructionsPerTick ?? 10);
+      options.clock === 'wall'
+        ? new WallClock()
+        : threads === undefined
+          ? new VirtualClock(() => this.instructionsNow(), options.instructionsPerTick ?? 10)
+          : new VirtualClock(() => threads.retiredTotal(), options.instructionsPerTick ?? 10, threads.skipCell);
 
     const mmuOf = (): Mmu => new Mmu(this.bus);
     for (let id = 0; id < harts; id++) {
-      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock, hExtension: options.hExtension, translate: options.translate, translateThreshold: options.translateThreshold }));
+      const translate = threads === undefined ? options.translate : false;
+      this.harts.push(new Hart({ hartId: id, bus: this.bus, mmu: mmuOf(), clock: this.clock, hExtension: options.hExtension, translate, translateThreshold: options.translateThreshold }));
       this.waiting.push(false);
     }
-    const wire = (hart: number, bit: number): IrqLine => ({ set: (level) => this.harts[hart]!.setInterruptPending(bit, level) });
+    const wire = (hart: number, bit: number): IrqLine =>
+      threads === undefined ? { set: (level) => this.harts[hart]!.setInterruptPending(bit, level) } : { set: (level) => threads.setIrq(hart, bit, level) };
 
     this.rom = new Rom(VIRT.mrom.size);
     this.bus.attach('mrom', VIRT.mrom.base, this.rom);
@@ -272,6 +292,13 @@ export class VirtMachine {
   requestExit(exit: VmExit): void {
     this.pendingExit = exit;
     this.harts[this.current]!.requestExit(exit);
+  }
+
+  /** The exit a device requested since the last call (harts on threads: the main thread asks). */
+  takeRequestedExit(): VmExit | undefined {
+    const e = this.pendingExit;
+    this.pendingExit = undefined;
+    return e;
   }
 
   /** Total instructions retired by all harts. */
@@ -420,12 +447,12 @@ export class VirtMachine {
 }
 
 /** WFI wakes on any interrupt pending and enabled in mie, whatever the global enables (priv spec 3.3.3). */
-function hasEnabledPending(h: Hart): boolean {
+export function hasEnabledPending(h: Hart): boolean {
   return (h.readCsr(CSR_MIP) & h.readCsr(CSR_MIE)) !== 0n;
 }
 
 /** The Sstc deadline of a hart that has stimecmp enabled, if any. */
-function sstcDeadline(h: Hart): bigint | undefined {
+export function sstcDeadline(h: Hart): bigint | undefined {
   if ((h.readCsr(CSR_MENVCFG) >> 63n) === 0n) return undefined;
   if ((h.readCsr(CSR_MIE) & (1n << 5n)) === 0n) return undefined;
   const cmp = h.readCsr(CSR_STIMECMP);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, GuestMemoryError } from '@vm/core';
-import { MAX_RAM_BYTES, RAM_CHUNK_SIZE, Ram } from './ram.js';
+import { MAX_RAM_BYTES, RAM_CHUNK_SIZE, Ram, RamStore } from './ram.js';
 
 const BASE = 0x8000_0000;
 const GIB = 2 ** 30;
@@ -63,5 +63,33 @@ describe('Ram: guest RAM in lazily committed chunks', () => {
   it('refuses RAM beyond the address map with a ConfigError naming the limit', () => {
     expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(ConfigError);
     expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(/at most 65536 MiB/);
+  });
+
+  it('shared stores: every chunk a SharedArrayBuffer, a second store over the same buffers aliases it (harts on threads)', () => {
+    const size = 3 * RAM_CHUNK_SIZE;
+    const store = RamStore.shared(size);
+    expect(store.sharedBuffers).toHaveLength(3);
+    expect(store.sharedBuffers!.every((b) => b instanceof SharedArrayBuffer)).toBe(true);
+    const a = new Ram(BASE, size, { store, offset: 0 });
+    const b = new Ram(BASE, size, { store: RamStore.over(size, store.sharedBuffers!), offset: 0 });
+    a.write64(BASE + RAM_CHUNK_SIZE + 8, 0x1122_3344_5566_7788n);
+    expect(b.read64(BASE + RAM_CHUNK_SIZE + 8)).toBe(0x1122_3344_5566_7788n);
+  });
+
+  it('compareExchange swaps only when the word holds the expected value, and returns what it held (unsigned)', () => {
+    const ram = new Ram(BASE, 2 * RAM_CHUNK_SIZE, { store: RamStore.shared(2 * RAM_CHUNK_SIZE), offset: 0 });
+    const at = BASE + RAM_CHUNK_SIZE + 64;
+    ram.write32(at, 0xffff_fffe);
+    expect(ram.compareExchange(at, 4, 1n, 7n)).toBe(0xffff_fffen);
+    expect(ram.read32(at)).toBe(0xffff_fffe);
+    expect(ram.compareExchange(at, 4, 0xffff_fffen, 0x8000_0000n)).toBe(0xffff_fffen);
+    expect(ram.atomicLoad(at, 4)).toBe(0x8000_0000n);
+    ram.write64(at + 8, 0xffff_ffff_ffff_ffffn);
+    expect(ram.compareExchange(at + 8, 8, 0xffff_ffff_ffff_ffffn, 5n)).toBe(0xffff_ffff_ffff_ffffn);
+    expect(ram.atomicLoad(at + 8, 8)).toBe(5n);
+    // Also on a store of plain (non-shared) chunks: Atomics work on any ArrayBuffer.
+    const plain = new Ram(BASE, RAM_CHUNK_SIZE);
+    expect(plain.compareExchange(BASE, 8, 0n, 9n)).toBe(0n);
+    expect(plain.read64(BASE)).toBe(9n);
   });
 });

@@ -65,6 +65,65 @@ export class RamStore {
     this.arena = arena && wasmApi !== undefined && size <= ARENA_MAX_BYTES ? makeArena(size) : undefined;
   }
 
+  /**
+   * A store whose chunks are SharedArrayBuffers, all allocated now (harts on worker threads,
+   * `-accel tcg,thread=multi`): every thread builds its own RamStore over the same buffers with
+   * `RamStore.over(store.sharedBuffers)`. Committing on first write cannot be shared between
+   * threads without a lock on every commit, so shared RAM is allocated whole; the host still
+   * commits a buffer's pages only when they are touched (a fresh buffer is zero-filled mapped
+   * memory). No arena: translated code keeps guest RAM in a WebAssembly memory of its own thread.
+   */
+  static shared(size: number): RamStore {
+    const n = Math.ceil(size / RAM_CHUNK_SIZE);
+    const buffers: SharedArrayBuffer[] = [];
+    try {
+      for (let c = 0; c < n; c++) buffers.push(new SharedArrayBuffer(Math.min(RAM_CHUNK_SIZE, size - c * RAM_CHUNK_SIZE)));
+    } catch (e) {
+      throw new ConfigError(`RAM: the host cannot give ${Math.ceil(size / 2 ** 20)} MiB of shared memory (${e instanceof Error ? e.message : String(e)})`);
+    }
+    return RamStore.over(size, buffers);
+  }
+
+  /** A store over the chunk buffers of a shared store (another thread's `sharedBuffers`). */
+  static over(size: number, buffers: readonly SharedArrayBuffer[]): RamStore {
+    const store = new RamStore(size, false);
+    if (buffers.length !== store.chunks.length) throw new RangeError(`RamStore.over: ${buffers.length} buffers for ${store.chunks.length} chunks`);
+    buffers.forEach((b, c) => {
+      store.chunks[c] = new Uint8Array(b);
+      store.views[c] = new DataView(b);
+    });
+    store.committed = buffers.length;
+    store.sharedBuffers = buffers;
+    return store;
+  }
+
+  /** The chunk buffers of a shared store (RamStore.shared), or undefined. */
+  sharedBuffers: readonly SharedArrayBuffer[] | undefined;
+  private words32: (Int32Array | undefined)[] | undefined;
+  private words64: (BigInt64Array | undefined)[] | undefined;
+
+  /** Chunk `c` as 32-bit words, for Atomics (ECMA-262 25.4: Int32Array and BigInt64Array only). */
+  int32(c: number): Int32Array {
+    const w = (this.words32 ??= []);
+    let a = w[c];
+    if (a === undefined) {
+      const b = this.commit(c);
+      a = w[c] = new Int32Array(b.buffer, b.byteOffset, b.length >> 2);
+    }
+    return a;
+  }
+
+  /** Chunk `c` as 64-bit words, for Atomics. */
+  int64(c: number): BigInt64Array {
+    const w = (this.words64 ??= []);
+    let a = w[c];
+    if (a === undefined) {
+      const b = this.commit(c);
+      a = w[c] = new BigInt64Array(b.buffer, b.byteOffset, b.length >> 3);
+    }
+    return a;
+  }
+
   /** Chunk `c`, allocated (zero) when it was not yet. */
   commit(c: number): Uint8Array {
     let b = this.chunks[c];
@@ -354,6 +413,32 @@ export class Ram implements GuestMemory {
     if (v === null || v === undefined) this.writeSplit(o, 8, BigInt.asUintN(64, value));
     else v.setBigUint64(this.at, BigInt.asUintN(64, value), true);
   }
+  /**
+   * Atomically (ECMA-262 25.4.4 Atomics.compareExchange) replace the naturally aligned 4- or
+   * 8-byte word at `addr` with `replacement` if it holds `expected`; returns what it held, as an
+   * unsigned value. Sequentially consistent with every other thread's Atomics on the same shared
+   * store, which is what makes AMOs and SC of harts on threads atomic (@vm/machine threads/hart-worker.ts).
+   */
+  compareExchange(addr: number, width: 4 | 8, expected: bigint, replacement: bigint): bigint {
+    const o = this.writeOffset(addr, width);
+    const c = (o / RAM_CHUNK_SIZE) | 0;
+    const at = o - c * RAM_CHUNK_SIZE;
+    if (width === 4) {
+      const old = Atomics.compareExchange(this.store.int32(c), at >> 2, Number(BigInt.asIntN(32, expected)), Number(BigInt.asIntN(32, replacement)));
+      return BigInt(old >>> 0);
+    }
+    return BigInt.asUintN(64, Atomics.compareExchange(this.store.int64(c), at >> 3, BigInt.asIntN(64, expected), BigInt.asIntN(64, replacement)));
+  }
+
+  /** An Atomics.load of the naturally aligned 4- or 8-byte word at `addr` (unsigned). */
+  atomicLoad(addr: number, width: 4 | 8): bigint {
+    const o = this.offsetOf(addr, width);
+    const c = (o / RAM_CHUNK_SIZE) | 0;
+    const at = o - c * RAM_CHUNK_SIZE;
+    if (width === 4) return BigInt(Atomics.load(this.store.int32(c), at >> 2) >>> 0);
+    return BigInt.asUintN(64, Atomics.load(this.store.int64(c), at >> 3));
+  }
+
   /** Copy an image into RAM (loaders); throws GuestMemoryError when it does not fit. */
   load(addr: number, data: Uint8Array): void {
     let done = 0;

@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { VmSnapshot } from '@vm/vcpu';
 import type { Reply, RemoteInfo, RemoteStatus, Request, WorkerVmSource } from './protocol.js';
 import { spawnVmWorker } from './spawn.js';
-import type { SyncLink } from './sync-link.js';
+import type { SyncLink } from '@vm/machine';
 
 /**
  * A VM running on its own worker thread, seen from the main thread: its state mirrored after each

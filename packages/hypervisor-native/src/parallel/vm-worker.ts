@@ -1,6 +1,6 @@
 /**
  * The entry of a VM worker thread (spawn.ts starts it): builds one VM from the factory named in
- * workerData and answers the main thread's requests synchronously (sync-link.ts) — run a slice,
+ * workerData and answers the main thread's requests synchronously (@vm/machine's threads/sync-link.ts) — run a slice,
  * take console input, snapshot, report, close. A throw while handling a request (an emulator bug,
  * a host allocation failure) is answered as an error and stops only this VM.
  */
@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { VmError } from '@vm/core';
 import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from '../vm-report.js';
 import type { RemoteInfo, Reply, Request, RemoteStatus, WorkerInit, WorkerVm, WorkerVmFactory } from './protocol.js';
-import { serveSyncLink } from './sync-link.js';
+import { serveSyncLink } from '@vm/machine';
 
 const init = workerData as WorkerInit;
 const out: number[] = [];

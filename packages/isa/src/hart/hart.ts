@@ -77,6 +77,12 @@ export interface HartOptions {
    * 'js' always JavaScript (the two are compared in docs/translator.md).
    */
   translateBackend?: 'wasm' | 'js';
+  /**
+   * Guest RAM is shared with harts on other threads (`-accel tcg,thread=multi`: @vm/mmu
+   * RamStore.shared): LR/SC and AMOs become Atomics on the shared words and FENCE a locked
+   * operation, so they stay atomic and ordered against the other threads (unpriv spec ch. 8).
+   */
+  sharedMemory?: boolean;
 }
 
 /** The translator's default: on unless VM_TRANSLATE=0 in the environment (Node). */
@@ -275,6 +281,10 @@ export class Hart implements BlockHart, TranslatingHart {
   private exitRequest: VmExit | undefined;
   /** LR/SC reservation: the virtual address of the last LR, or -1n when none. */
   private reservation = -1n;
+  /** With HartOptions.sharedMemory: the value the last LR read (unsigned, its width), for SC's compare-and-swap. */
+  private reservedValue = 0n;
+  /** With HartOptions.sharedMemory: a shared word FENCE does a locked Atomics operation on; else undefined. */
+  private readonly fenceWord: Int32Array | undefined;
   /**
    * Cached translations: page key (hi word, lo word & ~0xfff) → the RAM chunk holding the page (its
    * views) and the page's byte offset in it; for fetch also the page's index in RAM (the
@@ -352,6 +362,7 @@ export class Hart implements BlockHart, TranslatingHart {
     this.midelegFixed = this.hExtension ? VS_INTERRUPTS : 0;
     this.interruptsImplemented = this.hExtension ? MIP_IMPLEMENTED | VS_INTERRUPTS : MIP_IMPLEMENTED;
     this.ram = opts.bus.ram;
+    this.fenceWord = opts.sharedMemory === true ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
     const translate = opts.translate ?? translateByDefault();
     const rt = translate && (opts.translateBackend ?? translateBackendByDefault()) === 'wasm' ? wasmRuntimeFor(this.ram.store) : undefined;
     const slot = rt?.allocSlot(this) ?? -1;
@@ -1152,6 +1163,10 @@ export class Hart implements BlockHart, TranslatingHart {
             // FENCE (incl. FENCE.TSO, PAUSE) orders nothing on a single in-order hart; FENCE.I has no
             // decoded-instruction cache to invalidate (fetch reads RAM directly).
             if (f3 > 1) this.illegal(raw);
+            // Harts on threads: a FENCE must order this hart's plain accesses against the other
+            // threads'. The JS memory model has no standalone fence; an Atomics read-modify-write
+            // is a locked instruction on x64 and arm64 (a full barrier), and a compiler barrier.
+            if (this.fenceWord !== undefined) Atomics.exchange(this.fenceWord, 0, 0);
             probe = jit;
             break;
           case OP_SYSTEM: {
@@ -1748,19 +1763,33 @@ export class Hart implements BlockHart, TranslatingHart {
       if (rs2 !== 0) this.illegal(raw);
       if (misaligned) this.raise(CAUSE_MISALIGNED_LOAD, va);
       const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
-      const v = this.readAt(pa, width, va, CAUSE_LOAD_ACCESS);
+      const shared = this.fenceWord !== undefined && this.inRam(pa, width);
+      const v = shared ? this.ram.atomicLoad(pa, width) : this.readAt(pa, width, va, CAUSE_LOAD_ACCESS);
       this.reservation = va;
+      this.reservedValue = v;
       if (rd !== 0) x[rd] = amoSext(v, width);
       return;
     }
     if (funct5 === 3) {
       // SC: fails (rd = 1) without touching memory when the reservation does not cover the address.
       if (misaligned) this.raise(CAUSE_MISALIGNED_STORE, va);
-      const ok = this.reservation === va;
+      let ok = this.reservation === va;
       this.reservation = -1n;
       if (ok) {
         const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
-        this.writeAt(pa, width, x[rs2], va);
+        if (this.fenceWord !== undefined && this.inRam(pa, width)) {
+          // Harts on threads: the SC succeeds only if the word still holds what the LR read,
+          // swapped in one compare-and-swap, so no store of another hart between the check and
+          // the write is lost (unpriv spec 8.2: an SC must fail if another hart wrote the
+          // reserved bytes since the LR; the standard emulator reading, as QEMU's TCG does).
+          // ABA caveat: another hart storing a different value and then the LR's value back
+          // lets the SC succeed where hardware would fail it. Lock-free code built on LR/SC
+          // (counters, locks, Linux's cmpxchg) only needs the value unchanged, so it stays correct.
+          const mask = width === 4 ? 0xffff_ffffn : ALL_ONES_64;
+          ok = this.ram.compareExchange(pa, width, this.reservedValue, x[rs2] & mask) === this.reservedValue;
+        } else {
+          this.writeAt(pa, width, x[rs2], va);
+        }
       }
       if (rd !== 0) x[rd] = ok ? 0n : 1n;
       return;
@@ -1769,11 +1798,28 @@ export class Hart implements BlockHart, TranslatingHart {
     if (op === undefined) this.illegal(raw);
     if (misaligned) this.raise(CAUSE_MISALIGNED_STORE, va);
     const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
+    const src = amoSext(x[rs2], width);
+    if (this.fenceWord !== undefined && this.inRam(pa, width)) {
+      // Harts on threads: read, compute and compare-and-swap until no other hart wrote in
+      // between — the AMO is one atomic read-modify-write against every thread (unpriv spec 8.4).
+      const mask = width === 4 ? 0xffff_ffffn : ALL_ONES_64;
+      for (;;) {
+        const seen = this.ram.atomicLoad(pa, width);
+        const old = amoSext(seen, width);
+        if (this.ram.compareExchange(pa, width, seen, op(old, src, width) & mask) === seen) {
+          if (rd !== 0) x[rd] = old;
+          return;
+        }
+      }
+    }
     // An AMO is a store for fault reporting, including a bus error on its read half.
     const old = amoSext(this.readAt(pa, width, va, CAUSE_STORE_ACCESS), width);
-    const src = amoSext(x[rs2], width);
     this.writeAt(pa, width, op(old, src, width), va);
     if (rd !== 0) x[rd] = old;
+  }
+
+  private inRam(pa: number, width: number): boolean {
+    return pa >= this.ram.base && pa + width <= this.ram.end;
   }
 
   // ---------------------------------------------------------------- F/D memory access

@@ -1,0 +1,264 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { VmExit } from '@vm/core';
+import { assemble } from '@vm/isa';
+import { bootVirt } from '../boot.js';
+import { BoardSession } from '../board-session.js';
+import { VIRT } from '../memory-map.js';
+import { snapshotMachine } from '../snapshot/capture.js';
+import { restoreMachine } from '../snapshot/rebuild.js';
+import { VirtMachine } from '../virt.js';
+import { SharedBoard } from './shared-board.js';
+import { ThreadedBoard } from './threaded-board.js';
+
+/*
+ * The bare board with each hart on its own worker thread (`-accel tcg,thread=multi`): harts that
+ * really run at the same time on shared RAM. The A extension must hold across threads (unpriv spec
+ * ch. 8: an AMO is one indivisible read-modify-write, an SC fails when another hart wrote the
+ * reserved word), plain stores ordered by FENCE must be seen by the other harts, and the devices
+ * on the main thread must reach the harts (CLINT IPIs and timers waking WFI, the test device's poweroff).
+ */
+
+const COUNTERS = 0x8010_0000;
+const ITERATIONS = 20_000;
+
+/**
+ * M-mode, every hart: ITERATIONS times add 1 to shared counters with amoadd.w, amoadd.d, an
+ * lr.w/sc.w loop and an lr.d/sc.d loop, and to a plain counter inside a spinlock (amoswap.w.aq to
+ * take it, `fence rw,w; sw zero` to release it, as Linux's RISC-V spinlocks do); then amoadd 1 to
+ * "done". Hart 0 waits until every hart is done and powers off through the sifive_test device.
+ */
+function counting(harts: number): Uint8Array {
+  return assemble(
+    `
+  .equ COUNTERS, ${COUNTERS}
+  csrr s2, mhartid
+  li s0, COUNTERS
+  li t0, ${ITERATIONS}
+  li t1, 1
+loop:
+  amoadd.w zero, t1, (s0)
+  addi a1, s0, 8
+  amoadd.d zero, t1, (a1)
+  addi a2, s0, 16
+1:
+  lr.w t2, (a2)
+  addiw t2, t2, 1
+  sc.w t3, t2, (a2)
+  bnez t3, 1b
+  addi a3, s0, 24
+2:
+  lr.d t2, (a3)
+  addi t2, t2, 1
+  sc.d t3, t2, (a3)
+  bnez t3, 2b
+  addi a6, s0, 48
+3:
+  amoswap.w.aq t2, t1, (a6)
+  bnez t2, 3b
+  ld t3, 40(s0)
+  addi t3, t3, 1
+  sd t3, 40(s0)
+  fence rw, w
+  sw zero, 0(a6)
+  addi t0, t0, -1
+  bnez t0, loop
+  addi a5, s0, 32
+  amoadd.w zero, t1, (a5)
+  bnez s2, 5f
+4:
+  lw t2, 32(s0)
+  li t3, ${harts}
+  bne t2, t3, 4b
+  li t4, ${VIRT.test.base}
+  li t5, 0x5555
+  sw t5, 0(t4)
+5:
+  wfi
+  j 5b
+`,
+    { base: 0x8000_0000n },
+  ).bytes;
+}
+
+/**
+ * Hart 1 arms its CLINT timer (mtimecmp = mtime + 5000) and waits in WFI with MTIE; when the timer
+ * wakes it, it records mtime and waits again with MSIE only. Hart 0 waits for that record, sends
+ * hart 1 an IPI (msip[1] = 1), and powers off once hart 1 has seen it. Interrupts stay globally
+ * off (mstatus.MIE = 0): WFI still wakes on a pending enabled one (priv spec 3.3.3).
+ */
+const WAKE = assemble(
+  `
+  .equ CLINT, ${VIRT.clint.base}
+  .equ FLAGS, ${COUNTERS}
+  csrr s2, mhartid
+  li s0, FLAGS
+  li s1, CLINT
+  bnez s2, hart1
+  # hart 0: wait for hart 1's timer record, then IPI it
+1:
+  ld t0, 0(s0)
+  beqz t0, 1b
+  li t1, 1
+  sw t1, 4(s1)
+2:
+  lw t0, 8(s0)
+  beqz t0, 2b
+  li t4, ${VIRT.test.base}
+  li t5, 0x5555
+  sw t5, 0(t4)
+3:
+  wfi
+  j 3b
+hart1:
+  li t0, 0xbff8
+  add t0, t0, s1
+  ld t1, 0(t0)
+  li t2, 5000
+  add t1, t1, t2
+  li t3, 0x4008
+  add t3, t3, s1
+  sd t1, 0(t3)
+  li t2, 0x80
+  csrw mie, t2
+4:
+  wfi
+  csrr t4, mip
+  andi t4, t4, 0x80
+  beqz t4, 4b
+  ld t1, 0(t0)
+  sd t1, 0(s0)
+  li t2, -1
+  sd t2, 0(t3)
+  li t2, 0x8
+  csrw mie, t2
+5:
+  wfi
+  csrr t4, mip
+  andi t4, t4, 0x8
+  beqz t4, 5b
+  sw zero, 4(s1)
+  li t1, 1
+  sw t1, 8(s0)
+6:
+  wfi
+  j 6b
+`,
+  { base: 0x8000_0000n },
+).bytes;
+
+let open: ThreadedBoard | undefined;
+afterEach(() => {
+  open?.close();
+  open = undefined;
+});
+
+async function boardOnThreads(harts: number, kernel: Uint8Array): Promise<{ m: VirtMachine; t: ThreadedBoard }> {
+  const m = new VirtMachine({ memory: 16 << 20, harts, threads: new SharedBoard(harts), console: () => {} });
+  bootVirt(m, { kernel: { file: 'test.bin', bytes: kernel } });
+  const t = await ThreadedBoard.start(m);
+  open = t;
+  return { m, t };
+}
+
+/** Run to the guest's exit; 200 M instructions at most (a lost update to "done" would spin forever). */
+function runToExit(t: ThreadedBoard): VmExit {
+  for (let i = 0; i < 200; i++) {
+    const exit = t.run(1_000_000);
+    if (exit.reason !== 'budget') return exit;
+  }
+  throw new Error('the harts did not finish');
+}
+
+describe('harts on worker threads', () => {
+  for (const harts of [2, 4]) {
+    it(`${harts} harts: LR/SC, AMOs and a spinlock-protected plain counter give exact totals; poweroff from hart 0`, async () => {
+      const { m, t } = await boardOnThreads(harts, counting(harts));
+      expect(runToExit(t)).toEqual({ reason: 'poweroff', code: 0 });
+      const total = harts * ITERATIONS;
+      expect(m.ram.read32(COUNTERS)).toBe(total);
+      expect(Number(m.ram.read64(COUNTERS + 8))).toBe(total);
+      expect(m.ram.read32(COUNTERS + 16)).toBe(total);
+      expect(Number(m.ram.read64(COUNTERS + 24))).toBe(total);
+      expect(Number(m.ram.read64(COUNTERS + 40))).toBe(total);
+      expect(m.ram.read32(COUNTERS + 32)).toBe(harts);
+      // Each hart ran its own share: the board's Hart objects hold the parked harts' states.
+      for (const h of m.harts) expect(h.retired).toBeGreaterThan(ITERATIONS * 20);
+    }, 60_000);
+  }
+
+  it('a snapshot taken while the harts run on threads (parked at a batch boundary) continues on one thread to the exact totals', async () => {
+    const harts = 2;
+    const { m, t } = await boardOnThreads(harts, counting(harts));
+    expect(t.run(300_000).reason).toBe('budget');
+    t.sync();
+    const snap = snapshotMachine(m);
+    t.close();
+    open = undefined;
+    // Mid-run: some counting done, not all.
+    const partial = m.ram.read32(COUNTERS);
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(harts * ITERATIONS);
+    const { machine } = restoreMachine(snap, { console: () => {} });
+    let exit: VmExit = { reason: 'budget' };
+    for (let i = 0; i < 1000 && exit.reason === 'budget'; i++) exit = machine.run(1_000_000);
+    expect(exit).toEqual({ reason: 'poweroff', code: 0 });
+    for (const off of [0, 16]) expect(machine.ram.read32(COUNTERS + off)).toBe(harts * ITERATIONS);
+    for (const off of [8, 24, 40]) expect(Number(machine.ram.read64(COUNTERS + off))).toBe(harts * ITERATIONS);
+  }, 60_000);
+
+  it('a guest reset reboots the board with its harts on threads (BoardSession reboot), and time goes on', async () => {
+    // Hart 0: the first boot stores 1 and mtime at FLAGS and resets (sifive_test 0x7777); the
+    // second finds the 1 (RAM outlives a reset), stores its mtime and powers off. Hart 1 waits.
+    const resetTwice = assemble(
+      `
+  csrr t0, mhartid
+  bnez t0, 3f
+  li s0, ${COUNTERS}
+  li s1, ${VIRT.clint.base + 0xbff8}
+  li t4, ${VIRT.test.base}
+  ld t1, 0(s0)
+  bnez t1, 1f
+  li t1, 1
+  sd t1, 0(s0)
+  ld t2, 0(s1)
+  sd t2, 8(s0)
+  li t5, 0x7777
+  sw t5, 0(t4)
+1:
+  ld t2, 0(s1)
+  sd t2, 16(s0)
+  li t5, 0x5555
+  sw t5, 0(t4)
+3:
+  wfi
+  j 3b
+`,
+      { base: 0x8000_0000n },
+    ).bytes;
+    const { m, t } = await boardOnThreads(2, resetTwice);
+    let reboots = 0;
+    const session = new BoardSession(m, {
+      engine: t,
+      reboot: () => {
+        reboots++;
+        bootVirt(m, { kernel: { file: 'test.bin', bytes: resetTwice } });
+      },
+    });
+    let end = 'budget';
+    for (let i = 0; i < 50 && end !== 'stopped'; i++) end = session.run(1_000_000).end;
+    expect(session.exit()).toEqual({ reason: 'poweroff', code: 0 });
+    expect(reboots).toBe(1);
+    // The second boot read a later time than the first (Hart.reset zeroes retired counts; the board keeps time).
+    expect(m.ram.read64(COUNTERS + 16)).toBeGreaterThan(m.ram.read64(COUNTERS + 8));
+    session.close();
+    open = undefined;
+  }, 30_000);
+
+  it('a CLINT timer wakes a hart in WFI on its thread (time skipped while all wait), and an IPI another', async () => {
+    const { m, t } = await boardOnThreads(2, WAKE);
+    expect(runToExit(t)).toEqual({ reason: 'poweroff', code: 0 });
+    // The timer fired no earlier than its deadline.
+    expect(Number(m.ram.read64(COUNTERS))).toBeGreaterThan(5000);
+    expect(m.ram.read32(COUNTERS + 8)).toBe(1);
+  }, 30_000);
+});
