@@ -64,4 +64,21 @@ describe('Ram: guest RAM in lazily committed chunks', () => {
     expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(ConfigError);
     expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(/at most 65536 MiB/);
   });
+
+  it('retire() takes the watchers a window added off the shared store, and runs its hooks once', () => {
+    const host = new Ram(0x8000_0000, 4 << 20);
+    const window = host.window(1 << 20, 1 << 20, 0x8000_0000);
+    const seen: number[] = [];
+    window.addWriteWatcher((at) => seen.push(at));
+    let retired = 0;
+    window.onRetire(() => retired++);
+    host.write8(host.base + (1 << 20), 1);
+    expect(seen).toEqual([1 << 20]);
+    window.retire();
+    window.retire();
+    expect(retired).toBe(1);
+    expect(host.writeWatchers).toHaveLength(0);
+    host.write8(host.base + (1 << 20), 2);
+    expect(seen).toEqual([1 << 20]);
+  });
 });

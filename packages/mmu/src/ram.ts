@@ -126,6 +126,10 @@ export class Ram implements GuestMemory {
   readonly storeOffset: number;
   /** storeOffset in 4 KiB pages. */
   private readonly firstPage: number;
+  /** Watchers this Ram added to its store (addWriteWatcher): retire() takes them out again. */
+  private readonly ownWatchers: RamWriteWatcher[] = [];
+  /** Called once by retire(). */
+  private readonly retireHooks: (() => void)[] = [];
 
   /**
    * `window`, when given, is the memory to use: `size` bytes at `offset` of another Ram's store (a
@@ -151,6 +155,35 @@ export class Ram implements GuestMemory {
     this.firstPage = this.storeOffset / 4096;
     this.end = base + size;
     this.writeWatchers = this.store.watchers;
+  }
+
+  /**
+   * Add a write watcher on behalf of this Ram (a translator's cache of code in it): it stays on the
+   * shared store until retire(). A VM's window lives shorter than its host's store, and a watcher
+   * left behind by each VM that ended made every later write slower and kept the VM reachable.
+   */
+  addWriteWatcher(watcher: RamWriteWatcher): void {
+    this.writeWatchers.push(watcher);
+    this.ownWatchers.push(watcher);
+  }
+
+  /** Call `hook` when this Ram is retired (what hangs on it, e.g. its translations, goes then). */
+  onRetire(hook: () => void): void {
+    this.retireHooks.push(hook);
+  }
+
+  /**
+   * This Ram is no longer used (a VM's window when the VM goes; its bytes stay, owned by the
+   * store): its watchers leave the store and its retire hooks run. Idempotent.
+   */
+  retire(): void {
+    for (const w of this.ownWatchers) {
+      const i = this.writeWatchers.indexOf(w);
+      if (i >= 0) this.writeWatchers.splice(i, 1);
+    }
+    this.ownWatchers.length = 0;
+    const hooks = this.retireHooks.splice(0);
+    for (const h of hooks) h();
   }
 
   /** A Ram at guest-physical `base` over `size` bytes of this one from byte `offset` (aliasing them). */

@@ -283,6 +283,8 @@ export class HostedStack {
   private readonly guests: readonly HostedGuest[];
   private readonly canary: Buffer;
   private readonly quantum: number;
+  /** Write watchers on host RAM when built (clear() checks none was left by a guest). */
+  private readonly watchers: number;
 
   constructor(
     readonly mode: VmmMode,
@@ -301,6 +303,7 @@ export class HostedStack {
     this.canary = canaryBytes(0, hostRam.size);
     for (const [pa, length] of this.freeRuns()) this.fill(pa, length);
     kernel.frames.onFree = (pa) => this.fill(pa, PAGE_SIZE);
+    this.watchers = kernel.machine.ram.writeWatchers.length;
   }
 
   run(bytes: Uint8Array): Omit<GuestResult, 'mode' | 'seed'> {
@@ -352,8 +355,12 @@ export class HostedStack {
       k.reap(p);
     }
     const total = k.machine.ram.size / PAGE_SIZE;
-    if (k.processes.length > 0 || k.scheduler.processes.length > 0 || k.frames.freeFrames !== total) {
-      throw new Error(`the reused host kept state after its VMMs ended: ${k.processes.length} processes, ${total - k.frames.freeFrames} frames in use`);
+    // Write watchers on host RAM: the host's own translator only. Each VM's window added one that
+    // outlived the VM (2 a guest) until windows were retired with their VM: every host RAM write
+    // then called all of them, so a long run slowed down guest by guest.
+    const watchers = k.machine.ram.writeWatchers.length;
+    if (k.processes.length > 0 || k.scheduler.processes.length > 0 || k.frames.freeFrames !== total || watchers > this.watchers) {
+      throw new Error(`the reused host kept state after its VMMs ended: ${k.processes.length} processes, ${total - k.frames.freeFrames} frames in use, ${watchers} RAM write watchers (${this.watchers} at build)`);
     }
   }
 
