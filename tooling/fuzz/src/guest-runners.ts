@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MemoryBlockBackend, NetLoopback, VirtioBlock, VirtioNet, VirtioRng } from '@vm/devices';
 import { NativeHypervisor } from '@vm/hypervisor-native';
 import { hostedKernel, spawnVmm, vmmOutcome, type HostedGuest, type HostedImages, type VmmMode } from '@vm/hypervisor-hosted';
-import { VirtMachine, applySnapshot, bootVirt, type MachineSnapshot } from '@vm/machine';
+import { VirtMachine, bootVirt, type MachineSnapshot } from '@vm/machine';
 import { wildProgram, type GuestShape } from './guest-generator.js';
 
 /**
@@ -108,7 +108,7 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
  * The bare board with every kind of device attached (virtio blk, net, rng, the PIO disk), the
  * neighbour a second board in the same host process, run in turns with it. Both boards are built
  * once per worker: before each seed they are put back to their power-on checkpoint (harts, clock,
- * every device and virtqueue, RAM, disks: VirtMachine.restore) and the seed's program is copied in,
+ * every device and virtqueue, RAM, disks: VirtMachine.rewind) and the seed's program is copied in,
  * so a seed's result does not depend on the seeds run before it (fuzz.test.ts checks it against
  * fresh boards). Building them per guest was most of a guest's cost.
  */
@@ -148,11 +148,11 @@ class BareStack {
   run(bytes: Uint8Array, budget: number, fingerprint: boolean): Omit<GuestResult, 'mode' | 'seed'> {
     const m = this.wild;
     const n = this.neighbour;
-    // applySnapshot, not VirtMachine.restore: these checkpoints were taken from these very boards,
-    // so the rollback copy that restore takes first (a copy of RAM) is not needed.
-    applySnapshot(m, this.wildAtBoot, true);
+    // rewind, not restore: these checkpoints were taken from these very boards, so neither the
+    // rollback copy that restore takes first (a copy of RAM) nor its shape checks are needed.
+    m.rewind(this.wildAtBoot);
     m.ram.load(m.ram.base, bytes);
-    applySnapshot(n, this.neighbourAtBoot, true);
+    n.rewind(this.neighbourAtBoot);
     this.out = '';
     let neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
     const retiredAtBoot = m.retired;
