@@ -152,8 +152,9 @@ export class NativeHypervisor {
   /**
    * Back to the state the constructor leaves (its options kept): every VM destroyed (its RAM
    * window retired), host RAM zero again where it was written, the hart, the scheduler, the clock,
-   * the hooks and the counters as new. Rebuilding a hypervisor per short-lived guest cost more
-   * than the guest (its host RAM allocated and zeroed anew each time); a fuzzer reuses one.
+   * the hooks and the counters as new. For many short-lived guests (a fuzzer's): building a
+   * hypervisor for each (a new host RAM to allocate and fault in, a new hart and translator) cost
+   * about as much as running the guest.
    */
   reset(): void {
     for (const vm of this.vms) vm.destroy();

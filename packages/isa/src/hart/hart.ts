@@ -109,7 +109,8 @@ function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | und
       if (start < end) cache.noteWrite(start, end - start);
     });
     // A retired RAM (a VM's window once the VM is gone) runs no more code: its blocks' WebAssembly
-    // functions and its harts' slots go back to the store's runtime for the next VM's.
+    // functions go back to the store's runtime, and the cache lets go of its harts (the runtime
+    // reuses their slots once they are collected).
     ram.onRetire(() => {
       map.delete(ram);
       cache.retire();
