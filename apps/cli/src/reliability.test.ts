@@ -15,6 +15,13 @@ const dir = mkdtempSync(join(tmpdir(), 'vm-rel-'));
 const zeros = join(dir, 'zeros.bin');
 writeFileSync(zeros, new Uint8Array(4096));
 
+/**
+ * Prints 'R' on the UART (lui t0, 0x10000; li t1, 'R'; sb t1, 0(t0)), then runs into zeros and
+ * traps for ever as zeros.bin does: its mark says the run loop has begun.
+ */
+const readyThenZeros = join(dir, 'ready-zeros.bin');
+writeFileSync(readyThenZeros, new Uint8Array([...new Uint8Array(new Uint32Array([0x100002b7, 0x05200313, 0x00628023]).buffer), ...new Uint8Array(4084)]));
+
 function vm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, vmArgs(...args), { encoding: 'utf8', input: '', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -28,12 +35,23 @@ describe('item 1: a guest trapping forever on the bare board', () => {
   });
 
   it('ends on SIGTERM with status 143', async () => {
-    const child = spawn(process.execPath, vmArgs('run', '--stats', '-bios', 'none', '-kernel', zeros), { stdio: ['ignore', 'pipe', 'pipe'] });
-    // The guest prints nothing; send the signal once the process is surely inside its run loop.
-    setTimeout(() => child.kill('SIGTERM'), 3000);
-    const status = await new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    expect(status).toBe(143);
-  });
+    const child = spawn(process.execPath, vmArgs('run', '--stats', '-bios', 'none', '-kernel', readyThenZeros), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // The signal goes once the guest has printed its mark: the process is then inside its run
+    // loop, where the guest traps for ever (a fixed delay could fall before the loop on a loaded
+    // machine, and the test would then check the start-up instead).
+    let out = '';
+    await new Promise<void>((ready) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString('latin1');
+        if (out.includes('R')) ready();
+      });
+      void exited.then(() => ready());
+    });
+    expect(out).toContain('R');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+  }, 60_000);
 
   it('vm snapshot reports the trap loop instead of spinning', () => {
     const r = vm('snapshot', '-o', join(dir, 'z.vmsnap'), '--at', '100000', '-bios', 'none', '-kernel', zeros);

@@ -37,6 +37,11 @@ export const STACK_SIZE = 8 << 20;
 export class AddressSpace {
   readonly root: number;
   readonly areas: MemoryArea[] = [];
+  /**
+   * Rams aliasing this space's physically contiguous areas (NativeSyscalls.memoryRam: a soft VMM's
+   * guest RAM), retired with the space so nothing hangs on the host's RAM for them afterwards.
+   */
+  readonly windows: Ram[] = [];
   /** Virtual page number → physical frame, for the frames this space owns. */
   private readonly owned = new Map<number, number>();
   private readonly tables: number[] = [];
@@ -264,6 +269,7 @@ export class AddressSpace {
     for (const t of this.tables) this.frames.free(t);
     this.tables.length = 0;
     this.areas.length = 0;
+    for (const w of this.windows.splice(0)) w.retire();
   }
 
   /** Address of the level-0 PTE for `va`, creating tables when `create`; -1 if absent. */

@@ -421,7 +421,9 @@ export class HostKernel {
         const area = p.memory.findArea(va);
         if (area?.physical === undefined || va + length > area.end) return undefined;
         const off = area.physical + (va - area.start) - this.machine.ram.base;
-        return this.machine.ram.window(off, length, base);
+        const window = this.machine.ram.window(off, length, base);
+        p.memory.windows.push(window);
+        return window;
       },
     };
   }

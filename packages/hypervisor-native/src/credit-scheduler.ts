@@ -48,6 +48,13 @@ export class CreditScheduler {
     readonly slicesPerPeriod = 3,
   ) {}
 
+  /** Back to where a new scheduler starts (NativeHypervisor.reset). */
+  reset(): void {
+    this.slices = 0;
+    this.period = 0;
+    this.periodLeft = 0;
+  }
+
   /** The VM to run next among the runnable ones, or undefined when none may run. */
   pick<T extends Schedulable>(runnable: readonly T[]): T | undefined {
     if (runnable.length === 0) return undefined;

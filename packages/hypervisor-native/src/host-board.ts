@@ -33,6 +33,25 @@ export class HostBoard {
     this.ram = new Ram(HOST_RAM_BASE, memory);
     this.bus = new SystemBus(this.ram);
     this.hart = new Hart({ hartId: 0, bus: this.bus, mmu: new Mmu(this.bus), clock, hostTraps: true, hExtension });
+    this.powerOn();
+  }
+
+  /**
+   * Back to the power-on state, for a hypervisor reused instead of rebuilt: nothing allocated, host
+   * RAM zero (only the chunks written since: Ram.zeroWritten), the hart reset with its PMP and TLB
+   * cleared and its translations flushed.
+   */
+  reset(): void {
+    this.allocated = 0;
+    this.ram.zeroWritten();
+    this.hart.mmu.pmp.reset();
+    this.hart.mmu.flushAll();
+    this.powerOn();
+  }
+
+  /** The hart as the hypervisor starts it. */
+  private powerOn(): void {
+    const hExtension = this.hart.hExtension;
     this.hart.reset(BigInt(HOST_RAM_BASE));
     // U-mode may touch memory only through the (shadow) page tables, which map nothing but VM
     // windows; PMP therefore opens all of physical memory to U (priv spec 3.7.1: with entries

@@ -150,6 +150,30 @@ export class NativeHypervisor {
   }
 
   /**
+   * Back to the state the constructor leaves (its options kept): every VM destroyed (its RAM
+   * window retired), host RAM zero again where it was written, the hart, the scheduler, the clock,
+   * the hooks and the counters as new. For many short-lived guests (a fuzzer's): building a
+   * hypervisor for each (a new host RAM to allocate and fault in, a new hart and translator) cost
+   * about as much as running the guest.
+   */
+  reset(): void {
+    for (const vm of this.vms) vm.destroy();
+    this.vms.length = 0;
+    this.entries.clear();
+    this.idleCarry.clear();
+    this.held.clear();
+    this.hooks.length = 0;
+    this.resident = undefined;
+    this.sliceBase = -1;
+    this.executed = 0;
+    this.worldSwitches = 0;
+    this.vmids = 0;
+    this.scheduler.reset();
+    this.hostClock.restore({ version: 1, skipped: 0 });
+    this.host.reset();
+  }
+
+  /**
    * Snapshot `vm` between run() calls: its board (virtual hart, clock, devices and virtqueues, RAM,
    * disks) plus the VM header (vm-snapshot.ts). Its registers are parked first if it is resident.
    */

@@ -144,9 +144,9 @@ export class DeviceRegistry {
     }
   }
 
-  /** Load every device's state, in registration order (check() first). */
-  restore(states: Readonly<Record<string, VersionedState>>): void {
-    this.check(states);
+  /** Load every device's state, in registration order (check() first, unless `checked` already: states this very board gave). */
+  restore(states: Readonly<Record<string, VersionedState>>, checked = false): void {
+    if (!checked) this.check(states);
     for (const e of this.list) if (e.snapshot !== null) restoreComponent(`device '${e.snapshotId}'`, () => e.snapshot!.restore(states[e.snapshotId]!));
   }
 }

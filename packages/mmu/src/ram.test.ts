@@ -92,4 +92,38 @@ describe('Ram: guest RAM in lazily committed chunks', () => {
     expect(plain.compareExchange(BASE, 8, 0n, 9n)).toBe(0n);
     expect(plain.read64(BASE)).toBe(9n);
   });
+
+  it('retire() takes the watchers a window added off the shared store, and runs its hooks once', () => {
+    const host = new Ram(0x8000_0000, 4 << 20);
+    const window = host.window(1 << 20, 1 << 20, 0x8000_0000);
+    const seen: number[] = [];
+    window.addWriteWatcher((at) => seen.push(at));
+    let retired = 0;
+    window.onRetire(() => retired++);
+    host.write8(host.base + (1 << 20), 1);
+    expect(seen).toEqual([1 << 20]);
+    window.retire();
+    window.retire();
+    expect(retired).toBe(1);
+    expect(host.writeWatchers).toHaveLength(0);
+    host.write8(host.base + (1 << 20), 2);
+    expect(seen).toEqual([1 << 20]);
+  });
+
+  it('zeroWritten() zeroes every chunk written since the last call, through any write path, and only those', () => {
+    const ram = new Ram(0x8000_0000, 4 * RAM_CHUNK_SIZE);
+    ram.write32(ram.base + 8, 0xdead_beef);
+    ram.load(ram.base + 2 * RAM_CHUNK_SIZE + 100, new Uint8Array([1, 2, 3]));
+    expect(Array.from(ram.store.written)).toEqual([1, 0, 1, 0]);
+    // A hart's fast path writes through the chunk pageChunk(…, true) gave it.
+    const c = ram.pageChunk((3 * RAM_CHUNK_SIZE) / 4096, true);
+    ram.store.chunks[c]![5] = 9;
+    ram.zeroWritten();
+    expect(Array.from(ram.store.written)).toEqual([0, 0, 0, 0]);
+    expect(ram.copyOut(ram.base, ram.size).every((b) => b === 0)).toBe(true);
+    // What is not written stays as it is: nothing is touched the second time.
+    ram.store.chunks[0]![0] = 7; // behind the store's back: no write path marks it
+    ram.zeroWritten();
+    expect(ram.read8(ram.base)).toBe(7);
+  });
 });

@@ -51,6 +51,13 @@ export class RamStore {
   readonly watchers: RamWriteWatcher[] = [];
   /** Chunks allocated so far. */
   committed = 0;
+  /**
+   * Per chunk: 1 once it may have been written since it was last zeroed by Ram.zeroWritten. Set
+   * by commit(), which every write path calls, and by Ram.pageChunk when a hart caches a page of it
+   * for its fast path (for fetches and loads too: a superset is safe). A reset then zeroes only
+   * these chunks instead of all committed RAM.
+   */
+  readonly written: Uint8Array;
   /** The store in one WebAssembly memory (see RamArena), or undefined: chunks are separate arrays. */
   readonly arena: RamArena | undefined;
 
@@ -62,6 +69,7 @@ export class RamStore {
     const n = Math.ceil(size / RAM_CHUNK_SIZE);
     this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
     this.views = new Array<DataView | undefined>(n).fill(undefined);
+    this.written = new Uint8Array(n);
     this.arena = arena && wasmApi !== undefined && size <= ARENA_MAX_BYTES ? makeArena(size) : undefined;
   }
 
@@ -126,6 +134,7 @@ export class RamStore {
 
   /** Chunk `c`, allocated (zero) when it was not yet. */
   commit(c: number): Uint8Array {
+    this.written[c] = 1;
     let b = this.chunks[c];
     if (b === undefined) {
       const length = Math.min(RAM_CHUNK_SIZE, this.size - c * RAM_CHUNK_SIZE);
@@ -185,6 +194,10 @@ export class Ram implements GuestMemory {
   readonly storeOffset: number;
   /** storeOffset in 4 KiB pages. */
   private readonly firstPage: number;
+  /** Watchers this Ram added to its store (addWriteWatcher): retire() takes them out again. */
+  private readonly ownWatchers: RamWriteWatcher[] = [];
+  /** Called once by retire(). */
+  private readonly retireHooks: (() => void)[] = [];
 
   /**
    * `window`, when given, is the memory to use: `size` bytes at `offset` of another Ram's store (a
@@ -212,6 +225,35 @@ export class Ram implements GuestMemory {
     this.writeWatchers = this.store.watchers;
   }
 
+  /**
+   * Add a write watcher on behalf of this Ram (a translator's cache of code in it): it stays on the
+   * shared store until retire(). A VM's window lives shorter than its host's store, and a watcher
+   * left behind by each VM that ended made every later write slower and kept the VM reachable.
+   */
+  addWriteWatcher(watcher: RamWriteWatcher): void {
+    this.writeWatchers.push(watcher);
+    this.ownWatchers.push(watcher);
+  }
+
+  /** Call `hook` when this Ram is retired (what hangs on it, e.g. its translations, goes then). */
+  onRetire(hook: () => void): void {
+    this.retireHooks.push(hook);
+  }
+
+  /**
+   * This Ram is no longer used (a VM's window when the VM goes; its bytes stay, owned by the
+   * store): its watchers leave the store and its retire hooks run. Idempotent.
+   */
+  retire(): void {
+    for (const w of this.ownWatchers) {
+      const i = this.writeWatchers.indexOf(w);
+      if (i >= 0) this.writeWatchers.splice(i, 1);
+    }
+    this.ownWatchers.length = 0;
+    const hooks = this.retireHooks.splice(0);
+    for (const h of hooks) h();
+  }
+
   /** A Ram at guest-physical `base` over `size` bytes of this one from byte `offset` (aliasing them). */
   window(offset: number, size: number, base: number): Ram {
     if (offset < 0 || offset + size > this.size) throw new RangeError(`RAM window [${offset}, ${offset + size}) outside ${this.size} bytes`);
@@ -225,10 +267,8 @@ export class Ram implements GuestMemory {
    */
   pageChunk(page: number, commit: boolean): number {
     const c = ((this.firstPage + page) / PAGES_PER_CHUNK) | 0;
-    if (this.store.chunks[c] === undefined) {
-      if (!commit) return -1;
-      this.store.commit(c);
-    }
+    if (commit) this.store.commit(c);
+    else if (this.store.chunks[c] === undefined) return -1;
     return c;
   }
 
@@ -321,6 +361,26 @@ export class Ram implements GuestMemory {
       if (chunk !== undefined) chunk.fill(value, at, at + n);
       else if (value !== 0) this.store.commit(c).fill(value, at, at + n);
     });
+  }
+
+  /**
+   * Zero what was written since the last call (RamStore.written) — the RAM a power-on finds, at
+   * the cost of the chunks a guest touched rather than of all committed RAM — telling the watchers.
+   * Chunks this RAM shares with another Ram over the store keep their mark. No hart may keep a
+   * page of this RAM in its page caches across the call (their stores would go unmarked): a reset
+   * of the harts after it clears them.
+   */
+  zeroWritten(): void {
+    const first = Math.floor(this.storeOffset / RAM_CHUNK_SIZE);
+    const last = Math.floor((this.storeOffset + this.size - 1) / RAM_CHUNK_SIZE);
+    const written = this.store.written;
+    for (let c = first; c <= last; c++) {
+      if (written[c] === 0) continue;
+      const from = Math.max(c * RAM_CHUNK_SIZE, this.storeOffset);
+      const to = Math.min((c + 1) * RAM_CHUNK_SIZE, this.storeOffset + this.size);
+      this.fill(this.base + from - this.storeOffset, to - from);
+      if (from === c * RAM_CHUNK_SIZE && to === Math.min((c + 1) * RAM_CHUNK_SIZE, this.store.size)) written[c] = 0;
+    }
   }
 
   /** Committed 4 KiB-aligned stretches of this RAM: [offset from base, length] pairs, ascending. */

@@ -232,6 +232,14 @@ export class Vm {
     }
   }
 
+  /**
+   * The VM is gone (its hypervisor freed its partition): its RAM window is retired, so the
+   * translations of its code and their watch on the host's RAM go with it. It must not run again.
+   */
+  destroy(): void {
+    this.ram.retire();
+  }
+
   /** The current vCPU's virtual hart. */
   get vhart(): VirtualHart {
     return this.vharts[this.current]!;

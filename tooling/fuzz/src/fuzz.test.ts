@@ -40,16 +40,18 @@ describe('the fuzz engine (CI slice)', () => {
     expect(new Set(alone.map((k) => k.split(' ')[2])).size).toBeGreaterThanOrEqual(4);
   }, 120_000);
 
-  // The hosted stacks reuse one host OS per mode: each guest's VMMs are killed and reaped after it,
-  // the host checked to hold no process and no frame in use. A seed must see the same there as on a
-  // host built for it alone.
-  it.each(['hosted-accel', 'hosted-soft'] as const)('a reused %s host gives every seed the outcome and instruction count it has alone', (mode) => {
+  // The native stacks reuse one hypervisor per mode, put back to its power-on state before each
+  // guest (NativeHypervisor.reset); the hosted stacks reuse one host OS per mode: each guest's VMMs
+  // are killed and reaped after it, the host checked to hold no process, no frame in use and no
+  // RAM watcher left. A seed must see the same there as on a stack built for it alone: outcome,
+  // instruction count and end state (GuestResult.fingerprint).
+  it.each(['native-trap', 'native-hext', 'hosted-accel', 'hosted-soft'] as const)('a reused %s stack gives every seed the outcome, instruction count and end state it has alone', (mode) => {
     // Seed 26 waits in WFI after 11 instructions; the others run to their budget, most of it traps.
     const seeds = Array.from({ length: 12 }, (_, i) => i + 19);
-    const key = (r: GuestResult): string => `${r.seed} ${r.outcome} ${r.instructions}`;
-    const alone = seeds.map((s) => key(runGuest(mode, s, { budget: 2000, fresh: true })));
-    const forward = seeds.map((s) => key(runGuest(mode, s, { budget: 2000 })));
-    const backward = [...seeds].reverse().map((s) => key(runGuest(mode, s, { budget: 2000 }))).reverse();
+    const key = (r: GuestResult): string => `${r.seed} ${r.outcome} ${r.instructions} ${r.fingerprint}`;
+    const alone = seeds.map((s) => key(runGuest(mode, s, { budget: 2000, fresh: true, fingerprint: true })));
+    const forward = seeds.map((s) => key(runGuest(mode, s, { budget: 2000, fingerprint: true })));
+    const backward = [...seeds].reverse().map((s) => key(runGuest(mode, s, { budget: 2000, fingerprint: true }))).reverse();
     expect(forward).toEqual(alone);
     expect(backward).toEqual(alone);
     // Not vacuous: the seeds end in different ways after different instruction counts.

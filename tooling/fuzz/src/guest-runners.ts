@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MemoryBlockBackend, NetLoopback, VirtioBlock, VirtioNet, VirtioRng } from '@vm/devices';
 import { NativeHypervisor } from '@vm/hypervisor-native';
 import { hostedKernel, spawnVmm, vmmOutcome, type HostedGuest, type HostedImages, type VmmMode } from '@vm/hypervisor-hosted';
-import { VirtMachine, applySnapshot, bootVirt, type MachineSnapshot } from '@vm/machine';
+import { VirtMachine, bootVirt, type MachineSnapshot } from '@vm/machine';
 import { wildProgram, type GuestShape } from './guest-generator.js';
 
 /**
@@ -12,7 +12,7 @@ import { wildProgram, type GuestShape } from './guest-generator.js';
  *   - no host exception: nothing thrown out of the stack's run loop, and no VM stopped with a
  *     'hypervisor-error' report (the vCPU catches its own exceptions and stops the VM with one:
  *     still a host bug) nor a VMM process killed because it threw;
- *   - no hang past the budget: the run is bounded by instructions, and by wall time (HANG_MS);
+ *   - no hang past the budget: the run is bounded by steps, and by the CPU time it may take (HANG_MS);
  *   - no escape: host memory outside every VM's partition keeps its canary (native), every free
  *     frame of the host OS keeps its canary (hosted);
  *   - the neighbour unchanged: it prints its line and exits 0, as when it runs alone.
@@ -43,7 +43,13 @@ export interface GuestResult {
   readonly instructions: number;
   /** What went wrong, for a failure. */
   readonly detail?: string;
-  /** SHA-256 of the wild board's checkpoint at the end (harts, clock, devices, RAM, disks), when asked for. */
+  /**
+   * SHA-256 of the wild guest's end state, when asked for: bare — its board's checkpoint (harts,
+   * clock, devices, RAM, disks); native — its VM's snapshot (the same, with the VM header); hosted —
+   * its VMM's snapshot when the budget ended it (KVM.SNAPSHOT or the soft board), or, when the guest
+   * ended its VMM itself (its state is gone with the process), the VMM's report: exit, console,
+   * instructions and trap steps.
+   */
   readonly fingerprint?: string;
 }
 
@@ -53,14 +59,19 @@ export interface GuestRunOptions {
   readonly shape?: GuestShape;
   /**
    * Build the stack for this guest alone instead of reusing this process's stack for the mode
-   * (bare and hosted; the replay checks in fuzz.test.ts compare both).
+   * (the replay checks in fuzz.test.ts compare both).
    */
   readonly fresh?: boolean;
-  /** Return GuestResult.fingerprint (bare only): the replay check compares whole end states. */
+  /** Return GuestResult.fingerprint: replays and the replay checks compare end states. */
   readonly fingerprint?: boolean;
 }
 
-/** A run past this is a hang, whatever its instruction count says. */
+/**
+ * A run that takes more CPU time than this (ms, this process's) is a hang, whatever its step
+ * count says. CPU time, not wall time: a guest runs synchronously, so one that spins burns CPU,
+ * while wall time also counts the time a loaded machine gave other processes (the 2026-12-06
+ * campaign's one 'hang' was 10.7 s of wall time for 8 instructions that replay in milliseconds).
+ */
 export const HANG_MS = 10_000;
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -76,12 +87,14 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
   const shape = options.shape ?? (mode === 'native-hext' ? { words: WILD_WORDS, ram: 2 * WILD_RAM, priv: 'S' } : { words: WILD_WORDS, ram: WILD_RAM });
   const bytes = wildProgram(seed, shape);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let r: Omit<GuestResult, 'mode' | 'seed'>;
   try {
-    r = mode === 'bare' ? bareStack(shape, options.fresh === true).run(bytes, options.budget, options.fingerprint === true) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, options.budget, seed) : hostedFuzzStack(mode === 'hosted-soft' ? 'soft' : 'accel', shape.ram, options.budget, options.fresh === true).run(bytes);
+    r = mode === 'bare' ? bareStack(shape, options.fresh === true).run(bytes, options.budget, options.fingerprint === true) : mode.startsWith('native') ? runNative(mode === 'native-hext' ? 'hext' : 'trap', bytes, shape.ram, seed, options) : hostedFuzzStack(mode === 'hosted-soft' ? 'soft' : 'accel', shape.ram, options.budget, options.fresh === true).run(bytes, options.fingerprint === true);
   } catch (e) {
     // Whatever the exception left behind, the next seed gets boards built afresh.
     bareStacks.clear();
+    nativeStacks.clear();
     hostedStacks.clear();
     r = { outcome: 'host-exception', instructions: 0, detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -89,10 +102,12 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
     // A failed check (a canary hit, a broken neighbour) may have left the stack changed: the next
     // seed gets it built afresh, so one failure is not charged to the seeds after it.
     bareStacks.clear();
+    nativeStacks.clear();
     hostedStacks.clear();
   }
-  const ms = performance.now() - t0;
-  if (ms > HANG_MS && r.outcome !== 'host-exception') r = { ...r, outcome: 'hang', detail: `${ms.toFixed(0)} ms for ${r.instructions} instructions` };
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  if (cpuMs > HANG_MS && r.outcome !== 'host-exception') r = { ...r, outcome: 'hang', detail: `${cpuMs.toFixed(0)} ms of CPU (${(performance.now() - t0).toFixed(0)} ms wall) for ${r.instructions} instructions` };
   return { mode, seed, ...r };
 }
 
@@ -100,7 +115,7 @@ export function runGuest(mode: Mode, seed: number, options: GuestRunOptions): Gu
  * The bare board with every kind of device attached (virtio blk, net, rng, the PIO disk), the
  * neighbour a second board in the same host process, run in turns with it. Both boards are built
  * once per worker: before each seed they are put back to their power-on checkpoint (harts, clock,
- * every device and virtqueue, RAM, disks: VirtMachine.restore) and the seed's program is copied in,
+ * every device and virtqueue, RAM, disks: VirtMachine.rewind) and the seed's program is copied in,
  * so a seed's result does not depend on the seeds run before it (fuzz.test.ts checks it against
  * fresh boards). Building them per guest was most of a guest's cost.
  */
@@ -140,11 +155,11 @@ class BareStack {
   run(bytes: Uint8Array, budget: number, fingerprint: boolean): Omit<GuestResult, 'mode' | 'seed'> {
     const m = this.wild;
     const n = this.neighbour;
-    // applySnapshot, not VirtMachine.restore: these checkpoints were taken from these very boards,
-    // so the rollback copy that restore takes first (a copy of RAM) is not needed.
-    applySnapshot(m, this.wildAtBoot, true);
+    // rewind, not restore: these checkpoints were taken from these very boards, so neither the
+    // rollback copy that restore takes first (a copy of RAM) nor its shape checks are needed.
+    m.rewind(this.wildAtBoot);
     m.ram.load(m.ram.base, bytes);
-    applySnapshot(n, this.neighbourAtBoot, true);
+    n.rewind(this.neighbourAtBoot);
     this.out = '';
     let neighbourExit = n.run(NEIGHBOUR_BUDGET / 2);
     const retiredAtBoot = m.retired;
@@ -160,7 +175,7 @@ class BareStack {
 }
 
 /** SHA-256 of a checkpoint's every field, byte arrays and bigints included (JSON has neither). */
-function digest(snapshot: MachineSnapshot): string {
+function digest(snapshot: unknown): string {
   const h = createHash('sha256');
   const feed = (v: unknown): void => {
     if (v instanceof Uint8Array) h.update(v);
@@ -177,6 +192,12 @@ function digest(snapshot: MachineSnapshot): string {
   };
   feed(snapshot);
   return h.digest('hex');
+}
+
+/** A hosted VMM's snapshot without the name /dev/vmm gave its VM (see HostedStack.outcome). */
+function withoutVmName(s: MachineSnapshot): unknown {
+  const vm = (s as { vm?: object }).vm;
+  return vm === undefined ? s : { ...s, vm: { ...vm, name: '' } };
 }
 
 /**
@@ -196,8 +217,29 @@ function canaryBytes(start: number, length: number): Buffer {
 }
 const canaries = new Map<string, Buffer>();
 
-function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget: number, seed: number): Omit<GuestResult, 'mode' | 'seed'> {
-  const hv = new NativeHypervisor({ memory: 2 * ram + (8 << 20), quantum: Math.max(1000, budget >> 2), mode, shadowPages: 64 });
+/** This process's reusable native hypervisors, by mode, wild RAM size and budget. */
+const nativeStacks = new Map<string, NativeHypervisor>();
+
+/**
+ * The hypervisor for a native guest: built once per worker, mode, RAM size and budget and put back
+ * to its power-on state before each guest (NativeHypervisor.reset: VMs destroyed, host RAM zeroed
+ * where written, hart, scheduler, clock as new); a new one of its own when `fresh`. Building it
+ * per guest (a new host RAM to allocate and zero, a new hart and translator) was about half of a
+ * native guest's cost. fuzz.test.ts checks that a seed gives the same result either way.
+ */
+function nativeStack(mode: 'trap' | 'hext', ram: number, budget: number, fresh: boolean): NativeHypervisor {
+  const make = (): NativeHypervisor => new NativeHypervisor({ memory: 2 * ram + (8 << 20), quantum: Math.max(1000, budget >> 2), mode, shadowPages: 64 });
+  if (fresh) return make();
+  const key = `${mode}:${ram}:${budget}`;
+  let hv = nativeStacks.get(key);
+  if (hv === undefined) nativeStacks.set(key, (hv = make()));
+  else hv.reset();
+  return hv;
+}
+
+function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, seed: number, options: GuestRunOptions): Omit<GuestResult, 'mode' | 'seed'> {
+  const budget = options.budget;
+  const hv = nativeStack(mode, ram, budget, options.fresh === true);
   // Under H the wild guest is an S-mode payload on the hypervisor's SBI (VS-mode); the neighbour,
   // an M-mode program, runs trap-and-emulate beside it on the same hypervisor.
   const wild = hv.createVm({ name: `fuzz-${seed}`, memory: ram, kernel: { file: 'wild.bin', bytes }, sbi: mode === 'hext' ? 'hypervisor' : 'firmware' });
@@ -240,11 +282,12 @@ function runNative(mode: 'trap' | 'hext', bytes: Uint8Array, ram: number, budget
     at += view.length;
   }
   if (healthy.console !== HELLO_OUTPUT || healthy.exitStatus !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${healthy.describe()}` };
+  const fingerprint = options.fingerprint === true ? { fingerprint: digest(hv.snapshotVm(wild)) } : {};
   if (wild.state === 'stopped') {
     const reason = wild.report?.reason;
-    return { outcome: reason === 'poweroff' ? 'poweroff' : reason === 'reset' ? 'reset' : 'stopped', instructions };
+    return { outcome: reason === 'poweroff' ? 'poweroff' : reason === 'reset' ? 'reset' : 'stopped', instructions, ...fingerprint };
   }
-  return { outcome: wild.state === 'waiting' ? 'wfi' : 'budget', instructions };
+  return { outcome: wild.state === 'waiting' ? 'wfi' : 'budget', instructions, ...fingerprint };
 }
 
 /** This process's reusable hosted stacks, by VMM mode, wild RAM size and budget. */
@@ -283,6 +326,8 @@ export class HostedStack {
   private readonly guests: readonly HostedGuest[];
   private readonly canary: Buffer;
   private readonly quantum: number;
+  /** Write watchers on host RAM when built (clear() checks none was left by a guest). */
+  private readonly watchers: number;
 
   constructor(
     readonly mode: VmmMode,
@@ -301,9 +346,10 @@ export class HostedStack {
     this.canary = canaryBytes(0, hostRam.size);
     for (const [pa, length] of this.freeRuns()) this.fill(pa, length);
     kernel.frames.onFree = (pa) => this.fill(pa, PAGE_SIZE);
+    this.watchers = kernel.machine.ram.writeWatchers.length;
   }
 
-  run(bytes: Uint8Array): Omit<GuestResult, 'mode' | 'seed'> {
+  run(bytes: Uint8Array, fingerprint = false): Omit<GuestResult, 'mode' | 'seed'> {
     const k = this.kernel;
     const image = k.fs.lookup(this.images[0]!.kernelPath!)!;
     k.fs.truncate(image);
@@ -311,19 +357,26 @@ export class HostedStack {
     const wild = spawnVmm(k, this.guests[0]!, this.images[0]!, this.mode);
     const healthy = spawnVmm(k, this.guests[1]!, this.images[1]!, this.mode);
     try {
-      return this.outcome(wild, healthy);
+      return this.outcome(wild, healthy, fingerprint);
     } finally {
       this.clear();
     }
   }
 
-  private outcome(wild: ReturnType<typeof spawnVmm>, healthy: ReturnType<typeof spawnVmm>): Omit<GuestResult, 'mode' | 'seed'> {
+  private outcome(wild: ReturnType<typeof spawnVmm>, healthy: ReturnType<typeof spawnVmm>, fingerprint: boolean): Omit<GuestResult, 'mode' | 'seed'> {
     const budget = this.budget;
     const k = this.kernel;
+    let endState: string | undefined;
     // The wild VMM is killed once its guest has had its budget, counted in steps (instructions and
     // the traps it took: VmmProgram.trapSteps), as on the native stacks; the neighbour then finishes alone.
     for (let spent = 0; spent < budget + 4 * NEIGHBOUR_BUDGET; ) {
-      if (wild.vmm.guestInstructions + wild.vmm.trapSteps >= budget && wild.process.state !== 'zombie' && wild.vmm.exit === undefined) k.kill(wild.process, 9, 'fuzz budget spent');
+      if (wild.vmm.guestInstructions + wild.vmm.trapSteps >= budget && wild.process.state !== 'zombie' && wild.vmm.exit === undefined) {
+        // The end state is the VMM's to give while it lives.
+        // The VM's name in it (accel: /dev/vmm's `pid<N>`) is the host's numbering, not the
+        // guest's state: a reused host counts on from the guests before.
+        if (fingerprint) endState = digest(withoutVmName(wild.vmm.snapshot()));
+        k.kill(wild.process, 9, 'fuzz budget spent');
+      }
       const r = k.run(this.quantum);
       spent += Math.max(1, r.instructions);
       if (r.reason !== 'budget') break;
@@ -339,9 +392,10 @@ export class HostedStack {
     if (stray !== undefined) return { outcome: 'escape', instructions, detail: `host byte 0x${stray.toString(16)} changed` };
     if (healthy.vmm.console !== HELLO_OUTPUT || healthy.vmm.exit?.reason !== 'poweroff' || healthy.vmm.exit.code !== 0) return { outcome: 'neighbour', instructions, detail: `neighbour ${vmmOutcome(healthy.vmm)}, printed ${JSON.stringify(healthy.vmm.console)}` };
     const e = wild.vmm.exit;
-    if (e === undefined) return { outcome: 'budget', instructions };
-    if (e.reason === 'halt') return { outcome: /wfi/.test(e.message) ? 'wfi' : 'stopped', instructions };
-    return { outcome: e.reason === 'poweroff' || e.reason === 'reset' || e.reason === 'wfi' ? e.reason : 'budget', instructions };
+    const fp = fingerprint ? { fingerprint: endState ?? digest({ exit: e, console: wild.vmm.console, instructions, trapSteps: wild.vmm.trapSteps }) } : {};
+    if (e === undefined) return { outcome: 'budget', instructions, ...fp };
+    if (e.reason === 'halt') return { outcome: /wfi/.test(e.message) ? 'wfi' : 'stopped', instructions, ...fp };
+    return { outcome: e.reason === 'poweroff' || e.reason === 'reset' || e.reason === 'wfi' ? e.reason : 'budget', instructions, ...fp };
   }
 
   /** Back to the host as built: every process gone; throws (the stack is then dropped) if anything is left. */
@@ -352,8 +406,12 @@ export class HostedStack {
       k.reap(p);
     }
     const total = k.machine.ram.size / PAGE_SIZE;
-    if (k.processes.length > 0 || k.scheduler.processes.length > 0 || k.frames.freeFrames !== total) {
-      throw new Error(`the reused host kept state after its VMMs ended: ${k.processes.length} processes, ${total - k.frames.freeFrames} frames in use`);
+    // Write watchers on host RAM: the host's own translator only. Each VM's window added one that
+    // outlived the VM (2 a guest) until windows were retired with their VM: every host RAM write
+    // then called all of them, so a long run slowed down guest by guest.
+    const watchers = k.machine.ram.writeWatchers.length;
+    if (k.processes.length > 0 || k.scheduler.processes.length > 0 || k.frames.freeFrames !== total || watchers > this.watchers) {
+      throw new Error(`the reused host kept state after its VMMs ended: ${k.processes.length} processes, ${total - k.frames.freeFrames} frames in use, ${watchers} RAM write watchers (${this.watchers} at build)`);
     }
   }
 

@@ -8,13 +8,14 @@ import { addGuest, addMutation, emptyTotals, merge, reportJson, reportMarkdown, 
 
 /**
  * `pnpm fuzz [--seeds N] [--start S] [--jobs J] [--budget B] [--modes m[=N],...] [--mutations M]
- * [--formats f,...] [--time-limit SECONDS] [--out PATH]`: wild guests on every stack/mode (N seeds
- * each, from S) and M mutated inputs per format, spread over J worker processes; writes PATH.md and
- * PATH.json. Exit status 1 when any check failed, 2 for bad flags.
+ * [--formats f,...] [--time-limit SECONDS] [--fingerprints] [--out PATH]`: wild guests on every
+ * stack/mode (N seeds each, from S) and M mutated inputs per format, spread over J worker
+ * processes; writes PATH.md and PATH.json (with --fingerprints, each guest's end-state SHA-256: a
+ * replay's). Exit status 1 when any check failed, 2 for bad flags.
  */
-const USAGE = 'usage: pnpm fuzz [--seeds N] [--start S] [--jobs J] [--budget B] [--modes m[=N],...] [--mutations M] [--formats f,...] [--time-limit SECONDS] [--out PATH]';
+const USAGE = 'usage: pnpm fuzz [--seeds N] [--start S] [--jobs J] [--budget B] [--modes m[=N],...] [--mutations M] [--formats f,...] [--time-limit SECONDS] [--fingerprints] [--out PATH]';
 
-type Unit = { kind: 'guests'; mode: Mode; start: number; count: number; budget: number } | { kind: 'mutations'; format: Format; start: number; count: number };
+type Unit = { kind: 'guests'; mode: Mode; start: number; count: number; budget: number; fingerprints: boolean } | { kind: 'mutations'; format: Format; start: number; count: number };
 
 interface Options {
   seeds: number;
@@ -25,13 +26,14 @@ interface Options {
   mutations: number;
   formats: Format[];
   timeLimit: number;
+  fingerprints: boolean;
   out: string;
 }
 
 class UsageError extends Error {}
 
 function parse(argv: readonly string[]): Options {
-  const o: Options = { seeds: 100, start: 1, jobs: 2, budget: 2000, modes: [], mutations: 0, formats: [...FORMATS], timeLimit: Infinity, out: 'fuzz-report' };
+  const o: Options = { seeds: 100, start: 1, jobs: 2, budget: 2000, modes: [], mutations: 0, formats: [...FORMATS], timeLimit: Infinity, fingerprints: false, out: 'fuzz-report' };
   let modes = MODES.join(',');
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
@@ -42,6 +44,10 @@ function parse(argv: readonly string[]): Options {
     const a = argv[i]!;
     const v = argv[i + 1];
     if (a === '--') continue;
+    if (a === '--fingerprints') {
+      o.fingerprints = true;
+      continue;
+    }
     i++;
     if (a === '--seeds') o.seeds = num(a, v);
     else if (a === '--start') o.start = num(a, v);
@@ -71,7 +77,7 @@ function plan(o: Options): Unit[] {
   const units: Unit[] = [];
   const guestChunk = 25;
   const mutationChunk = 100;
-  for (const [mode, n] of o.modes) for (let s = 0; s < n; s += guestChunk) units.push({ kind: 'guests', mode, start: o.start + s, count: Math.min(guestChunk, n - s), budget: o.budget });
+  for (const [mode, n] of o.modes) for (let s = 0; s < n; s += guestChunk) units.push({ kind: 'guests', mode, start: o.start + s, count: Math.min(guestChunk, n - s), budget: o.budget, fingerprints: o.fingerprints });
   for (const format of o.formats) for (let s = 0; s < o.mutations; s += mutationChunk) units.push({ kind: 'mutations', format, start: o.start + s, count: Math.min(mutationChunk, o.mutations - s) });
   // Interleave modes and formats: a time-limited run still covers every one of them.
   return units.sort((a, b) => a.start - b.start);
@@ -80,7 +86,7 @@ function plan(o: Options): Unit[] {
 async function runUnit(u: Unit, fuzzer: () => MutationFuzzer): Promise<FuzzTotals> {
   const t = emptyTotals();
   for (let s = u.start; s < u.start + u.count; s++) {
-    if (u.kind === 'guests') addGuest(t, runGuest(u.mode, s, { budget: u.budget }));
+    if (u.kind === 'guests') addGuest(t, runGuest(u.mode, s, { budget: u.budget, fingerprint: u.fingerprints }));
     else addMutation(t, await fuzzer().run(u.format, s));
   }
   return t;

@@ -7,13 +7,17 @@ export interface FuzzTotals {
   mutations: Record<string, { cases: number; outcomes: Record<string, number> }>;
   /** Every failing case (capped), replayable from its mode/format and seed. */
   failures: (GuestResult | MutationResult)[];
+  /** With --fingerprints: each guest's end, with its end-state SHA-256 (capped). */
+  ends: GuestResult[];
 }
 
 export function emptyTotals(): FuzzTotals {
-  return { guests: {}, mutations: {}, failures: [] };
+  return { guests: {}, mutations: {}, failures: [], ends: [] };
 }
 
 const MAX_FAILURES = 200;
+/** Fingerprints kept: --fingerprints is for replays of a few seeds, not for campaigns. */
+const MAX_ENDS = 10_000;
 
 export function addGuest(t: FuzzTotals, r: GuestResult): void {
   const g = (t.guests[r.mode] ??= { guests: 0, instructions: 0, outcomes: {}, seeds: [r.seed, r.seed] });
@@ -22,6 +26,7 @@ export function addGuest(t: FuzzTotals, r: GuestResult): void {
   g.outcomes[r.outcome] = (g.outcomes[r.outcome] ?? 0) + 1;
   g.seeds = [Math.min(g.seeds[0], r.seed), Math.max(g.seeds[1], r.seed)];
   if (FAILURES.includes(r.outcome) && t.failures.length < MAX_FAILURES) t.failures.push(r);
+  if (r.fingerprint !== undefined && t.ends.length < MAX_ENDS) t.ends.push(r);
 }
 
 export function addMutation(t: FuzzTotals, r: MutationResult): void {
@@ -45,6 +50,7 @@ export function merge(into: FuzzTotals, from: FuzzTotals): void {
     for (const [k, n] of Object.entries(m.outcomes)) a.outcomes[k] = (a.outcomes[k] ?? 0) + n;
   }
   into.failures.push(...from.failures.slice(0, MAX_FAILURES - into.failures.length));
+  into.ends.push(...from.ends.slice(0, MAX_ENDS - into.ends.length));
 }
 
 export interface RunInfo {
@@ -91,6 +97,11 @@ export function reportMarkdown(t: FuzzTotals, info: RunInfo): string {
     for (const [format, m] of Object.entries(t.mutations) as [Format, FuzzTotals['mutations'][string]][]) {
       lines.push(`| ${format} | ${m.cases} | ${m.outcomes.ok ?? 0} | ${m.outcomes.clear ?? 0} | ${m.outcomes.uncaught ?? 0} |`);
     }
+  }
+  if (t.ends.length > 0) {
+    lines.push('', '### End states (--fingerprints: SHA-256 of each wild guest\'s end state, as GuestResult.fingerprint defines it)', '', '| stack/mode | seed | outcome | instructions | end state |', '|---|---:|---|---:|---|');
+    const ends = [...t.ends].sort((a, b) => a.mode.localeCompare(b.mode) || a.seed - b.seed);
+    for (const r of ends) lines.push(`| ${r.mode} | ${r.seed} | ${r.outcome} | ${r.instructions} | \`${r.fingerprint ?? ''}\` |`);
   }
   if (t.failures.length > 0) {
     lines.push('', '### Failures (replay: the mode or format and the seed)', '');

@@ -300,6 +300,7 @@ export class KvmDevice implements CharDevice {
     if (vm.pool !== undefined) for (let i = 0; i < SHADOW_PAGES; i++) this.kernel.frames.free(vm.pool + i * PAGE_SIZE);
     vm.pool = undefined;
     if (vm.vm !== undefined && this.vmsByPid.get(vm.pid) === vm.vm) this.vmsByPid.delete(vm.pid);
+    vm.vm?.destroy();
   }
 
   /** Enter the guest until an exit that user space must see, or the caller's time slice ends. */

@@ -109,10 +109,17 @@ function translationCacheFor(ram: Ram, cexp: Int32Array, threshold: number | und
     const cache = new TranslationCache(ram, cexp, threshold, wasm);
     // Writes through any Ram over the same memory (a VM's window included), in this RAM's offsets.
     const base = ram.storeOffset;
-    ram.writeWatchers.push((at, len) => {
+    ram.addWriteWatcher((at, len) => {
       const start = Math.max(at - base, 0);
       const end = Math.min(at - base + len, ram.size);
       if (start < end) cache.noteWrite(start, end - start);
+    });
+    // A retired RAM (a VM's window once the VM is gone) runs no more code: its blocks' WebAssembly
+    // functions go back to the store's runtime, and the cache lets go of its harts (the runtime
+    // reuses their slots once they are collected).
+    ram.onRetire(() => {
+      map.delete(ram);
+      cache.retire();
     });
     map.set(ram, cache);
     tc = cache;

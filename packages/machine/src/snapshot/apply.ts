@@ -18,13 +18,34 @@ import { checkStateShape, restoreComponent } from './state-shape.js';
  */
 export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boolean, ram: 'load' | 'fresh' | 'keep' = 'load'): void {
   const { disks } = checkShape(m, s);
+  load(m, s, disks, loadDisks, ram, false);
+}
+
+/**
+ * VirtMachine.rewind: back to a checkpoint this very board gave (VirtMachine.snapshot), disks
+ * included. Its shapes are this board's by construction, so they are not checked again (those
+ * checks cost a fuzzer that rewinds a board before every guest a sixth of its time), and RAM is
+ * zeroed only where written since the last rewind or restore (Ram.zeroWritten) before the
+ * checkpoint's contents are loaded. Any other checkpoint goes through applySnapshot.
+ */
+export function rewindMachine(m: VirtMachine, s: MachineSnapshot): void {
+  load(m, s, describeBoard(m).disks, true, 'load', true);
+}
+
+/** Load a checkpoint whose shapes are known to fit `m` (checkShape, or taken from `m`: `trusted`). */
+function load(m: VirtMachine, s: MachineSnapshot, disks: ReturnType<typeof describeBoard>['disks'], loadDisks: boolean, ram: 'load' | 'fresh' | 'keep', trusted: boolean): void {
   if (loadDisks) {
     disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, true));
     disks.forEach((b, i) => loadDiskInto(b, s.disks[i]!, `disk ${i}`, false));
   }
   if (ram !== 'keep') {
     // A freshly built board's RAM is zero already (and untouched: filling it would commit every page).
-    if (ram === 'load') m.ram.fill(m.ram.base, m.ram.size);
+    if (ram === 'load') {
+      // zeroWritten is exact only while every write to this RAM came from this board (its harts'
+      // page caches are cleared below); a checkpoint from elsewhere may follow any use.
+      if (trusted) m.ram.zeroWritten();
+      else m.ram.fill(m.ram.base, m.ram.size);
+    }
     applySparseToRam(s.ram, m.ram);
   }
   m.rom.bytes.fill(0);
@@ -41,7 +62,7 @@ export function applySnapshot(m: VirtMachine, s: MachineSnapshot, loadDisks: boo
   if (s.clock !== null && m.clock instanceof VirtualClock) m.clock.restore(s.clock);
   m.restoreBoardState(s.board);
 
-  m.devices.restore(s.devices);
+  m.devices.restore(s.devices, trusted);
   // Device restores drive interrupt lines into the harts; the harts' own record is authoritative.
   loadHarts();
 

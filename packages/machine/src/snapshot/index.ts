@@ -3,7 +3,7 @@ export { MACHINE_SNAPSHOT_VERSION, upgradeMachineSnapshot } from './machine-snap
 export type { SparseImage, ImageChunk } from './sparse-image.js';
 export { CHUNK_SIZE } from './sparse-image.js';
 export { snapshotMachine } from './capture.js';
-export { applySnapshot, restoreMachineInPlace } from './apply.js';
+export { applySnapshot, restoreMachineInPlace, rewindMachine } from './apply.js';
 export { restoreMachine } from './rebuild.js';
 export type { RestoreHost, RestoredMachine } from './rebuild.js';
 export { SnapshotRestoreError } from './restore-error.js';

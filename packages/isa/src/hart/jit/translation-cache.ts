@@ -150,6 +150,12 @@ export class TranslationCache {
     if (!this.harts.includes(h)) this.harts.push(h);
   }
 
+  /** Its RAM was retired (Ram.retire): drop every block (their table entries are freed) and the harts. */
+  retire(): void {
+    this.flush();
+    this.harts.length = 0;
+  }
+
   /**
    * The block starting at byte `po` of RAM page `pageIndex` (offset from RAM's base / 4096),
    * translating it when it has become hot; undefined when there is none (yet).
