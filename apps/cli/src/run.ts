@@ -191,7 +191,6 @@ export function createMachine(args: ParsedArgs, console: (b: number) => void, th
 
   const spec = bootSpecOf(args);
   const { virtioForceLegacy } = parseGlobals(args);
-  if (threaded && clock === 'wall') throw new ConfigError('--clock wall: not with -accel tcg,thread=multi (the harts on threads share virtual time)');
   const machine = new VirtMachine({ memory, harts, clock, console, hExtension, virtioForceLegacy, threads: threaded ? new SharedBoard(harts) : undefined });
   const claims = new ImageClaims();
   const drives = (args.values.get('drive') ?? []).map((d) => openDrive(d, args.flags.has('snapshot'), claims));
