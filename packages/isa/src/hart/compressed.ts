@@ -4,19 +4,37 @@
  * original length (2), which the executor tracks separately.
  *
  * The expansion itself is the one the assembler uses, driven by the instruction table
- * (encoding/expand.ts): one RVC expander for the whole package. The hart only precomputes it: the
- * whole 64 Ki space is expanded once into a table; 0 marks reserved/illegal encodings (0 is never
- * a valid 32-bit instruction because its low bits are not 11).
+ * (encoding/expand.js): one RVC expander for the whole package. The hart only caches it in a
+ * table of the whole 64 Ki space, each halfword expanded the first time it is met: building all
+ * 49,152 entries up front cost every process 35-50 ms before its first instruction (a U-Boot boot
+ * is 0.5 s), and a guest meets a few thousand of them. An entry holds the expansion, 0 for a
+ * reserved/illegal encoding (0 is never a valid 32-bit instruction: its low bits are not 11), or
+ * PENDING before its first use.
  */
 import { expandCompressed } from '../encoding/expand.js';
 
+/**
+ * An entry not expanded yet. 1 is neither an expansion (those end in 11) nor 0, so a reader's one
+ * test `(v & 3) !== 3` catches both "not yet" and "illegal" and only then calls expandParcel.
+ */
+const PENDING = 1;
+
 let table: Int32Array | undefined;
 
-/** The expansion of every 16-bit value (index = the halfword), built on first use. */
+/** The per-process table of expansions (index = the halfword); read entries through expandParcel. */
 export function compressedTable(): Int32Array {
-  if (table === undefined) {
-    table = new Int32Array(65536);
-    for (let c = 0; c < 65536; c++) if ((c & 3) !== 3) table[c] = expandCompressed(c) ?? 0;
-  }
+  table ??= new Int32Array(65536).fill(PENDING);
   return table;
+}
+
+/**
+ * The 32-bit expansion of halfword `c` (0 when it is reserved or not compressed at all), filling
+ * its entry of `t` (a compressedTable) on first use.
+ */
+export function expandParcel(t: Int32Array, c: number): number {
+  const v = t[c]!;
+  if (v !== PENDING) return v;
+  const e = (c & 3) === 3 ? 0 : (expandCompressed(c) ?? 0);
+  t[c] = e;
+  return e;
 }

@@ -8,7 +8,7 @@ import {
   CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_STORE_ACCESS, CAUSE_VIRTUAL_INSTRUCTION, IRQ_PRIORITY,
   IRQ_PRIORITY_H, IRQ_STI, IRQ_VSTI, MEDELEG_WRITABLE, MEDELEG_WRITABLE_H, MIP_IMPLEMENTED, VS_INTERRUPTS,
 } from './causes.js';
-import { compressedTable } from './compressed.js';
+import { compressedTable, expandParcel } from './compressed.js';
 import { CSR_TABLE, csrAccessAllowed } from './csr-file.js';
 import { CSR_ILLEGAL, CSR_VIRTUAL, resolveVirtualCsr } from './hext-csrs.js';
 import { gvaCause, isGuestPageFault } from './hext-traps.js';
@@ -933,9 +933,13 @@ export class Hart implements BlockHart, TranslatingHart {
         let len = 4;
         if ((raw & 3) !== 3) {
           raw &= 0xffff;
-          insn = cexp[raw];
+          insn = cexp[raw]!;
           len = 2;
-          if (insn === 0) this.raise(CAUSE_ILLEGAL_INSTRUCTION, BigInt(raw));
+          if ((insn & 3) !== 3) {
+            // Not expanded yet, or reserved (compressed.ts).
+            insn = expandParcel(cexp, raw);
+            if (insn === 0) this.raise(CAUSE_ILLEGAL_INSTRUCTION, BigInt(raw));
+          }
         }
         // ---- execute ----
         const rd2 = ((insn >> 7) & 31) << 1;

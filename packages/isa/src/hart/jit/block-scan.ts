@@ -7,6 +7,8 @@
  * ends after it ('end': a branch or jump) or ends before it ('stop': the interpreter executes it).
  */
 
+import { expandParcel } from '../compressed.js';
+
 /** Longest block, in instructions. */
 export const MAX_BLOCK_INSNS = 128;
 
@@ -40,7 +42,7 @@ export function forEachBlockInstruction(
       insn = view.getInt32(off + d, true);
       len = 4;
     } else {
-      insn = cexp[insn]!;
+      insn = expandParcel(cexp, insn);
       if (insn === 0) break; // reserved RVC encoding: the interpreter raises illegal instruction
     }
     const step = emit(insn, d, len, n);
