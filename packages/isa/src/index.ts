@@ -5,6 +5,8 @@ export { executeFp } from './fp/index.js'; export type { FpState } from './fp/in
 export { INSTRUCTIONS, INSTRUCTION_BY_MNEMONIC, decodeEntry, isReserved, instructionLength, FIELDS, OPERANDS } from './encoding/index.js';
 export type { InsnEncoding, InsnFormat, Extension, ReservedWhen, Field, FieldName, OperandKind, OperandClass, OperandInfo } from './encoding/index.js';
 export { Hart } from './hart/index.js';
+/** Tail bytes of a shared RAM arena for that many translating threads (@vm/mmu RamStore.shared). */
+export { arenaTailBytes } from './hart/jit/wasm/layout.js';
 export type { HartOptions, HartState, HartStateField, HartBaseField, HartHextField } from './hart/index.js';
 export {
   resetHartState, HART_STATE_FIELDS, HART_BASE_FIELDS, HART_HEXT_FIELDS, DERIVE_ROOTS, DERIVE_TRANSLATION, DERIVE_SSTC,

@@ -5,11 +5,11 @@
  * adds 1 to a shared "done" word with amoadd.w and waits in WFI; the last to finish powers off
  * (no hart spins, so every instruction counted is work). Aggregate
  * MIPS = every hart's retired instructions ÷ wall time from the first run() to the poweroff
- * (workers are started and warm before: ThreadedBoard.start). Modes: one thread with the
- * translator (the default), one thread interpreting (what a hart on a thread runs: the translator
- * is off there), and threads. Runs are interleaved and repeated, since the machine is shared.
+ * (workers are started and warm before: ThreadedBoard.start). Modes: one thread or a thread per
+ * hart, each with the translator (the default) and interpreting (`--no-translate`). Runs are
+ * interleaved and repeated, since the machine is shared.
  *
- *   npx tsx --conditions=@vm/source packages/machine/bench/threads.ts [iterations] [runs] [jit,interp,threads]
+ *   npx tsx --conditions=@vm/source packages/machine/bench/threads.ts [iterations] [runs] [jit,interp,threads,threads-interp]
  */
 import { assemble } from '@vm/isa';
 import { bootVirt, SharedBoard, ThreadedBoard, VirtMachine, VIRT } from '../src/index.js';
@@ -52,11 +52,11 @@ loop:
   ).bytes;
 }
 
-type Mode = 'one thread (translator)' | 'one thread (interpreter)' | 'threads';
+type Mode = 'one thread (translator)' | 'one thread (interpreter)' | 'threads (translator)' | 'threads (interpreter)';
 
 async function point(mode: Mode, harts: number): Promise<{ instructions: number; seconds: number }> {
-  const threads = mode === 'threads' ? new SharedBoard(harts) : undefined;
-  const m = new VirtMachine({ memory: 16 << 20, harts, threads, translate: mode === 'one thread (translator)', console: () => {} });
+  const threads = mode.startsWith('threads') ? new SharedBoard(harts) : undefined;
+  const m = new VirtMachine({ memory: 16 << 20, harts, threads, translate: mode.endsWith('(translator)'), console: () => {} });
   bootVirt(m, { kernel: { file: 'loop.bin', bytes: program(harts) } });
   const engine = threads === undefined ? undefined : await ThreadedBoard.start(m);
   const run = (n: number): string => (engine === undefined ? m.run(n) : engine.run(n)).reason;
@@ -72,9 +72,11 @@ async function point(mode: Mode, harts: number): Promise<{ instructions: number;
   return { instructions, seconds };
 }
 
-const MODES: Record<string, Mode> = { jit: 'one thread (translator)', interp: 'one thread (interpreter)', threads: 'threads' };
+const MODES: Record<string, Mode> = {
+  jit: 'one thread (translator)', interp: 'one thread (interpreter)', threads: 'threads (translator)', 'threads-interp': 'threads (interpreter)',
+};
 // An optional third argument picks modes (e.g. `interp,threads`).
-const modes: Mode[] = (process.argv[4] ?? 'jit,interp,threads').split(',').map((k) => MODES[k] ?? (() => { throw new Error(`mode ${k}: jit, interp or threads`); })());
+const modes: Mode[] = (process.argv[4] ?? 'jit,interp,threads,threads-interp').split(',').map((k) => MODES[k] ?? (() => { throw new Error(`mode ${k}: jit, interp or threads`); })());
 const results = new Map<string, number[]>();
 for (let r = 0; r < runs; r++) {
   for (const harts of [1, 2, 4]) {

@@ -1,7 +1,7 @@
 import type { Clock, IrqLine, MmioDevice, VmExit } from '@vm/core';
 import { ConfigError } from '@vm/core';
 import { Ram, RamStore, SystemBus, Mmu } from '@vm/mmu';
-import { Hart } from '@vm/isa';
+import { arenaTailBytes, Hart } from '@vm/isa';
 // Board wires drive mip bits by interrupt number (priv spec 3.1.9): the MIP_* names here are bit
 // positions, not @vm/isa's 64-bit MIP_* masks.
 import { CSR_MENVCFG, CSR_MIE, CSR_MIP, CSR_STIMECMP, IRQ_MEI as MIP_MEIP, IRQ_MSI as MIP_MSIP, IRQ_MTI as MIP_MTIP, IRQ_SEI as MIP_SEIP } from '@vm/isa';
@@ -155,7 +155,7 @@ export class VirtMachine {
       if (options.clock === 'wall') throw new ConfigError('--clock wall: not with -accel tcg,thread=multi (harts on threads share virtual time)');
       if (threads.harts !== harts) throw new ConfigError(`virt: shared memory for ${threads.harts} harts, the board has ${harts}`);
     }
-    this.ram = options.ram ?? (threads === undefined ? new Ram(VIRT.dram.base, memory) : new Ram(VIRT.dram.base, memory, { store: RamStore.shared(memory), offset: 0 }));
+    this.ram = options.ram ?? (threads === undefined ? new Ram(VIRT.dram.base, memory) : new Ram(VIRT.dram.base, memory, { store: RamStore.shared(memory, arenaTailBytes(harts)), offset: 0 }));
     this.bus = new SystemBus(this.ram);
     this.clock =
       options.clock === 'wall'

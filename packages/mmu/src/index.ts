@@ -1,5 +1,5 @@
 export { Ram, RamStore, MAX_RAM_BYTES, RAM_CHUNK_SIZE, ARENA_TAIL_BYTES, ARENA_MAX_BYTES } from './ram.js';
-export type { RamWriteWatcher, RamArena } from './ram.js';
+export type { RamWriteWatcher, RamArena, SharedRam } from './ram.js';
 export { wasmApi } from './wasm-api.js';
 export type { WasmApi, WasmMemory, WasmTable, WasmInstance } from './wasm-api.js';
 export { SystemBus, BUS_FAULT } from './bus.js';

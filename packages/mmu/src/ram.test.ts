@@ -65,15 +65,34 @@ describe('Ram: guest RAM in lazily committed chunks', () => {
     expect(() => new Ram(BASE, MAX_RAM_BYTES + 4096)).toThrow(/at most 65536 MiB/);
   });
 
-  it('shared stores: every chunk a SharedArrayBuffer, a second store over the same buffers aliases it (harts on threads)', () => {
+  it('shared stores: every chunk in shared memory, a second store over the same memory aliases it (harts on threads)', () => {
     const size = 3 * RAM_CHUNK_SIZE;
     const store = RamStore.shared(size);
-    expect(store.sharedBuffers).toHaveLength(3);
-    expect(store.sharedBuffers!.every((b) => b instanceof SharedArrayBuffer)).toBe(true);
+    expect(store.shared?.arena?.memory.buffer ?? store.shared?.buffers?.[0]).toBeInstanceOf(SharedArrayBuffer);
+    expect(store.chunks.every((c) => c?.buffer instanceof SharedArrayBuffer)).toBe(true);
     const a = new Ram(BASE, size, { store, offset: 0 });
-    const b = new Ram(BASE, size, { store: RamStore.over(size, store.sharedBuffers!), offset: 0 });
+    const b = new Ram(BASE, size, { store: RamStore.over(size, store.shared!), offset: 0 });
     a.write64(BASE + RAM_CHUNK_SIZE + 8, 0x1122_3344_5566_7788n);
     expect(b.read64(BASE + RAM_CHUNK_SIZE + 8)).toBe(0x1122_3344_5566_7788n);
+  });
+
+  it('a shared store is one shared WebAssembly arena (with the tail asked for), or SharedArrayBuffer chunks where there is none', () => {
+    const size = 2 * RAM_CHUNK_SIZE;
+    const store = RamStore.shared(size, 3 * 2 ** 20);
+    const arena = store.shared!.arena!;
+    expect(arena.shared).toBe(true);
+    expect(arena.memory.buffer.byteLength).toBe(size + 3 * 2 ** 20);
+    const other = RamStore.over(size, store.shared!, 1);
+    expect(other.lane).toBe(1);
+    expect(other.arena).toBe(arena);
+    // Without an arena (a host without WebAssembly, VM_WASM=0): the chunks themselves are shared.
+    const buffers = [new SharedArrayBuffer(RAM_CHUNK_SIZE), new SharedArrayBuffer(RAM_CHUNK_SIZE)];
+    const a = new Ram(BASE, size, { store: RamStore.over(size, { buffers }), offset: 0 });
+    const b = new Ram(BASE, size, { store: RamStore.over(size, { buffers }, 1), offset: 0 });
+    expect(a.store.arena).toBeUndefined();
+    a.write32(BASE + RAM_CHUNK_SIZE, 0xdead_beef);
+    expect(b.read32(BASE + RAM_CHUNK_SIZE)).toBe(0xdead_beef);
+    expect(() => RamStore.over(size, { buffers: buffers.slice(1) })).toThrow(/1 buffers for 2 chunks/);
   });
 
   it('compareExchange swaps only when the word holds the expected value, and returns what it held (unsigned)', () => {

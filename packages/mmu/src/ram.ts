@@ -33,8 +33,23 @@ export const ARENA_MAX_BYTES = 2 ** 32 - ARENA_TAIL_BYTES - 65536;
  */
 export interface RamArena {
   readonly memory: WasmMemory;
-  /** Offset of the tail (ARENA_TAIL_BYTES), 64 KiB-aligned. */
+  /** Offset of the tail (ARENA_TAIL_BYTES, or more: RamStore.shared), 64 KiB-aligned. */
   readonly tail: number;
+  /**
+   * A shared memory (WebAssembly threads: its buffer is a SharedArrayBuffer), which every thread
+   * of a board with harts on threads imports; modules importing it must declare it shared.
+   */
+  readonly shared: boolean;
+}
+
+/**
+ * What another thread needs to build a RamStore over the same guest memory (RamStore.over): a
+ * shared arena, so that translated code on every thread reaches the one RAM, or, on a host without
+ * WebAssembly (or with VM_WASM=0), one SharedArrayBuffer per chunk.
+ */
+export interface SharedRam {
+  readonly arena?: RamArena;
+  readonly buffers?: readonly SharedArrayBuffer[];
 }
 
 /** See Ram.writeWatchers. */
@@ -65,48 +80,71 @@ export class RamStore {
    * `arena`: keep the store in a RamArena when it fits one (default: when the host has
    * WebAssembly and VM_WASM=0 is not in the environment), so that translated code can reach it.
    */
-  constructor(readonly size: number, arena = arenaByDefault()) {
+  constructor(readonly size: number, arena: boolean | RamArena = arenaByDefault()) {
     const n = Math.ceil(size / RAM_CHUNK_SIZE);
     this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
     this.views = new Array<DataView | undefined>(n).fill(undefined);
     this.written = new Uint8Array(n);
-    this.arena = arena && wasmApi !== undefined && size <= ARENA_MAX_BYTES ? makeArena(size) : undefined;
+    this.arena = typeof arena === 'object' ? arena : arena && wasmApi !== undefined && size <= ARENA_MAX_BYTES ? makeArena(size) : undefined;
   }
 
   /**
-   * A store whose chunks are SharedArrayBuffers, all allocated now (harts on worker threads,
-   * `-accel tcg,thread=multi`): every thread builds its own RamStore over the same buffers with
-   * `RamStore.over(store.sharedBuffers)`. Committing on first write cannot be shared between
-   * threads without a lock on every commit, so shared RAM is allocated whole; the host still
-   * commits a buffer's pages only when they are touched (a fresh buffer is zero-filled mapped
-   * memory). No arena: translated code keeps guest RAM in a WebAssembly memory of its own thread.
+   * A store that several threads share (harts on worker threads, `-accel tcg,thread=multi`): every
+   * thread builds its own RamStore over the same memory with `RamStore.over(size, store.shared,
+   * lane)`. When the host has WebAssembly (and VM_WASM=0 is not set), that memory is one shared
+   * arena, so each thread's translator reaches guest RAM; its tail is `tailBytes` (each thread's
+   * translator keeps its own jump cache there: @vm/isa arenaTailBytes). Otherwise each chunk is a
+   * SharedArrayBuffer. Committing on first write cannot be shared between threads without a lock
+   * on every commit, so shared RAM is allocated whole; the host still commits its pages only when
+   * they are touched (fresh memory is zero-filled mapped memory).
    */
-  static shared(size: number): RamStore {
-    const n = Math.ceil(size / RAM_CHUNK_SIZE);
-    const buffers: SharedArrayBuffer[] = [];
-    try {
-      for (let c = 0; c < n; c++) buffers.push(new SharedArrayBuffer(Math.min(RAM_CHUNK_SIZE, size - c * RAM_CHUNK_SIZE)));
-    } catch (e) {
-      throw new ConfigError(`RAM: the host cannot give ${Math.ceil(size / 2 ** 20)} MiB of shared memory (${e instanceof Error ? e.message : String(e)})`);
+  static shared(size: number, tailBytes = ARENA_TAIL_BYTES): RamStore {
+    const fits = arenaByDefault() && wasmApi !== undefined && size + tailBytes <= ARENA_MAX_BYTES + ARENA_TAIL_BYTES;
+    // A host that will not reserve the arena still gets shared RAM, without translated code.
+    const arena = fits ? makeArena(size, tailBytes, true) : undefined;
+    let shared: SharedRam;
+    if (arena !== undefined) {
+      shared = { arena };
+    } else {
+      const n = Math.ceil(size / RAM_CHUNK_SIZE);
+      const buffers: SharedArrayBuffer[] = [];
+      try {
+        for (let c = 0; c < n; c++) buffers.push(new SharedArrayBuffer(Math.min(RAM_CHUNK_SIZE, size - c * RAM_CHUNK_SIZE)));
+      } catch (e) {
+        throw new ConfigError(`RAM: the host cannot give ${Math.ceil(size / 2 ** 20)} MiB of shared memory (${e instanceof Error ? e.message : String(e)})`);
+      }
+      shared = { buffers };
     }
-    return RamStore.over(size, buffers);
+    return RamStore.over(size, shared);
   }
 
-  /** A store over the chunk buffers of a shared store (another thread's `sharedBuffers`). */
-  static over(size: number, buffers: readonly SharedArrayBuffer[]): RamStore {
-    const store = new RamStore(size, false);
-    if (buffers.length !== store.chunks.length) throw new RangeError(`RamStore.over: ${buffers.length} buffers for ${store.chunks.length} chunks`);
-    buffers.forEach((b, c) => {
-      store.chunks[c] = new Uint8Array(b);
-      store.views[c] = new DataView(b);
-    });
-    store.committed = buffers.length;
-    store.sharedBuffers = buffers;
+  /**
+   * A store over the memory of a shared store (another thread's `shared`). `lane`: this thread's
+   * index among those that translate code on it (its jump cache and hart slot in the arena's tail).
+   */
+  static over(size: number, shared: SharedRam, lane?: number): RamStore {
+    const store = new RamStore(size, shared.arena ?? false);
+    const n = store.chunks.length;
+    if (shared.arena !== undefined) {
+      for (let c = 0; c < n; c++) store.commit(c);
+    } else {
+      const buffers = shared.buffers ?? [];
+      if (buffers.length !== n) throw new RangeError(`RamStore.over: ${buffers.length} buffers for ${n} chunks`);
+      buffers.forEach((b, c) => {
+        store.chunks[c] = new Uint8Array(b);
+        store.views[c] = new DataView(b);
+      });
+      store.committed = n;
+    }
+    store.shared = shared;
+    store.lane = lane;
     return store;
   }
 
-  /** The chunk buffers of a shared store (RamStore.shared), or undefined. */
-  sharedBuffers: readonly SharedArrayBuffer[] | undefined;
+  /** The memory of a shared store (RamStore.shared, RamStore.over), or undefined. */
+  shared: SharedRam | undefined;
+  /** See RamStore.over. */
+  lane: number | undefined;
   private words32: (Int32Array | undefined)[] | undefined;
   private words64: (BigInt64Array | undefined)[] | undefined;
 
@@ -164,11 +202,11 @@ function arenaByDefault(): boolean {
 }
 
 /** An arena for `size` bytes of RAM, or undefined when the host will not reserve one (then: arrays). */
-function makeArena(size: number): RamArena | undefined {
+function makeArena(size: number, tailBytes = ARENA_TAIL_BYTES, shared = false): RamArena | undefined {
   const tail = Math.ceil(size / 65536) * 65536;
-  const pages = (tail + ARENA_TAIL_BYTES) / 65536;
+  const pages = Math.ceil((tail + tailBytes) / 65536);
   try {
-    return { memory: new wasmApi!.Memory({ initial: pages, maximum: pages }), tail };
+    return { memory: new wasmApi!.Memory({ initial: pages, maximum: pages, shared }), tail, shared };
   } catch {
     return undefined;
   }

@@ -4,7 +4,8 @@
  * the translator (@vm/isa jit/wasm).
  */
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** An ArrayBuffer, or a SharedArrayBuffer for a memory made with `shared: true`. */
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
 }
 
 export interface WasmTable {
@@ -18,7 +19,7 @@ export interface WasmInstance {
 }
 
 export interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Table: new (descriptor: { element: 'anyfunc'; initial: number }) => WasmTable;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports?: Record<string, Record<string, unknown>>) => WasmInstance;

@@ -81,6 +81,7 @@ export interface HartOptions {
    * Guest RAM is shared with harts on other threads (`-accel tcg,thread=multi`: @vm/mmu
    * RamStore.shared): LR/SC and AMOs become Atomics on the shared words and FENCE a locked
    * operation, so they stay atomic and ordered against the other threads (unpriv spec ch. 8).
+   * Translated blocks need the RAM in a shared arena (RamStore.over with this thread's lane).
    */
   sharedMemory?: boolean;
 }
@@ -391,9 +392,17 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
     this.cexp = compressedTable();
-    this.translations = translate ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold, this.wasm) : null;
+    // On shared RAM, blocks only in WebAssembly: those fence and see other threads' code changes
+    // at FENCE.I (their lane of the shared arena), JavaScript blocks do neither.
+    const translates = translate && (this.wasm !== undefined || opts.sharedMemory !== true);
+    this.translations = translates ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold, this.wasm) : null;
     this.translations?.attach(this);
     this.reset(0n);
+  }
+
+  /** Blocks translated so far by this hart's translation cache (shared by the harts of its RAM); 0 without one. */
+  get translatedBlocks(): number {
+    return this.translations?.stats.translated ?? 0;
   }
 
   /** Current privilege (0 U, 1 S, 3 M); changed from outside with enter() or setState(). */
@@ -1178,6 +1187,9 @@ export class Hart implements BlockHart, TranslatingHart {
             // threads'. The JS memory model has no standalone fence; an Atomics read-modify-write
             // is a locked instruction on x64 and arm64 (a full barrier), and a compiler barrier.
             if (this.fenceWord !== undefined) Atomics.exchange(this.fenceWord, 0, 0);
+            // FENCE.I with RAM shared between threads: drop blocks of code pages another thread
+            // changed (TranslationCache.fenceI); on one thread, a no-op.
+            if (f3 === 1 && this.translations !== null) this.translations.fenceI();
             probe = jit;
             break;
           case OP_SYSTEM: {

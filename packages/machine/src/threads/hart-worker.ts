@@ -3,8 +3,10 @@
  * threaded-board.ts): the hart runs here on guest RAM shared with every thread, in batches; the
  * devices stay on the main thread.
  *
- * - RAM: the board's shared chunks (@vm/mmu RamStore.over); loads and stores are plain, LR/SC and
- *   AMOs Atomics (HartOptions.sharedMemory; unpriv spec ch. 8), FENCE a locked operation.
+ * - RAM: the board's shared memory (@vm/mmu RamStore.over), a shared WebAssembly arena when the host
+ *   has one, so hot code runs translated on this thread too; loads and stores are plain, LR/SC and
+ *   AMOs Atomics (HartOptions.sharedMemory; unpriv spec ch. 8), FENCE a locked operation (an
+ *   atomic.fence in blocks).
  * - MMIO: every access outside RAM and the boot ROM is forwarded to the main thread over the
  *   synchronous link (SyncLink: post, ring the doorbell, Atomics.wait for the answer), so devices
  *   see accesses one at a time, in the order the main thread takes them, as on one thread.
@@ -65,13 +67,17 @@ const BATCH_END: VmExit = { reason: 'budget' };
 /** The wires a device drives, as mip bit numbers (priv spec 3.1.9). */
 const WIRES = [IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_MEI];
 
-const ram = new Ram(init.ram.base, init.ram.size, { store: RamStore.over(init.ram.size, init.ram.buffers), offset: 0 });
+const ram = new Ram(init.ram.base, init.ram.size, { store: RamStore.over(init.ram.size, init.ram.shared, id), offset: 0 });
 const bus = new ForwardingBus(ram, init.rom.base, init.rom.base + init.rom.bytes.length);
 bus.attach('mrom', init.rom.base, new Rom(init.rom.bytes.length, init.rom.bytes));
 const clock = new VirtualClock(() => board.retiredTotal(), init.instructionsPerTick, board.skipCell);
-// Interpreter only: the translator keeps RAM in a WebAssembly memory of its own thread and
-// invalidates on its own thread's stores (docs/translator.md), not on another thread's.
-const hart = new Hart({ hartId: id, bus, mmu: new Mmu(bus), clock, hExtension: init.hExtension, translate: false, sharedMemory: true });
+// The translator runs here too when RAM is a shared arena: blocks of this thread in its lane of
+// the arena (its own jump cache and function table), another thread's stores to code seen at this
+// hart's FENCE.I (TranslationCache.fenceI, docs/translator.md).
+const hart = new Hart({
+  hartId: id, bus, mmu: new Mmu(bus), clock, hExtension: init.hExtension,
+  translate: init.translate, translateThreshold: init.translateThreshold, sharedMemory: true,
+});
 
 let waiting = false;
 let applied = -1;
@@ -88,7 +94,7 @@ function applyWires(): number {
 
 /** Hand the state to the main thread and wait for its word; false: stop. */
 function park(exit?: VmExit, error?: string): boolean {
-  const r = call({ op: 'park', state: started ? hart.getState() : null, mmu: hart.mmu.snapshot(), waiting, exit, error }) as ParkReply;
+  const r = call({ op: 'park', state: started ? hart.getState() : null, mmu: hart.mmu.snapshot(), waiting, translated: hart.translatedBlocks, exit, error }) as ParkReply;
   if (r.cmd === 'stop') return false;
   if (r.state !== undefined) {
     // The MMU first: setState rederives the hart's page caches from both.

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { AccessWidth, VmExit } from '@vm/core';
 import type { HartState } from '@vm/isa';
-import type { MmuState } from '@vm/mmu';
+import type { MmuState, SharedRam } from '@vm/mmu';
 import type { SharedBoard } from './shared-board.js';
 
 /** workerData of a hart's worker thread (hart-worker.ts). */
@@ -12,7 +12,12 @@ export interface HartWorkerInit {
   readonly instructionsPerTick: number;
   /** Instructions per batch: between batches the hart looks at its wires and the run state. */
   readonly batch: number;
-  readonly ram: { readonly base: number; readonly size: number; readonly buffers: readonly SharedArrayBuffer[] };
+  /** Guest RAM: the board's shared memory (the hart translates on it as lane hartId). */
+  readonly ram: { readonly base: number; readonly size: number; readonly shared: SharedRam };
+  /** VirtMachineOptions.translate (undefined: the default, VM_TRANSLATE). */
+  readonly translate: boolean | undefined;
+  /** VirtMachineOptions.translateThreshold. */
+  readonly translateThreshold: number | undefined;
   /** The boot ROM, copied: read-only, so each thread fetches from its own. */
   readonly rom: { readonly base: number; readonly bytes: Uint8Array };
   readonly board: SharedBoard['buffers'];
@@ -28,7 +33,16 @@ export type HartRequest =
    * The hart stops and hands over its state: the board paused it (a snapshot, the end), it left its
    * loop with `exit`, or something threw (`error`). Answered with a ParkReply when it may go on.
    */
-  | { readonly op: 'park'; readonly state: HartState | null; readonly mmu: MmuState; readonly waiting: boolean; readonly exit?: VmExit; readonly error?: string };
+  | {
+      readonly op: 'park';
+      readonly state: HartState | null;
+      readonly mmu: MmuState;
+      readonly waiting: boolean;
+      /** Blocks the hart's thread has translated so far (Hart.translatedBlocks). */
+      readonly translated: number;
+      readonly exit?: VmExit;
+      readonly error?: string;
+    };
 
 export type HartReply = { readonly value: bigint } | { readonly ok: boolean } | ParkReply;
 

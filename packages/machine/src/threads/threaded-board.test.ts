@@ -152,12 +152,17 @@ afterEach(() => {
   open = undefined;
 });
 
-async function boardOnThreads(harts: number, kernel: Uint8Array): Promise<{ m: VirtMachine; t: ThreadedBoard }> {
-  const m = new VirtMachine({ memory: 16 << 20, harts, threads: new SharedBoard(harts), console: () => {} });
+async function boardOnThreads(harts: number, kernel: Uint8Array, translateThreshold?: number): Promise<{ m: VirtMachine; t: ThreadedBoard }> {
+  const m = new VirtMachine({ memory: 16 << 20, harts, threads: new SharedBoard(harts), console: () => {}, translateThreshold });
   bootVirt(m, { kernel: { file: 'test.bin', bytes: kernel } });
   const t = await ThreadedBoard.start(m);
   open = t;
   return { m, t };
+}
+
+/** Harts on threads translate when RAM is a shared arena (not with VM_WASM=0) and the translator is on. */
+function translating(m: VirtMachine): boolean {
+  return m.ram.store.shared?.arena !== undefined && process.env['VM_TRANSLATE'] !== '0';
 }
 
 /** Run to the guest's exit; 200 M instructions at most (a lost update to "done" would spin forever). */
@@ -183,8 +188,70 @@ describe('harts on worker threads', () => {
       expect(m.ram.read32(COUNTERS + 32)).toBe(harts);
       // Each hart ran its own share: the board's Hart objects hold the parked harts' states.
       for (const h of m.harts) expect(h.retired).toBeGreaterThan(ITERATIONS * 20);
+      // ... and its hot loop as translated blocks on its own thread (AMOs and LR/SC through the
+      // hart's Atomics, the spinlock's FENCE an atomic.fence), unless the translator is off.
+      if (translating(m)) for (let h = 0; h < harts; h++) expect(t.translatedBlocks(h)).toBeGreaterThan(0);
     }, 60_000);
   }
+
+  it("FENCE.I on a hart's thread drops its blocks of code another thread rewrote (Zifencei across harts)", async () => {
+    // Hart 0 calls f until f is a translated block (f returns 1), then lets hart 1 rewrite f's
+    // first instruction to return 2, waits for it, executes FENCE.I and calls f again. Hart 1's
+    // store goes to shared memory from its own thread: hart 0's translation cache never sees it,
+    // so only FENCE.I (TranslationCache.fenceI) can make hart 0 run the new code.
+    const FLAGS = COUNTERS;
+    const smc = assemble(
+      `
+  csrr s2, mhartid
+  li s0, ${FLAGS}
+  bnez s2, hart1
+  li s3, 0
+  li s4, 5000
+1:
+  jal ra, f
+  addi s3, s3, 1
+  blt s3, s4, 1b
+  sd a0, 0(s0)
+  li t1, 1
+  sw t1, 8(s0)
+2:
+  lw t1, 12(s0)
+  beqz t1, 2b
+  fence.i
+  jal ra, f
+  sd a0, 16(s0)
+  li t4, ${VIRT.test.base}
+  li t5, 0x5555
+  sw t5, 0(t4)
+3:
+  wfi
+  j 3b
+f:
+  .word 0x00100513
+  ret
+hart1:
+  lw t1, 8(s0)
+  beqz t1, hart1
+  la t2, f
+  li t3, 0x00200513
+  sw t3, 0(t2)
+  fence w, w
+  li t1, 1
+  sw t1, 12(s0)
+4:
+  wfi
+  j 4b
+`,
+      { base: 0x8000_0000n },
+    ).bytes;
+    // A low threshold compiles each block as soon as it is hot (no batching delay), so f is
+    // surely a block on hart 0 when hart 1 rewrites it.
+    const { m, t } = await boardOnThreads(2, smc, 16);
+    expect(runToExit(t)).toEqual({ reason: 'poweroff', code: 0 });
+    expect(Number(m.ram.read64(FLAGS))).toBe(1); // `li a0, 1` before the rewrite
+    expect(Number(m.ram.read64(FLAGS + 16))).toBe(2); // the rewritten code after FENCE.I
+    if (translating(m)) expect(t.translatedBlocks(0)).toBeGreaterThan(0);
+  }, 30_000);
 
   it('a snapshot taken while the harts run on threads (parked at a batch boundary) continues on one thread to the exact totals', async () => {
     const harts = 2;

@@ -27,6 +27,8 @@ interface HartThread {
   parked: boolean;
   /** Hand it the board's Hart state when it resumes (boot, reboot). */
   push: boolean;
+  /** Blocks its hart had translated when it last parked. */
+  translated: number;
 }
 
 /** Instructions a hart on a thread runs between looks at its wires and the run state (the board's quantum). */
@@ -60,8 +62,8 @@ export class ThreadedBoard implements BoardEngine {
   /** Start a worker per hart of `machine` (built with `threads`) and wait until each is ready. */
   static async start(machine: VirtMachine): Promise<ThreadedBoard> {
     const board = machine.options.threads;
-    const buffers = machine.ram.store.sharedBuffers;
-    if (board === undefined || buffers === undefined) throw new Error('ThreadedBoard: the board was not built with `threads`');
+    const shared = machine.ram.store.shared;
+    if (board === undefined || shared === undefined) throw new Error('ThreadedBoard: the board was not built with `threads`');
     const here = import.meta.url;
     const entry = new URL(here.endsWith('.ts') ? './hart-worker.ts' : './hart-worker.js', here);
     board.setRun(PAUSE);
@@ -74,14 +76,16 @@ export class ThreadedBoard implements BoardEngine {
         hExtension: machine.options.hExtension ?? false,
         instructionsPerTick: machine.options.instructionsPerTick ?? 10,
         batch: BATCH,
-        ram: { base: machine.ram.base, size: machine.ram.size, buffers },
+        ram: { base: machine.ram.base, size: machine.ram.size, shared },
+        translate: machine.options.translate,
+        translateThreshold: machine.options.translateThreshold,
         rom: { base: VIRT.mrom.base, bytes: machine.rom.bytes },
         board: board.buffers,
         port: port2,
         flag,
       };
       const { worker, died } = spawnWorker(entry, init, [port2]);
-      return { worker, server: new SyncServer(port1, flag), died, parked: false, push: true };
+      return { worker, server: new SyncServer(port1, flag), died, parked: false, push: true, translated: 0 };
     });
     const t = new ThreadedBoard(machine, board, threads);
     // The workers load their modules through the parent's module hooks, which need this thread's
@@ -104,6 +108,11 @@ export class ThreadedBoard implements BoardEngine {
 
   get retired(): number {
     return this.board.retiredTotal();
+  }
+
+  /** Blocks hart `h`'s thread had translated when it last parked (each thread translates for itself). */
+  translatedBlocks(h: number): number {
+    return this.threads[h]?.translated ?? 0;
   }
 
   run(budget: number): VmExit {
@@ -219,6 +228,7 @@ export class ThreadedBoard implements BoardEngine {
       case 'write':
         return { ok: bus.write(r.pa, r.width, r.value) } satisfies HartReply;
       case 'park':
+        t.translated = r.translated;
         if (r.state !== null) {
           const hart = this.machine.harts[h]!;
           hart.mmu.restore(r.mmu);

@@ -108,6 +108,16 @@ export class TranslationCache {
   /** Per RAM page: invalidations so far, saturating at SMC_LIMIT (then never translated again). */
   private readonly smc: Uint8Array;
   /**
+   * RAM shared with harts on other threads (@vm/mmu RamStore.shared): per code page, its words as
+   * they were when it became one. Another thread's stores do not come through this cache (its
+   * fast path writes the shared memory directly), and RISC-V does not ask that they be seen by
+   * this hart's fetches until it executes FENCE.I (unpriv spec ch. 3, Zifencei: "FENCE.I does not
+   * ensure that other RISC-V harts' instruction fetches will observe the local hart's stores";
+   * Linux follows a remote store to code with a remote FENCE.I, SBI RFENCE). So fenceI() compares
+   * each code page with its copy and drops the pages that changed. Undefined on one thread.
+   */
+  private readonly snapshots: Map<number, Int32Array> | undefined;
+  /**
    * Pages given a CodePage since the last flush (may repeat, may since be invalidated): a flush
    * clears these instead of every page of RAM, which a reset of a small guest in a large RAM
    * paid for (and, before Hart.setState stopped flushing, every world switch of the hosted stack:
@@ -144,6 +154,7 @@ export class TranslationCache {
     this.pages = new Array<CodePage | undefined>(pages).fill(undefined);
     this.code = new Uint8Array(pages);
     this.smc = new Uint8Array(pages);
+    this.snapshots = ram.store.shared === undefined ? undefined : new Map();
   }
 
   attach(h: TranslatingHart): void {
@@ -217,16 +228,20 @@ export class TranslationCache {
     const c = ram.pageChunk(pageIndex, true);
     const view = ram.store.views[c]!;
     const off = ram.pageOffset(pageIndex) + po;
+    // The copy first: any store from another thread after it, even one the compile below reads,
+    // makes the page differ from it at this hart's next FENCE.I (fenceI).
+    if (this.snapshots !== undefined && this.code[pageIndex] === 0) this.snapshots.set(pageIndex, this.pageWords(pageIndex).slice());
     let b: CompiledBlock | undefined;
     let wb: WasmBlock | undefined;
     if (this.wasm === undefined) {
       b = compileBlock(view, this.cexp, off);
     } else {
-      wb = compileWasmBlock(view, this.cexp, off, this.wasm.chainInfo(ram.storeOffset + pageIndex * 4096));
+      wb = compileWasmBlock(view, this.cexp, off, this.wasm.chainInfo(ram.storeOffset + pageIndex * 4096), this.wasm.shared);
       if (wb !== undefined) b = { run: undefined, wasm: WASM_PENDING, length: wb.length, bytes: wb.byteLength, sourceChars: wb.code.bytes.length, endsInJump: wb.endsInJump };
     }
     if (b === undefined) {
       page.blocks[po >>> 1] = NONE;
+      if (this.code[pageIndex] === 0) this.snapshots?.delete(pageIndex);
       return undefined;
     }
     if (this.stats.blocks >= MAX_BLOCKS || this.stats.sourceChars + b.sourceChars > MAX_SOURCE_CHARS) {
@@ -257,7 +272,7 @@ export class TranslationCache {
     this.pending = [];
     if (live.length === 0) return;
     const wasm = this.wasm!;
-    const indices = wasm.install(encodeBlocks(live.map((q) => q.code)), live.length);
+    const indices = wasm.install(encodeBlocks(live.map((q) => q.code), wasm.shared), live.length);
     live.forEach((q, n) => {
       q.block.wasm = indices[n]!;
       wasm.jcInsert(this.keyOf(q.pageIndex, q.po), q.block.wasm, q.block.length);
@@ -282,9 +297,37 @@ export class TranslationCache {
     return this.code[p] === 1;
   }
 
+  /**
+   * FENCE.I on a hart of this RAM: with RAM shared between threads, drop the code pages that
+   * another thread (or a device on the main thread) wrote since they became code (see
+   * `snapshots`); on one thread every store is seen as it happens (noteWrite, the harts' store
+   * caches), so there is nothing to do.
+   */
+  fenceI(): void {
+    const snaps = this.snapshots;
+    if (snaps === undefined) return;
+    for (const [p, snap] of snaps) {
+      const now = this.pageWords(p);
+      for (let i = 0; i < 1024; i++) {
+        if (now[i] !== snap[i]) {
+          this.invalidatePage(p);
+          break;
+        }
+      }
+    }
+  }
+
+  /** RAM page `p` as 1024 words (a view of its chunk). */
+  private pageWords(p: number): Int32Array {
+    const ram = this.ram;
+    const c = ram.pageChunk(p, true);
+    return ram.store.int32(c).subarray(ram.pageOffset(p) >> 2, (ram.pageOffset(p) >> 2) + 1024);
+  }
+
   invalidatePage(p: number): void {
     const page = this.pages[p];
     this.code[p] = 0;
+    this.snapshots?.delete(p);
     if (page === undefined) return;
     page.blocks.forEach((b, i) => {
       if (b) {
@@ -321,6 +364,7 @@ export class TranslationCache {
       for (const p of this.live) drop(p);
     }
     this.live = [];
+    this.snapshots?.clear();
     this.stats.blocks = 0;
     this.stats.sourceChars = 0;
     this.stats.flushes++;

@@ -132,6 +132,8 @@ export class Code {
     return this;
   }
   get(i: number): this { this.bytes.push(Op.local_get); uleb(this.bytes, i); return this; }
+  /** atomic.fence (threads proposal: prefix 0xfe, 0x03, a zero flags byte): sequentially consistent. */
+  atomicFence(): this { this.bytes.push(0xfe); this.bytes.push(0x03); this.bytes.push(0x00); return this; }
   set(i: number): this { this.bytes.push(Op.local_set); uleb(this.bytes, i); return this; }
   tee(i: number): this { this.bytes.push(Op.local_tee); uleb(this.bytes, i); return this; }
   i32(n: number): this { this.bytes.push(Op.i32_const); sleb32(this.bytes, n); return this; }
@@ -219,6 +221,11 @@ export interface ModuleSpec {
   readonly importFuncs: readonly { readonly name: string; readonly type: number }[];
   /** Whether the module imports "env" "table" (a funcref table, at least 0 entries). */
   readonly importTable?: boolean;
+  /**
+   * Whether "env" "mem" is a shared memory (WebAssembly threads; @vm/mmu RamArena.shared): an
+   * import must then declare it shared, with a maximum (the threads proposal's limits flag 3).
+   */
+  readonly sharedMemory?: boolean;
   /** Defined functions: type index and body; those with `exported` are exported as "f0", "f1", ... in order. */
   readonly funcs: readonly { readonly type: number; readonly code: Code; readonly exported?: boolean }[];
 }
@@ -258,7 +265,8 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   }
   name(imports, 'env');
   name(imports, 'mem');
-  imports.append(Uint8Array.of(0x02, 0x00, 0x00)); // memory, limits: min 0, no max
+  if (spec.sharedMemory === true) imports.append(Uint8Array.of(0x02, 0x03, 0x00, 0x80, 0x80, 0x04)); // shared, min 0, max 65536 pages
+  else imports.append(Uint8Array.of(0x02, 0x00, 0x00)); // memory, limits: min 0, no max
   if (spec.importTable === true) {
     name(imports, 'env');
     name(imports, 'table');

@@ -56,3 +56,13 @@ export function jcKey(at: number): number {
 
 /** Bytes an arena tail needs: the slots, then the jump cache. */
 export const TAIL_BYTES = SLOTS * SLOT_BYTES + JC_BYTES;
+
+/**
+ * Bytes the tail of a shared arena needs for `lanes` threads that translate (@vm/mmu
+ * RamStore.shared): block indices are per thread (each has its own function table), so each lane
+ * has its own jump cache, after the slots (lane i's at SLOTS · SLOT_BYTES + i · JC_BYTES); the
+ * hart of lane i has slot i.
+ */
+export function arenaTailBytes(lanes: number): number {
+  return SLOTS * SLOT_BYTES + Math.max(lanes, 1) * JC_BYTES;
+}

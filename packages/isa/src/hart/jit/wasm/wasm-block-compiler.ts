@@ -74,10 +74,11 @@ export interface ChainInfo {
 
 /**
  * Compile the block at byte `off` of `view` (a RAM chunk), or undefined when its first instruction
- * cannot start one. Without `chain`, every exit returns to the dispatcher.
+ * cannot start one. Without `chain`, every exit returns to the dispatcher. `shared`: guest RAM is
+ * shared with harts on other threads, so FENCE is a real fence.
  */
-export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number, chain?: ChainInfo): WasmBlock | undefined {
-  return new BlockEmitter(off & 0xfff, chain).compile(view, cexp, off);
+export function compileWasmBlock(view: DataView, cexp: Int32Array, off: number, chain?: ChainInfo, shared = false): WasmBlock | undefined {
+  return new BlockEmitter(off & 0xfff, chain, shared).compile(view, cexp, off);
 }
 
 // The block function's parameters.
@@ -119,7 +120,11 @@ class BlockEmitter {
   private rs2 = 0;
   private f3 = 0;
 
-  constructor(private readonly po0: number, private readonly chain: ChainInfo | undefined) {
+  constructor(
+    private readonly po0: number,
+    private readonly chain: ChainInfo | undefined,
+    private readonly shared: boolean,
+  ) {
     const c = this.c;
     this.pc0 = c.local(I64);
     this.k = c.local(I32);
@@ -498,8 +503,14 @@ class BlockEmitter {
         return 'next';
       }
       case OP_MISC_MEM:
-        // FENCE orders nothing on one in-order hart; FENCE.I (and reserved funct3) go to the interpreter.
-        return f3 === 0 ? 'next' : 'stop';
+        // FENCE orders nothing on one in-order hart; FENCE.I (and reserved funct3) go to the
+        // interpreter. With harts on threads it must order this hart's plain accesses against the
+        // other threads' (RVWMO, unpriv spec ch. 17): a sequentially consistent atomic.fence, which
+        // orders with the other threads' Atomics (AMOs, LR/SC) and fences too (the interpreter's
+        // locked exchange).
+        if (f3 !== 0) return 'stop';
+        if (this.shared) c.atomicFence();
+        return 'next';
       case OP_AMO:
         return this.exec(insn, at, len, i);
       case OP_SYSTEM:
@@ -616,11 +627,12 @@ class BlockEmitter {
  * instantiating a module costs a few hundred microseconds whatever its size (V8 sets up a code
  * space per module), so blocks are compiled in batches (docs/translator.md).
  */
-export function encodeBlocks(blocks: readonly Code[]): Uint8Array {
+export function encodeBlocks(blocks: readonly Code[], sharedMemory = false): Uint8Array {
   return encodeModule({
     types: TYPES,
     importFuncs: [],
     importTable: true, // the blocks' table: chaining and the helpers
+    sharedMemory,
     funcs: [{ type: TYPE_MULH, code: mulhu(), exported: false }, ...blocks.map((code) => ({ type: TYPE_BLOCK, code }))],
   });
 }
@@ -639,7 +651,7 @@ export interface BlockHelpers {
  * module is compiled and again when it is instantiated; the wrapper cache is per module), which
  * was about a third of what a block module cost to make. Here the wrappers are compiled once.
  */
-export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, table: WasmTable): void {
+export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, table: WasmTable, sharedMemory = false): void {
   const api = wasmApi!;
   const forward = (type: number, target: number): { type: number; code: Code } => {
     const n = TYPES[type]!.params.length;
@@ -651,6 +663,7 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
   const bytes = encodeModule({
     types: TYPES,
     importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
+    sharedMemory,
     funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2)],
   });
   const e = new api.Instance(new api.Module(bytes), { env: { mem: memory, ...helpers } }).exports;

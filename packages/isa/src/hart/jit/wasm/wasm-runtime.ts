@@ -17,7 +17,7 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
+  JC_BYTES, JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
   WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
 import { BLOCK_SIGNATURE, type ChainInfo, HELPER_SLOTS, installBlockHelpers, TYPE_BLOCK } from './wasm-block-compiler.js';
@@ -60,12 +60,22 @@ export class WasmRuntime {
   private readonly tailCalls: boolean;
   private readonly imports: Record<string, Record<string, unknown>>;
 
+  /**
+   * The lane of a store shared by threads (RamStore.over): this thread's jump cache and its one
+   * hart slot in the shared tail (layout.ts arenaTailBytes); undefined on one thread.
+   */
+  private readonly lane: number | undefined;
+  /** Guest RAM is a shared memory (harts on threads): blocks make FENCE a real fence. */
+  readonly shared: boolean;
+
   constructor(store: RamStore) {
     const arena = store.arena!;
     const api = wasmApi!;
-    this.buffer = arena.memory.buffer;
+    this.buffer = arena.memory.buffer as ArrayBuffer;
     this.slotBase = arena.tail;
-    const jcBase = arena.tail + SLOTS * SLOT_BYTES;
+    this.shared = arena.shared;
+    this.lane = store.lane;
+    const jcBase = arena.tail + SLOTS * SLOT_BYTES + (this.lane ?? 0) * JC_BYTES;
     this.jcBase = jcBase;
     this.tailCalls = hasTailCalls();
     this.jc = new Int32Array(this.buffer, jcBase, JC_ENTRIES * 4);
@@ -85,15 +95,19 @@ export class WasmRuntime {
       return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
     };
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
-    installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table);
+    installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table, this.shared);
     this.imports = { env: { mem: arena.memory, table: this.table } };
-    const inst = new api.Instance(new api.Module(dispatcherModule(jcBase)), { env: { mem: arena.memory, table: this.table } });
+    const inst = new api.Instance(new api.Module(dispatcherModule(jcBase, this.shared)), { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
 
   /** A slot for `hart` (its offset in the arena), or -1 when all are taken by live harts. */
   allocSlot(hart: object): number {
-    for (let i = 0; i < SLOTS; i++) {
+    // A lane's runtime is its thread's alone, and its hart has the lane's slot: other threads'
+    // runtimes hand out theirs.
+    const first = this.lane ?? 0;
+    const end = this.lane === undefined ? SLOTS : Math.min(this.lane + 1, SLOTS);
+    for (let i = first; i < end; i++) {
       const o = this.owners[i];
       if (o === undefined || o.deref() === undefined) {
         this.owners[i] = new WeakRef(hart);
@@ -176,7 +190,7 @@ export function wasmRuntimeFor(store: RamStore): WasmRuntime | undefined {
  * block that returns ~n (negative) retired n and asks to yield (WHY_YIELD: see layout.ts).
  * ST_TOTAL holds the count so far, for a fault inside a block (the exception unwinds through here).
  */
-function dispatcherModule(jcBase: number): Uint8Array {
+function dispatcherModule(jcBase: number, sharedMemory: boolean): Uint8Array {
   const c = new Code(2);
   const ST = 0;
   const BUDGET = 1;
@@ -227,6 +241,7 @@ function dispatcherModule(jcBase: number): Uint8Array {
     types: [BLOCK_SIGNATURE, { params: [I32, I32], results: [I32] }],
     importFuncs: [],
     importTable: true,
+    sharedMemory,
     funcs: [{ type: 1, code: c }],
   });
 }
