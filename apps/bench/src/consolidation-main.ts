@@ -4,7 +4,10 @@
  * own worker thread (`-accel tcg,thread=multi`); aggregate MIPS and the speed-up vs 1 VM of each,
  * over the whole run and while every VM ran warm (consolidation.ts steadyMips).
  *
- *   pnpm --filter @vm/bench consolidation [--size quick|default] [--out FILE.json]
+ *   pnpm --filter @vm/bench consolidation [--size quick|default] [--iters N] [--out FILE.json]
+ *
+ * `--iters N` runs `cpu.iters=N` instead of the size's (default 1000: 68 M instructions a VM, of
+ * which each VM's JIT warm-up is a large share; 5000, 340 M, makes the warm window most of the run; a VM stops past 400 M).
  *
  * The result goes to --out (or $VM_CONSOLIDATION_OUT) as JSON, with a markdown table beside it
  * (FILE.md), and to stdout as the table.
@@ -31,8 +34,14 @@ if (size !== 'quick' && size !== 'default') {
   process.exit(2);
 }
 const out = arg('out') ?? process.env['VM_CONSOLIDATION_OUT'];
-const single = await runConsolidation(size, undefined, 'single');
-const multi = await runConsolidation(size, undefined, 'multi');
+const itersArg = arg('iters');
+const iters = itersArg === undefined ? undefined : Number(itersArg);
+if (iters !== undefined && !(Number.isSafeInteger(iters) && iters > 0)) {
+  process.stderr.write(`--iters ${String(itersArg)}: a positive whole number\n`);
+  process.exit(2);
+}
+const single = await runConsolidation(size, undefined, 'single', iters);
+const multi = await runConsolidation(size, undefined, 'multi', iters);
 const host = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
 const md = [
   `Consolidation: cpu (${size}), ${host.cpus} host CPUs (${host.cpu}), Node ${host.node}`,
@@ -45,7 +54,7 @@ const md = [
 ].join('\n');
 process.stdout.write(md);
 if (out !== undefined) {
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, single, multi }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, iters, single, multi }, null, 2) + '\n');
   writeFileSync(out.replace(/\.json$/, '') + '.md', md);
 }
 const failed = [single, multi].some((c) => 'skipped' in c);

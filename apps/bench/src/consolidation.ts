@@ -92,7 +92,13 @@ export function steadyMips(results: readonly GuestRunResult[]): number | undefin
  * `threads: 'multi'`: each VM on its own worker thread (`runConsolidatedOnThreads`, as
  * `-accel tcg,thread=multi`), so N VMs can use N host cores; 'single' (default): all on this thread.
  */
-export async function runConsolidation(size: BenchSize, progress?: (done: number, total: number, what: string) => void, threads: 'single' | 'multi' = 'single'): Promise<Consolidation> {
+export async function runConsolidation(
+  size: BenchSize,
+  progress?: (done: number, total: number, what: string) => void,
+  threads: 'single' | 'multi' = 'single',
+  /** `cpu.iters` instead of the size's: a longer run, where each VM's JIT warm-up is a small share. */
+  iterations?: number,
+): Promise<Consolidation> {
   let runner: ConsolidatedRunner;
   try {
     const mod = await import('@vm/hypervisor-native');
@@ -104,7 +110,8 @@ export async function runConsolidation(size: BenchSize, progress?: (done: number
   } catch (e) {
     return { skipped: `@vm/hypervisor-native could not be loaded: ${e instanceof Error ? e.message : String(e)}` };
   }
-  const w = workload('cpu', size);
+  const sized = workload('cpu', size);
+  const w = iterations === undefined ? sized : { ...sized, append: sized.append.replace(/cpu\.iters=\d+/, `cpu.iters=${iterations}`) };
   const points: ConsolidationPoint[] = [];
   try {
     for (const [i, n] of VM_COUNTS.entries()) {
