@@ -288,9 +288,10 @@ export class BusPteMemory implements PteMemory {
    * Step 7 with harts on threads: one 64-bit Atomics.compareExchange of the whole PTE against the
    * value read (PTEs are 8-byte aligned, and a chunk of shared RAM has a BigInt64Array view), so
    * a store another hart made to either half after the read — a cleared V, a dropped W, its own
-   * A/D update — makes the swap fail instead of being overwritten. Comparing the whole word also
-   * covers a read that saw the two 32-bit halves of different stores: no such value was ever in
-   * memory, so the swap fails and the walk reads the PTE again.
+   * A/D update — makes the swap fail instead of being overwritten. A successful swap means the
+   * PTE held exactly the value steps 3-6 checked at the instant it was updated, which is all step
+   * 7 asks; that also holds when the read's two plain 32-bit loads saw halves of different stores
+   * (such a mixed value makes the swap fail, unless memory holds exactly it by then).
    */
   private compareAndWrite(addr: number, lo: number, hi: number, readLo: number): PteWriteResult {
     const high = BigInt(hi) << 32n;
