@@ -15,5 +15,7 @@ export { leafAllows } from './permissions.js';
 export { PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_G, PTE_A, PTE_D, PAGE_SIZE, PAGE_SHIFT, LEVEL_BITS } from './pte.js';
 export { pagingLevels, SATP_MODE_BARE, SATP_MODE_SV39, SATP_MODE_SV48, satpMode } from './satp.js';
 export { HGATP_MODE_BARE, HGATP_MODE_SV39X4, HGATP_MODE_SV48X4, VMID_BITS, legalizeHgatp, gpaLimit } from './gstage.js';
-export { PageTableWalker, BusPteMemory, walkPageTable, PSEUDO_PTE_READ_64, PSEUDO_PTE_WRITE_64 } from './walk.js';
-export type { WalkStage, PteMemory, WalkResult } from './walk.js';
+export {
+  PageTableWalker, BusPteMemory, walkPageTable, PSEUDO_PTE_READ_64, PSEUDO_PTE_WRITE_64, PTE_WRITTEN, PTE_CHANGED, PTE_WRITE_FAULT,
+} from './walk.js';
+export type { WalkStage, PteMemory, PteWriteResult, WalkResult } from './walk.js';

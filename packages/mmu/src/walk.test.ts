@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, PRIV_S, PRIV_U } from './access.js';
 import { PTE_A, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X } from './pte.js';
 import { Ram } from './ram.js';
-import { PageTableWalker, walkPageTable, type PteMemory, type WalkStage } from './walk.js';
+import { PageTableWalker, PTE_WRITTEN, walkPageTable, type PteMemory, type PteWriteResult, type WalkStage } from './walk.js';
 
 const BASE = 0x8000_0000;
 
@@ -19,9 +19,9 @@ class RamPtes implements PteMemory {
     this.hi = Number(v >> 32n);
     return Number(v & 0xffff_ffffn);
   }
-  write(addr: number, lo: number, hi: number): boolean {
+  write(addr: number, lo: number, hi: number): PteWriteResult {
     this.ram.write64(addr, (BigInt(hi) << 32n) | BigInt(lo));
-    return true;
+    return PTE_WRITTEN;
   }
 }
 

@@ -53,9 +53,26 @@ export interface PteMemory {
    * unsigned number, bits 63..32 left in `hi`; -1 when the read fails (an access fault).
    */
   read(addr: number): number;
-  /** Store the PTE with A (and D) set (step 7); false when the store fails (an access fault). */
-  write(addr: number, lo: number, hi: number): boolean;
+  /**
+   * The A/D update of priv spec 4.3.2 step 7: store the PTE (`lo`, `hi`) — the one `read` returned
+   * as (`readLo`, `hi`) with A, and D for a store, set — if the PTE at `addr` still holds
+   * (`readLo`, `hi`). The spec makes the compare and the store one atomic step: where another
+   * agent can store to the PTE meanwhile (a hart on another thread), a memory must do them as one
+   * compare-and-swap and answer PTE_CHANGED, without storing, when the PTE no longer matches; the
+   * walk then goes back to step 2 and reads it again. A memory nothing else can store to in between
+   * may store without comparing. PTE_WRITE_FAULT when the store fails (an access fault).
+   */
+  write(addr: number, lo: number, hi: number, readLo: number): PteWriteResult;
 }
+
+/** PteMemory.write stored the updated PTE. */
+export const PTE_WRITTEN = 0;
+/** PteMemory.write found the PTE changed since it was read and stored nothing (4.3.2 step 7: back to step 2). */
+export const PTE_CHANGED = 1;
+/** PteMemory.write could not store (PMP, or the PTE is not in RAM): an access fault of the original access. */
+export const PTE_WRITE_FAULT = 2;
+/** What PteMemory.write did. */
+export type PteWriteResult = typeof PTE_WRITTEN | typeof PTE_CHANGED | typeof PTE_WRITE_FAULT;
 
 /**
  * Pseudoinstructions written to htinst/mtinst for a guest-page fault on an implicit access of
@@ -169,7 +186,16 @@ export class PageTableWalker {
       if (updated !== lo) {
         const writeAddr = s2 === undefined ? pteAddr : this.s2xlate(s2, pteAddr, ACCESS_STORE, faultAccess);
         if (writeAddr < 0) return -1;
-        if (!mem.write(writeAddr, updated, hi)) return this.fail(accessFaultCause(faultAccess), stage, va);
+        const written = mem.write(writeAddr, updated, hi, lo);
+        if (written !== PTE_WRITTEN) {
+          if (written === PTE_WRITE_FAULT) return this.fail(accessFaultCause(faultAccess), stage, va);
+          // The compare of step 7 failed: another hart stored to the PTE after step 2 read it
+          // (cleared it, write-protected it, set D...). "If the comparison fails, return to step
+          // 2": read the same PTE again at this level (i++ undoes the loop's i--) and redo steps
+          // 3-7 on what is there now, so that store is neither lost nor ignored.
+          i++;
+          continue;
+        }
         this.stats.pteWrites++;
       }
 
@@ -221,11 +247,19 @@ export class PageTableWalker {
  */
 export class BusPteMemory implements PteMemory {
   hi = 0;
+  /**
+   * Guest RAM is shared with harts on other threads (@vm/mmu RamStore.shared, `-accel
+   * tcg,thread=multi`): A/D updates are compare-and-swaps. Fixed at construction, so a board on
+   * one thread pays one predictable branch per A/D update and nothing per PTE read.
+   */
+  private readonly shared: boolean;
 
   constructor(
     private readonly bus: SystemBus,
     private readonly pmp: Pmp,
-  ) {}
+  ) {
+    this.shared = bus.ram.store.shared !== undefined;
+  }
 
   read(addr: number): number {
     if (!this.pmp.check(addr, PTE_SIZE, ACCESS_LOAD, PRIV_S)) return -1;
@@ -240,11 +274,31 @@ export class BusPteMemory implements PteMemory {
     return Number(pte & 0xffff_ffffn);
   }
 
-  write(addr: number, lo: number, hi: number): boolean {
-    if (!this.pmp.check(addr, PTE_SIZE, ACCESS_STORE, PRIV_S) || !this.bus.ram.contains(addr, PTE_SIZE)) return false;
-    // Single-threaded: the read-modify-write cannot race; the bus notifies RAM-write observers.
+  write(addr: number, lo: number, hi: number, readLo: number): PteWriteResult {
+    // Step 7's PMP (and PMA: RAM only) check comes before the atomic compare-and-store.
+    if (!this.pmp.check(addr, PTE_SIZE, ACCESS_STORE, PRIV_S) || !this.bus.ram.contains(addr, PTE_SIZE)) return PTE_WRITE_FAULT;
+    if (this.shared) return this.compareAndWrite(addr, lo, hi, readLo);
+    // One thread: nothing stores between the walk's read and this write, so the PTE still holds
+    // what was read and the plain store is step 7's atomic update. The bus notifies RAM-write observers.
     this.bus.write(addr, PTE_SIZE, (BigInt(hi) << 32n) | BigInt(lo));
-    return true;
+    return PTE_WRITTEN;
+  }
+
+  /**
+   * Step 7 with harts on threads: one 64-bit Atomics.compareExchange of the whole PTE against the
+   * value read (PTEs are 8-byte aligned, and a chunk of shared RAM has a BigInt64Array view), so
+   * a store another hart made to either half after the read — a cleared V, a dropped W, its own
+   * A/D update — makes the swap fail instead of being overwritten. A successful swap means the
+   * PTE held exactly the value steps 3-6 checked at the instant it was updated, which is all step
+   * 7 asks; that also holds when the read's two plain 32-bit loads saw halves of different stores
+   * (such a mixed value makes the swap fail, unless memory holds exactly it by then).
+   */
+  private compareAndWrite(addr: number, lo: number, hi: number, readLo: number): PteWriteResult {
+    const high = BigInt(hi) << 32n;
+    const expected = high | BigInt(readLo);
+    if (this.bus.ram.compareExchange(addr, 8, expected, high | BigInt(lo)) !== expected) return PTE_CHANGED;
+    for (const obs of this.bus.ramWriteObservers) obs(addr, PTE_SIZE);
+    return PTE_WRITTEN;
   }
 }
 

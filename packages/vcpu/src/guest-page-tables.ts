@@ -1,5 +1,5 @@
 import type { PteMemory, Ram } from '@vm/mmu';
-import { ACCESS_LOAD, PAGE_SIZE, SATP_MODE_SV39, SATP_MODE_SV48, walkPageTable } from '@vm/mmu';
+import { ACCESS_LOAD, PAGE_SIZE, PTE_WRITTEN, SATP_MODE_SV39, SATP_MODE_SV48, walkPageTable } from '@vm/mmu';
 
 const PPN_MASK = (1n << 44n) - 1n;
 const REGION = 2 * 1024 * 1024;
@@ -88,7 +88,7 @@ export class GuestPageTables {
         return Number(pte & 0xffff_ffffn);
       },
       // Recording changes nothing: A/D are set by the guest's own walk (the virtual hart's).
-      write: () => true,
+      write: () => PTE_WRITTEN,
     };
     const stage = { levels, widenBits: 0, rootPpn: Number(satp & PPN_MASK), gstage: false, mxr: false };
     walkPageTable(stage, Number(BigInt.asIntN(64, va)), ACCESS_LOAD, mem, { sum: true, mxr: true });

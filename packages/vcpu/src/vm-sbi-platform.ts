@@ -2,7 +2,7 @@ import type { FenceRequest, ResetType, SbiHarts, SbiPlatform } from '@vm/paravir
 import { HSM_STATE_STARTED, HSM_STATE_STOPPED, HSM_STATE_SUSPENDED } from '@vm/paravirt';
 import { CSR_MARCHID, CSR_MIMPID, CSR_MVENDORID } from '@vm/isa';
 import { VIRT } from '@vm/machine';
-import { ACCESS_LOAD, PRIV_S, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type Ram } from '@vm/mmu';
+import { ACCESS_LOAD, PRIV_S, PTE_WRITTEN, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type PteWriteResult, type Ram } from '@vm/mmu';
 import type { Vm } from './vm.js';
 
 /** ns16550a registers (offsets): receive buffer, line status (bit 0: data ready). */
@@ -38,8 +38,8 @@ class RamPteMemory implements PteMemory {
     this.hi = this.ram.read32(addr + 4);
     return this.ram.read32(addr);
   }
-  write(): boolean {
-    return true;
+  write(): PteWriteResult {
+    return PTE_WRITTEN; // the walk goes on as if A/D were set; the guest's PTE is left as it is
   }
 }
 

@@ -146,15 +146,112 @@ hart1:
   { base: 0x8000_0000n },
 ).bytes;
 
+/*
+ * Page-table A/D updates against another hart's PTE stores (priv spec 4.3.2 step 7). Sv39 tables
+ * at TABLES: VA 0x4000_0000 is one 4 KiB leaf (L0[0] at LEAF), and a 1 GiB identity leaf with A
+ * and D set maps 0x8000_0000 (code and FLAGS; walks through it never update).
+ */
+const TABLES = 0x8020_0000;
+const LEAF = TABLES + 0x2000;
+const FLAGS = 0x8030_0000;
+const FIRST_PPN = 0x8_0400;
+/** The leaf ends at FIRST_PPN + MOVES: pages 0x8040_0000..0x80bd_0000, below the FDT at the top of 16 MiB. */
+const MOVES = 2000;
+
+/** The tables above, written before the harts start. */
+function pageTables(m: VirtMachine): void {
+  m.ram.write64(TABLES + 1 * 8, (BigInt((TABLES + 0x1000) / 4096) << 10n) | 1n);
+  m.ram.write64(TABLES + 2 * 8, (0x8_0000n << 10n) | 0xcfn); // V R W X A D
+  m.ram.write64(TABLES + 0x1000, (BigInt(LEAF / 4096) << 10n) | 1n);
+  m.ram.write64(LEAF, (BigInt(FIRST_PPN) << 10n) | 0x7n); // V R W, A and D clear
+}
+
+/**
+ * Hart 1, in S-mode under those tables, flushes its TLB and stores through VA 0x4000_0000 in a
+ * loop, so each store walks and, whenever A/D are clear, updates the leaf (and counts its rounds
+ * at FLAGS). Hart 0, in M-mode, MOVES times waits for a new round of hart 1 (so the two really
+ * run at once, however the host schedules the threads) and moves the leaf one page on, clearing
+ * its A and D, in one LR/SC read-modify-write, as a kernel changing a live PTE with cmpxchg does.
+ * Every move is atomic, so the leaf must end exactly MOVES pages on, whatever the interleaving: a
+ * walk that wrote back the PTE it read before a move (A/D set on the old PPN) would lose one —
+ * as the plain read-then-store update did, in most runs. Any exception stores mcause + 1 at FLAGS + 8.
+ */
+const MOVING_PTE = assemble(
+  `
+  csrr s2, mhartid
+  li s5, ${FLAGS}
+  la t0, trap
+  csrw mtvec, t0
+  bnez s2, walker
+  li s0, ${LEAF}
+  li t0, ${MOVES}
+  li t2, 0x400
+  li t3, -193 # ~(A | D)
+  li s6, 0
+move:
+  ld t6, 0(s5)
+  beq t6, s6, move
+  mv s6, t6
+2:
+  lr.d t4, (s0)
+  add t4, t4, t2
+  and t4, t4, t3
+  sc.d t5, t4, (s0)
+  bnez t5, 2b
+  addi t0, t0, -1
+  bnez t0, move
+  li t4, ${VIRT.test.base}
+  li t5, 0x5555
+  sw t5, 0(t4)
+3:
+  wfi
+  j 3b
+walker:
+  li t0, -1
+  csrw pmpaddr0, t0
+  li t0, 0x1f
+  csrw pmpcfg0, t0
+  li t0, ${(8n << 60n) | BigInt(TABLES / 4096)}
+  csrw satp, t0
+  li t0, 0x1800
+  csrc mstatus, t0
+  li t0, 0x800
+  csrs mstatus, t0
+  la t0, store
+  csrw mepc, t0
+  li s3, 0x40000000
+  li t1, 1
+  mret
+store:
+  sfence.vma
+  sd t1, 0(s3)
+  ld t2, 0(s5)
+  addi t2, t2, 1
+  sd t2, 0(s5)
+  j store
+trap:
+  csrr t0, mcause
+  addi t0, t0, 1
+  sd t0, 8(s5)
+4:
+  wfi
+  j 4b
+`,
+  { base: 0x8000_0000n },
+).bytes;
+
 let open: ThreadedBoard | undefined;
 afterEach(() => {
   open?.close();
   open = undefined;
 });
 
-async function boardOnThreads(harts: number, kernel: Uint8Array, translateThreshold?: number): Promise<{ m: VirtMachine; t: ThreadedBoard }> {
+async function boardOnThreads(
+  harts: number, kernel: Uint8Array, translateThreshold?: number, prepare?: (m: VirtMachine) => void,
+): Promise<{ m: VirtMachine; t: ThreadedBoard }> {
   const m = new VirtMachine({ memory: 16 << 20, harts, threads: new SharedBoard(harts), console: () => {}, translateThreshold });
   bootVirt(m, { kernel: { file: 'test.bin', bytes: kernel } });
+  prepare?.(m);
   const t = await ThreadedBoard.start(m);
   open = t;
   return { m, t };
@@ -320,6 +417,21 @@ hart1:
     session.close();
     open = undefined;
   }, 30_000);
+
+  it("a hart's A/D updates never undo another hart's atomic PTE changes (priv spec 4.3.2 step 7)", async () => {
+    const { m, t } = await boardOnThreads(2, MOVING_PTE, undefined, pageTables);
+    // Hart 0 spins while the host does not run hart 1's thread, so the bound is time, not instructions.
+    const until = Date.now() + 45_000;
+    let exit: VmExit;
+    do exit = t.run(1_000_000);
+    while (exit.reason === 'budget' && Date.now() < until);
+    expect(exit).toEqual({ reason: 'poweroff', code: 0 });
+    expect(m.ram.read64(FLAGS + 8)).toBe(0n); // no exception on either hart
+    expect(m.ram.read64(FLAGS)).toBeGreaterThan(0n); // the walker ran
+    const pte = m.ram.read64(LEAF);
+    expect(pte >> 10n).toBe(BigInt(FIRST_PPN + MOVES));
+    expect(pte & 0x3fn).toBe(0x7n);
+  }, 60_000);
 
   it('a CLINT timer wakes a hart in WFI on its thread (time skipped while all wait), and an IPI another', async () => {
     const { m, t } = await boardOnThreads(2, WAKE);

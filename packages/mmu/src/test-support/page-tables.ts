@@ -1,6 +1,6 @@
 // Test helpers: build Sv39/Sv48 page tables in guest RAM, the way a guest kernel would.
 import { Mmu } from '../mmu.js';
-import { Ram } from '../ram.js';
+import { Ram, RamStore } from '../ram.js';
 import { SystemBus } from '../bus.js';
 import { PMP_A_SHIFT, PMP_NAPOT, PMP_R, PMP_W, PMP_X } from '../pmp.js';
 import { PTE_V } from '../pte.js';
@@ -14,9 +14,12 @@ export interface Rig {
   readonly mmu: Mmu;
 }
 
-/** RAM at 0x8000_0000 on a bus, an MMU, and (by default) a PMP entry letting S/U access everything. */
-export function rig(options: { pmpAllowAll?: boolean } = {}): Rig {
-  const ram = new Ram(RAM_BASE, RAM_SIZE);
+/**
+ * RAM at 0x8000_0000 on a bus, an MMU, and (by default) a PMP entry letting S/U access everything.
+ * `shared`: the RAM is a shared store (RamStore.shared), as for harts on threads.
+ */
+export function rig(options: { pmpAllowAll?: boolean; shared?: boolean } = {}): Rig {
+  const ram = options.shared === true ? new Ram(RAM_BASE, RAM_SIZE, { store: RamStore.shared(RAM_SIZE), offset: 0 }) : new Ram(RAM_BASE, RAM_SIZE);
   const bus = new SystemBus(ram);
   const mmu = new Mmu(bus);
   if (options.pmpAllowAll ?? true) allowAll(mmu, 15);
