@@ -19,6 +19,10 @@ const VM_COUNTS = [1, 2, 4] as const;
 const CONSOLIDATION_MEMORY = 64 << 20;
 /** Instructions per hypervisor.run() call: the resolution of each VM's completion time. */
 const CHUNK = 1_000_000;
+/** A cpu guest of the default size that runs past this is broken (with --iters: twice its expected count). */
+const GUARD = 400_000_000;
+/** Guest instructions of one `cpu` iteration (68 M for the default 1000), for the guard of a longer run. */
+const INSTRUCTIONS_PER_ITERATION = 68_000;
 /** Shadow page tables' share of host memory, per VM (as nativeTrapStack reserves). */
 const RESERVE_PER_VM = 8 << 20;
 
@@ -42,7 +46,7 @@ function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): Gu
       if (vm.state === 'stopped' && !done.has(i)) done.set(i, now);
     });
     if (r.reason === 'idle' || r.reason === 'stopped') break;
-    if (vms.some((vm) => vm.stats.guestInstructions > 400_000_000)) throw new Error('a VM ran past 400 M instructions');
+    if (vms.some((vm, i) => vm.stats.guestInstructions > (specs[i]!.maxInstructions ?? GUARD))) throw new Error(`a VM ran past its guard (${(specs[0]!.maxInstructions ?? GUARD) / 1e6} M instructions)`);
   }
   const end = Number(process.hrtime.bigint() - started) / 1e9;
   return vms.map((vm, i) => ({
@@ -116,7 +120,8 @@ export async function runConsolidation(
   try {
     for (const [i, n] of VM_COUNTS.entries()) {
       progress?.(i, VM_COUNTS.length, `consolidation ${n} VM(s)`);
-      const specs = Array.from({ length: n }, () => ({ ...guestSpec('m', w), memory: CONSOLIDATION_MEMORY }));
+      const guard = iterations === undefined ? undefined : Math.max(GUARD, 2 * iterations * INSTRUCTIONS_PER_ITERATION);
+      const specs = Array.from({ length: n }, () => ({ ...guestSpec('m', w), memory: CONSOLIDATION_MEMORY, ...(guard === undefined ? {} : { maxInstructions: guard }) }));
       const results = await runner(specs);
       const failed = results.filter((r) => !guestPassed(r.console));
       if (failed.length > 0) return { skipped: `${failed.length} of ${n} VM(s) did not finish cpu with DONE pass: ${failed[0]!.exit.reason === 'halt' ? failed[0]!.exit.message : failed[0]!.exit.reason}` };
