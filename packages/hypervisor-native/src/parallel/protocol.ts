@@ -49,8 +49,14 @@ export interface RemoteInfo {
   readonly console: string;
 }
 
+/**
+ * `run`: up to `budget` guest instructions. With `pool` (ParallelSession), the instructions come
+ * out of a budget the session's VMs share — an Int32Array word the worker takes `chunk` at a time
+ * from with compare-and-swap (`takeFromPool`), giving back what its VM did not run — so a fast VM
+ * goes on while a slow one is still at its first chunk, and the VMs together run `pool` at most.
+ */
 export type Request =
-  | { readonly op: 'run'; readonly budget: number }
+  | { readonly op: 'run'; readonly budget: number; readonly pool?: SharedArrayBuffer; readonly chunk?: number }
   | { readonly op: 'input'; readonly bytes: readonly number[] }
   | { readonly op: 'snapshot' }
   | { readonly op: 'info' }
@@ -78,4 +84,17 @@ export interface WorkerInit {
   readonly source: WorkerVmSource;
   readonly port: MessagePort;
   readonly flag: SharedArrayBuffer;
+}
+
+/**
+ * Take up to `want` instructions from the shared budget in `pool[0]`: what was taken (0 when the
+ * pool is empty). Atomic against the other VMs' workers taking from the same pool.
+ */
+export function takeFromPool(pool: Int32Array, want: number): number {
+  for (;;) {
+    const left = Atomics.load(pool, 0);
+    const take = Math.min(left, want);
+    if (take <= 0) return 0;
+    if (Atomics.compareExchange(pool, 0, left, left - take) === left) return take;
+  }
 }

@@ -64,9 +64,12 @@ export class RemoteVm {
     return this.failure !== undefined ? 'stopped' : this.status.state;
   }
 
-  /** Post a slice of `budget` instructions; `finishRun` waits for it (so several VMs run at once). */
-  startRun(budget: number): void {
-    this.link.post({ op: 'run', budget } satisfies Request);
+  /**
+   * Post a slice of `budget` instructions; `finishRun` waits for it (so several VMs run at once).
+   * With `pool`, the slice's instructions come out of a budget shared with other VMs (see Request).
+   */
+  startRun(budget: number, pool?: SharedArrayBuffer, chunk?: number): void {
+    this.link.post({ op: 'run', budget, pool, chunk } satisfies Request);
   }
 
   finishRun(): { ran: number; reason: 'budget' | 'idle' | 'stopped' } {

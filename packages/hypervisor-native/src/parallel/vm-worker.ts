@@ -7,7 +7,7 @@
 import { workerData } from 'node:worker_threads';
 import { VmError } from '@vm/core';
 import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from '../vm-report.js';
-import type { RemoteInfo, Reply, Request, RemoteStatus, WorkerInit, WorkerVm, WorkerVmFactory } from './protocol.js';
+import { takeFromPool, type RemoteInfo, type Reply, type Request, type RemoteStatus, type WorkerInit, type WorkerVm, type WorkerVmFactory } from './protocol.js';
 import { serveSyncLink } from '@vm/machine';
 
 const init = workerData as WorkerInit;
@@ -47,8 +47,28 @@ function handle(request: unknown): Reply {
   try {
     switch (r.op) {
       case 'run': {
-        const x = w.hv.run(r.budget);
-        return { ran: x.instructions, reason: x.reason, status: status(w), out: drain() };
+        if (r.pool === undefined) {
+          const x = w.hv.run(r.budget);
+          return { ran: x.instructions, reason: x.reason, status: status(w), out: drain() };
+        }
+        // Chunks from the session's shared budget until it is spent, this request's cap is
+        // reached, or the VM stops or waits (then the unused part goes back for the others).
+        const pool = new Int32Array(r.pool);
+        let ran = 0;
+        let reason: 'budget' | 'idle' | 'stopped' = 'budget';
+        for (;;) {
+          const take = takeFromPool(pool, Math.min(r.chunk ?? r.budget, r.budget - ran));
+          if (take === 0) break;
+          const x = w.hv.run(take);
+          ran += x.instructions;
+          // Trap steps use budget as instructions do (NativeHypervisor.run), so a VM in a trap
+          // loop spends the pool too instead of taking from it forever.
+          const used = Math.min(take, x.instructions + x.trapSteps);
+          if (used < take) Atomics.add(pool, 0, take - used);
+          reason = x.reason;
+          if (x.reason !== 'budget' || used === 0) break;
+        }
+        return { ran, reason, status: status(w), out: drain() };
       }
       case 'input':
         return { taken: w.vm.sendInput(Buffer.from(r.bytes).toString('latin1')), status: status(w), out: drain() };
