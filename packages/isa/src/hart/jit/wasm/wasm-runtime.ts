@@ -76,6 +76,9 @@ export class WasmRuntime {
     this.shared = arena.shared;
     this.lane = store.lane;
     const jcBase = arena.tail + SLOTS * SLOT_BYTES + (this.lane ?? 0) * JC_BYTES;
+    if (jcBase + JC_BYTES > this.buffer.byteLength) {
+      throw new RangeError(`WasmRuntime: lane ${String(this.lane)} has no jump cache in this arena's tail (RamStore.shared needs arenaTailBytes(lanes))`);
+    }
     this.jcBase = jcBase;
     this.tailCalls = hasTailCalls();
     this.jc = new Int32Array(this.buffer, jcBase, JC_ENTRIES * 4);
