@@ -4,7 +4,8 @@ import {
   PRIV_M, type Hart,
 } from '@vm/isa';
 import {
-  ACCESS_LOAD, PAGE_SIZE, PRIV_S, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type SystemBus, type WalkStage,
+  ACCESS_LOAD, PAGE_SIZE, PRIV_S, PTE_WRITTEN, SATP_MODE_BARE, SATP_MODE_SV39, walkPageTable, type PteMemory, type PteWriteResult,
+  type SystemBus, type WalkStage,
 } from '@vm/mmu';
 import type { Vm } from '@vm/hypervisor-native';
 
@@ -18,8 +19,8 @@ class PeekPteMemory implements PteMemory {
     this.hi = ram.read32(addr + 4);
     return ram.read32(addr);
   }
-  write(): boolean {
-    return true;
+  write(): PteWriteResult {
+    return PTE_WRITTEN;
   }
 }
 
