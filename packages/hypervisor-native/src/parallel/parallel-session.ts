@@ -13,7 +13,8 @@ export interface ParallelSessionOptions {
  * live VM's worker at once and the main thread waits for all of them, so N VMs use N host cores.
  * A slice's budget is a pool the live VMs take from as they run (its total stays the driver's
  * budget, so `--max-instructions` counts all VMs together, as in single-thread mode; how it
- * splits between the VMs follows their speed, so it differs from run to run). Exit, events and snapshot are the first VM's, as `vm run` has one.
+ * splits between the VMs follows their speed, so it differs from run to run). Exit, events and
+ * snapshot are the first VM's, as `vm run` has one.
  */
 export class ParallelSession implements GuestSession<VmSnapshot> {
   private readonly inputVm: RemoteVm | undefined;

@@ -73,7 +73,7 @@ bus.attach('mrom', init.rom.base, new Rom(init.rom.bytes.length, init.rom.bytes)
 const clock = new VirtualClock(() => board.retiredTotal(), init.instructionsPerTick, board.skipCell);
 // The translator runs here too when RAM is a shared arena: blocks of this thread in its lane of
 // the arena (its own jump cache and function table), another thread's stores to code seen at this
-// hart's FENCE.I (TranslationCache.fenceI, docs/translator.md).
+// hart's FENCE.I (TranslationCache.fenceI; docs/architecture.md, "Harts on threads").
 const hart = new Hart({
   hartId: id, bus, mmu: new Mmu(bus), clock, hExtension: init.hExtension,
   translate: init.translate, translateThreshold: init.translateThreshold, sharedMemory: true,
