@@ -48,7 +48,7 @@ describe('VMs on worker threads', async () => {
       expect(slice).toEqual({ ran: 20_000_000, end: 'budget' });
       expect(ran[0]! + ran[1]!).toBe(20_000_000);
       expect(ran[0]).toBeGreaterThan(0);
-      expect(ran[1]).toBeGreaterThan(3 * ran[0]!);
+      expect(ran[1]).toBeGreaterThan(2 * ran[0]!); // equal shares gave exactly 1×
     } finally {
       session.close();
     }
