@@ -3,10 +3,10 @@ import { ParallelSession } from './parallel-session.js';
 import { RemoteVm } from './remote-vm.js';
 
 /**
- * Instructions per slice for each VM: the resolution of each VM's completion time. Each slice is a
- * round trip to every worker (0.06-0.07 ms measured with a one-instruction share) and a barrier
- * (the slowest VM's share sets the slice's time), so a slice must be long against both: 1 M is
- * about 1.3 ms of a warm VM (5 % round trip), 10 M about 13 ms.
+ * Instructions per slice for each VM (the slice's pool is this times the VMs): the resolution of
+ * each VM's completion time. Each slice is a round trip to every worker (0.06-0.07 ms measured
+ * with a one-instruction share) and ends when every VM has finished the chunk it holds, so a slice
+ * must be long against both: 1 M is about 1.3 ms of a warm VM (5 % round trip), 10 M about 13 ms.
  */
 const CHUNK = 10_000_000;
 /** A cpu guest that runs past this is broken (the benchmark's guard, as in single-thread mode; a spec's maxInstructions replaces it). */
