@@ -24,8 +24,8 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { GuestSession, GuestSpec } from '@vm/core';
-import { NativeHypervisor, NativeSession } from '@vm/hypervisor-native';
+import type { GuestSession } from '@vm/core';
+import { createSpecVm, NativeSession } from '@vm/hypervisor-native';
 import { BoardSession, bootVirt, VirtMachine } from '@vm/machine';
 import { guestSpec, type GuestBoot } from './guest-spec.js';
 import { workload, type Workload } from './workloads.js';
@@ -47,8 +47,6 @@ const slice = arg('slice', 100_000_000);
 const warm = arg('warm', 200_000_000);
 /** Far more iterations than any run reaches: every timed slice is the loop itself. */
 const CPU_FOREVER: Workload = { ...workload('cpu', 'default'), append: 'workload=cpu cpu.iters=100000000' };
-/** The hypervisor's own share of host memory, as the benchmark's native stacks reserve. */
-const HYPERVISOR_RESERVE = 8 << 20;
 
 const STACKS: Record<string, () => GuestSession> = {
   'bare-m': () => bare('m'),
@@ -67,9 +65,7 @@ function bare(boot: GuestBoot): GuestSession {
 }
 
 function native(boot: GuestBoot, mode: 'trap' | 'hext'): GuestSession {
-  const spec: GuestSpec = guestSpec(boot, CPU_FOREVER);
-  const hv = new NativeHypervisor({ memory: spec.memory + HYPERVISOR_RESERVE, mode });
-  const vm = hv.createVm({ name: 'guest', memory: spec.memory, bios: spec.bios, kernel: spec.kernel, append: spec.append, sbi: spec.sbi });
+  const { hv, vm } = createSpecVm({ name: 'guest', spec: guestSpec(boot, CPU_FOREVER), mode }, () => {});
   return new NativeSession(hv, [vm]);
 }
 

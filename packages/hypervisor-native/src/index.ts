@@ -11,5 +11,5 @@ export { nativeTrapStack, nativePvStack, nativeHextStack, nativeStack } from './
 export { Vm, GUEST_RAM_BASE, MAX_VCPUS, VmStats, EXIT_HISTORY, sbiModeOf, vcpusOf, captureVm, checkVmSnapshot, disksOf, loadVmState } from '@vm/vcpu';
 export type { VmConfig, VmDisk, VmState, VcpuState, VmReport, HostRegion, ExitReason, GuestExit, ExitVerdict, VmSnapshot, VmSnapshotInfo, VcpuSnapshotInfo, VmScheduleState, Vcpu, VcpuExit } from '@vm/vcpu';
 // VMs on worker threads (-accel tcg,thread=multi).
-export { RemoteVm, ParallelSession, runConsolidatedOnThreads } from './parallel/index.js';
-export type { ParallelSessionOptions, WorkerVm, WorkerVmFactory, WorkerVmSource, RemoteStatus, RemoteInfo } from './parallel/index.js';
+export { RemoteVm, ParallelSession, runConsolidatedOnThreads, createSpecVm } from './parallel/index.js';
+export type { ParallelSessionOptions, WorkerVm, WorkerVmFactory, WorkerVmSource, RemoteStatus, RemoteInfo, SpecVmArgs } from './parallel/index.js';

@@ -3,3 +3,5 @@ export { ParallelSession } from './parallel-session.js';
 export type { ParallelSessionOptions } from './parallel-session.js';
 export type { WorkerVm, WorkerVmFactory, WorkerVmSource, RemoteStatus, RemoteInfo } from './protocol.js';
 export { runConsolidatedOnThreads } from './consolidated.js';
+export { createSpecVm } from './spec-vm.js';
+export type { SpecVmArgs } from './spec-vm.js';
