@@ -59,8 +59,11 @@ export class ThreadedBoard implements BoardEngine {
     this.accounted = machine.retired;
   }
 
-  /** Start a worker per hart of `machine` (built with `threads`) and wait until each is ready. */
-  static async start(machine: VirtMachine): Promise<ThreadedBoard> {
+  /**
+   * Start a worker per hart of `machine` (built with `threads`) and wait until each is ready.
+   * `translate` overrides the machine's option for the harts' threads.
+   */
+  static async start(machine: VirtMachine, options: { readonly translate?: boolean } = {}): Promise<ThreadedBoard> {
     const board = machine.options.threads;
     const shared = machine.ram.store.shared;
     if (board === undefined || shared === undefined) throw new Error('ThreadedBoard: the board was not built with `threads`');
@@ -77,7 +80,7 @@ export class ThreadedBoard implements BoardEngine {
         instructionsPerTick: machine.options.instructionsPerTick ?? 10,
         batch: BATCH,
         ram: { base: machine.ram.base, size: machine.ram.size, shared },
-        translate: machine.options.translate,
+        translate: options.translate ?? machine.options.translate,
         translateThreshold: machine.options.translateThreshold,
         rom: { base: VIRT.mrom.base, bytes: machine.rom.bytes },
         board: board.buffers,
