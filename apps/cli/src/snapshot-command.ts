@@ -78,10 +78,7 @@ export async function snapshotCommand(argv: readonly string[], io: CommandIo = T
   const { machine, drives } = createMachine(args, (b) => con.write(b), threaded);
   // -accel tcg,thread=multi: the harts run on threads to --at (at least N: each stops at its next
   // batch boundary), then park with their states in the board, which is snapshotted as on one thread.
-  // The harts interpret here: a checkpoint taken while they translated on their threads sometimes
-  // did not restore (the restored guest ran on without finishing, 2 of 6 tries; cause not found
-  // yet), where interpreting harts' checkpoints always did (8 of 8).
-  const engine = threaded ? await ThreadedBoard.start(machine, { translate: false }) : undefined;
+  const engine = threaded ? await ThreadedBoard.start(machine) : undefined;
   try {
     const session = new BoardSession(machine, { haltOnTrapLoop: true, engine });
     runSession(session, { max: at, slice: SLICE });

@@ -16,7 +16,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { AccessWidth, VmExit } from '@vm/core';
-import { Hart, IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI } from '@vm/isa';
+import { Hart } from '@vm/isa';
 import { Mmu, Ram, RamStore, SystemBus } from '@vm/mmu';
 import { VirtualClock } from '../clock.js';
 import { Rom } from '../rom.js';
@@ -64,8 +64,6 @@ class ForwardingBus extends SystemBus {
 }
 
 const BATCH_END: VmExit = { reason: 'budget' };
-/** The wires a device drives, as mip bit numbers (priv spec 3.1.9). */
-const WIRES = [IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_MEI];
 
 const ram = new Ram(init.ram.base, init.ram.size, { store: RamStore.over(init.ram.size, init.ram.shared, id), offset: 0 });
 const bus = new ForwardingBus(ram, init.rom.base, init.rom.base + init.rom.bytes.length);
@@ -85,10 +83,7 @@ let applied = -1;
 /** Drive the hart's mip bits from its shared word when it changed. */
 function applyWires(): number {
   const w = board.irq(id);
-  if (w !== applied) {
-    for (const bit of WIRES) hart.setInterruptPending(bit, ((w >>> bit) & 1) !== 0);
-    applied = w;
-  }
+  if (w !== applied) applied = board.driveWires(id, hart);
   return w;
 }
 

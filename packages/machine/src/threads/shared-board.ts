@@ -1,3 +1,4 @@
+import { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI } from '@vm/isa';
 /**
  * The memory the threads of a board whose harts run on workers share besides RAM
  * (`-accel tcg,thread=multi`): the run state, the main thread's doorbell, each hart's interrupt
@@ -9,6 +10,9 @@
  * is one bit of the hart's word, set with Atomics and notified, so a hart waiting in WFI
  * (Atomics.wait on its word) wakes at once and a running one sees it at its next batch.
  */
+/** The wires a device drives, as mip bit numbers (priv spec 3.1.9): MSIP, MTIP, SEIP, MEIP. */
+const WIRES = [IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_MEI] as const;
+
 export class SharedBoard {
   /** Int32 words: RUN, DOORBELL, ACTIVITY, then `irq` and `waiting` per hart. */
   readonly words: Int32Array;
@@ -74,6 +78,19 @@ export class SharedBoard {
 
   irq(hart: number): number {
     return Atomics.load(this.words, WORD_IRQ + hart);
+  }
+
+  /**
+   * Set `target`'s device-driven mip bits to hart `hart`'s wires as they are now, and return the
+   * word. A hart's thread does it between batches; the main thread does it when a hart parks,
+   * because a device write inside the hart's last batch may have moved a wire since its thread last
+   * looked, and the board (snapshots included) must hold the level the device drives: a restored
+   * CLINT only drives MTIP again when it changes.
+   */
+  driveWires(hart: number, target: { setInterruptPending(bit: number, level: boolean): void }): number {
+    const w = this.irq(hart);
+    for (const bit of WIRES) target.setInterruptPending(bit, ((w >>> bit) & 1) !== 0);
+    return w;
   }
 
   /** Sleep (a hart in WFI) until hart `hart`'s wires move from `seen`, the run state changes or `ms` pass. */

@@ -370,6 +370,37 @@ hart1:
     for (const off of [8, 24, 40]) expect(Number(machine.ram.read64(COUNTERS + off))).toBe(harts * ITERATIONS);
   }, 60_000);
 
+  it("a parked hart's mip holds the device wires as they are, not as its thread last read them (a snapshot's timer state is consistent)", async () => {
+    // The hart writes mtimecmp = 0 (MTIP high) and mtimecmp = -1 (MTIP low) in turn, interrupts
+    // off. A pause parks it right after such a write, inside a batch: its thread applies the wires
+    // only between batches, so the state it hands over can hold the level before the write. The
+    // board must take the wire, or a snapshot has MTIP set where the CLINT's line is low, and the
+    // restored guest takes a timer interrupt that its mtimecmp write can never clear (found as a
+    // \`vm snapshot -accel tcg,thread=multi\` of kernel-m that did not restore).
+    const toggling = assemble(
+      `
+  li s1, ${VIRT.clint.base + 0x4000}
+  li t1, -1
+1:
+  sd zero, 0(s1)
+  sd t1, 0(s1)
+  j 1b
+`,
+      { base: 0x8000_0000n },
+    ).bytes;
+    const { m, t } = await boardOnThreads(1, toggling);
+    // Each write is a round trip to the main thread, so rounds are short; each round catches the
+    // stale level about half the time (the write before the pause raised or lowered MTIP).
+    for (let round = 0; round < 16; round++) {
+      expect(t.run(2_000 + round * 77).reason).toBe('budget');
+      t.sync();
+      const mtime = m.bus.read(VIRT.clint.base + 0xbff8, 8);
+      const mtimecmp = m.bus.read(VIRT.clint.base + 0x4000, 8);
+      const mtip = (m.harts[0]!.readCsr(0x344) & 0x80n) !== 0n;
+      expect(mtip, `round ${round}: MTIP against mtime ${mtime} >= mtimecmp ${mtimecmp}`).toBe(mtime >= mtimecmp);
+    }
+  }, 30_000);
+
   it('a guest reset reboots the board with its harts on threads (BoardSession reboot), and time goes on', async () => {
     // Hart 0: the first boot stores 1 and mtime at FLAGS and resets (sifive_test 0x7777); the
     // second finds the 1 (RAM outlives a reset), stores its mtime and powers off. Hart 1 waits.

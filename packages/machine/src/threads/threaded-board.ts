@@ -59,11 +59,8 @@ export class ThreadedBoard implements BoardEngine {
     this.accounted = machine.retired;
   }
 
-  /**
-   * Start a worker per hart of `machine` (built with `threads`) and wait until each is ready.
-   * `translate` overrides the machine's option for the harts' threads.
-   */
-  static async start(machine: VirtMachine, options: { readonly translate?: boolean } = {}): Promise<ThreadedBoard> {
+  /** Start a worker per hart of `machine` (built with `threads`) and wait until each is ready. */
+  static async start(machine: VirtMachine): Promise<ThreadedBoard> {
     const board = machine.options.threads;
     const shared = machine.ram.store.shared;
     if (board === undefined || shared === undefined) throw new Error('ThreadedBoard: the board was not built with `threads`');
@@ -80,7 +77,7 @@ export class ThreadedBoard implements BoardEngine {
         instructionsPerTick: machine.options.instructionsPerTick ?? 10,
         batch: BATCH,
         ram: { base: machine.ram.base, size: machine.ram.size, shared },
-        translate: options.translate ?? machine.options.translate,
+        translate: machine.options.translate,
         translateThreshold: machine.options.translateThreshold,
         rom: { base: VIRT.mrom.base, bytes: machine.rom.bytes },
         board: board.buffers,
@@ -236,6 +233,8 @@ export class ThreadedBoard implements BoardEngine {
           const hart = this.machine.harts[h]!;
           hart.mmu.restore(r.mmu);
           hart.setState(r.state);
+          // The wires as the devices drive them now, not as the thread last applied them.
+          this.board.driveWires(h, hart);
         }
         if (r.error !== undefined) this.failure ??= `hart ${h}: ${r.error}`;
         else if (r.exit !== undefined) this.failure ??= `hart ${h} stopped: ${r.exit.reason}${'message' in r.exit ? `: ${r.exit.message}` : ''}`;
