@@ -61,6 +61,24 @@ describe('BusPteMemory.write: step 7 as a compare-and-swap on shared RAM (priv s
     expect(mem.write(0x1000, 0, 0, 0)).toBe(PTE_WRITE_FAULT);
   });
 
+  it('reads a PTE on shared RAM as one 64-bit access: a store landing between its halves cannot mix them', () => {
+    const { bus, mmu, pt, ram } = sv39(true);
+    const at = pt.map(VA, PAGE, PTE_R);
+    const before = pt.read(at);
+    const after = (1n << 46n) | leaf(OTHER_PAGE, PTE_R | PTE_W); // a different upper half too
+    // Another hart's store, landing right after any 32-bit read of the PTE's upper half.
+    const read32 = ram.read32.bind(ram);
+    ram.read32 = (addr: number): number => {
+      const v = read32(addr);
+      if (addr === at + 4) ram.write64(at, after);
+      return v;
+    };
+    const mem = new BusPteMemory(bus, mmu.pmp);
+    const lo = mem.read(at);
+    const pte = (BigInt(mem.hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    expect([before, after]).toContain(pte);
+  });
+
   it('on RAM of one thread the update is a plain store (nothing can store in between)', () => {
     const { bus, mmu, pt } = sv39(false);
     const at = pt.map(VA, PAGE, PTE_R);

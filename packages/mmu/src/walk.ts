@@ -249,8 +249,8 @@ export class BusPteMemory implements PteMemory {
   hi = 0;
   /**
    * Guest RAM is shared with harts on other threads (@vm/mmu RamStore.shared, `-accel
-   * tcg,thread=multi`): A/D updates are compare-and-swaps. Fixed at construction, so a board on
-   * one thread pays one predictable branch per A/D update and nothing per PTE read.
+   * tcg,thread=multi`): PTE reads are 64-bit atomic loads and A/D updates compare-and-swaps. Fixed
+   * at construction, so a board on one thread pays one predictable branch per PTE read and A/D update.
    */
   private readonly shared: boolean;
 
@@ -265,6 +265,13 @@ export class BusPteMemory implements PteMemory {
     if (!this.pmp.check(addr, PTE_SIZE, ACCESS_LOAD, PRIV_S)) return -1;
     const ram = this.bus.ram;
     if (addr >= ram.base && addr + PTE_SIZE <= ram.end) {
+      if (this.shared) {
+        // Another hart may store to the PTE at the same time: read it as one single-copy atomic
+        // 64-bit access (unpriv spec 14.1, priv spec 4.3.2 step 2), never as halves of two stores.
+        const pte = ram.atomicLoad(addr, 8);
+        this.hi = Number(pte >> 32n);
+        return Number(pte & 0xffff_ffffn);
+      }
       this.hi = ram.read32(addr + 4);
       return ram.read32(addr);
     }
@@ -290,8 +297,7 @@ export class BusPteMemory implements PteMemory {
    * a store another hart made to either half after the read — a cleared V, a dropped W, its own
    * A/D update — makes the swap fail instead of being overwritten. A successful swap means the
    * PTE held exactly the value steps 3-6 checked at the instant it was updated, which is all step
-   * 7 asks; that also holds when the read's two plain 32-bit loads saw halves of different stores
-   * (such a mixed value makes the swap fail, unless memory holds exactly it by then).
+   * 7 asks.
    */
   private compareAndWrite(addr: number, lo: number, hi: number, readLo: number): PteWriteResult {
     const high = BigInt(hi) << 32n;
