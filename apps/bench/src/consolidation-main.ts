@@ -1,8 +1,10 @@
 /**
  * The consolidation figure on its own (docs/benchmark.md, "Consolidation on threads"): 1, 2 and 4
  * VMs running `cpu`, first all on one thread (the default, deterministic mode), then each on its
- * own worker thread (`-accel tcg,thread=multi`); aggregate MIPS and the speed-up vs 1 VM of each,
- * over the whole run and while every VM ran warm (consolidation.ts steadyMips).
+ * own worker thread (`-accel tcg,thread=multi`), then each in a process of its own (the host's
+ * ceiling: N emulators that share nothing but the hardware); aggregate MIPS and the speed-up vs
+ * 1 VM of each, over the whole run and while every VM ran warm (consolidation.ts steadyMips), and
+ * the threads' aggregate as a share of the processes' at the same number of VMs.
  *
  *   pnpm --filter @vm/bench consolidation [--size quick|default] [--iters N] [--out FILE.json]
  *
@@ -42,6 +44,22 @@ if (iters !== undefined && !(Number.isSafeInteger(iters) && iters > 0)) {
 }
 const single = await runConsolidation(size, undefined, 'single', iters);
 const multi = await runConsolidation(size, undefined, 'multi', iters);
+const processes = await runConsolidation(size, undefined, 'processes', iters);
+
+/** Thread per VM against process per VM, point by point: how much of the host's ceiling the threads reach. */
+function ofCeiling(): string[] {
+  if ('skipped' in multi || 'skipped' in processes) return [];
+  return [
+    '',
+    '| VMs | threads ÷ processes, whole run | warm |',
+    '|---|---|---|',
+    ...multi.points.map((p, i) => {
+      const q = processes.points[i]!;
+      const warm = p.steadyMips !== undefined && q.steadyMips !== undefined ? `${((100 * p.steadyMips) / q.steadyMips).toFixed(0)} %` : '–';
+      return `| ${p.vms} | ${((100 * p.aggregateMips) / q.aggregateMips).toFixed(0)} % | ${warm} |`;
+    }),
+  ];
+}
 const host = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' };
 const md = [
   `Consolidation: cpu (${size}), ${host.cpus} host CPUs (${host.cpu}), Node ${host.node}`,
@@ -50,12 +68,14 @@ const md = [
   '|---|---|---|---|---|---|---|',
   ...table('one thread', single),
   ...table('thread per VM', multi),
+  ...table('process per VM (ceiling)', processes),
+  ...ofCeiling(),
   '',
 ].join('\n');
 process.stdout.write(md);
 if (out !== undefined) {
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, iters, single, multi }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, iters, single, multi, processes }, null, 2) + '\n');
   writeFileSync(out.replace(/\.json$/, '') + '.md', md);
 }
-const failed = [single, multi].some((c) => 'skipped' in c);
+const failed = [single, multi, processes].some((c) => 'skipped' in c);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 import type { GuestRunResult } from '@vm/core';
 import { describe, expect, it } from 'vitest';
-import { steadyMips } from './consolidation.js';
+import { runConsolidation, steadyMips } from './consolidation.js';
 
 /** A VM's result: `progress` as given, ended at its last sample. */
 function vm(progress: [number, number][]): GuestRunResult {
@@ -26,4 +26,20 @@ describe('steadyMips: aggregate throughput while every VM runs warm', () => {
     const b = vm([[0, 0], [5, 1e6], [10.05, 100e6]]);
     expect(steadyMips([a, b])).toBeUndefined();
   });
+});
+
+describe('the process-per-VM ceiling', () => {
+  it('runs 1, 2 and 4 VMs, each in a process of its own, every one to DONE pass, on one clock', async () => {
+    const c = await runConsolidation('quick', undefined, 'processes');
+    if ('skipped' in c) throw new Error(c.skipped);
+    expect(c.stack).toBe('native-trap, a process per VM');
+    expect(c.points.map((p) => p.vms)).toEqual([1, 2, 4]);
+    for (const p of c.points) {
+      expect(p.perVmMips).toHaveLength(p.vms);
+      for (const m of p.perVmMips) expect(m).toBeGreaterThan(0);
+      // The children's times are on the earliest one's clock: a point lasts as long as its slowest VM.
+      expect(p.wallSeconds).toBeGreaterThan(0);
+      expect(p.wallSeconds).toBeLessThan(60);
+    }
+  }, 120_000);
 });

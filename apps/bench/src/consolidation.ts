@@ -1,3 +1,11 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { serialize } from 'node:v8';
 import type { GuestRunResult, GuestSpec } from '@vm/core';
 import type { NativeHypervisor } from '@vm/hypervisor-native';
 import { guestSpec } from './guest-spec.js';
@@ -32,7 +40,7 @@ type NativeHypervisorClass = typeof NativeHypervisor;
  * The default runner: all VMs on one NativeHypervisor (its credit scheduler shares the hart),
  * each VM's `seconds` being the wall time until it stopped.
  */
-function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): GuestRunResult[] {
+export function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): GuestRunResult[] {
   const started = process.hrtime.bigint();
   const hv = new Hv({ memory: specs.reduce((a, s) => a + s.memory + RESERVE_PER_VM, 0) });
   const vms = specs.map((s, i) => hv.createVm({ name: `vm${i}`, memory: s.memory, kernel: s.kernel, bios: s.bios, append: s.append, disks: s.disks }));
@@ -57,6 +65,67 @@ function runTogether(Hv: NativeHypervisorClass, specs: readonly GuestSpec[]): Gu
     seconds: done.get(i) ?? end,
     progress: progress[i]!,
   }));
+}
+
+/** What consolidation-child.ts prints: when its run started (ms since the epoch) and its VM's result. */
+export interface ChildRun {
+  readonly startedAt: number;
+  readonly result: GuestRunResult;
+}
+
+/**
+ * Each VM in an OS process of its own (consolidation-child.ts runs `runTogether` with its one
+ * spec): nothing shared but the host's cores, caches and memory bus. This is what N independent
+ * emulators get from this host, the ceiling the thread-per-VM figure is read against. Every child
+ * builds its VM and says "ready"; all are told "go" at once; their times are moved onto the
+ * earliest child's clock (ms since the epoch), so the points compare as the other modes' do.
+ */
+async function runInProcesses(specs: readonly GuestSpec[]): Promise<GuestRunResult[]> {
+  const here = import.meta.url;
+  const fromSource = here.endsWith('.ts');
+  const child = fileURLToPath(new URL(fromSource ? './consolidation-child.ts' : './consolidation-child.js', here));
+  // From the sources (tsx, vitest) the child loads TypeScript through tsx's ESM hooks, with @vm/*
+  // resolved to src/ as for this process; from the build it is plain node.
+  const node = fromSource ? ['--import', pathToFileURL(createRequire(here).resolve('tsx/esm')).href, '--conditions=@vm/source', child] : [child];
+  const dir = mkdtempSync(join(tmpdir(), 'vm-consolidation-'));
+  try {
+    const procs = specs.map((spec, i) => {
+      const file = join(dir, `spec${i}.bin`);
+      writeFileSync(file, serialize(spec));
+      const p = spawn(process.execPath, [...node, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: p.stdout });
+      const queue: string[] = [];
+      let wake: (() => void) | undefined;
+      lines.on('line', (l) => {
+        queue.push(l);
+        wake?.();
+      });
+      let exited: string | undefined;
+      p.on('exit', (code, signal) => {
+        exited = `exited with ${signal ?? code}`;
+        wake?.();
+      });
+      const next = async (): Promise<string> => {
+        for (;;) {
+          const l = queue.shift();
+          if (l !== undefined) return l;
+          if (exited !== undefined) throw new Error(`consolidation child ${i} ${exited}`);
+          await new Promise<void>((r) => (wake = r));
+        }
+      };
+      return { p, next };
+    });
+    for (const c of procs) if ((await c.next()) !== 'ready') throw new Error('consolidation child: expected "ready"');
+    for (const c of procs) c.p.stdin.end('go\n');
+    const runs = await Promise.all(procs.map(async (c) => JSON.parse(await c.next()) as ChildRun));
+    const origin = Math.min(...runs.map((r) => r.startedAt));
+    return runs.map(({ startedAt, result }) => {
+      const shift = (startedAt - origin) / 1000;
+      return { ...result, seconds: result.seconds + shift, progress: result.progress?.map(([t, n]) => [t + shift, n] as [number, number]) };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Share of its instructions after which a VM counts as warmed up (V8 has compiled its hot code). */
@@ -94,12 +163,13 @@ export function steadyMips(results: readonly GuestRunResult[]): number | undefin
 /**
  * 1, 2 and 4 VMs running `cpu` together: aggregate throughput vs one VM, and fairness.
  * `threads: 'multi'`: each VM on its own worker thread (`runConsolidatedOnThreads`, as
- * `-accel tcg,thread=multi`), so N VMs can use N host cores; 'single' (default): all on this thread.
+ * `-accel tcg,thread=multi`), so N VMs can use N host cores; 'single' (default): all on this
+ * thread; 'processes': each VM in a process of its own, the host's ceiling for 'multi'.
  */
 export async function runConsolidation(
   size: BenchSize,
   progress?: (done: number, total: number, what: string) => void,
-  threads: 'single' | 'multi' = 'single',
+  threads: 'single' | 'multi' | 'processes' = 'single',
   /** `cpu.iters` instead of the size's: a longer run, where each VM's JIT warm-up is a small share. */
   iterations?: number,
 ): Promise<Consolidation> {
@@ -108,6 +178,7 @@ export async function runConsolidation(
     const mod = await import('@vm/hypervisor-native');
     const f = (mod as unknown as Record<string, unknown>)[CONSOLIDATION_EXPORT];
     if (threads === 'multi') runner = mod.runConsolidatedOnThreads;
+    else if (threads === 'processes') runner = runInProcesses;
     else if (typeof f === 'function') runner = f as ConsolidatedRunner;
     else if (typeof mod.NativeHypervisor === 'function') runner = (specs) => runTogether(mod.NativeHypervisor, specs);
     else return { skipped: `@vm/hypervisor-native exports neither ${CONSOLIDATION_EXPORT}(specs) nor NativeHypervisor` };
@@ -141,5 +212,6 @@ export async function runConsolidation(
   } catch (e) {
     return { skipped: `${CONSOLIDATION_EXPORT} failed: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { stack: threads === 'multi' ? 'native-trap, a worker thread per VM' : 'native-trap', workload: 'cpu', points };
+  const stack = threads === 'multi' ? 'native-trap, a worker thread per VM' : threads === 'processes' ? 'native-trap, a process per VM' : 'native-trap';
+  return { stack, workload: 'cpu', points };
 }
