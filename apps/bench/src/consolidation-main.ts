@@ -6,7 +6,7 @@
  * 1 VM of each, over the whole run and while every VM ran warm (consolidation.ts steadyMips), and
  * the threads' aggregate as a share of the processes' at the same number of VMs.
  *
- *   pnpm --filter @vm/bench consolidation [--size quick|default] [--iters N] [--out FILE.json]
+ *   pnpm --filter @vm/bench consolidation [--size quick|default] [--iters N] [--modes one,threads,processes] [--out FILE.json]
  *
  * `--iters N` runs `cpu.iters=N` instead of the size's (default 1000: 68 M instructions a VM, of
  * which each VM's JIT warm-up is a large share; 5000, 340 M, makes the warm window most of the run; a VM stops past 400 M).
@@ -42,9 +42,19 @@ if (iters !== undefined && !(Number.isSafeInteger(iters) && iters > 0)) {
   process.stderr.write(`--iters ${String(itersArg)}: a positive whole number\n`);
   process.exit(2);
 }
-const single = await runConsolidation(size, undefined, 'single', iters);
-const multi = await runConsolidation(size, undefined, 'multi', iters);
-const processes = await runConsolidation(size, undefined, 'processes', iters);
+const MODES = ['one', 'threads', 'processes'] as const;
+const modes = (arg('modes') ?? MODES.join(',')).split(',');
+for (const m of modes) {
+  if (!(MODES as readonly string[]).includes(m)) {
+    process.stderr.write(`--modes: unknown mode '${m}' (${MODES.join(', ')})\n`);
+    process.exit(2);
+  }
+}
+/** A mode left out of --modes, as the table shows it. */
+const NOT_RUN: Consolidation = { skipped: 'not in --modes' };
+const single = modes.includes('one') ? await runConsolidation(size, undefined, 'single', iters) : NOT_RUN;
+const multi = modes.includes('threads') ? await runConsolidation(size, undefined, 'multi', iters) : NOT_RUN;
+const processes = modes.includes('processes') ? await runConsolidation(size, undefined, 'processes', iters) : NOT_RUN;
 
 /** Thread per VM against process per VM, point by point: how much of the host's ceiling the threads reach. */
 function ofCeiling(): string[] {
@@ -77,5 +87,5 @@ if (out !== undefined) {
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), host, size, iters, single, multi, processes }, null, 2) + '\n');
   writeFileSync(out.replace(/\.json$/, '') + '.md', md);
 }
-const failed = [single, multi, processes].some((c) => 'skipped' in c);
+const failed = [single, multi, processes].some((c) => c !== NOT_RUN && 'skipped' in c);
 process.exit(failed ? 1 : 0);
