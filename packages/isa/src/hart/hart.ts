@@ -23,7 +23,7 @@ import {
   OP_AMO, OP_AUIPC, OP_BRANCH, OP_FP, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LOAD_FP, OP_LUI, OP_MADD,
   OP_MISC_MEM, OP_MSUB, OP_NMADD, OP_NMSUB, OP_OP, OP_OP_32, OP_STORE, OP_STORE_FP, OP_SYSTEM,
 } from './formats.js';
-import { add64, lt64, ltu64, sll64, sra64, srl64, sub64, toBig } from './int64.js';
+import { add64, halves, lt64, ltu64, sll64, split, sra64, srl64, sub64, toBig } from './int64.js';
 import {
   FS_DIRTY, FS_OFF, legalizeMstatus, MSTATUS_FS, MSTATUS_FS_SHIFT, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP,
   MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP, MSTATUS_SUM,
@@ -432,8 +432,9 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** Bit 0 is dropped: pc is always IALIGN=16 aligned (unpriv spec 1.5). */
   setPc(v: bigint): void {
-    this.pcLo = Number(v & 0xffff_fffen) | 0;
-    this.pcHi = Number((v >> 32n) & 0xffff_ffffn) | 0;
+    split(v);
+    this.pcLo = halves[0]! & ~1;
+    this.pcHi = halves[1]!;
   }
 
   /**
