@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MemoryBlockBackend, VirtioBlock } from '@vm/devices';
+import { assemble } from '@vm/isa';
 import { bootVirt } from './boot.js';
 import { FIRMWARE, file } from './test-support/firmware.js';
 import { VirtMachine } from './virt.js';
@@ -80,4 +81,70 @@ describe('translator on = translator off, on real programs', () => {
     expect(r.output).toContain('reboot: Power down');
     expect(r.exit).toMatchObject({ reason: 'poweroff' });
   }, 120_000);
+});
+
+describe('translator on = translator off, page faults in hot blocks', () => {
+  it('a loop of loads and stores to an unmapped page, each a page fault to an S-mode handler that skips it', () => {
+    // Sv39: VA 0x8000_0000.. is a 1 GiB identity leaf, VA 0x4000_0000 is not mapped. The faults
+    // are taken from inside blocks, returned by the page lookup rather than thrown (hart.ts
+    // PAGE_FAULT, blockTrap): the counts, tvals and causes must be the interpreter's.
+    const N = 3000;
+    const program = assemble(
+      `
+  li t1, -1
+  csrw pmpaddr0, t1
+  li t1, 0x1f
+  csrw pmpcfg0, t1
+  li t0, 0x80100000
+  li t1, 0x200000cf
+  sd t1, 16(t0)
+  li t1, 0xa000            # load and store page faults (13, 15) to S
+  csrw medeleg, t1
+  la t1, handler
+  csrw stvec, t1
+  la t1, mexit
+  csrw mtvec, t1
+  li t1, 0x8000000000080100
+  csrw satp, t1
+  sfence.vma
+  li t1, 0x800
+  csrs mstatus, t1
+  la t1, smain
+  csrw mepc, t1
+  mret
+smain:
+  li t0, ${N}
+  li t2, 0x40000000
+1:
+  ld t1, 8(t2)
+  addi t2, t2, 16
+  sd t0, 0(t2)
+  addi t0, t0, -1
+  bnez t0, 1b
+  ecall
+  .align 4
+handler:
+  addi s1, s1, 1
+  csrr s2, stval
+  csrr s3, scause
+  csrr t3, sepc
+  addi t3, t3, 4
+  csrw sepc, t3
+  sret
+  .align 4
+mexit:
+  li t4, 0x100000
+  li t5, 0x5555
+  sw t5, 0(t4)
+2:
+  j 2b
+`,
+      { base: 0x8000_0000n },
+    ).bytes;
+    const r = expectSame((m) => bootVirt(m, { kernel: { file: 'page-faults.bin', bytes: program } }));
+    expect(r.exit).toEqual({ reason: 'poweroff', code: 0 });
+    expect(r.x[9]).toBe(BigInt(2 * N)); // s1: every access faulted
+    expect(r.x[19]).toBe(15n); // s3: the last was a store page fault
+    expect(r.x[18]).toBe(0x4000_0000n + BigInt(16 * N)); // s2: at the address it stored to
+  });
 });

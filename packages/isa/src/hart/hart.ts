@@ -171,6 +171,12 @@ const SYS_WFI = 2; // continue at pc + len, then leave run() with 'wfi'
  * CSR reads in virtual M-mode).
  */
 const SYS_TRAP = 3;
+/**
+ * loadPage/storePage: the access's translation faulted (trapCause, trapTval, ...); the caller
+ * takes the trap. A page fault thrown through a block's and the dispatcher's WebAssembly frames
+ * cost about a microsecond; returned, it costs a compare.
+ */
+const PAGE_FAULT = -2;
 
 /** No translation cached: the low 12 bits of a page key are always zero. */
 const NO_PAGE = 1;
@@ -347,7 +353,13 @@ export class Hart implements BlockHart, TranslatingHart {
   private interpreted = 0;
   /** jitExec took the trap of the instruction it ran (it returned 2): runWasm charges its budget unit. */
   private execTrapped = false;
-  /** Exception being raised (valid while TRAP_SIGNAL unwinds). */
+  /**
+   * A block's page lookup (jitLoadPage, jitStorePage) found the access faulting: the trap is in
+   * trapCause/trapTval, the block left before the instruction, and runWasm/runTranslated take it.
+   * Until then every lookup answers -1, so a block the dispatcher enters at that pc leaves too.
+   */
+  private blockTrap = false;
+  /** Exception being raised (valid while TRAP_SIGNAL unwinds, or with SYS_TRAP, PAGE_FAULT, blockTrap). */
   private trapCause = 0;
   private trapTval = 0n;
   /** Guest physical address of the guest-page fault being raised (htval/mtval2 = gpa >> 2). */
@@ -487,6 +499,7 @@ export class Hart implements BlockHart, TranslatingHart {
   /** Reset (priv spec 3.4): M-mode, MIE = MPRV = 0, no delegation, bare translation. */
   reset(pc: bigint): void {
     this.exitRequest = undefined;
+    this.blockTrap = false;
     this.translations?.flush();
     this.setState(resetHartState(pc, this.midelegFixed));
   }
@@ -818,6 +831,15 @@ export class Hart implements BlockHart, TranslatingHart {
         this.pcHi = w[PC + 1]!;
         this.retired += k;
         left -= k;
+        if (this.blockTrap) {
+          // A load/store in a block faulted without a throw (jitLoadPage, jitStorePage): the block
+          // left before it and the dispatcher stopped there (pc is that instruction); it uses one
+          // unit of budget, as in the catch above.
+          this.blockTrap = false;
+          this.takeTrap(this.trapCause, this.trapTval, false);
+          if (--left === 0) return this.budgetExit();
+          continue;
+        }
         if (this.execTrapped) {
           // jitExec took the trap of an instruction a block left to it (pc is its handler's): the
           // trap used one unit of budget, as in the catch above.
@@ -862,6 +884,16 @@ export class Hart implements BlockHart, TranslatingHart {
           const done = this.blockRetired;
           this.retired += done;
           left -= done + 1;
+          this.takeTrap(this.trapCause, this.trapTval, false);
+          if (left === 0) return this.budgetExit();
+          continue;
+        }
+        if (this.blockTrap) {
+          // A load/store in the block faulted without a throw (jitLoadPage, jitStorePage): the
+          // block left before it (pc is that instruction), as in the catch above.
+          this.blockTrap = false;
+          this.retired += k;
+          left -= k + 1;
           this.takeTrap(this.trapCause, this.trapTval, false);
           if (left === 0) return this.budgetExit();
           continue;
@@ -1104,6 +1136,16 @@ export class Hart implements BlockHart, TranslatingHart {
               else {
                 this.retired = ret;
                 base = this.loadPage(aLo, aHi, WIDTHS[f3 & 3]);
+                if (base === PAGE_FAULT) {
+                  // As the catch below, without a throw.
+                  this.pcLo = pcLo;
+                  this.pcHi = pcHi;
+                  this.takeTrap(this.trapCause, this.trapTval, false);
+                  pcLo = this.pcLo;
+                  pcHi = this.pcHi;
+                  probe = jit;
+                  continue;
+                }
               }
             }
             if (base >= 0) {
@@ -1139,6 +1181,15 @@ export class Hart implements BlockHart, TranslatingHart {
               else {
                 this.retired = ret;
                 base = this.storePage(aLo, aHi, WIDTHS[f3]);
+                if (base === PAGE_FAULT) {
+                  this.pcLo = pcLo;
+                  this.pcHi = pcHi;
+                  this.takeTrap(this.trapCause, this.trapTval, false);
+                  pcLo = this.pcLo;
+                  pcHi = this.pcHi;
+                  probe = jit;
+                  continue;
+                }
               }
             }
             if (base >= 0) {
@@ -1288,7 +1339,11 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** BlockHart.jitLoadPage: the interpreter's own lookup (second level, then the MMU). */
   jitLoadPage(lo: number, hi: number, width: number): number {
-    return this.loadPage(lo, hi, width);
+    if (this.blockTrap) return -1;
+    const off = this.loadPage(lo, hi, width);
+    if (off !== PAGE_FAULT) return off;
+    this.blockTrap = true;
+    return -1;
   }
 
   /**
@@ -1352,10 +1407,15 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */
   jitStorePage(lo: number, hi: number, width: number): number {
+    if (this.blockTrap) return -1;
     const sp = this.storePages;
     let slot = sp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      if (pa < 0) {
+        this.blockTrap = true;
+        return -1;
+      }
       const page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page)) return -1;
       // Code of other translators on the same memory (a VM window's alias) is dropped as usual.
@@ -1614,6 +1674,13 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** Translate or raise the MMU's fault with tval = the virtual address. */
   private translate(va: bigint, access: AccessType, priv: number, width: number): number {
+    const pa = this.translateOrTrap(va, access, priv, width);
+    if (pa < 0) throw TRAP_SIGNAL;
+    return pa;
+  }
+
+  /** `translate` without the throw: -1 with the fault in trapCause, trapTval (and trapGpa, trapTinst). */
+  private translateOrTrap(va: bigint, access: AccessType, priv: number, width: number): number {
     // V=1 accesses (and MPRV with MPV=1 for data) take both translation stages (priv spec 8.5).
     const mmu = this.mmu;
     const pa = (access === ACCESS_FETCH ? this.virtMode : this.dataVirt)
@@ -1622,7 +1689,8 @@ export class Hart implements BlockHart, TranslatingHart {
     if (pa < 0) {
       this.trapGpa = mmu.faultGpa;
       this.trapTinst = mmu.faultInst;
-      this.raise(mmu.faultCause, va);
+      this.trapCause = mmu.faultCause;
+      this.trapTval = va;
     }
     return pa;
   }
@@ -1696,7 +1764,8 @@ export class Hart implements BlockHart, TranslatingHart {
     const lp = this.loadPages;
     let slot = lp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translate(toBig(lo, hi), ACCESS_LOAD, this.dataPriv, width);
+      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_LOAD, this.dataPriv, width);
+      if (pa < 0) return PAGE_FAULT;
       const page = this.ramPage(pa, true);
       if (page < 0 || !this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) return -1;
       slot = this.cachePage(lp, lo, hi, page);
@@ -1708,7 +1777,8 @@ export class Hart implements BlockHart, TranslatingHart {
     const sp = this.storePages;
     let slot = sp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translate(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      if (pa < 0) return PAGE_FAULT;
       const page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;
       // A code page is never in a store cache: its first store lands here and drops its blocks.
