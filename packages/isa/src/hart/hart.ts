@@ -1138,9 +1138,7 @@ export class Hart implements BlockHart, TranslatingHart {
                 base = this.loadPage(aLo, aHi, WIDTHS[f3 & 3]);
                 if (base === PAGE_FAULT) {
                   // As the catch below, without a throw.
-                  this.pcLo = pcLo;
-                  this.pcHi = pcHi;
-                  this.takeTrap(this.trapCause, this.trapTval, false);
+                  this.trapAt(pcLo, pcHi);
                   pcLo = this.pcLo;
                   pcHi = this.pcHi;
                   probe = jit;
@@ -1164,6 +1162,13 @@ export class Hart implements BlockHart, TranslatingHart {
             } else {
               this.retired = ret;
               const v = this.loadSlow(aLo, aHi, WIDTHS[f3 & 3]);
+              if (v === BUS_FAULT) {
+                this.trapAt(pcLo, pcHi);
+                pcLo = this.pcLo;
+                pcHi = this.pcHi;
+                probe = jit;
+                continue;
+              }
               x[rd2 >> 1] = f3 < 4 ? BigInt.asUintN(64, BigInt.asIntN(8 << f3, v)) : v;
             }
             break;
@@ -1182,9 +1187,7 @@ export class Hart implements BlockHart, TranslatingHart {
                 this.retired = ret;
                 base = this.storePage(aLo, aHi, WIDTHS[f3]);
                 if (base === PAGE_FAULT) {
-                  this.pcLo = pcLo;
-                  this.pcHi = pcHi;
-                  this.takeTrap(this.trapCause, this.trapTval, false);
+                  this.trapAt(pcLo, pcHi);
                   pcLo = this.pcLo;
                   pcHi = this.pcHi;
                   probe = jit;
@@ -1203,7 +1206,13 @@ export class Hart implements BlockHart, TranslatingHart {
               }
             } else {
               this.retired = ret;
-              this.storeSlow(aLo, aHi, WIDTHS[f3], x[rs2 >> 1]);
+              if (!this.storeSlow(aLo, aHi, WIDTHS[f3], x[rs2 >> 1])) {
+                this.trapAt(pcLo, pcHi);
+                pcLo = this.pcLo;
+                pcHi = this.pcHi;
+                probe = jit;
+                continue;
+              }
             }
             break;
           }
@@ -1284,8 +1293,13 @@ export class Hart implements BlockHart, TranslatingHart {
           case OP_LOAD_FP:
           case OP_STORE_FP:
             this.retired = ret;
-            this.execFpMemory(insn, raw);
             probe = jit;
+            if (!this.execFpMemory(insn, raw)) {
+              this.trapAt(pcLo, pcHi);
+              pcLo = this.pcLo;
+              pcHi = this.pcHi;
+              continue;
+            }
             break;
           case OP_FP:
           case OP_MADD:
@@ -1297,7 +1311,15 @@ export class Hart implements BlockHart, TranslatingHart {
             probe = jit;
             break;
           default:
-            this.illegal(raw);
+            // An opcode this hart does not implement: the trap in place, as in the catch below.
+            this.retired = ret;
+            this.trapCause = CAUSE_ILLEGAL_INSTRUCTION;
+            this.trapTval = BigInt(raw >>> 0);
+            this.trapAt(pcLo, pcHi);
+            pcLo = this.pcLo;
+            pcHi = this.pcHi;
+            probe = jit;
+            continue;
         }
         xw[0] = 0;
         xw[1] = 0;
@@ -1535,6 +1557,16 @@ export class Hart implements BlockHart, TranslatingHart {
   /** `virtualInstruction` for execSystem: returned as SYS_TRAP instead of thrown. */
   private virtualTrap(raw: number): number {
     return this.trapped(CAUSE_VIRTUAL_INSTRUCTION, BigInt(raw >>> 0));
+  }
+
+  /**
+   * The interpreter's trap without a throw: the instruction at (pcLo, pcHi) trapped with
+   * trapCause/trapTval (retired already the hart's); take it as the interpreter's catch does.
+   */
+  private trapAt(pcLo: number, pcHi: number): void {
+    this.pcLo = pcLo;
+    this.pcHi = pcHi;
+    this.takeTrap(this.trapCause, this.trapTval, false);
   }
 
   /**
@@ -1788,7 +1820,10 @@ export class Hart implements BlockHart, TranslatingHart {
     return this.storeHit(lo, hi, slot);
   }
 
-  /** A load that missed the cached page: translate, maybe cache, split at a page boundary. */
+  /**
+   * A load that missed the cached page: translate, maybe cache, split at a page boundary. BUS_FAULT
+   * (never a loaded value: those are unsigned): it faulted, the trap in trapCause/trapTval.
+   */
   private loadSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8): bigint {
     const va = toBig(lo, hi);
     const po = lo & 0xfff;
@@ -1805,7 +1840,8 @@ export class Hart implements BlockHart, TranslatingHart {
       }
       return v;
     }
-    const pa = this.translate(va, ACCESS_LOAD, this.dataPriv, width);
+    const pa = this.translateOrTrap(va, ACCESS_LOAD, this.dataPriv, width);
+    if (pa < 0) return BUS_FAULT;
     const page = this.ramPage(pa, true);
     if (page >= 0 && this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) {
       const o = this.loadHit(lo, hi, this.cachePage(this.loadPages, lo, hi, page)) + po;
@@ -1817,10 +1853,16 @@ export class Hart implements BlockHart, TranslatingHart {
         default: return view.getBigUint64(o, true);
       }
     }
-    return this.physRead(pa, width, CAUSE_LOAD_ACCESS, va);
+    const v = this.bus.read(pa, width);
+    if (v === BUS_FAULT) {
+      this.trapCause = CAUSE_LOAD_ACCESS;
+      this.trapTval = va;
+    }
+    return v;
   }
 
-  private storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, value: bigint): void {
+  /** A store that missed the cached page; false: it faulted (trapCause, trapTval), nothing written. */
+  private storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, value: bigint): boolean {
     const va = toBig(lo, hi);
     const po = lo & 0xfff;
     if (po + width > 4096) {
@@ -1834,9 +1876,10 @@ export class Hart implements BlockHart, TranslatingHart {
         if (i < first) this.physWrite(pa1 + i, 1, b, CAUSE_STORE_ACCESS, va);
         else this.physWrite(pa2 + i - first, 1, b, CAUSE_STORE_ACCESS, va2);
       }
-      return;
+      return true;
     }
-    const pa = this.translate(va, ACCESS_STORE, this.dataPriv, width);
+    const pa = this.translateOrTrap(va, ACCESS_STORE, this.dataPriv, width);
+    if (pa < 0) return false;
     const page = this.ramPage(pa);
     if (page >= 0 && this.cacheable(pa, ACCESS_STORE, this.dataPriv)) {
       if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page * 4096 + po, width);
@@ -1848,9 +1891,12 @@ export class Hart implements BlockHart, TranslatingHart {
         case 4: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
         default: view.setBigUint64(o, value, true);
       }
-      return;
+      return true;
     }
-    this.physWrite(pa, width, value, CAUSE_STORE_ACCESS, va);
+    if (this.bus.write(pa, width, value)) return true;
+    this.trapCause = CAUSE_STORE_ACCESS;
+    this.trapTval = va;
+    return false;
   }
 
   /** Read `width` bytes at a translated address (RAM or MMIO), for AMOs and FP loads. */
@@ -1956,10 +2002,17 @@ export class Hart implements BlockHart, TranslatingHart {
 
   // ---------------------------------------------------------------- F/D memory access
 
-  /** FLW/FLD/FSW/FSD (unpriv spec 11.5, 12.3): FLW NaN-boxes; any FS=Off access is illegal. */
-  private execFpMemory(insn: number, raw: number): void {
+  /**
+   * FLW/FLD/FSW/FSD (unpriv spec 11.5, 12.3): FLW NaN-boxes; any FS=Off access is illegal. False:
+   * it trapped (trapCause, trapTval; an illegal instruction or the access's fault).
+   */
+  private execFpMemory(insn: number, raw: number): boolean {
     const f3 = (insn >> 12) & 7;
-    if ((f3 !== 2 && f3 !== 3) || !this.fpEnabled()) this.illegal(raw);
+    if ((f3 !== 2 && f3 !== 3) || !this.fpEnabled()) {
+      this.trapCause = CAUSE_ILLEGAL_INSTRUCTION;
+      this.trapTval = BigInt(raw >>> 0);
+      return false;
+    }
     const store = (insn & 0x7f) === OP_STORE_FP;
     const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
     const va = BigInt.asUintN(64, this.x[(insn >> 15) & 31] + BigInt(imm));
@@ -1968,12 +2021,13 @@ export class Hart implements BlockHart, TranslatingHart {
     const width: 4 | 8 = f3 === 2 ? 4 : 8;
     if (store) {
       const v = this.f[(insn >> 20) & 31];
-      this.storeSlow(lo, hi, width, width === 4 ? v & 0xffff_ffffn : v);
-    } else {
-      const v = this.loadSlow(lo, hi, width);
-      this.f[(insn >> 7) & 31] = width === 4 ? v | 0xffff_ffff_0000_0000n : v;
-      this.markFpDirty();
+      return this.storeSlow(lo, hi, width, width === 4 ? v & 0xffff_ffffn : v);
     }
+    const v = this.loadSlow(lo, hi, width);
+    if (v === BUS_FAULT) return false;
+    this.f[(insn >> 7) & 31] = width === 4 ? v | 0xffff_ffff_0000_0000n : v;
+    this.markFpDirty();
+    return true;
   }
 
   // ---------------------------------------------------------------- SYSTEM
