@@ -1313,8 +1313,7 @@ export class Hart implements BlockHart, TranslatingHart {
           default:
             // An opcode this hart does not implement: the trap in place, as in the catch below.
             this.retired = ret;
-            this.trapCause = CAUSE_ILLEGAL_INSTRUCTION;
-            this.trapTval = BigInt(raw >>> 0);
+            this.illegalTrap(raw);
             this.trapAt(pcLo, pcHi);
             pcLo = this.pcLo;
             pcHi = this.pcHi;
@@ -1526,42 +1525,49 @@ export class Hart implements BlockHart, TranslatingHart {
 
   // ---------------------------------------------------------------- exceptions and traps
 
-  private raise(cause: number, tval: bigint): never {
-    this.trapCause = cause;
-    this.trapTval = tval;
-    throw TRAP_SIGNAL;
-  }
-
-  /** Illegal instruction: tval holds the faulting instruction bits (priv spec 3.1.16). */
-  private illegal(raw: number): never {
-    return this.raise(CAUSE_ILLEGAL_INSTRUCTION, BigInt(raw >>> 0));
-  }
-
-  /** Virtual instruction (cause 22, priv spec 8.6.1): tval holds the instruction bits, as for illegal. */
-  private virtualInstruction(raw: number): never {
-    return this.raise(CAUSE_VIRTUAL_INSTRUCTION, BigInt(raw >>> 0));
-  }
-
-  /** execSystem's trap without a throw (SYS_TRAP): the caller takes it. */
+  /**
+   * Note the trap (cause, tval) for the caller to take, and return SYS_TRAP: the paths that pass
+   * a trap back as a value (execSystem's SYS_TRAP, PAGE_FAULT, BUS_FAULT, blockTrap) start here;
+   * `raise` throws it instead.
+   */
   private trapped(cause: number, tval: bigint): number {
     this.trapCause = cause;
     this.trapTval = tval;
     return SYS_TRAP;
   }
 
-  /** `illegal` for execSystem: returned as SYS_TRAP instead of thrown. */
+  /** Illegal instruction, returned: tval holds the faulting instruction bits (priv spec 3.1.16). */
   private illegalTrap(raw: number): number {
     return this.trapped(CAUSE_ILLEGAL_INSTRUCTION, BigInt(raw >>> 0));
   }
 
-  /** `virtualInstruction` for execSystem: returned as SYS_TRAP instead of thrown. */
+  /** Virtual instruction (cause 22, priv spec 8.6.1), returned: tval holds the instruction bits, as for illegal. */
   private virtualTrap(raw: number): number {
     return this.trapped(CAUSE_VIRTUAL_INSTRUCTION, BigInt(raw >>> 0));
+  }
+
+  private raise(cause: number, tval: bigint): never {
+    this.trapped(cause, tval);
+    throw TRAP_SIGNAL;
+  }
+
+  /** `illegalTrap`, thrown. */
+  private illegal(raw: number): never {
+    this.illegalTrap(raw);
+    throw TRAP_SIGNAL;
+  }
+
+  /** `virtualTrap`, thrown. */
+  private virtualInstruction(raw: number): never {
+    this.virtualTrap(raw);
+    throw TRAP_SIGNAL;
   }
 
   /**
    * The interpreter's trap without a throw: the instruction at (pcLo, pcHi) trapped with
    * trapCause/trapTval (retired already the hart's); take it as the interpreter's catch does.
+   * Each call site then reloads the loop's pc locals and `continue`s: the loop keeps the pc in
+   * locals, so that tail cannot move into a function.
    */
   private trapAt(pcLo: number, pcHi: number): void {
     this.pcLo = pcLo;
@@ -1721,8 +1727,7 @@ export class Hart implements BlockHart, TranslatingHart {
     if (pa < 0) {
       this.trapGpa = mmu.faultGpa;
       this.trapTinst = mmu.faultInst;
-      this.trapCause = mmu.faultCause;
-      this.trapTval = va;
+      this.trapped(mmu.faultCause, va);
     }
     return pa;
   }
@@ -1854,10 +1859,7 @@ export class Hart implements BlockHart, TranslatingHart {
       }
     }
     const v = this.bus.read(pa, width);
-    if (v === BUS_FAULT) {
-      this.trapCause = CAUSE_LOAD_ACCESS;
-      this.trapTval = va;
-    }
+    if (v === BUS_FAULT) this.trapped(CAUSE_LOAD_ACCESS, va);
     return v;
   }
 
@@ -1894,8 +1896,7 @@ export class Hart implements BlockHart, TranslatingHart {
       return true;
     }
     if (this.bus.write(pa, width, value)) return true;
-    this.trapCause = CAUSE_STORE_ACCESS;
-    this.trapTval = va;
+    this.trapped(CAUSE_STORE_ACCESS, va);
     return false;
   }
 
@@ -2009,8 +2010,7 @@ export class Hart implements BlockHart, TranslatingHart {
   private execFpMemory(insn: number, raw: number): boolean {
     const f3 = (insn >> 12) & 7;
     if ((f3 !== 2 && f3 !== 3) || !this.fpEnabled()) {
-      this.trapCause = CAUSE_ILLEGAL_INSTRUCTION;
-      this.trapTval = BigInt(raw >>> 0);
+      this.illegalTrap(raw);
       return false;
     }
     const store = (insn & 0x7f) === OP_STORE_FP;
