@@ -376,7 +376,7 @@ hart1:
     // only between batches, so the state it hands over can hold the level before the write. The
     // board must take the wire, or a snapshot has MTIP set where the CLINT's line is low, and the
     // restored guest takes a timer interrupt that its mtimecmp write can never clear (found as a
-    // \`vm snapshot -accel tcg,thread=multi\` of kernel-m that did not restore).
+    // `vm snapshot -accel tcg,thread=multi` of kernel-m that did not restore).
     const toggling = assemble(
       `
   li s1, ${VIRT.clint.base + 0x4000}
