@@ -6,6 +6,9 @@ import type { ExitVerdict, GuestExit } from './exit-reason.js';
 import type { VcpuExit, VcpuHost, VmOps } from './vcpu.js';
 import type { Vm, VmReport } from './vm.js';
 
+/** mcause's interrupt bit (priv spec 3.1.15): compared, not shifted, so no bigint is made per exit. */
+const INTERRUPT_BIT = 1n << 63n;
+
 /** SBI_ERR_DENIED (SBI spec 3.2): what a guest gets for an SBI call an exit hook denies. */
 const SBI_DENIED = BigInt.asUintN(64, -4n);
 
@@ -124,12 +127,13 @@ export abstract class VcpuBase {
         if (exit.reason !== 'trap') return this.stopped('hypervisor-error', `unexpected exit ${exit.reason} from the real hart`, real.pc);
         if (vm.idleExits > this.stormLimit) return this.stopped('trap-storm', `${vm.idleExits} exits in a row without progress (last cause ${exit.cause})`, exit.epc);
         this.exited(exit.epc);
-        if (exit.cause >> 63n !== 0n) {
+        if (exit.cause >= INTERRUPT_BIT) {
           // The real hart's own interrupt (a host without one never has mie set): the host runs first.
           this.record({ reason: 'timer', cause: exit.cause, tval: exit.tval, epc: exit.epc, vpriv: this.guestPriv, at: vm.stats.guestInstructions });
           return { kind: 'interrupt' };
         }
-        const out = this.handleTrap(Number(exit.cause & 0xffn), exit.tval, exit.epc);
+        // An exception's cause is a small number (priv spec 3.1.15): no bigint mask needed.
+        const out = this.handleTrap(Number(exit.cause) & 0xff, exit.tval, exit.epc);
         if (out.retired) remaining--;
         else if (out.injected === true) {
           // The guest's own trap, delivered by the hypervisor into its trap vector: a step that
