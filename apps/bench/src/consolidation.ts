@@ -93,25 +93,12 @@ async function runInProcesses(specs: readonly GuestSpec[]): Promise<GuestRunResu
       const file = join(dir, `spec${i}.bin`);
       writeFileSync(file, serialize(spec));
       const p = spawn(process.execPath, [...node, file], { stdio: ['pipe', 'pipe', 'inherit'] });
-      const lines = createInterface({ input: p.stdout });
-      const queue: string[] = [];
-      let wake: (() => void) | undefined;
-      lines.on('line', (l) => {
-        queue.push(l);
-        wake?.();
-      });
-      let exited: string | undefined;
-      p.on('exit', (code, signal) => {
-        exited = `exited with ${signal ?? code}`;
-        wake?.();
-      });
+      // The iterator is taken at once, so no line the child prints is missed; it ends with stdout.
+      const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
       const next = async (): Promise<string> => {
-        for (;;) {
-          const l = queue.shift();
-          if (l !== undefined) return l;
-          if (exited !== undefined) throw new Error(`consolidation child ${i} ${exited}`);
-          await new Promise<void>((r) => (wake = r));
-        }
+        const l = await lines.next();
+        if (l.done === true) throw new Error(`consolidation child ${i} ended (status ${String(p.exitCode ?? p.signalCode)}) before its answer`);
+        return l.value;
       };
       return { p, next };
     });

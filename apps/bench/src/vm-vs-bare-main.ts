@@ -118,8 +118,7 @@ for (const name of chosen) {
 }
 for (let r = 0; r < runs; r++) {
   // Alternate the order each round, so a drift of the host's load falls on every stack alike.
-  const names = chosen;
-  for (const name of r % 2 === 0 ? names : [...names].reverse()) {
+  for (const name of r % 2 === 0 ? chosen : [...chosen].reverse()) {
     const p = spawnSync(process.execPath, [...process.execArgv, self, '--one', name, '--slices', String(slices), '--slice', String(slice), '--warm', String(warm)], { encoding: 'utf8' });
     if (p.status !== 0) throw new Error(`${name}: exit ${p.status}: ${p.stderr}`);
     rates.set(name, [...(rates.get(name) ?? []), Number(p.stdout.trim())]);
