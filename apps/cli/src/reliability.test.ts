@@ -122,6 +122,14 @@ describe('item 4: completed disk writes survive signals', () => {
       expect(kill.image.some((b) => b !== 0)).toBe(true);
     }, 120_000);
   }
+  // The legacy PIO disk: a WRITE is DONE only once the backend has it (write-through), so what the
+  // guest saw completed is on the image even when the process is killed without a chance to flush.
+  for (const [name, stack] of [['bare board', []], ['native VM', ['--hypervisor', 'native']]] as const) {
+    it(`${name}, PIO disk: on the image after SIGKILL`, async () => {
+      const kill = await killedAfterDiskWrites([...stack], 'if=pio', 'SIGKILL');
+      expect(kill.image.some((b) => b !== 0)).toBe(true);
+    }, 120_000);
+  }
 });
 
 describe('item 6: bad input is one clear line and status 2, never a stack trace', () => {
