@@ -108,12 +108,15 @@ export class VirtualHart {
    */
   step(real: Hart, epc: bigint): { exit: VmExit; retired: boolean } {
     const v = this.hart;
-    this.save(real);
-    v.setPc(epc);
-    const before = v.retired;
-    const exit = v.run(1);
-    const retired = v.retired !== before;
-    this.load(real);
-    return { exit, retired };
+    // On the registers the real hart holds for the guest: nothing to copy in or out.
+    v.borrowRegisters(real);
+    try {
+      v.setPc(epc);
+      const before = v.retired;
+      const exit = v.run(1);
+      return { exit, retired: v.retired !== before };
+    } finally {
+      v.borrowRegisters(undefined);
+    }
   }
 }

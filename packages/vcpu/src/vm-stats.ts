@@ -4,6 +4,9 @@ import type { ExitReason, GuestExit } from './exit-reason.js';
 /** How many exits each VM remembers for its stop report. */
 export const EXIT_HISTORY = 16;
 
+/** `exit.<reason>`, the counter of each reason, made once. */
+const EXIT_KEYS: Partial<Record<ExitReason, string>> = {};
+
 /**
  * Accounting of one VM: guest instructions (run on the real hart + emulated on the virtual hart),
  * exits by reason and hypervisor events, with the names of @vm/core's `EventCounts`.
@@ -22,7 +25,9 @@ export class VmStats {
    */
   trapSteps = 0;
   private readonly counts = new Map<string, number>();
-  private readonly history: GuestExit[] = [];
+  /** The last EXIT_HISTORY exits, a ring: `next` is where the next one goes. */
+  private readonly history: (GuestExit | undefined)[] = new Array<GuestExit | undefined>(EXIT_HISTORY).fill(undefined);
+  private next = 0;
 
   get guestInstructions(): number {
     return this.direct + this.emulated;
@@ -33,10 +38,13 @@ export class VmStats {
   }
 
   exit(e: GuestExit): void {
-    this.count(`exit.${e.reason}`);
+    // A VM exits hundreds of thousands of times a second: the counter's name is made once per
+    // reason, and the history is a ring (a shift per exit moved the whole array).
+    const key = (EXIT_KEYS[e.reason] ??= `exit.${e.reason}`);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.exitCount++;
-    this.history.push(e);
-    if (this.history.length > EXIT_HISTORY) this.history.shift();
+    this.history[this.next] = e;
+    this.next = (this.next + 1) % EXIT_HISTORY;
   }
 
   get(name: string): number {
@@ -49,7 +57,12 @@ export class VmStats {
 
   /** The last exits, oldest first. */
   lastExits(): readonly GuestExit[] {
-    return [...this.history];
+    const out: GuestExit[] = [];
+    for (let i = 0; i < EXIT_HISTORY; i++) {
+      const e = this.history[(this.next + i) % EXIT_HISTORY];
+      if (e !== undefined) out.push(e);
+    }
+    return out;
   }
 
   events(): EventCounts {

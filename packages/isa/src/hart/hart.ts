@@ -369,6 +369,8 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** The registers as int32 halves (xw[2r] low word, xw[2r+1] high word). */
   readonly xw: Int32Array;
+  /** This hart's own register arrays, while it runs on another's (borrowRegisters). */
+  private readonly own: { readonly x: BigUint64Array; readonly xw: Int32Array; readonly f: BigUint64Array; readonly fp: FpState };
   /** The block translator's cache (shared by the harts on this RAM), or null when translation is off. */
   readonly translations: TranslationCache | null;
   private readonly ram: Ram;
@@ -411,6 +413,7 @@ export class Hart implements BlockHart, TranslatingHart {
       this.slotWords = new Int32Array(0);
     }
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
+    this.own = { x: this.x, xw: this.xw, f: this.f, fp: this.fp };
     this.cexp = compressedTable();
     // On shared RAM, blocks only in WebAssembly: those fence and see other threads' code changes
     // at FENCE.I (their lane of the shared arena), JavaScript blocks do neither.
@@ -471,6 +474,22 @@ export class Hart implements BlockHart, TranslatingHart {
   /** Write floating-point register `i` (the raw 64 bits, NaN-boxing included). */
   setF(i: number, v: bigint): void {
     this.f[i] = BigInt.asUintN(64, v);
+  }
+
+  /**
+   * Run on `owner`'s registers (x, f, fflags, frm) instead of this hart's own, until called with
+   * undefined: a VM's virtual hart emulates one trapped instruction per exit on the registers the
+   * real hart holds for the guest, instead of copying all 64 in and out around each step (an
+   * exit's largest single cost; docs/translator.md). The own arrays are kept and come back.
+   */
+  borrowRegisters(owner: Hart | undefined): void {
+    const from = owner ?? this.own;
+    // The fields are readonly to everyone else: only this swap replaces them.
+    const self = this as { x: BigUint64Array; xw: Int32Array; f: BigUint64Array; fp: FpState };
+    self.x = from.x;
+    self.xw = from.xw;
+    self.f = from.f;
+    self.fp = from.fp;
   }
 
   /** Load a whole user context: the integer and FP registers, fflags and frm. x0 stays zero. */
