@@ -10,6 +10,7 @@ import { convertFormat } from './float-to-float.js';
 import { floatToInteger } from './float-to-integer.js';
 import { DOUBLE, SINGLE } from './format.js';
 import { fusedMultiplyAdd } from './fused-multiply-add.js';
+import { hostFastPath } from './host-fast-path.js';
 import { INTEGER_FORMATS } from './integer-format.js';
 import { integerToFloat } from './integer-to-float.js';
 import { minMax } from './min-max.js';
@@ -55,6 +56,7 @@ function commitInteger(x: BigUint64Array, fp: FpState, rd: number, value: bigint
  * Returns false when the encoding is illegal; nothing is modified in that case.
  */
 export function executeFp(insn: number, x: BigUint64Array, fp: FpState): boolean {
+  if (hostFastPath(insn, x, fp)) return true;
   const opcode = d.opcodeOf(insn);
   const fmt = d.fmtOf(insn);
   if (fmt !== d.FMT_S && fmt !== d.FMT_D) return false; // H (Zfh) and Q are not implemented

@@ -5,6 +5,9 @@
  */
 export interface FpState {
   f: BigUint64Array;
+  /** `f` as doubles and as int32 halves (low word first): the host fast path needs both (host-fast-path.ts). */
+  d?: Float64Array;
+  w?: Int32Array;
   fflags: number;
   frm: number;
 }

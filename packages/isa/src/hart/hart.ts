@@ -218,7 +218,9 @@ export class Hart implements BlockHart, TranslatingHart {
   readonly x: BigUint64Array;
   readonly f = new BigUint64Array(32);
   /** FP state handed to the FP unit; `fp.f` is `f`. */
-  readonly fp: FpState = { f: this.f, fflags: 0, frm: 0 };
+  readonly fp: FpState = {
+    f: this.f, fflags: 0, frm: 0, d: new Float64Array(this.f.buffer, this.f.byteOffset, 32), w: new Int32Array(this.f.buffer, this.f.byteOffset, 64),
+  };
   retired = 0;
   private privLevel = PRIV_M;
   /** Virtualization mode V (priv spec 8.1). */
@@ -1395,7 +1397,7 @@ export class Hart implements BlockHart, TranslatingHart {
    * `len`, no translation was dropped (an AMO into code), and the CSR is one of CONTINUE_CSRS;
    * otherwise it returns and the dispatcher yields (1).
    */
-  jitExec(insn: number, len: number, retired: number): number {
+  jitExec(raw: number, len: number, retired: number): number {
     const w = this.slotWords;
     const PC = ST_PC >> 2;
     this.pcLo = w[PC]!;
@@ -1404,11 +1406,22 @@ export class Hart implements BlockHart, TranslatingHart {
     const done = w[ST_TOTAL >> 2]! + retired;
     const tc = this.translations!.stats;
     const dropped = tc.invalidations + tc.flushes;
+    // A compressed form comes as its parcel (its traps' tval), expanded as the interpreter does.
+    let insn = raw;
+    if (len === 2) {
+      insn = this.cexp[raw]!;
+      if ((insn & 3) !== 3) insn = expandParcel(this.cexp, raw);
+    }
+    const op = insn & 0x7f;
     let r = SYS_NEXT;
     this.retired += done;
     try {
-      if ((insn & 0x7f) === OP_AMO) this.execAmo(insn, insn);
-      else r = this.execSystem(insn, insn);
+      if (op === OP_AMO) this.execAmo(insn, raw);
+      else if (op === OP_SYSTEM) r = this.execSystem(insn, raw);
+      else if (op === OP_LOAD_FP || op === OP_STORE_FP) {
+        if (!this.execFpMemory(insn, raw)) r = SYS_TRAP;
+      } else if (!this.fpEnabled() || !executeFp(insn, this.x, this.fp)) r = this.illegalTrap(raw);
+      else this.markFpDirty();
     } catch (e) {
       if (e !== TRAP_SIGNAL) throw e;
       r = SYS_TRAP;
@@ -1441,7 +1454,7 @@ export class Hart implements BlockHart, TranslatingHart {
     w[PC + 1] = this.pcHi;
     const f3 = (insn >> 12) & 7;
     const goOn = r === SYS_NEXT && !this.attention && tc.invalidations + tc.flushes === dropped &&
-      ((insn & 0x7f) === OP_AMO || (f3 !== 0 && CONTINUE_CSRS.has(insn >>> 20)));
+      (op !== OP_SYSTEM || (f3 !== 0 && CONTINUE_CSRS.has(insn >>> 20)));
     return goOn ? 0 : 1;
   }
 
@@ -2034,6 +2047,44 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     const store = (insn & 0x7f) === OP_STORE_FP;
     const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
+    const w = this.fp.w!;
+    {
+      // Within a page: through the page caches as the integer loads and stores go (a page fault
+      // returned, not thrown), the value moved as two int32 halves (FLW NaN-boxes, FSW stores the
+      // low word: unpriv spec 12.2).
+      const xw = this.xw;
+      const rs1 = ((insn >> 15) & 31) << 1;
+      const sum = (xw[rs1]! >>> 0) + (imm >>> 0);
+      const aLo = sum | 0;
+      const aHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
+      const po = aLo & 0xfff;
+      const wide = f3 === 3;
+      if (po <= (wide ? 0xff8 : 0xffc)) {
+        if (store) {
+          let base = aHi === this.stHi && (aLo & ~0xfff) === this.stLo ? this.stOff : this.storePage(aLo, aHi, wide ? 8 : 4);
+          if (base === PAGE_FAULT) return false;
+          if (base >= 0) {
+            base += po;
+            const r = ((insn >> 20) & 31) << 1;
+            this.stView.setInt32(base, w[r]!, true);
+            if (wide) this.stView.setInt32(base + 4, w[r + 1]!, true);
+            return true;
+          }
+        } else {
+          let base = aHi === this.ldHi && (aLo & ~0xfff) === this.ldLo ? this.ldOff : this.loadPage(aLo, aHi, wide ? 8 : 4);
+          if (base === PAGE_FAULT) return false;
+          if (base >= 0) {
+            base += po;
+            const r = ((insn >> 7) & 31) << 1;
+            w[r] = this.ldView.getInt32(base, true);
+            w[r + 1] = wide ? this.ldView.getInt32(base + 4, true) : -1;
+            this.markFpDirty();
+            return true;
+          }
+        }
+      }
+    }
+    // Across a page, or not RAM (MMIO): the access as the bus sees it.
     const va = BigInt.asUintN(64, this.x[(insn >> 15) & 31] + BigInt(imm));
     const lo = Number(va & 0xffff_ffffn) | 0;
     const hi = Number(va >> 32n) | 0;

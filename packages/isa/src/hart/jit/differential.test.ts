@@ -3,7 +3,7 @@
  * the block compiler handles, with edge operands (INT64_MIN, -1, shifts ≥ 32, x0 as destination),
  * misaligned and page-crossing accesses, accesses that miss the page caches, faulting loads and
  * stores (precise mepc/mtval), compressed forms, short forward branches and jumps, and what blocks
- * hand to the hart mid-block (CSR accesses, counter reads, AMOs, LR/SC, their faults). Each program
+ * hand to the hart mid-block (CSR accesses, counter reads, AMOs, LR/SC, F and D, their faults). Each program
  * loops so its blocks become hot, and runs in uneven slices so block entry meets the budget edge.
  */
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,24 @@ function program(seed: number): string {
       else if (j === 5) lines.push(`lr.d ${reg()}, (x19)`, `sc.d ${reg()}, ${src()}, (x19)`);
       else if (j === 6) lines.push(`sc.w ${reg()}, ${src()}, (x19)`);
       else lines.push('fence');
+    } else if (k < 99) {
+      // F and D, which blocks hand to the hart's FP unit (Hart.jitExec): arithmetic with its
+      // flags and rounding, conversions and moves to and from x (rd read back into the block),
+      // loads and stores aligned, misaligned and faulting; with mstatus.FS off (some seeds below
+      // 100, see run()) each one traps as illegal, tval the instruction (the parcel, when compressed).
+      const f = (): string => `f${r() % 8}`;
+      const j = r() % 9;
+      if (j === 0) lines.push(`fmv.d.x ${f()}, ${src()}`, `fcvt.d.l ${f()}, ${src()}`);
+      else if (j === 1) lines.push(`${pick(['fadd.d', 'fsub.d', 'fmul.d', 'fdiv.d', 'fmin.d', 'fsgnjx.d'])} ${f()}, ${f()}, ${f()}`);
+      else if (j === 2) lines.push(`${pick(['fadd.s', 'fmul.s', 'fdiv.s', 'fmax.s'])} ${f()}, ${f()}, ${f()}${pick(['', ', rtz', ', rup'])}`);
+      else if (j === 3) lines.push(`${pick(['fmadd.d', 'fnmsub.d', 'fmsub.s'])} ${f()}, ${f()}, ${f()}, ${f()}`, `fsqrt.d ${f()}, ${f()}`);
+      else if (j === 4) lines.push(`${pick(['fcvt.l.d', 'fcvt.wu.d', 'fcvt.w.s', 'fmv.x.d', 'fclass.d'])} ${reg()}, ${f()}`);
+      else if (j === 5) lines.push(`${pick(['feq.d', 'flt.d', 'fle.s'])} ${reg()}, ${f()}, ${f()}`, `frflags ${reg()}`);
+      else if (j === 6) lines.push(`${pick(['fld', 'flw'])} ${f()}, ${(r() % 3) * 8}(${pick(['x19', 'x20', 'x22'])})`);
+      else if (j === 7) lines.push(`${pick(['fsd', 'fsw'])} ${f()}, ${(r() % 3) * 8}(${pick(['x19', 'x20', 'x22'])})`);
+      // fld/fsd of f8..f15 based on x8..x15, offsets 0..248 by 8, are compressed under rvc
+      // (c.fld/c.fsd); f8..f15 also reach the other FP instructions through fmv.d.
+      else lines.push('mv x8, x19', `${pick(['fld', 'fsd'])} f${8 + (r() % 8)}, 8(x8)`, `fmv.d ${f()}, f${8 + (r() % 8)}`);
     } else lines.push(`jal x${pick([0, 1, 5])}, 1f`, '1:');
     if (last !== 'x0') lines.push(`xor x24, x24, ${last}`, `srli x23, x24, 7`, `add x24, x24, x23`, `sub x25, x25, ${last}`);
     last = 'x0';
@@ -101,6 +119,8 @@ const HANDLER_SRC = [
 
 interface Outcome {
   x: bigint[];
+  f?: bigint[];
+  fcsr?: bigint;
   pc: bigint;
   retired: number;
   mcause: bigint;
@@ -125,6 +145,9 @@ function run(src: string, seed: number, mode: Mode): Outcome {
   hart.writeCsr(0x3b0, ~0n);
   hart.writeCsr(0x3a0, 0x0fn);
   hart.writeCsr(0x305, BigInt(HANDLER));
+  // mstatus.FS = Initial (FP on), except for seeds below 100 that are 2 or 3 mod 4 (FP
+  // instructions trap; with RVC, on even seeds, the compressed ones' tval is their parcel).
+  if (seed >= 100 || seed % 4 < 2) hart.writeCsr(0x300, 1n << 13n);
   const r = rng(seed * 7 + 3);
   for (let i = 1; i < 16; i++) hart.x[i] = r() % 3 === 0 ? BigInt(r()) * BigInt(r()) : EDGE[r() % EDGE.length]!;
   hart.x[20] = BigInt(DATA_A);
@@ -141,7 +164,9 @@ function run(src: string, seed: number, mode: Mode): Outcome {
   }
   const data: number[] = [];
   for (let i = 0; i < 64; i++) data.push(ram.read8(DATA_A - 16 + i), ram.read8(DATA_B - 16 + i));
-  return { x: [...hart.x], pc: hart.pc, retired: hart.retired, mcause: hart.readCsr(0x342), mtval: hart.readCsr(0x343), data };
+  return {
+    x: [...hart.x], f: [...hart.f], fcsr: hart.readCsr(0x003), pc: hart.pc, retired: hart.retired, mcause: hart.readCsr(0x342), mtval: hart.readCsr(0x343), data,
+  };
 }
 
 describe('translator (JavaScript and WebAssembly back ends) vs interpreter on generated programs', () => {

@@ -19,8 +19,8 @@
  * the instruction when the answer is -1 (MMIO, a page crossing, a store into a code page).
  */
 import {
-  OP_AMO, OP_AUIPC, OP_BRANCH, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LUI, OP_MISC_MEM, OP_OP, OP_OP_32, OP_STORE,
-  OP_SYSTEM,
+  OP_AMO, OP_AUIPC, OP_BRANCH, OP_FP, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LOAD_FP, OP_LUI, OP_MADD, OP_MISC_MEM,
+  OP_MSUB, OP_NMADD, OP_NMSUB, OP_OP, OP_OP_32, OP_STORE, OP_STORE_FP, OP_SYSTEM,
 } from '../../formats.js';
 import { forEachBlockInstruction } from '../block-scan.js';
 import { type WasmMemory, type WasmTable, wasmApi } from '@vm/mmu';
@@ -61,6 +61,16 @@ const FUNC_MULHU = 0;
 const INSN_WFI = 0x1050_0073;
 
 const MIN64 = -(2n ** 63n);
+
+/**
+ * Whether an OP-FP instruction writes integer register rd (unpriv spec 11.6-11.9, 12.x): the
+ * comparisons (funct5 0x14), conversions to integer (0x18) and FMV.X / FCLASS (0x1c); every
+ * other one writes an f register.
+ */
+function fpWritesX(insn: number): boolean {
+  const funct5 = insn >>> 27;
+  return funct5 === 0x14 || funct5 === 0x18 || funct5 === 0x1c;
+}
 
 type Kind = 'next' | 'end' | 'stop';
 
@@ -119,6 +129,9 @@ class BlockEmitter {
   private rs1 = 0;
   private rs2 = 0;
   private f3 = 0;
+  /** The RAM chunk and the entry's offset in it (compile()): exec() reads compressed parcels there. */
+  private view: DataView | undefined;
+  private off = 0;
 
   constructor(
     private readonly po0: number,
@@ -139,6 +152,8 @@ class BlockEmitter {
 
   compile(view: DataView, cexp: Int32Array, off: number): WasmBlock | undefined {
     const c = this.c;
+    this.view = view;
+    this.off = off;
     c.loop();
     let stopped = false;
     const scanned = forEachBlockInstruction(view, cexp, off, (insn, at, len, i) => {
@@ -513,6 +528,17 @@ class BlockEmitter {
         return 'next';
       case OP_AMO:
         return this.exec(insn, at, len, i);
+      case OP_LOAD_FP:
+      case OP_STORE_FP:
+      case OP_MADD:
+      case OP_MSUB:
+      case OP_NMSUB:
+      case OP_NMADD:
+        // F and D through the hart (its FP unit keeps fflags and rounding exact): the block goes
+        // on after them instead of ending, so FP code runs in blocks. Their rd is an f register.
+        return this.exec(insn, at, len, i, false);
+      case OP_FP:
+        return this.exec(insn, at, len, i, fpWritesX(insn));
       case OP_SYSTEM:
         // CSR accesses, ECALL/EBREAK, xRET, SFENCE.VMA: through the hart; not WFI (it ends run())
         // nor the hypervisor loads and stores (funct3 4).
@@ -557,16 +583,19 @@ class BlockEmitter {
    * so each keeps one implementation): registers back and the pc stored first, as for a fault;
    * then either on in the block with rd reloaded, or out with ~(count) so the dispatcher yields.
    */
-  private exec(insn: number, at: number, len: number, i: number): Kind {
+  private exec(insn: number, at: number, len: number, i: number, writesX = true): Kind {
     const c = this.c;
     this.writeBack();
     this.setPc(at);
-    c.get(ST).i32(insn).i32(len).get(this.k).i32(i).op(Op.i32_add).i32(SLOT_EXEC).callIndirect(TYPE_EXEC).tee(this.r);
+    // A compressed form goes as its parcel (the hart expands it): an illegal-instruction trap's
+    // tval is the parcel, as the interpreter gives (priv spec 3.1.16).
+    const raw = len === 2 ? this.view!.getUint16(this.off + at, true) : insn;
+    c.get(ST).i32(raw).i32(len).get(this.k).i32(i).op(Op.i32_add).i32(SLOT_EXEC).callIndirect(TYPE_EXEC).tee(this.r);
     c.if();
     // ~(count): i + 1 when it ran (1), i when it trapped (2: the hart took the trap).
     c.get(this.k).i32(i + 1).op(Op.i32_add).get(this.r).i32(1).op(Op.i32_shr_u, Op.i32_sub).i32(-1).op(Op.i32_xor).ret();
     c.end();
-    if (this.rd !== 0) c.get(ST).mem(Op.i64_load, ST_X + 8 * this.rd).set(this.reg(this.rd));
+    if (writesX && this.rd !== 0) c.get(ST).mem(Op.i64_load, ST_X + 8 * this.rd).set(this.reg(this.rd));
     return 'next';
   }
 

@@ -1,0 +1,238 @@
+import type { FpState } from './state.js';
+import { FLAG_NX } from './flags.js';
+import { RNE, RTZ } from './rounding-mode.js';
+
+/*
+ * The common D-extension instructions on the host's binary64 arithmetic, with the exact result
+ * and fflags of the soft-float core (QEMU's "hardfloat" idea: use the host FPU where it provably
+ * gives the IEEE result, fall back otherwise). ECMAScript numbers are binary64 with + - * / and
+ * Math.sqrt correctly rounded to nearest, ties to even (ECMA-262 6.1.6.1; IEEE 754-2008 4.3.1),
+ * so under RNE a result is right whenever it can neither overflow nor be subnormal, and what
+ * remains to decide is whether it is inexact (NX, the only flag such operands can raise):
+ *  - operands are finite, non-zero and 2^-450 <= |v| <= 2^450: sums are exact zero or at least
+ *    2^-502, products, quotients and roots lie within [2^-900, 2^900] (normal, finite);
+ *  - a result's rounding error is exact in that range, so NX is decided exactly:
+ *    TwoSum (Knuth) for a + b, TwoProduct (Dekker, Veltkamp splitting) for a * b, and for a / b
+ *    and sqrt(a) the residual a - q*b (a - r*r), exact by Sterbenz's lemma since q*b ~ a;
+ *  - the fused multiply-adds need one rounding of a*b + c, which the host has no instruction for:
+ *    Boldo and Melquiond's emulation (IEEE Trans. Computers 57(4), 2008, "Emulation of FMA and
+ *    correctly rounded sums: proved algorithms using rounding to odd", Algorithm 5):
+ *    (uh, ul) = TwoProduct(a, b); (th, tl) = TwoSum(c, uh); v = RO(tl + ul); z = RN(th + v) is
+ *    RN(a*b + c) without underflow. It is inexact unless tl + ul and th + v both are exact.
+ * Anything else — other rounding modes, NaNs, infinities, zeros, subnormals, the S format, the
+ * instructions not listed — returns false and goes to the soft-float core. Tested against it
+ * (host-fast-path.test.ts).
+ */
+
+const LOW = 2 ** -450;
+const HIGH = 2 ** 450;
+const SPLIT = 134217729; // 2^27 + 1
+const TWO53 = 2 ** 53;
+const TWO63 = 2 ** 63;
+const TWO64 = 2 ** 64;
+const TWO31 = 2 ** 31;
+const TWO32 = 2 ** 32;
+
+/** A double's bits, for round-to-odd's last-bit test and step. */
+const scratch = new Float64Array(1);
+const scratchWords = new Int32Array(scratch.buffer);
+
+function inRange(v: number): boolean {
+  const m = Math.abs(v);
+  return m >= LOW && m <= HIGH; // false for NaN, zero, infinities and subnormals too
+}
+
+/** Rounding error of s = fl(a + b) (TwoSum): exact, zero iff the sum is. */
+function sumError(a: number, b: number, s: number): number {
+  const bv = s - a;
+  const av = s - bv;
+  return a - av + (b - bv);
+}
+
+/** Rounding error of p = fl(a * b) (TwoProduct): exact in range, zero iff the product is. */
+function productError(a: number, b: number, p: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+/**
+ * x + y rounded to odd: the sum when exact, else whichever of its two neighbours around the
+ * exact value has an odd last bit (`err` is the exact sum minus s, from sumError). `inexact` is
+ * left for the caller to read from err.
+ */
+function roundToOdd(s: number, err: number): number {
+  if (err === 0) return s;
+  scratch[0] = s;
+  if ((scratchWords[0]! & 1) !== 0) return s;
+  // The other neighbour: one unit away from s toward the exact value. For s > 0 that is +1 on
+  // the bits when err > 0; for s < 0 the magnitude grows when err < 0. (s is not zero here: a
+  // zero sum is exact.)
+  const away = (s > 0) === (err > 0);
+  const lo = scratchWords[0]!;
+  if (away) {
+    scratchWords[0] = (lo + 1) | 0;
+    if (lo === -1) scratchWords[1] = (scratchWords[1]! + 1) | 0;
+  } else {
+    scratchWords[0] = (lo - 1) | 0;
+    if (lo === 0) scratchWords[1] = (scratchWords[1]! - 1) | 0;
+  }
+  return scratch[0]!;
+}
+
+/** rm of a rounding instruction: its field, or frm for DYN (7). */
+function roundingMode(insn: number, fp: FpState): number {
+  const rm = (insn >>> 12) & 7;
+  return rm === 7 ? fp.frm : rm;
+}
+
+/**
+ * Execute `insn` (OP-FP or a fused multiply-add) on the host when it is one of the cases above;
+ * false when the soft-float core must (nothing is changed then). `fp.d` and `fp.w` view `fp.f`
+ * as doubles and as int32 halves; without them this path is off.
+ */
+export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): boolean {
+  const d = fp.d;
+  const w = fp.w;
+  if (d === undefined || w === undefined || ((insn >>> 25) & 3) !== 1) return false; // D only
+  const rd = (insn >>> 7) & 31;
+  const rs1 = (insn >>> 15) & 31;
+  const rs2 = (insn >>> 20) & 31;
+  const op = insn & 0x7f;
+  if (op !== 0x53) {
+    // FMADD.D (0x43), FMSUB.D (0x47), FNMSUB.D (0x4b), FNMADD.D (0x4f): ±(a*b) ± c.
+    if (roundingMode(insn, fp) !== RNE) return false;
+    const a = d[rs1]!;
+    const b = d[rs2]!;
+    const c0 = d[insn >>> 27]!;
+    if (!inRange(a) || !inRange(b) || !inRange(c0)) return false;
+    const negProduct = op === 0x4b || op === 0x4f;
+    const c = op === 0x47 || op === 0x4f ? -c0 : c0;
+    const uh0 = a * b;
+    const ul0 = productError(a, b, uh0);
+    const uh = negProduct ? -uh0 : uh0;
+    const ul = negProduct ? -ul0 : ul0;
+    const th = c + uh;
+    const tl = sumError(c, uh, th);
+    const t = tl + ul;
+    const terr = sumError(tl, ul, t);
+    const v = roundToOdd(t, terr);
+    const z = th + v;
+    // z is normal or an exact zero: |th| >= 2^-502 unless c + uh cancels exactly, and then the
+    // result is ul alone (|ul| >= 2^-1006 when not zero), exact. A zero z from th + v = 0
+    // exactly takes the sign RNE gives (+0), as a*b + c does (IEEE 754-2008 6.3).
+    if (z !== 0 && Math.abs(z) < 2 ** -1000) return false;
+    if (terr !== 0 || sumError(th, v, z) !== 0) {
+      // Inexact — but NX can be decided here only when the odd rounding did not hide bits.
+      if (terr !== 0 && (fp.fflags & FLAG_NX) === 0) return false;
+      fp.fflags |= FLAG_NX;
+    }
+    d[rd] = z;
+    return true;
+  }
+  const funct5 = insn >>> 27;
+  switch (funct5) {
+    case 0x00: // FADD.D
+    case 0x01: // FSUB.D
+    case 0x02: // FMUL.D
+    case 0x03: { // FDIV.D
+      if (roundingMode(insn, fp) !== RNE) return false;
+      const a = d[rs1]!;
+      const b0 = d[rs2]!;
+      if (!inRange(a) || !inRange(b0)) return false;
+      let r: number;
+      let exact: boolean;
+      if (funct5 === 0x02) {
+        r = a * b0;
+        exact = productError(a, b0, r) === 0;
+      } else if (funct5 === 0x03) {
+        r = a / b0;
+        const p = r * b0;
+        exact = a - p === productError(r, b0, p);
+      } else {
+        const b = funct5 === 0x01 ? -b0 : b0;
+        r = a + b;
+        exact = sumError(a, b, r) === 0;
+      }
+      if (!exact) fp.fflags |= FLAG_NX;
+      d[rd] = r;
+      return true;
+    }
+    case 0x0b: { // FSQRT.D
+      if (rs2 !== 0 || roundingMode(insn, fp) !== RNE) return false;
+      const a = d[rs1]!;
+      if (!(a > 0) || !inRange(a)) return false;
+      const r = Math.sqrt(a);
+      const p = r * r;
+      if (a - p !== productError(r, r, p)) fp.fflags |= FLAG_NX;
+      d[rd] = r;
+      return true;
+    }
+    case 0x04: { // FSGNJ.D, FSGNJN.D, FSGNJX.D: bits only (a NaN's payload is kept)
+      const f3 = (insn >>> 12) & 7;
+      if (f3 > 2) return false;
+      const hi = w[2 * rs1 + 1]!;
+      const sign = f3 === 0 ? w[2 * rs2 + 1]! : f3 === 1 ? ~w[2 * rs2 + 1]! : hi ^ w[2 * rs2 + 1]!;
+      w[2 * rd] = w[2 * rs1]!;
+      w[2 * rd + 1] = (hi & 0x7fff_ffff) | (sign & ~0x7fff_ffff);
+      return true;
+    }
+    case 0x14: { // FLE.D (0), FLT.D (1), FEQ.D (2) of ordered operands: no flags
+      const f3 = (insn >>> 12) & 7;
+      const a = d[rs1]!;
+      const b = d[rs2]!;
+      if (f3 > 2 || a !== a || b !== b) return false;
+      const r = f3 === 0 ? a <= b : f3 === 1 ? a < b : a === b;
+      if (rd !== 0) x[rd] = r ? 1n : 0n;
+      return true;
+    }
+    case 0x18: { // FCVT.W.D (0), FCVT.WU.D (1), FCVT.L.D (2), FCVT.LU.D (3) in range
+      const rm = roundingMode(insn, fp);
+      const a = d[rs1]!;
+      if (rs2 > 3 || (rm !== RTZ && rm !== RNE) || a !== a) return false;
+      let t = Math.trunc(a);
+      if (rm === RNE) {
+        // Ties to even: Math.round rounds ties up; undo that for an odd result of a tie.
+        t = Math.round(a);
+        if (t - a === 0.5 && t % 2 !== 0) t -= 1;
+      }
+      const lo = rs2 === 0 ? -TWO31 : rs2 === 2 ? -TWO63 : 0;
+      const hi = rs2 === 0 ? TWO31 : rs2 === 1 ? TWO32 : rs2 === 2 ? TWO63 : TWO64;
+      if (!(t >= lo && t < hi)) return false; // out of range: NV and the saturated value
+      if (t !== a) fp.fflags |= FLAG_NX;
+      // unpriv spec 11.7: the 32-bit results (W and WU alike) are sign-extended on RV64.
+      if (rd !== 0) x[rd] = rs2 === 1 ? BigInt.asUintN(64, BigInt(t | 0)) : BigInt.asUintN(64, BigInt(t));
+      return true;
+    }
+    case 0x1a: { // FCVT.D.W (0), FCVT.D.WU (1), FCVT.D.L (2), FCVT.D.LU (3): exact ones
+      // A reserved rm is illegal even where the result would be exact (the core says so).
+      if (rs2 > 3 || roundingMode(insn, fp) > 4) return false;
+      const v = x[rs1]!;
+      let n: number;
+      if (rs2 === 0) n = Number(BigInt.asIntN(32, v));
+      else if (rs2 === 1) n = Number(v & 0xffff_ffffn);
+      else {
+        n = Number(rs2 === 2 ? BigInt.asIntN(64, v) : v);
+        if (Math.abs(n) > TWO53) return false; // may round: the soft-float core
+      }
+      d[rd] = n;
+      return true;
+    }
+    case 0x1c: { // FMV.X.D (funct3 0); FCLASS.D goes to the core
+      if (rs2 !== 0 || ((insn >>> 12) & 7) !== 0) return false;
+      if (rd !== 0) x[rd] = fp.f[rs1]!;
+      return true;
+    }
+    case 0x1e: { // FMV.D.X
+      if (rs2 !== 0 || ((insn >>> 12) & 7) !== 0) return false;
+      fp.f[rd] = x[rs1]!;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
