@@ -112,7 +112,7 @@ describe('host fast path = soft-float core', () => {
         // The product about half an ulp of the addend, its low part deciding a tie: RN(th + RN(tl + ul))
         // rounds twice there (a tie to even) where the fused result must not.
         const cv = toNumber(c);
-        const half = Math.abs(cv) * 2 ** -53;
+        const half = 2 ** (Math.floor(Math.log2(Math.abs(cv))) - 53); // half an ulp of c
         b = fromNumber(((i & 8) !== 0 ? -half : half) / toNumber(a));
       } else if (k === 1) c = fromNumber(-p);
       else if (k === 2) c = fromNumber(p * (1 + 2 ** -(1 + randomInt(next, 52))));

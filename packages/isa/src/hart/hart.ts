@@ -18,6 +18,7 @@ import {
 } from './hstatus.js';
 import type { CsrDef } from './csr-file.js';
 import { executeFp } from './fp-dispatch.js';
+import { FpRegisters } from './fp-registers.js';
 import type { FpState } from './fp-dispatch.js';
 import {
   OP_AMO, OP_AUIPC, OP_BRANCH, OP_FP, OP_IMM, OP_IMM_32, OP_JAL, OP_JALR, OP_LOAD, OP_LOAD_FP, OP_LUI, OP_MADD,
@@ -33,7 +34,7 @@ import { mulDiv32, mulDiv64 } from './muldiv.js';
 import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
-import { ST_FETCH, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS, WHY_YIELD } from './jit/wasm/layout.js';
+import { ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS, WHY_YIELD } from './jit/wasm/layout.js';
 import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
 import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
 import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
@@ -216,11 +217,12 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** The integer registers (in the WebAssembly translator's slot when the hart has one). */
   readonly x: BigUint64Array;
-  readonly f = new BigUint64Array(32);
+  /** The FP registers (in the slot too when the hart has one). */
+  readonly f: BigUint64Array;
   /** FP state handed to the FP unit; `fp.f` is `f`. */
-  readonly fp: FpState = {
-    f: this.f, fflags: 0, frm: 0, d: new Float64Array(this.f.buffer, this.f.byteOffset, 32), w: new Int32Array(this.f.buffer, this.f.byteOffset, 64),
-  };
+  readonly fp: FpState;
+  /** `fp` as this hart made it (FpRegisters: also says when blocks may run FP inline). */
+  private readonly fpRegs: FpRegisters;
   retired = 0;
   private privLevel = PRIV_M;
   /** Virtualization mode V (priv spec 8.1). */
@@ -403,18 +405,23 @@ export class Hart implements BlockHart, TranslatingHart {
     if (slot >= 0) {
       const buffer = rt!.buffer;
       this.x = new BigUint64Array(buffer, slot + ST_X, 32);
+      this.f = new BigUint64Array(buffer, slot + ST_F, 32);
+      this.fpRegs = new FpRegisters(this.f, new Int32Array(buffer, slot + ST_FFLAGS, 3));
       this.fetchPages = new PageCache({ buffer, offset: slot + ST_FETCH });
       this.loadPages = new PageCache({ buffer, offset: slot + ST_LOAD });
       this.storePages = new PageCache({ buffer, offset: slot + ST_STORE });
       this.slotWords = new Int32Array(buffer, slot, ST_STORE / 4);
     } else {
       this.x = new BigUint64Array(32);
+      this.f = new BigUint64Array(32);
+      this.fpRegs = new FpRegisters(this.f, new Int32Array(3));
       this.fetchPages = new PageCache();
       this.loadPages = new PageCache();
       this.storePages = new PageCache();
       this.slotWords = new Int32Array(0);
     }
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
+    this.fp = this.fpRegs;
     this.own = { x: this.x, xw: this.xw, f: this.f, fp: this.fp };
     this.cexp = compressedTable();
     // On shared RAM, blocks only in WebAssembly: those fence and see other threads' code changes
@@ -669,6 +676,7 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     if (what & DERIVE_SSTC) this.updateSstc();
     if (what & DERIVE_ATTENTION) this.updateAttention();
+    this.syncFpInline();
   }
 
   /** Forget cached translations after satp, privilege, mstatus, PMP or sfence changes. */
@@ -805,6 +813,16 @@ export class Hart implements BlockHart, TranslatingHart {
   markFpDirty(): void {
     this.mstatus |= FS_DIRTY << MSTATUS_FS_SHIFT;
     if (this.virtMode) this.vsstatus |= FS_DIRTY << MSTATUS_FS_SHIFT;
+    this.syncFpInline();
+  }
+
+  /**
+   * Whether blocks may run FP instructions inline (FpRegisters.inline): FS is Dirty, and vsstatus.FS
+   * too under V=1. Every change of mstatus, vsstatus or V comes through rederive or markFpDirty.
+   */
+  private syncFpInline(): void {
+    this.fpRegs.inline = (this.mstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT === FS_DIRTY &&
+      (!this.virtMode || (this.vsstatus & MSTATUS_FS) >> MSTATUS_FS_SHIFT === FS_DIRTY);
   }
 
   // ---------------------------------------------------------------- execution

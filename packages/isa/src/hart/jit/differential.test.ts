@@ -210,6 +210,45 @@ describe('translator (JavaScript and WebAssembly back ends) vs interpreter on ge
     expect(outcome('js')).toEqual(off);
   });
 
+  it('runs D arithmetic inline in WebAssembly blocks as the FP unit does (NX set, RNE; fused multiply-adds near ties)', () => {
+    // Operands in the inline range, fflags.NX set first (1/3), so blocks run FADD/FSUB/FMUL/FDIV/
+    // FSQRT and the fused multiply-adds inline; half the fused cases put the product near half an
+    // ulp of the addend, where rounding the low parts to nearest instead of to odd gives a tie
+    // rounded the wrong way. Each result goes to x6 and into two accumulators.
+    const r = rng(77);
+    const f64 = new Float64Array(1);
+    const u64 = new BigUint64Array(f64.buffer);
+    const bits = (v: number): string => {
+      f64[0] = v;
+      return `0x${u64[0]!.toString(16)}`;
+    };
+    // Blocks of about ten instructions (run() enters a block only when its slice covers it).
+    const lines = ['li x5, 0x2000', 'csrs mstatus, x5', 'li x5, 1', 'fcvt.d.l f9, x5', 'li x5, 3', 'fcvt.d.l f10, x5', 'fdiv.d f9, f9, f10', 'li x21, 4', 'start:', 'la x20, table'];
+    const table: string[] = ['.balign 8', 'table:'];
+    for (let n = 0; n < 240; n++) {
+      const a = (1 + r() / 2 ** 32 + r() / 2 ** 53) * 2 ** ((r() % 40) - 20);
+      const cv = (1 + (r() % 1_000_000) / 1_000_003) * 2 ** ((r() % 40) - 20) * (r() % 2 === 0 ? 1 : -1);
+      // Half an ulp of the addend over a: the product is that within an ulp of its own.
+      const half = 2 ** (Math.floor(Math.log2(Math.abs(cv))) - 53);
+      const b = n % 2 === 0 ? (half * (r() % 2 === 0 ? 1 : -1)) / a : (1 + (r() % 999) / 1000) * 2 ** ((r() % 30) - 15);
+      table.push(`.dword ${bits(a)}`, `.dword ${bits(b)}`, `.dword ${bits(cv)}`);
+      lines.push('fld f1, 0(x20)', 'fld f2, 8(x20)', 'fld f3, 16(x20)', 'addi x20, x20, 24');
+      // Three fused multiply-adds to one of each of the others.
+      const k = n % 12;
+      const op = k < 9 ? ['fmadd.d', 'fmsub.d', 'fnmsub.d', 'fnmadd.d'][k % 4]! : ['fadd.d', 'fsub.d', 'fmul.d', 'fdiv.d', 'fsqrt.d'][(n >> 2) % 5]!;
+      if (k < 9) lines.push(`${op} f4, f1, f2, f3`);
+      else if (op === 'fsqrt.d') lines.push('fabs.d f1, f1', 'fsqrt.d f4, f1');
+      else lines.push(`${op} f4, f1, f3`);
+      lines.push('fmv.x.d x6, f4', 'xor x24, x24, x6', 'srli x23, x24, 7', 'add x24, x24, x23', 'sub x25, x25, x6', 'j 1f', '1:');
+    }
+    lines.push('addi x21, x21, -1', 'beq x21, x0, 1f', 'j start', '1:', 'frflags x26', 'wfi', ...table);
+    const src = lines.join('\n');
+    // Seed 1049: slices of 54 instructions; FS on.
+    const off = run(src, 1049, false);
+    expect(off.x[24]).not.toBe(0n);
+    expect(run(src, 1049, 'wasm'), src).toEqual(off);
+  });
+
   it.each(['js', 'wasm'] as const)('translates (%s): a hot loop retires through blocks', (backend) => {
     const ram = new Ram(RAM_BASE, 1 << 20);
     const bus = new SystemBus(ram);

@@ -6,7 +6,10 @@
 
 /** Value types (spec 5.3.1). */
 export const I32 = 0x7f;
+const F64_SCRATCH = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64_SCRATCH.buffer);
 export const I64 = 0x7e;
+export const F64 = 0x7c;
 /** Block type "no result" (spec 5.4.1). */
 const VOID = 0x40;
 
@@ -28,6 +31,11 @@ export const Op = {
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80, i64_rem_s: 0x81, i64_rem_u: 0x82,
   i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  f64_load: 0x2b, f64_store: 0x39, f64_const: 0x44, f64_ne: 0x62, f64_neg: 0x9a,
+  i64_reinterpret_f64: 0xbd, f64_reinterpret_i64: 0xbf,
+  f64_eq: 0x61, f64_lt: 0x63, f64_gt: 0x64, f64_le: 0x65, f64_ge: 0x66,
+  f64_abs: 0x99, f64_trunc: 0x9d, f64_sqrt: 0x9f, f64_add: 0xa0, f64_sub: 0xa1, f64_mul: 0xa2, f64_div: 0xa3,
+  i32_trunc_f64_s: 0xaa, i64_trunc_f64_s: 0xb0, f64_convert_i32_s: 0xb7, f64_convert_i64_s: 0xb9,
 } as const;
 
 /**
@@ -141,6 +149,13 @@ export class Code {
     this.bytes.push(Op.i64_const);
     if (typeof n === 'number' && n === (n | 0)) sleb32(this.bytes, n);
     else sleb(this.bytes, BigInt.asIntN(64, BigInt(n)));
+    return this;
+  }
+  /** An f64 constant (its IEEE 754 bits, little-endian). */
+  f64(n: number): this {
+    this.bytes.push(Op.f64_const);
+    F64_SCRATCH[0] = n;
+    for (let i = 0; i < 8; i++) this.bytes.push(F64_BYTES[i]!);
     return this;
   }
   /** A load or store with a constant offset (memarg: alignment hint 0, offset). */

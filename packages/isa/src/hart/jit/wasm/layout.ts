@@ -20,6 +20,12 @@ export const ST_PC = 256;
 export const ST_TOTAL = 264;
 /** Why the dispatcher returned: WHY_MISS or WHY_STOP. */
 export const ST_WHY = 268;
+/** f0..f31 as i64/f64 (the hart's own `f` is a view of them; FpRegisters). */
+export const ST_F = 512;
+/** fcsr.fflags and fcsr.frm (i32 each), then 1 when blocks may run FP inline (FpRegisters.inline). */
+export const ST_FFLAGS = 768;
+export const ST_FRM = 772;
+export const ST_FP_INLINE = 776;
 /** The fetch, load and store page caches (PAGE_CACHE_BYTES each). */
 export const ST_FETCH = 1024;
 export const ST_LOAD = ST_FETCH + 5120;

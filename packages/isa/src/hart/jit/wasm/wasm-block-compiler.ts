@@ -24,8 +24,10 @@ import {
 } from '../../formats.js';
 import { forEachBlockInstruction } from '../block-scan.js';
 import { type WasmMemory, type WasmTable, wasmApi } from '@vm/mmu';
-import { Code, encodeModule, I32, I64, Op } from './encoder.js';
-import { JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_LOAD, ST_PC, ST_STORE, ST_X } from './layout.js';
+import { Code, encodeModule, F64, I32, I64, Op } from './encoder.js';
+import {
+  JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_F, ST_FFLAGS, ST_FP_INLINE, ST_FRM, ST_LOAD, ST_PC, ST_STORE, ST_X,
+} from './layout.js';
 
 /** A compiled block: its function (encoded into a module with others by encodeBlocks) and shape. */
 export interface WasmBlock {
@@ -61,6 +63,24 @@ const FUNC_MULHU = 0;
 const INSN_WFI = 0x1050_0073;
 
 const MIN64 = -(2n ** 63n);
+
+/**
+ * Whether blocks may run this D-format OP-FP instruction inline (under a run-time condition that
+ * fpOp emits): FADD, FSUB, FMUL, FDIV and FSQRT under RNE or DYN; the sign injections; the
+ * comparisons; FCVT.W.D and FCVT.L.D with RTZ; FCVT.D.W and FCVT.D.L with a legal rm; FMV.X.D and
+ * FMV.D.X. Everything else goes to the hart's FP unit.
+ */
+function fpInline(funct5: number, f3: number, rs2: number): boolean {
+  switch (funct5) {
+    case 0x00: case 0x01: case 0x02: case 0x03: return f3 === 0 || f3 === 7;
+    case 0x0b: return (f3 === 0 || f3 === 7) && rs2 === 0;
+    case 0x04: case 0x14: return f3 <= 2;
+    case 0x18: return f3 === 1 && (rs2 === 0 || rs2 === 2);
+    case 0x1a: return (rs2 === 0 || rs2 === 2) && f3 !== 5 && f3 !== 6;
+    case 0x1c: case 0x1e: return f3 === 0 && rs2 === 0;
+    default: return false;
+  }
+}
 
 /**
  * Whether an OP-FP instruction writes integer register rd (unpriv spec 11.6-11.9, 12.x): the
@@ -129,6 +149,8 @@ class BlockEmitter {
   private rs1 = 0;
   private rs2 = 0;
   private f3 = 0;
+  /** f64 scratch locals (fpLocals). */
+  private readonly f64Locals: number[] = [];
   /** The RAM chunk and the entry's offset in it (compile()): exec() reads compressed parcels there. */
   private view: DataView | undefined;
   private off = 0;
@@ -530,15 +552,14 @@ class BlockEmitter {
         return this.exec(insn, at, len, i);
       case OP_LOAD_FP:
       case OP_STORE_FP:
+        return this.fpMemory(insn, at, len, i);
       case OP_MADD:
       case OP_MSUB:
       case OP_NMSUB:
       case OP_NMADD:
-        // F and D through the hart (its FP unit keeps fflags and rounding exact): the block goes
-        // on after them instead of ending, so FP code runs in blocks. Their rd is an f register.
-        return this.exec(insn, at, len, i, false);
+        return this.fusedMultiplyAdd(insn, at, len, i);
       case OP_FP:
-        return this.exec(insn, at, len, i, fpWritesX(insn));
+        return this.fpOp(insn, at, len, i);
       case OP_SYSTEM:
         // CSR accesses, ECALL/EBREAK, xRET, SFENCE.VMA: through the hart; not WFI (it ends run())
         // nor the hypervisor loads and stores (funct3 4).
@@ -596,6 +617,264 @@ class BlockEmitter {
     c.get(this.k).i32(i + 1).op(Op.i32_add).get(this.r).i32(1).op(Op.i32_shr_u, Op.i32_sub).i32(-1).op(Op.i32_xor).ret();
     c.end();
     if (writesX && this.rd !== 0) c.get(ST).mem(Op.i64_load, ST_X + 8 * this.rd).set(this.reg(this.rd));
+    return 'next';
+  }
+
+  /**
+   * FLD/FLW/FSD/FSW: inline while FP may run inline (ST_FP_INLINE: FS Dirty), through the page
+   * caches as integer accesses go (a miss leaves the block before it, and the interpreter does
+   * it); otherwise, and for reserved widths, through the hart (its illegal-instruction trap).
+   */
+  private fpMemory(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    const f3 = this.f3;
+    if (f3 !== 2 && f3 !== 3) return this.exec(insn, at, len, i, false);
+    const store = (insn & 0x7f) === OP_STORE_FP;
+    const width = f3 === 3 ? 8 : 4;
+    c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
+    c.if();
+    const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
+    this.get(this.rs1);
+    if (imm !== 0) c.i64(imm).op(Op.i64_add);
+    c.set(this.a);
+    this.access(store, width, at, i);
+    if (store) {
+      // FSW stores the low 32 bits as they are (unpriv spec 11.5).
+      c.get(this.o).get(ST).mem(Op.i64_load, ST_F + 8 * this.rs2).mem(width === 8 ? Op.i64_store : Op.i64_store32, 0);
+    } else {
+      // FLW NaN-boxes (unpriv spec 12.2).
+      c.get(ST).get(this.o);
+      if (width === 8) c.mem(Op.i64_load, 0);
+      else c.mem(Op.i64_load32_u, 0).i64(-0x1_0000_0000).op(Op.i64_or);
+      c.mem(Op.i64_store, ST_F + 8 * this.rd);
+    }
+    c.else();
+    this.exec(insn, at, len, i, false);
+    c.end();
+    return 'next';
+  }
+
+  /**
+   * FMADD.D, FMSUB.D, FNMSUB.D, FNMADD.D: inline under the arithmetic's condition (FS Dirty, RNE,
+   * NX set, the three operands in range), one rounding of ±(a*b) ± c by Boldo and Melquiond's
+   * emulation, as fp/host-fast-path.ts does it (and argues); the hart's FP unit otherwise. With
+   * c in range the exact result is zero or at least 2^-556 in magnitude (to cancel, a*b must be
+   * about |c| >= 2^-450, and then it lies on a grid of 2^-555), so it is never subnormal here.
+   * The S format goes to the hart.
+   */
+  private fusedMultiplyAdd(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    const f3 = this.f3;
+    if (((insn >>> 25) & 3) !== 1 || (f3 !== 0 && f3 !== 7)) return this.exec(insn, at, len, i, false);
+    const op = insn & 0x7f;
+    const rs3 = insn >>> 27;
+    const [a, b, z, t, ah, al, bh, bl] = this.fpLocals();
+    c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
+    this.nxSet();
+    this.fInRange(this.rs1);
+    this.fInRange(this.rs2);
+    this.fInRange(rs3);
+    c.op(Op.i32_and, Op.i32_and, Op.i32_and, Op.i32_and);
+    if (f3 === 7) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
+    c.if();
+    // Veltkamp splits of a and b (2^27 + 1), then uh = a*b and its exact error ul (TwoProduct),
+    // in the order of host-fast-path.ts productError.
+    const split = (x: number, hi: number, lo: number): void => {
+      c.f64(134217729).get(x).op(Op.f64_mul).tee(t).get(t).get(x).op(Op.f64_sub, Op.f64_sub).set(hi);
+      c.get(x).get(hi).op(Op.f64_sub).set(lo);
+    };
+    this.fget(this.rs1);
+    c.set(a);
+    this.fget(this.rs2);
+    c.set(b);
+    split(a, ah, al);
+    split(b, bh, bl);
+    const neg = op === 0x4b || op === 0x4f; // FNMSUB, FNMADD: -(a*b)
+    c.get(a).get(b).op(Op.f64_mul).set(z); // z = uh for now
+    c.get(ah).get(bh).op(Op.f64_mul).get(z).op(Op.f64_sub).get(ah).get(bl).op(Op.f64_mul, Op.f64_add);
+    c.get(al).get(bh).op(Op.f64_mul, Op.f64_add).get(al).get(bl).op(Op.f64_mul, Op.f64_add).set(t); // t = ul
+    if (neg) {
+      c.get(z).op(Op.f64_neg).set(z);
+      c.get(t).op(Op.f64_neg).set(t);
+    }
+    // Now a = the addend (negated for FMSUB, FNMADD), b = uh, bl = ul; th = a + b and its error tl.
+    c.get(t).set(bl);
+    c.get(z).set(b);
+    this.fget(rs3);
+    if (op === 0x47 || op === 0x4f) c.op(Op.f64_neg);
+    c.set(a);
+    this.twoSum(a, b, z, t, ah, al); // z = th, t = tl
+    // u = tl + ul and its error (in ah); v = u rounded to odd.
+    c.get(z).set(bh); // keep th
+    this.twoSum(t, bl, z, ah, a, b); // z = u, ah = its error
+    c.get(ah).f64(0).op(Op.f64_ne);
+    c.get(z).op(Op.i64_reinterpret_f64).i64(1).op(Op.i64_and, Op.i64_eqz, Op.i32_and);
+    c.if();
+    // Even and inexact: its neighbour toward the exact sum (one unit more in magnitude when the
+    // error has the sum's sign), which is odd.
+    c.get(z).op(Op.i64_reinterpret_f64).i64(1).i64(-1).get(z).f64(0).op(Op.f64_gt).get(ah).f64(0).op(Op.f64_gt, Op.i32_eq, Op.select);
+    c.op(Op.i64_add, Op.f64_reinterpret_i64).set(z);
+    c.end();
+    c.get(ST).get(bh).get(z).op(Op.f64_add).mem(Op.f64_store, ST_F + 8 * this.rd);
+    c.else();
+    this.exec(insn, at, len, i, false);
+    c.end();
+    return 'next';
+  }
+
+  /** s = x + y and err = its exact rounding error (TwoSum, as host-fast-path.ts sumError); p, q scratch. */
+  private twoSum(x: number, y: number, s: number, err: number, p: number, q: number): void {
+    const c = this.c;
+    c.get(x).get(y).op(Op.f64_add).set(s);
+    c.get(s).get(x).op(Op.f64_sub).set(q); // bv
+    c.get(s).get(q).op(Op.f64_sub).set(p); // av
+    c.get(x).get(p).op(Op.f64_sub).get(y).get(q).op(Op.f64_sub, Op.f64_add).set(err);
+  }
+
+  /** Eight f64 locals for the fused multiply-adds (made once per block). */
+  private fpLocals(): number[] {
+    if (this.f64Locals.length === 0) for (let n = 0; n < 8; n++) this.f64Locals.push(this.c.local(F64));
+    return this.f64Locals;
+  }
+
+  /** Push an f register of the slot as f64. */
+  private fget(r: number): void {
+    this.c.get(ST).mem(Op.f64_load, ST_F + 8 * r);
+  }
+
+  /** Push whether f register r is a double with 2^-450 <= |v| <= 2^450 (the fast path's range). */
+  private fInRange(r: number): void {
+    const c = this.c;
+    this.fget(r);
+    c.op(Op.f64_abs).f64(2 ** -450).op(Op.f64_ge);
+    this.fget(r);
+    c.op(Op.f64_abs).f64(2 ** 450).op(Op.f64_le, Op.i32_and);
+  }
+
+  /** Push whether fcsr.fflags already holds NX (an inexact result then adds nothing). */
+  private nxSet(): void {
+    this.c.get(ST).mem(Op.i32_load, ST_FFLAGS).i32(1).op(Op.i32_and);
+  }
+
+  /**
+   * An OP-FP instruction: the common D ones inline where WebAssembly's f64 arithmetic gives the
+   * IEEE result and fflags need nothing new (fp/host-fast-path.ts argues each case); the
+   * condition is checked at run time, and the hart's FP unit does the rest (exec). Inline needs
+   * FS Dirty (ST_FP_INLINE); a rounding operation needs RNE (the rm field, or frm for DYN),
+   * operands in range (no overflow, underflow or special), and NX already set, so that whether
+   * the result is inexact does not matter — QEMU's hardfloat rule.
+   */
+  private fpOp(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    const writesX = fpWritesX(insn);
+    const { rd, rs1, rs2, f3 } = this;
+    const funct5 = insn >>> 27;
+    if (((insn >>> 25) & 3) !== 1) return this.exec(insn, at, len, i, writesX); // D only
+    if (!fpInline(funct5, f3, rs2)) return this.exec(insn, at, len, i, writesX);
+    // The run-time condition (see fpInline for what each needs).
+    c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
+    switch (funct5) {
+      case 0x00: case 0x01: case 0x02: case 0x03: // FADD FSUB FMUL FDIV
+        this.nxSet();
+        this.fInRange(rs1);
+        this.fInRange(rs2);
+        c.op(Op.i32_and, Op.i32_and, Op.i32_and);
+        break;
+      case 0x0b: // FSQRT
+        this.nxSet();
+        this.fInRange(rs1);
+        this.fget(rs1);
+        c.f64(0).op(Op.f64_gt, Op.i32_and, Op.i32_and, Op.i32_and);
+        break;
+      case 0x14: // ordered operands (x == x is false for a NaN)
+        this.fget(rs1);
+        this.fget(rs1);
+        c.op(Op.f64_eq);
+        this.fget(rs2);
+        this.fget(rs2);
+        c.op(Op.f64_eq, Op.i32_and, Op.i32_and);
+        break;
+      case 0x18: // in range, and exact or NX already set
+        this.fget(rs1);
+        c.f64(rs2 === 0 ? -2147483649 : -(2 ** 63)).op(rs2 === 0 ? Op.f64_gt : Op.f64_ge);
+        this.fget(rs1);
+        c.f64(rs2 === 0 ? 2147483648 : 2 ** 63).op(Op.f64_lt, Op.i32_and);
+        this.fget(rs1);
+        c.op(Op.f64_trunc);
+        this.fget(rs1);
+        c.op(Op.f64_eq);
+        this.nxSet();
+        c.op(Op.i32_or, Op.i32_and, Op.i32_and);
+        break;
+      case 0x1a: // DYN needs a legal frm; FCVT.D.L an exactly representable value
+        if (f3 === 7) c.get(ST).mem(Op.i32_load, ST_FRM).i32(4).op(Op.i32_le_u, Op.i32_and);
+        if (rs2 === 2) {
+          this.get(rs1);
+          c.i64(2 ** 53).op(Op.i64_add).i64(2 ** 54).op(Op.i64_le_u, Op.i32_and);
+        }
+        break;
+      default: // FSGNJ*, FMV.X.D, FMV.D.X: FS Dirty is all
+    }
+    // DYN rounding of an arithmetic instruction: RNE in frm.
+    if (f3 === 7 && funct5 <= 0x0b) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
+    c.if();
+    switch (funct5) {
+      case 0x00: case 0x01: case 0x02: case 0x03:
+        c.get(ST);
+        this.fget(rs1);
+        this.fget(rs2);
+        c.op([Op.f64_add, Op.f64_sub, Op.f64_mul, Op.f64_div][funct5]!).mem(Op.f64_store, ST_F + 8 * rd);
+        break;
+      case 0x0b:
+        c.get(ST);
+        this.fget(rs1);
+        c.op(Op.f64_sqrt).mem(Op.f64_store, ST_F + 8 * rd);
+        break;
+      case 0x04: {
+        // Bits only: rs1's magnitude, the sign from rs2 (FSGNJ), its inverse (FSGNJN) or the two
+        // signs' xor (FSGNJX); a NaN keeps its payload.
+        const load = (r: number): void => { c.get(ST).mem(Op.i64_load, ST_F + 8 * r); };
+        c.get(ST);
+        load(rs1);
+        c.i64(0x7fff_ffff_ffff_ffffn).op(Op.i64_and);
+        if (f3 === 2) load(rs1);
+        load(rs2);
+        if (f3 === 1) c.i64(-1).op(Op.i64_xor);
+        if (f3 === 2) c.op(Op.i64_xor);
+        c.i64(-0x8000_0000_0000_0000n).op(Op.i64_and, Op.i64_or).mem(Op.i64_store, ST_F + 8 * rd);
+        break;
+      }
+      case 0x14:
+        this.fget(rs1);
+        this.fget(rs2);
+        c.op([Op.f64_le, Op.f64_lt, Op.f64_eq][f3]!, Op.i64_extend_i32_u);
+        this.put(rd);
+        break;
+      case 0x18:
+        this.fget(rs1);
+        if (rs2 === 0) c.op(Op.i32_trunc_f64_s, Op.i64_extend_i32_s);
+        else c.op(Op.i64_trunc_f64_s);
+        this.put(rd);
+        break;
+      case 0x1a:
+        c.get(ST);
+        this.get(rs1);
+        if (rs2 === 0) c.op(Op.i32_wrap_i64, Op.f64_convert_i32_s);
+        else c.op(Op.f64_convert_i64_s);
+        c.mem(Op.f64_store, ST_F + 8 * rd);
+        break;
+      case 0x1c:
+        c.get(ST).mem(Op.i64_load, ST_F + 8 * rs1);
+        this.put(rd);
+        break;
+      default: // 0x1e
+        c.get(ST);
+        this.get(rs1);
+        c.mem(Op.i64_store, ST_F + 8 * rd);
+    }
+    c.else();
+    this.exec(insn, at, len, i, writesX);
+    c.end();
     return 'next';
   }
 
