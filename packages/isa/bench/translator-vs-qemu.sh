@@ -4,6 +4,7 @@
 # qemu-system-riscv64 (TCG), -bios none:
 #   cpu    our `cpu` workload (guests/user/cpu.c in kernel-m)
 #   bzip2  Debian's libbz2 compressing and decompressing 128 KiB per iteration (guests/bzip2)
+#   fp     double-precision gravity and matrix product (guests/fpbench)
 # Per-iteration cost is taken from the difference between a long and a short run, so boot and
 # start-up (Node, QEMU) cancel out; each configuration runs REPS times and the fastest counts
 # (the machine is shared).
@@ -33,7 +34,8 @@ for w in $WORKLOADS; do
   # QEMU's start-up varies by ±0.5 s here, so its long run is long enough to dwarf that.
   cpu) img=guests/images/kernel-m.elf; SHORT=200; LONG=20000; QLONG=200000; args() { echo "workload=cpu cpu.iters=$1"; } ;;
   bzip2) img=guests/bzip2/images/bzip2-bench.elf; SHORT=1; LONG=6; QLONG=60; args() { echo "bzip2.iters=$1"; } ;;
-  *) echo "unknown workload $w (cpu, bzip2)" >&2; exit 2 ;;
+  fp) img=guests/fpbench/images/fp-bench.elf; SHORT=20; LONG=1000; QLONG=5000; args() { echo "fp.iters=$1"; } ;;
+  *) echo "unknown workload $w (cpu, bzip2, fp)" >&2; exit 2 ;;
   esac
   tS=$(ours $SHORT ""); tL=$(ours $LONG "")
   jS=$(ours $SHORT "" js); jL=$(ours $LONG "" js)

@@ -1,7 +1,7 @@
 /**
  * The host fast path (host-fast-path.ts) against the soft-float core, instruction for
  * instruction: the same registers, x results and fflags, or both refusing an illegal encoding.
- * Operands lean to the cases the fast path takes and to where it must be careful — short
+ * Operands lean to the cases the fast path takes and to where it must be careful — zeros, short
  * fractions (exact results and ties), fused multiply-adds whose addend cancels the product,
  * integers for the conversions — with specials and random bits mixed in, each case once with
  * fflags clear and once with NX already set.
@@ -41,9 +41,10 @@ function toNumber(b: bigint): number {
 
 /** A double operand: mostly moderate exponents (the fast path's range), sometimes anything. */
 function operand(next: () => number): bigint {
-  const k = randomInt(next, 10);
+  const k = randomInt(next, 12);
   if (k === 0) return randomBits(next, 64);
   if (k <= 2) return randomOperand(next, D_SPEC, false);
+  if (k === 3) return next() < 0.5 ? 0n : 0x8000_0000_0000_0000n; // ±0
   return randomOperand(next, D_SPEC, true, 1023 + randomInt(next, 200) - 100);
 }
 

@@ -9,8 +9,8 @@ import { RNE, RTZ } from './rounding-mode.js';
  * Math.sqrt correctly rounded to nearest, ties to even (ECMA-262 6.1.6.1; IEEE 754-2008 4.3.1),
  * so under RNE a result is right whenever it can neither overflow nor be subnormal, and what
  * remains to decide is whether it is inexact (NX, the only flag such operands can raise):
- *  - operands are finite, non-zero and 2^-450 <= |v| <= 2^450: sums are exact zero or at least
- *    2^-502, products, quotients and roots lie within [2^-900, 2^900] (normal, finite);
+ *  - operands are finite and 2^-450 <= |v| <= 2^450, or zero: sums are exact zero or at least
+ *    2^-502, products, quotients and roots zero or within [2^-900, 2^900] (normal, finite);
  *  - a result's rounding error is exact in that range, so NX is decided exactly:
  *    TwoSum (Knuth) for a + b, TwoProduct (Dekker, Veltkamp splitting) for a * b, and for a / b
  *    and sqrt(a) the residual a - q*b (a - r*r), exact by Sterbenz's lemma since q*b ~ a;
@@ -40,6 +40,11 @@ const scratchWords = new Int32Array(scratch.buffer);
 function inRange(v: number): boolean {
   const m = Math.abs(v);
   return m >= LOW && m <= HIGH; // false for NaN, zero, infinities and subnormals too
+}
+
+/** In range, or a zero (±0): what the arithmetic below also takes exactly (x*0, x+0, 0/x). */
+function inRangeOrZero(v: number): boolean {
+  return v === 0 || inRange(v);
 }
 
 /** Rounding error of s = fl(a + b) (TwoSum): exact, zero iff the sum is. */
@@ -109,7 +114,10 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
     const a = d[rs1]!;
     const b = d[rs2]!;
     const c0 = d[insn >>> 27]!;
-    if (!inRange(a) || !inRange(b) || !inRange(c0)) return false;
+    // Zeros too (a running sum starts at 0, matrices hold zeros): with c = 0 the steps below give
+    // RN(a*b), with a*b = 0 they give c; both zero is left to the core (the sign of an exact zero
+    // sum, IEEE 754-2008 6.3).
+    if (!inRangeOrZero(a) || !inRangeOrZero(b) || !inRangeOrZero(c0) || (c0 === 0 && (a === 0 || b === 0))) return false;
     const negProduct = op === 0x4b || op === 0x4f;
     const c = op === 0x47 || op === 0x4f ? -c0 : c0;
     const uh0 = a * b;
@@ -143,7 +151,9 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
       if (roundingMode(insn, fp) !== RNE) return false;
       const a = d[rs1]!;
       const b0 = d[rs2]!;
-      if (!inRange(a) || !inRange(b0)) return false;
+      // A zero operand gives an exact result (IEEE's signed zeros, as the host computes them),
+      // except a zero divisor (DZ).
+      if (!inRangeOrZero(a) || !(funct5 === 0x03 ? inRange(b0) : inRangeOrZero(b0))) return false;
       let r: number;
       let exact: boolean;
       if (funct5 === 0x02) {
@@ -165,7 +175,7 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
     case 0x0b: { // FSQRT.D
       if (rs2 !== 0 || roundingMode(insn, fp) !== RNE) return false;
       const a = d[rs1]!;
-      if (!(a > 0) || !inRange(a)) return false;
+      if (!(a > 0 || a === 0) || !inRangeOrZero(a)) return false; // sqrt(±0) = ±0, exact
       const r = Math.sqrt(a);
       const p = r * r;
       if (a - p !== productError(r, r, p)) fp.fflags |= FLAG_NX;

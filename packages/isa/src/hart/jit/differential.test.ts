@@ -231,7 +231,10 @@ describe('translator (JavaScript and WebAssembly back ends) vs interpreter on ge
       // Half an ulp of the addend over a: the product is that within an ulp of its own.
       const half = 2 ** (Math.floor(Math.log2(Math.abs(cv))) - 53);
       const b = n % 2 === 0 ? (half * (r() % 2 === 0 ? 1 : -1)) / a : (1 + (r() % 999) / 1000) * 2 ** ((r() % 30) - 15);
-      table.push(`.dword ${bits(a)}`, `.dword ${bits(b)}`, `.dword ${bits(cv)}`);
+      // Every tenth case a zero operand (±0 addend or factor: exact results, signed zeros).
+      const z = n % 10 === 5 ? (r() % 2 === 0 ? 0 : -0) : undefined;
+      const which = r() % 3;
+      table.push(`.dword ${bits(z !== undefined && which === 0 ? z : a)}`, `.dword ${bits(z !== undefined && which === 1 ? z : b)}`, `.dword ${bits(z !== undefined && which !== 1 ? z : cv)}`);
       lines.push('fld f1, 0(x20)', 'fld f2, 8(x20)', 'fld f3, 16(x20)', 'addi x20, x20, 24');
       // Three fused multiply-adds to one of each of the others.
       const k = n % 12;

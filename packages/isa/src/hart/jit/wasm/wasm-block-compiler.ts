@@ -656,10 +656,11 @@ class BlockEmitter {
 
   /**
    * FMADD.D, FMSUB.D, FNMSUB.D, FNMADD.D: inline under the arithmetic's condition (FS Dirty, RNE,
-   * NX set, the three operands in range), one rounding of ±(a*b) ± c by Boldo and Melquiond's
-   * emulation, as fp/host-fast-path.ts does it (and argues); the hart's FP unit otherwise. With
-   * c in range the exact result is zero or at least 2^-556 in magnitude (to cancel, a*b must be
-   * about |c| >= 2^-450, and then it lies on a grid of 2^-555), so it is never subnormal here.
+   * NX set, the three operands in range or zero, not a zero product with a zero addend), one
+   * rounding of ±(a*b) ± c by Boldo and Melquiond's emulation, as fp/host-fast-path.ts does it
+   * (and argues); the hart's FP unit otherwise. With c in range the exact result is zero or at
+   * least 2^-556 in magnitude (to cancel, a*b must be about |c| >= 2^-450, and then it lies on a
+   * grid of 2^-555); with c = 0 it is a*b, with a*b = 0 it is c: never subnormal here.
    * The S format goes to the hart.
    */
   private fusedMultiplyAdd(insn: number, at: number, len: number, i: number): Kind {
@@ -671,10 +672,15 @@ class BlockEmitter {
     const [a, b, z, t, ah, al, bh, bl] = this.fpLocals();
     c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
     this.nxSet();
-    this.fInRange(this.rs1);
-    this.fInRange(this.rs2);
-    this.fInRange(rs3);
+    this.fOk(this.rs1);
+    this.fOk(this.rs2);
+    this.fOk(rs3);
     c.op(Op.i32_and, Op.i32_and, Op.i32_and, Op.i32_and);
+    // Not a zero product with a zero addend (the sign of an exact zero sum: the hart's FP unit).
+    this.fZero(rs3);
+    this.fZero(this.rs1);
+    this.fZero(this.rs2);
+    c.op(Op.i32_or, Op.i32_and, Op.i32_eqz, Op.i32_and);
     if (f3 === 7) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
     c.if();
     // Veltkamp splits of a and b (2^27 + 1), then uh = a*b and its exact error ul (TwoProduct),
@@ -751,6 +757,19 @@ class BlockEmitter {
     c.op(Op.f64_abs).f64(2 ** 450).op(Op.f64_le, Op.i32_and);
   }
 
+  /** Push whether f register r is in that range or a zero (x*0, x+0, 0/x are exact). */
+  private fOk(r: number): void {
+    this.fInRange(r);
+    this.fget(r);
+    this.c.f64(0).op(Op.f64_eq, Op.i32_or);
+  }
+
+  /** Push whether f register r is ±0. */
+  private fZero(r: number): void {
+    this.fget(r);
+    this.c.f64(0).op(Op.f64_eq);
+  }
+
   /** Push whether fcsr.fflags already holds NX (an inexact result then adds nothing). */
   private nxSet(): void {
     this.c.get(ST).mem(Op.i32_load, ST_FFLAGS).i32(1).op(Op.i32_and);
@@ -774,17 +793,18 @@ class BlockEmitter {
     // The run-time condition (see fpInline for what each needs).
     c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
     switch (funct5) {
-      case 0x00: case 0x01: case 0x02: case 0x03: // FADD FSUB FMUL FDIV
+      case 0x00: case 0x01: case 0x02: case 0x03: // FADD FSUB FMUL FDIV (not by zero: DZ)
         this.nxSet();
-        this.fInRange(rs1);
-        this.fInRange(rs2);
+        this.fOk(rs1);
+        if (funct5 === 0x03) this.fInRange(rs2);
+        else this.fOk(rs2);
         c.op(Op.i32_and, Op.i32_and, Op.i32_and);
         break;
-      case 0x0b: // FSQRT
+      case 0x0b: // FSQRT of a positive number or ±0
         this.nxSet();
-        this.fInRange(rs1);
+        this.fOk(rs1);
         this.fget(rs1);
-        c.f64(0).op(Op.f64_gt, Op.i32_and, Op.i32_and, Op.i32_and);
+        c.f64(0).op(Op.f64_ge, Op.i32_and, Op.i32_and, Op.i32_and);
         break;
       case 0x14: // ordered operands (x == x is false for a NaN)
         this.fget(rs1);
