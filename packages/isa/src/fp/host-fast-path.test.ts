@@ -148,7 +148,10 @@ describe('host fast path = soft-float core', () => {
       const a = i % 17 === 0 ? operand(next) : fromNumber(Number.isFinite(v) ? v : 1.5);
       const rm = [0, 1, 7, 2, 5][randomInt(next, 5)]!;
       check(fcvtToInt(int, 'D', 6, 1, rm), (h) => { h.fp.f[1] = a; }, randomInt(next, 2), `fcvt.${int.toLowerCase()}.d ${hex(a)} rm ${rm}`);
-      const n = i % 2 === 0 ? randomBits(next, 64) : BigInt.asUintN(64, BigInt(randomInt(next, 2 ** 30) - 2 ** 29) << BigInt(randomInt(next, 40)));
+      // Random bits, small shifted values, and ±2^53 ± 1 (the edge of exact conversion).
+      const n = i % 3 === 0 ? randomBits(next, 64) : i % 3 === 1
+        ? BigInt.asUintN(64, BigInt(randomInt(next, 2 ** 30) - 2 ** 29) << BigInt(randomInt(next, 40)))
+        : BigInt.asUintN(64, (i % 2 === 0 ? 1n : -1n) * (2n ** 53n + BigInt(randomInt(next, 3) - 1)));
       check(fcvtFromInt('D', int, 3, 5, rm), (h) => { h.x[5] = n; }, 0, `fcvt.d.${int.toLowerCase()} ${hex(n)} rm ${rm}`);
     }
   });

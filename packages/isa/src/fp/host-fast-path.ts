@@ -27,7 +27,7 @@ import { RNE, RTZ } from './rounding-mode.js';
 const LOW = 2 ** -450;
 const HIGH = 2 ** 450;
 const SPLIT = 134217729; // 2^27 + 1
-const TWO53 = 2 ** 53;
+const TWO53N = 2n ** 53n;
 const TWO63 = 2 ** 63;
 const TWO64 = 2 ** 64;
 const TWO31 = 2 ** 31;
@@ -226,8 +226,10 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
       if (rs2 === 0) n = Number(BigInt.asIntN(32, v));
       else if (rs2 === 1) n = Number(v & 0xffff_ffffn);
       else {
-        n = Number(rs2 === 2 ? BigInt.asIntN(64, v) : v);
-        if (Math.abs(n) > TWO53) return false; // may round: the soft-float core
+        // Exact only within ±2^53 (decided on the integer: 2^53 + 1 converts to 2^53).
+        const big = rs2 === 2 ? BigInt.asIntN(64, v) : v;
+        if (big > TWO53N || big < -TWO53N) return false; // may round: the soft-float core
+        n = Number(big);
       }
       d[rd] = n;
       return true;
