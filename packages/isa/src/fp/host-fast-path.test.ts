@@ -11,8 +11,8 @@ import { executeFp } from './execute.js';
 import { hostFastPath } from './host-fast-path.js';
 import type { FpState } from './state.js';
 import type { CompareOp, FusedOp, IntName } from './test-support/encode.js';
-import { binary, fcmp, fcvtFromInt, fcvtToInt, fmvFromInt, fmvToInt, fsgnj, fsqrt, fused } from './test-support/encode.js';
-import { D_SPEC } from './test-support/oracle.js';
+import { binary, fcmp, fcvtFloat, fcvtFromInt, fcvtToInt, fmvFromInt, fmvToInt, fsgnj, fsqrt, fused } from './test-support/encode.js';
+import { D_SPEC, S_SPEC } from './test-support/oracle.js';
 import { randomBits, randomInt, randomOperand, rng } from './test-support/random.js';
 
 interface Hw {
@@ -154,5 +154,86 @@ describe('host fast path = soft-float core', () => {
         : BigInt.asUintN(64, (i % 2 === 0 ? 1n : -1n) * (2n ** 53n + BigInt(randomInt(next, 3) - 1)));
       check(fcvtFromInt('D', int, 3, 5, rm), (h) => { h.x[5] = n; }, 0, `fcvt.d.${int.toLowerCase()} ${hex(n)} rm ${rm}`);
     }
+  });
+
+  describe('the S format', () => {
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const BOX = 0xffff_ffff_0000_0000n;
+    const box = (v: number): bigint => {
+      f32[0] = v;
+      return BOX | BigInt(u32[0]!);
+    };
+    const valueOf = (b: bigint): number => {
+      u32[0] = Number(b & 0xffff_ffffn);
+      return f32[0]!;
+    };
+    /** A boxed single: mostly moderate exponents, some zeros and specials, now and then not boxed. */
+    const single = (next: () => number): bigint => {
+      const k = randomInt(next, 14);
+      if (k === 0) return randomBits(next, 64); // almost never boxed: reads as the canonical NaN
+      if (k === 1) return next() < 0.5 ? BOX : BOX | 0x8000_0000n;
+      if (k <= 3) return BOX | randomOperand(next, S_SPEC, false);
+      return BOX | randomOperand(next, S_SPEC, true, 127 + randomInt(next, 80) - 40);
+    };
+
+    it.each(['fadd', 'fsub', 'fmul', 'fdiv'] as const)('%s.s', (op) => {
+      const next = rng(201 + op.length * 5);
+      let taken = 0;
+      for (let i = 0; i < N; i++) {
+        const a = single(next);
+        const b = i % 4 === 0 ? box(valueOf(a) * 2 ** (randomInt(next, 9) - 4)) : single(next);
+        const rm = i % 7 === 0 ? randomInt(next, 8) : i % 2 === 0 ? 7 : 0;
+        taken += check(binary(op, 'S', 3, 1, 2, rm), (h) => { h.fp.f[1] = a; h.fp.f[2] = b; }, i % 11 === 0 ? randomInt(next, 8) : 0, `${op}.s ${hex(a)} ${hex(b)} rm ${rm}`);
+      }
+      expect(taken).toBeGreaterThan(N / 2);
+    });
+
+    it('fsqrt.s, fcvt.s.d, fcvt.d.s', () => {
+      const next = rng(17);
+      let taken = 0;
+      for (let i = 0; i < N; i++) {
+        const r = valueOf(single(next));
+        const a = i % 3 === 0 ? box(Math.fround(Math.abs(Math.round(r * 64) / 64) ** 2)) : single(next);
+        taken += check(fsqrt('S', 3, 1, i % 5 === 0 ? 7 : 0), (h) => { h.fp.f[1] = a; }, i % 13 === 0 ? 1 : 0, `fsqrt.s ${hex(a)}`);
+        const dbl = i % 2 === 0 ? fromNumber(valueOf(a) * (1 + 2 ** -(20 + randomInt(next, 40)))) : operand(next);
+        taken += check(fcvtFloat('S', 3, 1, i % 3 === 0 ? 7 : 0), (h) => { h.fp.f[1] = dbl; }, 0, `fcvt.s.d ${hex(dbl)}`);
+        check(fcvtFloat('D', 3, 1, [0, 7, 5][i % 3]!), (h) => { h.fp.f[1] = a; }, i % 2 === 0 ? 6 : 0, `fcvt.d.s ${hex(a)}`);
+      }
+      expect(taken).toBeGreaterThan(N / 2);
+    });
+
+    it.each(['fmadd', 'fmsub', 'fnmsub', 'fnmadd'] as const)('%s.s', (op: FusedOp) => {
+      const next = rng(61 + op.length * 3);
+      let taken = 0;
+      for (let i = 0; i < N; i++) {
+        const a = single(next);
+        let b = single(next);
+        let c = single(next);
+        const av = valueOf(a);
+        const k = i % 4;
+        if (k === 0) {
+          // The product about half an ulp (of a single) of the addend: ties for a double rounding.
+          const half = 2 ** (Math.floor(Math.log2(Math.abs(valueOf(c)))) - 24);
+          b = box(((i & 8) !== 0 ? -half : half) / av);
+        } else if (k === 1) c = box(-av * valueOf(b));
+        const rm = i % 9 === 0 ? randomInt(next, 8) : 7;
+        taken += check(fused(op, 'S', 4, 1, 2, 3, rm), (h) => { h.fp.f[1] = a; h.fp.f[2] = b; h.fp.f[3] = c; }, 0, `${op}.s ${hex(a)} ${hex(b)} ${hex(c)} rm ${rm}`);
+      }
+      expect(taken).toBeGreaterThan(N / 3);
+    });
+
+    it('comparisons and moves', () => {
+      const next = rng(23);
+      for (let i = 0; i < N; i++) {
+        const a = single(next);
+        const b = i % 3 === 0 ? a : single(next);
+        const xv = randomBits(next, 64);
+        const setup = (h: Hw): void => { h.fp.f[1] = a; h.fp.f[2] = b; h.x[5] = xv; };
+        check(fcmp((['feq', 'flt', 'fle'] as CompareOp[])[i % 3]!, 'S', 6, 1, 2), setup, 0, 'fcmp.s');
+        check(fmvToInt('S', 6, 1), setup, 0, 'fmv.x.w');
+        check(fmvFromInt('S', 3, 5), setup, 0, 'fmv.w.x');
+      }
+    });
   });
 });

@@ -36,6 +36,11 @@ const TWO32 = 2 ** 32;
 /** A double's bits, for round-to-odd's last-bit test and step. */
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
+/** A single's bits. */
+const single32 = new Float32Array(1);
+const singleBits = new Int32Array(single32.buffer);
+const LOW_S = 2 ** -60;
+const HIGH_S = 2 ** 60;
 
 function inRange(v: number): boolean {
   const m = Math.abs(v);
@@ -103,7 +108,10 @@ function roundingMode(insn: number, fp: FpState): number {
 export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): boolean {
   const d = fp.d;
   const w = fp.w;
-  if (d === undefined || w === undefined || ((insn >>> 25) & 3) !== 1) return false; // D only
+  if (d === undefined || w === undefined) return false;
+  const fmt = (insn >>> 25) & 3;
+  if (fmt === 0) return single(insn, x, fp, w);
+  if (fmt !== 1) return false;
   const rd = (insn >>> 7) & 31;
   const rs1 = (insn >>> 15) & 31;
   const rs2 = (insn >>> 20) & 31;
@@ -182,6 +190,13 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
       d[rd] = r;
       return true;
     }
+    case 0x08: { // FCVT.D.S (rs2 = 0): exact for a boxed, non-NaN single (any legal rm)
+      if (rs2 !== 0 || roundingMode(insn, fp) > 4) return false;
+      const a = readSingle(w, rs1);
+      if (a !== a) return false; // NaN (or not boxed): the core (NV for a signaling one)
+      d[rd] = a;
+      return true;
+    }
     case 0x04: { // FSGNJ.D, FSGNJN.D, FSGNJX.D: bits only (a NaN's payload is kept)
       const f3 = (insn >>> 12) & 7;
       if (f3 > 2) return false;
@@ -242,6 +257,127 @@ export function hostFastPath(insn: number, x: BigUint64Array, fp: FpState): bool
     case 0x1e: { // FMV.D.X
       if (rs2 !== 0 || ((insn >>> 12) & 7) !== 0) return false;
       fp.f[rd] = x[rs1]!;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A NaN-boxed single's value (unpriv spec 12.2), or NaN when f register r is not boxed. */
+function readSingle(w: Int32Array, r: number): number {
+  if (w[2 * r + 1] !== -1) return NaN;
+  singleBits[0] = w[2 * r]!;
+  return single32[0]!;
+}
+
+/** Write a single result, NaN-boxed. */
+function writeSingle(w: Int32Array, r: number, v: number): void {
+  single32[0] = v;
+  w[2 * r] = singleBits[0]!;
+  w[2 * r + 1] = -1;
+}
+
+/** Zero, or 2^-60 <= |v| <= 2^60: products, quotients, roots and sums of such singles are zero or normal singles. */
+function singleOk(v: number): boolean {
+  const m = Math.abs(v);
+  return v === 0 || (m >= LOW_S && m <= HIGH_S);
+}
+
+/**
+ * The S format on the host, as the D one above. A single's + - * / and sqrt are the double result
+ * rounded to single (Math.fround): double rounding is innocuous for these when 53 >= 2*24 + 2
+ * (Figueroa, "When is double rounding innocuous?", SIGNUM 1995); NX from the double residuals,
+ * exact for singles. The fused multiply-adds round a*b + c (a*b exact in a double) to odd in
+ * double precision, then to single: correct, as rounding to odd in p + 2 or more bits then to
+ * nearest in p is (Boldo and Melquiond, above). Operands must be NaN-boxed; FCVT.S.D and FCVT.D.S
+ * convert in range; everything else goes to the soft-float core.
+ */
+function single(insn: number, x: BigUint64Array, fp: FpState, w: Int32Array): boolean {
+  const rd = (insn >>> 7) & 31;
+  const rs1 = (insn >>> 15) & 31;
+  const rs2 = (insn >>> 20) & 31;
+  const op = insn & 0x7f;
+  if (op !== 0x53) {
+    if (roundingMode(insn, fp) !== RNE) return false;
+    const a = readSingle(w, rs1);
+    const b = readSingle(w, rs2);
+    const c0 = readSingle(w, insn >>> 27);
+    if (!singleOk(a) || !singleOk(b) || !singleOk(c0) || (c0 === 0 && (a === 0 || b === 0))) return false;
+    const p = (op === 0x4b || op === 0x4f ? -a : a) * b; // exact: 48 bits
+    const c = op === 0x47 || op === 0x4f ? -c0 : c0;
+    const s = p + c;
+    const err = sumError(p, c, s);
+    const r = Math.fround(roundToOdd(s, err));
+    if (err !== 0 || r !== s) fp.fflags |= FLAG_NX;
+    writeSingle(w, rd, r);
+    return true;
+  }
+  const funct5 = insn >>> 27;
+  switch (funct5) {
+    case 0x00: // FADD.S
+    case 0x01: // FSUB.S
+    case 0x02: // FMUL.S
+    case 0x03: { // FDIV.S
+      if (roundingMode(insn, fp) !== RNE) return false;
+      const a = readSingle(w, rs1);
+      const b = readSingle(w, rs2);
+      if (!singleOk(a) || !singleOk(b) || (funct5 === 0x03 && b === 0)) return false;
+      let r: number;
+      let exact: boolean;
+      if (funct5 === 0x02) {
+        const p = a * b; // exact
+        r = Math.fround(p);
+        exact = r === p;
+      } else if (funct5 === 0x03) {
+        r = Math.fround(a / b);
+        exact = r * b === a; // r*b is exact in a double
+      } else {
+        const bb = funct5 === 0x01 ? -b : b;
+        const sum = a + bb;
+        r = Math.fround(sum);
+        exact = sumError(a, bb, sum) === 0 && r === sum;
+      }
+      if (!exact) fp.fflags |= FLAG_NX;
+      writeSingle(w, rd, r);
+      return true;
+    }
+    case 0x0b: { // FSQRT.S
+      if (rs2 !== 0 || roundingMode(insn, fp) !== RNE) return false;
+      const a = readSingle(w, rs1);
+      if (!(a >= 0) || !singleOk(a)) return false;
+      const r = Math.fround(Math.sqrt(a));
+      if (r * r !== a) fp.fflags |= FLAG_NX; // r*r is exact in a double
+      writeSingle(w, rd, r);
+      return true;
+    }
+    case 0x08: { // FCVT.S.D (rs2 = 1)
+      if (rs2 !== 1 || roundingMode(insn, fp) !== RNE) return false;
+      const a = fp.d![rs1]!;
+      if (!(a === 0 || (Math.abs(a) >= 2 ** -120 && Math.abs(a) <= 2 ** 120))) return false;
+      const r = Math.fround(a);
+      if (r !== a) fp.fflags |= FLAG_NX;
+      writeSingle(w, rd, r);
+      return true;
+    }
+    case 0x14: { // FLE.S (0), FLT.S (1), FEQ.S (2) of ordered, boxed operands
+      const f3 = (insn >>> 12) & 7;
+      const a = readSingle(w, rs1);
+      const b = readSingle(w, rs2);
+      if (f3 > 2 || a !== a || b !== b) return false;
+      const r = f3 === 0 ? a <= b : f3 === 1 ? a < b : a === b;
+      if (rd !== 0) x[rd] = r ? 1n : 0n;
+      return true;
+    }
+    case 0x1c: { // FMV.X.W (funct3 0): the low word, sign-extended, boxed or not
+      if (rs2 !== 0 || ((insn >>> 12) & 7) !== 0) return false;
+      if (rd !== 0) x[rd] = BigInt.asUintN(64, BigInt(w[2 * rs1]!));
+      return true;
+    }
+    case 0x1e: { // FMV.W.X
+      if (rs2 !== 0 || ((insn >>> 12) & 7) !== 0) return false;
+      w[2 * rd] = Number(x[rs1]! & 0xffff_ffffn) | 0;
+      w[2 * rd + 1] = -1;
       return true;
     }
     default:

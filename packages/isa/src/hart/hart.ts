@@ -1407,12 +1407,13 @@ export class Hart implements BlockHart, TranslatingHart {
   }
 
   /**
-   * WasmHart.jitExec: a CSR access, AMO, ECALL/EBREAK, xRET or SFENCE.VMA inside a WebAssembly
-   * block, run by the interpreter's own code (execAmo, execSystem) with the state it would see:
+   * WasmHart.jitExec: a CSR access, AMO, ECALL/EBREAK, xRET, SFENCE.VMA or F/D instruction inside a
+   * WebAssembly block (`raw`: the instruction, or a compressed one's parcel), run by the
+   * interpreter's own code (execAmo, execSystem, execFpMemory, the FP unit) with the state it would see:
    * the pc the block stored, the registers it wrote back, and the instructions retired so far
    * (counters and virtual time read them). The block goes on (0) only when nothing an instruction
    * fetch or the dispatcher depends on changed: no interrupt became takeable, the pc moved on by
-   * `len`, no translation was dropped (an AMO into code), and the CSR is one of CONTINUE_CSRS;
+   * `len`, no translation was dropped (an AMO or FP store into code), and a CSR is one of CONTINUE_CSRS;
    * otherwise it returns and the dispatcher yields (1).
    */
   jitExec(raw: number, len: number, retired: number): number {

@@ -252,6 +252,42 @@ describe('translator (JavaScript and WebAssembly back ends) vs interpreter on ge
     expect(run(src, 1049, 'wasm'), src).toEqual(off);
   });
 
+  it('runs S arithmetic inline in WebAssembly blocks as the FP unit does (NX set, RNE; fused multiply-adds near ties)', () => {
+    // As above for singles: products half an ulp (of a single) of the addend, zeros, conversions
+    // between the formats, moves and compares; each result's bits folded into x24 and x25.
+    const r = rng(91);
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const bits = (v: number): string => {
+      f32[0] = v;
+      return `0x${u32[0]!.toString(16)}`;
+    };
+    const lines = ['li x5, 0x2000', 'csrs mstatus, x5', 'li x5, 1', 'fcvt.s.l f9, x5', 'li x5, 3', 'fcvt.s.l f10, x5', 'fdiv.s f9, f9, f10', 'li x21, 4', 'start:', 'la x20, table'];
+    const table: string[] = ['.balign 8', 'table:'];
+    for (let n = 0; n < 240; n++) {
+      const a = Math.fround((1 + r() / 2 ** 32) * 2 ** ((r() % 30) - 15));
+      const cv = Math.fround((1 + r() / 2 ** 32) * 2 ** ((r() % 30) - 15) * (r() % 2 === 0 ? 1 : -1));
+      const half = 2 ** (Math.floor(Math.log2(Math.abs(cv))) - 24);
+      const b = Math.fround(n % 2 === 0 ? (half * (r() % 2 === 0 ? 1 : -1)) / a : (1 + (r() % 999) / 1000) * 2 ** ((r() % 20) - 10));
+      const z = n % 10 === 5 ? (r() % 2 === 0 ? 0 : -0) : undefined;
+      const which = r() % 3;
+      table.push(`.word ${bits(z !== undefined && which === 0 ? z : a)}`, `.word ${bits(z !== undefined && which === 1 ? z : b)}`, `.word ${bits(z !== undefined && which !== 1 ? z : cv)}`);
+      lines.push('flw f1, 0(x20)', 'flw f2, 4(x20)', 'flw f3, 8(x20)', 'addi x20, x20, 12');
+      const k = n % 12;
+      if (k < 6) lines.push(`${['fmadd.s', 'fmsub.s', 'fnmsub.s', 'fnmadd.s'][k % 4]!} f4, f1, f2, f3`);
+      else if (k === 6) lines.push('fabs.s f1, f1', 'fsqrt.s f4, f1');
+      else if (k === 7) lines.push('fcvt.d.s f5, f1', 'fmul.d f5, f5, f5', 'fmv.d.x f4, x0', 'fcvt.s.d f4, f5', 'fadd.s f4, f4, f1');
+      else if (k === 8) lines.push('feq.s x7, f1, f3', 'flt.s x8, f1, f2', 'add x7, x7, x8', 'fmv.w.x f4, x7');
+      else lines.push(`${['fadd.s', 'fsub.s', 'fmul.s', 'fdiv.s'][(n >> 2) % 4]!} f4, f1, f3`);
+      lines.push('fmv.x.w x6, f4', 'xor x24, x24, x6', 'srli x23, x24, 7', 'add x24, x24, x23', 'sub x25, x25, x6', 'j 1f', '1:');
+    }
+    lines.push('addi x21, x21, -1', 'beq x21, x0, 1f', 'j start', '1:', 'frflags x26', 'wfi', ...table);
+    const src = lines.join('\n');
+    const off = run(src, 1049, false);
+    expect(off.x[24]).not.toBe(0n);
+    expect(run(src, 1049, 'wasm'), src).toEqual(off);
+  });
+
   it.each(['js', 'wasm'] as const)('translates (%s): a hot loop retires through blocks', (backend) => {
     const ram = new Ram(RAM_BASE, 1 << 20);
     const bus = new SystemBus(ram);

@@ -78,6 +78,22 @@ function fpInline(funct5: number, f3: number, rs2: number): boolean {
     case 0x18: return f3 === 1 && (rs2 === 0 || rs2 === 2);
     case 0x1a: return (rs2 === 0 || rs2 === 2) && f3 !== 5 && f3 !== 6;
     case 0x1c: case 0x1e: return f3 === 0 && rs2 === 0;
+    case 0x08: return rs2 === 0 && f3 !== 5 && f3 !== 6; // FCVT.D.S
+    default: return false;
+  }
+}
+
+/**
+ * The same for the S format: FADD, FSUB, FMUL, FDIV and FSQRT under RNE or DYN, FSGNJ*, the
+ * comparisons, FCVT.S.D under RNE or DYN, FMV.X.W and FMV.W.X.
+ */
+function singleInline(funct5: number, f3: number, rs2: number): boolean {
+  switch (funct5) {
+    case 0x00: case 0x01: case 0x02: case 0x03: return f3 === 0 || f3 === 7;
+    case 0x0b: return (f3 === 0 || f3 === 7) && rs2 === 0;
+    case 0x04: case 0x14: return f3 <= 2;
+    case 0x08: return (f3 === 0 || f3 === 7) && rs2 === 1;
+    case 0x1c: case 0x1e: return f3 === 0 && rs2 === 0;
     default: return false;
   }
 }
@@ -666,7 +682,9 @@ class BlockEmitter {
   private fusedMultiplyAdd(insn: number, at: number, len: number, i: number): Kind {
     const c = this.c;
     const f3 = this.f3;
-    if (((insn >>> 25) & 3) !== 1 || (f3 !== 0 && f3 !== 7)) return this.exec(insn, at, len, i, false);
+    const fmt = (insn >>> 25) & 3;
+    if (fmt > 1 || (f3 !== 0 && f3 !== 7)) return this.exec(insn, at, len, i, false);
+    if (fmt === 0) return this.fusedMultiplyAddSingle(insn, at, len, i);
     const op = insn & 0x7f;
     const rs3 = insn >>> 27;
     const [a, b, z, t, ah, al, bh, bl] = this.fpLocals();
@@ -713,19 +731,94 @@ class BlockEmitter {
     // u = tl + ul and its error (in ah); v = u rounded to odd.
     c.get(z).set(bh); // keep th
     this.twoSum(t, bl, z, ah, a, b); // z = u, ah = its error
-    c.get(ah).f64(0).op(Op.f64_ne);
-    c.get(z).op(Op.i64_reinterpret_f64).i64(1).op(Op.i64_and, Op.i64_eqz, Op.i32_and);
-    c.if();
-    // Even and inexact: its neighbour toward the exact sum (one unit more in magnitude when the
-    // error has the sum's sign), which is odd.
-    c.get(z).op(Op.i64_reinterpret_f64).i64(1).i64(-1).get(z).f64(0).op(Op.f64_gt).get(ah).f64(0).op(Op.f64_gt, Op.i32_eq, Op.select);
-    c.op(Op.i64_add, Op.f64_reinterpret_i64).set(z);
-    c.end();
+    this.roundToOdd(z, ah);
     c.get(ST).get(bh).get(z).op(Op.f64_add).mem(Op.f64_store, ST_F + 8 * this.rd);
     c.else();
     this.exec(insn, at, len, i, false);
     c.end();
     return 'next';
+  }
+
+  /**
+   * FMADD.S and the others on singles: a*b is exact in a double, a*b + c is rounded to odd in
+   * double precision and then to single (f32.demote_f64, to nearest): correct, as
+   * fp/host-fast-path.ts argues; the condition is the arithmetic's, on boxed singles with
+   * 2^-60 <= |v| <= 2^60 or zero (the result is then zero or a normal single).
+   */
+  private fusedMultiplyAddSingle(insn: number, at: number, len: number, i: number): Kind {
+    const c = this.c;
+    const op = insn & 0x7f;
+    const rs3 = insn >>> 27;
+    const [a, b, s, err, p, q] = this.fpLocals();
+    c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
+    this.nxSet();
+    this.sOk(this.rs1);
+    this.sOk(this.rs2);
+    this.sOk(rs3);
+    c.op(Op.i32_and, Op.i32_and, Op.i32_and, Op.i32_and);
+    this.sZero(rs3);
+    this.sZero(this.rs1);
+    this.sZero(this.rs2);
+    c.op(Op.i32_or, Op.i32_and, Op.i32_eqz, Op.i32_and);
+    if (this.f3 === 7) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
+    c.if();
+    this.sget(this.rs1);
+    c.op(Op.f64_promote_f32);
+    if (op === 0x4b || op === 0x4f) c.op(Op.f64_neg);
+    this.sget(this.rs2);
+    c.op(Op.f64_promote_f32, Op.f64_mul).set(a); // the exact product
+    this.sget(rs3);
+    c.op(Op.f64_promote_f32);
+    if (op === 0x47 || op === 0x4f) c.op(Op.f64_neg);
+    c.set(b);
+    this.twoSum(a, b, s, err, p, q);
+    this.roundToOdd(s, err);
+    c.get(ST).get(s).op(Op.f32_demote_f64).mem(Op.f32_store, ST_F + 8 * this.rd);
+    c.get(ST).i32(-1).mem(Op.i32_store, ST_F + 8 * this.rd + 4);
+    c.else();
+    this.exec(insn, at, len, i, false);
+    c.end();
+    return 'next';
+  }
+
+  /** s = s rounded to odd given its exact error err (Boldo and Melquiond; host-fast-path.ts roundToOdd). */
+  private roundToOdd(s: number, err: number): void {
+    const c = this.c;
+    c.get(err).f64(0).op(Op.f64_ne);
+    c.get(s).op(Op.i64_reinterpret_f64).i64(1).op(Op.i64_and, Op.i64_eqz, Op.i32_and);
+    c.if();
+    // Even and inexact: its neighbour toward the exact sum (one unit more in magnitude when the
+    // error has the sum's sign), which is odd.
+    c.get(s).op(Op.i64_reinterpret_f64).i64(1).i64(-1).get(s).f64(0).op(Op.f64_gt).get(err).f64(0).op(Op.f64_gt, Op.i32_eq, Op.select);
+    c.op(Op.i64_add, Op.f64_reinterpret_i64).set(s);
+    c.end();
+  }
+
+  /** Push f register r's single (its low word) as f32. */
+  private sget(r: number): void {
+    this.c.get(ST).mem(Op.f32_load, ST_F + 8 * r);
+  }
+
+  /** Push whether f register r holds a NaN-boxed single (unpriv spec 12.2: bits 63..32 all ones). */
+  private sBoxed(r: number): void {
+    this.c.get(ST).mem(Op.i32_load, ST_F + 8 * r + 4).i32(-1).op(Op.i32_eq);
+  }
+
+  /** Push whether f register r is a boxed single that is zero or 2^-60 <= |v| <= 2^60. */
+  private sOk(r: number): void {
+    const c = this.c;
+    this.sBoxed(r);
+    this.sget(r);
+    c.op(Op.f32_abs, Op.f64_promote_f32).f64(2 ** -60).op(Op.f64_ge);
+    this.sget(r);
+    c.op(Op.f32_abs, Op.f64_promote_f32).f64(2 ** 60).op(Op.f64_le, Op.i32_and);
+    this.sZero(r);
+    c.op(Op.i32_or, Op.i32_and);
+  }
+
+  /** Push whether f register r's single is ±0 (its box is checked by sOk). */
+  private sZero(r: number): void {
+    this.c.get(ST).mem(Op.i32_load, ST_F + 8 * r).i32(0x7fff_ffff).op(Op.i32_and, Op.i32_eqz);
   }
 
   /** s = x + y and err = its exact rounding error (TwoSum, as host-fast-path.ts sumError); p, q scratch. */
@@ -788,7 +881,9 @@ class BlockEmitter {
     const writesX = fpWritesX(insn);
     const { rd, rs1, rs2, f3 } = this;
     const funct5 = insn >>> 27;
-    if (((insn >>> 25) & 3) !== 1) return this.exec(insn, at, len, i, writesX); // D only
+    const fmt = (insn >>> 25) & 3;
+    if (fmt === 0) return this.singleOp(insn, at, len, i, writesX);
+    if (fmt !== 1) return this.exec(insn, at, len, i, writesX);
     if (!fpInline(funct5, f3, rs2)) return this.exec(insn, at, len, i, writesX);
     // The run-time condition (see fpInline for what each needs).
     c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
@@ -833,10 +928,17 @@ class BlockEmitter {
           c.i64(2 ** 53).op(Op.i64_add).i64(2 ** 54).op(Op.i64_le_u, Op.i32_and);
         }
         break;
+      case 0x08: // FCVT.D.S of a boxed, ordered single (a legal rm)
+        this.sBoxed(rs1);
+        this.sget(rs1);
+        this.sget(rs1);
+        c.op(Op.f32_eq, Op.i32_and, Op.i32_and);
+        if (f3 === 7) c.get(ST).mem(Op.i32_load, ST_FRM).i32(4).op(Op.i32_le_u, Op.i32_and);
+        break;
       default: // FSGNJ*, FMV.X.D, FMV.D.X: FS Dirty is all
     }
     // DYN rounding of an arithmetic instruction: RNE in frm.
-    if (f3 === 7 && funct5 <= 0x0b) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
+    if (f3 === 7 && (funct5 <= 0x03 || funct5 === 0x0b)) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
     c.if();
     switch (funct5) {
       case 0x00: case 0x01: case 0x02: case 0x03:
@@ -887,10 +989,132 @@ class BlockEmitter {
         c.get(ST).mem(Op.i64_load, ST_F + 8 * rs1);
         this.put(rd);
         break;
+      case 0x08:
+        c.get(ST);
+        this.sget(rs1);
+        c.op(Op.f64_promote_f32).mem(Op.f64_store, ST_F + 8 * rd);
+        break;
       default: // 0x1e
         c.get(ST);
         this.get(rs1);
         c.mem(Op.i64_store, ST_F + 8 * rd);
+    }
+    c.else();
+    this.exec(insn, at, len, i, writesX);
+    c.end();
+    return 'next';
+  }
+
+  /**
+   * An OP-FP instruction on singles, as fpOp: WebAssembly's f32 arithmetic is IEEE binary32 with
+   * round to nearest even, so under the same rule (FS Dirty, RNE, NX set, boxed operands zero or
+   * in 2^-60..2^60, no zero divisor) its result is the instruction's; FCVT.S.D demotes a double in
+   * 2^-120..2^120 or zero. Results are NaN-boxed.
+   */
+  private singleOp(insn: number, at: number, len: number, i: number, writesX: boolean): Kind {
+    const c = this.c;
+    const { rd, rs1, rs2, f3 } = this;
+    const funct5 = insn >>> 27;
+    if (!singleInline(funct5, f3, rs2)) return this.exec(insn, at, len, i, writesX);
+    c.get(ST).mem(Op.i32_load, ST_FP_INLINE);
+    switch (funct5) {
+      case 0x00: case 0x01: case 0x02: case 0x03:
+        this.nxSet();
+        this.sOk(rs1);
+        this.sOk(rs2);
+        c.op(Op.i32_and, Op.i32_and, Op.i32_and);
+        if (funct5 === 0x03) {
+          this.sZero(rs2);
+          c.op(Op.i32_eqz, Op.i32_and);
+        }
+        break;
+      case 0x0b:
+        this.nxSet();
+        this.sOk(rs1);
+        this.sget(rs1);
+        c.op(Op.f64_promote_f32).f64(0).op(Op.f64_ge, Op.i32_and, Op.i32_and, Op.i32_and);
+        break;
+      case 0x04:
+        this.sBoxed(rs1);
+        this.sBoxed(rs2);
+        c.op(Op.i32_and, Op.i32_and);
+        break;
+      case 0x14:
+        this.sBoxed(rs1);
+        this.sBoxed(rs2);
+        c.op(Op.i32_and);
+        this.sget(rs1);
+        this.sget(rs1);
+        c.op(Op.f32_eq, Op.i32_and);
+        this.sget(rs2);
+        this.sget(rs2);
+        c.op(Op.f32_eq, Op.i32_and, Op.i32_and);
+        break;
+      case 0x08: {
+        // FCVT.S.D: zero, or 2^-120 <= |v| <= 2^120 (a normal single, no overflow).
+        this.nxSet();
+        this.fget(rs1);
+        c.op(Op.f64_abs).f64(2 ** -120).op(Op.f64_ge);
+        this.fget(rs1);
+        c.op(Op.f64_abs).f64(2 ** 120).op(Op.f64_le, Op.i32_and);
+        this.fZero(rs1);
+        c.op(Op.i32_or, Op.i32_and, Op.i32_and);
+        break;
+      }
+      default: // FMV.X.W, FMV.W.X: FS Dirty is all
+    }
+    if (f3 === 7 && (funct5 <= 0x03 || funct5 === 0x0b || funct5 === 0x08)) c.get(ST).mem(Op.i32_load, ST_FRM).op(Op.i32_eqz, Op.i32_and);
+    c.if();
+    const box = (): void => { c.get(ST).i32(-1).mem(Op.i32_store, ST_F + 8 * rd + 4); };
+    switch (funct5) {
+      case 0x00: case 0x01: case 0x02: case 0x03:
+        c.get(ST);
+        this.sget(rs1);
+        this.sget(rs2);
+        c.op([Op.f32_add, Op.f32_sub, Op.f32_mul, Op.f32_div][funct5]!).mem(Op.f32_store, ST_F + 8 * rd);
+        box();
+        break;
+      case 0x0b:
+        c.get(ST);
+        this.sget(rs1);
+        c.op(Op.f32_sqrt).mem(Op.f32_store, ST_F + 8 * rd);
+        box();
+        break;
+      case 0x04: {
+        // Bits of the low words, as for D (FSGNJ, FSGNJN, FSGNJX); both are boxed.
+        const load = (r: number): void => { c.get(ST).mem(Op.i32_load, ST_F + 8 * r); };
+        c.get(ST);
+        load(rs1);
+        c.i32(0x7fff_ffff).op(Op.i32_and);
+        if (f3 === 2) load(rs1);
+        load(rs2);
+        if (f3 === 1) c.i32(-1).op(Op.i32_xor);
+        if (f3 === 2) c.op(Op.i32_xor);
+        c.i32(-0x8000_0000).op(Op.i32_and, Op.i32_or).mem(Op.i32_store, ST_F + 8 * rd);
+        box();
+        break;
+      }
+      case 0x14:
+        this.sget(rs1);
+        this.sget(rs2);
+        c.op([Op.f32_le, Op.f32_lt, Op.f32_eq][f3]!, Op.i64_extend_i32_u);
+        this.put(rd);
+        break;
+      case 0x08:
+        c.get(ST);
+        this.fget(rs1);
+        c.op(Op.f32_demote_f64).mem(Op.f32_store, ST_F + 8 * rd);
+        box();
+        break;
+      case 0x1c: // FMV.X.W: the low word, sign-extended
+        c.get(ST).mem(Op.i64_load32_s, ST_F + 8 * rs1);
+        this.put(rd);
+        break;
+      default: // 0x1e FMV.W.X
+        c.get(ST);
+        this.get(rs1);
+        c.op(Op.i32_wrap_i64).mem(Op.i32_store, ST_F + 8 * rd);
+        box();
     }
     c.else();
     this.exec(insn, at, len, i, writesX);

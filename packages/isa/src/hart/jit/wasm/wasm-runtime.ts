@@ -31,7 +31,8 @@ export interface WasmHart {
   jitLoadPage(lo: number, hi: number, width: number): number;
   jitStorePage(lo: number, hi: number, width: number): number;
   /**
-   * Execute, as the interpreter would, the instruction `insn` (`len` bytes) at the pc the block
+   * Execute, as the interpreter would, the instruction `insn` (`len` bytes; a compressed one as its
+   * 16-bit parcel) at the pc the block
    * stored, `retired` instructions into its chain (read if it traps); the pc is left at the next
    * instruction. 0: the block goes on; 1: it must return to the dispatcher, which yields; 2: the
    * instruction trapped and the hart took the trap (pc at its handler): the block returns the
