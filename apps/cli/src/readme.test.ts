@@ -116,8 +116,11 @@ function GDB_SESSION(vm: string, gdb = 'gdb-multiarch -ex "target remote :$PORT"
     'PORT=$((20000 + RANDOM % 20000))',
     `${vm} & VM=$!`,
     // The stub listens once the board is built: retry the attach until it answers.
-    `for i in $(seq 60); do sleep 1; ${gdb} -q -nx -batch -ex "info registers pc" -ex kill >gdb.out 2>&1; grep -q "^pc" gdb.out && break; done`,
-    'cat gdb.out; wait $VM',
+    // Each session its own output file: the examples of one fence run side by side in one
+    // directory, and a shared gdb.out was truncated by one session's attach before another read it.
+    'OUT=$(mktemp)',
+    `for i in $(seq 60); do sleep 1; ${gdb} -q -nx -batch -ex "info registers pc" -ex kill >$OUT 2>&1; grep -q "^pc" $OUT && break; done`,
+    'cat $OUT; rm -f $OUT; wait $VM',
   ].join('\n');
 }
 
