@@ -199,7 +199,9 @@ export class Tracer {
     const tag = smp ? `CPU#${hart}: ` : '';
     const after = trapState(cpu);
     // A CSR instruction may write these registers itself; a trap writes cause and epc together.
-    const csrWrite = insn !== undefined && (insn.word & 0x7f) === 0x73 && ((insn.word >>> 12) & 7) !== 0;
+    // Such an instruction that completed went on to the next one; one that trapped (an
+    // unimplemented CSR, or an interrupt taken before it) went to the trap vector instead.
+    const csrWrite = insn !== undefined && (insn.word & 0x7f) === 0x73 && ((insn.word >>> 12) & 7) !== 0 && cpu.pc === pc + BigInt(insn.len);
     for (const level of ['m', 's'] as const) {
       const b = before[level];
       const a = after[level];
@@ -209,7 +211,8 @@ export class Tracer {
       const code = Number(a.cause & 0xffn);
       if (this.items.has('int')) {
         const desc = (async ? INTERRUPTS[code] : EXCEPTIONS[code]) ?? 'reserved';
-        this.log(`riscv_cpu_do_interrupt: hart:${hart}, async:${async ? 1 : 0}, cause:${hex16(a.cause)}, epc:0x${hex16(a.epc)}, tval:0x${hex16(a.tval)}, desc=${desc}\n`);
+        // QEMU logs the cause without mcause's interrupt bit (async says which kind).
+        this.log(`riscv_cpu_do_interrupt: hart:${hart}, async:${async ? 1 : 0}, cause:${hex16(BigInt.asUintN(63, a.cause))}, epc:0x${hex16(a.epc)}, tval:0x${hex16(a.tval)}, desc=${desc}\n`);
       }
       // An access fault on an address that translates: nothing answers at that physical address.
       if (!async && this.items.has('guest_errors') && (code === 1 || code === 5 || code === 7) && cpu.translate(a.tval) !== undefined) {
