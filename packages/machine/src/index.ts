@@ -3,6 +3,8 @@ export { DeviceRegistry } from './device-registry.js';
 export type { BoardDevice, BoardDeviceSpec, FdtContext } from './device-registry.js';
 export type { VirtMachineOptions, VirtioSlot, VirtioPlacement, PlacedVirtio } from './virt.js';
 export { bootVirt } from './boot.js';
+export { warmUp } from './warm-up/warm-up.js';
+export type { WarmUpReport } from './warm-up/warm-up.js';
 export { BoardSession } from './board-session.js';
 export type { BoardSessionOptions } from './board-session.js';
 export type { BootFile, BootSpec, BootInfo } from './boot.js';

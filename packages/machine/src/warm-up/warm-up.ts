@@ -1,0 +1,52 @@
+import { bootVirt } from '../boot.js';
+import { VIRT } from '../memory-map.js';
+import { VirtMachine } from '../virt.js';
+import { WARM_UP_IMAGE } from './image.js';
+
+/** What warmUp() did, for tests and logs. */
+export interface WarmUpReport {
+  /** The program powered off as it should (status 0); false means a hart bug, not a user error. */
+  readonly completed: boolean;
+  readonly instructions: number;
+  /** Traps the program's M-mode handler took, and its S-mode handler (warm-up.S). */
+  readonly mTraps: number;
+  readonly sTraps: number;
+  readonly milliseconds: number;
+}
+
+/** Where warm-up.S's handlers count their traps (COUNTS there). */
+const COUNTS = VIRT.dram.base + 0x10_2200;
+let report: WarmUpReport | undefined;
+
+/**
+ * Warm V8 up for the harts of this thread: run the warm-up program (warm-up.S: about 12,000
+ * instructions, the integer, M, A, F, D and compressed instructions, loads and stores of every
+ * width, MMIO, traps and interrupts in M, S under Sv39 and U mode) once, on a small board of its
+ * own that is then dropped. The first call does it; later calls return its report.
+ *
+ * Why: V8 optimizes the interpreter's loop once it is hot, with the type feedback gathered so
+ * far, and throws that code away ("insufficient type feedback") the first time a path runs that
+ * had not run before — in a fresh Linux boot about a dozen times over its first second, each
+ * time running unoptimized for the 30–100 ms TurboFan takes to compile it again. After the
+ * warm-up every common path has feedback before the first optimization. Nothing of the program
+ * is visible to the guests that run afterwards (its board, RAM and translation cache are its own).
+ * Give `translate` as the boards built after it will have it (default: VM_TRANSLATE, as theirs),
+ * so that the warmed-up code has seen harts of their shape. Figures: docs/translator.md, "A warm-up before the first guest".
+ */
+export function warmUp(options: { readonly translate?: boolean } = {}): WarmUpReport {
+  if (report !== undefined) return report;
+  const t0 = performance.now();
+  const m = new VirtMachine({ memory: 8 << 20, console: () => {}, translate: options.translate });
+  const bytes = Uint8Array.from(atob(WARM_UP_IMAGE), (c) => c.charCodeAt(0));
+  bootVirt(m, { kernel: { bytes, file: 'warm-up' } });
+  const exit = m.run(1_000_000);
+  const counts = new DataView(m.ram.copyOut(COUNTS, 16).buffer);
+  report = {
+    completed: exit.reason === 'poweroff' && exit.code === 0,
+    instructions: m.retired,
+    mTraps: Number(counts.getBigUint64(0, true)),
+    sTraps: Number(counts.getBigUint64(8, true)),
+    milliseconds: performance.now() - t0,
+  };
+  return report;
+}
