@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtIsFresh } from '../bin/built.js';
 
@@ -48,5 +50,28 @@ describe('bin/built.js: whether ./vm and the CLI tests may start the build', () 
   it('VM_CLI_FROM=source always takes the sources', () => {
     process.env['VM_CLI_FROM'] = 'source';
     expect(builtIsFresh(checkout().root)).toBe(false);
+  });
+});
+
+describe('bin/vm: the build while no source is newer than the last fresh check, else the sources', () => {
+  it('answers from the stamp without built.js, and goes back to the sources when one changes', () => {
+    // A checkout whose command prints where it runs from: dist/main.js or src/main.ts (via tsx).
+    const { root } = checkout();
+    const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+    mkdirSync(join(root, 'apps/cli/bin'), { recursive: true });
+    for (const f of ['vm', 'built.js']) copyFileSync(join(repo, 'apps/cli/bin', f), join(root, 'apps/cli/bin', f));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(root, 'apps/cli/dist/main.js'), 'console.log("dist")\n');
+    writeFileSync(join(root, 'apps/cli/src/main.ts'), 'console.log("source")\n');
+    const old = Date.now() / 1000 - 1000; // older than the build, as checkout() made it
+    utimesSync(join(root, 'apps/cli/src/main.ts'), old, old);
+    const vm = (): string => execFileSync('sh', [join(root, 'apps/cli/bin/vm')], { encoding: 'utf8' }).trim();
+    expect(vm()).toBe('dist'); // built.js found it fresh and left the stamp
+    expect(existsSync(join(root, 'apps/cli/dist/.fresh'))).toBe(true);
+    renameSync(join(root, 'apps/cli/bin/built.js'), join(root, 'apps/cli/bin/built.away'));
+    expect(vm()).toBe('dist'); // the stamp alone
+    renameSync(join(root, 'apps/cli/bin/built.away'), join(root, 'apps/cli/bin/built.js'));
+    writeFileSync(join(root, 'packages/isa/src/hart/hart.ts'), '// edited\n'); // now: newer than stamp and build
+    expect(vm()).toBe('source');
   });
 });
