@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { VmError } from '@vm/core';
 import { exitsByReason, formatReport, stoppedByHypervisor, summaryLine } from '../vm-report.js';
 import { takeFromPool, type RemoteInfo, type Reply, type Request, type RemoteStatus, type WorkerInit, type WorkerVm, type WorkerVmFactory } from './protocol.js';
-import { serveSyncLink } from '@vm/machine';
+import { serveSyncLink, warmUp } from '@vm/machine';
 
 const init = workerData as WorkerInit;
 const out: number[] = [];
@@ -89,6 +89,8 @@ function handle(request: unknown): Reply {
 /** The first reply, unasked: the VM is built (or why not). */
 async function start(): Promise<Reply> {
   try {
+    // This thread's V8 starts cold: the hart's warm-up program first, as vm run does on its thread.
+    if (process.env['VM_WARM_UP'] !== '0') warmUp();
     const mod = (await import(init.source.module)) as Record<string, unknown>;
     const f = mod[init.source.export];
     if (typeof f !== 'function') throw new Error(`${init.source.module} exports no function ${init.source.export}`);

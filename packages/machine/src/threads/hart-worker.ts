@@ -23,9 +23,12 @@ import { Rom } from '../rom.js';
 import { hasEnabledPending, sstcDeadline } from '../virt.js';
 import { SharedBoard, RUN } from './shared-board.js';
 import { SyncLink } from './sync-link.js';
+import { warmUp } from '../warm-up/warm-up.js';
 import type { HartReply, HartRequest, HartWorkerInit, ParkReply } from './protocol.js';
 
 const init = workerData as HartWorkerInit;
+// This thread's V8 starts cold: the hart's warm-up program first, as vm run does on its thread.
+if (process.env['VM_WARM_UP'] !== '0') warmUp({ translate: init.translate });
 const board = new SharedBoard(init.harts, init.board);
 const link = new SyncLink(init.port, init.flag, board.doorbellWord);
 const id = init.hartId;
