@@ -341,7 +341,12 @@ body:
         srliw   t3, t2, 3
         sraiw   t3, t0, 3
         lui     t3, 0xfffff
+        lui     t3, 0x80000
+        lui     t3, 0x40000
+        lui     t3, 0x7ffff
         auipc   t3, 0x7ffff
+        auipc   t3, 0x80000
+        auipc   t3, 0xfffff
         mul     t3, t0, t2
         mulh    t3, t0, t2
         mulhsu  t3, t0, t2
@@ -416,9 +421,17 @@ body:
 8:      bltu    t1, t0, 9f
 9:      bgeu    t0, t1, 10f
 10:     jal     leaf
-        li      t5, 40
+        j       14f
+13:     jal     t4, 15f                 # backward and forward jumps, long and short
+14:     c.j     13b
+15:     la      t4, 16f
+        addi    t4, t4, 8
+        jalr    t5, -8(t4)
+16:     li      t5, 40
 11:     addi    t5, t5, -1
         add     t6, t6, t5
+        lw      t4, -4(sp)
+        sw      t4, -8(sp)
         bnez    t5, 11b
         ld      ra, 8(sp)
         addi    sp, sp, 16

@@ -19,7 +19,7 @@ const COUNTS = VIRT.dram.base + 0x10_2200;
 let report: WarmUpReport | undefined;
 
 /**
- * Warm V8 up for the harts of this thread: run the warm-up program (warm-up.S: about 12,000
+ * Warm V8 up for the harts of this thread: run the warm-up program (warm-up.S: about 13,000
  * instructions, the integer, M, A, F, D and compressed instructions, loads and stores of every
  * width, MMIO, traps and interrupts in M, S under Sv39 and U mode) once, on a small board of its
  * own that is then dropped. The first call does it; later calls return its report.
