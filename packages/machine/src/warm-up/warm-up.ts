@@ -31,7 +31,8 @@ let report: WarmUpReport | undefined;
  * warm-up every common path has feedback before the first optimization. Nothing of the program
  * is visible to the guests that run afterwards (its board, RAM and translation cache are its own).
  * Give `translate` as the boards built after it will have it (default: VM_TRANSLATE, as theirs),
- * so that the warmed-up code has seen harts of their shape. Figures: docs/translator.md, "A warm-up before the first guest".
+ * so that the warmed-up code has seen harts of their shape. Figures: docs/translator.md, "A
+ * warm-up before the first guest".
  */
 export function warmUp(options: { readonly translate?: boolean } = {}): WarmUpReport {
   if (report !== undefined) return report;
