@@ -1,4 +1,5 @@
 import type { FpState } from './state.js';
+import { productError, sumError } from './error-free.js';
 import { FLAG_NX } from './flags.js';
 import { RNE, RTZ } from './rounding-mode.js';
 
@@ -26,7 +27,6 @@ import { RNE, RTZ } from './rounding-mode.js';
 
 const LOW = 2 ** -450;
 const HIGH = 2 ** 450;
-const SPLIT = 134217729; // 2^27 + 1
 const TWO53N = 2n ** 53n;
 const TWO63 = 2 ** 63;
 const TWO64 = 2 ** 64;
@@ -50,24 +50,6 @@ function inRange(v: number): boolean {
 /** In range, or a zero (±0): what the arithmetic below also takes exactly (x*0, x+0, 0/x). */
 function inRangeOrZero(v: number): boolean {
   return v === 0 || inRange(v);
-}
-
-/** Rounding error of s = fl(a + b) (TwoSum): exact, zero iff the sum is. */
-function sumError(a: number, b: number, s: number): number {
-  const bv = s - a;
-  const av = s - bv;
-  return a - av + (b - bv);
-}
-
-/** Rounding error of p = fl(a * b) (TwoProduct): exact in range, zero iff the product is. */
-function productError(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FpEnv } from './env.js';
 import { FUNCT5_FADD, FUNCT5_FMUL, FUNCT5_FSUB } from './decode.js';
+import { productError, sumError } from './error-free.js';
 import { FLAG_NX } from './flags.js';
 import { RNE } from './rounding-mode.js';
 
@@ -21,7 +22,6 @@ const scratch = new Float64Array(1);
 const scratchBits = new BigUint64Array(scratch.buffer);
 const LOW = 2 ** -450;
 const HIGH = 2 ** 450;
-const SPLIT = 134217729; // 2^27 + 1
 
 function toDouble(bits: bigint): number {
   scratchBits[0] = bits;
@@ -36,24 +36,6 @@ function inRange(v: number): boolean {
 function toBits(v: number): bigint {
   scratch[0] = v;
   return scratchBits[0];
-}
-
-/** Rounding error of a + b (TwoSum), zero iff the sum is exact. */
-function sumError(a: number, b: number, s: number): number {
-  const bVirtual = s - a;
-  const aVirtual = s - bVirtual;
-  return a - aVirtual + (b - bVirtual);
-}
-
-/** Rounding error of a * b (Dekker TwoProduct), zero iff the product is exact. */
-function productError(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const aHigh = t - (t - a);
-  const aLow = a - aHigh;
-  t = SPLIT * b;
-  const bHigh = t - (t - b);
-  const bLow = b - bHigh;
-  return aHigh * bHigh - p + aHigh * bLow + aLow * bHigh + aLow * bLow;
 }
 
 /**
