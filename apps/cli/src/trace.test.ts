@@ -67,8 +67,9 @@ describe('-d / -D tracing', () => {
   });
 
   it('int logs the traps taken at CSR instructions: an unimplemented CSR, an interrupt before a csrr', () => {
-    // QEMU 7.2 logs both, the interrupt's cause without mcause's bit 63 (an earlier tracer took every trap at a CSR instruction for the
-    // instruction's own write of mcause/mepc and logged neither).
+    // QEMU 7.2 logs both, the interrupt's cause without mcause's bit 63 (an earlier tracer took
+    // every trap at a CSR instruction for the instruction's own write of mcause/mepc and logged
+    // neither).
     const prog = join(dir, 'csr-traps.bin');
     const src = [
       'la t0, handler', 'csrw mtvec, t0',

@@ -7,8 +7,9 @@
  * Each of our runs is a fresh Node process (this script again, with `--one`), timed inside it
  * from the warm-up (as `vm run` does; VM_WARM_UP=0 leaves it out) to the end: what `vm run` costs
  * less Node's and tsx's start-up — the JIT warming up our own code, V8 compiling every block
- * module anew, the host faulting in guest RAM. With `--warm`, all our runs share this process instead (V8 keeps the code it optimized and,
- * keyed by their bytes, the block modules it compiled: a lower bound, not what a user sees).
+ * module anew, the host faulting in guest RAM. With `--warm`, all our runs share this process
+ * instead (V8 keeps the code it optimized and, keyed by their bytes, the block modules it
+ * compiled: a lower bound, not what a user sees).
  * QEMU 7.2 TCG as qemu-system-riscv64 -M virt, timed from spawn. Runs are interleaved (ours,
  * ours without translator, QEMU; repeat) and the median counts, since the machine is shared.
  *

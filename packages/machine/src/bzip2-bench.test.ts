@@ -8,13 +8,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { haveQemu, qemuBareElf, runBareElf } from './test-support/bare-elf.js';
+import { haveQemu, qemuBareElf, runBareElf, type BareRun } from './test-support/bare-elf.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ELF = join(root, 'guests/bzip2/images/bzip2-bench.elf');
 const APPEND = 'bzip2.kib=8 bzip2.iters=2';
 
-const run = (translate: boolean): ReturnType<typeof runBareElf> => runBareElf(ELF, APPEND, translate);
+const run = (translate: boolean): BareRun => runBareElf(ELF, APPEND, translate);
 
 describe('bzip2 (Debian libbz2) as a bare-metal benchmark', () => {
   it('round-trips and prints the same line with the translator on and off, status 0', () => {

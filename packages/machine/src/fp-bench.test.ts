@@ -8,13 +8,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { haveQemu, qemuBareElf, runBareElf } from './test-support/bare-elf.js';
+import { haveQemu, qemuBareElf, runBareElf, type BareRun } from './test-support/bare-elf.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const ELF = join(root, 'guests/fpbench/images/fp-bench.elf');
 const APPEND = 'fp.iters=30';
 
-const run = (translate: boolean): ReturnType<typeof runBareElf> => runBareElf(ELF, APPEND, translate);
+const run = (translate: boolean): BareRun => runBareElf(ELF, APPEND, translate);
 
 describe('fpbench (double precision) on bare metal', () => {
   it('prints the same line with the translator on and off, status 0', () => {

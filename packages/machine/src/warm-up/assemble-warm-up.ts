@@ -7,7 +7,9 @@ import { VIRT } from '../memory-map.js';
  * image.ts is what warm-up.S assembles to.
  */
 export function warmUpImageSource(source: string): string {
-  const { bytes } = assemble(source, { base: BigInt(VIRT.dram.base) });
+  const { bytes, symbols } = assemble(source, { base: BigInt(VIRT.dram.base) });
+  const counts = symbols.get('COUNTS');
+  if (counts === undefined) throw new Error('warm-up.S: no COUNTS symbol (where its handlers count their traps)');
   const b64 = Buffer.from(bytes).toString('base64');
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 96) lines.push(`  '${b64.slice(i, i + 96)}'`);
@@ -16,6 +18,8 @@ export function warmUpImageSource(source: string): string {
     `/** The warm-up program (warm-up.S), ${bytes.length} bytes at the start of RAM, in base64. */`,
     'export const WARM_UP_IMAGE =',
     `${lines.join(' +\n')};`,
+    "/** warm-up.S's COUNTS: its M-mode handler's count of traps; the S-mode one's is 8 bytes on. */",
+    `export const WARM_UP_COUNTS = 0x${counts.toString(16)};`,
     '',
   ].join('\n');
 }

@@ -25,3 +25,5 @@ export const WARM_UP_IMAGE =
   'Aw7lAANO5QCTDuV/I79+fgO+7n/1VZUFfWYOBgWCBYYdiq6GspaNjrGOzY7xjq2ekZ6FJhTpFM0YaRhNNuACZzbCEkc9cQVh' +
   'PACRwYnhCaCXDgAAk44OCIKeY45iAGOcUgBjSlMAY9hiAGPmYgBjdFMAY4RSABMAAABjkmIAY8JiAGNSUwBjYlMAY/JiAO8A' +
   'IARvAIAA7w5gAPW/lw4AAJOODgGTjo4AZ4+O/xMPgAITD///s4/vAYMuwf8jLNH/4xgP/oMwgQATAQEBZ4AAAIKA';
+/** warm-up.S's COUNTS: its M-mode handler's count of traps; the S-mode one's is 8 bytes on. */
+export const WARM_UP_COUNTS = 0x80102200;

@@ -32,7 +32,6 @@ describe('warmUp', () => {
     expect(r.instructions).toBeGreaterThan(10_000);
     expect(warmUp()).toBe(r);
   });
-
 });
 
 /** kernel-m's cpu workload on a board of its own: its console and instruction count. */
@@ -43,4 +42,3 @@ function kernelM(): { console: string; retired: number; exit: unknown } {
   const exit = m.run(50_000_000);
   return { console: out, retired: m.retired, exit };
 }
-

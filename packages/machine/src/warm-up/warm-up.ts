@@ -1,7 +1,6 @@
 import { bootVirt } from '../boot.js';
-import { VIRT } from '../memory-map.js';
 import { VirtMachine } from '../virt.js';
-import { WARM_UP_IMAGE } from './image.js';
+import { WARM_UP_COUNTS, WARM_UP_IMAGE } from './image.js';
 
 /** What warmUp() did, for tests and logs. */
 export interface WarmUpReport {
@@ -14,8 +13,6 @@ export interface WarmUpReport {
   readonly milliseconds: number;
 }
 
-/** Where warm-up.S's handlers count their traps (COUNTS there). */
-const COUNTS = VIRT.dram.base + 0x10_2200;
 let report: WarmUpReport | undefined;
 
 /**
@@ -41,7 +38,7 @@ export function warmUp(options: { readonly translate?: boolean } = {}): WarmUpRe
   const bytes = Uint8Array.from(atob(WARM_UP_IMAGE), (c) => c.charCodeAt(0));
   bootVirt(m, { kernel: { bytes, file: 'warm-up' } });
   const exit = m.run(1_000_000);
-  const counts = new DataView(m.ram.copyOut(COUNTS, 16).buffer);
+  const counts = new DataView(m.ram.copyOut(WARM_UP_COUNTS, 16).buffer);
   report = {
     completed: exit.reason === 'poweroff' && exit.code === 0,
     instructions: m.retired,
