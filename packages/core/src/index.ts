@@ -11,3 +11,4 @@ export { driveSession, runSession, sessionResult } from './session.js';
 export { VmError, FormatError, ConfigError, GuestMemoryError } from './errors.js';
 export { MASK64, MASK32, u64, s64, sext32, hex, parseSize } from './bits.js';
 export { envVar } from './env.js';
+export { COUNT_ZERO } from './counter.js';

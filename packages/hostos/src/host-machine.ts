@@ -1,4 +1,4 @@
-import { ConfigError, LevelIrqLine } from '@vm/core';
+import { ConfigError, LevelIrqLine, COUNT_ZERO } from '@vm/core';
 import type { BlockBackend } from '@vm/devices';
 import { Clint, MemoryBlockBackend, Uart16550 } from '@vm/devices';
 import { CSR_MCOUNTEREN, CSR_MIE, CSR_PMPADDR0, CSR_PMPCFG0, CSR_SCOUNTEREN, Hart, IRQ_MTI } from '@vm/isa';
@@ -39,7 +39,7 @@ export class HostMachine {
   readonly disk: BlockBackend;
   readonly instructionsPerTick: number;
   /** Instructions charged to native (TypeScript) processes: they advance time like the hart's. */
-  nativeInstructions = 0;
+  nativeInstructions = COUNT_ZERO;
 
   constructor(options: HostMachineOptions) {
     if (!Number.isInteger(options.memory) || options.memory % PAGE_SIZE !== 0 || options.memory < 1 << 20) {

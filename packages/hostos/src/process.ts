@@ -1,3 +1,4 @@
+import { COUNT_ZERO } from '@vm/core';
 import type { AddressSpace } from './address-space.js';
 import type { NativeProgram } from './native-program.js';
 import type { OpenFile } from './open-file.js';
@@ -30,7 +31,7 @@ export interface ExitReport {
 /** Per-process accounting. */
 export class ProcessStats {
   /** Instructions executed (user code on the hart, or charged by a native program). */
-  instructions = 0;
+  instructions = COUNT_ZERO;
   syscalls = 0;
   slices = 0;
   pageFaults = 0;

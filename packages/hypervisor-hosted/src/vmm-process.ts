@@ -1,4 +1,4 @@
-import { ConfigError, type EventCounts, type VmExit } from '@vm/core';
+import { ConfigError, type EventCounts, type VmExit, COUNT_ZERO } from '@vm/core';
 import { VirtioBlock } from '@vm/devices';
 import { KVM, MAP_CONTIGUOUS, SYS, type KvmRun, type NativeProgram, type NativeStep, type NativeSyscalls, type UartInput, type VcpuSnapshot } from '@vm/hostos';
 import { VirtMachine, applySnapshot, bootVirt, snapshotMachine, type MachineSnapshot, type PlacedVirtio } from '@vm/machine';
@@ -89,7 +89,7 @@ export class VmmProgram implements NativeProgram {
   private backend: HostFileBackend | undefined;
   private readonly runState: KvmRun = { exitReason: 'intr', address: 0, status: 0, message: '' };
   exit: VmExit | undefined;
-  guestInstructions = 0;
+  guestInstructions = COUNT_ZERO;
   /**
    * Steps of the guest that took a trap and retired nothing (accel: KvmRun.trapSteps; soft: its
    * board's). They are bounded by a run's limit apart from instructions (SessionSlice.trapped), as

@@ -1,4 +1,4 @@
-import { ConfigError, hex } from '@vm/core';
+import { ConfigError, hex, COUNT_ZERO } from '@vm/core';
 import { VirtualClock } from '@vm/machine';
 import { PAGE_SIZE } from '@vm/mmu';
 import {
@@ -81,7 +81,7 @@ export class NativeHypervisor {
   readonly vms: Vm[] = [];
   readonly scheduler: CreditScheduler;
   /** Total guest instructions executed by the real hart: the host's time base. */
-  executed = 0;
+  executed = COUNT_ZERO;
   /** World switches between vCPUs. */
   worldSwitches = 0;
   readonly mode: 'trap' | 'hext';

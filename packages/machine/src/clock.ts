@@ -1,3 +1,4 @@
+import { COUNT_ZERO } from '@vm/core';
 import type { Clock } from '@vm/core';
 import { VIRT_TIMEBASE_HZ } from './memory-map.js';
 
@@ -9,7 +10,7 @@ import { VIRT_TIMEBASE_HZ } from './memory-map.js';
  */
 export class VirtualClock implements Clock {
   readonly frequency = VIRT_TIMEBASE_HZ;
-  private skippedHere = 0;
+  private skippedHere = COUNT_ZERO;
   /**
    * `instructions` returns the instructions retired on the board so far, all harts together
    * (VirtMachine.instructionsNow). `shared`: the skipped ticks live in this shared word instead

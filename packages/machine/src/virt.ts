@@ -1,5 +1,5 @@
 import type { Clock, IrqLine, MmioDevice, VmExit } from '@vm/core';
-import { ConfigError } from '@vm/core';
+import { ConfigError, COUNT_ZERO } from '@vm/core';
 import { Ram, RamStore, SystemBus, Mmu } from '@vm/mmu';
 import { arenaTailBytes, Hart } from '@vm/isa';
 // Board wires drive mip bits by interrupt number (priv spec 3.1.9): the MIP_* names here are bit
@@ -128,7 +128,7 @@ export class VirtMachine {
   pioDisk: { readonly device: PioDisk; readonly backend: PioDiskBackend } | undefined;
 
   readonly consoleOutput: (byte: number) => void;
-  private timeline = 0;
+  private timeline = COUNT_ZERO;
   /**
    * Steps of the harts' run loops that retired no instruction (a trap taken instead), all harts,
    * since power-on. A trap to an unmapped `mtvec` retires nothing forever; these steps count
@@ -136,7 +136,7 @@ export class VirtMachine {
    */
   trapSteps = 0;
   private current = 0;
-  private currentStart = 0;
+  private currentStart = COUNT_ZERO;
   private readonly waiting: boolean[] = [];
   private pendingExit: VmExit | undefined;
 

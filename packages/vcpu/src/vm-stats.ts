@@ -1,3 +1,4 @@
+import { COUNT_ZERO } from '@vm/core';
 import type { EventCounts } from '@vm/core';
 import type { ExitReason, GuestExit } from './exit-reason.js';
 
@@ -13,9 +14,9 @@ const EXIT_KEYS: Partial<Record<ExitReason, string>> = {};
  */
 export class VmStats {
   /** Instructions the real hart retired for this guest. */
-  direct = 0;
+  direct = COUNT_ZERO;
   /** Instructions emulated on the virtual hart (trapped CSR accesses, xRET, MMIO, ...). */
-  emulated = 0;
+  emulated = COUNT_ZERO;
   /** Exits of every reason. */
   exitCount = 0;
   /**

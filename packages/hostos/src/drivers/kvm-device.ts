@@ -1,3 +1,4 @@
+import { COUNT_ZERO } from '@vm/core';
 import type { GuestFile } from '@vm/core';
 import type { PlacedVirtio } from '@vm/machine';
 import { CSR_MCOUNTEREN } from '@vm/isa';
@@ -139,7 +140,7 @@ export class KvmDevice implements CharDevice {
   readonly exits = new Map<string, number>();
   /** Exits the vCPU recorded (every trap and preemption, those also returned to user space included). */
   inKernelExits = 0;
-  guestInstructions = 0;
+  guestInstructions = COUNT_ZERO;
   /** The VM each process created, by pid (a process has at most one VM here; it may have several vCPUs). */
   private readonly vmsByPid = new Map<number, Vm>();
   constructor(private readonly kernel: HostKernel) {

@@ -97,4 +97,20 @@ describe('RVC expansion (unpriv spec ch. 16)', () => {
     expect(t[c0]! >>> 0).toBe(full0 >>> 0); // now filled
     expect(expandParcel(t, 0x0003)).toBe(0); // low bits 11 are not compressed
   });
+
+  it('gives every expansion as the signed word the table holds, on first use as on later ones', () => {
+    // A fresh table (PENDING everywhere): each halfword's first use expands it.
+    const t = new Int32Array(65536).fill(1);
+    let negative = 0;
+    for (let c = 0; c < 65536; c++) {
+      if ((c & 3) === 3) continue;
+      const first = expandParcel(t, c);
+      // Signed: the unsigned form of a word with bit 31 set (c.j back, c.lui of a negative
+      // immediate) is not a V8 small integer, which cost the interpreter's optimized code.
+      expect(first, c.toString(16)).toBe(first | 0);
+      expect(expandParcel(t, c), c.toString(16)).toBe(first);
+      if (first < 0) negative++;
+    }
+    expect(negative).toBeGreaterThan(1000);
+  });
 });

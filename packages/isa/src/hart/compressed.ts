@@ -28,13 +28,17 @@ export function compressedTable(): Int32Array {
 }
 
 /**
- * The 32-bit expansion of halfword `c` (0 when it is reserved or not compressed at all), filling
- * its entry of `t` (a compressedTable) on first use.
+ * The 32-bit expansion of halfword `c` as a signed 32-bit value (0 when it is reserved or not
+ * compressed at all), filling its entry of `t` (a compressedTable) on first use.
  */
 export function expandParcel(t: Int32Array, c: number): number {
   const v = t[c]!;
   if (v !== PENDING) return v;
-  const e = (c & 3) === 3 ? 0 : (expandCompressed(c) ?? 0);
+  // Signed, as the table gives it back on every later use: the expander's unsigned value of an
+  // encoding with bit 31 set (a backward c.j or c.beqz, c.lui of a negative immediate) is not one
+  // of V8's small integers, and the interpreter's optimized code, which saw only those, was
+  // thrown away ("not a Smi") the first time a guest met such a parcel.
+  const e = (c & 3) === 3 ? 0 : (expandCompressed(c) ?? 0) | 0;
   t[c] = e;
   return e;
 }

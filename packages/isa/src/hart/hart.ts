@@ -1,5 +1,5 @@
 import type { Clock, VmExit } from '@vm/core';
-import { envVar, VmError } from '@vm/core';
+import { envVar, VmError, COUNT_ZERO } from '@vm/core';
 import type { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT, LEVEL_BITS, pagingLevels, satpMode } from '@vm/mmu';
 import type { AccessType } from '@vm/mmu';
@@ -223,7 +223,8 @@ export class Hart implements BlockHart, TranslatingHart {
   readonly fp: FpState;
   /** `fp` as this hart made it (FpRegisters: also says when blocks may run FP inline). */
   private readonly fpRegs: FpRegisters;
-  retired = 0;
+  /** Instructions retired since reset (COUNT_ZERO: a double from the start, as it passes 2^31). */
+  retired = COUNT_ZERO;
   private privLevel = PRIV_M;
   /** Virtualization mode V (priv spec 8.1). */
   private virtMode = false;

@@ -14,6 +14,7 @@
  * Bounded: at most MAX_BLOCKS blocks and MAX_SOURCE_CHARS of generated source; when either is
  * reached everything is dropped at once (as QEMU's tb_flush does when its buffer fills).
  */
+import { COUNT_ZERO } from '@vm/core';
 import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
@@ -134,7 +135,7 @@ export class TranslationCache {
   /** The last head looked up that has no block yet, and the retired count then (heat by instructions). */
   private lastHead: CodePage | undefined;
   private lastIndex = 0;
-  private lastRetired = 0;
+  private lastRetired = COUNT_ZERO;
   private readonly batchDelay: number;
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
 
