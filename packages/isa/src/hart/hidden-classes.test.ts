@@ -1,12 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
 import { COUNT_ZERO } from '@vm/core';
 import { describe, expect, it } from 'vitest';
 import * as E from './test-support/encode.js';
+import { sameHiddenClass } from './test-support/hidden-class.js';
 import { machine, runToWfi } from './test-support/machine.js';
 
-// V8's own probe of hidden classes (a runtime function, parsed only with this flag).
-setFlagsFromString('--allow-natives-syntax');
-const sameHiddenClass = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+// What keeps the interpreter's optimized code valid: V8 throws it away when an object it saw gets a
+// new hidden class, or when a site meets a hidden class it had not seen.
 
 describe('the retired count past 2^31 (core/counter.ts)', () => {
   it('a field that starts at the small integer 0 changes its hidden class there; one at COUNT_ZERO does not', () => {
