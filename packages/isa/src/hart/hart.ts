@@ -829,6 +829,10 @@ export class Hart implements BlockHart, TranslatingHart {
   // ---------------------------------------------------------------- execution
 
   run(budget: number): VmExit {
+    // As a small integer (the dispatcher takes an i32 anyway): callers compute budgets from
+    // counters that are doubles (COUNT_ZERO), and a heap number here deoptimized the interpreter's
+    // loop, whose code had seen only small integers ('not a Smi' at `n < budget`).
+    budget = Math.min(budget, 0x7fff_ffff) | 0;
     this.updateSstc();
     this.updateAttention();
     if (this.translations === null) return this.interpret(budget, false);
