@@ -88,10 +88,19 @@ const HAS_SLOT = 0xffff;
 const MAX_HEAT = HAS_SLOT - 1;
 
 class CodePage {
-  /** Indexed by halfword offset in the page; read only where `heat` is HAS_SLOT. */
-  // Filled, so V8 keeps a packed array (a holey one indexed sparsely can turn into a dictionary).
-  readonly blocks: Slot[] = new Array<Slot>(2048).fill(undefined);
+  /**
+   * Indexed by halfword offset in the page; read only where `heat` is HAS_SLOT, made with the
+   * page's first slot (a Linux boot looks up heads in 422 pages; 16 KiB each, most never needed).
+   */
+  blocks: Slot[] | undefined;
   readonly heat = new Uint16Array(2048);
+
+  /** Set halfword `i`'s slot: a block (pending or not) or NONE. */
+  setSlot(i: number, slot: CompiledBlock | typeof NONE): void {
+    // Filled, so V8 keeps a packed array (a holey one indexed sparsely can turn into a dictionary).
+    (this.blocks ??= new Array<Slot>(2048).fill(undefined))[i] = slot;
+    this.heat[i] = HAS_SLOT;
+  }
 }
 
 /** lastHead when the last head looked up was a pending block's: what follows counts as waited. */
@@ -203,7 +212,7 @@ export class TranslationCache {
     if (p !== undefined) {
       const h = p.heat[i]!;
       if (h === HAS_SLOT) {
-        const b = p.blocks[i] as CompiledBlock | typeof NONE;
+        const b = p.blocks![i] as CompiledBlock | typeof NONE;
         if (b === NONE) return undefined;
         if (b.wasm >= 0) {
           // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
@@ -258,8 +267,7 @@ export class TranslationCache {
       if (wb !== undefined) b = { run: undefined, wasm: WASM_PENDING, length: wb.length, bytes: wb.byteLength, sourceChars: wb.code.bytes.length, endsInJump: wb.endsInJump };
     }
     if (b === undefined) {
-      page.blocks[po >>> 1] = NONE;
-      page.heat[po >>> 1] = HAS_SLOT;
+      page.setSlot(po >>> 1, NONE);
       if (this.code[pageIndex] === 0) this.snapshots?.delete(pageIndex);
       return undefined;
     }
@@ -267,8 +275,7 @@ export class TranslationCache {
       this.flush();
       return undefined;
     }
-    page.blocks[po >>> 1] = b;
-    page.heat[po >>> 1] = HAS_SLOT;
+    page.setSlot(po >>> 1, b);
     this.stats.blocks++;
     this.stats.sourceChars += b.sourceChars;
     this.stats.translated++;
@@ -288,7 +295,7 @@ export class TranslationCache {
 
   /** Compile the pending blocks that are still current (not dropped since) as one module. */
   private compilePending(): void {
-    const live = this.pending.filter((q) => this.pages[q.pageIndex] === q.page && q.page.blocks[q.po >>> 1] === q.block);
+    const live = this.pending.filter((q) => this.pages[q.pageIndex] === q.page && q.page.blocks?.[q.po >>> 1] === q.block);
     this.pending = [];
     if (live.length === 0) return;
     const wasm = this.wasm!;
@@ -349,7 +356,7 @@ export class TranslationCache {
     this.code[p] = 0;
     this.snapshots?.delete(p);
     if (page === undefined) return;
-    page.blocks.forEach((b, i) => {
+    page.blocks?.forEach((b, i) => {
       if (b) {
         this.stats.blocks--;
         this.stats.sourceChars -= b.sourceChars;
@@ -373,7 +380,7 @@ export class TranslationCache {
     }
     const drop = (p: number): void => {
       const page = this.pages[p];
-      if (wasm !== undefined && page !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) wasm.release(b.wasm);
+      if (wasm !== undefined && page?.blocks !== undefined) for (const b of page.blocks) if (b && b.wasm >= 0) wasm.release(b.wasm);
       this.pages[p] = undefined;
       this.code[p] = 0;
     };
