@@ -68,8 +68,9 @@ export interface HartOptions {
    */
   translate?: boolean;
   /**
-   * Executions of a block head before it is translated (default HOT_THRESHOLD). Taken by the first
-   * hart on a RAM, whose translation cache the others share; tests lower it.
+   * Executions of a block head before it is translated (default HOT_THRESHOLD; 1 to 65,534, a
+   * RangeError otherwise). Taken by the first hart on a RAM, whose translation cache the others
+   * share; tests lower it.
    */
   translateThreshold?: number;
   /**

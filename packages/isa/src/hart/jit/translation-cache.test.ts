@@ -70,4 +70,9 @@ describe('heat and the threshold', () => {
     expect(tc.lookup(0, 12, 100_000)).toBeUndefined();
     expect(tc.stats.translated).toBe(0);
   });
+
+  it('refuses a threshold heat cannot count to', () => {
+    for (const t of [0, 1.5, 65_535, 100_000]) expect(() => cache(t, 'wasm'), String(t)).toThrow(/translateThreshold .*from 1 to 65534/);
+    expect(cache(65_534, 'wasm').lookup(0, 0, 0)).toBeUndefined();
+  });
 });

@@ -166,6 +166,10 @@ export class TranslationCache {
     /** Compile to WebAssembly in this runtime (the RAM's arena); without it, to JavaScript. */
     readonly wasm?: WasmRuntime,
   ) {
+    if (hotThreshold !== undefined && !(Number.isInteger(hotThreshold) && hotThreshold >= 1 && hotThreshold <= MAX_HEAT)) {
+      // Heat is counted in 16 bits, below HAS_SLOT.
+      throw new RangeError(`translateThreshold ${hotThreshold}: give a whole number of executions from 1 to ${MAX_HEAT}`);
+    }
     this.hotThreshold = hotThreshold ?? (wasm === undefined ? HOT_THRESHOLD : HOT_THRESHOLD_WASM);
     this.creditRuns = wasm !== undefined;
     // A test's low threshold compiles each block at once, so short programs run through blocks.
