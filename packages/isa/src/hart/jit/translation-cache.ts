@@ -203,8 +203,8 @@ export class TranslationCache {
       const ran = Math.min(Math.max(retired - this.lastRetired, 0), MAX_CREDIT);
       if (last === PENDING_HEAD) this.waited += ran;
       else {
-        // A mark is never counted over (heads get theirs only in the lookup that translates them,
-        // which does not note them; the test keeps it so if that changes).
+        // Never count over a slot's mark. No path does today (a head gets its mark only in the
+        // lookup that translates it, which does not note it); the check keeps it so.
         const h = last.heat[this.lastIndex]!;
         if (h !== HAS_SLOT) last.heat[this.lastIndex] = Math.min(MAX_HEAT, h + ran);
       }
