@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtIsFresh } from '../bin/built.js';
+import { builtEntry, builtIsFresh } from '../bin/built.js';
 
 /** A checkout with two packages, each source at `t0` and its build at `t0 + 10 s`. */
 function checkout(): { root: string; touch: (path: string, seconds: number) => void } {
@@ -47,6 +47,17 @@ describe('bin/built.js: whether ./vm and the CLI tests may start the build', () 
     expect(builtIsFresh(c.root)).toBe(false);
   });
 
+  it('starts the bundle when it is no older than any built file, else dist/main.js', () => {
+    const a = checkout();
+    expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/main.js')); // no bundle
+    a.touch('apps/cli/dist/bundle/vm.mjs', 12); // pnpm build's last step
+    expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/bundle/vm.mjs'));
+    a.touch('packages/isa/dist/hart/hart.js', 14); // one package rebuilt by tsc alone since
+    expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/main.js'));
+    a.touch('packages/isa/src/hart/hart.ts', 16); // and a source edited: the sources
+    expect(builtEntry(a.root)).toBeUndefined();
+  });
+
   it('VM_CLI_FROM=source always takes the sources', () => {
     process.env['VM_CLI_FROM'] = 'source';
     expect(builtIsFresh(checkout().root)).toBe(false);
@@ -55,21 +66,24 @@ describe('bin/built.js: whether ./vm and the CLI tests may start the build', () 
 
 describe('bin/vm: the build while no source is newer than the last fresh check, else the sources', () => {
   it('answers from the stamp without built.js, and goes back to the sources when one changes', () => {
-    // A checkout whose command prints where it runs from: dist/main.js or src/main.ts (via tsx).
+    // A checkout whose command prints where it runs from: the bundle dist/bundle/vm.mjs (newer
+    // than the rest of the build), or src/main.ts (via tsx).
     const { root } = checkout();
     const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
     mkdirSync(join(root, 'apps/cli/bin'), { recursive: true });
     for (const f of ['vm', 'built.js']) copyFileSync(join(repo, 'apps/cli/bin', f), join(root, 'apps/cli/bin', f));
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'apps/cli/dist/main.js'), 'console.log("dist")\n');
+    mkdirSync(join(root, 'apps/cli/dist/bundle'));
+    writeFileSync(join(root, 'apps/cli/dist/bundle/vm.mjs'), 'console.log("bundle")\n');
     writeFileSync(join(root, 'apps/cli/src/main.ts'), 'console.log("source")\n');
     const old = Date.now() / 1000 - 1000; // older than the build, as checkout() made it
     utimesSync(join(root, 'apps/cli/src/main.ts'), old, old);
     const vm = (): string => execFileSync('sh', [join(root, 'apps/cli/bin/vm')], { encoding: 'utf8' }).trim();
-    expect(vm()).toBe('dist'); // built.js found it fresh and left the stamp
-    expect(existsSync(join(root, 'apps/cli/dist/.fresh'))).toBe(true);
+    expect(vm()).toBe('bundle'); // built.js found it fresh and left the stamp
+    expect(readFileSync(join(root, 'apps/cli/dist/.fresh'), 'utf8')).toBe('apps/cli/dist/bundle/vm.mjs');
     renameSync(join(root, 'apps/cli/bin/built.js'), join(root, 'apps/cli/bin/built.away'));
-    expect(vm()).toBe('dist'); // the stamp alone
+    expect(vm()).toBe('bundle'); // the stamp alone
     renameSync(join(root, 'apps/cli/bin/built.away'), join(root, 'apps/cli/bin/built.js'));
     writeFileSync(join(root, 'packages/isa/src/hart/hart.ts'), '// edited\n'); // now: newer than stamp and build
     expect(vm()).toBe('source');

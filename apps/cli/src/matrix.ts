@@ -165,8 +165,13 @@ interface Outcome {
   stderr: string;
 }
 
-/** How this file's own code runs, so children run the same way: tsx on the sources, or node on dist. */
+/**
+ * How this file's own code runs, so children run the same way: tsx on the sources, or node on
+ * dist — the bundle (bin/bundle.js) when this process was started from it.
+ */
 function vmCommand(): { file: string; prefix: string[] } {
+  const started = process.argv[1];
+  if (started !== undefined && started.endsWith(join('dist', 'bundle', 'vm.mjs'))) return { file: process.execPath, prefix: [started] };
   const main = join(here, import.meta.url.endsWith('.ts') ? 'main.ts' : 'main.js');
   if (!import.meta.url.endsWith('.ts')) return { file: process.execPath, prefix: [main] };
   const loader = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;

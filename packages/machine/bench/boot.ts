@@ -10,12 +10,16 @@
  * module anew, the host faulting in guest RAM. With `--warm`, all our runs share this process
  * instead (V8 keeps the code it optimized and, keyed by their bytes, the block modules it
  * compiled: a lower bound, not what a user sees).
+ * With `--cli`, each of ours is the built `vm` command (what apps/cli/bin/vm starts after
+ * `pnpm build`: the bundle) given QEMU's own command line and timed from spawn as QEMU is: what a
+ * user waits for, Node's start-up and our modules' loading included. It refuses a build older
+ * than the sources (the launcher would run those through tsx).
  * QEMU 7.2 TCG as qemu-system-riscv64 -M virt, timed from spawn. Runs are interleaved (ours,
  * ours without translator, QEMU; repeat) and the median counts, since the machine is shared.
  *
- *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs] [uboot linux] [--warm]
+ *   npx tsx --conditions=@vm/source packages/machine/bench/boot.ts [runs] [uboot linux] [--warm | --cli]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bootVirt, VirtMachine, warmUp } from '../src/index.js';
@@ -25,6 +29,8 @@ import { FIRMWARE, file } from '../src/test-support/firmware.js';
 const args = process.argv.slice(2);
 const one = args[0] === '--one';
 const warm = args.includes('--warm');
+const cli = args.includes('--cli');
+if (warm && cli) throw new Error('--warm and --cli: give one');
 const rest = args.filter((a) => !a.startsWith('--'));
 const runs = Number(rest[0] ?? 3);
 const which = rest.length > 1 ? rest.slice(1) : ['uboot', 'linux'];
@@ -56,14 +62,35 @@ function ours(what: string, translate: boolean): Ours {
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, instructions: m.retired };
 }
 
-function qemu(what: string): Promise<number> {
+/** QEMU's command line for a boot; `vm run` takes the same (--cli). */
+function qemuArgs(what: string): string[] {
   const args = ['-M', 'virt', '-m', '256M', '-smp', '1', '-nographic', '-bios', FIRMWARE.fwJump];
   if (what === 'uboot') args.push('-kernel', FIRMWARE.ubootS);
   else args.push('-kernel', LINUX.kernel, '-initrd', LINUX.initrd, '-append', LINUX.append);
+  return args;
+}
+
+const qemu = (what: string): Promise<number> => timed('qemu-system-riscv64', qemuArgs(what), what);
+
+/** What the vm launcher starts when the build is fresh (apps/cli/bin/built.js says which file). */
+function builtCommand(): string {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../apps/cli/bin/built.js', import.meta.url))], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('--cli times the built vm command, and the build is older than the sources: run pnpm build first');
+  return r.stdout.trim();
+}
+
+const built = cli ? builtCommand() : '';
+
+/** The built vm command with QEMU's command line: `vm run` as a user starts it. */
+const vmCommand = (what: string, translate: boolean): Promise<number> =>
+  timed(process.execPath, [built, 'run', ...qemuArgs(what), ...(translate ? [] : ['-accel', 'interp'])], what);
+
+/** Seconds from spawning `file` to U-Boot's prompt (a key sent at its offer) or Linux's poweroff. */
+function timed(file: string, args: readonly string[], what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-    const p = spawn('qemu-system-riscv64', args);
+    const p = spawn(file, args);
     let out = '';
     let keyed = false;
     p.stdout.on('data', (d: Buffer) => {
@@ -82,15 +109,16 @@ function qemu(what: string): Promise<number> {
     p.on('exit', (code) => {
       if (what === 'linux') {
         if (code === 0) resolve(elapsed());
-        else reject(new Error(`qemu linux: exit ${code}: ${out.slice(-300)}`));
+        else reject(new Error(`${file} linux: exit ${code}: ${out.slice(-300)}`));
       }
     });
   });
 }
 
-/** One of our runs: in this process with --warm, else in a fresh one (see the header). */
-function oursRun(what: string, translate: boolean): Promise<Ours> {
-  if (warm) return Promise.resolve(ours(what, translate));
+/** One of our runs: in this process with --warm, a vm command with --cli, else in a fresh process (see the header). */
+async function oursRun(what: string, translate: boolean): Promise<Ours> {
+  if (warm) return ours(what, translate);
+  if (cli) return { seconds: await vmCommand(what, translate), instructions: 0 };
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', what, String(translate)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -126,7 +154,8 @@ for (const what of which) {
   }
   const label = what === 'uboot' ? 'OpenSBI + U-Boot prompt' : 'Linux 6.1 to poweroff';
   const ratio = (xs: number[]): string => (haveQemu ? `  ${(median(xs) / median(q)).toFixed(2)}x QEMU` : '');
-  console.log(`${label}, median of ${runs}, ${warm ? 'ours in one process (warm)' : 'each of ours in a fresh process'} (${(instructions / 1e6).toFixed(1)} M instructions):`);
+  const how = warm ? 'ours in one process (warm)' : cli ? 'each of ours a vm run process, timed from spawn as QEMU is' : 'each of ours in a fresh process';
+  console.log(`${label}, median of ${runs}, ${how}${cli ? '' : ` (${(instructions / 1e6).toFixed(1)} M instructions)`}:`);
   console.log(`  vm, translator    ${median(tr).toFixed(2)} s${ratio(tr)}`);
   console.log(`  vm, interpreter   ${median(interp).toFixed(2)} s${ratio(interp)}`);
   if (haveQemu) console.log(`  qemu tcg          ${median(q).toFixed(2)} s`);

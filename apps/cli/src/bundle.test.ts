@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bundle } from '../bin/bundle.js';
+
+/**
+ * A build in miniature: an entry, a module in another package that names a file beside itself
+ * (as spawn-worker.ts names a worker's entry) and its own directory (as guest-images.ts does),
+ * and a CommonJS dependency that calls require() (as yaml does).
+ */
+function tree(): string {
+  const root = mkdtempSync(join(tmpdir(), 'vm-bundle-'));
+  const put = (path: string, text: string): void => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  put(
+    'apps/cli/dist/main.js',
+    [
+      "import { where } from '../../../packages/isa/dist/where.js';",
+      "import sep from '../../../packages/isa/dist/sep.cjs';",
+      'console.log(JSON.stringify({ ...where(), sep }));',
+    ].join('\n'),
+  );
+  put(
+    'packages/isa/dist/where.js',
+    [
+      "import { readFileSync } from 'node:fs';",
+      'export function where() {',
+      "  return { url: import.meta.url, dir: import.meta.dirname, beside: readFileSync(new URL('./beside.txt', import.meta.url), 'utf8') };",
+      '}',
+    ].join('\n'),
+  );
+  put('packages/isa/dist/beside.txt', 'next to where.js');
+  put('packages/isa/dist/sep.cjs', "module.exports = require('node:path').sep;\n");
+  return root;
+}
+
+describe('bin/bundle.js: the vm command as one file', () => {
+  it('keeps each module its own import.meta.url and dirname, relative to where the bundle is', async () => {
+    const root = tree();
+    const modules = await bundle(join(root, 'apps/cli/dist/main.js'), join(root, 'apps/cli/dist/bundle'));
+    expect(modules).toBe(3);
+    const run = (at: string): Record<string, string> =>
+      JSON.parse(execFileSync(process.execPath, [join(at, 'apps/cli/dist/bundle/vm.mjs')], { cwd: tmpdir(), encoding: 'utf8' })) as Record<string, string>;
+    const expected = (at: string): Record<string, string> => ({
+      url: pathToFileURL(join(at, 'packages/isa/dist/where.js')).href,
+      dir: join(at, 'packages/isa/dist'),
+      beside: 'next to where.js',
+      sep: '/',
+    });
+    expect(run(root)).toEqual(expected(root));
+    // The checkout moved: the bundle follows (nothing absolute is baked in).
+    const moved = `${root}-moved`;
+    renameSync(root, moved);
+    expect(run(moved)).toEqual(expected(moved));
+  });
+});
