@@ -118,6 +118,8 @@ export interface TranslationStats {
   translated: number;
   invalidations: number;
   flushes: number;
+  /** WebAssembly modules compiled, each one batch of blocks. */
+  modules: number;
 }
 
 export class TranslationCache {
@@ -156,7 +158,7 @@ export class TranslationCache {
   private lastIndex = 0;
   private lastRetired = COUNT_ZERO;
   private readonly batchDelay: number;
-  readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0 };
+  readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0, modules: 0 };
 
   constructor(
     private readonly ram: Ram,
@@ -297,13 +299,18 @@ export class TranslationCache {
     return b;
   }
 
-  /** Compile the pending blocks that are still current (not dropped since) as one module. */
-  private compilePending(): void {
+  /**
+   * Compile the pending blocks that are still current (not dropped since) as one module, now
+   * rather than when their batch is full or has waited BATCH_DELAY (the warm-up program does, so
+   * that its one hot loop runs as a block before it ends).
+   */
+  compilePending(): void {
     const live = this.pending.filter((q) => this.pages[q.pageIndex] === q.page && q.page.blocks?.[q.po >>> 1] === q.block);
     this.pending = [];
     if (live.length === 0) return;
     const wasm = this.wasm!;
     const indices = wasm.install(encodeBlocks(live.map((q) => q.code), wasm.shared), live.length);
+    this.stats.modules++;
     live.forEach((q, n) => {
       q.block.wasm = indices[n]!;
       wasm.jcInsert(this.keyOf(q.pageIndex, q.po), q.block.wasm, q.block.length);
