@@ -21,12 +21,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 /** The repository root (this file is apps/cli/bin/built.js). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The built command, module by module (tsc's output). */
-export const BUILT_MAIN = join(ROOT, 'apps/cli/dist/main.js');
-
-/** The same as one file (bin/bundle.js, the last step of @vm/cli's build). */
-export const BUILT_BUNDLE = join(ROOT, 'apps/cli/dist/bundle/vm.mjs');
-
 /**
  * @param {string} [root] the checkout (tests give another)
  * @returns {boolean}
@@ -36,9 +30,10 @@ export function builtIsFresh(root = ROOT) {
 }
 
 /**
- * What to start when the build is fresh: the bundle (apps/cli/dist/bundle/vm.mjs) when it is no older
- * than any built file, else apps/cli/dist/main.js (a package rebuilt after the bundle, by tsc
- * alone); undefined when the build is not fresh.
+ * What to start when the build is fresh: the bundle (apps/cli/dist/bundle/vm.mjs, bin/bundle.js)
+ * when it is no older than any built file, else the command module by module, tsc's
+ * apps/cli/dist/main.js (a package rebuilt after the bundle, by tsc alone); undefined when the
+ * build is not fresh.
  * @param {string} [root] the checkout (tests give another)
  * @returns {string | undefined}
  */
@@ -80,8 +75,9 @@ function builtFrom(srcDir, distDir, newest) {
 
 /**
  * What bin/vm checks before asking this program: the time of the last check that found the build
- * fresh, and in it what to start (builtEntry, relative to the checkout). While no source file is newer than it, the build
- * still is (a `find` of 5 ms instead of a node process of 80 ms for every command).
+ * fresh, and in it what to start (builtEntry, relative to the checkout). While no source file is
+ * newer than it, the build still is (a `find` of 5 ms instead of a node process of 80 ms for
+ * every command).
  */
 export const FRESH_STAMP = join(ROOT, 'apps/cli/dist/.fresh');
 

@@ -5,7 +5,7 @@
  * starts when it is as new as the build (bin/built.js), and one chunk per set of modules that
  * main's dynamic imports load (a command's own, and those they share), so `vm --version` loads
  * no more than before. Node then reads, resolves and links a few modules instead of about 380:
- * `vm run` of a short program starts in 0.22-0.26 s instead of 0.31-0.39 s (docs/translator.md,
+ * `vm run` of a short program starts in 0.19-0.24 s instead of 0.31-0.37 s (docs/translator.md,
  * "A faster start").
  *
  * Every module keeps its own `import.meta.url` (and `import.meta.dirname`), as a path relative to

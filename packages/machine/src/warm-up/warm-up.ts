@@ -11,7 +11,7 @@ export interface WarmUpReport {
   /** Traps the program's M-mode handler took, and its S-mode handler (warm-up.S). */
   readonly mTraps: number;
   readonly sTraps: number;
-  /** WebAssembly modules it compiled: 1, its closing loop's block (0 with the translator off or JavaScript blocks). */
+  /** WebAssembly modules it compiled: 1, its closing loop's block (0: interpreter or JavaScript blocks). */
   readonly modules: number;
   readonly milliseconds: number;
 }
