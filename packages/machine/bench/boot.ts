@@ -106,11 +106,11 @@ function timed(file: string, args: readonly string[], what: string): Promise<num
       }
     });
     p.on('error', reject);
+    // A process that ends before U-Boot's prompt, or Linux's with a status other than 0, fails the
+    // run (after the prompt, the kill above ends it and the promise is settled already).
     p.on('exit', (code) => {
-      if (what === 'linux') {
-        if (code === 0) resolve(elapsed());
-        else reject(new Error(`${file} linux: exit ${code}: ${out.slice(-300)}`));
-      }
+      if (what === 'linux' && code === 0) resolve(elapsed());
+      else reject(new Error(`${file} ${what}: exit ${code}: ${out.slice(-300)}`));
     });
   });
 }
