@@ -2,16 +2,24 @@
  * MIPS benchmark for the hart: a CPU-bound integer loop (ALU ops, shifts, loads/stores, a call and
  * a return, taken branches, a few compressed instructions) in M-mode with bare translation.
  *
- *   npx tsx --conditions=@vm/source packages/isa/bench/mips.ts [iterations]
+ * `--mode`: `blocks` (the default: the translator), `wasm-interp` (the interpreter in the
+ * WebAssembly dispatcher: a threshold no head reaches), `js` (the JavaScript interpreter alone).
+ *
+ *   npx tsx --conditions=@vm/source packages/isa/bench/mips.ts [iterations] [--mode blocks|wasm-interp|js]
  */
 import { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { Hart } from '../src/hart/hart.js';
+import { TRANSLATE_NEVER } from '../src/hart/jit/translation-cache.js';
 import * as E from '../src/hart/test-support/encode.js';
 import { assembleWords } from '../src/hart/test-support/encode.js';
 
 const RAM_BASE = 0x8000_0000;
 const S0 = 8, S1 = 9, T0 = 5, T1 = 6, T2 = 7, T3 = 28, A0 = 10, RA = 1;
-const iterations = Number(process.argv[2] ?? 3_000_000);
+const args = process.argv.slice(2);
+const modeAt = args.indexOf('--mode');
+const mode = modeAt >= 0 ? args.splice(modeAt, 2)[1] : 'blocks';
+if (mode !== 'blocks' && mode !== 'wasm-interp' && mode !== 'js') throw new Error(`--mode ${String(mode)}: give blocks, wasm-interp or js`);
+const iterations = Number(args[0] ?? 3_000_000);
 
 const loop = [
   E.ldd(T0, S1, 0),
@@ -38,7 +46,8 @@ const perIteration = loop.length - 1 + func.length;
 const ram = new Ram(RAM_BASE, 1 << 20);
 const bus = new SystemBus(ram);
 const mmu = new Mmu(bus);
-const hart: Hart = new Hart({ hartId: 0, bus, mmu, clock: { frequency: 10_000_000, now: (): bigint => BigInt(hart.retired) } });
+const modeOptions = mode === 'js' ? { translate: false } : mode === 'wasm-interp' ? { translateBackend: 'wasm' as const, translateThreshold: TRANSLATE_NEVER } : {};
+const hart: Hart = new Hart({ hartId: 0, bus, mmu, ...modeOptions, clock: { frequency: 10_000_000, now: (): bigint => BigInt(hart.retired) } });
 ram.load(RAM_BASE, assembleWords(program));
 
 function once(n: number): number {
@@ -59,5 +68,5 @@ once(20_000); // warm up
 const results: number[] = [];
 for (let r = 0; r < 5; r++) results.push(once(iterations));
 console.log(
-  `hart: ${perIteration} instructions/iteration, ${iterations} iterations; MIPS: ${results.map((m) => m.toFixed(1)).join(' ')} (best ${Math.max(...results).toFixed(1)})`,
+  `hart (${mode}): ${perIteration} instructions/iteration, ${iterations} iterations; MIPS: ${results.map((m) => m.toFixed(1)).join(' ')} (best ${Math.max(...results).toFixed(1)}); blocks translated: ${hart.translatedBlocks}`,
 );

@@ -28,6 +28,15 @@ export function compressedTable(): Int32Array {
 }
 
 /**
+ * `view` (65,536 entries) made a table like compressedTable's, every entry PENDING: a WebAssembly
+ * runtime keeps one in its arena, where its interpreter reads it (wasm-runtime.ts).
+ */
+export function compressedTableIn(view: Int32Array): Int32Array {
+  if (view.length !== 65536) throw new RangeError(`compressedTableIn: ${view.length} entries, not 65536`);
+  return view.fill(PENDING);
+}
+
+/**
  * The 32-bit expansion of halfword `c` as a signed 32-bit value (0 when it is reserved or not
  * compressed at all), filling its entry of `t` (a compressedTable) on first use.
  */

@@ -34,7 +34,9 @@ import { mulDiv32, mulDiv64 } from './muldiv.js';
 import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
-import { ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_MISS, WHY_YIELD } from './jit/wasm/layout.js';
+import {
+  ST_CREDIT, ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_HOT, WHY_MISS, WHY_YIELD,
+} from './jit/wasm/layout.js';
 import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
 import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
 import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
@@ -425,12 +427,14 @@ export class Hart implements BlockHart, TranslatingHart {
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
     this.fp = this.fpRegs;
     this.own = { x: this.x, xw: this.xw, f: this.f, fp: this.fp };
-    this.cexp = compressedTable();
+    // With a WebAssembly runtime, its lane's table: the interpreter in its dispatcher reads it.
+    this.cexp = this.wasm?.cexp ?? compressedTable();
     // On shared RAM, blocks only in WebAssembly: those fence and see other threads' code changes
     // at FENCE.I (their lane of the shared arena), JavaScript blocks do neither.
     const translates = translate && (this.wasm !== undefined || opts.sharedMemory !== true);
     this.translations = translates ? translationCacheFor(this.ram, this.cexp, opts.translateThreshold, this.wasm) : null;
     this.translations?.attach(this);
+    if (this.wasm !== undefined && this.translations !== null) this.slotWords[ST_REPORT >> 2] = this.translations.heatReport;
     this.reset(0n);
   }
 
@@ -851,6 +855,7 @@ export class Hart implements BlockHart, TranslatingHart {
     const w = this.slotWords;
     const PC = ST_PC >> 2;
     let left = budget;
+    let refilled = false;
     for (;;) {
       while (!this.attention) {
         w[PC] = this.pcLo;
@@ -895,13 +900,27 @@ export class Hart implements BlockHart, TranslatingHart {
         if (left === 0) return EXIT_BUDGET;
         const why = w[ST_WHY >> 2];
         if (why === WHY_YIELD) continue;
+        if (why === WHY_HOT) {
+          // A head's heat bucket is full (wasm-interpreter.ts): credit it to the head, which may
+          // translate it, and dispatch again (the bucket starts from 0, so the head runs, as a
+          // block or interpreted, before it is reported again). The dispatcher found its page in
+          // the fetch cache.
+          const slot = this.fetchPages.lookup(this.pcLo, this.pcHi);
+          if (slot < 0) break;
+          this.translations!.visit(this.fetchPages.page[slot]!, this.pcLo & 0xfff, w[ST_CREDIT >> 2]!);
+          continue;
+        }
         if (why !== WHY_MISS) break;
-        // Not in the jump cache: look it up through the fetch page cache the dispatcher reads
-        // (translating it when it has become hot); without one, the interpreter goes on.
-        const slot = this.fetchSlot(this.pcLo, this.pcHi);
-        if (slot < 0) break;
-        const b = this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff, this.retired);
-        if (b === undefined || b.length > left) break;
+        // The pc's page is not in the fetch cache: fill it (from a page walk) and dispatch again;
+        // a fetch that faults, or a page that is not RAM, is the JavaScript interpreter's. Once
+        // only: a second miss at the same place (nothing retired) goes to it as well.
+        if (k === 0 && refilled) {
+          refilled = false;
+          break;
+        }
+        if (this.fetchSlot(this.pcLo, this.pcHi) < 0) break;
+        refilled = true;
+        continue;
       }
       const exit = this.interpret(left, true);
       if (exit !== EXIT_PROBE) return exit;
@@ -968,6 +987,7 @@ export class Hart implements BlockHart, TranslatingHart {
     let pcHi = this.pcHi;
     let ret = this.retired;
     let probe = false;
+    const wasmDispatch = jit && this.wasm !== undefined;
 
     for (let n = 0; n < budget; n++) {
       if (this.attention) {
@@ -999,10 +1019,12 @@ export class Hart implements BlockHart, TranslatingHart {
       }
       if (probe) {
         // Leave the interpreter only for a block that exists (or has just become hot): in cold
-        // code a round trip through the dispatcher per branch cost more than it saved.
+        // code a round trip through the dispatcher per branch cost more than it saved. With
+        // WebAssembly blocks, always: the dispatcher's own interpreter runs cold code faster, and
+        // counts heads' heat.
         probe = false;
-        const b = this.blockAt(pcLo, pcHi, ret);
-        if (b !== undefined && b.length <= budget - n) {
+        const b = wasmDispatch ? undefined : this.blockAt(pcLo, pcHi, ret);
+        if (wasmDispatch || (b !== undefined && b.length <= budget - n)) {
           this.pcLo = pcLo;
           this.pcHi = pcHi;
           this.retired = ret;

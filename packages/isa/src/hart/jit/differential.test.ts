@@ -11,6 +11,7 @@ import { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { assemble } from '../../asm/assemble.js';
 import { Hart } from '../hart.js';
 import { ManualClock, RAM_BASE } from '../test-support/machine.js';
+import { TRANSLATE_NEVER } from './translation-cache.js';
 
 const HANDLER = RAM_BASE + 0x8000;
 const DATA_A = RAM_BASE + 0x20ffa; // 6 bytes below a page end: offsets cross it
@@ -128,15 +129,19 @@ interface Outcome {
   data: number[];
 }
 
-/** false: interpreter only; else the translator with that back end. */
-type Mode = false | 'js' | 'wasm';
+/**
+ * false: interpreter only; else the translator with that back end; 'wasm-interp': WebAssembly
+ * with a threshold no head reaches, so the interpreter in the dispatcher runs everything it can.
+ */
+type Mode = false | 'js' | 'wasm' | 'wasm-interp';
 
 function run(src: string, seed: number, mode: Mode): Outcome {
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new SystemBus(ram);
   const mmu = new Mmu(bus);
   const hart = new Hart({
-    hartId: 0, bus, mmu, clock: new ManualClock(), translate: mode !== false, translateBackend: mode === false ? undefined : mode, translateThreshold: 2,
+    hartId: 0, bus, mmu, clock: new ManualClock(), translate: mode !== false,
+    translateBackend: mode === false ? undefined : mode === 'js' ? 'js' : 'wasm', translateThreshold: mode === 'wasm-interp' ? TRANSLATE_NEVER : 2,
   });
   ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
   ram.load(HANDLER, assemble(HANDLER_SRC, { base: BigInt(HANDLER) }).bytes);
@@ -169,7 +174,7 @@ function run(src: string, seed: number, mode: Mode): Outcome {
   };
 }
 
-describe('translator (JavaScript and WebAssembly back ends) vs interpreter on generated programs', () => {
+describe('translator (JavaScript and WebAssembly back ends, and the WebAssembly interpreter) vs interpreter on generated programs', () => {
   for (let batch = 0; batch < 10; batch++) {
     it(`programs ${batch * 40}..${batch * 40 + 39} agree register for register`, () => {
       for (let seed = batch * 40 + 1; seed <= batch * 40 + 40; seed++) {
@@ -177,6 +182,7 @@ describe('translator (JavaScript and WebAssembly back ends) vs interpreter on ge
         const off = run(src, seed, false);
         expect(run(src, seed, 'js'), `JavaScript blocks, seed ${seed}:\n${src}`).toEqual(off);
         expect(run(src, seed, 'wasm'), `WebAssembly blocks, seed ${seed}:\n${src}`).toEqual(off);
+        expect(run(src, seed, 'wasm-interp'), `the interpreter in the WebAssembly dispatcher, seed ${seed}:\n${src}`).toEqual(off);
       }
     });
   }

@@ -7,7 +7,7 @@ import { Mmu, Ram, SystemBus } from '@vm/mmu';
 import { assemble } from '../../asm/assemble.js';
 import { Hart } from '../hart.js';
 import { ManualClock, RAM_BASE } from '../test-support/machine.js';
-import type { TranslationCache } from './translation-cache.js';
+import { type TranslationCache, TRANSLATE_NEVER } from './translation-cache.js';
 
 const LOOP = `
 head:
@@ -71,8 +71,19 @@ describe('heat and the threshold', () => {
     expect(tc.stats.translated).toBe(0);
   });
 
-  it('refuses a threshold heat cannot count to', () => {
-    for (const t of [0, 1.5, 65_535, 100_000]) expect(() => cache(t, 'wasm'), String(t)).toThrow(/translateThreshold .*from 1 to 65534/);
+  it('refuses a threshold heat cannot count to, but for TRANSLATE_NEVER', () => {
+    for (const t of [0, 1.5, 65_536, 100_000]) expect(() => cache(t, 'wasm'), String(t)).toThrow(/translateThreshold .*from 1 to 65534, or 65535 for never/);
     expect(cache(65_534, 'wasm').lookup(0, 0, 0)).toBeUndefined();
+  });
+
+  it('never translates at TRANSLATE_NEVER, however much heat comes', () => {
+    const c = cache(TRANSLATE_NEVER, 'wasm');
+    for (let i = 0; i < 100; i++) expect(c.visit(0, 0, 4095)).toBeUndefined();
+    for (let i = 0; i < 70_000; i++) c.lookup(0, 0, 0);
+    expect(c.stats.translated).toBe(0);
+    // One below: the same heat translates it.
+    const d = cache(65_534, 'wasm');
+    for (let i = 0; i < 100; i++) d.visit(0, 0, 4095);
+    expect(d.stats.translated).toBe(1);
   });
 });

@@ -20,6 +20,7 @@ import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
 import type { Code } from './wasm/encoder.js';
 import { compileWasmBlock, encodeBlocks, type WasmBlock } from './wasm/wasm-block-compiler.js';
+import { HEAT_REPORT } from './wasm/wasm-interpreter.js';
 import { WasmRuntime } from './wasm/wasm-runtime.js';
 
 /** A block translated to WebAssembly and waiting for its batch. */
@@ -42,15 +43,16 @@ interface Pending {
  */
 export const HOT_THRESHOLD = 50_000;
 /**
- * The same for WebAssembly blocks, which cost less to make (batched: BATCH_BLOCKS) and to enter
- * (the wasm dispatcher), so code pays back sooner — and here heat counts instructions as well as
- * visits: each visit of a head without a block adds 1 and then what the interpreter ran from it
- * up to the next lookup (at most MAX_CREDIT), so a long block is hot after fewer visits than a
- * short one, as what it saves is per instruction while what it costs is per block. Linux boot
- * (100.0 M instructions): 500 visits: 2,018 blocks, 21.1 M instructions interpreted; 3000
- * (visits + instructions): 1,827 blocks, 11.6 M (docs/translator.md).
+ * The same for WebAssembly blocks. Heat counts instructions as well as visits: the interpreter in
+ * the dispatcher (wasm-interpreter.ts) gathers one for each visit of a head without a block and
+ * one per instruction run from it, and reports it here in lumps (visit). That interpreter runs
+ * cold code at 55-200 MIPS where blocks run 260-900, and a block costs ~100 us to make (our code
+ * generation, V8's compile and a module's share), so a block pays back once it has run some
+ * tens of thousands of instructions. Linux boot (100.0 M instructions), fresh processes: 3,000:
+ * 1,253 blocks, 1.37-1.46 s; 10,000: 614, 1.26-1.39 s; 30,000: 269, 1.12-1.47 s; 65,534: 146,
+ * 1.16-1.41 s; U-Boot to its prompt the same way (docs/translator.md).
  */
-export const HOT_THRESHOLD_WASM = 3000;
+export const HOT_THRESHOLD_WASM = 50_000;
 /** Most instructions one visit credits to a head (another hart's count, a long trap, ...). */
 const MAX_CREDIT = 4096;
 /** Blocks compiled into one WebAssembly module (a module costs ~0.3 ms to set up, a block ~15 µs more). */
@@ -86,6 +88,8 @@ type Slot = CompiledBlock | typeof NONE | undefined;
 const HAS_SLOT = 0xffff;
 /** Counted heat stops below HAS_SLOT (and above every threshold used). */
 const MAX_HEAT = HAS_SLOT - 1;
+/** A threshold heat never reaches: the interpreters run everything (tests, benchmarks). */
+export const TRANSLATE_NEVER = HAS_SLOT;
 
 class CodePage {
   /**
@@ -168,9 +172,9 @@ export class TranslationCache {
     /** Compile to WebAssembly in this runtime (the RAM's arena); without it, to JavaScript. */
     readonly wasm?: WasmRuntime,
   ) {
-    if (hotThreshold !== undefined && !(Number.isInteger(hotThreshold) && hotThreshold >= 1 && hotThreshold <= MAX_HEAT)) {
-      // Heat is counted in 16 bits, below HAS_SLOT.
-      throw new RangeError(`translateThreshold ${hotThreshold}: give a whole number of executions from 1 to ${MAX_HEAT}`);
+    if (hotThreshold !== undefined && !(Number.isInteger(hotThreshold) && hotThreshold >= 1 && hotThreshold <= TRANSLATE_NEVER)) {
+      // Heat is counted in 16 bits, below HAS_SLOT (at most MAX_HEAT: TRANSLATE_NEVER is never reached).
+      throw new RangeError(`translateThreshold ${hotThreshold}: give a whole number of executions from 1 to ${MAX_HEAT}, or ${TRANSLATE_NEVER} for never`);
     }
     this.hotThreshold = hotThreshold ?? (wasm === undefined ? HOT_THRESHOLD : HOT_THRESHOLD_WASM);
     this.creditRuns = wasm !== undefined;
@@ -229,8 +233,8 @@ export class TranslationCache {
         }
         return b;
       }
-      if (h + 1 < this.hotThreshold) {
-        p.heat[i] = h + 1;
+      if (Math.min(h + 1, MAX_HEAT) < this.hotThreshold) {
+        p.heat[i] = Math.min(h + 1, MAX_HEAT);
         if (this.creditRuns) this.noteHead(p, i, retired);
         return undefined;
       }
@@ -246,6 +250,57 @@ export class TranslationCache {
       }
     }
     return this.translate(pageIndex, po);
+  }
+
+  /**
+   * What the interpreter in the WebAssembly dispatcher reports of the head at byte `po` of RAM
+   * page `pageIndex` (wasm-interpreter.ts): `credit` more heat (visits and instructions run from
+   * it, gathered in its bucket) and this visit. The block there, once there is one (in the jump
+   * cache again); else the heat goes to the head — translating it once hot — or, while its block
+   * waits for its batch, to the batch's wait (BATCH_DELAY).
+   */
+  visit(pageIndex: number, po: number, credit: number): CompiledBlock | undefined {
+    this.lastHead = undefined;
+    const ran = Math.min(credit + 1, MAX_HEAT);
+    const p = this.pages[pageIndex];
+    const i = po >>> 1;
+    if (p !== undefined && p.heat[i] === HAS_SLOT) {
+      const b = p.blocks![i] as CompiledBlock | typeof NONE;
+      if (b !== NONE && b.wasm === WASM_PENDING) this.waited += ran;
+    }
+    if (this.pending.length !== 0 && this.waited >= this.batchDelay) this.compilePending();
+    if (p !== undefined) {
+      const h = p.heat[i]!;
+      if (h === HAS_SLOT) {
+        const b = p.blocks![i] as CompiledBlock | typeof NONE;
+        if (b === NONE || b.wasm < 0) return undefined;
+        this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
+        return b;
+      }
+      const heat = Math.min(h + ran, MAX_HEAT);
+      if (heat < this.hotThreshold) {
+        p.heat[i] = heat;
+        return undefined;
+      }
+    } else {
+      if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
+      const fresh = new CodePage();
+      this.pages[pageIndex] = fresh;
+      this.live.push(pageIndex);
+      if (ran < this.hotThreshold) {
+        fresh.heat[i] = ran;
+        return undefined;
+      }
+    }
+    return this.translate(pageIndex, po);
+  }
+
+  /**
+   * The heat a head's bucket gathers before the interpreter reports it (visit): HEAT_REPORT, or
+   * every visit where blocks are wanted at once (a test's low threshold: no batch delay).
+   */
+  get heatReport(): number {
+    return this.batchDelay === 0 ? 0 : Math.min(HEAT_REPORT, this.hotThreshold);
   }
 
   private noteHead(page: CodePage, i: number, retired: number): void {

@@ -1,7 +1,7 @@
 /**
  * A small WebAssembly binary encoder (wasm core spec 5, "Binary Format"): just what the block
  * compiler and the dispatcher need — i32/i64 arithmetic, loads and stores, structured control,
- * direct and indirect calls, one imported memory, imported functions and a table.
+ * direct and indirect calls, br_table, one imported memory, imported functions and a table.
  */
 
 /** Value types (spec 5.3.1). */
@@ -15,12 +15,12 @@ const VOID = 0x40;
 
 /** Opcodes used (spec 5.4). */
 export const Op = {
-  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, br_table: 0x0e,
   return: 0x0f, call: 0x10, call_indirect: 0x11, return_call_indirect: 0x13, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22,
   i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
   i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
-  i32_store: 0x36, i64_store: 0x37, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_store: 0x36, i64_store: 0x37, i32_store16: 0x3b, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
   i32_const: 0x41, i64_const: 0x42,
   i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a, i32_gt_u: 0x4b,
   i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
@@ -172,6 +172,14 @@ export class Code {
   end(): this { this.bytes.push(Op.end); return this; }
   br(depth: number): this { this.bytes.push(Op.br); uleb(this.bytes, depth); return this; }
   brIf(depth: number): this { this.bytes.push(Op.br_if); uleb(this.bytes, depth); return this; }
+  /** br_table (spec 5.4.1): to depths[i] for i on the stack, to `otherwise` when out of range. */
+  brTable(depths: readonly number[], otherwise: number): this {
+    this.bytes.push(Op.br_table);
+    uleb(this.bytes, depths.length);
+    for (const d of depths) uleb(this.bytes, d);
+    uleb(this.bytes, otherwise);
+    return this;
+  }
   ret(): this { this.bytes.push(Op.return); return this; }
   call(f: number): this { this.bytes.push(Op.call); uleb(this.bytes, f); return this; }
   callIndirect(type: number): this { this.bytes.push(Op.call_indirect); uleb(this.bytes, type); this.bytes.push(0); return this; }
@@ -223,6 +231,28 @@ export class Code {
     out.append(head.view());
     out.append(this.bytes.view());
     out.push(Op.end);
+  }
+}
+
+/** Structured-control labels by name, so that branches say where they go, not how deep it is. */
+export class Labels {
+  private readonly stack: string[] = [];
+  constructor(private readonly c: Code) {}
+  block(name: string): void { this.c.block(); this.stack.push(name); }
+  loop(name: string): void { this.c.loop(); this.stack.push(name); }
+  if(): void { this.c.if(); this.stack.push(''); }
+  else(): void { this.c.else(); }
+  end(): void { this.c.end(); this.stack.pop(); }
+  depth(name: string): number {
+    const i = this.stack.lastIndexOf(name);
+    if (i < 0) throw new Error(`wasm-interpreter: no label ${name}`);
+    return this.stack.length - 1 - i;
+  }
+  br(name: string): void { this.c.br(this.depth(name)); }
+  brIf(name: string): void { this.c.brIf(this.depth(name)); }
+  /** br_table over `names` (index on the stack), else `otherwise`. */
+  table(names: readonly string[], otherwise: string): void {
+    this.c.brTable(names.map((n) => this.depth(n)), this.depth(otherwise));
   }
 }
 

@@ -18,8 +18,16 @@ export const ST_X = 0;
 export const ST_PC = 256;
 /** Instructions the dispatcher retired so far in this call (read when a block's access faults). */
 export const ST_TOTAL = 264;
-/** Why the dispatcher returned: WHY_MISS or WHY_STOP. */
+/** Why the dispatcher returned: WHY_MISS, WHY_STOP, WHY_YIELD or WHY_HOT. */
 export const ST_WHY = 268;
+/** Why the interpreter (wasm-interpreter.ts) stopped, for the dispatcher: a WHY_* code. */
+export const ST_IWHY = 272;
+/** With WHY_HOT: the heat the head's bucket had gathered (what TranslationCache.visit credits). */
+export const ST_CREDIT = 276;
+/** Where the interpreter writes a result for rd = x0 (x0 itself stays zero). */
+export const ST_DUMP = 280;
+/** Heat a head's bucket gathers before the interpreter reports it (TranslationCache.heatReport). */
+export const ST_REPORT = 288;
 /** f0..f31 as i64/f64 (the hart's own `f` is a view of them; FpRegisters). */
 export const ST_F = 512;
 /** fcsr.fflags and fcsr.frm (i32 each), then 1 when blocks may run FP inline (FpRegisters.inline). */
@@ -50,6 +58,12 @@ export const WHY_STOP = 2;
  * The pc is the next instruction's; JavaScript checks attention and dispatches again.
  */
 export const WHY_YIELD = 3;
+/**
+ * The interpreter reached a block head whose heat bucket is full (HEAT_REPORT): the pc is the
+ * head's, ST_CREDIT the bucket's heat; JavaScript credits it to the head (TranslationCache.visit),
+ * which may translate it, and dispatches again.
+ */
+export const WHY_HOT = 4;
 
 /** Jump cache: entries of 16 bytes [key, table index, length, 0]; key = store offset + 1 (odd, never 0). */
 export const JC_ENTRIES = 32768;
@@ -60,15 +74,29 @@ export function jcKey(at: number): number {
   return (at + 1) | 0;
 }
 
-/** Bytes an arena tail needs: the slots, then the jump cache. */
-export const TAIL_BYTES = SLOTS * SLOT_BYTES + JC_BYTES;
+/**
+ * Heat buckets of the interpreter (wasm-interpreter.ts): 64 Ki u16 counters, hashed from a head's
+ * store offset, that gather visits and instructions run from heads without a block; a bucket that
+ * reaches HEAT_REPORT is handed to JavaScript (WHY_HOT) and starts again from 0.
+ */
+export const HEAT_BUCKETS = 65536;
+export const HEAT_BYTES = HEAT_BUCKETS * 2;
+/** The expansions of compressed parcels the interpreter reads (compressed.ts's table, in the arena). */
+export const CEXP_BYTES = 65536 * 4;
+/** Bytes of one lane: its jump cache, heat buckets and table of compressed expansions, in that order. */
+export const LANE_BYTES = JC_BYTES + HEAT_BYTES + CEXP_BYTES;
+export const LANE_HEAT = JC_BYTES;
+export const LANE_CEXP = JC_BYTES + HEAT_BYTES;
+
+/** Bytes an arena tail needs: the slots, then one lane. */
+export const TAIL_BYTES = SLOTS * SLOT_BYTES + LANE_BYTES;
 
 /**
  * Bytes the tail of a shared arena needs for `lanes` threads that translate (@vm/mmu
  * RamStore.shared): block indices are per thread (each has its own function table), so each lane
- * has its own jump cache, after the slots (lane i's at SLOTS · SLOT_BYTES + i · JC_BYTES); the
- * hart of lane i has slot i.
+ * has its own jump cache (and heat buckets and expansions), after the slots (lane i's at
+ * SLOTS · SLOT_BYTES + i · LANE_BYTES); the hart of lane i has slot i.
  */
 export function arenaTailBytes(lanes: number): number {
-  return SLOTS * SLOT_BYTES + Math.max(lanes, 1) * JC_BYTES;
+  return SLOTS * SLOT_BYTES + Math.max(lanes, 1) * LANE_BYTES;
 }

@@ -40,10 +40,11 @@ export interface WasmBlock {
 /** Type indices of every block module (wasm-runtime.ts instantiates them with these imports). */
 export const TYPE_BLOCK = 0; // (st, budget, base) → base + retired
 export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
-const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
-const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield, 2 trapped (WasmHart.jitExec)
+export const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
+export const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield, 2 trapped (WasmHart.jitExec)
 export const BLOCK_SIGNATURE = { params: [I32, I32, I32], results: [I32] };
-const TYPES = [
+/** The types every block module declares, in this order (the interpreter's module starts with them too). */
+export const BLOCK_TYPES = [
   BLOCK_SIGNATURE,
   { params: [I32, I32, I32, I32, I32], results: [I32] },
   { params: [I64, I64], results: [I64] },
@@ -60,7 +61,7 @@ export const HELPER_SLOTS = 3;
 /** Each module's first function (block modules import no functions); its blocks follow. */
 const FUNC_MULHU = 0;
 /** WFI: it ends run() (EXIT_WFI), so the interpreter executes it. */
-const INSN_WFI = 0x1050_0073;
+export const INSN_WFI = 0x1050_0073;
 
 const MIN64 = -(2n ** 63n);
 
@@ -1181,7 +1182,7 @@ class BlockEmitter {
  */
 export function encodeBlocks(blocks: readonly Code[], sharedMemory = false): Uint8Array {
   return encodeModule({
-    types: TYPES,
+    types: BLOCK_TYPES,
     importFuncs: [],
     importTable: true, // the blocks' table: chaining and the helpers
     sharedMemory,
@@ -1206,14 +1207,14 @@ export interface BlockHelpers {
 export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, table: WasmTable, sharedMemory = false): void {
   const api = wasmApi!;
   const forward = (type: number, target: number): { type: number; code: Code } => {
-    const n = TYPES[type]!.params.length;
+    const n = BLOCK_TYPES[type]!.params.length;
     const c = new Code(n);
     for (let i = 0; i < n; i++) c.get(i);
     c.call(target);
     return { type, code: c };
   };
   const bytes = encodeModule({
-    types: TYPES,
+    types: BLOCK_TYPES,
     importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
     sharedMemory,
     funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2)],
@@ -1226,7 +1227,7 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
 }
 
 /** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit partial products. */
-function mulhu(): Code {
+export function mulhu(): Code {
   const f = new Code(2);
   const A = 0;
   const B = 1;

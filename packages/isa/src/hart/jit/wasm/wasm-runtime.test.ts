@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RamStore } from '@vm/mmu';
-import { arenaTailBytes, JC_BYTES, SLOT_BYTES, SLOTS } from './layout.js';
+import { arenaTailBytes, LANE_BYTES, SLOT_BYTES, SLOTS } from './layout.js';
 import { WasmRuntime } from './wasm-runtime.js';
 
 /*
@@ -18,8 +18,8 @@ describe.skipIf(process.env['VM_WASM'] === '0')('WasmRuntime lanes on a shared a
     const harts = lanes.map(() => ({}));
     expect(lanes.map((rt, i) => rt.allocSlot(harts[i]!))).toEqual([0, 1, 2].map((i) => tail + i * SLOT_BYTES));
     expect(lanes[1]!.allocSlot({})).toBe(-1);
-    // The tail holds the slots, then one jump cache per lane.
-    expect(shared.arena!.memory.buffer.byteLength).toBeGreaterThanOrEqual(tail + SLOTS * SLOT_BYTES + 3 * JC_BYTES);
+    // The tail holds the slots, then one lane per thread (jump cache, heat buckets, expansions).
+    expect(shared.arena!.memory.buffer.byteLength).toBeGreaterThanOrEqual(tail + SLOTS * SLOT_BYTES + 3 * LANE_BYTES);
   });
 
   it('refuses a lane whose jump cache the tail has no room for, naming what the arena needs', () => {

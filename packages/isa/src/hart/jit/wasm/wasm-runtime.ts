@@ -15,12 +15,14 @@
  * the current regime may execute its page.
  */
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
-import { Code, encodeModule, I32, Op } from './encoder.js';
+import { Code, encodeModule, I32, Labels, Op } from './encoder.js';
 import {
-  JC_BYTES, JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES,
-  WHY_MISS, WHY_STOP, WHY_YIELD,
+  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, LANE_HEAT, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_IWHY,
+  ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { BLOCK_SIGNATURE, type ChainInfo, HELPER_SLOTS, installBlockHelpers, TYPE_BLOCK } from './wasm-block-compiler.js';
+import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
+import { interpreterCode } from './wasm-interpreter.js';
+import { compressedTableIn } from '../../compressed.js';
 
 /** What the runtime needs of the hart running a block (Hart implements it). */
 export interface WasmHart {
@@ -57,6 +59,11 @@ export class WasmRuntime {
   private readonly slotBase: number;
   private readonly jc: Int32Array;
   private readonly jcBase: number;
+  /**
+   * The lane's table of compressed expansions (compressed.ts), which the interpreter in the
+   * dispatcher reads: the harts of this runtime expand parcels into it (Hart.cexp).
+   */
+  readonly cexp: Int32Array;
   /** Whether this engine has WebAssembly tail calls (blocks chain only then). */
   private readonly tailCalls: boolean;
   private readonly imports: Record<string, Record<string, unknown>>;
@@ -76,13 +83,14 @@ export class WasmRuntime {
     this.slotBase = arena.tail;
     this.shared = arena.shared;
     this.lane = store.lane;
-    const jcBase = arena.tail + SLOTS * SLOT_BYTES + (this.lane ?? 0) * JC_BYTES;
-    if (jcBase + JC_BYTES > this.buffer.byteLength) {
+    const jcBase = arena.tail + SLOTS * SLOT_BYTES + (this.lane ?? 0) * LANE_BYTES;
+    if (jcBase + LANE_BYTES > this.buffer.byteLength) {
       throw new RangeError(`WasmRuntime: lane ${String(this.lane)} has no jump cache in this arena's tail (RamStore.shared needs arenaTailBytes(lanes))`);
     }
     this.jcBase = jcBase;
     this.tailCalls = hasTailCalls();
     this.jc = new Int32Array(this.buffer, jcBase, JC_ENTRIES * 4);
+    this.cexp = compressedTableIn(new Int32Array(this.buffer, jcBase + LANE_CEXP, 65536));
     this.table = new api.Table({ element: 'anyfunc', initial: 256 });
     const ldmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
       const h = this.current!;
@@ -101,7 +109,8 @@ export class WasmRuntime {
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
     installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table, this.shared);
     this.imports = { env: { mem: arena.memory, table: this.table } };
-    const inst = new api.Instance(new api.Module(dispatcherModule(jcBase, this.shared)), { env: { mem: arena.memory, table: this.table } });
+    const module = new api.Module(dispatcherModule(jcBase, jcBase + LANE_HEAT, jcBase + LANE_CEXP, this.shared));
+    const inst = new api.Instance(module, { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
 
@@ -188,14 +197,18 @@ export function wasmRuntimeFor(store: RamStore): WasmRuntime | undefined {
 
 /**
  * The dispatcher: (st, budget) → retired. Loop: the pc's page in the hart's fetch cache, the
- * block in the jump cache, enough budget for it → call it; stop (ST_WHY = WHY_STOP) when a block
- * retired nothing (it left its first instruction to the interpreter) or the budget is spent or
- * short, and return to JavaScript (ST_WHY = WHY_MISS) on a fetch-cache or jump-cache miss. A
+ * block in the jump cache, enough budget for it → call it; otherwise the interpreter
+ * (wasm-interpreter.ts) runs from the pc up to the next head it should look at. It stops
+ * (ST_WHY = WHY_STOP) when a block retired nothing (it left its first instruction to the
+ * interpreter) or the budget is spent, with the interpreter's reason when it stopped (WHY_STOP,
+ * WHY_YIELD, WHY_HOT), and returns to JavaScript (ST_WHY = WHY_MISS) on a fetch-cache miss. A
  * block that returns ~n (negative) retired n and asks to yield (WHY_YIELD: see layout.ts).
- * ST_TOTAL holds the count so far, for a fault inside a block (the exception unwinds through here).
+ * ST_TOTAL holds the count so far, for a fault inside a block or the interpreter (the exception
+ * unwinds through here).
  */
-function dispatcherModule(jcBase: number, sharedMemory: boolean): Uint8Array {
+function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sharedMemory: boolean): Uint8Array {
   const c = new Code(2);
+  const l = new Labels(c);
   const ST = 0;
   const BUDGET = 1;
   const left = c.local(I32);
@@ -206,47 +219,77 @@ function dispatcherModule(jcBase: number, sharedMemory: boolean): Uint8Array {
   const j = c.local(I32);
   const n = c.local(I32);
   const why = c.local(I32);
+  const mem = c.local(I32);
+  const FUNC_MULHU = 1;
+  const FUNC_INTERP = 2;
   c.get(BUDGET).set(left);
   c.i32(0).set(total);
   c.i32(WHY_STOP).set(why);
   c.get(ST).i32(0).mem(Op.i32_store, ST_TOTAL);
-  c.block(); // $out
-  c.block(); // $miss
-  c.loop();
+  l.block('out');
+  l.block('miss');
+  l.loop('top');
   c.get(ST).mem(Op.i32_load, ST_PC).tee(pcl);
   c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_LO).get(pcl).i32(-4096).op(Op.i32_and, Op.i32_ne);
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_HI).get(ST).mem(Op.i32_load, ST_PC + 4).op(Op.i32_ne, Op.i32_or);
-  c.brIf(1);
-  c.get(e).mem(Op.i32_load, ST_FETCH + PC_MEM).get(pcl).i32(4095).op(Op.i32_and, Op.i32_add).i32(1).op(Op.i32_add).set(key);
+  l.brIf('miss');
+  c.get(e).mem(Op.i32_load, ST_FETCH + PC_MEM).tee(mem).get(pcl).i32(4095).op(Op.i32_and, Op.i32_add).i32(1).op(Op.i32_add).set(key);
   c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(jcBase).op(Op.i32_add).tee(j);
-  c.mem(Op.i32_load, 0).get(key).op(Op.i32_ne).brIf(1);
-  c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_gt_s).brIf(2);
+  c.mem(Op.i32_load, 0).get(key).op(Op.i32_eq);
+  c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_le_s, Op.i32_and);
+  l.if(); // a block, and the budget covers it
   c.get(ST).get(left).i32(0).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
   c.i32(0).op(Op.i32_lt_s);
-  c.if();
+  l.if();
   c.get(n).i32(-1).op(Op.i32_xor).set(n);
   c.i32(WHY_YIELD).set(why);
-  c.end();
+  l.end();
   c.get(n).get(total).op(Op.i32_add).set(total);
   c.get(left).get(n).op(Op.i32_sub).set(left);
   c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
-  c.get(why).i32(WHY_YIELD).op(Op.i32_eq).brIf(2);
-  c.get(n).op(Op.i32_eqz).brIf(2);
-  c.get(left).op(Op.i32_eqz).brIf(2);
-  c.br(0);
-  c.end(); // loop
-  c.end(); // $miss
+  c.get(why).i32(WHY_YIELD).op(Op.i32_eq);
+  l.brIf('out');
+  c.get(n).op(Op.i32_eqz);
+  l.brIf('out');
+  c.get(left).op(Op.i32_eqz);
+  l.brIf('out');
+  l.br('top');
+  l.end();
+  // No block here (or not budget enough for it): interpret.
+  c.get(ST).get(left).get(mem).call(FUNC_INTERP).tee(n);
+  c.i32(0).op(Op.i32_lt_s);
+  l.if();
+  c.get(n).i32(-1).op(Op.i32_xor).set(n);
+  c.get(ST).mem(Op.i32_load, ST_IWHY).set(why);
+  l.end();
+  c.get(n).get(total).op(Op.i32_add).set(total);
+  c.get(left).get(n).op(Op.i32_sub).set(left);
+  c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
+  c.get(why).i32(WHY_STOP).op(Op.i32_ne);
+  l.brIf('out');
+  c.get(n).op(Op.i32_eqz);
+  l.brIf('out');
+  c.get(left).op(Op.i32_eqz);
+  l.brIf('out');
+  l.br('top');
+  l.end(); // top
+  l.end(); // miss
   c.i32(WHY_MISS).set(why);
-  c.end(); // $out
+  l.end(); // out
   c.get(ST).get(why).mem(Op.i32_store, ST_WHY).get(total);
   return encodeModule({
-    // Type 0 is the blocks' (TYPE_BLOCK, for call_indirect), type 1 the dispatcher's own.
-    types: [BLOCK_SIGNATURE, { params: [I32, I32], results: [I32] }],
+    // Types 0-3 are the blocks' (TYPE_BLOCK for call_indirect, the helpers'; the interpreter has
+    // the blocks' signature), type 4 the dispatcher's own.
+    types: [...BLOCK_TYPES, { params: [I32, I32], results: [I32] }],
     importFuncs: [],
     importTable: true,
     sharedMemory,
-    funcs: [{ type: 1, code: c }],
+    funcs: [
+      { type: BLOCK_TYPES.length, code: c },
+      { type: TYPE_MULH, code: mulhu(), exported: false },
+      { type: TYPE_BLOCK, code: interpreterCode({ jcBase, heatBase, cexpBase, shared: sharedMemory, mulhu: FUNC_MULHU }), exported: false },
+    ],
   });
 }
 
