@@ -4,7 +4,7 @@ export { wasmApi } from './wasm-api.js';
 export type { WasmApi, WasmMemory, WasmTable, WasmInstance } from './wasm-api.js';
 export { SystemBus, BUS_FAULT } from './bus.js';
 export type { BusMapping } from './bus.js';
-export { Mmu, LEAF_UNTRANSLATED } from './mmu.js';
+export { Mmu, LEAF_UNTRANSLATED, LEVEL_UNKNOWN } from './mmu.js';
 export { Pmp } from './pmp.js';
 export * from './access.js';
 export type { MmuState, MmuOptions } from './mmu.js';

@@ -37,6 +37,8 @@ const CONTEXT_KEY_MASK = (1n << 60n) - 1n;
  */
 /** `Mmu.leafLevel` for an access that is not translated (M-mode, Bare): any size of leaf fits. */
 export const LEAF_UNTRANSLATED = 4;
+/** Mmu.lastLevel when the leaf is not known (a two-stage translation): a fence of any address covers it. */
+export const LEVEL_UNKNOWN = 255;
 
 export class Mmu implements Snapshottable<MmuState> {
   readonly pmp = new Pmp();
@@ -191,6 +193,7 @@ export class Mmu implements Snapshottable<MmuState> {
     let n = Number(va);
     if (priv === PRIV_M) {
       // M-mode is never translated; only locked PMP entries can restrict it (priv spec 3.7.1).
+      this.lastLevel = 0;
       if (n >= 0 && n < PA_LIMIT && (!this.pmp.anyActive || this.pmp.check(n, width, access, PRIV_M))) return n;
       this.faultCause = accessFaultCause(access);
       return -1;
@@ -201,6 +204,7 @@ export class Mmu implements Snapshottable<MmuState> {
     const page = this.tlb.lookup(vpn, this.ctx, this.salt, priv * 12 + this.control + access);
     if (page >= 0) {
       this.stats.tlbHits++;
+      this.lastLevel = this.tlb.hitLevel;
       return page + (n - vpn * PAGE_SIZE);
     }
     return this.miss(n, access, priv, width);
@@ -230,6 +234,7 @@ export class Mmu implements Snapshottable<MmuState> {
    */
   translateGuest(va: bigint, access: AccessType, priv: number, width: number, execRead: boolean): number {
     if (this.vctxDirty) this.updateGuestContext();
+    this.lastLevel = LEVEL_UNKNOWN;
     let n = Number(va);
     if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
     const vpn = vpnOf(n);
@@ -253,6 +258,13 @@ export class Mmu implements Snapshottable<MmuState> {
   hfenceGvma(_gpa: bigint | undefined, _vmid: bigint | undefined): void {
     this.flushAll();
   }
+
+  /**
+   * Level of the leaf PTE behind the last translate() that succeeded (0 = 4 KiB page, 1 = 2 MiB,
+   * 2 = 1 GiB, ...; 0 untranslated), or LEVEL_UNKNOWN (V=1: two stages): what an SFENCE.VMA of
+   * one address must drop of a cache filled from it (Hart's page caches: PageCache.dropCovering).
+   */
+  lastLevel = 0;
 
   /** sfence.vma rs1, rs2: undefined means "all" for that operand (priv spec 4.2.1). */
   sfence(va: bigint | undefined, asid: bigint | undefined): void {
@@ -307,6 +319,7 @@ export class Mmu implements Snapshottable<MmuState> {
     const page = pa - (pa % PAGE_SIZE);
     const pmpMask = this.pmp.pageAccessMask(page, priv);
     this.tlb.insert(vpnOf(n), global ? TLB_GLOBAL : this.ctx, this.salt, this.asid, packPermissions(flags, pmpMask), page, level);
+    this.lastLevel = level;
     if ((pmpMask & (1 << access)) === 0 && !this.pmp.check(pa, width, access, priv)) {
       return this.fail(accessFaultCause(access));
     }

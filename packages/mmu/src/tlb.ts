@@ -37,6 +37,9 @@ export class Tlb {
   /** First VPN of the leaf each entry came from (the granule's own VPN for a 4 KiB page): flushPage's range test. */
   private readonly leafStart: Float64Array;
 
+  /** Level of the leaf behind the entry the last successful lookup returned (Mmu.lastLevel). */
+  hitLevel = 0;
+
   constructor(size = 1024) {
     if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0) {
       throw new RangeError(`TLB size must be a power of two, got ${size}`);
@@ -68,6 +71,7 @@ export class Tlb {
       if (this.tag[i] !== base + TLB_GLOBAL) return -1;
     }
     if (((this.allow[i] >>> bit) & 1) === 0) return -1;
+    this.hitLevel = this.level[i]!;
     return this.page[i];
   }
 
@@ -75,6 +79,7 @@ export class Tlb {
   lookupLocal(vpn: number, ctx: number, salt: number, bit: number): number {
     const i = (vpn ^ salt) & this.mask;
     if (this.tag[i] !== vpn * CTX_RADIX + ctx || ((this.allow[i] >>> bit) & 1) === 0) return -1;
+    this.hitLevel = this.level[i]!;
     return this.page[i];
   }
 

@@ -1,7 +1,7 @@
 import type { Clock, VmExit } from '@vm/core';
 import { envVar, VmError, COUNT_ZERO } from '@vm/core';
 import type { Mmu, Ram, SystemBus } from '@vm/mmu';
-import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT, LEVEL_BITS, pagingLevels, satpMode } from '@vm/mmu';
+import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, BUS_FAULT, pagingLevels, satpMode } from '@vm/mmu';
 import type { AccessType } from '@vm/mmu';
 import {
   CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_ECALL_VS, CAUSE_FETCH_ACCESS, CAUSE_ILLEGAL_INSTRUCTION, CAUSE_LOAD_ACCESS,
@@ -340,7 +340,7 @@ export class Hart implements BlockHart, TranslatingHart {
   private readonly fetchPages: PageCache;
   /**
    * The translation regime (privilege, V, the effective privilege and V of loads and stores,
-   * SUM/MXR of both stages: rederive) now, the one the page caches were filled under, and the
+   * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now, the one the page caches were filled under, and the
    * MMU's flush count then. A change of regime marks the caches stale and raises attention; they
    * are cleared only before the next instruction runs — so a round trip that runs nothing in
    * between (a trap a hypervisor handles on the host and returns from, with no TLB flush) keeps
@@ -662,7 +662,18 @@ export class Hart implements BlockHart, TranslatingHart {
       // Compared first: the MMU's MXR setter also invalidates its guest context.
       const sum = (ms & MSTATUS_SUM) !== 0;
       const mxr = (ms & MSTATUS_MXR) !== 0;
-      if (mmu.sum !== sum) mmu.sum = sum;
+      if (mmu.sum !== sum) {
+        // SUM is not part of the regime: Linux sets and clears it around every access to user
+        // memory (about 8,000 times in a boot), and a change of regime empties the caches. Set,
+        // it only adds S-mode access to U pages: every entry stays right. Cleared, the load and
+        // store entries filled while it was set go (PageCache.sumFilled); the fetch cache never
+        // depends on it (priv spec 4.3.1: S-mode never executes U pages).
+        if (!sum) {
+          this.loadPages.dropSumFilled();
+          this.storePages.dropSumFilled();
+        }
+        mmu.sum = sum;
+      }
       if (mmu.mxr !== mxr) mmu.mxr = mxr;
       const vs = this.vsstatus;
       mmu.vsum = (vs & MSTATUS_SUM) !== 0;
@@ -673,7 +684,7 @@ export class Hart implements BlockHart, TranslatingHart {
       this.dataVirt = this.virtMode || (mprv && this.mpv && this.dataPriv !== PRIV_M);
       this.fLo = this.ldLo = this.stLo = NO_PAGE;
       this.regime = this.privLevel | (this.virtMode ? 4 : 0) | (this.dataPriv << 3) | (this.dataVirt ? 32 : 0) |
-        (sum ? 64 : 0) | (mxr ? 128 : 0) | (mmu.vsum ? 256 : 0) | (mmu.vmxr ? 512 : 0);
+        (mxr ? 128 : 0) | (mmu.vsum ? 256 : 0) | (mmu.vmxr ? 512 : 0);
       if (what & DERIVE_ROOTS) this.clearPageCaches();
       else {
         this.cachesStale = this.regime !== this.cacheRegime || mmu.flushCount !== this.cacheFlushes;
@@ -727,11 +738,13 @@ export class Hart implements BlockHart, TranslatingHart {
     }
     const lo = Number(BigInt.asIntN(32, va));
     const hi = Number(BigInt.asIntN(32, va >> 32n));
-    const shift = 12 + LEVEL_BITS * (levels - 1); // the top level's leaf
+    // The entries whose leaf maps va, each by its own leaf's size (dropping the top level's
+    // whole region, as before, emptied nearly every kernel entry at each of Linux's ~10,000
+    // single-page fences in a boot, and each was walked again).
     this.fLo = this.ldLo = this.stLo = NO_PAGE;
-    this.fetchPages.dropRegion(lo, hi, shift);
-    this.loadPages.dropRegion(lo, hi, shift);
-    this.storePages.dropRegion(lo, hi, shift);
+    this.fetchPages.dropCovering(lo, hi);
+    this.loadPages.dropCovering(lo, hi);
+    this.storePages.dropCovering(lo, hi);
     // The caches now agree with the TLB the fence flushed (mmu.sfence counted it).
     this.cacheFlushes = this.mmu.flushCount;
   }
@@ -1529,7 +1542,10 @@ export class Hart implements BlockHart, TranslatingHart {
   private cachePage(cache: PageCache, lo: number, hi: number, page: number): number {
     const ram = this.ram;
     const c = ram.pageChunk(page, true);
-    cache.insert(lo, hi, ram.pageOffset(page), page, ram.store.views[c]!, ram.store.chunks[c]!);
+    // The leaf behind the translation just made (every caller translates right before), and
+    // whether mstatus.SUM may have allowed it (an S-level load or store while SUM is set).
+    const sumFilled = cache !== this.fetchPages && this.mmu.sum && this.dataPriv === PRIV_S;
+    cache.insert(lo, hi, ram.pageOffset(page), page, ram.store.views[c]!, ram.store.chunks[c]!, this.mmu.lastLevel, sumFilled);
     return cache.lookup(lo, hi);
   }
 

@@ -22,6 +22,13 @@ export class PageCache {
   /** Per entry: the page's offset in the chunk's buffer (the arena offset when RAM has an arena). */
   readonly mem: Int32Array;
   /** Per entry: the chunk's views. */
+  /**
+   * Per entry: log2 of the bytes the leaf PTE it came from maps (12 for a 4 KiB page, 21, 30, ...;
+   * 64: unknown, dropped by every fence). Kept here only (compiled code never reads it).
+   */
+  readonly shift = new Uint8Array(SIZE);
+  /** Per entry: 1 when it was filled while mstatus.SUM allowed S-mode access to U pages. */
+  readonly sumFilled = new Uint8Array(SIZE);
   readonly views: DataView[] = new Array<DataView>(SIZE).fill(NO_VIEW);
   readonly bytes: Uint8Array[] = new Array<Uint8Array>(SIZE).fill(NO_BYTES);
 
@@ -44,8 +51,11 @@ export class PageCache {
     return this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi ? i : -1;
   }
 
-  insert(lo: number, hi: number, offset: number, page: number, view: DataView, bytes: Uint8Array): void {
+  /** `level`: the leaf's (Mmu.lastLevel: 0 = 4 KiB, 1 = 2 MiB, ...; LEVEL_UNKNOWN or above 5: unknown). */
+  insert(lo: number, hi: number, offset: number, page: number, view: DataView, bytes: Uint8Array, level = 0, sumFilled = false): void {
     const i = (lo >>> 12) & (SIZE - 1);
+    this.shift[i] = level > 5 ? 64 : 12 + 9 * level;
+    this.sumFilled[i] = sumFilled ? 1 : 0;
     this.tagLo[i] = lo & ~0xfff;
     this.tagHi[i] = hi;
     this.off[i] = offset;
@@ -59,16 +69,31 @@ export class PageCache {
     this.tagLo.fill(EMPTY);
   }
 
+  /** Drop the entries filled while mstatus.SUM was set (it has been cleared: Hart.rederive). */
+  dropSumFilled(): void {
+    const tagLo = this.tagLo;
+    const sum = this.sumFilled;
+    for (let i = 0; i < SIZE; i++) {
+      if (sum[i] !== 0) {
+        tagLo[i] = EMPTY;
+        sum[i] = 0;
+      }
+    }
+  }
+
   /**
-   * Drop the pages of the naturally aligned 2^shift-byte region of virtual addresses that holds
-   * (hi:lo), 12 <= shift <= 63 (a fence of one address: Hart.fenceAddress).
+   * Drop the entries whose leaf maps (hi:lo): SFENCE.VMA of one address (priv spec 4.2.1: it
+   * invalidates the cached leaf entries that correspond to that address). An entry of a 4 KiB leaf
+   * goes only when it is that page; one of a superpage, when the address is in the superpage.
    */
-  dropRegion(lo: number, hi: number, shift: number): void {
+  dropCovering(lo: number, hi: number): void {
     const tagLo = this.tagLo;
     const tagHi = this.tagHi;
+    const shift = this.shift;
     for (let i = 0; i < SIZE; i++) {
-      const same = shift < 32 ? tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> shift) === 0 : ((tagHi[i]! ^ hi) >>> (shift - 32)) === 0;
-      if (same) tagLo[i] = EMPTY;
+      const s = shift[i]!;
+      const covers = s < 32 ? tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> s) === 0 : s >= 64 || ((tagHi[i]! ^ hi) >>> (s - 32)) === 0;
+      if (covers) tagLo[i] = EMPTY;
     }
   }
 }

@@ -72,6 +72,40 @@ describe('translation through the MMU (priv spec 4.3)', () => {
     expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 16));
   });
 
+  it('sfence.vma of one 4 KiB page drops its cached translation (the leaf that maps it)', () => {
+    // VA 0x4000_0000 through a 4 KiB leaf (root -> level-1 -> level-0 tables): loaded, unmapped,
+    // fenced by address: the next load faults.
+    const L1 = ROOT + 0x1000;
+    const L0 = ROOT + 0x2000;
+    const m = sv39([E.ldd(A0, A1, 0), E.sd(0, A2, 0), E.sfenceVma(A1, 0), E.ldd(A0, A1, 0), E.ECALL]);
+    m.ram.write64(ROOT + 1 * 8, (BigInt(L1 >>> 12) << 10n) | V);
+    m.ram.write64(L1, (BigInt(L0 >>> 12) << 10n) | V);
+    m.ram.write64(L0, (BigInt((RAM_BASE + 0x8000) >>> 12) << 10n) | V | R | W | A | D);
+    m.hart.x[A1] = 0x4000_0010n;
+    m.hart.x[A2] = BigInt(0x8000_0000 + 0x10000 + 0x2000); // the 4 KiB leaf, through the identity mapping
+    runToWfi(m);
+    expect(m.hart.mcause).toBe(13n);
+    expect(m.hart.mtval).toBe(0x4000_0010n);
+    expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 12));
+  });
+
+  it('a U page an S-mode load reached under mstatus.SUM faults once SUM is cleared (priv spec 4.3.1)', () => {
+    // VA 0x4000_0000: a user gigapage. SUM set: the load works (and its translation is cached);
+    // cleared with csrc sstatus: the same load faults.
+    const t0 = 5;
+    const m = sv39([E.ldd(A0, A1, 0), E.csrrc(0, C.CSR_SSTATUS, t0), E.ldd(A2, A1, 0), E.ECALL]);
+    m.ram.write64(ROOT + 1 * 8, (BigInt(RAM_BASE >>> 12) << 10n) | V | R | W | 16n | A | D);
+    m.ram.write64(RAM_BASE + 0x8000, 0x55n);
+    m.hart.writeCsr(C.CSR_MSTATUS, m.hart.readCsr(C.CSR_MSTATUS) | (1n << 18n));
+    m.hart.x[A1] = 0x4000_8000n;
+    m.hart.x[t0] = 1n << 18n;
+    runToWfi(m);
+    expect(m.hart.x[A0]).toBe(0x55n);
+    expect(m.hart.mcause).toBe(13n);
+    expect(m.hart.mtval).toBe(0x4000_8000n);
+    expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 8));
+  });
+
   it('a misaligned load across into an unmapped page reports the second page address', () => {
     const m = sv39([E.ldd(A0, A1, 0)]);
     m.hart.x[A1] = 0x3fff_fffcn + 0x8000_0000n + 0x4000_0000n; // last bytes of the 0xc... gigapage

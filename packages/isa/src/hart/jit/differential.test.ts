@@ -42,7 +42,7 @@ const I_OPS = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
 const SHIFTS: [string, number][] = [['slli', 64], ['srli', 64], ['srai', 64], ['slliw', 32], ['srliw', 32], ['sraiw', 32]];
 const LOADS = ['lb', 'lh', 'lw', 'ld', 'lbu', 'lhu', 'lwu'];
 const STORES = ['sb', 'sh', 'sw', 'sd'];
-const AMOS = ['amoadd.d', 'amoswap.w', 'amoxor.d', 'amoand.w', 'amoor.d', 'amomin.w', 'amomax.d', 'amominu.d', 'amomaxu.w'];
+const AMOS = ['add', 'swap', 'xor', 'and', 'or', 'min', 'max', 'minu', 'maxu'].flatMap((op) => [`amo${op}.w`, `amo${op}.d`]);
 
 function program(seed: number): string {
   const r = rng(seed);
@@ -200,7 +200,8 @@ describe('translator (JavaScript and WebAssembly back ends, and the WebAssembly 
       const ram = new Ram(RAM_BASE, 1 << 20);
       const bus = new SystemBus(ram);
       const hart = new Hart({
-        hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: mode !== false, translateBackend: mode === false ? undefined : mode, translateThreshold: 2,
+        hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: mode !== false,
+        translateBackend: mode === false ? undefined : mode === 'js' ? 'js' : 'wasm', translateThreshold: mode === 'wasm-interp' ? TRANSLATE_NEVER : 2,
       });
       ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
       ram.load(HANDLER, assemble(handler, { base: BigInt(HANDLER) }).bytes);
@@ -214,6 +215,7 @@ describe('translator (JavaScript and WebAssembly back ends, and the WebAssembly 
     expect(off.x[8]).toBe(200n);
     expect(outcome('wasm')).toEqual(off);
     expect(outcome('js')).toEqual(off);
+    expect(outcome('wasm-interp')).toEqual(off);
   });
 
   it('runs D arithmetic inline in WebAssembly blocks as the FP unit does (NX set, RNE; fused multiply-adds near ties)', () => {

@@ -223,10 +223,10 @@ class InterpreterEmitter {
       [OP_LOAD, 'load'], [OP_MISC_MEM, 'misc'], [OP_IMM, 'imm'], [OP_AUIPC, 'auipc'], [OP_IMM_32, 'imm32'],
       [OP_STORE, 'store'], [OP_OP, 'op'], [OP_LUI, 'lui'], [OP_OP_32, 'op32'], [OP_BRANCH, 'branch'],
       [OP_JALR, 'jalr'], [OP_JAL, 'jal'], [OP_SYSTEM, 'system'],
-      [OP_LOAD_FP, 'exec'], [OP_STORE_FP, 'exec'], [OP_AMO, 'exec'], [OP_MADD, 'exec'], [OP_MSUB, 'exec'],
+      [OP_LOAD_FP, 'exec'], [OP_STORE_FP, 'exec'], [OP_AMO, this.layout.shared ? 'exec' : 'amo'], [OP_MADD, 'exec'], [OP_MSUB, 'exec'],
       [OP_NMSUB, 'exec'], [OP_NMADD, 'exec'], [OP_FP, 'exec'],
     ];
-    const names = ['load', 'misc', 'imm', 'auipc', 'imm32', 'store', 'op', 'lui', 'op32', 'branch', 'jalr', 'jal', 'system', 'exec'];
+    const names = ['load', 'misc', 'imm', 'auipc', 'imm32', 'store', 'op', 'lui', 'op32', 'branch', 'jalr', 'jal', 'system', 'amo', 'exec'];
     const slots: string[] = new Array<string>(32).fill('stop');
     for (const [op, name] of handlers) slots[op >> 2] = name;
     l.block('transfer'); // npc set: a control transfer
@@ -272,6 +272,7 @@ class InterpreterEmitter {
       case 'jalr': return this.jalr();
       case 'jal': return this.jal();
       case 'system': return this.system();
+      case 'amo': return this.amo();
       default: return this.exec();
     }
   }
@@ -601,7 +602,7 @@ class InterpreterEmitter {
     for (let i = 7; i >= 0; i--) if (conds[i]! >= 0) l.block(`b${i}`);
     c.get(this.f3);
     l.table(conds.map((op, i) => (op >= 0 ? `b${i}` : 'stop')), 'stop');
-    conds.forEach((op, i) => {
+    conds.forEach((op) => {
       if (op < 0) return;
       l.end();
       c.get(this.a).get(this.pc).get(this.len).op(Op.i64_extend_i32_u, Op.i64_add).get(this.v1).get(this.v2).op(op, Op.select).set(this.npc);
@@ -631,6 +632,79 @@ class InterpreterEmitter {
     c.op(Op.i64_add).i64(-2).op(Op.i64_and).set(this.npc);
     c.get(this.rdA).get(this.pc).get(this.len).op(Op.i64_extend_i32_u, Op.i64_add).mem(Op.i64_store, 0);
     l.br('transfer');
+  }
+
+  /**
+   * AMOADD/SWAP/XOR/AND/OR/MIN/MAX/MINU/MAXU .W and .D on one thread (unpriv spec 8.4): aligned,
+   * through the store page cache (an AMO is a store for translation and faults), old value to rd
+   * (sign-extended for .W). The .W forms compare sign-extended values, which orders them as
+   * their 32-bit selves, signed or unsigned. LR/SC (the reservation is the hart's), misaligned
+   * ones (they trap), reserved encodings and shared RAM (compare-and-swap): through exec.
+   */
+  private amo(): void {
+    const { c, l } = this;
+    const ops = new Map<number, string>([
+      [0x00, 'add'], [0x01, 'swap'], [0x04, 'xor'], [0x0c, 'and'], [0x08, 'or'], [0x10, 'min'], [0x14, 'max'], [0x18, 'minu'], [0x1c, 'maxu'],
+    ]);
+    l.block('amoexec');
+    c.get(this.f3).i32(2).op(Op.i32_sub).i32(1).op(Op.i32_gt_u);
+    l.brIf('amoexec');
+    // width in t: 4 or 8; misaligned: through the hart (its misaligned trap).
+    c.i32(4).get(this.f3).i32(1).op(Op.i32_and, Op.i32_shl).tee(this.t);
+    c.i32(1).op(Op.i32_sub).get(this.v1).op(Op.i32_wrap_i64, Op.i32_and);
+    l.brIf('amoexec');
+    const names = [...ops.values()];
+    const slots: string[] = new Array<string>(32).fill('amoexec');
+    for (const [f5, name] of ops) slots[f5] = `a_${name}`;
+    c.get(this.v1).set(this.a);
+    for (let i = names.length - 1; i >= 0; i--) l.block(`a_${names[i]!}`);
+    c.get(this.insn).i32(27).op(Op.i32_shr_u);
+    l.table(slots, 'amoexec');
+    for (const name of names) {
+      l.end();
+      this.amoOp(name);
+    }
+    l.end(); // amoexec
+    this.exec();
+  }
+
+  /** One AMO: old value in npc, rs2 (sign-extended for .W) in v2, the new value stored, rd = old. */
+  private amoOp(name: string): void {
+    const { c, l } = this;
+    this.access(true, this.t);
+    c.get(this.t).i32(4).op(Op.i32_eq);
+    l.if();
+    c.get(this.o).mem(Op.i64_load32_s, 0).set(this.npc);
+    this.loadReg(20);
+    c.op(Op.i32_wrap_i64, Op.i64_extend_i32_s).set(this.v2);
+    l.else();
+    c.get(this.o).mem(Op.i64_load, 0).set(this.npc);
+    this.loadReg(20);
+    c.set(this.v2);
+    l.end();
+    const old = this.npc;
+    const src = this.v2;
+    // The new value into v1 (rs1's value is no longer needed: the address is in a).
+    switch (name) {
+      case 'add': c.get(old).get(src).op(Op.i64_add); break;
+      case 'swap': c.get(src); break;
+      case 'xor': c.get(old).get(src).op(Op.i64_xor); break;
+      case 'and': c.get(old).get(src).op(Op.i64_and); break;
+      case 'or': c.get(old).get(src).op(Op.i64_or); break;
+      case 'min': c.get(old).get(src).get(old).get(src).op(Op.i64_lt_s, Op.select); break;
+      case 'max': c.get(old).get(src).get(old).get(src).op(Op.i64_gt_s, Op.select); break;
+      case 'minu': c.get(old).get(src).get(old).get(src).op(Op.i64_lt_u, Op.select); break;
+      default: c.get(old).get(src).get(old).get(src).op(Op.i64_gt_u, Op.select);
+    }
+    c.set(this.v1);
+    c.get(this.t).i32(4).op(Op.i32_eq);
+    l.if();
+    c.get(this.o).get(this.v1).mem(Op.i64_store32, 0);
+    l.else();
+    c.get(this.o).get(this.v1).mem(Op.i64_store, 0);
+    l.end();
+    c.get(this.rdA).get(old);
+    this.putAndNext();
   }
 
   private system(): void {

@@ -1,0 +1,38 @@
+/**
+ * PageCache's fences: an SFENCE.VMA of one address drops the entries whose leaf maps it, by each
+ * entry's own leaf size; clearing mstatus.SUM drops the entries filled while it was set.
+ */
+import { describe, expect, it } from 'vitest';
+import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
+
+const page = (n: number): number => n * 4096;
+
+describe('PageCache fences', () => {
+  it('drops a 4 KiB entry only for its own page, a superpage entry for any address in it', () => {
+    const c = new PageCache();
+    c.insert(page(1), 0, 0, 1, NO_VIEW, NO_BYTES, 0); // 4 KiB leaf
+    c.insert(page(2), 0, 0, 2, NO_VIEW, NO_BYTES, 0); // 4 KiB leaf
+    c.insert(page(515), 0, 0, 3, NO_VIEW, NO_BYTES, 1); // 2 MiB leaf: pages 512..1023
+    c.insert(page(7), -1, 0, 4, NO_VIEW, NO_BYTES, 255); // unknown leaf (two stages)
+    c.dropCovering(page(1) + 8, 0);
+    expect(c.lookup(page(1), 0)).toBe(-1);
+    expect(c.lookup(page(2), 0)).toBeGreaterThanOrEqual(0);
+    expect(c.lookup(page(515), 0)).toBeGreaterThanOrEqual(0);
+    // An address elsewhere in the 2 MiB leaf: that entry goes; so does the unknown one, every time.
+    expect(c.lookup(page(7), -1)).toBe(-1);
+    c.insert(page(7), -1, 0, 4, NO_VIEW, NO_BYTES, 255);
+    c.dropCovering(page(1000), 0);
+    expect(c.lookup(page(515), 0)).toBe(-1);
+    expect(c.lookup(page(2), 0)).toBeGreaterThanOrEqual(0);
+    expect(c.lookup(page(7), -1)).toBe(-1);
+  });
+
+  it('drops what was filled under SUM, and nothing else', () => {
+    const c = new PageCache();
+    c.insert(page(1), 0, 0, 1, NO_VIEW, NO_BYTES, 0, true);
+    c.insert(page(2), 0, 0, 2, NO_VIEW, NO_BYTES, 0, false);
+    c.dropSumFilled();
+    expect(c.lookup(page(1), 0)).toBe(-1);
+    expect(c.lookup(page(2), 0)).toBeGreaterThanOrEqual(0);
+  });
+});
