@@ -182,24 +182,32 @@ class InterpreterEmitter {
     c.get(ST).get(this.pc).mem(Op.i64_store, ST_PC);
     c.get(this.n).i32(-1).op(Op.i32_xor).ret();
     l.end();
-    c.get(this.n).set(this.n0);
+    // n0 = n less the bucket's heat, so that credit() stores heat + run + 1 without reading it
+    // again (no other head's run comes in between).
+    c.get(this.n).get(this.t).op(Op.i32_sub).set(this.n0);
   }
 
   /** The current head's bucket += the visit and the instructions run from it (at most 0xffff). */
   private credit(): void {
     const c = this.c;
-    c.get(this.hb).mem(Op.i32_load16_u, 0).get(this.n).op(Op.i32_add).get(this.n0).op(Op.i32_sub).i32(1).op(Op.i32_add).set(this.t);
+    c.get(this.n).get(this.n0).op(Op.i32_sub).i32(1).op(Op.i32_add).set(this.t);
     c.get(this.hb).i32(0xffff).get(this.t).get(this.t).i32(0xffff).op(Op.i32_gt_u, Op.select).mem(Op.i32_store16, 0);
   }
 
   /** insn, len (and half) from the page at po; a parcel not expanded yet, or crossing the page: stop. */
   private fetch(): void {
     const { c, l, layout } = this;
-    c.get(MEM).get(this.po).op(Op.i32_add).mem(Op.i32_load16_u, 0).tee(this.half).i32(3).op(Op.i32_and).i32(3).op(Op.i32_eq);
+    // One load of 32 bits, but of 16 in the page's last halfword (the word would reach past it).
+    c.get(this.po).i32(4092).op(Op.i32_gt_u);
+    c.ifI32();
+    c.get(MEM).get(this.po).op(Op.i32_add).mem(Op.i32_load16_u, 0);
+    c.else();
+    c.get(MEM).get(this.po).op(Op.i32_add).mem(Op.i32_load, 0);
+    c.end().tee(this.insn).i32(0xffff).op(Op.i32_and).set(this.half);
+    c.get(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_eq);
     l.if();
     c.get(this.po).i32(4092).op(Op.i32_gt_u);
     l.brIf('stop');
-    c.get(MEM).get(this.po).op(Op.i32_add).mem(Op.i32_load, 0).set(this.insn);
     c.i32(4).set(this.len);
     l.else();
     c.get(this.half).i32(2).op(Op.i32_shl).mem(Op.i32_load, layout.cexpBase).tee(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_ne);
