@@ -340,11 +340,11 @@ export class Hart implements BlockHart, TranslatingHart {
   private readonly fetchPages: PageCache;
   /**
    * The translation regime (privilege, V, the effective privilege and V of loads and stores,
-   * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now, the one the page caches were filled under, and the
-   * MMU's flush count then. A change of regime marks the caches stale and raises attention; they
-   * are cleared only before the next instruction runs — so a round trip that runs nothing in
-   * between (a trap a hypervisor handles on the host and returns from, with no TLB flush) keeps
-   * them (see syncPageCaches).
+   * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now, the one
+   * the page caches were filled under, and the MMU's flush count then. A change of regime marks
+   * the caches stale and raises attention; they are cleared only before the next instruction
+   * runs — so a round trip that runs nothing in between (a trap a hypervisor handles on the host
+   * and returns from, with no TLB flush) keeps them (see syncPageCaches).
    */
   private regime = 0;
   private cacheRegime = -1;
@@ -664,10 +664,10 @@ export class Hart implements BlockHart, TranslatingHart {
       const mxr = (ms & MSTATUS_MXR) !== 0;
       if (mmu.sum !== sum) {
         // SUM is not part of the regime: Linux sets and clears it around every access to user
-        // memory (about 8,000 times in a boot), and a change of regime empties the caches. Set,
-        // it only adds S-mode access to U pages: every entry stays right. Cleared, the load and
-        // store entries filled while it was set go (PageCache.sumFilled); the fetch cache never
-        // depends on it (priv spec 4.3.1: S-mode never executes U pages).
+        // memory (5,000 of a boot's 8,400 regime changes), and a change of regime empties the
+        // caches. Set, it only adds S-mode access to U pages: every entry stays right. Cleared,
+        // the load and store entries filled while it was set go (PageCache.sumFilled); the fetch
+        // cache never depends on it (priv spec 4.3.1: S-mode never executes U pages).
         if (!sum) {
           this.loadPages.dropSumFilled();
           this.storePages.dropSumFilled();

@@ -49,8 +49,8 @@ export const HOT_THRESHOLD = 50_000;
  * cold code at 55-200 MIPS where blocks run 260-900, and a block costs ~100 us to make (our code
  * generation, V8's compile and a module's share), so a block pays back once it has run some
  * tens of thousands of instructions. Linux boot (100.0 M instructions), fresh processes: 3,000:
- * 1,253 blocks, 1.37-1.46 s; 10,000: 614, 1.26-1.39 s; 30,000: 269, 1.12-1.47 s; 65,534: 146,
- * 1.16-1.41 s; U-Boot to its prompt the same way (docs/translator.md).
+ * 1,253 blocks, 1.37-1.46 s; 10,000: 614, 1.26-1.39 s; 30,000: 269, 1.12-1.47 s; 50,000: 173,
+ * 1.04-1.25 s; 65,534: 146, 1.16-1.41 s; U-Boot to its prompt the same way (docs/translator.md).
  */
 export const HOT_THRESHOLD_WASM = 50_000;
 /** Most instructions one visit credits to a head (another hart's count, a long trap, ...). */
