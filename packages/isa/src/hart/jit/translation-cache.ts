@@ -239,10 +239,8 @@ export class TranslationCache {
         return undefined;
       }
     } else {
-      if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
-      const fresh = new CodePage();
-      this.pages[pageIndex] = fresh;
-      this.live.push(pageIndex);
+      const fresh = this.freshPage(pageIndex);
+      if (fresh === undefined) return undefined;
       fresh.heat[i] = 1;
       if (this.hotThreshold > 1) {
         if (this.creditRuns) this.noteHead(fresh, i, retired);
@@ -283,10 +281,8 @@ export class TranslationCache {
         return undefined;
       }
     } else {
-      if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
-      const fresh = new CodePage();
-      this.pages[pageIndex] = fresh;
-      this.live.push(pageIndex);
+      const fresh = this.freshPage(pageIndex);
+      if (fresh === undefined) return undefined;
       if (ran < this.hotThreshold) {
         fresh.heat[i] = ran;
         return undefined;
@@ -301,6 +297,15 @@ export class TranslationCache {
    */
   get heatReport(): number {
     return this.batchDelay === 0 ? 0 : Math.min(HEAT_REPORT, this.hotThreshold);
+  }
+
+  /** A CodePage for RAM page `pageIndex`'s first head, or undefined when it is left to the interpreters (SMC_LIMIT). */
+  private freshPage(pageIndex: number): CodePage | undefined {
+    if (this.smc[pageIndex] === SMC_LIMIT) return undefined;
+    const fresh = new CodePage();
+    this.pages[pageIndex] = fresh;
+    this.live.push(pageIndex);
+    return fresh;
   }
 
   private noteHead(page: CodePage, i: number, retired: number): void {

@@ -238,41 +238,32 @@ function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sh
   c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(jcBase).op(Op.i32_add).tee(j);
   c.mem(Op.i32_load, 0).get(key).op(Op.i32_eq);
   c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_le_s, Op.i32_and);
+  // n (a block's or the interpreter's result) on the stack: ~n when it asks to stop, with the
+  // reason `negative` gives; counted; then on to the next, unless the budget is spent or nothing ran.
+  const settle = (negative: () => void): void => {
+    c.i32(0).op(Op.i32_lt_s);
+    l.if();
+    c.get(n).i32(-1).op(Op.i32_xor).set(n);
+    negative();
+    l.end();
+    c.get(n).get(total).op(Op.i32_add).set(total);
+    c.get(left).get(n).op(Op.i32_sub).set(left);
+    c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
+    c.get(why).i32(WHY_STOP).op(Op.i32_ne);
+    l.brIf('out');
+    c.get(n).op(Op.i32_eqz);
+    l.brIf('out');
+    c.get(left).op(Op.i32_eqz);
+    l.brIf('out');
+    l.br('top');
+  };
   l.if(); // a block, and the budget covers it
   c.get(ST).get(left).i32(0).get(j).mem(Op.i32_load, 4).callIndirect(TYPE_BLOCK).tee(n);
-  c.i32(0).op(Op.i32_lt_s);
-  l.if();
-  c.get(n).i32(-1).op(Op.i32_xor).set(n);
-  c.i32(WHY_YIELD).set(why);
-  l.end();
-  c.get(n).get(total).op(Op.i32_add).set(total);
-  c.get(left).get(n).op(Op.i32_sub).set(left);
-  c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
-  c.get(why).i32(WHY_YIELD).op(Op.i32_eq);
-  l.brIf('out');
-  c.get(n).op(Op.i32_eqz);
-  l.brIf('out');
-  c.get(left).op(Op.i32_eqz);
-  l.brIf('out');
-  l.br('top');
+  settle(() => c.i32(WHY_YIELD).set(why));
   l.end();
   // No block here (or not budget enough for it): interpret.
   c.get(ST).get(left).get(mem).call(FUNC_INTERP).tee(n);
-  c.i32(0).op(Op.i32_lt_s);
-  l.if();
-  c.get(n).i32(-1).op(Op.i32_xor).set(n);
-  c.get(ST).mem(Op.i32_load, ST_IWHY).set(why);
-  l.end();
-  c.get(n).get(total).op(Op.i32_add).set(total);
-  c.get(left).get(n).op(Op.i32_sub).set(left);
-  c.get(ST).get(total).mem(Op.i32_store, ST_TOTAL);
-  c.get(why).i32(WHY_STOP).op(Op.i32_ne);
-  l.brIf('out');
-  c.get(n).op(Op.i32_eqz);
-  l.brIf('out');
-  c.get(left).op(Op.i32_eqz);
-  l.brIf('out');
-  l.br('top');
+  settle(() => c.get(ST).mem(Op.i32_load, ST_IWHY).set(why));
   l.end(); // top
   l.end(); // miss
   c.i32(WHY_MISS).set(why);
