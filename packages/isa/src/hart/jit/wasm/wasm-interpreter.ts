@@ -10,8 +10,9 @@
  * table the JavaScript interpreter fills (an entry not filled yet is left to it), loads and stores
  * through the hart's page caches (a miss calls `ldmiss`/`stmiss`, which may raise the access's
  * fault: the pc and the count so far are stored first, so it is precise; -1 — MMIO, a page
- * crossing, a store into a code page — leaves the instruction to JavaScript), FENCE, and CSR
- * accesses, AMOs, ECALL/xRET/SFENCE.VMA and F/D through `exec` (WasmHart.jitExec). Left to
+ * crossing, a store into a code page — leaves the instruction to JavaScript), FENCE, AMOs inline
+ * on one thread, and CSR accesses, LR/SC, ECALL/xRET/SFENCE.VMA and F/D through `exec`
+ * (WasmHart.jitExec). Left to
  * JavaScript: WFI, FENCE.I, the hypervisor's loads and stores, a 32-bit instruction across a page,
  * and anything illegal or reserved (the JavaScript interpreter raises it). Nothing here can change
  * `attention` (exec says when it may have: the dispatcher then yields), so instructions retire
@@ -22,9 +23,10 @@
  * cache and returns to the dispatcher when a block is there and the budget covers it (the
  * dispatcher enters it); otherwise it goes on interpreting and counts the head's heat in a bucket
  * (HEAT_BUCKETS, hashed from its store offset): one for the visit and one per instruction run
- * from it. A bucket that has reached the slot's ST_REPORT goes to JavaScript (WHY_HOT), which credits it to
- * the head's heat (TranslationCache.visit) and translates the head once that is hot: heat moves
- * to JavaScript in lumps, not at every branch.
+ * from it. A bucket that has reached the slot's ST_REPORT goes to JavaScript (WHY_HOT), which
+ * credits it to the head's heat (TranslationCache.visit) and translates the head once that is
+ * hot: heat moves to JavaScript in lumps, not at every branch (docs/translator.md, "An
+ * interpreter in WebAssembly").
  *
  * `(st, budget, mem) → n`: `mem` is the arena offset of the pc's page (from the fetch cache).
  * n >= 0: n retired, stopped at a head the dispatcher should look at (another page, a block, or
