@@ -59,7 +59,7 @@ export const WHY_STOP = 2;
  */
 export const WHY_YIELD = 3;
 /**
- * The interpreter reached a block head whose heat bucket is full (HEAT_REPORT): the pc is the
+ * The interpreter reached a block head whose heat bucket is full (ST_REPORT): the pc is the
  * head's, ST_CREDIT the bucket's heat; JavaScript credits it to the head (TranslationCache.visit),
  * which may translate it, and dispatches again.
  */
@@ -77,7 +77,7 @@ export function jcKey(at: number): number {
 /**
  * Heat buckets of the interpreter (wasm-interpreter.ts): 64 Ki u16 counters, hashed from a head's
  * store offset, that gather visits and instructions run from heads without a block; a bucket that
- * reaches HEAT_REPORT is handed to JavaScript (WHY_HOT) and starts again from 0.
+ * reaches the slot's ST_REPORT is handed to JavaScript (WHY_HOT) and starts again from 0.
  */
 export const HEAT_BUCKETS = 65536;
 export const HEAT_BYTES = HEAT_BUCKETS * 2;
