@@ -920,7 +920,7 @@ export class Hart implements BlockHart, TranslatingHart {
           // the fetch cache.
           const slot = this.fetchPages.lookup(this.pcLo, this.pcHi);
           if (slot < 0) break;
-          this.translations!.visit(this.fetchPages.page[slot]!, this.pcLo & 0xfff, w[ST_CREDIT >> 2]!);
+          this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff, w[ST_CREDIT >> 2]!);
           continue;
         }
         if (why !== WHY_MISS) break;
@@ -1036,7 +1036,7 @@ export class Hart implements BlockHart, TranslatingHart {
         // WebAssembly blocks, always: the dispatcher's own interpreter runs cold code faster, and
         // counts heads' heat.
         probe = false;
-        const b = wasmDispatch ? undefined : this.blockAt(pcLo, pcHi, ret);
+        const b = wasmDispatch ? undefined : this.blockAt(pcLo, pcHi);
         if (wasmDispatch || (b !== undefined && b.length <= budget - n)) {
           this.pcLo = pcLo;
           this.pcHi = pcHi;
@@ -1603,19 +1603,19 @@ export class Hart implements BlockHart, TranslatingHart {
    * the page is known to be executable RAM in the current regime with page-uniform PMP.
    */
   private runBlock(pcLo: number, pcHi: number, budget: number): number {
-    const b = this.blockAt(pcLo, pcHi, this.retired);
+    const b = this.blockAt(pcLo, pcHi);
     if (b === undefined || b.length > budget) return 0;
     return b.run!(this, pcLo, pcHi, budget);
   }
 
   /** The block at pc (found through the fetch translation cache; translated once hot), if any. */
-  private blockAt(pcLo: number, pcHi: number, retired: number): CompiledBlock | undefined {
+  private blockAt(pcLo: number, pcHi: number): CompiledBlock | undefined {
     if (pcHi !== this.fHi || (pcLo & ~0xfff) !== this.fLo) {
       const slot = this.fetchSlot(pcLo, pcHi);
       if (slot < 0) return undefined;
       this.fetchHit(pcLo, pcHi, slot);
     }
-    return this.translations!.lookup(this.fPage, pcLo & 0xfff, retired);
+    return this.translations!.lookup(this.fPage, pcLo & 0xfff);
   }
 
   // ---------------------------------------------------------------- exceptions and traps

@@ -14,7 +14,6 @@
  * Bounded: at most MAX_BLOCKS blocks and MAX_SOURCE_CHARS of generated source; when either is
  * reached everything is dropped at once (as QEMU's tb_flush does when its buffer fills).
  */
-import { COUNT_ZERO } from '@vm/core';
 import type { Ram } from '@vm/mmu';
 import { compileBlock } from './block-compiler.js';
 import type { CompiledBlock } from './block-compiler.js';
@@ -45,7 +44,7 @@ export const HOT_THRESHOLD = 50_000;
 /**
  * The same for WebAssembly blocks. Heat counts instructions as well as visits: the interpreter in
  * the dispatcher (wasm-interpreter.ts) gathers one for each visit of a head without a block and
- * one per instruction run from it, and reports it here in lumps (visit). That interpreter runs
+ * one per instruction run from it, and reports it here in lumps (lookup). That interpreter runs
  * cold code at 55-200 MIPS where blocks run 260-900, and a block costs ~100 us to make (our code
  * generation, V8's compile and a module's share), so a block pays back once it has run some
  * tens of thousands of instructions. Linux boot (100.0 M instructions), fresh processes: 3,000:
@@ -53,8 +52,6 @@ export const HOT_THRESHOLD = 50_000;
  * 1.04-1.25 s; 65,534: 146, 1.16-1.41 s; U-Boot to its prompt the same way (docs/translator.md).
  */
 export const HOT_THRESHOLD_WASM = 50_000;
-/** Most instructions one visit credits to a head (another hart's count, a long trap, ...). */
-const MAX_CREDIT = 4096;
 /** Blocks compiled into one WebAssembly module (a module costs ~0.3 ms to set up, a block ~15 µs more). */
 export const BATCH_BLOCKS = 32;
 /**
@@ -107,9 +104,6 @@ class CodePage {
   }
 }
 
-/** lastHead when the last head looked up was a pending block's: what follows counts as waited. */
-const PENDING_HEAD = new CodePage();
-
 /** What the cache needs from each hart on its RAM. */
 export interface TranslatingHart {
   /** Drop every cached store translation (a page became code). */
@@ -155,12 +149,6 @@ export class TranslationCache {
   /** Instructions interpreted from pending heads since the batch began (BATCH_DELAY). */
   private waited = 0;
   private readonly hotThreshold: number;
-  /** Whether heat counts instructions too (WebAssembly; JavaScript blocks count visits: HOT_THRESHOLD). */
-  private readonly creditRuns: boolean;
-  /** The last head looked up that has no block yet, and the retired count then (heat by instructions). */
-  private lastHead: CodePage | undefined;
-  private lastIndex = 0;
-  private lastRetired = COUNT_ZERO;
   private readonly batchDelay: number;
   readonly stats: TranslationStats = { blocks: 0, sourceChars: 0, translated: 0, invalidations: 0, flushes: 0, modules: 0 };
 
@@ -177,7 +165,6 @@ export class TranslationCache {
       throw new RangeError(`translateThreshold ${hotThreshold}: give a whole number of executions from 1 to ${MAX_HEAT}, or ${TRANSLATE_NEVER} for never`);
     }
     this.hotThreshold = hotThreshold ?? (wasm === undefined ? HOT_THRESHOLD : HOT_THRESHOLD_WASM);
-    this.creditRuns = wasm !== undefined;
     // A test's low threshold compiles each block at once, so short programs run through blocks.
     this.batchDelay = this.hotThreshold <= 16 ? 0 : BATCH_DELAY;
     const pages = ram.size / 4096;
@@ -199,66 +186,14 @@ export class TranslationCache {
 
   /**
    * The block starting at byte `po` of RAM page `pageIndex` (offset from RAM's base / 4096),
-   * translating it when it has become hot; undefined when there is none (yet).
+   * translating it when it has become hot; undefined when there is none (yet). Each call is a
+   * visit of that head: its heat grows by one and by `credit`, what the interpreter in the
+   * WebAssembly dispatcher gathered for it in its bucket since it last reported it
+   * (wasm-interpreter.ts; JavaScript blocks count visits alone). While the head's block waits for
+   * its batch, that goes to the batch's wait (BATCH_DELAY) instead; a compiled one is (re)entered
+   * in the jump cache (an entry evicted by another block comes back here).
    */
-  lookup(pageIndex: number, po: number, retired: number): CompiledBlock | undefined {
-    const last = this.lastHead;
-    if (last !== undefined) {
-      // What the interpreter ran from the last head looked up without a block to here (from
-      // another hart, or across a trap, the count means little: MAX_CREDIT bounds it).
-      const ran = Math.min(Math.max(retired - this.lastRetired, 0), MAX_CREDIT);
-      if (last === PENDING_HEAD) this.waited += ran;
-      else {
-        // Never count over a slot's mark. No path does today (a head gets its mark only in the
-        // lookup that translates it, which does not note it); the check keeps it so.
-        const h = last.heat[this.lastIndex]!;
-        if (h !== HAS_SLOT) last.heat[this.lastIndex] = Math.min(MAX_HEAT, h + ran);
-      }
-      this.lastHead = undefined;
-    }
-    if (this.pending.length !== 0 && this.waited >= this.batchDelay) this.compilePending();
-    const p = this.pages[pageIndex];
-    const i = po >>> 1;
-    if (p !== undefined) {
-      const h = p.heat[i]!;
-      if (h === HAS_SLOT) {
-        const b = p.blocks![i] as CompiledBlock | typeof NONE;
-        if (b === NONE) return undefined;
-        if (b.wasm >= 0) {
-          // (Re)enter it in the jump cache: an entry evicted by another block comes back here.
-          this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
-        } else if (b.wasm === WASM_PENDING) {
-          this.noteHead(PENDING_HEAD, 0, retired);
-          return undefined;
-        }
-        return b;
-      }
-      if (Math.min(h + 1, MAX_HEAT) < this.hotThreshold) {
-        p.heat[i] = Math.min(h + 1, MAX_HEAT);
-        if (this.creditRuns) this.noteHead(p, i, retired);
-        return undefined;
-      }
-    } else {
-      const fresh = this.freshPage(pageIndex);
-      if (fresh === undefined) return undefined;
-      fresh.heat[i] = 1;
-      if (this.hotThreshold > 1) {
-        if (this.creditRuns) this.noteHead(fresh, i, retired);
-        return undefined;
-      }
-    }
-    return this.translate(pageIndex, po);
-  }
-
-  /**
-   * What the interpreter in the WebAssembly dispatcher reports of the head at byte `po` of RAM
-   * page `pageIndex` (wasm-interpreter.ts): `credit` more heat (visits and instructions run from
-   * it, gathered in its bucket) and this visit. The block there, once there is one (in the jump
-   * cache again); else the heat goes to the head — translating it once hot — or, while its block
-   * waits for its batch, to the batch's wait (BATCH_DELAY).
-   */
-  visit(pageIndex: number, po: number, credit: number): CompiledBlock | undefined {
-    this.lastHead = undefined;
+  lookup(pageIndex: number, po: number, credit = 0): CompiledBlock | undefined {
     const ran = Math.min(credit + 1, MAX_HEAT);
     const p = this.pages[pageIndex];
     const i = po >>> 1;
@@ -271,8 +206,8 @@ export class TranslationCache {
       const h = p.heat[i]!;
       if (h === HAS_SLOT) {
         const b = p.blocks![i] as CompiledBlock | typeof NONE;
-        if (b === NONE || b.wasm < 0) return undefined;
-        this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
+        if (b === NONE || b.wasm === WASM_PENDING) return undefined;
+        if (b.wasm >= 0) this.wasm!.jcInsert(this.keyOf(pageIndex, po), b.wasm, b.length);
         return b;
       }
       const heat = Math.min(h + ran, MAX_HEAT);
@@ -292,7 +227,7 @@ export class TranslationCache {
   }
 
   /**
-   * The heat a head's bucket gathers before the interpreter reports it (visit): HEAT_REPORT, or
+   * The heat a head's bucket gathers before the interpreter reports it (lookup): HEAT_REPORT, or
    * every visit where blocks are wanted at once (a test's low threshold: no batch delay).
    */
   get heatReport(): number {
@@ -306,12 +241,6 @@ export class TranslationCache {
     this.pages[pageIndex] = fresh;
     this.live.push(pageIndex);
     return fresh;
-  }
-
-  private noteHead(page: CodePage, i: number, retired: number): void {
-    this.lastHead = page;
-    this.lastIndex = i;
-    this.lastRetired = retired;
   }
 
   private translate(pageIndex: number, po: number): CompiledBlock | undefined {

@@ -22,7 +22,7 @@ export const ST_TOTAL = 264;
 export const ST_WHY = 268;
 /** Why the interpreter (wasm-interpreter.ts) stopped, for the dispatcher: a WHY_* code. */
 export const ST_IWHY = 272;
-/** With WHY_HOT: the heat the head's bucket had gathered (what TranslationCache.visit credits). */
+/** With WHY_HOT: the heat the head's bucket had gathered (what TranslationCache.lookup credits). */
 export const ST_CREDIT = 276;
 /** Where the interpreter writes a result for rd = x0 (x0 itself stays zero). */
 export const ST_DUMP = 280;
@@ -60,7 +60,7 @@ export const WHY_STOP = 2;
 export const WHY_YIELD = 3;
 /**
  * The interpreter reached a block head whose heat bucket is full (ST_REPORT): the pc is the
- * head's, ST_CREDIT the bucket's heat; JavaScript credits it to the head (TranslationCache.visit),
+ * head's, ST_CREDIT the bucket's heat; JavaScript credits it to the head (TranslationCache.lookup),
  * which may translate it, and dispatches again.
  */
 export const WHY_HOT = 4;

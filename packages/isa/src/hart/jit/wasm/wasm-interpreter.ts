@@ -24,7 +24,7 @@
  * dispatcher enters it); otherwise it goes on interpreting and counts the head's heat in a bucket
  * (HEAT_BUCKETS, hashed from its store offset): one for the visit and one per instruction run
  * from it. A bucket that has reached the slot's ST_REPORT goes to JavaScript (WHY_HOT), which
- * credits it to the head's heat (TranslationCache.visit) and translates the head once that is
+ * credits it to the head's heat (TranslationCache.lookup) and translates the head once that is
  * hot: heat moves to JavaScript in lumps, not at every branch (docs/translator.md, "An
  * interpreter in WebAssembly").
  *
