@@ -105,6 +105,23 @@ export interface DriveOptions {
 
 const SLICE = 2_000_000;
 
+/**
+ * Wall time a console-driven slice aims at (ms): typed input waits about this long at most before
+ * the guest can see it, and the guest's output as long before it reaches the terminal (QEMU's main
+ * loop polls both all the time). A guest polling its UART runs 20-80 MIPS, where 2,000,000
+ * instructions took 25-55 ms: U-Boot's prompt came 3 slices after its "Hit any key".
+ */
+const SLICE_MS = 4;
+
+/** The smallest slice the wall-time target may choose: below, the loop's own turn would cost more than a percent. */
+const MIN_SLICE = 50_000;
+
+/** The next slice after one of `budget` instructions that took `ms`: what runs in SLICE_MS at that rate, within [MIN_SLICE, SLICE]. */
+export function nextSlice(budget: number, ms: number): number {
+  if (!(ms > 0)) return SLICE;
+  return Math.max(MIN_SLICE, Math.min(SLICE, Math.round((budget * SLICE_MS) / ms)));
+}
+
 /** What the loop does after a slice: run another, wait for input, or end. */
 type Next = 'run' | 'wait' | DriveEnd;
 
@@ -115,13 +132,13 @@ interface Ran {
 }
 
 /** The driver's one step: feed input, run a slice, decide. Both loops below are this and a way to wait. */
-function step(s: GuestSession, o: DriveOptions, ran: Ran, con: SessionConsole | undefined): { ran: Ran; next: Next } {
+function step(s: GuestSession, o: DriveOptions, ran: Ran, con: SessionConsole | undefined, slice = o.slice ?? SLICE): { ran: Ran; next: Next } {
   if (con !== undefined && con.pending.length > 0 && s.inputOpen) con.pending.splice(0, s.input(con.pending));
   if (con !== undefined && con.inputEnded && con.pending.length === 0) s.endInput?.();
   // A trap loop retires nothing, so trap steps are bounded by `max` too, apart.
   const left = Math.min(o.max - ran.instructions, o.max - ran.trapped);
   if (left <= 0) return { ran, next: 'limit' };
-  const budget = Math.max(1, Math.min(o.slice ?? SLICE, left, o.nextBudget?.() ?? Infinity));
+  const budget = Math.max(1, Math.min(slice, left, o.nextBudget?.() ?? Infinity));
   const r = o.control === undefined && o.stepper === undefined ? s.run(budget) : runControlled(s, o, budget);
   ran = { instructions: ran.instructions + r.ran, trapped: ran.trapped + (r.trapped ?? 0) };
   o.afterRun?.();
@@ -152,16 +169,23 @@ function runControlled(s: GuestSession, o: DriveOptions, budget: number): Sessio
   return { ran, trapped, end: last?.end ?? 'budget' };
 }
 
-/** Drive a session with a console until it ends, yielding to the event loop between slices (the CLI). */
+/**
+ * Drive a session with a console until it ends, yielding to the event loop between slices (the
+ * CLI). Without `o.slice` a slice is sized to take about SLICE_MS of wall time (`nextSlice`): where
+ * slices end changes nothing the guest sees, only how soon input and output cross.
+ */
 export async function driveSession(s: GuestSession, con: SessionConsole, o: DriveOptions): Promise<DriveResult> {
   let ran: Ran = { instructions: 0, trapped: 0 };
+  let slice = o.slice ?? SLICE;
   for (;;) {
     if (o.control?.paused === true) {
       con.flush();
       if (!(await o.control.waitRunnable())) return { end: 'killed', ...ran };
       if (con.quitRequested) return { end: 'quit', ...ran };
     }
-    const r = step(s, o, ran, con);
+    const t0 = performance.now();
+    const r = step(s, o, ran, con, slice);
+    if (o.slice === undefined && r.ran.instructions - ran.instructions >= slice) slice = nextSlice(slice, performance.now() - t0);
     ran = r.ran;
     if (r.next === 'wait') await con.waitForInput(50);
     else if (r.next === 'run') await new Promise<void>((resolve) => setImmediate(resolve));
