@@ -35,7 +35,7 @@ import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
 import {
-  ST_CREDIT, ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_HOT, WHY_MISS, WHY_YIELD,
+  ST_CREDIT, ST_CTAG, ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_HOT, WHY_MISS, WHY_YIELD,
 } from './jit/wasm/layout.js';
 import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
 import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
@@ -340,14 +340,12 @@ export class Hart implements BlockHart, TranslatingHart {
   private readonly fetchPages: PageCache;
   /**
    * The translation regime (privilege, V, the effective privilege and V of loads and stores,
-   * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now, the one
-   * the page caches were filled under, and the MMU's flush count then. A change of regime marks
-   * the caches stale and raises attention; they are cleared only before the next instruction
-   * runs — so a round trip that runs nothing in between (a trap a hypervisor handles on the host
-   * and returns from, with no TLB flush) keeps them (see syncPageCaches).
+   * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now: the page
+   * caches' tag (PageCache.tag), so each regime finds its own entries. The MMU's flush count
+   * when the caches were last emptied: a TLB flush since marks them stale and raises attention;
+   * they are cleared before the next instruction runs (see syncPageCaches).
    */
   private regime = 0;
-  private cacheRegime = -1;
   private cacheFlushes = -1;
   private cachesStale = false;
   readonly loadPages: PageCache;
@@ -411,17 +409,19 @@ export class Hart implements BlockHart, TranslatingHart {
       this.x = new BigUint64Array(buffer, slot + ST_X, 32);
       this.f = new BigUint64Array(buffer, slot + ST_F, 32);
       this.fpRegs = new FpRegisters(this.f, new Int32Array(buffer, slot + ST_FFLAGS, 3));
-      this.fetchPages = new PageCache({ buffer, offset: slot + ST_FETCH });
-      this.loadPages = new PageCache({ buffer, offset: slot + ST_LOAD });
-      this.storePages = new PageCache({ buffer, offset: slot + ST_STORE });
+      const tag = new Int32Array(buffer, slot + ST_CTAG, 1);
+      this.fetchPages = new PageCache({ buffer, offset: slot + ST_FETCH }, tag);
+      this.loadPages = new PageCache({ buffer, offset: slot + ST_LOAD }, tag);
+      this.storePages = new PageCache({ buffer, offset: slot + ST_STORE }, tag);
       this.slotWords = new Int32Array(buffer, slot, ST_STORE / 4);
     } else {
       this.x = new BigUint64Array(32);
       this.f = new BigUint64Array(32);
       this.fpRegs = new FpRegisters(this.f, new Int32Array(3));
-      this.fetchPages = new PageCache();
-      this.loadPages = new PageCache();
-      this.storePages = new PageCache();
+      const tag = new Int32Array(1);
+      this.fetchPages = new PageCache(undefined, tag);
+      this.loadPages = new PageCache(undefined, tag);
+      this.storePages = new PageCache(undefined, tag);
       this.slotWords = new Int32Array(0);
     }
     this.xw = new Int32Array(this.x.buffer, this.x.byteOffset, 64);
@@ -685,9 +685,12 @@ export class Hart implements BlockHart, TranslatingHart {
       this.fLo = this.ldLo = this.stLo = NO_PAGE;
       this.regime = this.privLevel | (this.virtMode ? 4 : 0) | (this.dataPriv << 3) | (this.dataVirt ? 32 : 0) |
         (mxr ? 128 : 0) | (mmu.vsum ? 256 : 0) | (mmu.vmxr ? 512 : 0);
+      // The page caches' tag (one word the three share, in the slot where compiled code reads it
+      // too): entries of other regimes stay, unmatched, until a flush empties them.
+      this.fetchPages.tagWord[0] = this.regime << 1;
       if (what & DERIVE_ROOTS) this.clearPageCaches();
       else {
-        this.cachesStale = this.regime !== this.cacheRegime || mmu.flushCount !== this.cacheFlushes;
+        this.cachesStale = mmu.flushCount !== this.cacheFlushes;
         if (this.cachesStale) this.attention = true;
       }
     }
@@ -702,22 +705,17 @@ export class Hart implements BlockHart, TranslatingHart {
     this.clearPageCaches();
   }
 
-  /** Empty the page caches: from now on they hold translations of the current regime. */
+  /** Empty the page caches (every regime's entries): the TLB was flushed, or satp, PMP ... changed. */
   private clearPageCaches(): void {
     this.fLo = this.ldLo = this.stLo = NO_PAGE;
     this.fetchPages.clear();
     this.loadPages.clear();
     this.storePages.clear();
-    this.cacheRegime = this.regime;
     this.cacheFlushes = this.mmu.flushCount;
     this.cachesStale = false;
   }
 
-  /**
-   * Before an instruction runs (the attention path): page caches filled under another regime, or
-   * before a TLB flush, are cleared. A regime left and re-entered with nothing run in between
-   * finds them as they were.
-   */
+  /** Before an instruction runs (the attention path): page caches filled before a TLB flush are cleared. */
   private syncPageCaches(): void {
     this.clearPageCaches();
     this.updateAttention();

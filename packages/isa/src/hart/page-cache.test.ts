@@ -1,6 +1,7 @@
 /**
  * PageCache's fences: an SFENCE.VMA of one address drops the entries whose leaf maps it, by each
- * entry's own leaf size; clearing mstatus.SUM drops the entries filled while it was set.
+ * entry's own leaf size; clearing mstatus.SUM drops the entries filled while it was set. Its tag:
+ * each regime finds only its own entries, and they outlive a visit to another regime.
  */
 import { describe, expect, it } from 'vitest';
 import { NO_BYTES, NO_VIEW, PageCache } from './page-cache.js';
@@ -34,5 +35,25 @@ describe('PageCache fences', () => {
     c.dropSumFilled();
     expect(c.lookup(page(1), 0)).toBe(-1);
     expect(c.lookup(page(2), 0)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('finds an entry only under the tag it was filled under, and again after another tag', () => {
+    const tag = new Int32Array(1);
+    const c = new PageCache(undefined, tag);
+    tag[0] = 18; // S-mode
+    c.insert(page(3), 0, 0, 3, NO_VIEW, NO_BYTES, 0);
+    tag[0] = 0; // U-mode: not S's entry; its own goes in beside it (another page)
+    expect(c.lookup(page(3), 0)).toBe(-1);
+    c.insert(page(4), 0, 0, 4, NO_VIEW, NO_BYTES, 0);
+    tag[0] = 18;
+    expect(c.page[c.lookup(page(3), 0)]).toBe(3);
+    expect(c.lookup(page(4), 0)).toBe(-1);
+    // A fence drops an address's entries under every tag; clear drops all.
+    c.dropCovering(page(3), 0);
+    expect(c.lookup(page(3), 0)).toBe(-1);
+    tag[0] = 0;
+    expect(c.lookup(page(4), 0)).toBeGreaterThanOrEqual(0);
+    c.clear();
+    expect(c.lookup(page(4), 0)).toBe(-1);
   });
 });

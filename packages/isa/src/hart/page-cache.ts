@@ -1,13 +1,18 @@
+import { PAGE_CACHE_ENTRIES } from './jit/wasm/layout.js';
+
 /**
  * A direct-mapped cache of VA page → the RAM page holding it, for one kind of access (fetch, load
- * or store) at the hart's current privilege and translation state — the hart's private "TLB" in
- * front of the Mmu, holding only pages that are RAM and uniformly permitted by PMP. Guest RAM is
- * kept in chunks (@vm/mmu RAM_CHUNK_SIZE), so an entry holds the chunk's views and the page's
- * offset in it, plus the page's index in RAM (the translator's key). Keys are the virtual page as
- * int32 halves (hi word, lo word with the low 12 bits cleared); cleared by writing a low word that
- * no page can have.
+ * or store) under one translation state — the hart's private "TLB" in front of the Mmu, holding
+ * only pages that are RAM and uniformly permitted by PMP. Guest RAM is kept in chunks (@vm/mmu
+ * RAM_CHUNK_SIZE), so an entry holds the chunk's views and the page's offset in it, plus the
+ * page's index in RAM (the translator's key). Keys are the virtual page as int32 halves (hi word,
+ * lo word with the low 12 bits cleared) and, in those 12 bits, `tag`: the regime (privilege,
+ * MPRV's, MXR, V ...) it was filled under, so that a change of regime — Linux enters and leaves
+ * U-mode at every syscall — only changes the tag, and the other regime's entries are there again
+ * when it comes back, where they were emptied at each change before. Cleared by writing a low
+ * word that no key can have (odd: tags are even).
  */
-const SIZE = 256;
+const SIZE = PAGE_CACHE_ENTRIES;
 const EMPTY = 1;
 const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
 const NO_BYTES: Uint8Array = new Uint8Array(0);
@@ -33,10 +38,15 @@ export class PageCache {
   readonly bytes: Uint8Array[] = new Array<Uint8Array>(SIZE).fill(NO_BYTES);
 
   /**
-   * `at`: keep the arrays in `at.buffer` from byte `at.offset` (5 KiB: tagHi, tagLo, off, page, mem,
-   * 1 KiB each), where translated WebAssembly code reads them (jit/wasm/layout.ts).
+   * `at`: keep the arrays in `at.buffer` from byte `at.offset` (PAGE_CACHE_BYTES: tagHi, tagLo, off,
+   * page, mem), where translated WebAssembly code reads them (jit/wasm/layout.ts). `tagWord`: the
+   * regime's tag, even and below 4096, that entries are filled and looked up under — one word
+   * that the hart's three caches share and, in its slot (ST_CTAG), compiled code reads too.
    */
-  constructor(at?: { readonly buffer: ArrayBuffer; readonly offset: number }) {
+  constructor(
+    at?: { readonly buffer: ArrayBuffer; readonly offset: number },
+    readonly tagWord: Int32Array = new Int32Array(1),
+  ) {
     const arr = (i: number): Int32Array => (at === undefined ? new Int32Array(SIZE) : new Int32Array(at.buffer, at.offset + i * 4 * SIZE, SIZE));
     this.tagHi = arr(0);
     this.tagLo = arr(1).fill(EMPTY);
@@ -45,10 +55,10 @@ export class PageCache {
     this.mem = arr(4);
   }
 
-  /** The entry for the page containing (hi:lo), or -1. */
+  /** The entry for the page containing (hi:lo) under the current tag, or -1. */
   lookup(lo: number, hi: number): number {
     const i = (lo >>> 12) & (SIZE - 1);
-    return this.tagLo[i] === (lo & ~0xfff) && this.tagHi[i] === hi ? i : -1;
+    return this.tagLo[i] === ((lo & ~0xfff) | this.tagWord[0]!) && this.tagHi[i] === hi ? i : -1;
   }
 
   /** `level`: the leaf's (Mmu.lastLevel: 0 = 4 KiB, 1 = 2 MiB, ...; LEVEL_UNKNOWN or above 5: unknown). */
@@ -56,7 +66,7 @@ export class PageCache {
     const i = (lo >>> 12) & (SIZE - 1);
     this.shift[i] = level > 5 ? 64 : 12 + 9 * level;
     this.sumFilled[i] = sumFilled ? 1 : 0;
-    this.tagLo[i] = lo & ~0xfff;
+    this.tagLo[i] = (lo & ~0xfff) | this.tagWord[0]!;
     this.tagHi[i] = hi;
     this.off[i] = offset;
     this.page[i] = page;

@@ -106,6 +106,24 @@ describe('translation through the MMU (priv spec 4.3)', () => {
     expect(m.hart.mepc).toBe(BigInt(RAM_BASE + 8));
   });
 
+  it('a page S-mode loaded from is not reached from U-mode through the cached translation (priv spec 4.3.1)', () => {
+    // S-mode loads from 0xc000_8000 (an S page: its translation is cached), then SRETs to U-mode
+    // code (VA 0x4000_0000: a U gigapage over the same RAM), whose same load must fault: the page
+    // caches keep each regime's entries apart (PageCache.tag), they do not share them.
+    const A3 = 13;
+    const m = sv39([E.ldd(A0, A1, 0), E.csrw(C.CSR_SEPC, A3), E.SRET, E.ECALL, E.ldd(A2, A1, 0), E.ECALL]);
+    m.ram.write64(ROOT + 1 * 8, (BigInt(RAM_BASE >>> 12) << 10n) | V | R | X | 16n | A | D);
+    m.ram.write64(RAM_BASE + 0x8000, 0x77n);
+    m.hart.x[A1] = 0xc000_8000n;
+    m.hart.x[A3] = 0x4000_0000n + 16n;
+    runToWfi(m);
+    expect(m.hart.x[A0]).toBe(0x77n);
+    expect(m.hart.x[A2]).toBe(0n);
+    expect(m.hart.mcause).toBe(13n);
+    expect(m.hart.mtval).toBe(0xc000_8000n);
+    expect(m.hart.mepc).toBe(0x4000_0010n);
+  });
+
   it('a misaligned load across into an unmapped page reports the second page address', () => {
     const m = sv39([E.ldd(A0, A1, 0)]);
     m.hart.x[A1] = 0x3fff_fffcn + 0x8000_0000n + 0x4000_0000n; // last bytes of the 0xc... gigapage

@@ -7,8 +7,6 @@
  * one jump cache, physical address → compiled block, as QEMU's tb_jmp_cache.
  */
 
-/** Bytes of one hart's slot. */
-export const SLOT_BYTES = 16384;
 /** Slots in an arena's tail (harts of one RAM that translate at the same time). */
 export const SLOTS = 64;
 
@@ -28,25 +26,39 @@ export const ST_CREDIT = 276;
 export const ST_DUMP = 280;
 /** Heat a head's bucket gathers before the interpreter reports it (TranslationCache.heatReport). */
 export const ST_REPORT = 288;
+/**
+ * The page caches' tag (PageCache.tag: the translation regime, shifted left by one): the low 12
+ * bits of every entry's tagLo, so each lookup compares `(va & -4096) | tag` and entries of
+ * another regime (U and S across a syscall) stay in place but never match.
+ */
+export const ST_CTAG = 292;
 /** f0..f31 as i64/f64 (the hart's own `f` is a view of them; FpRegisters). */
 export const ST_F = 512;
 /** fcsr.fflags and fcsr.frm (i32 each), then 1 when blocks may run FP inline (FpRegisters.inline). */
 export const ST_FFLAGS = 768;
 export const ST_FRM = 772;
 export const ST_FP_INLINE = 776;
+/**
+ * Entries of each page cache (PageCache: direct-mapped by the virtual page number's low bits). A
+ * power of two; its mask is PAGE_CACHE_ENTRIES - 1 wherever compiled code looks an entry up.
+ */
+export const PAGE_CACHE_ENTRIES = 256;
+/** Inside a page cache region: five Int32Arrays of PAGE_CACHE_ENTRIES (see PageCache). */
+export const PC_TAG_HI = 0;
+export const PC_TAG_LO = 4 * PAGE_CACHE_ENTRIES;
+export const PC_OFF = 8 * PAGE_CACHE_ENTRIES;
+export const PC_PAGE = 12 * PAGE_CACHE_ENTRIES;
+/** The page's offset in the arena (= its offset in the RAM store). */
+export const PC_MEM = 16 * PAGE_CACHE_ENTRIES;
+export const PAGE_CACHE_BYTES = 20 * PAGE_CACHE_ENTRIES;
+
 /** The fetch, load and store page caches (PAGE_CACHE_BYTES each). */
 export const ST_FETCH = 1024;
-export const ST_LOAD = ST_FETCH + 5120;
-export const ST_STORE = ST_LOAD + 5120;
+export const ST_LOAD = ST_FETCH + PAGE_CACHE_BYTES;
+export const ST_STORE = ST_LOAD + PAGE_CACHE_BYTES;
 
-/** Inside a page cache region: five Int32Arrays of 256 entries (see PageCache). */
-export const PC_TAG_HI = 0;
-export const PC_TAG_LO = 1024;
-export const PC_OFF = 2048;
-export const PC_PAGE = 3072;
-/** The page's offset in the arena (= its offset in the RAM store). */
-export const PC_MEM = 4096;
-export const PAGE_CACHE_BYTES = 5120;
+/** Bytes of one hart's slot: the state above, then its three page caches. */
+export const SLOT_BYTES = ST_STORE + PAGE_CACHE_BYTES;
 
 /** The dispatcher found no block at pc in the jump cache (or no fetch translation): JS looks it up. */
 export const WHY_MISS = 1;

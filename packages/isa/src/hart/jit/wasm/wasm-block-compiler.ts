@@ -26,7 +26,7 @@ import { forEachBlockInstruction } from '../block-scan.js';
 import { type WasmMemory, type WasmTable, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, F64, I32, I64, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_F, ST_FFLAGS, ST_FP_INLINE, ST_FRM, ST_LOAD, ST_PC, ST_STORE, ST_X,
+  JC_ENTRIES, jcKey, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CTAG, ST_F, ST_FFLAGS, ST_FP_INLINE, ST_FRM, ST_LOAD, ST_PC, ST_STORE, ST_X,
 } from './layout.js';
 
 /** A compiled block: its function (encoded into a module with others by encodeBlocks) and shape. */
@@ -305,8 +305,10 @@ class BlockEmitter {
     const { c, a, al, e, k, o } = this;
     const cache = store ? ST_STORE : ST_LOAD;
     c.get(a).op(Op.i32_wrap_i64).tee(al);
-    c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
-    c.get(e).mem(Op.i32_load, cache + PC_TAG_LO).get(al).i32(-4096).op(Op.i32_and).op(Op.i32_eq);
+    c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+    c.get(e).mem(Op.i32_load, cache + PC_TAG_LO);
+    pageKey(c, ST, al);
+    c.op(Op.i32_eq);
     c.get(e).mem(Op.i32_load, cache + PC_TAG_HI).get(a).i64(32).op(Op.i64_shr_u, Op.i32_wrap_i64, Op.i32_eq, Op.i32_and);
     c.get(al).i32(4095).op(Op.i32_and).i32(4096 - width).op(Op.i32_le_u, Op.i32_and);
     c.ifI32();
@@ -1224,6 +1226,15 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
   table.set(SLOT_LDMISS, e['f0']);
   table.set(SLOT_STMISS, e['f1']);
   table.set(SLOT_EXEC, e['f2']);
+}
+
+/**
+ * Push the page caches' key of the address whose low word is in local `al`: its page, tagged with
+ * the regime in the slot at local `st` (ST_CTAG, PageCache.tag). Every inline page-cache lookup
+ * compares an entry's tagLo with it.
+ */
+export function pageKey(c: Code, st: number, al: number): void {
+  c.get(al).i32(-4096).op(Op.i32_and).get(st).mem(Op.i32_load, ST_CTAG).op(Op.i32_or);
 }
 
 /** mulhu(a, b): the high 64 bits of the unsigned 128-bit product, from 32-bit partial products. */

@@ -17,10 +17,10 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Labels, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, LANE_HEAT, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH, ST_IWHY,
-  ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
+  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, LANE_HEAT, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
+  ST_IWHY, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
+import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
 import { interpreterCode } from './wasm-interpreter.js';
 import { compressedTableIn } from '../../compressed.js';
 
@@ -230,8 +230,10 @@ function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sh
   l.block('miss');
   l.loop('top');
   c.get(ST).mem(Op.i32_load, ST_PC).tee(pcl);
-  c.i32(12).op(Op.i32_shr_u).i32(255).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
-  c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_LO).get(pcl).i32(-4096).op(Op.i32_and, Op.i32_ne);
+  c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+  c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_LO);
+  pageKey(c, ST, pcl);
+  c.op(Op.i32_ne);
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_HI).get(ST).mem(Op.i32_load, ST_PC + 4).op(Op.i32_ne, Op.i32_or);
   l.brIf('miss');
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_MEM).tee(mem).get(pcl).i32(4095).op(Op.i32_and, Op.i32_add).i32(1).op(Op.i32_add).set(key);
