@@ -32,6 +32,13 @@ export const ST_REPORT = 288;
  * another regime (U and S across a syscall) stay in place but never match.
  */
 export const ST_CTAG = 292;
+/**
+ * Where the hart's lane (jump cache, heat buckets, compressed expansions) starts in the arena:
+ * the dispatcher and the interpreter read it here rather than as a constant, so their module's
+ * bytes are the same for every RAM size, and V8 compiles (and optimizes) it once per process —
+ * the warm-up's code serves the guest's board, and a VM's (WasmRuntime.allocSlot writes it).
+ */
+export const ST_LANE = 296;
 /** f0..f31 as i64/f64 (the hart's own `f` is a view of them; FpRegisters). */
 export const ST_F = 512;
 /** fcsr.fflags and fcsr.frm (i32 each), then 1 when blocks may run FP inline (FpRegisters.inline). */

@@ -39,19 +39,16 @@ import {
 } from '../../formats.js';
 import { Code, I32, I64, Labels, Op } from './encoder.js';
 import {
-  HEAT_BUCKETS, JC_ENTRIES, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CREDIT, ST_DUMP, ST_IWHY, ST_LOAD, ST_PC, ST_REPORT, ST_STORE,
-  ST_X, WHY_HOT, WHY_STOP, WHY_YIELD,
+  HEAT_BUCKETS, JC_ENTRIES, LANE_CEXP, LANE_HEAT, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CREDIT, ST_DUMP, ST_IWHY, ST_LANE,
+  ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_X, WHY_HOT, WHY_STOP, WHY_YIELD,
 } from './layout.js';
 import { INSN_WFI, pageKey, SLOT_EXEC, SLOT_LDMISS, SLOT_STMISS, TYPE_EXEC, TYPE_MISS } from './wasm-block-compiler.js';
 
 /** Heat a bucket gathers before it goes to JavaScript (WHY_HOT; the slot's ST_REPORT, at most this). */
 export const HEAT_REPORT = 4096;
 
-/** Where the interpreter finds the arena's tables (absolute arena offsets) and how it may fence. */
+/** How the interpreter may fence, and where its helpers are (it finds its lane's tables from the slot's ST_LANE). */
 export interface InterpreterLayout {
-  readonly jcBase: number;
-  readonly heatBase: number;
-  readonly cexpBase: number;
   /** Guest RAM is shared with harts on other threads: FENCE is a real fence (as in blocks). */
   readonly shared: boolean;
   /** Function index of mulhu (wasm-block-compiler.ts) in the module. */
@@ -96,6 +93,8 @@ class InterpreterEmitter {
   private readonly t: number;
   private readonly key: number;
   private readonly j: number;
+  /** The lane's base (the slot's ST_LANE): jump cache, then heat buckets (LANE_HEAT) and expansions (LANE_CEXP). */
+  private readonly lane: number;
 
   constructor(private readonly layout: InterpreterLayout) {
     const c = this.c;
@@ -119,11 +118,13 @@ class InterpreterEmitter {
     this.t = c.local(I32);
     this.key = c.local(I32);
     this.j = c.local(I32);
+    this.lane = c.local(I32);
   }
 
   emit(): Code {
     const { c, l } = this;
     c.get(ST).mem(Op.i64_load, ST_PC).tee(this.pc).op(Op.i32_wrap_i64).i32(4095).op(Op.i32_and).set(this.po);
+    c.get(ST).mem(Op.i32_load, ST_LANE).set(this.lane);
     c.i32(0).set(this.n);
     l.block('neg'); // pc stored; credit; return ~n (ST_IWHY set)
     l.block('ret'); // credit; pc stored here; return n
@@ -169,11 +170,11 @@ class InterpreterEmitter {
    * it is credited here: the bucket starts again), else its run starts.
    */
   private headVisit(): void {
-    const { c, l, layout } = this;
+    const { c, l } = this;
     // key = store offset + 1 (the jump cache's key), hashed into a bucket.
     c.get(MEM).get(this.po).op(Op.i32_add).i32(1).op(Op.i32_add).tee(this.key);
     c.i32(1).op(Op.i32_shr_u).get(this.key).i32(17).op(Op.i32_shr_u, Op.i32_xor).i32(HEAT_BUCKETS - 1).op(Op.i32_and);
-    c.i32(1).op(Op.i32_shl).i32(layout.heatBase).op(Op.i32_add).tee(this.hb);
+    c.i32(1).op(Op.i32_shl).get(this.lane).op(Op.i32_add).i32(LANE_HEAT).op(Op.i32_add).tee(this.hb);
     // Full: at least the slot's report and not empty (a report of 0 means every visit, but a
     // bucket just reported starts from 0, so the head then runs before it is reported again).
     c.mem(Op.i32_load16_u, 0).tee(this.t).get(ST).mem(Op.i32_load, ST_REPORT).op(Op.i32_ge_u).get(this.t).i32(0).op(Op.i32_gt_u, Op.i32_and);
@@ -198,7 +199,7 @@ class InterpreterEmitter {
 
   /** insn, len (and half) from the page at po; a parcel not expanded yet, or crossing the page: stop. */
   private fetch(): void {
-    const { c, l, layout } = this;
+    const { c, l } = this;
     // One load of 32 bits, but of 16 in the page's last halfword (the word would reach past it).
     c.get(this.po).i32(4092).op(Op.i32_gt_u);
     c.ifI32();
@@ -212,7 +213,7 @@ class InterpreterEmitter {
     l.brIf('stop');
     c.i32(4).set(this.len);
     l.else();
-    c.get(this.half).i32(2).op(Op.i32_shl).mem(Op.i32_load, layout.cexpBase).tee(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_ne);
+    c.get(this.half).i32(2).op(Op.i32_shl).get(this.lane).op(Op.i32_add).mem(Op.i32_load, LANE_CEXP).tee(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_ne);
     l.brIf('stop');
     c.i32(2).set(this.len);
     l.end();
@@ -749,7 +750,7 @@ class InterpreterEmitter {
    * covers, goes back to the dispatcher; otherwise a new head starts here.
    */
   private transfer(): void {
-    const { c, l, layout } = this;
+    const { c, l } = this;
     c.get(this.n).i32(1).op(Op.i32_add).set(this.n);
     c.get(this.npc).get(this.pc).op(Op.i64_xor).i64(-4096).op(Op.i64_and, Op.i64_eqz);
     c.get(this.npc).set(this.pc);
@@ -757,7 +758,7 @@ class InterpreterEmitter {
     l.brIf('ret');
     c.get(this.pc).op(Op.i32_wrap_i64).i32(4095).op(Op.i32_and).set(this.po);
     c.get(MEM).get(this.po).op(Op.i32_add).i32(1).op(Op.i32_add).tee(this.key);
-    c.i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(layout.jcBase).op(Op.i32_add).tee(this.j);
+    c.i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).get(this.lane).op(Op.i32_add).tee(this.j);
     c.mem(Op.i32_load, 0).get(this.key).op(Op.i32_eq);
     c.get(this.j).mem(Op.i32_load, 8).get(BUDGET).get(this.n).op(Op.i32_sub, Op.i32_le_s, Op.i32_and);
     l.brIf('ret');

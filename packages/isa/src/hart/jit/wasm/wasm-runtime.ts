@@ -17,8 +17,8 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Labels, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, LANE_HEAT, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
-  ST_IWHY, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
+  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
+  ST_IWHY, ST_LANE, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
 import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
 import { interpreterCode } from './wasm-interpreter.js';
@@ -109,7 +109,7 @@ export class WasmRuntime {
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
     installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table, this.shared);
     this.imports = { env: { mem: arena.memory, table: this.table } };
-    const module = new api.Module(dispatcherModule(jcBase, jcBase + LANE_HEAT, jcBase + LANE_CEXP, this.shared));
+    const module = new api.Module(dispatcherModule(this.shared));
     const inst = new api.Instance(module, { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
@@ -126,6 +126,7 @@ export class WasmRuntime {
         this.owners[i] = new WeakRef(hart);
         const st = this.slotBase + i * SLOT_BYTES;
         new Uint8Array(this.buffer, st, SLOT_BYTES).fill(0);
+        new Int32Array(this.buffer, st + ST_LANE, 1)[0] = this.jcBase;
         return st;
       }
     }
@@ -206,7 +207,7 @@ export function wasmRuntimeFor(store: RamStore): WasmRuntime | undefined {
  * ST_TOTAL holds the count so far, for a fault inside a block or the interpreter (the exception
  * unwinds through here).
  */
-function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sharedMemory: boolean): Uint8Array {
+function dispatcherModule(sharedMemory: boolean): Uint8Array {
   const c = new Code(2);
   const l = new Labels(c);
   const ST = 0;
@@ -220,9 +221,11 @@ function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sh
   const n = c.local(I32);
   const why = c.local(I32);
   const mem = c.local(I32);
+  const jcBase = c.local(I32);
   const FUNC_MULHU = 1;
   const FUNC_INTERP = 2;
   c.get(BUDGET).set(left);
+  c.get(ST).mem(Op.i32_load, ST_LANE).set(jcBase);
   c.i32(0).set(total);
   c.i32(WHY_STOP).set(why);
   c.get(ST).i32(0).mem(Op.i32_store, ST_TOTAL);
@@ -237,7 +240,7 @@ function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sh
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_HI).get(ST).mem(Op.i32_load, ST_PC + 4).op(Op.i32_ne, Op.i32_or);
   l.brIf('miss');
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_MEM).tee(mem).get(pcl).i32(4095).op(Op.i32_and, Op.i32_add).i32(1).op(Op.i32_add).set(key);
-  c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).i32(jcBase).op(Op.i32_add).tee(j);
+  c.get(key).i32(1).op(Op.i32_shr_u).i32(JC_ENTRIES - 1).op(Op.i32_and).i32(4).op(Op.i32_shl).get(jcBase).op(Op.i32_add).tee(j);
   c.mem(Op.i32_load, 0).get(key).op(Op.i32_eq);
   c.get(j).mem(Op.i32_load, 8).get(left).op(Op.i32_le_s, Op.i32_and);
   // n (a block's or the interpreter's result) on the stack: ~n when it asks to stop, with the
@@ -281,7 +284,7 @@ function dispatcherModule(jcBase: number, heatBase: number, cexpBase: number, sh
     funcs: [
       { type: BLOCK_TYPES.length, code: c },
       { type: TYPE_MULH, code: mulhu(), exported: false },
-      { type: TYPE_BLOCK, code: interpreterCode({ jcBase, heatBase, cexpBase, shared: sharedMemory, mulhu: FUNC_MULHU }), exported: false },
+      { type: TYPE_BLOCK, code: interpreterCode({ shared: sharedMemory, mulhu: FUNC_MULHU }), exported: false },
     ],
   });
 }
