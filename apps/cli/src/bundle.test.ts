@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,5 +57,30 @@ describe('bin/bundle.js: the vm command as one file', () => {
     const moved = `${root}-moved`;
     renameSync(root, moved);
     expect(run(moved)).toEqual(expected(moved));
+  });
+
+  it('keeps V8\'s code cache of a run that ran a guest, per bundle, and starts from it', async () => {
+    const root = tree();
+    const out = join(root, 'apps/cli/dist/bundle');
+    await bundle(join(root, 'apps/cli/dist/main.js'), out);
+    const caches = (): string[] => readdirSync(out).filter((f) => f.endsWith('.cache'));
+    const run = (...args: string[]): string => execFileSync(process.execPath, [join(out, 'vm.mjs'), ...args], { cwd: tmpdir(), encoding: 'utf8' });
+    run('-version');
+    expect(caches()).toEqual([]); // a command that runs no guest leaves none
+    const printed = run('run');
+    expect(caches()).toHaveLength(1);
+    const [first] = caches();
+    const written = statSync(join(out, first!)).mtimeMs;
+    expect(run('run')).toBe(printed); // the same output from the cache, which V8 took: not rewritten
+    expect(statSync(join(out, first!)).mtimeMs).toBe(written);
+    // Another bundle beside the old bundle's cache: it never runs from that one, writes its own,
+    // and the old one goes.
+    const old = readFileSync(join(out, first!));
+    writeFileSync(join(root, 'apps/cli/dist/main.js'), 'console.log("rebuilt");\n');
+    await bundle(join(root, 'apps/cli/dist/main.js'), out);
+    writeFileSync(join(out, first!), old);
+    expect(run('run')).toBe('rebuilt\n');
+    expect(caches()).toHaveLength(1);
+    expect(caches()[0]).not.toBe(first);
   });
 });
