@@ -35,7 +35,8 @@ import type { BlockHart, CompiledBlock } from './jit/block-compiler.js';
 import { TranslationCache } from './jit/translation-cache.js';
 import type { TranslatingHart } from './jit/translation-cache.js';
 import {
-  ST_CREDIT, ST_CTAG, ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_HOT, WHY_MISS, WHY_YIELD,
+  MISS_FAULT, MISS_SLOW, ST_CREDIT, ST_CTAG, ST_F, ST_FETCH, ST_FFLAGS, ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_TOTAL, ST_WHY, ST_X, WHY_HOT,
+  WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './jit/wasm/layout.js';
 import { wasmRuntimeFor } from './jit/wasm/wasm-runtime.js';
 import type { WasmRuntime } from './jit/wasm/wasm-runtime.js';
@@ -868,6 +869,11 @@ export class Hart implements BlockHart, TranslatingHart {
     let left = budget;
     let refilled = false;
     for (;;) {
+      // The dispatcher stopped at one instruction it leaves to JavaScript (WHY_STOP): only that
+      // one runs here. The JavaScript interpreter would go on to its next branch, and its cold
+      // code costs several times the dispatcher's (40,000 instructions of a Linux boot ran there
+      // after 32-bit instructions across a page, 27,000 after parcels not yet expanded).
+      let single = false;
       while (!this.attention) {
         w[PC] = this.pcLo;
         w[PC + 1] = this.pcHi;
@@ -921,7 +927,10 @@ export class Hart implements BlockHart, TranslatingHart {
           this.translations!.lookup(this.fetchPages.page[slot]!, this.pcLo & 0xfff, w[ST_CREDIT >> 2]!);
           continue;
         }
-        if (why !== WHY_MISS) break;
+        if (why !== WHY_MISS) {
+          single = why === WHY_STOP;
+          break;
+        }
         // The pc's page is not in the fetch cache: fill it (from a page walk) and dispatch again;
         // a fetch that faults, or a page that is not RAM, is the JavaScript interpreter's. Once
         // only: a second miss at the same place (nothing retired) goes to it as well.
@@ -933,9 +942,10 @@ export class Hart implements BlockHart, TranslatingHart {
         refilled = true;
         continue;
       }
-      const exit = this.interpret(left, true);
-      if (exit !== EXIT_PROBE) return exit;
-      left -= this.interpreted;
+      const exit = this.interpret(single ? 1 : left, true);
+      if (exit === EXIT_PROBE) left -= this.interpreted;
+      else if (exit === EXIT_BUDGET && single && left > 1) left--;
+      else return exit;
     }
   }
 
@@ -1438,11 +1448,12 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** BlockHart.jitLoadPage: the interpreter's own lookup (second level, then the MMU). */
   jitLoadPage(lo: number, hi: number, width: number): number {
-    if (this.blockTrap) return -1;
+    if (this.blockTrap) return MISS_FAULT;
     const off = this.loadPage(lo, hi, width);
-    if (off !== PAGE_FAULT) return off;
+    if (off >= 0) return off;
+    if (off !== PAGE_FAULT) return MISS_SLOW;
     this.blockTrap = true;
-    return -1;
+    return MISS_FAULT;
   }
 
   /**
@@ -1476,6 +1487,9 @@ export class Hart implements BlockHart, TranslatingHart {
     try {
       if (op === OP_AMO) this.execAmo(insn, raw);
       else if (op === OP_SYSTEM) r = this.execSystem(insn, raw);
+      else if (op === OP_LOAD || op === OP_STORE) {
+        if (!this.execIntMemory(insn, raw)) r = SYS_TRAP;
+      }
       else if (op === OP_LOAD_FP || op === OP_STORE_FP) {
         if (!this.execFpMemory(insn, raw)) r = SYS_TRAP;
       } else if (!this.fpEnabled() || !executeFp(insn, this.x, this.fp)) r = this.illegalTrap(raw);
@@ -1518,17 +1532,17 @@ export class Hart implements BlockHart, TranslatingHart {
 
   /** BlockHart.jitStorePage: as storePage, but a page with translated code is left to the interpreter. */
   jitStorePage(lo: number, hi: number, width: number): number {
-    if (this.blockTrap) return -1;
+    if (this.blockTrap) return MISS_FAULT;
     const sp = this.storePages;
     let slot = sp.lookup(lo, hi);
     if (slot < 0) {
       const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
       if (pa < 0) {
         this.blockTrap = true;
-        return -1;
+        return MISS_FAULT;
       }
       const page = this.ramPage(pa);
-      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page)) return -1;
+      if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv) || this.translations!.isCodePage(page)) return MISS_SLOW;
       // Code of other translators on the same memory (a VM window's alias) is dropped as usual.
       this.ram.noteWrite(page * 4096, 4096);
       slot = this.cachePage(sp, lo, hi, page);
@@ -2100,6 +2114,58 @@ export class Hart implements BlockHart, TranslatingHart {
    * FLW/FLD/FSW/FSD (unpriv spec 11.5, 12.3): FLW NaN-boxes; any FS=Off access is illegal. False:
    * it trapped (trapCause, trapTval; an illegal instruction or the access's fault).
    */
+  /**
+   * An integer load or store that is not to a cached RAM page (MMIO, across a page, into a code
+   * page), for the interpreter in WebAssembly (jitExec): the JavaScript interpreter's own paths
+   * (loadPage/storePage, then loadSlow/storeSlow), so devices see the same accesses at the same
+   * counts. False: it faulted (trapCause, trapTval).
+   */
+  private execIntMemory(insn: number, raw: number): boolean {
+    const f3 = (insn >> 12) & 7;
+    const store = (insn & 0x7f) === OP_STORE;
+    if (store ? f3 > 3 : f3 === 7) {
+      this.illegalTrap(raw);
+      return false;
+    }
+    const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
+    const xw = this.xw;
+    const rs1 = ((insn >> 15) & 31) << 1;
+    const sum = (xw[rs1]! >>> 0) + (imm >>> 0);
+    const aLo = sum | 0;
+    const aHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
+    const po = aLo & 0xfff;
+    const width = WIDTHS[f3 & 3]!;
+    if (store) {
+      const value = this.x[(insn >> 20) & 31]!;
+      const base = po <= 0xff8 ? this.storePage(aLo, aHi, width) : -1;
+      if (base === PAGE_FAULT) return false;
+      if (base < 0) return this.storeSlow(aLo, aHi, width, value);
+      const o = base + po;
+      const view = this.stView;
+      switch (f3) {
+        case 0: this.stBytes[o] = Number(value & 0xffn); break;
+        case 1: view.setUint16(o, Number(value & 0xffffn), true); break;
+        case 2: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
+        default: view.setBigUint64(o, value, true);
+      }
+      return true;
+    }
+    const base = po <= 0xff8 ? this.loadPage(aLo, aHi, width) : -1;
+    if (base === PAGE_FAULT) return false;
+    let v: bigint;
+    if (base < 0) {
+      v = this.loadSlow(aLo, aHi, width);
+      if (v === BUS_FAULT) return false;
+    } else {
+      const o = base + po;
+      const view = this.ldView;
+      v = width === 1 ? BigInt(this.ldBytes[o]!) : width === 2 ? BigInt(view.getUint16(o, true)) : width === 4 ? BigInt(view.getUint32(o, true)) : view.getBigUint64(o, true);
+    }
+    const rd = (insn >> 7) & 31;
+    if (rd !== 0) this.x[rd] = f3 < 4 ? BigInt.asUintN(64, BigInt.asIntN(8 << f3, v)) : v;
+    return true;
+  }
+
   private execFpMemory(insn: number, raw: number): boolean {
     const f3 = (insn >> 12) & 7;
     if ((f3 !== 2 && f3 !== 3) || !this.fpEnabled()) {

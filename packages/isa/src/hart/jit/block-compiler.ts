@@ -53,9 +53,10 @@ export interface BlockHart {
   blockRetired: number;
   /**
    * Offset of the page in its RAM chunk for a load/store that missed both page caches, through
-   * the MMU (may raise the access's fault, which unwinds to the dispatcher), with the chunk's views
-   * in ld/stView and ld/stBytes; or -1: not cacheable RAM (MMIO, non-uniform PMP, a load from an
-   * uncommitted chunk) or, for a store, a page with translated code — the interpreter does those.
+   * the MMU, with the chunk's views in ld/stView and ld/stBytes; or (wasm/layout.ts) MISS_FAULT: the access faulted
+   * (the WebAssembly back end: the trap is pending, the hart takes it); or MISS_SLOW: not cacheable
+   * RAM (MMIO, non-uniform PMP, a load from an uncommitted chunk) or, for a store, a page with
+   * translated code — the hart's own load and store paths do those (the interpreter, or `exec`).
    */
   jitLoadPage(lo: number, hi: number, width: number): number;
   jitStorePage(lo: number, hi: number, width: number): number;
@@ -228,8 +229,8 @@ export function compileBlock(view: DataView, cexp: Int32Array, off: number): Com
     /**
      * o = offset of the access in its RAM chunk (h.ldView / h.stView): the hart's single-entry page cache inline; else, with the
      * state made precise (registers written back, pc = this instruction, count so far), the
-     * hart's page lookup, which may fault (unwinding to the dispatcher) or answer -1 (leave the
-     * block before this instruction; the interpreter performs it). A page-crossing access leaves too.
+     * hart's page lookup, which may fault (unwinding to the dispatcher) or answer a negative MISS_*
+     * code (leave the block before this instruction; the interpreter performs it). A page-crossing access leaves too.
      */
     const page = (kind: 'ld' | 'st', width: number): string => {
       const helper = kind === 'ld' ? 'jitLoadPage' : 'jitStorePage';

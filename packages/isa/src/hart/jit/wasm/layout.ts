@@ -67,6 +67,14 @@ export const ST_STORE = ST_LOAD + PAGE_CACHE_BYTES;
 /** Bytes of one hart's slot: the state above, then its three page caches. */
 export const SLOT_BYTES = ST_STORE + PAGE_CACHE_BYTES;
 
+/** BlockHart.jitLoadPage / jitStorePage and the miss helpers (ldmiss, stmiss): the access faulted (the trap is pending). */
+export const MISS_FAULT = -1;
+/**
+ * The same: not a cached RAM page (MMIO, across a page, a store into a code page). Blocks leave
+ * before the access; the interpreter in WebAssembly runs it through `exec` (the hart's own paths).
+ */
+export const MISS_SLOW = -2;
+
 /** The dispatcher found no block at pc in the jump cache (or no fetch translation): JS looks it up. */
 export const WHY_MISS = 1;
 /** A block left an instruction to the interpreter, or the budget no longer covers the next block. */

@@ -24,9 +24,23 @@ loop:
   wfi
 `;
 
-function board(src: string, threshold?: number): { hart: Hart; jsCalls: () => number } {
+/** A device register that counts: reads return the count of reads so far, writes add to a sum. */
+const counter = { reads: 0, writes: 0, sum: 0n };
+const COUNTER_BASE = 0x1000_0000;
+
+function board(src: string, threshold?: number): { hart: Hart; jsCalls: () => number; budgets: number[] } {
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new SystemBus(ram);
+  Object.assign(counter, { reads: 0, writes: 0, sum: 0n });
+  bus.attach('counter', COUNTER_BASE, {
+    size: 8,
+    accessWidths: [4, 8],
+    read: () => BigInt(counter.reads++),
+    write: (_o, _w, v) => {
+      counter.writes++;
+      counter.sum += v;
+    },
+  });
   const hart = new Hart({ hartId: 0, bus, mmu: new Mmu(bus), clock: new ManualClock(), translate: true, translateBackend: 'wasm', translateThreshold: threshold });
   ram.load(RAM_BASE, assemble(src, { base: BigInt(RAM_BASE) }).bytes);
   hart.reset(BigInt(RAM_BASE));
@@ -35,11 +49,13 @@ function board(src: string, threshold?: number): { hart: Hart; jsCalls: () => nu
   const h = hart as unknown as { interpret: (budget: number, jit: boolean) => unknown };
   const js = h.interpret.bind(hart);
   let calls = 0;
+  const budgets: number[] = [];
   h.interpret = (budget, jit) => {
     calls++;
+    budgets.push(budget);
     return js(budget, jit);
   };
-  return { hart, jsCalls: () => calls };
+  return { hart, jsCalls: () => calls, budgets };
 }
 
 describe.skipIf(process.env['VM_WASM'] === '0')('the interpreter in the WebAssembly dispatcher', () => {
@@ -72,5 +88,39 @@ describe.skipIf(process.env['VM_WASM'] === '0')('the interpreter in the WebAssem
     expect(hart.x[11]).toBe(4n * 3n * ((200n * 201n) / 2n));
     expect(jsCalls()).toBeGreaterThanOrEqual(200);
     expect(jsCalls()).toBeLessThanOrEqual(202);
+  });
+
+  it('runs only the instruction it left there: the JavaScript interpreter gets a budget of one', () => {
+    const { hart, budgets } = board(LOOP.replace('  bnez x5, loop', '  fence.i\n  bnez x5, loop').replace('20000', '200'), TRANSLATE_NEVER);
+    expect(hart.run(1_000_000).reason).toBe('wfi');
+    // Each pass's FENCE.I alone (the first entry, a cold fetch cache, and the last, WFI, aside).
+    expect(budgets.filter((b) => b === 1).length).toBeGreaterThanOrEqual(200);
+    expect(budgets.filter((b) => b !== 1).length).toBeLessThanOrEqual(2);
+  });
+
+  it('runs MMIO loads and stores through the hart, not the JavaScript interpreter, at the same counts', () => {
+    // Each pass: read the counter register, add it to x11, write x11 back to the device.
+    const src = `
+  li x9, ${COUNTER_BASE}
+  li x5, 300
+loop:
+  ld x10, 0(x9)
+  add x11, x11, x10
+  sd x11, 0(x9)
+  addi x5, x5, -1
+  bnez x5, loop
+  wfi
+`;
+    const { hart, jsCalls } = board(src, TRANSLATE_NEVER);
+    expect(hart.run(1_000_000).reason).toBe('wfi');
+    expect(counter.reads).toBe(300);
+    expect(counter.writes).toBe(300);
+    // x11 after pass i is the sum of 0..i; the device got the running sums.
+    expect(hart.x[11]).toBe((299n * 300n) / 2n);
+    let expected = 0n;
+    for (let i = 0n, run = 0n; i < 300n; i++) expected += run += i;
+    expect(counter.sum).toBe(expected);
+    expect(hart.retired).toBe(2 + 5 * 300 + 1); // each li is one instruction here
+    expect(jsCalls()).toBeLessThanOrEqual(2);
   });
 });

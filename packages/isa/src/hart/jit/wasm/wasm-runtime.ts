@@ -17,7 +17,7 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Labels, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
+  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, MISS_SLOW, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
   ST_IWHY, ST_LANE, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
 import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
@@ -29,7 +29,7 @@ export interface WasmHart {
   blockRetired: number;
   readonly ldView: DataView;
   readonly stView: DataView;
-  /** The interpreter's page lookups (see BlockHart): the page's offset in its chunk, or -1; may raise the access's fault. */
+  /** The interpreter's page lookups (see BlockHart): the page's offset in its chunk, or MISS_FAULT / MISS_SLOW (layout.ts). */
   jitLoadPage(lo: number, hi: number, width: number): number;
   jitStorePage(lo: number, hi: number, width: number): number;
   /**
@@ -95,16 +95,16 @@ export class WasmRuntime {
     const ldmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
       const h = this.current!;
       h.blockRetired = retired;
-      if ((lo & 0xfff) > 4096 - width) return -1; // crosses the page: the interpreter splits it
+      if ((lo & 0xfff) > 4096 - width) return MISS_SLOW; // crosses the page: the hart splits it
       const off = h.jitLoadPage(lo, hi, width);
-      return off < 0 ? -1 : h.ldView.byteOffset + off + (lo & 0xfff);
+      return off < 0 ? off : h.ldView.byteOffset + off + (lo & 0xfff);
     };
     const stmiss = (_st: number, lo: number, hi: number, width: number, retired: number): number => {
       const h = this.current!;
       h.blockRetired = retired;
-      if ((lo & 0xfff) > 4096 - width) return -1;
+      if ((lo & 0xfff) > 4096 - width) return MISS_SLOW;
       const off = h.jitStorePage(lo, hi, width);
-      return off < 0 ? -1 : h.stView.byteOffset + off + (lo & 0xfff);
+      return off < 0 ? off : h.stView.byteOffset + off + (lo & 0xfff);
     };
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
     installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table, this.shared);
