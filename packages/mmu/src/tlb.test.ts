@@ -61,6 +61,25 @@ describe('TLB caching', () => {
     expect(mmu.translate(0x3f_f000n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x807f_f000);
   });
 
+  it.each([3, 40])('sfence(va) drops that page in each of %i address spaces (40: more than flushPage tries one by one)', (spaces) => {
+    const { mmu, pt } = sv39(1);
+    pt.map(0x2000n, 0x8020_1000, RWX_AD);
+    pt.map(0x3000n, 0x8020_2000, RWX_AD);
+    for (let asid = 1; asid <= spaces; asid++) {
+      mmu.satp = pt.satp(asid);
+      mmu.translate(0x2000n, ACCESS_LOAD, PRIV_S, 4);
+      mmu.translate(0x3000n, ACCESS_LOAD, PRIV_S, 4);
+    }
+    remap(pt, 0x2000n, 0x8021_1000);
+    remap(pt, 0x3000n, 0x8021_2000);
+    mmu.sfence(0x2000n, undefined);
+    for (let asid = 1; asid <= spaces; asid++) {
+      mmu.satp = pt.satp(asid);
+      expect(mmu.translate(0x2000n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x8021_1000);
+      expect(mmu.translate(0x3000n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x8020_2000); // the other page stays cached
+    }
+  });
+
   it('sfence(undefined, asid) drops the non-global entries of that ASID only', () => {
     const { mmu, pt } = sv39(1);
     pt.map(0x1000n, 0x8020_0000, RWX_AD | PTE_G);

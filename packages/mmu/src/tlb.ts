@@ -40,6 +40,15 @@ export class Tlb {
   /** Level of the leaf behind the entry the last successful lookup returned (Mmu.lastLevel). */
   hitLevel = 0;
 
+  /**
+   * What flushPage needs to find an address's entries without a scan, since the last flushAll:
+   * the index salts entries were filled under (0 for globals: their index is the VPN alone), and
+   * the superpage leaves any entry came from (first VPN × 8 + level). null: too many salts to try
+   * each (more than MAX_SALTS address spaces), so flushPage scans.
+   */
+  private salts: number[] | null = [];
+  private readonly superpages = new Set<number>();
+
   constructor(size = 1024) {
     if (!Number.isInteger(size) || size < 1 || (size & (size - 1)) !== 0) {
       throw new RangeError(`TLB size must be a power of two, got ${size}`);
@@ -84,36 +93,57 @@ export class Tlb {
   }
 
   insert(vpn: number, ctx: number, salt: number, asid: number, allow: number, page: number, level: number): void {
-    const i = (ctx === TLB_GLOBAL ? vpn : vpn ^ salt) & this.mask;
+    const s = ctx === TLB_GLOBAL ? 0 : salt & this.mask;
+    const i = (vpn ^ s) & this.mask;
     this.tag[i] = vpn * CTX_RADIX + ctx;
     this.allow[i] = allow;
     this.page[i] = page;
     this.asid[i] = asid;
     this.level[i] = level;
-    this.leafStart[i] = level === 0 ? vpn : Math.floor(vpn / LEAF_SPAN[level]!) * LEAF_SPAN[level]!;
+    const start = level === 0 ? vpn : Math.floor(vpn / LEAF_SPAN[level]!) * LEAF_SPAN[level]!;
+    this.leafStart[i] = start;
+    const salts = this.salts;
+    if (salts !== null && !salts.includes(s)) this.salts = salts.length < MAX_SALTS ? [...salts, s] : null;
+    if (level !== 0) this.superpages.add(start * 8 + level);
   }
 
   flushAll(): void {
     this.tag.fill(NaN);
+    this.salts = [];
+    this.superpages.clear();
   }
 
   /**
    * Drop the entries that translate `vpn`: of any context when `asid` is undefined, else only the
    * non-global entries of that ASID (priv spec 4.2.1). Entries of one ASID may sit in several
-   * slots (one per root, one per superpage granule), so this scans — one range test an entry
-   * (Linux fences single pages about 10,000 times in a boot, so the scan is kept to that).
+   * slots (one per root, one per superpage granule). When no superpage leaf cached since the last
+   * flushAll contains vpn, only 4 KiB entries can translate it, and each sits at vpn's index under
+   * one of the salts used: those slots are tried. Otherwise every entry is (Linux fences single
+   * pages about 10,000 times in a boot, nearly all of them outside the kernel's superpages; a scan
+   * of the 1,024 entries each time cost ~20 ms of it).
    */
   flushPage(vpn: number, asid: number | undefined): void {
-    const start = this.leafStart;
-    for (let i = 0; i < this.size; i++) {
-      // The entry covers vpn when vpn falls in the leaf page it came from.
-      const first = start[i]!;
-      if (!(vpn >= first && vpn < first + LEAF_SPAN[this.level[i]!]!)) continue;
-      const tag = this.tag[i]!;
-      if (tag !== tag) continue; // empty
-      if (asid !== undefined && (tag - Math.floor(tag / CTX_RADIX) * CTX_RADIX === TLB_GLOBAL || this.asid[i] !== asid)) continue;
-      this.tag[i] = NaN;
+    const salts = this.salts;
+    let scan = salts === null;
+    for (let level = 1; level < LEAF_SPAN.length && !scan; level++) {
+      const span = LEAF_SPAN[level]!;
+      scan = this.superpages.has(Math.floor(vpn / span) * span * 8 + level);
     }
+    if (!scan) {
+      for (const s of salts!) this.drop((vpn ^ s) & this.mask, vpn, asid);
+      return;
+    }
+    for (let i = 0; i < this.size; i++) this.drop(i, vpn, asid);
+  }
+
+  /** flushPage's test of entry i: dropped when it covers vpn (vpn falls in the leaf it came from) in a context the fence names. */
+  private drop(i: number, vpn: number, asid: number | undefined): void {
+    const first = this.leafStart[i]!;
+    if (!(vpn >= first && vpn < first + LEAF_SPAN[this.level[i]!]!)) return;
+    const tag = this.tag[i]!;
+    if (tag !== tag) return; // empty
+    if (asid !== undefined && (tag - Math.floor(tag / CTX_RADIX) * CTX_RADIX === TLB_GLOBAL || this.asid[i] !== asid)) return;
+    this.tag[i] = NaN;
   }
 
   /** Drop every non-global entry of `asid`. */
@@ -125,6 +155,9 @@ export class Tlb {
     }
   }
 }
+
+/** Salts flushPage tries before it scans instead (address spaces with entries since the last flushAll). */
+const MAX_SALTS = 32;
 
 /** 4 KiB granules a leaf of each level spans (Sv39/48/57: 1, 512, 512², ...). */
 const LEAF_SPAN = [0, 1, 2, 3, 4].map((level) => 2 ** (LEVEL_BITS * level));
