@@ -28,6 +28,25 @@ describe('PageCache fences', () => {
     expect(c.lookup(page(7), -1)).toBe(-1);
   });
 
+  it('finds a superpage entry from any fenced address in it, also past a smaller superpage listed first', () => {
+    const c = new PageCache();
+    c.insert(page(1), 0, 0, 1, NO_VIEW, NO_BYTES, 0);
+    c.insert(page(2), 0, 0, 2, NO_VIEW, NO_BYTES, 0);
+    c.insert(page(515), 0, 0, 3, NO_VIEW, NO_BYTES, 1); // 2 MiB leaf: pages 512..1023
+    c.insert(page(262_144 + 1000), 0, 0, 5, NO_VIEW, NO_BYTES, 1); // 2 MiB leaf at 1 GiB + 2 MiB
+    c.insert(page(262_144 + 1001), 0, 0, 4, NO_VIEW, NO_BYTES, 2); // a 1 GiB leaf (another mapping) around it
+    c.dropCovering(page(2), 0); // a 4 KiB page outside every superpage: its entry alone
+    expect(c.lookup(page(2), 0)).toBe(-1);
+    expect(c.lookup(page(1), 0)).toBeGreaterThanOrEqual(0);
+    expect(c.lookup(page(515), 0)).toBeGreaterThanOrEqual(0);
+    c.dropCovering(page(700), 0); // in the 2 MiB leaf, not its cached page
+    expect(c.lookup(page(515), 0)).toBe(-1);
+    expect(c.lookup(page(1), 0)).toBeGreaterThanOrEqual(0);
+    c.dropCovering(page(262_144 + 100_000), 0); // in the 1 GiB leaf only
+    expect(c.lookup(page(262_144 + 1001), 0)).toBe(-1);
+    expect(c.lookup(page(262_144 + 1000), 0)).toBeGreaterThanOrEqual(0);
+  });
+
   it('drops what was filled under SUM, and nothing else', () => {
     const c = new PageCache();
     c.insert(page(1), 0, 0, 1, NO_VIEW, NO_BYTES, 0, true);

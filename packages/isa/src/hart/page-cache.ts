@@ -13,6 +13,8 @@ import { PAGE_CACHE_ENTRIES } from './jit/wasm/layout.js';
  * word that no key can have (odd: tags are even).
  */
 const SIZE = PAGE_CACHE_ENTRIES;
+/** Superpages dropCovering tells apart before it tests every entry at each fence. */
+const MAX_SUPERPAGES = 16;
 const EMPTY = 1;
 const NO_VIEW: DataView = new DataView(new ArrayBuffer(0));
 const NO_BYTES: Uint8Array = new Uint8Array(0);
@@ -61,10 +63,25 @@ export class PageCache {
     return this.tagLo[i] === ((lo & ~0xfff) | this.tagWord[0]!) && this.tagHi[i] === hi ? i : -1;
   }
 
+  /**
+   * The superpage leaves entries came from since the last clear, as [hi, lo, shift] triples (the
+   * leaf's first address): a fence of an address in none of them can only hit the 4 KiB entry at
+   * that address's own slot (dropCovering). True instead: too many to list, or an entry of
+   * unknown leaf size (two-stage translation), so a fence tests every entry.
+   */
+  private readonly superpages: number[] = [];
+  private anyLeaf = false;
+
   /** `level`: the leaf's (Mmu.lastLevel: 0 = 4 KiB, 1 = 2 MiB, ...; LEVEL_UNKNOWN or above 5: unknown). */
   insert(lo: number, hi: number, offset: number, page: number, view: DataView, bytes: Uint8Array, level = 0, sumFilled = false): void {
     const i = (lo >>> 12) & (SIZE - 1);
-    this.shift[i] = level > 5 ? 64 : 12 + 9 * level;
+    const shift = level > 5 ? 64 : 12 + 9 * level;
+    this.shift[i] = shift;
+    if (shift !== 12 && !this.anyLeaf && !this.inSuperpage(lo, hi, shift)) {
+      const sp = this.superpages;
+      if (shift >= 64 || sp.length >= 3 * MAX_SUPERPAGES) this.anyLeaf = true;
+      else sp.push(hi, lo, shift);
+    }
     this.sumFilled[i] = sumFilled ? 1 : 0;
     this.tagLo[i] = (lo & ~0xfff) | this.tagWord[0]!;
     this.tagHi[i] = hi;
@@ -77,6 +94,19 @@ export class PageCache {
 
   clear(): void {
     this.tagLo.fill(EMPTY);
+    this.superpages.length = 0;
+    this.anyLeaf = false;
+  }
+
+  /** Whether (hi:lo) lies in one of the superpages listed (of that size only, when `only` is given). */
+  private inSuperpage(lo: number, hi: number, only?: number): boolean {
+    const sp = this.superpages;
+    for (let k = 0; k < sp.length; k += 3) {
+      const s = sp[k + 2]!;
+      if (only !== undefined && s !== only) continue;
+      if (s < 32 ? sp[k] === hi && ((sp[k + 1]! ^ lo) >>> s) === 0 : ((sp[k]! ^ hi) >>> (s - 32)) === 0) return true;
+    }
+    return false;
   }
 
   /** Drop the entries filled while mstatus.SUM was set (it has been cleared: Hart.rederive). */
@@ -100,6 +130,13 @@ export class PageCache {
     const tagLo = this.tagLo;
     const tagHi = this.tagHi;
     const shift = this.shift;
+    if (!this.anyLeaf && !this.inSuperpage(lo, hi)) {
+      // Only a 4 KiB entry of this very page can cover it, at its own slot (Linux's ~10,000
+      // single-page fences in a boot are of vmalloc and user pages, outside the kernel's superpages).
+      const i = (lo >>> 12) & (SIZE - 1);
+      if (shift[i] === 12 && tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> 12) === 0) tagLo[i] = EMPTY;
+      return;
+    }
     for (let i = 0; i < SIZE; i++) {
       const s = shift[i]!;
       const covers = s < 32 ? tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> s) === 0 : s >= 64 || ((tagHi[i]! ^ hi) >>> (s - 32)) === 0;
