@@ -190,16 +190,32 @@ export class Mmu implements Snapshottable<MmuState> {
    */
   translate(va: bigint, access: AccessType, priv: number, width: number): number {
     if (this.virt) return this.translateGuest(va, access, priv, width, false);
-    let n = Number(va);
-    if (priv === PRIV_M) {
-      // M-mode is never translated; only locked PMP entries can restrict it (priv spec 3.7.1).
-      this.lastLevel = 0;
-      if (n >= 0 && n < PA_LIMIT && (!this.pmp.anyActive || this.pmp.check(n, width, access, PRIV_M))) return n;
-      this.faultCause = accessFaultCause(access);
-      return -1;
-    }
+    const n = Number(va);
+    if (priv === PRIV_M) return this.untranslated(n, access, width);
     // Upper-half addresses: the signed value is exact for every canonical Sv39/Sv48 address.
-    if (n >= PA_LIMIT) n = Number(BigInt.asIntN(64, va));
+    return this.translated(n < PA_LIMIT ? n : Number(BigInt.asIntN(64, va)), access, priv, width);
+  }
+
+  /**
+   * translate() of the address whose 64 bits are the int32 halves (hi:lo), with no BigInt on the
+   * way unless V=1: the harts' page-cache fills (a hundred thousand in a Linux boot) call it.
+   */
+  translateAt(lo: number, hi: number, access: AccessType, priv: number, width: number): number {
+    if (this.virt) return this.translateGuest(BigInt.asUintN(64, (BigInt(hi) << 32n) | BigInt(lo >>> 0)), access, priv, width, false);
+    if (priv === PRIV_M) return this.untranslated((hi >>> 0) * 2 ** 32 + (lo >>> 0), access, width);
+    return this.translated(hi * 2 ** 32 + (lo >>> 0), access, priv, width);
+  }
+
+  /** An M-mode access to `n` (the address unsigned): never translated; only locked PMP entries can restrict it (priv spec 3.7.1). */
+  private untranslated(n: number, access: AccessType, width: number): number {
+    this.lastLevel = 0;
+    if (n >= 0 && n < PA_LIMIT && (!this.pmp.anyActive || this.pmp.check(n, width, access, PRIV_M))) return n;
+    this.faultCause = accessFaultCause(access);
+    return -1;
+  }
+
+  /** An S/U access to `n` (the address as a signed 64-bit value): the TLB, else a walk. */
+  private translated(n: number, access: AccessType, priv: number, width: number): number {
     const vpn = vpnOf(n);
     const page = this.tlb.lookup(vpn, this.ctx, this.salt, priv * 12 + this.control + access);
     if (page >= 0) {

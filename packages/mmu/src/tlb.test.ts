@@ -219,3 +219,21 @@ describe('TLB caching', () => {
   });
 });
 
+describe('Mmu.translateAt (the address as int32 halves)', () => {
+  it('agrees with translate in S- and M-mode, upper half, faults and non-canonical addresses included', () => {
+    const { mmu, pt } = sv39(1);
+    pt.map(0x1000n, 0x8020_0000, RWX_AD);
+    pt.map(0xffff_ffc0_0000_2000n, 0x8020_1000, RWX_AD);
+    const halves = (va: bigint): [number, number] => [Number(BigInt.asIntN(32, va)), Number(BigInt.asIntN(32, va >> 32n))];
+    for (const priv of [PRIV_S, 3]) {
+      for (const va of [0x1234n, 0xffff_ffc0_0000_2468n, 0x4000_0000n, 0x8000_0000_0000_1000n, 0x8020_0010n, 0xffff_ffff_ffff_f000n]) {
+        const [lo, hi] = halves(va);
+        const a = mmu.translate(va, ACCESS_LOAD, priv, 4);
+        const causeA = mmu.faultCause;
+        mmu.faultCause = -1;
+        expect(mmu.translateAt(lo, hi, ACCESS_LOAD, priv, 4)).toBe(a);
+        if (a < 0) expect(mmu.faultCause).toBe(causeA);
+      }
+    }
+  });
+});

@@ -1536,7 +1536,7 @@ export class Hart implements BlockHart, TranslatingHart {
     const sp = this.storePages;
     let slot = sp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      const pa = this.translateOrTrapAt(lo, hi, ACCESS_STORE, this.dataPriv, width);
       if (pa < 0) {
         this.blockTrap = true;
         return MISS_FAULT;
@@ -1570,9 +1570,8 @@ export class Hart implements BlockHart, TranslatingHart {
   private fetchSlot(pcLo: number, pcHi: number): number {
     const slot = this.fetchPages.lookup(pcLo, pcHi);
     if (slot >= 0) return slot;
-    const va = toBig(pcLo, pcHi);
     const mmu = this.mmu;
-    const pa = this.virtMode ? mmu.translateGuest(va, ACCESS_FETCH, this.priv, 2, false) : mmu.translate(va, ACCESS_FETCH, this.priv, 2);
+    const pa = this.virtMode ? mmu.translateGuest(toBig(pcLo, pcHi), ACCESS_FETCH, this.priv, 2, false) : mmu.translateAt(pcLo, pcHi, ACCESS_FETCH, this.priv, 2);
     if (pa < 0) return -1;
     const page = this.ramPage(pa, true);
     if (page < 0 || !this.cacheable(pa, ACCESS_FETCH, this.privLevel)) return -1;
@@ -1831,12 +1830,26 @@ export class Hart implements BlockHart, TranslatingHart {
     const pa = (access === ACCESS_FETCH ? this.virtMode : this.dataVirt)
       ? mmu.translateGuest(va, access, priv, width, false)
       : mmu.translate(va, access, priv, width);
-    if (pa < 0) {
-      this.trapGpa = mmu.faultGpa;
-      this.trapTinst = mmu.faultInst;
-      this.trapped(mmu.faultCause, va);
-    }
+    if (pa < 0) this.translationFault(va);
     return pa;
+  }
+
+  /** translateOrTrap of the address (hi:lo) as int32 halves: a BigInt only for a fault's tval (or V=1). */
+  private translateOrTrapAt(lo: number, hi: number, access: AccessType, priv: number, width: number): number {
+    const mmu = this.mmu;
+    const pa = (access === ACCESS_FETCH ? this.virtMode : this.dataVirt)
+      ? mmu.translateGuest(toBig(lo, hi), access, priv, width, false)
+      : mmu.translateAt(lo, hi, access, priv, width);
+    if (pa < 0) this.translationFault(toBig(lo, hi));
+    return pa;
+  }
+
+  /** The MMU's fault for an access to `va`, as the hart's pending trap. */
+  private translationFault(va: bigint): void {
+    const mmu = this.mmu;
+    this.trapGpa = mmu.faultGpa;
+    this.trapTinst = mmu.faultInst;
+    this.trapped(mmu.faultCause, va);
   }
 
   /**
@@ -1908,7 +1921,7 @@ export class Hart implements BlockHart, TranslatingHart {
     const lp = this.loadPages;
     let slot = lp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_LOAD, this.dataPriv, width);
+      const pa = this.translateOrTrapAt(lo, hi, ACCESS_LOAD, this.dataPriv, width);
       if (pa < 0) return PAGE_FAULT;
       const page = this.ramPage(pa, true);
       if (page < 0 || !this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) return -1;
@@ -1921,7 +1934,7 @@ export class Hart implements BlockHart, TranslatingHart {
     const sp = this.storePages;
     let slot = sp.lookup(lo, hi);
     if (slot < 0) {
-      const pa = this.translateOrTrap(toBig(lo, hi), ACCESS_STORE, this.dataPriv, width);
+      const pa = this.translateOrTrapAt(lo, hi, ACCESS_STORE, this.dataPriv, width);
       if (pa < 0) return PAGE_FAULT;
       const page = this.ramPage(pa);
       if (page < 0 || !this.cacheable(pa, ACCESS_STORE, this.dataPriv)) return -1;

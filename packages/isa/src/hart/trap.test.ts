@@ -176,6 +176,11 @@ describe('MPRV (priv spec 3.1.6.3)', () => {
       seen.push([access, priv]);
       return translate(va, access, priv, width);
     };
+    const translateAt = m.mmu.translateAt.bind(m.mmu);
+    m.mmu.translateAt = (lo, hi, access, priv, width): number => {
+      seen.push([access, priv]);
+      return translateAt(lo, hi, access, priv, width);
+    };
     m.hart.x[11] = BigInt(RAM_BASE + 0x800);
     runToWfi(m);
     expect(seen).toContainEqual([1, 1]); // load at S
