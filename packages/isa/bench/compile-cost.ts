@@ -26,7 +26,7 @@ const table = new api.Table({ element: 'anyfunc', initial: 16 });
 const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
 const cexp = compressedTable();
 const miss = (): number => -1;
-installBlockHelpers({ ldmiss: miss, stmiss: miss, exec: miss }, memory, table);
+installBlockHelpers({ ldmiss: miss, stmiss: miss, exec: miss, expand: miss }, memory, table);
 const imports = { env: { mem: memory, table } };
 
 const rounds: { gen: number; encode: number; module: number; instance: number }[] = [];

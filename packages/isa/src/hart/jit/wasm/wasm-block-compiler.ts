@@ -41,7 +41,7 @@ export interface WasmBlock {
 export const TYPE_BLOCK = 0; // (st, budget, base) → base + retired
 export const TYPE_MISS = 1; // (st, lo, hi, width, retired) → arena offset or -1
 export const TYPE_MULH = 2; // (a, b) → high 64 bits of the unsigned product
-export const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield, 2 trapped (WasmHart.jitExec)
+export const TYPE_EXEC = 3; // (st, insn, len, retired) → 0 go on, 1 yield, 2 trapped (WasmHart.jitExec); also expand's
 export const BLOCK_SIGNATURE = { params: [I32, I32, I32], results: [I32] };
 /** The types every block module declares, in this order (the interpreter's module starts with them too). */
 export const BLOCK_TYPES = [
@@ -57,7 +57,13 @@ export const BLOCK_TYPES = [
 export const SLOT_LDMISS = 0;
 export const SLOT_STMISS = 1;
 export const SLOT_EXEC = 2;
-export const HELPER_SLOTS = 3;
+/**
+ * (st, parcel, 0, 0) → the parcel's 32-bit expansion, filled into the expansion table, or 0 when
+ * it is reserved: the interpreter meets a parcel not expanded yet without leaving (compressed.ts
+ * expandParcel; 8,800 distinct parcels in a Linux boot, each a trip to JavaScript before).
+ */
+export const SLOT_EXPAND = 3;
+export const HELPER_SLOTS = 4;
 /** Each module's first function (block modules import no functions); its blocks follow. */
 const FUNC_MULHU = 0;
 /** WFI: it ends run() (EXIT_WFI), so the interpreter executes it. */
@@ -1197,6 +1203,7 @@ export interface BlockHelpers {
   readonly ldmiss: (st: number, lo: number, hi: number, width: number, retired: number) => number;
   readonly stmiss: (st: number, lo: number, hi: number, width: number, retired: number) => number;
   readonly exec: (st: number, insn: number, len: number, retired: number) => number;
+  readonly expand: (st: number, parcel: number) => number;
 }
 
 /**
@@ -1217,15 +1224,16 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
   };
   const bytes = encodeModule({
     types: BLOCK_TYPES,
-    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }],
+    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }, { name: 'expand', type: TYPE_EXEC }],
     sharedMemory,
-    funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2)],
+    funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2), forward(TYPE_EXEC, 3)],
   });
   const e = new api.Instance(new api.Module(bytes), { env: { mem: memory, ...helpers } }).exports;
   if (table.length < HELPER_SLOTS) table.grow(HELPER_SLOTS - table.length);
   table.set(SLOT_LDMISS, e['f0']);
   table.set(SLOT_STMISS, e['f1']);
   table.set(SLOT_EXEC, e['f2']);
+  table.set(SLOT_EXPAND, e['f3']);
 }
 
 /**

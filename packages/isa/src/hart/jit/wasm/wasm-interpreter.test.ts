@@ -71,6 +71,26 @@ describe.skipIf(process.env['VM_WASM'] === '0')('the interpreter in the WebAssem
     expect(jsCalls()).toBeLessThanOrEqual(2);
   });
 
+  it('expands compressed parcels it meets first itself, without the JavaScript interpreter', () => {
+    const src = `
+  j start
+start:
+  c.li x10, 1
+  c.addi x10, 2
+  c.slli x10, 3
+  c.mv x11, x10
+  c.add x11, x10
+  c.srai x11, 1
+  wfi
+`;
+    const { hart, jsCalls } = board(src, TRANSLATE_NEVER);
+    expect(hart.run(1000).reason).toBe('wfi');
+    expect(hart.x[10]).toBe(24n);
+    expect(hart.x[11]).toBe(24n);
+    // The first instruction (a cold fetch cache) and the WFI: no parcel went to JavaScript.
+    expect(jsCalls()).toBeLessThanOrEqual(2);
+  });
+
   it('reports heat: the loop becomes a block at the default threshold, with the same result', () => {
     const { hart } = board(LOOP);
     expect(hart.run(1_000_000).reason).toBe('wfi');

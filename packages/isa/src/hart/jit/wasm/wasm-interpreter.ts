@@ -42,7 +42,7 @@ import {
   HEAT_BUCKETS, JC_ENTRIES, LANE_CEXP, LANE_HEAT, MISS_FAULT, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CREDIT, ST_DUMP, ST_IWHY, ST_LANE,
   ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_X, WHY_HOT, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { INSN_WFI, pageKey, SLOT_EXEC, SLOT_LDMISS, SLOT_STMISS, TYPE_EXEC, TYPE_MISS } from './wasm-block-compiler.js';
+import { INSN_WFI, pageKey, SLOT_EXEC, SLOT_EXPAND, SLOT_LDMISS, SLOT_STMISS, TYPE_EXEC, TYPE_MISS } from './wasm-block-compiler.js';
 
 /** Heat a bucket gathers before it goes to JavaScript (WHY_HOT; the slot's ST_REPORT, at most this). */
 export const HEAT_REPORT = 4096;
@@ -214,7 +214,10 @@ class InterpreterEmitter {
     c.i32(4).set(this.len);
     l.else();
     c.get(this.half).i32(2).op(Op.i32_shl).get(this.lane).op(Op.i32_add).mem(Op.i32_load, LANE_CEXP).tee(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_ne);
+    l.if(); // not expanded yet: expand it (its entry is filled), or stop at a reserved one
+    c.get(ST).get(this.half).i32(0).i32(0).i32(SLOT_EXPAND).callIndirect(TYPE_EXEC).tee(this.insn).i32(3).op(Op.i32_and).i32(3).op(Op.i32_ne);
     l.brIf('stop');
+    l.end();
     c.i32(2).set(this.len);
     l.end();
   }

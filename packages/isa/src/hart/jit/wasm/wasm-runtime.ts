@@ -22,7 +22,7 @@ import {
 } from './layout.js';
 import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
 import { interpreterCode } from './wasm-interpreter.js';
-import { compressedTableIn } from '../../compressed.js';
+import { compressedTableIn, expandParcel } from '../../compressed.js';
 
 /** What the runtime needs of the hart running a block (Hart implements it). */
 export interface WasmHart {
@@ -107,7 +107,8 @@ export class WasmRuntime {
       return off < 0 ? off : h.stView.byteOffset + off + (lo & 0xfff);
     };
     const exec = (_st: number, insn: number, len: number, retired: number): number => this.current!.jitExec(insn, len, retired);
-    installBlockHelpers({ ldmiss, stmiss, exec }, arena.memory, this.table, this.shared);
+    const expand = (_st: number, parcel: number): number => expandParcel(this.cexp, parcel);
+    installBlockHelpers({ ldmiss, stmiss, exec, expand }, arena.memory, this.table, this.shared);
     this.imports = { env: { mem: arena.memory, table: this.table } };
     const module = new api.Module(dispatcherModule(this.shared));
     const inst = new api.Instance(module, { env: { mem: arena.memory, table: this.table } });
