@@ -323,6 +323,19 @@ export class Mmu implements Snapshottable<MmuState> {
       pa = n;
       flags = TLB_BARE;
     } else {
+      // Another granule of a superpage leaf already walked: its entry from the leaf's flags, as
+      // the walk would make it, when they allow this access (else the walk sets A/D or faults).
+      const vpn = vpnOf(n);
+      const sp = this.tlb.superpage(vpn, this.ctx);
+      if (sp >= 0) {
+        const allow = packPermissions(this.tlb.spHitFlags, this.pmp.pageAccessMask(sp, priv));
+        if (((allow >>> (priv * 12 + this.control + access)) & 1) !== 0) {
+          level = this.tlb.spHitLevel;
+          this.tlb.insert(vpn, this.tlb.spHitGlobal ? TLB_GLOBAL : this.ctx, this.salt, this.asid, allow, sp, level);
+          this.lastLevel = level;
+          return sp + (n - vpn * PAGE_SIZE);
+        }
+      }
       const walker = this.walker;
       pa = walker.walk(this.sStage, n, access, priv, this.sumBit, this.mxrBit, false, access);
       if (pa < 0) return this.fail(walker.cause);
@@ -334,7 +347,9 @@ export class Mmu implements Snapshottable<MmuState> {
     }
     const page = pa - (pa % PAGE_SIZE);
     const pmpMask = this.pmp.pageAccessMask(page, priv);
-    this.tlb.insert(vpnOf(n), global ? TLB_GLOBAL : this.ctx, this.salt, this.asid, packPermissions(flags, pmpMask), page, level);
+    const ctx = global ? TLB_GLOBAL : this.ctx;
+    this.tlb.insert(vpnOf(n), ctx, this.salt, this.asid, packPermissions(flags, pmpMask), page, level);
+    if (level !== 0) this.tlb.insertSuperpage(vpnOf(n), level, ctx, this.asid, flags, page);
     this.lastLevel = level;
     if ((pmpMask & (1 << access)) === 0 && !this.pmp.check(pa, width, access, priv)) {
       return this.fail(accessFaultCause(access));

@@ -80,6 +80,26 @@ describe('TLB caching', () => {
     }
   });
 
+  it('fills other granules of a walked superpage without walking, until a fence of any address in it', () => {
+    const { mmu, pt } = sv39();
+    pt.map(0x20_0000n, 0x8040_0000, PTE_R | PTE_W | PTE_X | PTE_A, 1); // 2 MiB, D clear
+    expect(mmu.translate(0x20_1000n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x8040_1000);
+    expect(mmu.stats.walks).toBe(1);
+    expect(mmu.translate(0x3f_f008n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x805f_f008); // another granule
+    expect(mmu.translate(0x25_0000n, ACCESS_FETCH, PRIV_S, 4)).toBe(0x8045_0000);
+    expect(mmu.stats.walks).toBe(1);
+    // A store needs D: that one walks (and sets it); the leaf's flags then allow stores elsewhere.
+    expect(mmu.translate(0x26_0000n, ACCESS_STORE, PRIV_S, 4)).toBe(0x8046_0000);
+    expect(mmu.stats.walks).toBe(2);
+    expect(mmu.translate(0x27_0000n, ACCESS_STORE, PRIV_S, 4)).toBe(0x8047_0000);
+    expect(mmu.stats.walks).toBe(2);
+    // U-mode may not use it (no U bit): the cached leaf does not let it through.
+    expect(mmu.translate(0x28_0000n, ACCESS_LOAD, PRIV_U, 4)).toBe(-1);
+    remap(pt, 0x20_0000n, 0x8060_0000, RWX_AD, 1);
+    mmu.sfence(0x30_0000n, undefined); // any address of the leaf
+    expect(mmu.translate(0x2a_0000n, ACCESS_LOAD, PRIV_S, 4)).toBe(0x806a_0000);
+  });
+
   it('sfence(undefined, asid) drops the non-global entries of that ASID only', () => {
     const { mmu, pt } = sv39(1);
     pt.map(0x1000n, 0x8020_0000, RWX_AD | PTE_G);
