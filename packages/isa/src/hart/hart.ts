@@ -1969,18 +1969,33 @@ export class Hart implements BlockHart, TranslatingHart {
     if (pa < 0) return BUS_FAULT;
     const page = this.ramPage(pa, true);
     if (page >= 0 && this.cacheable(pa, ACCESS_LOAD, this.dataPriv)) {
-      const o = this.loadHit(lo, hi, this.cachePage(this.loadPages, lo, hi, page)) + po;
-      const view = this.ldView;
-      switch (width) {
-        case 1: return BigInt(this.ldBytes[o]);
-        case 2: return BigInt(view.getUint16(o, true));
-        case 4: return BigInt(view.getUint32(o, true));
-        default: return view.getBigUint64(o, true);
-      }
+      return this.loadAt(this.loadHit(lo, hi, this.cachePage(this.loadPages, lo, hi, page)) + po, width);
     }
     const v = this.bus.read(pa, width);
     if (v === BUS_FAULT) this.trapped(CAUSE_LOAD_ACCESS, va);
     return v;
+  }
+
+  /** `width` bytes, unsigned, at offset `o` of the cached load page's view (loadHit). */
+  private loadAt(o: number, width: 1 | 2 | 4 | 8): bigint {
+    const view = this.ldView;
+    switch (width) {
+      case 1: return BigInt(this.ldBytes[o]!);
+      case 2: return BigInt(view.getUint16(o, true));
+      case 4: return BigInt(view.getUint32(o, true));
+      default: return view.getBigUint64(o, true);
+    }
+  }
+
+  /** The low `width` bytes of `value` at offset `o` of the cached store page's view (storeHit). */
+  private storeAt(o: number, width: 1 | 2 | 4 | 8, value: bigint): void {
+    const view = this.stView;
+    switch (width) {
+      case 1: this.stBytes[o] = Number(value & 0xffn); break;
+      case 2: view.setUint16(o, Number(value & 0xffffn), true); break;
+      case 4: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
+      default: view.setBigUint64(o, value, true);
+    }
   }
 
   /** A store that missed the cached page; false: it faulted (trapCause, trapTval), nothing written. */
@@ -2005,14 +2020,7 @@ export class Hart implements BlockHart, TranslatingHart {
     const page = this.ramPage(pa);
     if (page >= 0 && this.cacheable(pa, ACCESS_STORE, this.dataPriv)) {
       if (this.ram.writeWatchers.length !== 0) this.ram.noteWrite(page * 4096 + po, width);
-      const o = this.storeHit(lo, hi, this.cachePage(this.storePages, lo, hi, page)) + po;
-      const view = this.stView;
-      switch (width) {
-        case 1: this.stBytes[o] = Number(value & 0xffn); break;
-        case 2: view.setUint16(o, Number(value & 0xffffn), true); break;
-        case 4: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
-        default: view.setBigUint64(o, value, true);
-      }
+      this.storeAt(this.storeHit(lo, hi, this.cachePage(this.storePages, lo, hi, page)) + po, width, value);
       return true;
     }
     if (this.bus.write(pa, width, value)) return true;
@@ -2140,12 +2148,9 @@ export class Hart implements BlockHart, TranslatingHart {
       this.illegalTrap(raw);
       return false;
     }
-    const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
-    const xw = this.xw;
-    const rs1 = ((insn >> 15) & 31) << 1;
-    const sum = (xw[rs1]! >>> 0) + (imm >>> 0);
-    const aLo = sum | 0;
-    const aHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
+    this.effectiveAddress(insn, store);
+    const aLo = this.eaLo;
+    const aHi = this.eaHi;
     const po = aLo & 0xfff;
     const width = WIDTHS[f3 & 3]!;
     if (store) {
@@ -2153,30 +2158,30 @@ export class Hart implements BlockHart, TranslatingHart {
       const base = po <= 0xff8 ? this.storePage(aLo, aHi, width) : -1;
       if (base === PAGE_FAULT) return false;
       if (base < 0) return this.storeSlow(aLo, aHi, width, value);
-      const o = base + po;
-      const view = this.stView;
-      switch (f3) {
-        case 0: this.stBytes[o] = Number(value & 0xffn); break;
-        case 1: view.setUint16(o, Number(value & 0xffffn), true); break;
-        case 2: view.setUint32(o, Number(value & 0xffff_ffffn), true); break;
-        default: view.setBigUint64(o, value, true);
-      }
+      this.storeAt(base + po, width, value);
       return true;
     }
     const base = po <= 0xff8 ? this.loadPage(aLo, aHi, width) : -1;
     if (base === PAGE_FAULT) return false;
-    let v: bigint;
-    if (base < 0) {
-      v = this.loadSlow(aLo, aHi, width);
-      if (v === BUS_FAULT) return false;
-    } else {
-      const o = base + po;
-      const view = this.ldView;
-      v = width === 1 ? BigInt(this.ldBytes[o]!) : width === 2 ? BigInt(view.getUint16(o, true)) : width === 4 ? BigInt(view.getUint32(o, true)) : view.getBigUint64(o, true);
-    }
+    const v = base < 0 ? this.loadSlow(aLo, aHi, width) : this.loadAt(base + po, width);
+    if (v === BUS_FAULT) return false;
     const rd = (insn >> 7) & 31;
     if (rd !== 0) this.x[rd] = f3 < 4 ? BigInt.asUintN(64, BigInt.asIntN(8 << f3, v)) : v;
     return true;
+  }
+
+  /** effectiveAddress's result: rs1 + the I- or S-type immediate, as int32 halves. */
+  private eaLo = 0;
+  private eaHi = 0;
+
+  /** The address a load (I-type immediate) or store (S-type) `insn` accesses, into eaLo/eaHi. */
+  private effectiveAddress(insn: number, store: boolean): void {
+    const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
+    const xw = this.xw;
+    const rs1 = ((insn >> 15) & 31) << 1;
+    const sum = (xw[rs1]! >>> 0) + (imm >>> 0);
+    this.eaLo = sum | 0;
+    this.eaHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
   }
 
   private execFpMemory(insn: number, raw: number): boolean {
@@ -2186,17 +2191,14 @@ export class Hart implements BlockHart, TranslatingHart {
       return false;
     }
     const store = (insn & 0x7f) === OP_STORE_FP;
-    const imm = store ? ((insn >> 20) & ~0x1f) | ((insn >> 7) & 0x1f) : insn >> 20;
     const w = this.fp.w!;
+    this.effectiveAddress(insn, store);
+    const aLo = this.eaLo;
+    const aHi = this.eaHi;
     {
       // Within a page: through the page caches as the integer loads and stores go (a page fault
       // returned, not thrown), the value moved as two int32 halves (FLW NaN-boxes, FSW stores the
       // low word: unpriv spec 12.2).
-      const xw = this.xw;
-      const rs1 = ((insn >> 15) & 31) << 1;
-      const sum = (xw[rs1]! >>> 0) + (imm >>> 0);
-      const aLo = sum | 0;
-      const aHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
       const po = aLo & 0xfff;
       const wide = f3 === 3;
       if (po <= (wide ? 0xff8 : 0xffc)) {
@@ -2225,15 +2227,12 @@ export class Hart implements BlockHart, TranslatingHart {
       }
     }
     // Across a page, or not RAM (MMIO): the access as the bus sees it.
-    const va = BigInt.asUintN(64, this.x[(insn >> 15) & 31] + BigInt(imm));
-    const lo = Number(va & 0xffff_ffffn) | 0;
-    const hi = Number(va >> 32n) | 0;
     const width: 4 | 8 = f3 === 2 ? 4 : 8;
     if (store) {
       const v = this.f[(insn >> 20) & 31];
-      return this.storeSlow(lo, hi, width, width === 4 ? v & 0xffff_ffffn : v);
+      return this.storeSlow(aLo, aHi, width, width === 4 ? v & 0xffff_ffffn : v);
     }
-    const v = this.loadSlow(lo, hi, width);
+    const v = this.loadSlow(aLo, aHi, width);
     if (v === BUS_FAULT) return false;
     this.f[(insn >> 7) & 31] = width === 4 ? v | 0xffff_ffff_0000_0000n : v;
     this.markFpDirty();
