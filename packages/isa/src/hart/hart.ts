@@ -342,7 +342,7 @@ export class Hart implements BlockHart, TranslatingHart {
   /**
    * The translation regime (privilege, V, the effective privilege and V of loads and stores,
    * MXR of both stages and vsstatus.SUM: rederive; mstatus.SUM is handled apart) now: the page
-   * caches' tag (PageCache.tag), so each regime finds its own entries. The MMU's flush count
+   * caches' tag (PageCache.tagWord), so each regime finds its own entries. The MMU's flush count
    * when the caches were last emptied: a TLB flush since marks them stale and raises attention;
    * they are cleared before the next instruction runs (see syncPageCaches).
    */
@@ -869,10 +869,10 @@ export class Hart implements BlockHart, TranslatingHart {
     let left = budget;
     let refilled = false;
     for (;;) {
-      // The dispatcher stopped at one instruction it leaves to JavaScript (WHY_STOP): only that
-      // one runs here. The JavaScript interpreter would go on to its next branch, and its cold
-      // code costs several times the dispatcher's (40,000 instructions of a Linux boot ran there
-      // after 32-bit instructions across a page, 27,000 after parcels not yet expanded).
+      // The dispatcher stopped at one instruction it leaves to JavaScript (WHY_STOP: a fetch across
+      // a page, FENCE.I ...): only that one runs here. The JavaScript interpreter would go on to
+      // its next branch, and its cold code costs several times the dispatcher's (40,000
+      // instructions of a Linux boot ran there after 32-bit instructions across a page).
       let single = false;
       while (!this.attention) {
         w[PC] = this.pcLo;

@@ -109,7 +109,7 @@ describe('translation through the MMU (priv spec 4.3)', () => {
   it('a page S-mode loaded from is not reached from U-mode through the cached translation (priv spec 4.3.1)', () => {
     // S-mode loads from 0xc000_8000 (an S page: its translation is cached), then SRETs to U-mode
     // code (VA 0x4000_0000: a U gigapage over the same RAM), whose same load must fault: the page
-    // caches keep each regime's entries apart (PageCache.tag), they do not share them.
+    // caches keep each regime's entries apart (PageCache.tagWord), they do not share them.
     const A3 = 13;
     const m = sv39([E.ldd(A0, A1, 0), E.csrw(C.CSR_SEPC, A3), E.SRET, E.ECALL, E.ldd(A2, A1, 0), E.ECALL]);
     m.ram.write64(ROOT + 1 * 8, (BigInt(RAM_BASE >>> 12) << 10n) | V | R | X | 16n | A | D);

@@ -27,7 +27,7 @@ export const ST_DUMP = 280;
 /** Heat a head's bucket gathers before the interpreter reports it (TranslationCache.heatReport). */
 export const ST_REPORT = 288;
 /**
- * The page caches' tag (PageCache.tag: the translation regime, shifted left by one): the low 12
+ * The page caches' tag (PageCache.tagWord: the translation regime, shifted left by one): the low 12
  * bits of every entry's tagLo, so each lookup compares `(va & -4096) | tag` and entries of
  * another regime (U and S across a syscall) stay in place but never match.
  */

@@ -1238,7 +1238,7 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
 
 /**
  * Push the page caches' key of the address whose low word is in local `al`: its page, tagged with
- * the regime in the slot at local `st` (ST_CTAG, PageCache.tag). Every inline page-cache lookup
+ * the regime in the slot at local `st` (ST_CTAG, PageCache.tagWord). Every inline page-cache lookup
  * compares an entry's tagLo with it.
  */
 export function pageKey(c: Code, st: number, al: number): void {
