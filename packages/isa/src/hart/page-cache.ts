@@ -6,7 +6,7 @@ import { PAGE_CACHE_ENTRIES } from './jit/wasm/layout.js';
  * only pages that are RAM and uniformly permitted by PMP. Guest RAM is kept in chunks (@vm/mmu
  * RAM_CHUNK_SIZE), so an entry holds the chunk's views and the page's offset in it, plus the
  * page's index in RAM (the translator's key). Keys are the virtual page as int32 halves (hi word,
- * lo word with the low 12 bits cleared) and, in those 12 bits, `tag`: the regime (privilege,
+ * lo word with the low 12 bits cleared) and, in those 12 bits, `tagWord`: the regime (privilege,
  * MPRV's, MXR, V ...) it was filled under, so that a change of regime — Linux enters and leaves
  * U-mode at every syscall — only changes the tag, and the other regime's entries are there again
  * when it comes back, where they were emptied at each change before. Cleared by writing a low
@@ -28,7 +28,6 @@ export class PageCache {
   readonly page: Int32Array;
   /** Per entry: the page's offset in the chunk's buffer (the arena offset when RAM has an arena). */
   readonly mem: Int32Array;
-  /** Per entry: the chunk's views. */
   /**
    * Per entry: log2 of the bytes the leaf PTE it came from maps (12 for a 4 KiB page, 21, 30, ...;
    * 64: unknown, dropped by every fence). Kept here only (compiled code never reads it).
@@ -36,8 +35,18 @@ export class PageCache {
   readonly shift = new Uint8Array(SIZE);
   /** Per entry: 1 when it was filled while mstatus.SUM allowed S-mode access to U pages. */
   readonly sumFilled = new Uint8Array(SIZE);
+  /** Per entry: the chunk's views. */
   readonly views: DataView[] = new Array<DataView>(SIZE).fill(NO_VIEW);
   readonly bytes: Uint8Array[] = new Array<Uint8Array>(SIZE).fill(NO_BYTES);
+
+  /**
+   * The superpage leaves entries came from since the last clear, as [hi, lo, shift] triples (an
+   * address in the leaf): a fence of an address in none of them can only hit the 4 KiB entry at
+   * that address's own slot (dropCovering). anyLeaf instead: too many to list, or an entry of
+   * unknown leaf size (two-stage translation), so a fence tests every entry.
+   */
+  private readonly superpages: number[] = [];
+  private anyLeaf = false;
 
   /**
    * `at`: keep the arrays in `at.buffer` from byte `at.offset` (PAGE_CACHE_BYTES: tagHi, tagLo, off,
@@ -62,15 +71,6 @@ export class PageCache {
     const i = (lo >>> 12) & (SIZE - 1);
     return this.tagLo[i] === ((lo & ~0xfff) | this.tagWord[0]!) && this.tagHi[i] === hi ? i : -1;
   }
-
-  /**
-   * The superpage leaves entries came from since the last clear, as [hi, lo, shift] triples (the
-   * leaf's first address): a fence of an address in none of them can only hit the 4 KiB entry at
-   * that address's own slot (dropCovering). True instead: too many to list, or an entry of
-   * unknown leaf size (two-stage translation), so a fence tests every entry.
-   */
-  private readonly superpages: number[] = [];
-  private anyLeaf = false;
 
   /** `level`: the leaf's (Mmu.lastLevel: 0 = 4 KiB, 1 = 2 MiB, ...; LEVEL_UNKNOWN or above 5: unknown). */
   insert(lo: number, hi: number, offset: number, page: number, view: DataView, bytes: Uint8Array, level = 0, sumFilled = false): void {
@@ -103,8 +103,7 @@ export class PageCache {
     const sp = this.superpages;
     for (let k = 0; k < sp.length; k += 3) {
       const s = sp[k + 2]!;
-      if (only !== undefined && s !== only) continue;
-      if (s < 32 ? sp[k] === hi && ((sp[k + 1]! ^ lo) >>> s) === 0 : ((sp[k]! ^ hi) >>> (s - 32)) === 0) return true;
+      if ((only === undefined || s === only) && inLeaf(sp[k]!, sp[k + 1]!, s, lo, hi)) return true;
     }
     return false;
   }
@@ -139,10 +138,14 @@ export class PageCache {
     }
     for (let i = 0; i < SIZE; i++) {
       const s = shift[i]!;
-      const covers = s < 32 ? tagHi[i] === hi && ((tagLo[i]! ^ lo) >>> s) === 0 : s >= 64 || ((tagHi[i]! ^ hi) >>> (s - 32)) === 0;
-      if (covers) tagLo[i] = EMPTY;
+      if (s >= 64 || inLeaf(tagHi[i]!, tagLo[i]!, s, lo, hi)) tagLo[i] = EMPTY;
     }
   }
 }
 
 export { NO_VIEW, NO_BYTES };
+
+/** Whether (hi:lo) lies in the 2^shift-byte leaf (12 <= shift < 64) that holds (leafHi:leafLo). */
+function inLeaf(leafHi: number, leafLo: number, shift: number, lo: number, hi: number): boolean {
+  return shift < 32 ? leafHi === hi && ((leafLo ^ lo) >>> shift) === 0 : ((leafHi ^ hi) >>> (shift - 32)) === 0;
+}

@@ -311,7 +311,7 @@ class BlockEmitter {
     const { c, a, al, e, k, o } = this;
     const cache = store ? ST_STORE : ST_LOAD;
     c.get(a).op(Op.i32_wrap_i64).tee(al);
-    c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+    pageEntry(c, ST, e);
     c.get(e).mem(Op.i32_load, cache + PC_TAG_LO);
     pageKey(c, ST, al);
     c.op(Op.i32_eq);
@@ -1234,6 +1234,15 @@ export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, t
   table.set(SLOT_STMISS, e['f1']);
   table.set(SLOT_EXEC, e['f2']);
   table.set(SLOT_EXPAND, e['f3']);
+}
+
+/**
+ * Pop an address's low word and set local `e` to its page-cache slot's offset (the slot at local
+ * `st` plus 4 × its index: the entries' arrays are Int32Arrays, PageCache), where every inline
+ * lookup reads tagLo, tagHi and mem.
+ */
+export function pageEntry(c: Code, st: number, e: number): void {
+  c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(st).op(Op.i32_add).set(e);
 }
 
 /**

@@ -39,10 +39,10 @@ import {
 } from '../../formats.js';
 import { Code, I32, I64, Labels, Op } from './encoder.js';
 import {
-  HEAT_BUCKETS, JC_ENTRIES, LANE_CEXP, LANE_HEAT, MISS_FAULT, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CREDIT, ST_DUMP, ST_IWHY, ST_LANE,
+  HEAT_BUCKETS, JC_ENTRIES, LANE_CEXP, LANE_HEAT, MISS_FAULT, PC_MEM, PC_TAG_HI, PC_TAG_LO, ST_CREDIT, ST_DUMP, ST_IWHY, ST_LANE,
   ST_LOAD, ST_PC, ST_REPORT, ST_STORE, ST_X, WHY_HOT, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { INSN_WFI, pageKey, SLOT_EXEC, SLOT_EXPAND, SLOT_LDMISS, SLOT_STMISS, TYPE_EXEC, TYPE_MISS } from './wasm-block-compiler.js';
+import { INSN_WFI, pageEntry, pageKey, SLOT_EXEC, SLOT_EXPAND, SLOT_LDMISS, SLOT_STMISS, TYPE_EXEC, TYPE_MISS } from './wasm-block-compiler.js';
 
 /** Heat a bucket gathers before it goes to JavaScript (WHY_HOT; the slot's ST_REPORT, at most this). */
 export const HEAT_REPORT = 4096;
@@ -550,7 +550,7 @@ class InterpreterEmitter {
     const { c, l } = this;
     const cache = store ? ST_STORE : ST_LOAD;
     c.get(this.a).op(Op.i32_wrap_i64).tee(this.al);
-    c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(this.e);
+    pageEntry(c, ST, this.e);
     c.get(this.e).mem(Op.i32_load, cache + PC_TAG_LO);
     pageKey(c, ST, this.al);
     c.op(Op.i32_eq);

@@ -17,10 +17,10 @@
 import { type RamStore, type WasmTable, ARENA_TAIL_BYTES, wasmApi } from '@vm/mmu';
 import { Code, encodeModule, I32, Labels, Op } from './encoder.js';
 import {
-  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, MISS_SLOW, PAGE_CACHE_ENTRIES, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
+  JC_ENTRIES, jcKey, LANE_BYTES, LANE_CEXP, MISS_SLOW, PC_MEM, PC_TAG_HI, PC_TAG_LO, SLOT_BYTES, SLOTS, ST_FETCH,
   ST_IWHY, ST_LANE, ST_PC, ST_TOTAL, ST_WHY, TAIL_BYTES, WHY_MISS, WHY_STOP, WHY_YIELD,
 } from './layout.js';
-import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
+import { BLOCK_TYPES, type ChainInfo, HELPER_SLOTS, installBlockHelpers, mulhu, pageEntry, pageKey, TYPE_BLOCK, TYPE_MULH } from './wasm-block-compiler.js';
 import { interpreterCode } from './wasm-interpreter.js';
 import { compressedTableIn, expandParcel } from '../../compressed.js';
 
@@ -234,7 +234,7 @@ function dispatcherModule(sharedMemory: boolean): Uint8Array {
   l.block('miss');
   l.loop('top');
   c.get(ST).mem(Op.i32_load, ST_PC).tee(pcl);
-  c.i32(12).op(Op.i32_shr_u).i32(PAGE_CACHE_ENTRIES - 1).op(Op.i32_and).i32(2).op(Op.i32_shl).get(ST).op(Op.i32_add).set(e);
+  pageEntry(c, ST, e);
   c.get(e).mem(Op.i32_load, ST_FETCH + PC_TAG_LO);
   pageKey(c, ST, pcl);
   c.op(Op.i32_ne);
