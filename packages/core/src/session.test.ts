@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { driveSession, nextSlice, type GuestSession, type SessionConsole, type SessionSlice } from './session.js';
 
 /** A guest that takes `msPer100k` of wall time per 100,000 instructions and ends after `total`. */
-function slowGuest(total: number, msPer100k: number): GuestSession & { budgets: number[] } {
+function slowGuest(total: number, msPer100k: number, anySlice = true): GuestSession & { budgets: number[] } {
   let done = 0;
   const budgets: number[] = [];
   return {
     budgets,
+    anySlice,
     run(budget: number): SessionSlice {
       budgets.push(budget);
       const n = Math.min(budget, total - done);
@@ -53,6 +54,11 @@ describe('driveSession', () => {
     expect(end).toMatchObject({ end: 'stopped', instructions: 3_000_000 });
     expect(g.budgets[0]).toBe(2_000_000);
     expect(g.budgets[1]).toBeLessThanOrEqual(400_000);
+  });
+  it('keeps slices of 2,000,000 for a session whose guests would see where they end (anySlice unset)', async () => {
+    const g = slowGuest(4_000_000, 1, false);
+    await driveSession(g, quietConsole(), { max: Infinity });
+    expect(g.budgets).toEqual([2_000_000, 2_000_000]);
   });
   it('keeps a slice given in the options', async () => {
     const g = slowGuest(600_000, 1);

@@ -30,6 +30,12 @@ export interface SessionSlice {
 export interface GuestSession<Snap = unknown> {
   /** Run at most `budget` guest instructions (≥ 1). */
   run(budget: number): SessionSlice;
+  /**
+   * Where run()'s budgets end changes nothing the guest sees (VirtMachine.run goes on with a turn
+   * it cut): the driver may size slices by wall time. Otherwise (a scheduler that picks anew at
+   * every call) it keeps slices of 2,000,000, so the same guest and flags give the same counts.
+   */
+  readonly anySlice?: boolean;
   /** Typed console bytes for the guest that holds the console; returns how many it took (the rest wait). */
   input(bytes: readonly number[]): number;
   /** Whether some live guest holds the console (when none does and all are idle, nothing can wake them). */
@@ -171,8 +177,9 @@ function runControlled(s: GuestSession, o: DriveOptions, budget: number): Sessio
 
 /**
  * Drive a session with a console until it ends, yielding to the event loop between slices (the
- * CLI). Without `o.slice` a slice is sized to take about SLICE_MS of wall time (`nextSlice`): where
- * slices end changes nothing the guest sees, only how soon input and output cross.
+ * CLI). Without `o.slice`, a session whose guests cannot see where slices end (`anySlice`) gets
+ * slices sized to take about SLICE_MS of wall time (`nextSlice`): that changes only how soon input
+ * and output cross.
  */
 export async function driveSession(s: GuestSession, con: SessionConsole, o: DriveOptions): Promise<DriveResult> {
   let ran: Ran = { instructions: 0, trapped: 0 };
@@ -185,7 +192,7 @@ export async function driveSession(s: GuestSession, con: SessionConsole, o: Driv
     }
     const t0 = performance.now();
     const r = step(s, o, ran, con, slice);
-    if (o.slice === undefined && r.ran.instructions - ran.instructions >= slice) slice = nextSlice(slice, performance.now() - t0);
+    if (o.slice === undefined && s.anySlice === true && r.ran.instructions - ran.instructions >= slice) slice = nextSlice(slice, performance.now() - t0);
     ran = r.ran;
     if (r.next === 'wait') await con.waitForInput(50);
     else if (r.next === 'run') await new Promise<void>((resolve) => setImmediate(resolve));

@@ -30,12 +30,20 @@ import type { MachineSnapshot } from './snapshot/machine-snapshot.js';
 import { snapshotMachine } from './snapshot/capture.js';
 import { restoreMachineInPlace, rewindMachine } from './snapshot/apply.js';
 
-/** The scheduling state VirtMachine keeps outside its harts and devices. */
+/**
+ * The scheduling state VirtMachine keeps outside its harts and devices. Version 2 adds the round in
+ * progress (run() may return inside a hart's turn): `current` is the hart whose turn it is, `used`
+ * the steps it has run of that turn (0: not begun), `span` the longest turn of the round so far,
+ * `ranAny` whether any hart has run in it. Version 1 (no round in progress) is still read.
+ */
 export interface VirtBoardState {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly timeline: number;
   readonly current: number;
   readonly waiting: readonly boolean[];
+  readonly used?: number;
+  readonly span?: number;
+  readonly ranAny?: boolean;
 }
 
 export interface VirtMachineOptions {
@@ -135,7 +143,16 @@ export class VirtMachine {
    * toward run()'s budget so control always comes back to the caller.
    */
   trapSteps = 0;
+  /** The round in progress (VirtBoardState): whose turn, how far into it, its longest turn, whether any hart ran. */
   private current = 0;
+  private used = 0;
+  private span = 0;
+  private ranAny = false;
+  /**
+   * Hart `current`'s retired count when the board state was last set (restoreBoardState). A VM's
+   * board never goes through run() (the hypervisor runs its harts): its time is the timeline plus
+   * hart 0's progress since then (captureVm reads this field).
+   */
   private currentStart = COUNT_ZERO;
   private readonly waiting: boolean[] = [];
   private pendingExit: VmExit | undefined;
@@ -326,18 +343,21 @@ export class VirtMachine {
 
   /** The board's own scheduling state (between run() calls): checkpoints save and restore it. */
   boardState(): VirtBoardState {
-    return { version: 1, timeline: this.timeline, current: this.current, waiting: [...this.waiting] };
+    return { version: 2, timeline: this.timeline, current: this.current, waiting: [...this.waiting], used: this.used, span: this.span, ranAny: this.ranAny };
   }
 
   /** Take back boardState(); the harts must already hold their restored retired counts. */
   restoreBoardState(s: VirtBoardState): void {
-    if (s.version !== 1) throw new ConfigError(`virt board: unknown snapshot version ${String(s.version)}`);
+    if (s.version !== 1 && s.version !== 2) throw new ConfigError(`virt board: unknown snapshot version ${String(s.version)}`);
     if (s.waiting.length !== this.harts.length || s.current < 0 || s.current >= this.harts.length) {
       throw new ConfigError(`virt board: snapshot is for ${s.waiting.length} harts, this board has ${this.harts.length}`);
     }
     this.timeline = s.timeline;
     this.current = s.current;
     this.currentStart = this.harts[s.current]!.retired;
+    this.used = s.used ?? 0;
+    this.span = s.span ?? 0;
+    this.ranAny = s.ranAny ?? false;
     for (let i = 0; i < this.waiting.length; i++) this.waiting[i] = s.waiting[i]!;
     this.pendingExit = undefined;
   }
@@ -367,64 +387,84 @@ export class VirtMachine {
     if (this.clock instanceof VirtualClock) this.clock.skip(Math.floor(this.retired / this.clock.instructionsPerTick));
     for (const h of this.harts) h.reset(BigInt(VIRT.mrom.base));
     this.waiting.fill(false);
+    this.endRound();
     this.pendingExit = undefined;
   }
 
   /**
-   * Run up to `budget` instructions on the board's timeline. Returns 'budget' when it ran them
-   * all, 'wfi' when every hart waits for an interrupt that no timer will raise (the caller feeds
-   * input or gives up), or the exit a device requested (poweroff, reset).
+   * Run `budget` steps on the board's timeline. Returns 'budget' when it ran them all, 'wfi' when
+   * every hart waits for an interrupt that no timer will raise (the caller feeds input or gives
+   * up), or the exit a device requested (poweroff, reset).
+   *
+   * The board runs in rounds: each hart in turn runs `quantum` steps (one retired instruction or
+   * one trap each; less when it waits for an interrupt), then devices are serviced. The timeline
+   * is the rounds' length (each round's longest turn). Where a budget ends inside a turn, the turn
+   * is cut there and the next call goes on with it: which hart runs when, and where devices are
+   * serviced, depend on the guest alone, not on how callers slice its run — the same guest gives
+   * the same instruction counts and output whatever the budgets (the CLI sizes them by wall time).
    */
   run(budget: number): VmExit {
-    const end = this.timeline + budget;
-    // Steps that retired nothing are bounded by the budget too: a guest trapping forever still
-    // returns. (Apart from the timeline, so a guest that retires runs to `end` exactly as before:
-    // round boundaries, and so device service points, do not depend on how callers slice.)
-    let stalled = 0;
-    while (this.timeline < end && stalled < budget) {
-      let ranAny = false;
-      let roundMax = 0;
-      let roundStalls = 0;
-      for (let i = 0; i < this.harts.length; i++) {
+    const n = this.harts.length;
+    const end = this.timeline + Math.max(this.span, this.used) + budget;
+    for (;;) {
+      for (; this.current < n; this.current++, this.used = 0) {
+        const i = this.current;
         const hart = this.harts[i]!;
-        if (this.waiting[i]) {
-          if (!hasEnabledPending(hart)) continue;
-          this.waiting[i] = false;
+        const resume = this.used > 0;
+        if (!resume) {
+          if (this.waiting[i]) {
+            if (!hasEnabledPending(hart)) continue;
+            this.waiting[i] = false;
+          }
+          this.ranAny = true;
+          if (n > 1) hart.clearReservation();
         }
-        ranAny = true;
-        this.current = i;
-        this.currentStart = hart.retired;
-        if (this.harts.length > 1) hart.clearReservation();
-        const grant = Math.min(this.quantum, end - this.timeline, budget - stalled);
-        const exit = hart.run(grant);
-        const retired = hart.retired - this.currentStart;
-        roundMax = Math.max(roundMax, retired);
-        // Hart.run(n) returns 'budget' after exactly n steps, each one retired instruction or one trap.
-        if (exit.reason === 'budget' && grant > retired) {
+        // Never past `end` (a turn begun is at most `used` in; end leaves it room).
+        const grant = Math.min(this.quantum - this.used, end - this.timeline - this.used);
+        const before = hart.retired;
+        const exit = hart.run(grant, resume);
+        const retired = hart.retired - before;
+        if (exit.reason === 'budget') {
+          // Hart.run(n) returns 'budget' after exactly n steps; a trap loop retires none of them.
           this.trapSteps += grant - retired;
-          roundStalls = Math.max(roundStalls, grant - retired);
+          this.used += grant;
+        } else {
+          this.used += retired;
+          if (exit.reason !== 'wfi') return this.finish(exit);
+          this.waiting[i] = true;
         }
-        if (exit.reason === 'wfi') this.waiting[i] = true;
-        else if (exit.reason !== 'budget') return this.finish(exit, roundMax);
-        if (this.pendingExit !== undefined) return this.finish(this.pendingExit, roundMax);
+        if (this.pendingExit !== undefined) return this.finish(this.pendingExit);
+        this.span = Math.max(this.span, this.used);
+        // The caller's budget ended inside this turn: it goes on at the next call.
+        if (exit.reason === 'budget' && this.used < this.quantum) return { reason: 'budget' };
       }
-      this.timeline += roundMax;
-      stalled += roundStalls;
-      this.currentStart = this.harts[this.current]!.retired;
+      const ranAny = this.ranAny;
+      this.timeline += this.span;
+      this.endRound();
       const polled = this.service();
       if (polled !== undefined) return polled;
-      if (!ranAny || this.waiting.every(Boolean)) {
+      // Idle only when no waiting hart has an interrupt to wake it: one hart's IPI (a CLINT msip
+      // write) or a passed Sstc deadline can reach a hart that went to WFI earlier in the round.
+      if ((!ranAny || this.waiting.every(Boolean)) && !this.anyWakes()) {
         if (!this.skipToDeadline()) return { reason: 'wfi' };
       }
+      if (this.timeline >= end) return { reason: 'budget' };
     }
-    return { reason: 'budget' };
   }
 
-  private finish(exit: VmExit, roundMax: number): VmExit {
-    this.timeline += roundMax;
-    this.currentStart = this.harts[this.current]!.retired;
+  /** An exit ends the round where it is: the next run() begins a new one. */
+  private finish(exit: VmExit): VmExit {
+    this.timeline += Math.max(this.span, this.used);
+    this.endRound();
     this.pendingExit = undefined;
     return exit;
+  }
+
+  private endRound(): void {
+    this.current = 0;
+    this.used = 0;
+    this.span = 0;
+    this.ranAny = false;
   }
 
   /** Devices whose state moves with time, and HTIF. */
@@ -435,6 +475,12 @@ export class VirtMachine {
       if (r.kind === 'exit') return { reason: 'poweroff', code: r.code };
     }
     return undefined;
+  }
+
+  /** Whether a waiting hart has an interrupt pending and enabled (the next round runs it). */
+  private anyWakes(): boolean {
+    for (let i = 0; i < this.harts.length; i++) if (this.waiting[i] && hasEnabledPending(this.harts[i]!)) return true;
+    return false;
   }
 
   /** All harts wait: jump virtual time to the next timer deadline. False when there is none. */

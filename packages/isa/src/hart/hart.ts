@@ -592,6 +592,17 @@ export class Hart implements BlockHart, TranslatingHart {
     return this.mipHw | sw | this.hvip | (this.vstcPending ? 1 << IRQ_VSTI : 0);
   }
 
+  /**
+   * Sstc's STIP and VSTIP as a checkpoint recorded them, which the hart re-evaluates only when a
+   * run begins (run()) or software looks (mip, stimecmp): a checkpoint inside a turn resumes as the
+   * run would have gone on.
+   */
+  setTimerPending(sstc: boolean, vstc: boolean): void {
+    this.sstcPending = sstc;
+    this.vstcPending = this.hExtension && vstc;
+    this.updateAttention();
+  }
+
   /** Re-evaluate Sstc's STIP (stimecmp <= time when menvcfg.STCE; Sstc spec 2.1). */
   updateSstc(): void {
     const p = this.menvcfg >> 63n !== 0n && this.clock.now() >= this.stimecmp;
@@ -845,12 +856,17 @@ export class Hart implements BlockHart, TranslatingHart {
 
   // ---------------------------------------------------------------- execution
 
-  run(budget: number): VmExit {
+  /**
+   * Run `budget` steps (each one retired instruction or one trap taken) or to an exit. Sstc's STIP
+   * is re-evaluated when a run begins; `resume` (the board goes on with a turn it had to cut at
+   * its caller's budget) leaves that out, so run(a) then run(b, true) is exactly run(a + b).
+   */
+  run(budget: number, resume = false): VmExit {
     // As a small integer (the dispatcher takes an i32 anyway): callers compute budgets from
     // counters that are doubles (COUNT_ZERO), and a heap number here deoptimized the interpreter's
     // loop, whose code had seen only small integers ('not a Smi' at `n < budget`).
     budget = Math.min(budget, 0x7fff_ffff) | 0;
-    this.updateSstc();
+    if (!resume) this.updateSstc();
     this.updateAttention();
     if (this.translations === null) return this.interpret(budget, false);
     return this.wasm === undefined ? this.runTranslated(budget) : this.runWasm(budget);

@@ -4,7 +4,7 @@ import type { VirtMachine } from '../virt.js';
 import { checkSameBoard, describeBoard } from './board-config.js';
 import { snapshotMachine } from './capture.js';
 import { loadDiskInto } from './disk-snapshot.js';
-import { hartStateOf } from './hart-state.js';
+import { hartStateOf, restoreTimerPending } from './hart-state.js';
 import { MACHINE_SNAPSHOT_VERSION, type MachineSnapshot } from './machine-snapshot.js';
 import { SnapshotRestoreError } from './restore-error.js';
 import { applySparseToRam } from './sparse-image.js';
@@ -55,6 +55,7 @@ function load(m: VirtMachine, s: MachineSnapshot, disks: ReturnType<typeof descr
     m.harts.forEach((h, i) => {
       const hs = s.harts[i]!;
       h.setState(hartStateOf(hs.hart, hs.hext));
+      restoreTimerPending(h, hs.hart, hs.hext);
       restoreComponent(`hart ${i} mmu`, () => h.mmu.restore(hs.mmu));
     });
   };

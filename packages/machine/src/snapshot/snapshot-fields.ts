@@ -54,7 +54,7 @@ export function checkSnapshotFields(h: Obj, fail: Fail): void {
   const harts = int(c, 'harts', 'config', fail, 1, 8);
   if (c.clock !== 'virtual' && c.clock !== 'wall') fail('config.clock', `${show(c.clock)}: 'virtual' or 'wall'`);
   int(c, 'instructionsPerTick', 'config', fail, 1, 1_000_000);
-  int(c, 'quantum', 'config', fail, 1, 1_000_000_000);
+  const quantum = int(c, 'quantum', 'config', fail, 1, 1_000_000_000);
   big(c, 'rtcEpochNs', 'config', fail, true);
   bool(c, 'hExtension', 'config', fail);
   if (h.version !== 1) bool(c, 'forceLegacy', 'config', fail);
@@ -74,10 +74,16 @@ export function checkSnapshotFields(h: Obj, fail: Fail): void {
   if (c.pioDisk !== null) int(c, 'pioDisk', 'config', fail, 0, nDisks - 1);
 
   const b = obj(h.board, 'board', fail);
-  if (b.version !== 1) fail('board.version', `${show(b.version)}: this build reads board state version 1`);
+  if (b.version !== 1 && b.version !== 2) fail('board.version', `${show(b.version)}: this build reads board state versions 1 and 2`);
   int(b, 'timeline', 'board', fail, 0);
   int(b, 'current', 'board', fail, 0, harts - 1);
   if (!Array.isArray(b.waiting) || b.waiting.length !== harts || !b.waiting.every((w) => typeof w === 'boolean')) fail('board.waiting', `${show(b.waiting)}: ${harts} booleans (config.harts)`);
+  if (b.version === 2) {
+    // The round in progress: a turn is at most a quantum long.
+    int(b, 'used', 'board', fail, 0, quantum);
+    int(b, 'span', 'board', fail, 0, quantum);
+    bool(b, 'ranAny', 'board', fail);
+  }
   if (h.clock !== null) {
     const k = obj(h.clock, 'clock', fail);
     if (k.version !== 1) fail('clock.version', `${show(k.version)}: this build reads clock version 1`);
@@ -97,6 +103,7 @@ export function checkSnapshotFields(h: Obj, fail: Fail): void {
     for (const [k, max] of HART_NUMBERS) int(s, k, hw, fail, 0, max);
     for (const k of HART_BIGINTS) big(s, k, hw, fail);
     big(s, 'reservation', hw, fail, true);
+    if (s.sstcPending !== undefined) bool(s, 'sstcPending', hw, fail);
     obj((e as Obj).mmu, `${w}.mmu`, fail);
   });
   obj(h.devices, 'devices', fail);
