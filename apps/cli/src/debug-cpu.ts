@@ -92,7 +92,8 @@ function implementedCsrs(read: (n: number) => bigint): number[] {
 
 /**
  * A hart of the bare board, with addresses translated by its satp when it runs below M-mode;
- * `halted` says whether the board holds it in WFI.
+ * `halted` says whether the board holds it in WFI; `retired`: the board runs its harts in turns
+ * (VirtMachine.run), so a single-step of one waits for its turn.
  */
 export function hartCpu(hart: Hart, halted?: () => boolean): RiscvCpu {
   const bus = hart.bus;
@@ -111,6 +112,9 @@ export function hartCpu(hart: Hart, halted?: () => boolean): RiscvCpu {
     },
     get halted() {
       return halted?.() ?? false;
+    },
+    get retired() {
+      return hart.retired;
     },
     csrs: implementedCsrs((n) => hart.readCsr(n)),
     readCsr: (n) => hart.readCsr(n),

@@ -47,10 +47,9 @@ const SIGTRAP = 5;
  * (Z0) and hardware (Z1) breakpoints are the same pc check; memory is never patched.
  *
  * All-stop mode (GDB manual E.9 "Stop Reply Packets", "All-Stop Mode"): a stop holds every CPU,
- * and a resume lets them all go. The board schedules its harts together, so a single-step of one
- * thread also lets the others execute one instruction (GDB's `scheduler-locking off`). The vCPUs
- * of a VM take turns instead (`RiscvCpu.retired` says so): a single-step of one runs the others
- * until that vCPU has executed its instruction, as they would run meanwhile on QEMU's threads.
+ * and a resume lets them all go. The harts of a board and the vCPUs of a VM take turns
+ * (`RiscvCpu.retired` says so): a single-step of one runs the others until that CPU has executed
+ * its instruction, as they would run meanwhile on QEMU's threads (GDB's `scheduler-locking off`).
  */
 export class GdbServer {
   private socket: Socket | undefined;
@@ -297,7 +296,7 @@ export class GdbServer {
 
   /**
    * Whether CPU i executed something since `from` (an instruction, or a trap that moved its pc);
-   * always true for CPUs that step together (no count: the harts of a board).
+   * always true for CPUs that give no count.
    */
   private moved(i: number, from: CpuMark | undefined): boolean {
     const cpu = this.cpus[i]!;

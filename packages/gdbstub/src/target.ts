@@ -14,9 +14,9 @@ export interface RiscvCpu {
   /** True while the CPU waits for an interrupt (WFI): `qThreadExtraInfo` says "halted", as QEMU. */
   readonly halted?: boolean;
   /**
-   * Instructions the CPU has executed, for CPUs that do not all run together: the vCPUs of a VM
-   * take turns on one real hart, so a step of one is over only once that vCPU has run (its count
-   * or its pc moved). Undefined for the harts of a board, which step together.
+   * Instructions the CPU has executed, for CPUs that take turns (the harts of a board, a quantum
+   * each; the vCPUs of a VM on one real hart): a step of one is over only once that CPU has run
+   * (its count or its pc moved). Undefined: every step of the run loop is this CPU's.
    */
   readonly retired?: number;
   /** Continue at `value` (a register write of pc, or a resume address). */

@@ -117,9 +117,18 @@ describe('the board runs its harts in rounds', () => {
     }
   });
 
+  it('counts a budget in steps of all harts together: run(1) is one step of one hart', () => {
+    const m = board();
+    for (let i = 0; i < 3 * QUANTUM + 5; i++) {
+      const before = m.harts.map((h) => h.retired);
+      expect(m.run(1).reason).toBe('budget');
+      expect(m.harts.map((h, k) => h.retired - before[k]!).sort()).toEqual([0, 0, 1]);
+    }
+  });
+
   it('a checkpoint taken inside a turn goes on as the run would have', () => {
     const m = board();
-    // 250 ends inside hart 0's first turn; 1,000 more inside its second.
+    // 250 ends inside hart 0's first turn; 1,000 more inside hart 1's.
     for (const b of [250, 1_000]) expect(m.run(b).reason).toBe('budget');
     const snap = m.snapshot();
     expect(snap.board).toMatchObject({ version: 2 });

@@ -31,10 +31,11 @@ import { snapshotMachine } from './snapshot/capture.js';
 import { restoreMachineInPlace, rewindMachine } from './snapshot/apply.js';
 
 /**
- * The scheduling state VirtMachine keeps outside its harts and devices. Version 2 adds the round in
- * progress (run() may return inside a hart's turn): `current` is the hart whose turn it is, `used`
- * the steps it has run of that turn (0: not begun), `span` the longest turn of the round so far,
- * `ranAny` whether any hart has run in it. Version 1 (no round in progress) is still read.
+ * The scheduling state VirtMachine keeps outside its harts and devices: `timeline` counts the steps
+ * run (version 1: the rounds' lengths; either way only differences matter). Version 2 adds the
+ * round in progress (run() may return inside a hart's turn): `current` is the hart whose turn it
+ * is, `used` the steps it has run of that turn (0: not begun), `ranAny` whether any hart has run
+ * in the round. Version 1 (no round in progress) is still read.
  */
 export interface VirtBoardState {
   readonly version: 1 | 2;
@@ -42,7 +43,6 @@ export interface VirtBoardState {
   readonly current: number;
   readonly waiting: readonly boolean[];
   readonly used?: number;
-  readonly span?: number;
   readonly ranAny?: boolean;
 }
 
@@ -143,10 +143,9 @@ export class VirtMachine {
    * toward run()'s budget so control always comes back to the caller.
    */
   trapSteps = 0;
-  /** The round in progress (VirtBoardState): whose turn, how far into it, its longest turn, whether any hart ran. */
+  /** The round in progress (VirtBoardState): whose turn, how far into it, whether any hart ran. */
   private current = 0;
   private used = 0;
-  private span = 0;
   private ranAny = false;
   /**
    * Hart `current`'s retired count when the board state was last set (restoreBoardState). A VM's
@@ -343,7 +342,7 @@ export class VirtMachine {
 
   /** The board's own scheduling state (between run() calls): checkpoints save and restore it. */
   boardState(): VirtBoardState {
-    return { version: 2, timeline: this.timeline, current: this.current, waiting: [...this.waiting], used: this.used, span: this.span, ranAny: this.ranAny };
+    return { version: 2, timeline: this.timeline, current: this.current, waiting: [...this.waiting], used: this.used, ranAny: this.ranAny };
   }
 
   /** Take back boardState(); the harts must already hold their restored retired counts. */
@@ -356,7 +355,6 @@ export class VirtMachine {
     this.current = s.current;
     this.currentStart = this.harts[s.current]!.retired;
     this.used = s.used ?? 0;
-    this.span = s.span ?? 0;
     this.ranAny = s.ranAny ?? false;
     for (let i = 0; i < this.waiting.length; i++) this.waiting[i] = s.waiting[i]!;
     this.pendingExit = undefined;
@@ -392,22 +390,23 @@ export class VirtMachine {
   }
 
   /**
-   * Run `budget` steps on the board's timeline. Returns 'budget' when it ran them all, 'wfi' when
-   * every hart waits for an interrupt that no timer will raise (the caller feeds input or gives
-   * up), or the exit a device requested (poweroff, reset).
+   * Run `budget` steps of the board's harts (all together). Returns 'budget' when it ran them all,
+   * 'wfi' when every hart waits for an interrupt that no timer will raise (the caller feeds input
+   * or gives up), or the exit a device requested (poweroff, reset).
    *
    * The board runs in rounds: each hart in turn runs `quantum` steps (one retired instruction or
-   * one trap each; less when it waits for an interrupt), then devices are serviced. The timeline
-   * is the rounds' length (each round's longest turn). Where a budget ends inside a turn, the turn
-   * is cut there and the next call goes on with it: which hart runs when, and where devices are
-   * serviced, depend on the guest alone, not on how callers slice its run — the same guest gives
-   * the same instruction counts and output whatever the budgets (the CLI sizes them by wall time).
+   * one trap each; less when it waits for an interrupt), then devices are serviced. Where a budget
+   * ends inside a turn, the turn is cut there and the next call goes on with it: which hart runs
+   * when, and where devices are serviced, depend on the guest alone, not on how callers slice its
+   * run — the same guest gives the same instruction counts and output whatever the budgets (the
+   * CLI sizes them by wall time), and run(1) is one step of one hart (a debugger's).
    */
   run(budget: number): VmExit {
     const n = this.harts.length;
-    const end = this.timeline + Math.max(this.span, this.used) + budget;
+    const end = this.timeline + budget;
     for (;;) {
       for (; this.current < n; this.current++, this.used = 0) {
+        if (this.timeline >= end) return { reason: 'budget' };
         const i = this.current;
         const hart = this.harts[i]!;
         const resume = this.used > 0;
@@ -419,27 +418,22 @@ export class VirtMachine {
           this.ranAny = true;
           if (n > 1) hart.clearReservation();
         }
-        // Never past `end` (a turn begun is at most `used` in; end leaves it room).
-        const grant = Math.min(this.quantum - this.used, end - this.timeline - this.used);
+        const grant = Math.min(this.quantum - this.used, end - this.timeline);
         const before = hart.retired;
         const exit = hart.run(grant, resume);
         const retired = hart.retired - before;
-        if (exit.reason === 'budget') {
-          // Hart.run(n) returns 'budget' after exactly n steps; a trap loop retires none of them.
-          this.trapSteps += grant - retired;
-          this.used += grant;
-        } else {
-          this.used += retired;
-          if (exit.reason !== 'wfi') return this.finish(exit);
-          this.waiting[i] = true;
-        }
+        // Hart.run(n) returns 'budget' after exactly n steps; a trap loop retires none of them.
+        const steps = exit.reason === 'budget' ? grant : retired;
+        this.trapSteps += steps - retired;
+        this.used += steps;
+        this.timeline += steps;
+        if (exit.reason !== 'budget' && exit.reason !== 'wfi') return this.finish(exit);
+        if (exit.reason === 'wfi') this.waiting[i] = true;
         if (this.pendingExit !== undefined) return this.finish(this.pendingExit);
-        this.span = Math.max(this.span, this.used);
         // The caller's budget ended inside this turn: it goes on at the next call.
         if (exit.reason === 'budget' && this.used < this.quantum) return { reason: 'budget' };
       }
       const ranAny = this.ranAny;
-      this.timeline += this.span;
       this.endRound();
       const polled = this.service();
       if (polled !== undefined) return polled;
@@ -454,7 +448,6 @@ export class VirtMachine {
 
   /** An exit ends the round where it is: the next run() begins a new one. */
   private finish(exit: VmExit): VmExit {
-    this.timeline += Math.max(this.span, this.used);
     this.endRound();
     this.pendingExit = undefined;
     return exit;
@@ -463,7 +456,6 @@ export class VirtMachine {
   private endRound(): void {
     this.current = 0;
     this.used = 0;
-    this.span = 0;
     this.ranAny = false;
   }
 

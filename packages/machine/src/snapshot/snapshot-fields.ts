@@ -81,7 +81,6 @@ export function checkSnapshotFields(h: Obj, fail: Fail): void {
   if (b.version === 2) {
     // The round in progress: a turn is at most a quantum long.
     int(b, 'used', 'board', fail, 0, quantum);
-    int(b, 'span', 'board', fail, 0, quantum);
     bool(b, 'ranAny', 'board', fail);
   }
   if (h.clock !== null) {
