@@ -139,8 +139,9 @@ export function captureVm(vm: Vm, real?: Hart, order?: VmScheduleState | VmmTurn
   const info: VmSnapshotInfo = hext === undefined ? { version: 1, ...base } : { version: 2, ...base, mode: 'hext', hext };
   return {
     ...s,
-    // A vCPU not running (WFI, suspended, stopped) is a waiting hart to a board that loads this.
-    board: { ...s.board, timeline, current: 0, waiting: vm.vharts.map((_, i) => vm.cpuState(i) !== 'running') },
+    // A vCPU not running (WFI, suspended, stopped) is a waiting hart to a board that loads this;
+    // no round is in progress (a VM's board is never run(): the hypervisor runs its vCPUs).
+    board: { ...s.board, timeline, current: 0, used: 0, ranAny: false, waiting: vm.vharts.map((_, i) => vm.cpuState(i) !== 'running') },
     vm: vcpus === undefined ? info : { ...info, vcpus, ...(turns === undefined ? { schedule } : { turns }) },
   };
 }
