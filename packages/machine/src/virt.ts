@@ -310,6 +310,11 @@ export class VirtMachine {
     this.harts[this.current]!.requestExit(exit);
   }
 
+  /** Whether a device has asked the machine to stop (takeRequestedExit not called since). */
+  get exitRequested(): boolean {
+    return this.pendingExit !== undefined;
+  }
+
   /** The exit a device requested since the last call (harts on threads: the main thread asks). */
   takeRequestedExit(): VmExit | undefined {
     const e = this.pendingExit;

@@ -225,8 +225,15 @@ export class ThreadedBoard implements BoardEngine {
     switch (r.op) {
       case 'read':
         return { value: bus.read(r.pa, r.width) } satisfies HartReply;
-      case 'write':
-        return { ok: bus.write(r.pa, r.width, r.value) } satisfies HartReply;
+      case 'write': {
+        const ok = bus.write(r.pa, r.width, r.value);
+        // The write asked the board to stop (a reset or poweroff through the test device): the
+        // hart must end its batch at this instruction (hart-worker.ts checks the run state after
+        // each write), not go on to MMIO the rest of this poll answers too — a poweroff right
+        // after a reset replaced the reset before run() took it (a flaky CI failure under load).
+        if (this.machine.exitRequested) this.board.setRun(PAUSE);
+        return { ok } satisfies HartReply;
+      }
       case 'park':
         t.translated = r.translated;
         if (r.state !== null) {
