@@ -2145,12 +2145,6 @@ export class Hart implements BlockHart, TranslatingHart {
     return pa >= this.ram.base && pa + width <= this.ram.end;
   }
 
-  // ---------------------------------------------------------------- F/D memory access
-
-  /**
-   * FLW/FLD/FSW/FSD (unpriv spec 11.5, 12.3): FLW NaN-boxes; any FS=Off access is illegal. False:
-   * it trapped (trapCause, trapTval; an illegal instruction or the access's fault).
-   */
   /**
    * An integer load or store that is not to a cached RAM page (MMIO, across a page, into a code
    * page), for the interpreter in WebAssembly (jitExec): the JavaScript interpreter's own paths
@@ -2200,6 +2194,12 @@ export class Hart implements BlockHart, TranslatingHart {
     this.eaHi = (xw[rs1 + 1]! + (imm >> 31) + (sum > 0xffff_ffff ? 1 : 0)) | 0;
   }
 
+  // ---------------------------------------------------------------- F/D memory access
+
+  /**
+   * FLW/FLD/FSW/FSD (unpriv spec 11.5, 12.3): FLW NaN-boxes; any FS=Off access is illegal. False:
+   * it trapped (trapCause, trapTval; an illegal instruction or the access's fault).
+   */
   private execFpMemory(insn: number, raw: number): boolean {
     const f3 = (insn >> 12) & 7;
     if ((f3 !== 2 && f3 !== 3) || !this.fpEnabled()) {

@@ -740,12 +740,9 @@ class InterpreterEmitter {
   }
 
   /**
-   * Through the hart (WasmHart.jitExec) with the pc stored: 0 on (pc + len), 1 retired and yield,
-   * 2 trapped (the hart took it; the pc is its handler's) and yield.
-   */
-  /**
-   * The instruction at pc through the hart (`exec`): 0, on to the next; else (it yields, or took
-   * a trap: 2, which retired nothing) back to the dispatcher with the pc exec left.
+   * The instruction at pc through the hart (WasmHart.jitExec) with the pc stored: 0, on to the
+   * next (pc + len); 1, it retired and yields; 2, it trapped (the hart took it, retiring nothing;
+   * the pc is its handler's) and yields — back to the dispatcher with the pc exec left.
    */
   private exec(): void {
     const { c, l } = this;
