@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export function config(tsconfigRootDir) {
   return tseslint.config(
-    { ignores: ['dist/**', 'node_modules/**', '**/*.js'] },
+    { ignores: ['dist/**', 'node_modules/**', '**/*.js', '**/*.cjs'] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -30,7 +30,7 @@ export function builtIsFresh(root = ROOT) {
 }
 
 /**
- * What to start when the build is fresh: the bundle (apps/cli/dist/bundle/vm.mjs, bin/bundle.js)
+ * What to start when the build is fresh: the bundle (apps/cli/dist/bundle/vm.cjs, bin/bundle.js)
  * when it is no older than any built file, else the command module by module, tsc's
  * apps/cli/dist/main.js (a package rebuilt after the bundle, by tsc alone); undefined when the
  * build is not fresh.
@@ -47,7 +47,7 @@ export function builtEntry(root = ROOT) {
       return !existsSync(join(dir, 'tsconfig.build.json')) || !existsSync(join(dir, 'src')) || builtFrom(join(dir, 'src'), join(dir, 'dist'), newest);
     }));
   if (!fresh) return undefined;
-  const bundle = join(root, 'apps/cli/dist/bundle/vm.mjs');
+  const bundle = join(root, 'apps/cli/dist/bundle/vm.cjs');
   return existsSync(bundle) && statSync(bundle).mtimeMs >= newest.ms ? bundle : main;
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,8 +50,8 @@ describe('bin/built.js: whether ./vm and the CLI tests may start the build', () 
   it('starts the bundle when it is no older than any built file, else dist/main.js', () => {
     const a = checkout();
     expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/main.js')); // no bundle
-    a.touch('apps/cli/dist/bundle/vm.mjs', 12); // pnpm build's last step
-    expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/bundle/vm.mjs'));
+    a.touch('apps/cli/dist/bundle/vm.cjs', 12); // pnpm build's last step
+    expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/bundle/vm.cjs'));
     a.touch('packages/isa/dist/hart/hart.js', 14); // one package rebuilt by tsc alone since
     expect(builtEntry(a.root)).toBe(join(a.root, 'apps/cli/dist/main.js'));
     a.touch('packages/isa/src/hart/hart.ts', 16); // and a source edited: the sources
@@ -66,7 +66,7 @@ describe('bin/built.js: whether ./vm and the CLI tests may start the build', () 
 
 describe('bin/vm: the build while no source is newer than the last fresh check, else the sources', () => {
   it('answers from the stamp without built.js, and goes back to the sources when one changes', () => {
-    // A checkout whose command prints where it runs from: the bundle dist/bundle/vm.mjs (newer
+    // A checkout whose command prints where it runs from: the bundle dist/bundle/vm.cjs (newer
     // than the rest of the build), or src/main.ts (via tsx).
     const { root } = checkout();
     const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -75,17 +75,32 @@ describe('bin/vm: the build while no source is newer than the last fresh check, 
     symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'apps/cli/dist/main.js'), 'console.log("dist")\n');
     mkdirSync(join(root, 'apps/cli/dist/bundle'));
-    writeFileSync(join(root, 'apps/cli/dist/bundle/vm.mjs'), 'console.log("bundle")\n');
+    writeFileSync(join(root, 'apps/cli/dist/bundle/vm.cjs'), 'console.log("bundle")\n');
     writeFileSync(join(root, 'apps/cli/src/main.ts'), 'console.log("source")\n');
     const old = Date.now() / 1000 - 1000; // older than the build, as checkout() made it
     utimesSync(join(root, 'apps/cli/src/main.ts'), old, old);
     const vm = (): string => execFileSync('sh', [join(root, 'apps/cli/bin/vm')], { encoding: 'utf8' }).trim();
     expect(vm()).toBe('bundle'); // built.js found it fresh and left the stamp
-    expect(readFileSync(join(root, 'apps/cli/dist/.fresh'), 'utf8')).toBe('apps/cli/dist/bundle/vm.mjs');
+    expect(readFileSync(join(root, 'apps/cli/dist/.fresh'), 'utf8')).toBe('apps/cli/dist/bundle/vm.cjs');
     renameSync(join(root, 'apps/cli/bin/built.js'), join(root, 'apps/cli/bin/built.away'));
     expect(vm()).toBe('bundle'); // the stamp alone
     renameSync(join(root, 'apps/cli/bin/built.away'), join(root, 'apps/cli/bin/built.js'));
     writeFileSync(join(root, 'packages/isa/src/hart/hart.ts'), '// edited\n'); // now: newer than stamp and build
     expect(vm()).toBe('source');
+  });
+
+  it('starts node without NODE_EXTRA_CA_CERTS, which Node 20 would load before any JavaScript', () => {
+    const { root } = checkout();
+    const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+    mkdirSync(join(root, 'apps/cli/bin'), { recursive: true });
+    for (const f of ['vm', 'built.js']) copyFileSync(join(repo, 'apps/cli/bin', f), join(root, 'apps/cli/bin', f));
+    writeFileSync(join(root, 'apps/cli/dist/main.js'), 'console.log(process.env.NODE_EXTRA_CA_CERTS ?? "unset")\n');
+    // Node warns on stderr about a file it cannot load: with the variable passed on, this would.
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(root, 'no-such-bundle.pem') };
+    const r = spawnSync('sh', [join(root, 'apps/cli/bin/vm')], { encoding: 'utf8', env });
+    expect(r.stdout.trim()).toBe('unset');
+    expect(r.stderr).not.toContain('extra certs');
+    // The check itself: node given the variable does warn.
+    expect(spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env }).stderr).toContain('extra certs');
   });
 });

@@ -45,7 +45,7 @@ describe('bin/bundle.js: the vm command as one file', () => {
     const modules = await bundle(join(root, 'apps/cli/dist/main.js'), join(root, 'apps/cli/dist/bundle'));
     expect(modules).toBe(3);
     const run = (at: string): Record<string, string> =>
-      JSON.parse(execFileSync(process.execPath, [join(at, 'apps/cli/dist/bundle/vm.mjs')], { cwd: tmpdir(), encoding: 'utf8' })) as Record<string, string>;
+      JSON.parse(execFileSync(process.execPath, [join(at, 'apps/cli/dist/bundle/vm.cjs')], { cwd: tmpdir(), encoding: 'utf8' })) as Record<string, string>;
     const expected = (at: string): Record<string, string> => ({
       url: pathToFileURL(join(at, 'packages/isa/dist/where.js')).href,
       dir: join(at, 'packages/isa/dist'),
@@ -59,12 +59,38 @@ describe('bin/bundle.js: the vm command as one file', () => {
     expect(run(moved)).toEqual(expected(moved));
   });
 
+  it('loads the built-in modules of LAZY_BUILTINS on first use, and is ASCII with the same strings', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vm-bundle-'));
+    mkdirSync(join(root, 'apps/cli/dist'), { recursive: true });
+    writeFileSync(
+      join(root, 'apps/cli/dist/main.js'),
+      [
+        "import { gzipSync, gunzipSync } from 'node:zlib';",
+        // esbuild keeps the comments of class members, as of many in the sources.
+        'class Loaded {',
+        '  /** Past ASCII \u2014 (\u00d7, \u00a7). */',
+        "  static zlib = () => process.moduleLoadList.includes('NativeModule zlib');",
+        '}',
+        'const loaded = Loaded.zlib;',
+        'const before = loaded();',
+        "const text = gunzipSync(gzipSync('na\u00efve \u2014 \u{1F600}')).toString();",
+        'console.log(JSON.stringify({ before, after: loaded(), text }));',
+      ].join('\n'),
+    );
+    const out = join(root, 'apps/cli/dist/bundle');
+    await bundle(join(root, 'apps/cli/dist/main.js'), out);
+    const text = readFileSync(join(out, 'cli.cjs'), 'utf8');
+    expect(Buffer.byteLength(text)).toBe(text.length); // one byte a character: ASCII
+    const printed = JSON.parse(execFileSync(process.execPath, [join(out, 'vm.cjs')], { cwd: tmpdir(), encoding: 'utf8' })) as Record<string, unknown>;
+    expect(printed).toEqual({ before: false, after: true, text: 'na\u00efve \u2014 \u{1F600}' });
+  });
+
   it('keeps V8\'s code cache of a run that ran a guest, per bundle, and starts from it', async () => {
     const root = tree();
     const out = join(root, 'apps/cli/dist/bundle');
     await bundle(join(root, 'apps/cli/dist/main.js'), out);
     const caches = (): string[] => readdirSync(out).filter((f) => f.endsWith('.cache'));
-    const run = (...args: string[]): string => execFileSync(process.execPath, [join(out, 'vm.mjs'), ...args], { cwd: tmpdir(), encoding: 'utf8' });
+    const run = (...args: string[]): string => execFileSync(process.execPath, [join(out, 'vm.cjs'), ...args], { cwd: tmpdir(), encoding: 'utf8' });
     run('-version');
     expect(caches()).toEqual([]); // a command that runs no guest leaves none
     const printed = run('run');

@@ -171,7 +171,7 @@ interface Outcome {
  */
 function vmCommand(): { file: string; prefix: string[] } {
   const started = process.argv[1];
-  if (started !== undefined && started.endsWith(join('dist', 'bundle', 'vm.mjs'))) return { file: process.execPath, prefix: [started] };
+  if (started !== undefined && started.endsWith(join('dist', 'bundle', 'vm.cjs'))) return { file: process.execPath, prefix: [started] };
   const main = join(here, import.meta.url.endsWith('.ts') ? 'main.ts' : 'main.js');
   if (!import.meta.url.endsWith('.ts')) return { file: process.execPath, prefix: [main] };
   const loader = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;

@@ -10,10 +10,10 @@
  * module anew, the host faulting in guest RAM. With `--warm`, all our runs share this process
  * instead (V8 keeps the code it optimized and, keyed by their bytes, the block modules it
  * compiled: a lower bound, not what a user sees).
- * With `--cli`, each of ours is the built `vm` command (what apps/cli/bin/vm starts after
- * `pnpm build`: the bundle) given QEMU's own command line and timed from spawn as QEMU is: what a
- * user waits for, Node's start-up and our modules' loading included. It refuses a build older
- * than the sources (the launcher would run those through tsx).
+ * With `--cli`, each of ours is the `vm` command as a user starts it (the launcher apps/cli/bin/vm,
+ * which after `pnpm build` starts the bundle) given QEMU's own command line and timed from spawn
+ * as QEMU is: what a user waits for, the launcher's shell, Node's start-up and our modules' loading
+ * included. It refuses a build older than the sources (the launcher would run those through tsx).
  * QEMU 7.2 TCG as qemu-system-riscv64 -M virt, timed from spawn. Runs are interleaved (ours,
  * ours without translator, QEMU; repeat) and the median counts, since the machine is shared.
  *
@@ -72,18 +72,18 @@ function qemuArgs(what: string): string[] {
 
 const qemu = (what: string): Promise<number> => timed('qemu-system-riscv64', qemuArgs(what), what);
 
-/** What the vm launcher starts when the build is fresh (apps/cli/bin/built.js says which file). */
+/** The vm launcher, after checking that it will start the build (apps/cli/bin/built.js), not the sources. */
 function builtCommand(): string {
   const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../apps/cli/bin/built.js', import.meta.url))], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error('--cli times the built vm command, and the build is older than the sources: run pnpm build first');
-  return r.stdout.trim();
+  return fileURLToPath(new URL('../../../apps/cli/bin/vm', import.meta.url));
 }
 
-const built = cli ? builtCommand() : '';
+const launcher = cli ? builtCommand() : '';
 
-/** The built vm command with QEMU's command line: `vm run` as a user starts it. */
+/** The vm command with QEMU's command line: `vm run` as a user starts it. */
 const vmCommand = (what: string, translate: boolean): Promise<number> =>
-  timed(process.execPath, [built, 'run', ...qemuArgs(what), ...(translate ? [] : ['-accel', 'interp'])], what);
+  timed(launcher, ['run', ...qemuArgs(what), ...(translate ? [] : ['-accel', 'interp'])], what);
 
 /** Seconds from spawning `file` to U-Boot's prompt (a key sent at its offer) or Linux's poweroff. */
 function timed(file: string, args: readonly string[], what: string): Promise<number> {

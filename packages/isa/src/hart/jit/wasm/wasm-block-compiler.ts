@@ -1214,26 +1214,37 @@ export interface BlockHelpers {
  * was about a third of what a block module cost to make. Here the wrappers are compiled once.
  */
 export function installBlockHelpers(helpers: BlockHelpers, memory: WasmMemory, table: WasmTable, sharedMemory = false): void {
-  const api = wasmApi!;
-  const forward = (type: number, target: number): { type: number; code: Code } => {
-    const n = BLOCK_TYPES[type]!.params.length;
-    const c = new Code(n);
-    for (let i = 0; i < n; i++) c.get(i);
-    c.call(target);
-    return { type, code: c };
-  };
-  const bytes = encodeModule({
-    types: BLOCK_TYPES,
-    importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }, { name: 'expand', type: TYPE_EXEC }],
-    sharedMemory,
-    funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2), forward(TYPE_EXEC, 3)],
-  });
-  const e = new api.Instance(new api.Module(bytes), { env: { mem: memory, ...helpers } }).exports;
+  const e = new wasmApi!.Instance(helperModule(sharedMemory), { env: { mem: memory, ...helpers } }).exports;
   if (table.length < HELPER_SLOTS) table.grow(HELPER_SLOTS - table.length);
   table.set(SLOT_LDMISS, e['f0']);
   table.set(SLOT_STMISS, e['f1']);
   table.set(SLOT_EXEC, e['f2']);
   table.set(SLOT_EXPAND, e['f3']);
+}
+
+/** The helpers' module compiled, by whether memory is shared: every runtime instantiates the same one. */
+const helperModules = new Map<boolean, object>();
+
+function helperModule(sharedMemory: boolean): object {
+  let m = helperModules.get(sharedMemory);
+  if (m === undefined) {
+    const forward = (type: number, target: number): { type: number; code: Code } => {
+      const n = BLOCK_TYPES[type]!.params.length;
+      const c = new Code(n);
+      for (let i = 0; i < n; i++) c.get(i);
+      c.call(target);
+      return { type, code: c };
+    };
+    const bytes = encodeModule({
+      types: BLOCK_TYPES,
+      importFuncs: [{ name: 'ldmiss', type: TYPE_MISS }, { name: 'stmiss', type: TYPE_MISS }, { name: 'exec', type: TYPE_EXEC }, { name: 'expand', type: TYPE_EXEC }],
+      sharedMemory,
+      funcs: [forward(TYPE_MISS, 0), forward(TYPE_MISS, 1), forward(TYPE_EXEC, 2), forward(TYPE_EXEC, 3)],
+    });
+    m = new wasmApi!.Module(bytes);
+    helperModules.set(sharedMemory, m);
+  }
+  return m;
 }
 
 /**

@@ -110,8 +110,7 @@ export class WasmRuntime {
     const expand = (_st: number, parcel: number): number => expandParcel(this.cexp, parcel);
     installBlockHelpers({ ldmiss, stmiss, exec, expand }, arena.memory, this.table, this.shared);
     this.imports = { env: { mem: arena.memory, table: this.table } };
-    const module = new api.Module(dispatcherModule(this.shared));
-    const inst = new api.Instance(module, { env: { mem: arena.memory, table: this.table } });
+    const inst = new api.Instance(compiledDispatcher(this.shared), { env: { mem: arena.memory, table: this.table } });
     this.dispatch = inst.exports['f0'] as (st: number, budget: number) => number;
   }
 
@@ -288,6 +287,23 @@ function dispatcherModule(sharedMemory: boolean): Uint8Array {
       { type: TYPE_BLOCK, code: interpreterCode({ shared: sharedMemory, mulhu: FUNC_MULHU }), exported: false },
     ],
   });
+}
+
+/** The dispatcher compiled, by whether memory is shared: every runtime instantiates the same module. */
+const dispatchers = new Map<boolean, object>();
+
+/**
+ * The dispatcher module (`sharedMemory` or not), built and compiled once per thread: its bytes
+ * hold the whole interpreter (wasm-interpreter.ts), which takes ~10 ms to emit, and `vm run`'s
+ * board is the second runtime of the process, after the warm-up's.
+ */
+function compiledDispatcher(sharedMemory: boolean): object {
+  let m = dispatchers.get(sharedMemory);
+  if (m === undefined) {
+    m = new wasmApi!.Module(dispatcherModule(sharedMemory));
+    dispatchers.set(sharedMemory, m);
+  }
+  return m;
 }
 
 let tailCallSupport: boolean | undefined;
