@@ -39,9 +39,9 @@ const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'os', 'readline', 'work
 const LAZY_REQUIRE = new RegExp(`= require\\("node:(${LAZY_BUILTINS.join('|')})"\\);`, 'g');
 
 /**
- * `text` with every character past ASCII written as a \\u escape. esbuild already escapes them in
- * strings, templates and regular expressions (its default charset), where an escape means the
- * same; what is left is in comments. An ASCII bundle is a one-byte string to V8: start.cjs reads
+ * `text` with every character past ASCII written as a `\uXXXX` escape. esbuild already escapes
+ * them in strings, templates and regular expressions (its default charset), where an escape means
+ * the same; what is left is in comments. An ASCII bundle is a one-byte string to V8: start.cjs reads
  * it as latin1, ~3 ms sooner than decoding UTF-8 into a two-byte string.
  * @param {string} text
  * @returns {string}

@@ -73,13 +73,13 @@ function qemuArgs(what: string): string[] {
 const qemu = (what: string): Promise<number> => timed('qemu-system-riscv64', qemuArgs(what), what);
 
 /** The vm launcher, after checking that it will start the build (apps/cli/bin/built.js), not the sources. */
-function builtCommand(): string {
+function freshLauncher(): string {
   const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../../apps/cli/bin/built.js', import.meta.url))], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error('--cli times the built vm command, and the build is older than the sources: run pnpm build first');
   return fileURLToPath(new URL('../../../apps/cli/bin/vm', import.meta.url));
 }
 
-const launcher = cli ? builtCommand() : '';
+const launcher = cli ? freshLauncher() : '';
 
 /** The vm command with QEMU's command line: `vm run` as a user starts it. */
 const vmCommand = (what: string, translate: boolean): Promise<number> =>
